@@ -1,0 +1,49 @@
+/**
+ * The event envelope: what one event is, everywhere in troupe.
+ *
+ * `origin` and `seq` identify an event (its `id` is derived as `origin:seq` and never
+ * travels on the wire). `vc[origin] === seq`, and `vc[k]` for every other node k is how
+ * many of k's events the origin had delivered when it published, so the event causally
+ * follows everything its origin had seen.
+ */
+
+/** A vector clock: node id → count of that node's events. A missing entry is 0. */
+export type VectorClock = Record<string, number>;
+
+/** The schema version of the envelope written by this code. */
+export const ENVELOPE_SCHEMA = 1;
+
+/** One event as the fabric, the store and the admin API see it. */
+export interface Envelope {
+  /** `origin:seq`; unique across the cluster, derived, not on the wire. */
+  readonly id: string;
+  readonly type: string;
+  readonly data: unknown;
+  /** Id of the node that published the event. */
+  readonly origin: string;
+  /** 1, 2, 3 … per origin. */
+  readonly seq: number;
+  readonly vc: VectorClock;
+  /** Shared by every event of one workflow; a new nanoid when an event starts one. */
+  readonly correlationId: string;
+  /** Id of the event whose handling published this one; null for an external publish. */
+  readonly causationId: string | null;
+  /** Hybrid logical time in ms since the epoch: never behind any event it follows causally. */
+  readonly ts: number;
+  /** Envelope schema version. */
+  readonly schema: number;
+}
+
+/**
+ * An event as msgpack bytes (see `protocol/codec.ts`). The runtime stores and forwards
+ * these without re-encoding them; it never looks inside.
+ */
+export type EncodedEvent = Uint8Array;
+
+/** The id of the event `seq` of `origin`. */
+export function eventId(origin: string, seq: number): string {
+  return `${origin}:${seq}`;
+}
+
+/** Node ids: short, printable, no `:` (ids are `origin:seq`) and no `/` (store keys). */
+export const NODE_ID_PATTERN = /^[A-Za-z0-9_.-]{1,64}$/;

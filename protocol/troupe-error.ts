@@ -1,0 +1,42 @@
+/**
+ * Errors with stable codes. Tests and tools match on `code`, never on `message`; the
+ * README lists every code.
+ */
+
+/** Every error code troupe raises. */
+export type TroupeErrorCode =
+  | 'TROUPE_PROTOCOL_BAD_FRAME'
+  | 'TROUPE_PROTOCOL_BAD_EVENT'
+  | 'TROUPE_PROTOCOL_FRAME_TOO_LARGE'
+  | 'TROUPE_PROTOCOL_UNEXPECTED_FRAME'
+  | 'TROUPE_PROTOCOL_VERSION_MISMATCH'
+  | 'TROUPE_PEER_AUTH_FAILED'
+  | 'TROUPE_PEER_WRONG_CLUSTER'
+  | 'TROUPE_PEER_DUPLICATE_LINK'
+  | 'TROUPE_PEER_SELF_LINK'
+  | 'TROUPE_PEER_TIMEOUT'
+  | 'TROUPE_BAD_REQUEST'
+  | 'TROUPE_NOT_FOUND'
+  | 'TROUPE_NODE_RECOVERING'
+  | 'TROUPE_NODE_STOPPING'
+  | 'TROUPE_SERVICE_FAILED'
+  | 'TROUPE_SERVICE_NO_KEY'
+  | 'TROUPE_BAD_FLAGS'
+  | 'TROUPE_BAD_APP'
+  | 'TROUPE_STORE_FAILED';
+
+/** An error with a stable `code` and an optional `cause`. */
+export class TroupeError extends Error {
+  readonly code: TroupeErrorCode;
+
+  constructor(code: TroupeErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'TroupeError';
+    this.code = code;
+  }
+}
+
+/** Whether `err` is a TroupeError, optionally with a given code. */
+export function isTroupeError(err: unknown, code?: TroupeErrorCode): err is TroupeError {
+  return err instanceof TroupeError && (code === undefined || err.code === code);
+}

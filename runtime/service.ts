@@ -1,0 +1,69 @@
+/**
+ * What an app gives troupe: services (XState machines subscribed to event types), where
+ * they live, and optionally a cluster layout and a demo. Apps import only these types;
+ * machines import nothing from troupe.
+ */
+import type { AnyStateMachine } from 'xstate';
+
+/** The event a machine receives: the envelope's `type` and `data`, and its time. */
+export interface ServiceEvent {
+  readonly type: string;
+  readonly data: any;
+  /** The event's hybrid logical time (ms since the epoch). Machines use it, not `Date.now()`. */
+  readonly ts: number;
+}
+
+/**
+ * What a machine publishes with XState's `emit(...)`: `emit({ type: 'OrderCreated', data })`.
+ * The host stamps it into an envelope carrying the triggering event's correlation id.
+ */
+export interface EmittedEvent {
+  readonly type: string;
+  readonly data?: unknown;
+}
+
+/** Input every actor is created with. */
+export interface ServiceInput {
+  /** The entity key for a keyed service; `undefined` for a singleton. */
+  readonly key: string | undefined;
+}
+
+/**
+ * A service: one XState machine subscribed to event types. With `key`, the host keeps
+ * one actor per entity (one per order); without it, one singleton actor.
+ */
+export interface ServiceDefinition {
+  readonly name: string;
+  readonly machine: AnyStateMachine;
+  /** Event types delivered to this service. */
+  readonly on: readonly string[];
+  /** Picks the entity an event belongs to; an event with no key goes to the DLQ. */
+  readonly key?: (event: ServiceEvent) => string | undefined;
+}
+
+/** What a demo (run by `troupe cluster`) may use. */
+export interface DemoContext {
+  /** The cluster's nodes and their admin API base URLs (`http://127.0.0.1:PORT`). */
+  readonly nodes: readonly { readonly id: string; readonly url: string }[];
+  /** Prints one line of progress. */
+  readonly log: (line: string) => void;
+  /** Aborted when the cluster stops. */
+  readonly signal: AbortSignal;
+}
+
+/** An app module's default export. */
+export interface AppDefinition {
+  readonly name: string;
+  readonly services: readonly ServiceDefinition[];
+  /** Node id → names of the services it hosts. A node not listed hosts none and only relays. */
+  readonly placement: Readonly<Record<string, readonly string[]>>;
+  /** The nodes `troupe cluster` starts for this app. */
+  readonly cluster?: { readonly nodes: readonly string[] };
+  /** Run by `troupe cluster` once every node is up. */
+  readonly demo?: (ctx: DemoContext) => Promise<void>;
+}
+
+/** Declares an app; an identity function that gives the app its type. */
+export function defineApp(app: AppDefinition): AppDefinition {
+  return app;
+}
