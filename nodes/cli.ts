@@ -1,0 +1,81 @@
+#!/usr/bin/env node
+/**
+ * The `troupe` command.
+ *
+ * - `troupe node …` runs one node in this very process, so a signal sent to this pid
+ *   reaches the node: SIGTERM/SIGINT stop it cleanly.
+ * - `troupe cluster …` starts an app's nodes as child processes on loopback.
+ */
+import pino from 'pino';
+import { isTroupeError, TroupeError } from '../protocol/troupe-error.js';
+import { startNode } from '../runtime/node.js';
+import { parseClusterArgs, runCluster } from './cluster.js';
+import { loadApp } from './load-app.js';
+import { NODE_USAGE, parseNodeFlags } from './node-flags.js';
+
+const USAGE = `usage: troupe <command> [flags]
+
+commands:
+  node      run one node in this process
+  cluster   run an app's nodes as a local cluster
+
+${NODE_USAGE}
+
+usage: troupe cluster --app MODULE [--base-port 7400] [--data .troupe] [--fresh] [--no-demo]`;
+
+async function runNode(argv: string[]): Promise<void> {
+  const flags = parseNodeFlags(argv);
+  const app = await loadApp(flags.app);
+  const names = flags.services ?? app.placement[flags.id] ?? [];
+  const services = names.map((name) => {
+    const service = app.services.find((s) => s.name === name);
+    if (service === undefined) throw new TroupeError('TROUPE_BAD_FLAGS', `--services: app ${app.name} has no service ${name}`);
+    return service;
+  });
+  const log = pino({ base: { node: flags.id } });
+  const node = await startNode({
+    id: flags.id,
+    cluster: flags.cluster,
+    secret: flags.secret,
+    dataDir: flags.data,
+    host: flags.host,
+    port: flags.port,
+    services,
+    peers: flags.peers,
+    relaxed: flags.relaxed,
+    log,
+  });
+  const shutdown = (signal: string): void => {
+    log.info({ signal }, 'stopping');
+    node.stop().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        log.error({ err }, 'unclean stop');
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGTERM', shutdown);
+  process.once('SIGINT', shutdown);
+}
+
+async function main(argv: string[]): Promise<void> {
+  const [command, ...rest] = argv;
+  if (command === 'node') return runNode(rest);
+  if (command === 'cluster') return runCluster(parseClusterArgs(rest));
+  if (command === undefined || command === 'help' || command === '--help' || command === '-h') {
+    process.stdout.write(`${USAGE}\n`);
+    return;
+  }
+  throw new TroupeError('TROUPE_BAD_FLAGS', `unknown command ${command}`);
+}
+
+main(process.argv.slice(2)).catch((err: unknown) => {
+  if (isTroupeError(err)) {
+    process.stderr.write(`troupe: ${err.message} (${err.code})\n`);
+    if (err.code === 'TROUPE_BAD_FLAGS') process.stderr.write(`\n${USAGE}\n`);
+    process.exit(2);
+  }
+  process.stderr.write(`troupe: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.exit(1);
+});

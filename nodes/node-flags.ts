@@ -1,0 +1,83 @@
+/**
+ * The flags of `troupe node`, checked once here so that the node itself can trust them.
+ */
+import { parseArgs } from 'node:util';
+import { NODE_ID_PATTERN } from '../protocol/envelope.js';
+import { TroupeError } from '../protocol/troupe-error.js';
+
+/** `troupe node` flags, validated. */
+export interface NodeFlags {
+  readonly id: string;
+  readonly port: number;
+  readonly host: string;
+  readonly data: string;
+  readonly app: string;
+  /** `undefined`: the app's placement for this id decides. */
+  readonly services: readonly string[] | undefined;
+  readonly peers: readonly string[];
+  readonly secret: string;
+  readonly cluster: string;
+  readonly relaxed: boolean;
+}
+
+/** Usage text of `troupe node`. */
+export const NODE_USAGE = `usage: troupe node --id ID --port PORT --data DIR --app MODULE
+       [--services a,b] [--peer ws://HOST:PORT]... [--secret S] [--host 127.0.0.1]
+       [--cluster NAME] [--relaxed]
+  --secret defaults to $TROUPE_SECRET.`;
+
+/** Parses and checks `troupe node` flags; throws TROUPE_BAD_FLAGS saying what is wrong. */
+export function parseNodeFlags(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): NodeFlags {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: [...argv],
+      strict: true,
+      allowPositionals: false,
+      options: {
+        id: { type: 'string' },
+        port: { type: 'string' },
+        host: { type: 'string', default: '127.0.0.1' },
+        data: { type: 'string' },
+        app: { type: 'string' },
+        services: { type: 'string' },
+        peer: { type: 'string', multiple: true, default: [] },
+        secret: { type: 'string' },
+        cluster: { type: 'string', default: 'troupe' },
+        relaxed: { type: 'boolean', default: false },
+      },
+    }));
+  } catch (cause) {
+    throw new TroupeError('TROUPE_BAD_FLAGS', (cause as Error).message, { cause });
+  }
+  const bad = (why: string): TroupeError => new TroupeError('TROUPE_BAD_FLAGS', why);
+  for (const name of ['id', 'port', 'data', 'app'] as const) {
+    if (values[name] === undefined || values[name] === '') throw bad(`--${name} is required`);
+  }
+  const id = values.id as string;
+  if (!NODE_ID_PATTERN.test(id)) throw bad(`--id ${id}: use 1-64 letters, digits, '.', '_' or '-'`);
+  const port = Number(values.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw bad(`--port ${values.port}: not a port number (0-65535)`);
+  for (const url of values.peer) {
+    let parsed: URL;
+    try {
+      parsed = new URL(url);
+    } catch {
+      throw bad(`--peer ${url}: not a URL`);
+    }
+    if (parsed.protocol !== 'ws:' && parsed.protocol !== 'wss:') throw bad(`--peer ${url}: must be ws:// or wss://`);
+  }
+  const services = values.services === undefined ? undefined : values.services.split(',').map((s) => s.trim()).filter(Boolean);
+  return {
+    id,
+    port,
+    host: values.host,
+    data: values.data as string,
+    app: values.app as string,
+    services,
+    peers: values.peer,
+    secret: values.secret ?? env.TROUPE_SECRET ?? '',
+    cluster: values.cluster,
+    relaxed: values.relaxed,
+  };
+}

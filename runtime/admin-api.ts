@@ -1,0 +1,144 @@
+/**
+ * The admin HTTP API: the contract that tools, tests and the cluster launcher use. It
+ * reads from the fabric and the host and publishes through the fabric like any actor.
+ * Every error answers `{ error: { code, message } }` with a stable code; bad input
+ * changes nothing.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { isTroupeError, TroupeError } from '../protocol/troupe-error.js';
+import type { Fabric } from './fabric.js';
+import type { Host } from './host.js';
+import type { Store } from './store.js';
+
+/** Largest accepted request body. */
+const MAX_BODY_BYTES = 1024 * 1024;
+/** Longest a `/log?wait=` long poll may hold a request. */
+const MAX_WAIT_MS = 30_000;
+const MAX_LOG_LIMIT = 10_000;
+
+/** What the admin API serves. */
+export interface AdminContext {
+  readonly fabric: Fabric;
+  readonly host: Host;
+  readonly store: Store;
+}
+
+/** Builds the request handler of the admin API. */
+export function adminApi(ctx: AdminContext): (req: IncomingMessage, res: ServerResponse) => void {
+  return function adminOnRequest(req, res) {
+    route(ctx, req, res).catch((err: unknown) => fail(res, err));
+  };
+}
+
+async function route(ctx: AdminContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const url = new URL(req.url ?? '/', 'http://localhost');
+  const path = url.pathname;
+  const method = req.method ?? 'GET';
+  if (method === 'GET' && path === '/status') return json(res, 200, status(ctx));
+  if (method === 'POST' && path === '/events') return postEvent(ctx, req, res);
+  if (method === 'GET' && path === '/log') return getLog(ctx, url, res);
+  if (method === 'GET' && path === '/actors') return json(res, 200, ctx.host.views());
+  if (method === 'GET' && path === '/dlq') return json(res, 200, await ctx.store.deadLetters());
+  const replay = /^\/dlq\/([^/]+)\/([^/]+)\/replay$/.exec(path);
+  if (method === 'POST' && replay !== null) return replayLetter(ctx, decodeURIComponent(replay[1]), decodeURIComponent(replay[2]), res);
+  throw new TroupeError('TROUPE_NOT_FOUND', `no route ${method} ${path}`);
+}
+
+function status(ctx: AdminContext): unknown {
+  return {
+    id: ctx.fabric.id,
+    vc: ctx.fabric.clock,
+    peers: ctx.fabric.peerViews(),
+    services: ctx.host.serviceNames,
+    log: { size: ctx.fabric.size, buffered: ctx.fabric.buffered },
+    recovering: ctx.fabric.recovering,
+  };
+}
+
+async function postEvent(ctx: AdminContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const body = await readJson(req);
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) throw badRequest('the body must be a JSON object');
+  const { type, data, correlationId } = body as Record<string, unknown>;
+  if (typeof type !== 'string' || type.length === 0 || type.length > 256) throw badRequest('`type` must be a string of 1 to 256 characters');
+  if (correlationId !== undefined && (typeof correlationId !== 'string' || correlationId.length === 0 || correlationId.length > 128)) {
+    throw badRequest('`correlationId` must be a string of 1 to 128 characters');
+  }
+  const e = await ctx.fabric.publish({ type, data, correlationId });
+  json(res, 201, { id: e.id, origin: e.origin, seq: e.seq, vc: e.vc, correlationId: e.correlationId });
+}
+
+async function getLog(ctx: AdminContext, url: URL, res: ServerResponse): Promise<void> {
+  const from = intParam(url, 'from', 1, 1, Number.MAX_SAFE_INTEGER);
+  const limit = intParam(url, 'limit', 1000, 1, MAX_LOG_LIMIT);
+  const wait = intParam(url, 'wait', 0, 0, MAX_WAIT_MS);
+  await ctx.fabric.waitFor(from, wait);
+  const events = await ctx.fabric.read(from, limit);
+  const next = events.length === 0 ? from : events[events.length - 1].pos + 1;
+  json(res, 200, { events, next });
+}
+
+async function replayLetter(ctx: AdminContext, service: string, eventId: string, res: ServerResponse): Promise<void> {
+  const letter = await ctx.store.deadLetter(service, eventId);
+  if (letter === undefined) throw new TroupeError('TROUPE_NOT_FOUND', `no dead letter for ${eventId} in ${service}`);
+  await ctx.fabric.replay(letter);
+  json(res, 200, { replayed: eventId, service });
+}
+
+function intParam(url: URL, name: string, fallback: number, min: number, max: number): number {
+  const raw = url.searchParams.get(name);
+  if (raw === null) return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < min || n > max) throw badRequest(`\`${name}\` must be an integer from ${min} to ${max}`);
+  return n;
+}
+
+function readJson(req: IncomingMessage): Promise<unknown> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > MAX_BODY_BYTES) {
+        reject(badRequest(`the body is larger than ${MAX_BODY_BYTES} bytes`));
+        req.destroy();
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on('error', reject);
+    req.on('end', () => {
+      try {
+        resolve(JSON.parse(Buffer.concat(chunks).toString('utf8')));
+      } catch {
+        reject(badRequest('the body is not valid JSON'));
+      }
+    });
+  });
+}
+
+function badRequest(message: string): TroupeError {
+  return new TroupeError('TROUPE_BAD_REQUEST', message);
+}
+
+const STATUS_OF: Partial<Record<string, number>> = {
+  TROUPE_BAD_REQUEST: 400,
+  TROUPE_NOT_FOUND: 404,
+  TROUPE_NODE_RECOVERING: 503,
+  TROUPE_NODE_STOPPING: 503,
+  TROUPE_SERVICE_FAILED: 409,
+  TROUPE_SERVICE_NO_KEY: 409,
+};
+
+function fail(res: ServerResponse, err: unknown): void {
+  if (res.headersSent) return void res.destroy();
+  if (isTroupeError(err)) return json(res, STATUS_OF[err.code] ?? 500, { error: { code: err.code, message: err.message } });
+  const message = err instanceof Error ? err.message : String(err);
+  const code = err instanceof Error && 'code' in err && typeof err.code === 'string' ? err.code : 'TROUPE_SERVICE_FAILED';
+  json(res, 500, { error: { code, message } });
+}
+
+function json(res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+  res.end(text);
+}

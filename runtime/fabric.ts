@@ -1,0 +1,665 @@
+/**
+ * The fabric: a causally ordered, fully replicated, durable event log.
+ *
+ * Inbound: events from peers are decoded, deduplicated and held in the causal buffer
+ * until the CBCAST condition holds; local publishes and fired actor timers queue up.
+ * One loop (the pump) takes everything deliverable at once, delivers it in causal order
+ * to the host, stamps what the actors emit (origin = this node, next seq, current clock)
+ * and delivers that too, then writes the whole group in one LevelDB batch. Only after
+ * that batch is on disk are publishes acknowledged, acks sent and events pushed on.
+ * While a batch is being written the next one gathers: that is group commit.
+ *
+ * Outbound: a peer's outbox is not a copy but a cursor: the log entries above the clock
+ * the peer acknowledged. Each peer gets events in this node's delivery order (which is
+ * causal), read from the in-memory tail or from disk, with at most `window` events
+ * unacknowledged. A relay skips events whose origin the peer is linked to directly
+ * (peers announce their links), so a full mesh sends each event once per peer.
+ */
+import { nanoid } from 'nanoid';
+import type { Logger } from 'pino';
+import { decodeEvent, encodeEvent, eventHeader } from '../protocol/codec.js';
+import { ENVELOPE_SCHEMA, eventId, type EncodedEvent, type Envelope, type VectorClock } from '../protocol/envelope.js';
+import type { Frame } from '../protocol/frame.js';
+import { TroupeError } from '../protocol/troupe-error.js';
+import { missingCount, sum } from '../protocol/vector-clock.js';
+import { CausalBuffer } from './causal-buffer.js';
+import type { Emission, Host } from './host.js';
+import { RecentLog } from './recent-log.js';
+import type { DeadLetter, Store, StoredEvent } from './store.js';
+
+/** An authenticated connection to a peer, as the fabric uses it. */
+export interface PeerLink {
+  /** The peer's node id, proved in the handshake. */
+  readonly peer: string;
+  send(frame: Frame): void;
+  /** Bytes queued in the socket and not yet sent. */
+  readonly bufferedAmount: number;
+  close(code: number, reason: string): void;
+}
+
+/** What to publish: an event from outside the cluster (admin API) or from a tool. */
+export interface PublishInput {
+  readonly type: string;
+  readonly data?: unknown;
+  readonly correlationId?: string;
+}
+
+/** A peer as `/status` shows it. */
+export interface PeerView {
+  readonly id: string;
+  readonly connected: boolean;
+  /** Events this node has that the peer has not acknowledged. */
+  readonly outbox: number;
+}
+
+/** An event as `/log` shows it. */
+export interface LogEntry extends Envelope {
+  readonly pos: number;
+}
+
+/** Tuning of {@link Fabric}. */
+export interface FabricOptions {
+  /** Max events sent to one peer and not yet acknowledged. [default 8192] */
+  readonly window?: number;
+  /** Max events per `events` frame. [default 512] */
+  readonly frameEvents?: number;
+  /** Max events held in the causal buffer; more are dropped and fetched again. [default 100000] */
+  readonly bufferLimit?: number;
+  /** Committed events kept in memory for live pushes and `/log`. [default 50000] */
+  readonly recent?: number;
+  /** A peer with unacknowledged events and no ack for this long is re-sent from its ack. [default 5000] */
+  readonly stallMs?: number;
+}
+
+interface Incoming {
+  readonly origin: string;
+  readonly seq: number;
+  readonly vc: VectorClock;
+  readonly envelope: Envelope;
+  readonly bytes: EncodedEvent;
+}
+
+interface Peer {
+  readonly id: string;
+  link: PeerLink | null;
+  /** The peer's committed clock as it last told us. */
+  acked: VectorClock;
+  /** What has been sent on the current link (≥ acked). */
+  sent: VectorClock;
+  /** Next log position to consider sending. */
+  cursor: number;
+  /** Bumped whenever `sent`/`cursor` are reset, so a send pass that awaited can tell. */
+  epoch: number;
+  /** Nodes the peer is linked to directly; their events are not relayed to it. */
+  direct: Set<string>;
+  sending: boolean;
+  ackDirty: boolean;
+  /** It sent events that overflowed the causal buffer: ask again once there is room. */
+  wantAgain: boolean;
+  lastProgress: number;
+}
+
+interface PendingPublish {
+  readonly input: PublishInput;
+  readonly resolve: (e: Envelope) => void;
+  readonly reject: (err: Error) => void;
+}
+
+interface PendingReplay {
+  readonly letter: DeadLetter;
+  readonly resolve: () => void;
+  readonly reject: (err: Error) => void;
+}
+
+/** One node's event fabric. */
+export class Fabric {
+  readonly id: string;
+  private readonly store: Store;
+  private readonly host: Host;
+  private readonly log: Logger;
+  private readonly window: number;
+  private readonly frameEvents: number;
+  private readonly bufferLimit: number;
+  private readonly stallMs: number;
+
+  /** Delivered here, committed or in the batch being built. */
+  private readonly vc: VectorClock;
+  /** Delivered and on disk. */
+  private committed: VectorClock;
+  private pos: number;
+  private lastTs = 0;
+  private readonly buffer: CausalBuffer<Incoming>;
+  private bufferDirty = false;
+  private publishes: PendingPublish[] = [];
+  private tasks: (() => Emission[])[] = [];
+  private replays: PendingReplay[] = [];
+  private readonly recent: RecentLog;
+  private readonly peers = new Map<string, Peer>();
+  private pumping = false;
+  private idle: Promise<void> = Promise.resolve();
+  private commitWaiters: (() => void)[] = [];
+  /** Own seq that peers hold and this node's log lost; publishing waits until it is back. */
+  private recoverTo = 0;
+  private stopped = false;
+  private heartbeat: NodeJS.Timeout | undefined;
+
+  constructor(args: {
+    id: string;
+    store: Store;
+    host: Host;
+    log: Logger;
+    vc: VectorClock;
+    acks: ReadonlyMap<string, VectorClock>;
+    options?: FabricOptions;
+  }) {
+    this.id = args.id;
+    this.store = args.store;
+    this.host = args.host;
+    this.log = args.log;
+    const o = args.options ?? {};
+    this.window = o.window ?? 8192;
+    this.frameEvents = o.frameEvents ?? 512;
+    this.bufferLimit = o.bufferLimit ?? 100_000;
+    this.stallMs = o.stallMs ?? 5000;
+    this.vc = { ...args.vc };
+    this.committed = { ...args.vc };
+    this.pos = sum(args.vc);
+    this.buffer = new CausalBuffer<Incoming>(this.bufferLimit);
+    this.recent = new RecentLog(o.recent ?? 50_000);
+    this.recent.reset(this.pos + 1);
+    for (const [id, acked] of args.acks) this.peers.set(id, newPeer(id, acked));
+    this.heartbeat = setInterval(() => this.checkStalls(), Math.min(1000, this.stallMs));
+    this.heartbeat.unref();
+  }
+
+  /** The committed vector clock. */
+  get clock(): VectorClock {
+    return { ...this.committed };
+  }
+
+  /** Number of events in the local log. */
+  get size(): number {
+    return this.recent.end - 1;
+  }
+
+  /** Whether this node is fetching back its own history after losing it. */
+  get recovering(): boolean {
+    return this.recoverTo > (this.committed[this.id] ?? 0);
+  }
+
+  /** Events waiting in the causal buffer for their dependencies. */
+  get buffered(): number {
+    return this.buffer.size;
+  }
+
+  /** Every known peer with its link state and outbox depth. */
+  peerViews(): PeerView[] {
+    return [...this.peers.values()].map((p) => ({
+      id: p.id,
+      connected: p.link !== null,
+      outbox: missingCount(this.committed, p.acked),
+    }));
+  }
+
+  /** Ids of the peers linked right now. */
+  linkedPeers(): string[] {
+    return [...this.peers.values()].filter((p) => p.link !== null).map((p) => p.id);
+  }
+
+  /**
+   * Publishes an event from this node. Resolves once it is committed (the durable
+   * acknowledgement); the host's subscribers have handled it by then.
+   */
+  publish(input: PublishInput): Promise<Envelope> {
+    if (this.stopped) return Promise.reject(new TroupeError('TROUPE_NODE_STOPPING', 'the node is shutting down'));
+    if (this.recovering) {
+      return Promise.reject(
+        new TroupeError('TROUPE_NODE_RECOVERING', `fetching back own events up to ${this.recoverTo} from peers before publishing`),
+      );
+    }
+    return new Promise((resolve, reject) => {
+      this.publishes.push({ input, resolve, reject });
+      this.kick();
+    });
+  }
+
+  /** Runs `task` in the next batch; what it emits is stamped and committed with it. */
+  schedule(task: () => Emission[]): void {
+    if (this.stopped) return;
+    this.tasks.push(task);
+    this.kick();
+  }
+
+  /** Re-delivers a dead letter's event to its service; resolves once that is committed. */
+  replay(letter: DeadLetter): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.replays.push({ letter, resolve, reject });
+      this.kick();
+    });
+  }
+
+  /** Up to `limit` committed events from position `from`, in local delivery order. */
+  async read(from: number, limit: number): Promise<LogEntry[]> {
+    const start = Math.max(1, from);
+    const tail = this.recent.slice(start, limit);
+    const stored = tail ?? (await this.readStored(start, limit));
+    return stored.map((e) => ({ pos: e.pos, ...decodeEvent(e.bytes) }));
+  }
+
+  /** Resolves when the log reaches position `pos` or after `ms`, whichever is first. */
+  waitFor(pos: number, ms: number): Promise<void> {
+    if (this.recent.end > pos || ms <= 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      this.commitWaiters.push(done);
+    });
+  }
+
+  // ── links ────────────────────────────────────────────────────────────────
+
+  /**
+   * A peer proved its identity. Returns false if it already has a link (the caller
+   * closes the newer one).
+   */
+  linkUp(link: PeerLink): boolean {
+    const peer = this.peers.get(link.peer) ?? newPeer(link.peer, {});
+    this.peers.set(peer.id, peer);
+    if (peer.link !== null) return false;
+    peer.link = link;
+    peer.direct = new Set();
+    peer.sent = { ...peer.acked };
+    peer.cursor = this.recent.end;
+    peer.epoch++;
+    peer.lastProgress = Date.now();
+    // `links` first: the peer must know what not to relay before it starts sending.
+    link.send({ type: 'links', links: this.linkedPeers() });
+    link.send({ type: 'want', vc: this.clock });
+    this.announceLinks(peer.id);
+    return true;
+  }
+
+  /** A peer's link closed. */
+  linkDown(link: PeerLink): void {
+    const peer = this.peers.get(link.peer);
+    if (peer === undefined || peer.link !== link) return;
+    peer.link = null;
+    peer.epoch++;
+    this.announceLinks(peer.id);
+  }
+
+  /**
+   * A frame from an authenticated peer. Throws a TroupeError for a frame that breaks
+   * the protocol; the caller closes the link. A bad frame changes no state.
+   */
+  receive(link: PeerLink, frame: Frame): void {
+    const peer = this.peers.get(link.peer);
+    if (peer === undefined || peer.link !== link) return;
+    switch (frame.type) {
+      case 'events':
+        this.receiveEvents(peer, frame.events);
+        return;
+      case 'ack':
+        this.receiveAck(peer, frame.vc);
+        return;
+      case 'want':
+        void this.receiveWant(peer, frame.vc);
+        return;
+      case 'links':
+        this.receiveLinks(peer, frame.links);
+        return;
+      default:
+        throw new TroupeError('TROUPE_PROTOCOL_UNEXPECTED_FRAME', `unexpected ${frame.type} frame after the handshake`);
+    }
+  }
+
+  /** Stops taking work, waits for the batch in progress, and persists acknowledged clocks. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearInterval(this.heartbeat);
+    await this.idle;
+    const acks = this.dirtyAcks();
+    if (acks.size > 0) {
+      await this.store.commit({ events: [], vc: this.committed, actors: [], deadLetters: [], removedDeadLetters: [], acks });
+    }
+    for (const p of this.publishes) p.reject(new TroupeError('TROUPE_NODE_STOPPING', 'the node is shutting down'));
+    this.publishes = [];
+  }
+
+  private receiveEvents(peer: Peer, list: readonly EncodedEvent[]): void {
+    // Decode all before keeping any: a bad event rejects the whole frame unchanged.
+    const incoming = list.map((bytes): Incoming => {
+      const envelope = decodeEvent(bytes);
+      return { origin: envelope.origin, seq: envelope.seq, vc: envelope.vc, envelope, bytes };
+    });
+    let fresh = 0;
+    for (const e of incoming) {
+      const r = this.buffer.add(e, this.vc);
+      if (r === 'buffered') fresh++;
+      else if (r === 'overflow') peer.wantAgain = true;
+    }
+    if (fresh > 0) {
+      this.bufferDirty = true;
+      this.kick();
+    } else if (!peer.wantAgain) {
+      // Only duplicates: acknowledge anyway, or the sender's window never reopens.
+      peer.link?.send({ type: 'ack', vc: this.clock });
+    }
+  }
+
+  private receiveAck(peer: Peer, vc: VectorClock): void {
+    let progressed = false;
+    for (const o in vc) {
+      const n = vc[o];
+      if (n > (peer.acked[o] ?? 0)) {
+        peer.acked[o] = n;
+        progressed = true;
+      }
+      if (n > (peer.sent[o] ?? 0)) peer.sent[o] = n;
+    }
+    if (progressed) {
+      peer.ackDirty = true;
+      peer.lastProgress = Date.now();
+    }
+    void this.pushTo(peer);
+  }
+
+  private async receiveWant(peer: Peer, vc: VectorClock): Promise<void> {
+    const own = vc[this.id] ?? 0;
+    if (own > (this.committed[this.id] ?? 0) && own > this.recoverTo) {
+      this.recoverTo = own;
+      this.log.warn(
+        { code: 'TROUPE_NODE_RECOVERING', peer: peer.id, peerHas: own, logHas: this.committed[this.id] ?? 0 },
+        'a peer holds more of this node\'s events than its log: fetching them back before publishing',
+      );
+    }
+    peer.acked = { ...vc };
+    peer.ackDirty = true;
+    await this.rewind(peer);
+  }
+
+  private receiveLinks(peer: Peer, links: readonly string[]): void {
+    const next = new Set(links);
+    const lost = [...peer.direct].some((id) => !next.has(id));
+    peer.direct = next;
+    // A peer that lost a link now needs that origin's events relayed: resend from its ack.
+    if (lost) void this.rewind(peer);
+  }
+
+  /** Restarts sending to `peer` from the clock it acknowledged. */
+  private async rewind(peer: Peer): Promise<void> {
+    const epoch = ++peer.epoch;
+    const acked = { ...peer.acked };
+    const cursor = await this.cursorFor(acked);
+    if (peer.epoch !== epoch) return;
+    peer.sent = acked;
+    peer.cursor = cursor;
+    peer.lastProgress = Date.now();
+    await this.pushTo(peer);
+  }
+
+  /** The first log position holding an event that a node at clock `vc` lacks. */
+  private async cursorFor(vc: VectorClock): Promise<number> {
+    const first: { origin: string; seq: number }[] = [];
+    for (const o in this.committed) {
+      if (this.committed[o] > (vc[o] ?? 0)) first.push({ origin: o, seq: (vc[o] ?? 0) + 1 });
+    }
+    if (first.length === 0) return this.recent.end;
+    const positions = await this.store.positionsOf(first);
+    let min = this.recent.end;
+    for (const p of positions) min = Math.min(min, p ?? 1);
+    return min;
+  }
+
+  private announceLinks(except: string): void {
+    const links = this.linkedPeers();
+    for (const p of this.peers.values()) {
+      if (p.link !== null && p.id !== except) p.link.send({ type: 'links', links });
+    }
+  }
+
+  private inflight(peer: Peer): number {
+    let n = 0;
+    for (const o in peer.sent) n += Math.max(0, peer.sent[o] - (peer.acked[o] ?? 0));
+    return n;
+  }
+
+  /** Sends `peer` what it lacks, within the window. One pass at a time per peer. */
+  private async pushTo(peer: Peer): Promise<void> {
+    if (peer.sending || peer.link === null) return;
+    peer.sending = true;
+    try {
+      while (peer.link !== null && peer.cursor < this.recent.end && this.inflight(peer) < this.window) {
+        const epoch = peer.epoch;
+        const chunk = this.recent.slice(peer.cursor, this.frameEvents) ?? (await this.readStored(peer.cursor, this.frameEvents));
+        if (peer.epoch !== epoch) continue;
+        const link = peer.link;
+        if (link === null || chunk.length === 0) break;
+        let room = this.window - this.inflight(peer);
+        const out: EncodedEvent[] = [];
+        let next = peer.cursor;
+        for (const e of chunk) {
+          if (room <= 0) break;
+          next = e.pos + 1;
+          if (e.seq <= (peer.sent[e.origin] ?? 0)) continue;
+          if (e.origin !== this.id && peer.direct.has(e.origin)) continue;
+          out.push(e.bytes);
+          peer.sent[e.origin] = e.seq;
+          room--;
+        }
+        peer.cursor = next;
+        if (out.length > 0) link.send({ type: 'events', events: out });
+      }
+    } finally {
+      peer.sending = false;
+    }
+  }
+
+  private async readStored(from: number, limit: number): Promise<StoredEvent[]> {
+    const rows = await this.store.readFrom(from, Math.min(limit, this.recent.start - from));
+    return rows.map((r) => ({ pos: r.pos, ...eventHeader(r.bytes), bytes: r.bytes }));
+  }
+
+  private checkStalls(): void {
+    const now = Date.now();
+    for (const peer of this.peers.values()) {
+      if (peer.link === null) continue;
+      if (this.inflight(peer) > 0 && now - peer.lastProgress > this.stallMs) {
+        this.log.warn({ peer: peer.id, inflight: this.inflight(peer) }, 'no ack from peer: resending from its last ack');
+        void this.rewind(peer);
+      }
+    }
+  }
+
+  // ── the pump ─────────────────────────────────────────────────────────────
+
+  private kick(): void {
+    if (this.pumping) return;
+    this.pumping = true;
+    this.idle = new Promise((resolve) => setImmediate(() => this.pump().then(resolve)));
+  }
+
+  private hasWork(): boolean {
+    return this.publishes.length > 0 || this.tasks.length > 0 || this.replays.length > 0 || this.bufferDirty;
+  }
+
+  private async pump(): Promise<void> {
+    try {
+      while (this.hasWork()) {
+        await this.commitNext();
+        this.askAgainIfRoom();
+      }
+    } catch (err) {
+      // The disk failed under a commit: memory is ahead of disk now, so the only safe
+      // state is the one on disk. Crash-only: exit, and a restart resumes from there.
+      this.log.fatal({ err }, 'commit failed; exiting so that a restart resumes from the store');
+      process.exit(70);
+    } finally {
+      this.pumping = false;
+    }
+  }
+
+  /** Builds one batch from everything ready, commits it, then acknowledges and propagates. */
+  private async commitNext(): Promise<void> {
+    const events: StoredEvent[] = [];
+    const queue: { envelope: Envelope; pos: number }[] = [];
+    const deliver = (envelope: Envelope, bytes: EncodedEvent): void => {
+      const pos = ++this.pos;
+      if (envelope.ts > this.lastTs) this.lastTs = envelope.ts;
+      events.push({ pos, origin: envelope.origin, seq: envelope.seq, bytes });
+      queue.push({ envelope, pos });
+    };
+    const emit = (emissions: readonly Emission[]): void => {
+      for (const { emitted, cause } of emissions) {
+        if (typeof emitted.type !== 'string' || emitted.type === '') {
+          this.log.error({ emitted }, 'an actor emitted an event without a type; dropped');
+          continue;
+        }
+        const own = this.stamp({ type: emitted.type, data: emitted.data, correlationId: cause?.correlationId }, cause?.id ?? null);
+        deliver(own.envelope, own.bytes);
+      }
+    };
+    // Handles queued deliveries in order; what they emit joins the end of the queue.
+    const settle = (): void => {
+      for (let i = 0; i < queue.length; i++) emit(this.host.deliver(queue[i].envelope, queue[i].pos));
+      queue.length = 0;
+    };
+
+    this.bufferDirty = false;
+    this.buffer.drain(this.vc, (e) => {
+      deliver(e.envelope, e.bytes);
+      settle();
+    });
+
+    const publishes = this.publishes;
+    this.publishes = [];
+    const published: Envelope[] = [];
+    for (const p of publishes) {
+      const own = this.stamp(p.input, null);
+      deliver(own.envelope, own.bytes);
+      settle();
+      published.push(own.envelope);
+    }
+
+    const tasks = this.tasks;
+    this.tasks = [];
+    for (const task of tasks) {
+      emit(task());
+      settle();
+    }
+
+    const replays = this.replays;
+    this.replays = [];
+    const replayed: PendingReplay[] = [];
+    for (const r of replays) {
+      const result = await this.replayOne(r.letter);
+      if (result instanceof Error) {
+        r.reject(result);
+        continue;
+      }
+      emit(result);
+      settle();
+      replayed.push(r);
+    }
+
+    const changes = this.host.takeChanges();
+    const acks = this.dirtyAcks();
+    const vc = { ...this.vc };
+    if (events.length > 0 || changes.actors.length > 0 || changes.deadLetters.length > 0 || replayed.length > 0) {
+      await this.store.commit({
+        events,
+        vc,
+        actors: changes.actors,
+        deadLetters: changes.deadLetters,
+        removedDeadLetters: replayed.map((r) => ({ service: r.letter.service, eventId: r.letter.eventId })),
+        acks,
+      });
+    }
+    for (const d of changes.deadLetters) {
+      this.log.warn({ service: d.service, key: d.key, event: d.eventId, code: d.error.code, error: d.error.message }, 'dead letter');
+    }
+    this.committed = vc;
+    this.recent.append(events);
+    for (let i = 0; i < publishes.length; i++) publishes[i].resolve(published[i]);
+    for (const r of replayed) r.resolve();
+    const waiters = this.commitWaiters;
+    this.commitWaiters = [];
+    for (const w of waiters) w();
+    if (events.length > 0) {
+      for (const peer of this.peers.values()) {
+        if (peer.link === null) continue;
+        peer.link.send({ type: 'ack', vc });
+        void this.pushTo(peer);
+      }
+    }
+  }
+
+  private async replayOne(letter: DeadLetter): Promise<Emission[] | Error> {
+    const bytes = await this.store.eventAt(letter.pos);
+    if (bytes === undefined) return new TroupeError('TROUPE_NOT_FOUND', `event ${letter.eventId} is no longer in the log`);
+    const result = this.host.replay(letter.service, decodeEvent(bytes));
+    if (result instanceof Error && !(result instanceof TroupeError)) {
+      return new TroupeError('TROUPE_SERVICE_FAILED', `${letter.service} failed again on ${letter.eventId}: ${result.message}`, { cause: result });
+    }
+    return result;
+  }
+
+  /** Gives an event of this node its identity: next seq, current clock, time. */
+  private stamp(input: PublishInput, causationId: string | null): { envelope: Envelope; bytes: EncodedEvent } {
+    const seq = (this.vc[this.id] ?? 0) + 1;
+    this.vc[this.id] = seq;
+    const now = Date.now();
+    if (now > this.lastTs) this.lastTs = now;
+    const fields = {
+      type: input.type,
+      data: input.data ?? null,
+      origin: this.id,
+      seq,
+      vc: { ...this.vc },
+      correlationId: input.correlationId ?? nanoid(),
+      causationId,
+      ts: this.lastTs,
+      schema: ENVELOPE_SCHEMA,
+    };
+    return { envelope: { id: eventId(this.id, seq), ...fields }, bytes: encodeEvent(fields) };
+  }
+
+  private dirtyAcks(): Map<string, VectorClock> {
+    const acks = new Map<string, VectorClock>();
+    for (const p of this.peers.values()) {
+      if (!p.ackDirty) continue;
+      acks.set(p.id, { ...p.acked });
+      p.ackDirty = false;
+    }
+    return acks;
+  }
+
+  /** Peers whose events overflowed the buffer are asked again once it has room. */
+  private askAgainIfRoom(): void {
+    if (this.buffer.size > this.bufferLimit / 2) return;
+    for (const p of this.peers.values()) {
+      if (!p.wantAgain || p.link === null) continue;
+      p.wantAgain = false;
+      p.link.send({ type: 'want', vc: this.clock });
+    }
+  }
+}
+
+function newPeer(id: string, acked: VectorClock): Peer {
+  return {
+    id,
+    link: null,
+    acked: { ...acked },
+    sent: { ...acked },
+    cursor: 1,
+    epoch: 0,
+    direct: new Set(),
+    sending: false,
+    ackDirty: false,
+    wantAgain: false,
+    lastProgress: 0,
+  };
+}

@@ -1,0 +1,324 @@
+/**
+ * The host: the node's XState actors.
+ *
+ * The fabric hands the host each delivered event, in delivery order, one at a time and
+ * synchronously. The host sends it to every local service subscribed to its type (one
+ * actor per entity key, or a singleton), collects what the actors `emit(...)` during that
+ * send, and gives those back to the fabric to stamp and deliver. Actors touched by a
+ * batch are persisted in the same commit as the events that moved them.
+ *
+ * Failures become data: an actor that throws or ends in `status: 'error'` is rolled back
+ * to its snapshot from before the event, its emissions are discarded, and the event
+ * becomes a dead letter for that service.
+ *
+ * Timers: XState does not re-arm `after` delays when a persisted snapshot is restored, so
+ * the host records each actor's scheduled events with its snapshot and re-arms them on
+ * restart. Every actor gets a clock whose timers fire inside the fabric's commit loop, so
+ * what a timer makes an actor emit is committed like any other transition.
+ */
+import { createActor, type Actor, type AnyStateMachine } from 'xstate';
+import type { Envelope } from '../protocol/envelope.js';
+import type { DeadLetter, ActorRecord, PendingTimer } from './store.js';
+import type { EmittedEvent, ServiceDefinition, ServiceEvent, ServiceInput } from './service.js';
+import { isTroupeError, TroupeError } from '../protocol/troupe-error.js';
+
+/** What an actor emitted, with the event that made it do so. */
+export interface Emission {
+  readonly emitted: EmittedEvent;
+  readonly cause: { readonly id: string; readonly correlationId: string } | null;
+}
+
+/** A view of one actor, as `GET /actors` shows it. */
+export interface ActorView {
+  readonly service: string;
+  readonly key: string | null;
+  readonly state: unknown;
+  readonly status: string;
+  readonly context: unknown;
+}
+
+/** Runs `task` inside the fabric's commit loop, as part of the next batch; the fabric stamps what it emits. */
+export type Schedule = (task: () => Emission[]) => void;
+
+/** A timer handle given to XState through each actor's clock. */
+interface HostTimer {
+  handle: NodeJS.Timeout | undefined;
+}
+
+interface HostedActor {
+  readonly service: ServiceDefinition;
+  readonly key: string;
+  actor: Actor<AnyStateMachine>;
+  cause: { id: string; correlationId: string } | null;
+  timers: PendingTimer[];
+}
+
+/** Options of {@link Host}. */
+export interface HostOptions {
+  readonly services: readonly ServiceDefinition[];
+  readonly schedule: Schedule;
+  /** Wall-clock now; timers' due times are wall-clock so they survive restarts. */
+  readonly now?: () => number;
+}
+
+/** The node's actors. */
+export class Host {
+  private readonly services: readonly ServiceDefinition[];
+  private readonly byType = new Map<string, ServiceDefinition[]>();
+  private readonly actors = new Map<string, HostedActor>();
+  private readonly schedule: Schedule;
+  private readonly now: () => number;
+  /** Where the actor being driven right now emits to; set only around a send. */
+  private sink: EmittedEvent[] | null = null;
+  private touched = new Set<HostedActor>();
+  private deadLetters: DeadLetter[] = [];
+  private stopped = false;
+
+  constructor(options: HostOptions) {
+    this.services = options.services;
+    this.schedule = options.schedule;
+    this.now = options.now ?? Date.now;
+    for (const service of options.services) {
+      for (const type of service.on) {
+        const list = this.byType.get(type) ?? [];
+        list.push(service);
+        this.byType.set(type, list);
+      }
+    }
+  }
+
+  /** The names of the hosted services. */
+  get serviceNames(): string[] {
+    return this.services.map((s) => s.name);
+  }
+
+  /** Brings back actors from their persisted records and re-arms their pending timers. */
+  restore(records: readonly ActorRecord[]): void {
+    for (const record of records) {
+      const service = this.services.find((s) => s.name === record.service);
+      if (service === undefined) continue; // a service this node no longer hosts keeps its record on disk
+      const hosted = this.spawn(service, record.key, record.snapshot);
+      hosted.cause = record.cause;
+      this.rearm(hosted, record.timers);
+    }
+  }
+
+  /**
+   * Delivers `envelope` to every subscribed service. `pos` is its place in the log (for
+   * dead letters). Returns what the actors emitted, in order.
+   */
+  deliver(envelope: Envelope, pos: number): Emission[] {
+    const services = this.byType.get(envelope.type);
+    if (services === undefined) return [];
+    const out: Emission[] = [];
+    for (const service of services) {
+      const result = this.handle(service, envelope);
+      if (result instanceof Error) this.deadLetter(service, envelope, pos, result);
+      else out.push(...result);
+    }
+    return out;
+  }
+
+  /**
+   * Replays a dead letter's event to its one service. Returns what the actor emitted, or
+   * the error if it failed again (the dead letter then stays).
+   */
+  replay(serviceName: string, envelope: Envelope): Emission[] | Error {
+    const service = this.services.find((s) => s.name === serviceName);
+    if (service === undefined) return new TroupeError('TROUPE_NOT_FOUND', `service ${serviceName} is not hosted here`);
+    return this.handle(service, envelope);
+  }
+
+  /** What the last batch changed: actor records to persist and new dead letters. Resets both. */
+  takeChanges(): { actors: ActorRecord[]; deadLetters: DeadLetter[] } {
+    const actors: ActorRecord[] = [];
+    for (const hosted of this.touched) {
+      actors.push({
+        service: hosted.service.name,
+        key: hosted.key,
+        snapshot: hosted.actor.getPersistedSnapshot(),
+        timers: hosted.timers,
+        cause: hosted.cause,
+      });
+    }
+    const deadLetters = this.deadLetters;
+    this.touched = new Set();
+    this.deadLetters = [];
+    return { actors, deadLetters };
+  }
+
+  /** Every actor's current state. */
+  views(): ActorView[] {
+    const out: ActorView[] = [];
+    for (const hosted of this.actors.values()) {
+      const snapshot = hosted.actor.getSnapshot();
+      out.push({
+        service: hosted.service.name,
+        key: hosted.service.key === undefined ? null : hosted.key,
+        state: snapshot.value,
+        status: snapshot.status,
+        context: snapshot.context,
+      });
+    }
+    return out;
+  }
+
+  /** Stops every actor and its timers; nothing fires after this. */
+  stop(): void {
+    this.stopped = true;
+    for (const hosted of this.actors.values()) hosted.actor.stop();
+  }
+
+  /** Sends one event to the actor of `service` it belongs to. */
+  private handle(service: ServiceDefinition, envelope: Envelope): Emission[] | Error {
+    const event: ServiceEvent = { type: envelope.type, data: envelope.data, ts: envelope.ts };
+    let key: string;
+    try {
+      key = this.keyOf(service, event);
+    } catch (err) {
+      return err as Error;
+    }
+    const hosted = this.actors.get(actorId(service.name, key)) ?? this.spawn(service, key, undefined);
+    const emitted = this.drive(hosted, () => hosted.actor.send(event));
+    if (emitted instanceof Error) return emitted;
+    const cause = { id: envelope.id, correlationId: envelope.correlationId };
+    hosted.cause = cause;
+    return emitted.map((e) => ({ emitted: e, cause }));
+  }
+
+  private keyOf(service: ServiceDefinition, event: ServiceEvent): string {
+    if (service.key === undefined) return '';
+    const key = service.key(event);
+    if (typeof key !== 'string' || key === '') {
+      throw new TroupeError('TROUPE_SERVICE_NO_KEY', `${service.name} found no entity key in ${event.type}`);
+    }
+    return key;
+  }
+
+  /**
+   * Runs `step` on one actor, collecting its emissions. On failure the actor is rolled
+   * back to its snapshot from before the step and the error is returned.
+   */
+  private drive(hosted: HostedActor, step: () => void): EmittedEvent[] | Error {
+    const before = hosted.actor.getSnapshot();
+    const emitted: EmittedEvent[] = [];
+    this.sink = emitted;
+    let failure: unknown;
+    try {
+      step();
+    } catch (err) {
+      failure = err;
+    } finally {
+      this.sink = null;
+    }
+    const after = hosted.actor.getSnapshot();
+    if (failure === undefined && after.status === 'error') failure = after.error;
+    if (failure !== undefined) {
+      hosted.actor.stop();
+      const restored = this.spawn(hosted.service, hosted.key, hosted.service.machine.getPersistedSnapshot(before));
+      restored.cause = hosted.cause;
+      this.rearm(restored, hosted.timers);
+      return failure instanceof Error ? failure : new Error(String(failure));
+    }
+    hosted.timers = pendingTimers(hosted.actor);
+    this.touched.add(hosted);
+    return emitted;
+  }
+
+  private spawn(service: ServiceDefinition, key: string, snapshot: unknown): HostedActor {
+    const input: ServiceInput = { key: service.key === undefined ? undefined : key };
+    const slot: { hosted?: HostedActor } = {};
+    const actor = createActor(service.machine, {
+      input,
+      snapshot: snapshot as never,
+      clock: this.clockFor(slot),
+    });
+    const hosted: HostedActor = { service, key, actor, cause: null, timers: [] };
+    slot.hosted = hosted;
+    actor.on('*', (emitted) => this.sink?.push(emitted as EmittedEvent));
+    // Without an error observer XState rethrows an actor's error on a later tick, which
+    // would take the node down; the failure is handled in `drive` instead.
+    actor.subscribe({ error: ignoreActorError });
+    actor.start();
+    this.actors.set(actorId(service.name, key), hosted);
+    return hosted;
+  }
+
+  /** Schedules persisted timers again on a freshly restored actor. */
+  private rearm(hosted: HostedActor, timers: readonly PendingTimer[]): void {
+    const now = this.now();
+    for (const timer of timers) {
+      hosted.actor.system.scheduler.schedule(hosted.actor, hosted.actor, timer.event as never, Math.max(0, timer.due - now), timer.id);
+    }
+    hosted.timers = pendingTimers(hosted.actor);
+  }
+
+  /**
+   * A clock for XState whose timers run their callback inside the fabric's commit loop
+   * and through `drive`, so a delayed transition is committed and can fail like any other.
+   */
+  private clockFor(slot: { hosted?: HostedActor }) {
+    const host = this;
+    return {
+      setTimeout(fn: (...args: unknown[]) => void, ms: number): HostTimer {
+        const timer: HostTimer = { handle: undefined };
+        timer.handle = setTimeout(function hostTimerFired() {
+          timer.handle = undefined;
+          const hosted = slot.hosted;
+          if (!host.stopped && hosted !== undefined) host.schedule(() => host.fire(hosted, fn));
+        }, ms);
+        return timer;
+      },
+      clearTimeout(timer: HostTimer): void {
+        if (timer.handle !== undefined) clearTimeout(timer.handle);
+        timer.handle = undefined;
+      },
+    };
+  }
+
+  /** Runs a fired XState timer on the actor that set it. */
+  private fire(hosted: HostedActor, fn: (...args: unknown[]) => void): Emission[] {
+    if (this.actors.get(actorId(hosted.service.name, hosted.key)) !== hosted) return []; // rolled back since
+    const emitted = this.drive(hosted, fn);
+    if (emitted instanceof Error) return [];
+    return emitted.map((e) => ({ emitted: e, cause: hosted.cause }));
+  }
+
+  private deadLetter(service: ServiceDefinition, envelope: Envelope, pos: number, err: Error): void {
+    let key = '';
+    try {
+      key = this.keyOf(service, { type: envelope.type, data: envelope.data, ts: envelope.ts });
+    } catch {
+      // the missing key is the failure itself; the letter is filed without one
+    }
+    this.deadLetters.push({
+      service: service.name,
+      key,
+      eventId: envelope.id,
+      pos,
+      error: {
+        code: isTroupeError(err) ? err.code : 'TROUPE_SERVICE_FAILED',
+        message: err.message,
+      },
+      at: this.now(),
+    });
+  }
+}
+
+function actorId(service: string, key: string): string {
+  return `${service}\u0000${key}`;
+}
+
+function ignoreActorError(): void {}
+
+/** The delayed events an actor has scheduled on itself, with wall-clock due times. */
+function pendingTimers(actor: Actor<AnyStateMachine>): PendingTimer[] {
+  const scheduled = actor.system.getSnapshot()._scheduledEvents;
+  const out: PendingTimer[] = [];
+  for (const id in scheduled) {
+    const s = scheduled[id];
+    if (s.source !== actor) continue;
+    out.push({ id: s.id, event: s.event, due: s.startedAt + s.delay });
+  }
+  return out;
+}

@@ -1,0 +1,118 @@
+/**
+ * The node's peer links: the WebSocket endpoint on the node's one HTTP port, and one
+ * dialer per configured peer URL that reconnects with exponential backoff and jitter.
+ * A dialed URL says nothing about who is there: the handshake does.
+ */
+import type { Server } from 'node:http';
+import type { Logger } from 'pino';
+import WebSocket, { WebSocketServer } from 'ws';
+import { backoffDelay, type BackoffOptions } from './backoff.js';
+import { systemClock, type Clock, type TimerHandle } from './clock.js';
+import type { Fabric } from './fabric.js';
+import { PeerConnection, type ConnectionContext } from './peer-connection.js';
+
+/** Largest frame accepted from a peer; a larger one closes the connection with 1009. */
+export const MAX_FRAME_BYTES = 16 * 1024 * 1024;
+
+/** Options of {@link Links}. */
+export interface LinksOptions {
+  readonly id: string;
+  readonly cluster: string;
+  readonly secret: string;
+  readonly fabric: Fabric;
+  readonly log: Logger;
+  /** The HTTP server whose upgrades become peer connections. */
+  readonly server: Server;
+  /** Peer URLs to dial (`ws://host:port` or `wss://…`). */
+  readonly peers: readonly string[];
+  readonly clock?: Clock;
+  /** Ping interval; a link missing a pong for this long is dropped. [default 5000] */
+  readonly heartbeatMs?: number;
+  /** Time allowed for a handshake. [default 10000] */
+  readonly handshakeMs?: number;
+  readonly backoff?: BackoffOptions;
+}
+
+/** Accepts and dials peer connections. */
+export class Links {
+  private readonly options: LinksOptions;
+  private readonly ctx: ConnectionContext;
+  private readonly wss: WebSocketServer;
+  private readonly connections = new Set<PeerConnection>();
+  private readonly retries = new Map<string, TimerHandle>();
+  private stopped = false;
+
+  constructor(options: LinksOptions) {
+    this.options = options;
+    this.ctx = {
+      id: options.id,
+      cluster: options.cluster,
+      secret: options.secret,
+      fabric: options.fabric,
+      log: options.log,
+      clock: options.clock ?? systemClock,
+      heartbeatMs: options.heartbeatMs ?? 5000,
+      handshakeMs: options.handshakeMs ?? 10_000,
+    };
+    this.wss = new WebSocketServer({ server: options.server, maxPayload: MAX_FRAME_BYTES, perMessageDeflate: false });
+    this.wss.on('connection', (ws) => this.serverOnConnection(ws));
+    this.wss.on('error', (err) => options.log.warn({ err: err.message }, 'peer endpoint error'));
+  }
+
+  /** Starts dialing every configured peer. */
+  start(): void {
+    for (const url of this.options.peers) this.dial(url, 0);
+  }
+
+  /** Closes every connection and stops reconnecting. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    for (const t of this.retries.values()) this.ctx.clock.clearTimeout(t);
+    this.retries.clear();
+    for (const c of this.connections) c.close(1001, 'node shutting down');
+    await new Promise<void>((resolve) => this.wss.close(() => resolve()));
+    for (const c of this.connections) c.terminate();
+  }
+
+  private serverOnConnection(ws: WebSocket): void {
+    if (this.stopped) return ws.close(1001, 'node shutting down');
+    const conn = new PeerConnection(ws, this.ctx, 'accepted');
+    this.track(conn);
+    conn.begin();
+  }
+
+  private track(conn: PeerConnection): void {
+    this.connections.add(conn);
+    const previous = conn.onClose;
+    conn.onClose = () => {
+      this.connections.delete(conn);
+      previous?.();
+    };
+  }
+
+  private dial(url: string, attempt: number): void {
+    if (this.stopped) return;
+    const ws = new WebSocket(url, { maxPayload: MAX_FRAME_BYTES, perMessageDeflate: false, handshakeTimeout: this.ctx.handshakeMs });
+    const conn = new PeerConnection(ws, this.ctx, 'dialed');
+    let next = attempt + 1;
+    conn.onOpen = () => {
+      next = 0;
+    };
+    conn.onClose = () => this.redial(url, next);
+    this.track(conn);
+    ws.on('open', () => conn.begin());
+  }
+
+  private redial(url: string, attempt: number): void {
+    if (this.stopped) return;
+    const delay = backoffDelay(attempt, this.options.backoff);
+    if (attempt > 0) this.options.log.debug({ url, attempt, delay: Math.round(delay) }, 'redialing peer');
+    this.retries.set(
+      url,
+      this.ctx.clock.setTimeout(() => {
+        this.retries.delete(url);
+        this.dial(url, attempt);
+      }, delay),
+    );
+  }
+}

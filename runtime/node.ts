@@ -1,0 +1,107 @@
+/**
+ * One troupe node: store, host, fabric, links and admin API wired together on one port.
+ * Data flows one way: links → fabric → host → fabric → links; the admin API only reads
+ * from the fabric and the host and publishes through the fabric.
+ */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Logger } from 'pino';
+import { adminApi } from './admin-api.js';
+import { Fabric, type FabricOptions } from './fabric.js';
+import { Host } from './host.js';
+import { Links } from './links.js';
+import type { ServiceDefinition } from './service.js';
+import { Store } from './store.js';
+
+/** Options of {@link startNode}. */
+export interface NodeOptions {
+  readonly id: string;
+  /** Cluster id checked in the handshake. [default 'troupe'] */
+  readonly cluster?: string;
+  readonly secret: string;
+  /** The LevelDB directory. */
+  readonly dataDir: string;
+  readonly host?: string;
+  /** 0 picks a free port. */
+  readonly port: number;
+  readonly services: readonly ServiceDefinition[];
+  readonly peers: readonly string[];
+  /** Skip fsync on commit. [default false] */
+  readonly relaxed?: boolean;
+  readonly log: Logger;
+  readonly fabric?: FabricOptions;
+}
+
+/** A running node. */
+export interface RunningNode {
+  readonly id: string;
+  /** The admin API base URL, `http://host:port`. */
+  readonly url: string;
+  readonly port: number;
+  /** Stops serving, closes links, finishes the batch in progress and closes the store. */
+  stop(): Promise<void>;
+}
+
+/** Opens the store, restores actors, and starts serving and dialing. */
+export async function startNode(options: NodeOptions): Promise<RunningNode> {
+  const { id, log } = options;
+  const store = await Store.open(options.dataDir, id, { sync: !options.relaxed });
+  const state = await store.load();
+  let fabric: Fabric | undefined;
+  const host = new Host({
+    services: options.services,
+    schedule: (task) => fabric?.schedule(task),
+  });
+  fabric = new Fabric({ id, store, host, log, vc: state.vc, acks: state.acks, options: options.fabric });
+  host.restore(state.actors);
+
+  const server = createServer({ keepAliveTimeout: 60_000 }, adminApi({ fabric, host, store }));
+  const links = new Links({
+    id,
+    cluster: options.cluster ?? 'troupe',
+    secret: options.secret,
+    fabric,
+    log,
+    server,
+    peers: options.peers,
+  });
+  const hostname = options.host ?? '127.0.0.1';
+  await listen(server, options.port, hostname);
+  const port = (server.address() as AddressInfo).port;
+  const url = `http://${hostname}:${port}`;
+  links.start();
+  log.info({ url, port, services: host.serviceNames, log: fabric.size, vc: fabric.clock }, 'listening');
+
+  let stopping: Promise<void> | undefined;
+  const running = fabric;
+  return {
+    id,
+    url,
+    port,
+    stop() {
+      stopping ??= (async () => {
+        // Stop intake first, then let the batch in progress finish, then stop the actors:
+        // an actor stopped before its event is committed would lose that event's effects.
+        const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+        await links.stop();
+        await running.stop();
+        host.stop();
+        server.closeAllConnections();
+        await closed;
+        await store.close();
+        log.info('stopped');
+      })();
+      return stopping;
+    },
+  };
+}
+
+function listen(server: Server, port: number, hostname: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, hostname, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+}

@@ -1,0 +1,191 @@
+/**
+ * One WebSocket to a peer, dialed or accepted, from the handshake to its close.
+ *
+ * Both sides send `hello` at once. On the peer's hello each checks protocol version,
+ * cluster id and node id, then proves the cluster secret over the peer's fresh nonce
+ * (`auth`). Once the peer's proof verifies, the connection becomes a link and is handed
+ * to the fabric; from then on frames go to the fabric. Anything that breaks the protocol
+ * closes this one connection with a close code and a logged reason and changes nothing.
+ * Heartbeats are WebSocket pings: a link that misses a pong for a whole interval is
+ * terminated, which is how a silently dead link is noticed.
+ */
+import type { Logger } from 'pino';
+import type WebSocket from 'ws';
+import { decodeFrame, encodeFrame } from '../protocol/codec.js';
+import { NODE_ID_PATTERN } from '../protocol/envelope.js';
+import { PROTOCOL_VERSION, type Frame, type HelloFrame } from '../protocol/frame.js';
+import { CLOSE_CODES, newNonce, proof, verifyProof } from '../protocol/handshake.js';
+import { isTroupeError, TroupeError, type TroupeErrorCode } from '../protocol/troupe-error.js';
+import type { Clock, TimerHandle } from './clock.js';
+import type { Fabric, PeerLink } from './fabric.js';
+
+/** What a connection needs to know about its own node. */
+export interface ConnectionContext {
+  readonly id: string;
+  readonly cluster: string;
+  readonly secret: string;
+  readonly fabric: Fabric;
+  readonly log: Logger;
+  readonly clock: Clock;
+  readonly heartbeatMs: number;
+  readonly handshakeMs: number;
+}
+
+/** A WebSocket to a peer going through the handshake, then carrying frames. */
+export class PeerConnection implements PeerLink {
+  private readonly ws: WebSocket;
+  private readonly ctx: ConnectionContext;
+  private readonly nonce = newNonce();
+  private readonly direction: 'dialed' | 'accepted';
+  private state: 'hello' | 'auth' | 'open' | 'closed' = 'hello';
+  private peerHello: HelloFrame | undefined;
+  private timer: TimerHandle | undefined;
+  private alive = true;
+  /** Called once the peer is authenticated (used by the dialer to reset its backoff). */
+  onOpen: (() => void) | undefined;
+  /** Called once the socket is closed. */
+  onClose: (() => void) | undefined;
+
+  constructor(ws: WebSocket, ctx: ConnectionContext, direction: 'dialed' | 'accepted') {
+    this.ws = ws;
+    this.ctx = ctx;
+    this.direction = direction;
+    ws.binaryType = 'nodebuffer';
+    ws.on('message', (data, isBinary) => this.socketOnMessage(data as Buffer, isBinary));
+    ws.on('close', (code, reason) => this.socketOnClose(code, reason.toString()));
+    ws.on('error', (err) => this.socketOnError(err));
+    ws.on('pong', () => this.socketOnPong());
+    this.timer = ctx.clock.setTimeout(() => this.handshakeTimedOut(), ctx.handshakeMs);
+  }
+
+  /** The peer's node id once its hello arrived ('' before). */
+  get peer(): string {
+    return this.peerHello?.node ?? '';
+  }
+
+  /** Bytes queued in the socket. */
+  get bufferedAmount(): number {
+    return this.ws.bufferedAmount;
+  }
+
+  /** Sends our hello; called once the socket is open. */
+  begin(): void {
+    this.send({ type: 'hello', cluster: this.ctx.cluster, node: this.ctx.id, protocol: PROTOCOL_VERSION, nonce: this.nonce });
+  }
+
+  /** Sends a frame if the socket is open. */
+  send(frame: Frame): void {
+    if (this.ws.readyState === this.ws.OPEN) this.ws.send(encodeFrame(frame));
+  }
+
+  /** Closes the connection with a code and reason. */
+  close(code: number, reason: string): void {
+    if (this.ws.readyState === this.ws.OPEN || this.ws.readyState === this.ws.CONNECTING) this.ws.close(code, reason);
+  }
+
+  /** Terminates the socket without a closing handshake. */
+  terminate(): void {
+    this.ws.terminate();
+  }
+
+  private refuse(code: TroupeErrorCode, closeCode: number, reason: string): void {
+    this.ctx.log.warn({ code, peer: this.peer || undefined, direction: this.direction, closeCode }, `peer refused: ${reason}`);
+    this.close(closeCode, reason.slice(0, 120));
+  }
+
+  private socketOnMessage(data: Buffer, isBinary: boolean): void {
+    if (this.state === 'closed') return;
+    try {
+      if (!isBinary) throw new TroupeError('TROUPE_PROTOCOL_BAD_FRAME', 'text message; frames are binary msgpack');
+      const frame = decodeFrame(data);
+      if (this.state === 'hello') this.onHello(frame);
+      else if (this.state === 'auth') this.onAuth(frame);
+      else this.ctx.fabric.receive(this, frame);
+    } catch (err) {
+      if (isTroupeError(err)) return this.refuse(err.code, CLOSE_CODES.protocolError, err.message);
+      // A bug of ours, not the peer's: drop this link rather than the node.
+      this.ctx.log.error({ err, peer: this.peer || undefined }, 'internal error while handling a frame');
+      this.close(1011, 'internal error');
+    }
+  }
+
+  private onHello(frame: Frame): void {
+    if (frame.type !== 'hello') throw new TroupeError('TROUPE_PROTOCOL_UNEXPECTED_FRAME', `expected hello, got ${frame.type}`);
+    if (frame.protocol !== PROTOCOL_VERSION) {
+      return this.refuse('TROUPE_PROTOCOL_VERSION_MISMATCH', CLOSE_CODES.versionMismatch, `protocol ${frame.protocol}, this node speaks ${PROTOCOL_VERSION}`);
+    }
+    if (frame.cluster !== this.ctx.cluster) {
+      return this.refuse('TROUPE_PEER_WRONG_CLUSTER', CLOSE_CODES.wrongCluster, `cluster ${frame.cluster}, this node is in ${this.ctx.cluster}`);
+    }
+    if (!NODE_ID_PATTERN.test(frame.node)) throw new TroupeError('TROUPE_PROTOCOL_BAD_FRAME', 'invalid node id');
+    if (frame.node === this.ctx.id) return this.refuse('TROUPE_PEER_SELF_LINK', CLOSE_CODES.selfLink, 'a node cannot link to itself');
+    this.peerHello = frame;
+    this.state = 'auth';
+    this.send({
+      type: 'auth',
+      proof: proof(this.ctx.secret, { cluster: this.ctx.cluster, fromNode: this.ctx.id, toNode: frame.node, fromNonce: this.nonce, toNonce: frame.nonce }),
+    });
+  }
+
+  private onAuth(frame: Frame): void {
+    if (frame.type !== 'auth') throw new TroupeError('TROUPE_PROTOCOL_UNEXPECTED_FRAME', `expected auth, got ${frame.type}`);
+    const hello = this.peerHello as HelloFrame;
+    const ok = verifyProof(
+      this.ctx.secret,
+      { cluster: this.ctx.cluster, fromNode: hello.node, toNode: this.ctx.id, fromNonce: hello.nonce, toNonce: this.nonce },
+      frame.proof,
+    );
+    if (!ok) return this.refuse('TROUPE_PEER_AUTH_FAILED', CLOSE_CODES.authFailed, `${hello.node} failed to prove the cluster secret`);
+    this.ctx.clock.clearTimeout(this.timer);
+    if (!this.ctx.fabric.linkUp(this)) {
+      return this.refuse('TROUPE_PEER_DUPLICATE_LINK', CLOSE_CODES.duplicateLink, `already linked to ${hello.node}`);
+    }
+    this.state = 'open';
+    this.ctx.log.info({ peer: hello.node, direction: this.direction }, 'link up');
+    this.onOpen?.();
+    this.heartbeat();
+  }
+
+  private heartbeat(): void {
+    this.timer = this.ctx.clock.setTimeout(() => {
+      if (this.state !== 'open') return;
+      if (!this.alive) {
+        this.ctx.log.warn({ peer: this.peer, code: 'TROUPE_PEER_TIMEOUT' }, 'no heartbeat from peer: dropping the link');
+        this.ws.terminate();
+        return;
+      }
+      this.alive = false;
+      this.ws.ping();
+      this.heartbeat();
+    }, this.ctx.heartbeatMs);
+  }
+
+  private socketOnPong(): void {
+    this.alive = true;
+  }
+
+  private handshakeTimedOut(): void {
+    if (this.state === 'hello' || this.state === 'auth') {
+      this.refuse('TROUPE_PEER_TIMEOUT', CLOSE_CODES.timeout, 'handshake did not complete in time');
+      this.ws.terminate();
+    }
+  }
+
+  private socketOnError(err: Error): void {
+    // ws reports over-size frames and broken sockets here, then closes: log only. A peer
+    // that is not up yet refuses every redial, which is expected and logged quietly.
+    const level = this.state === 'open' ? 'warn' : 'debug';
+    this.ctx.log[level]({ peer: this.peer || undefined, err: err.message, code: (err as { code?: string }).code }, 'peer socket error');
+  }
+
+  private socketOnClose(code: number, reason: string): void {
+    const wasOpen = this.state === 'open';
+    this.state = 'closed';
+    this.ctx.clock.clearTimeout(this.timer);
+    if (wasOpen) {
+      this.ctx.fabric.linkDown(this);
+      this.ctx.log.info({ peer: this.peer, code, reason }, 'link down');
+    }
+    this.onClose?.();
+  }
+}

@@ -1,0 +1,343 @@
+/**
+ * A troupe node as a real child process: `node dist/nodes/cli.js node …`, one pid per node,
+ * so `kill('SIGKILL')` is a real `kill -9` of the node.
+ *
+ * The helper captures stdout (pino JSON lines, parsed when they parse) and stderr, learns
+ * the node's URL from its `listening` line, and can restart a killed node with the same
+ * flags on the same port and data dir so its peers' reconnects reach it again. Every
+ * process it spawns is killed in the owning test's teardown — and, as a last resort, when
+ * the test process exits — so a failing test never leaves nodes behind. The tail of a
+ * node's output is what failure messages attach.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { AdminClient } from './admin-client.js';
+import { waitFor } from './wait-for.js';
+
+/** The repository root: tests run the CLI from here so `--app examples/orders` resolves. */
+export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+/** The built CLI (`npm run build` writes it; `npm test` builds before it runs tap). */
+export const CLI = join(REPO_ROOT, 'dist', 'nodes', 'cli.js');
+
+/** The slice of tap's `Test` these helpers use, so they do not depend on tap's types. */
+export interface Teardownable {
+  teardown(fn: () => void | Promise<void>): void;
+}
+
+/** One line a node wrote on stdout, parsed if it is JSON. */
+export interface OutputLine {
+  readonly stream: 'stdout' | 'stderr';
+  readonly text: string;
+  /** The pino record, when the line is JSON. */
+  readonly json?: Record<string, unknown>;
+}
+
+/** Flags of `troupe node`. */
+export interface NodeOptions {
+  readonly id: string;
+  /** The app module, relative to the repository root. [default: 'examples/orders'] */
+  readonly app?: string;
+  /** The data dir; a fresh temp dir when absent. */
+  readonly data?: string;
+  /** [default: 0, the OS picks; a restart reuses the port the node got] */
+  readonly port?: number;
+  readonly peers?: readonly string[];
+  readonly services?: readonly string[];
+  readonly secret?: string;
+  /** Extra environment for the process (e.g. `TROUPE_SECRET`). */
+  readonly env?: Readonly<Record<string, string>>;
+  /** Extra raw CLI arguments. */
+  readonly extraArgs?: readonly string[];
+}
+
+const MAX_LINES = 20_000;
+const live = new Set<ChildProcess>();
+
+// Last resort: if the test process goes down before a teardown ran, take the nodes with it.
+process.once('exit', function killNodesOnExit() {
+  for (const child of live) child.kill('SIGKILL');
+});
+
+let tempRoot: Promise<string> | undefined;
+
+/** A fresh temp directory for one node's LevelDB, removed in `t`'s teardown. */
+export async function tempDataDir(t: Teardownable, name: string): Promise<string> {
+  tempRoot ??= mkdtemp(join(tmpdir(), 'troupe-it-'));
+  const dir = await mkdtemp(join(await tempRoot, `${name}-`));
+  t.teardown(() => rm(dir, { recursive: true, force: true, maxRetries: 3 }));
+  return dir;
+}
+
+/** How a node process ended. */
+export interface ExitInfo {
+  readonly code: number | null;
+  readonly signal: NodeJS.Signals | null;
+}
+
+/**
+ * A node process that can be started, killed and restarted. Start it with
+ * {@link startNode}, which also registers the teardown.
+ */
+export class NodeProcess {
+  readonly id: string;
+  readonly data: string;
+  readonly options: NodeOptions;
+  /** Every line so far across restarts (the oldest dropped past 20000). */
+  readonly lines: OutputLine[] = [];
+  private child: ChildProcess | undefined;
+  private exitInfo: ExitInfo | undefined;
+  private exited: Promise<ExitInfo> | undefined;
+  private expectingExit = false;
+  private runs = 0;
+  /** The port it listens on, known once started; reused on restart. */
+  port: number | undefined;
+
+  constructor(options: NodeOptions & { data: string }) {
+    this.id = options.id;
+    this.data = options.data;
+    this.options = options;
+    this.port = options.port && options.port > 0 ? options.port : undefined;
+  }
+
+  /** `http://127.0.0.1:PORT`. */
+  get url(): string {
+    if (this.port === undefined) throw new Error(`node ${this.id} has not reported its port yet`);
+    return `http://127.0.0.1:${this.port}`;
+  }
+
+  /** `ws://127.0.0.1:PORT`, what peers dial. */
+  get wsUrl(): string {
+    return this.url.replace(/^http:/, 'ws:');
+  }
+
+  /** The admin API of this node. */
+  get admin(): AdminClient {
+    return new AdminClient(this.url, this.id);
+  }
+
+  /** The pid of the current process. */
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
+  /** Whether the current process is running. */
+  get running(): boolean {
+    return this.child !== undefined && this.exitInfo === undefined;
+  }
+
+  /** The CLI arguments of the next run. */
+  args(): string[] {
+    const o = this.options;
+    const args = ['node', '--id', o.id, '--port', String(this.port ?? 0), '--data', this.data,
+      '--app', o.app ?? 'examples/orders'];
+    for (const peer of o.peers ?? []) args.push('--peer', peer);
+    if (o.services) args.push('--services', o.services.join(','));
+    if (o.secret !== undefined) args.push('--secret', o.secret);
+    args.push(...(o.extraArgs ?? []));
+    return args;
+  }
+
+  /** Spawns the process and waits until it logs `listening`; returns its URL. */
+  async start(timeout = 30_000): Promise<string> {
+    if (this.running) throw new Error(`node ${this.id} is already running`);
+    this.runs++;
+    this.note(`--- run ${this.runs}: node ${CLI} ${this.args().join(' ')}`);
+    this.exitInfo = undefined;
+    this.expectingExit = false;
+    const child = spawn(process.execPath, [CLI, ...this.args()], {
+      cwd: REPO_ROOT,
+      env: { ...process.env, ...this.options.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    this.child = child;
+    live.add(child);
+    this.exited = new Promise<ExitInfo>((resolve) => {
+      child.once('exit', (code, signal) => {
+        live.delete(child);
+        const info = { code, signal };
+        if (this.child === child) this.exitInfo = info;
+        this.note(`--- exited: code ${code} signal ${signal}`
+          + (this.expectingExit ? '' : ' (UNEXPECTED)'));
+        resolve(info);
+      });
+    });
+    child.once('error', (err) => this.note(`--- spawn error: ${err.message}`));
+    collectLines(child.stdout!, (text) => this.push('stdout', text));
+    collectLines(child.stderr!, (text) => this.push('stderr', text));
+
+    const runStart = this.lines.length;
+    const listening = await waitFor(() => {
+      if (this.exitInfo) {
+        throw new Error(`node ${this.id} exited before listening: ${JSON.stringify(this.exitInfo)}`);
+      }
+      return this.lines.slice(runStart).find((l) => l.json?.msg === 'listening');
+    }, {
+      timeout,
+      interval: 25,
+      message: () => `node ${this.id} to log {"msg":"listening"}\n${this.tail()}`,
+      until: (line) => line !== undefined || this.exitInfo !== undefined,
+    });
+    if (!listening) throw new Error(`node ${this.id} exited before listening\n${this.tail()}`);
+    const url = String(listening.json?.url ?? '');
+    const match = /^http:\/\/[^:/]+:(\d+)/.exec(url);
+    if (!match) throw new Error(`node ${this.id} logged listening without a URL: ${listening.text}`);
+    const port = Number(match[1]);
+    if (this.port !== undefined && this.port !== port) {
+      throw new Error(`node ${this.id} listens on ${port}, asked for ${this.port}`);
+    }
+    this.port = port;
+    return this.url;
+  }
+
+  /** Sends `signal` and waits for the process to exit; returns how it ended. */
+  async stop(signal: NodeJS.Signals = 'SIGTERM', timeout = 15_000): Promise<ExitInfo> {
+    const child = this.child;
+    if (!child || !this.exited) throw new Error(`node ${this.id} was never started`);
+    if (this.exitInfo) return this.exitInfo;
+    this.expectingExit = true;
+    child.kill(signal);
+    const timer = setTimeout(() => {
+      this.note(`--- did not exit on ${signal} within ${timeout} ms; SIGKILL`);
+      child.kill('SIGKILL');
+    }, timeout);
+    try {
+      return await this.exited;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** `kill -9`: no chance to flush or close anything. */
+  kill9(): Promise<ExitInfo> {
+    return this.stop('SIGKILL');
+  }
+
+  /** Starts the node again on the same data dir and port. */
+  async restart(timeout = 30_000): Promise<string> {
+    if (this.running) throw new Error(`node ${this.id} is still running; stop it first`);
+    return this.start(timeout);
+  }
+
+  /** Kills whatever is still running (teardown). */
+  async destroy(): Promise<void> {
+    try {
+      if (this.running) await this.stop('SIGTERM', 5_000);
+    } catch {
+      this.child?.kill('SIGKILL');
+    }
+  }
+
+  /** The parsed pino records that satisfy `predicate`, across restarts. */
+  records(predicate: (record: Record<string, unknown>) => boolean): Record<string, unknown>[] {
+    const found: Record<string, unknown>[] = [];
+    for (const line of this.lines) if (line.json && predicate(line.json)) found.push(line.json);
+    return found;
+  }
+
+  /** Waits until a pino record satisfying `predicate` has been logged. */
+  async waitForRecord(
+    predicate: (record: Record<string, unknown>) => boolean,
+    what: string,
+    timeout = 30_000,
+  ): Promise<Record<string, unknown>> {
+    const records = await waitFor(() => this.records(predicate), {
+      timeout,
+      interval: 50,
+      until: (found) => found.length > 0,
+      message: () => `node ${this.id} to log ${what}\n${this.tail()}`,
+      describe: () => '(no such line yet)',
+    });
+    return records[0]!;
+  }
+
+  /** The last `n` lines of output, labelled with the node id, for failure messages. */
+  tail(n = 40): string {
+    const lines = this.lines.slice(-n).map((l) => `  [${this.id} ${l.stream}] ${l.text}`);
+    return `--- last ${lines.length} lines of node ${this.id} (${this.running ? `pid ${this.pid}` : 'not running'}):\n${lines.join('\n')}`;
+  }
+
+  private push(stream: 'stdout' | 'stderr', text: string): void {
+    let json: Record<string, unknown> | undefined;
+    if (text.startsWith('{')) {
+      try {
+        const parsed: unknown = JSON.parse(text);
+        if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) {
+          json = parsed as Record<string, unknown>;
+        }
+      } catch {
+        // not JSON: kept as text
+      }
+    }
+    this.lines.push(json ? { stream, text, json } : { stream, text });
+    if (this.lines.length > MAX_LINES) this.lines.splice(0, this.lines.length - MAX_LINES);
+  }
+
+  private note(text: string): void {
+    this.push('stderr', text);
+  }
+}
+
+function collectLines(stream: NodeJS.ReadableStream, onLine: (line: string) => void): void {
+  let buffered = '';
+  stream.setEncoding('utf8');
+  stream.on('data', function streamOnData(chunk: string) {
+    buffered += chunk;
+    let newline: number;
+    while ((newline = buffered.indexOf('\n')) >= 0) {
+      const line = buffered.slice(0, newline).replace(/\r$/, '');
+      buffered = buffered.slice(newline + 1);
+      if (line.length > 0) onLine(line);
+    }
+  });
+  stream.on('end', function streamOnEnd() {
+    if (buffered.length > 0) onLine(buffered);
+    buffered = '';
+  });
+}
+
+/**
+ * Starts a node (in a fresh temp data dir unless `data` is given), waits until it
+ * listens, and registers its teardown on `t`.
+ */
+export async function startNode(t: Teardownable, options: NodeOptions): Promise<NodeProcess> {
+  const data = options.data ?? await tempDataDir(t, options.id);
+  const node = new NodeProcess({ ...options, data });
+  // tap runs teardowns last-in first-out: the process dies before its data dir is removed.
+  t.teardown(() => node.destroy());
+  await node.start();
+  return node;
+}
+
+/** What `troupe …` printed and how it ended, for CLI tests. */
+export interface CliRun {
+  readonly code: number | null;
+  readonly signal: NodeJS.Signals | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** Runs the CLI to completion (killed after `timeout` ms) and collects its output. */
+export async function runCli(args: readonly string[], timeout = 20_000): Promise<CliRun> {
+  const child = spawn(process.execPath, [CLI, ...args], {
+    cwd: REPO_ROOT,
+    env: process.env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  live.add(child);
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.setEncoding('utf8').on('data', (chunk: string) => { stdout += chunk; });
+  child.stderr!.setEncoding('utf8').on('data', (chunk: string) => { stderr += chunk; });
+  const timer = setTimeout(() => child.kill('SIGKILL'), timeout);
+  try {
+    const [code, signal] = await once(child, 'exit') as [number | null, NodeJS.Signals | null];
+    return { code, signal, stdout, stderr };
+  } finally {
+    clearTimeout(timer);
+    live.delete(child);
+  }
+}
