@@ -77,6 +77,8 @@ const LOG_WAIT_MS = 1000;
 const RETRY_MS = 500;
 /** How long the nodes get to stop after SIGTERM before they are SIGKILLed. */
 const STOP_GRACE_MS = 10_000;
+/** A second SIGINT/SIGTERM sooner than this after the first is the same one, delivered twice. */
+const REPEAT_SIGNAL_MS = 1000;
 
 /** The `node` executable's entry point, beside this module once built (`dist/nodes/cli.js`). */
 const CLI_PATH = fileURLToPath(new URL('./cli.js', import.meta.url));
@@ -342,16 +344,18 @@ export async function runCluster(options: ClusterOptions): Promise<void> {
 
   const stop = new AbortController();
   const nodes: RunningNode[] = [];
-  let signals = 0;
+  let firstSignalAt: number | undefined;
   function processOnSignal(signal: NodeJS.Signals): void {
-    signals += 1;
-    if (signals === 1) {
-      printer.info(`${signal}: stopping the cluster`);
+    if (firstSignalAt === undefined) {
+      firstSignalAt = Date.now();
+      printer.info(`${signal}: stopping the cluster (Ctrl-C again kills it)`);
       stop.abort();
-    } else {
+    } else if (Date.now() - firstSignalAt >= REPEAT_SIGNAL_MS) {
       printer.warn(`${signal} again: killing every node now`);
       killAll(nodes, 'SIGKILL');
     }
+    // A repeat within REPEAT_SIGNAL_MS is the same Ctrl-C: the terminal signals the whole
+    // process group, and `npm start` forwards the signal to the launcher as well.
   }
   // Children have their own process group, so nothing else stops them if the launcher dies.
   function processOnExit(): void {

@@ -6,13 +6,11 @@
 import type { Server } from 'node:http';
 import type { Logger } from 'pino';
 import WebSocket, { WebSocketServer } from 'ws';
+import { MAX_FRAME_BYTES } from '../protocol/codec.js';
 import { backoffDelay, type BackoffOptions } from './backoff.js';
 import { systemClock, type Clock, type TimerHandle } from './clock.js';
 import type { Fabric } from './fabric.js';
 import { PeerConnection, type ConnectionContext } from './peer-connection.js';
-
-/** Largest frame accepted from a peer; a larger one closes the connection with 1009. */
-export const MAX_FRAME_BYTES = 16 * 1024 * 1024;
 
 /** Options of {@link Links}. */
 export interface LinksOptions {

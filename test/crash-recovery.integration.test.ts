@@ -11,6 +11,7 @@ import { settledLogs, tails, waitForLinks } from './helpers/convergence.js';
 import { OrderTraffic } from './helpers/order-traffic.js';
 import { orderActors, orderDone, orderOutcomes, stateName, workflowProblems } from './helpers/order-workflow.js';
 import { startOrdersCluster } from './helpers/orders-cluster.js';
+import { crashed, dumpOnFailure } from './helpers/node-process.js';
 import { waitFor } from './helpers/wait-for.js';
 
 const ALL_LINKS = [['n1', 'n2'], ['n1', 'n3'], ['n2', 'n3']] as const;
@@ -57,8 +58,9 @@ function inventoryProblems(context: any, log: readonly LogEntry[]): string[] {
 
 t.test('a node killed with kill -9 mid-traffic and restarted loses nothing acknowledged and processes nothing twice', async (t) => {
   const { n1, n2, n3, nodes } = await startOrdersCluster(t);
+  dumpOnFailure(t, () => nodes);
   // n2 (inventory, payment) is published on too while it runs: its own acknowledged events must survive the kill.
-  const traffic = new OrderTraffic({ prefix: 'crash', targets: () => (n2.running ? nodes : [n1, n3]), max: 5_000 }).start();
+  const traffic = new OrderTraffic({ prefix: 'crash', targets: () => (n2.running ? nodes : [n1, n3]), max: 5_000, failFast: crashed(nodes) }).start();
   t.teardown(() => traffic.stop());
 
   await traffic.waitForAcks(25, 'before the kill');
@@ -79,6 +81,7 @@ t.test('a node killed with kill -9 mid-traffic and restarted loses nothing ackno
   // The orders that may exist: acknowledged ones, and unanswered ones that may have been committed.
   const ackedIds = traffic.acked.map((p) => p.order.orderId);
   await waitFor(() => n1.admin.actors(), {
+    failFast: crashed(nodes),
     timeout: 120_000,
     interval: 250,
     until: (all) => {
@@ -121,11 +124,13 @@ t.test('a node killed with kill -9 mid-traffic and restarted loses nothing ackno
 
 t.test('a shipment waiting in an after state when its node is killed ships exactly once after the restart', async (t) => {
   const { n1, n3, nodes } = await startOrdersCluster(t);
+  dumpOnFailure(t, () => nodes);
   const orderId = 'slow-ship-1';
   const shipDelayMs = 4_000;
   const placed = await n1.admin.publish('OrderPlaced', { orderId, sku: 'widget', qty: 1, amount: 25, shipDelayMs }, orderId);
 
   const preparing = await waitFor(async () => (await n3.admin.actors()).find((a) => a.service === 'shipping' && a.key === orderId), {
+    failFast: crashed(nodes),
     timeout: 30_000,
     interval: 20,
     until: (actor) => actor !== undefined && stateName(actor.state) === 'preparing',
@@ -138,6 +143,7 @@ t.test('a shipment waiting in an after state when its node is killed ships exact
   await n3.restart();
   await waitForLinks(nodes, ALL_LINKS, 60_000);
   await waitFor(async () => orderActors(await n1.admin.actors()).get(orderId), {
+    failFast: crashed(nodes),
     timeout: 60_000,
     interval: 100,
     until: (actor) => stateName(actor?.state) === 'completed',

@@ -8,11 +8,13 @@ import { statuses, tails, waitForLinkDown, waitForLinks, settledLogs, describeSt
 import { OrderTraffic } from './helpers/order-traffic.js';
 import { orderActors, orderDone, orderOutcomes, workflowProblems } from './helpers/order-workflow.js';
 import { startOrdersCluster } from './helpers/orders-cluster.js';
+import { crashed, dumpOnFailure } from './helpers/node-process.js';
 import { waitFor } from './helpers/wait-for.js';
 
 t.test('orders placed on every node through a cut and a heal all complete, each event once in causal order everywhere', async (t) => {
   const { n1, n2, n3, nodes, n3ToN1, n3ToN2 } = await startOrdersCluster(t, { proxyN3ToN1: true, proxyN3ToN2: true });
-  const traffic = new OrderTraffic({ prefix: 'cut', targets: () => nodes }).start();
+  dumpOnFailure(t, () => nodes);
+  const traffic = new OrderTraffic({ prefix: 'cut', targets: () => nodes, failFast: crashed(nodes) }).start();
   t.teardown(() => traffic.stop());
 
   // Connected: some orders go through.
@@ -29,12 +31,14 @@ t.test('orders placed on every node through a cut and a heal all complete, each 
   await waitForLinkDown(nodes, 'n2', 'n3');
   const n3Alone = traffic.ackedBy('n3');
   await waitFor(() => traffic.ackedBy('n3'), {
+    failFast: crashed(nodes),
     until: (n) => n >= n3Alone + 5,
     timeout: 30_000,
     message: () => `n3 to acknowledge orders while partitioned; failures: ${JSON.stringify(traffic.failed.slice(-3))}\n${n3.tail()}`,
   });
   // n3 holds events its peers lack: its outbox towards them is not empty.
   await waitFor(() => n3.admin.status(), {
+    failFast: crashed(nodes),
     until: (s) => s.peers.some((p) => p.outbox > 0),
     message: () => `n3's outbox to fill while it is partitioned\n${n3.tail()}`,
   });
@@ -53,6 +57,7 @@ t.test('orders placed on every node through a cut and a heal all complete, each 
   // Every acknowledged order reaches an end state on n1, which hosts `order`.
   const ackedIds = traffic.acked.map((p) => p.order.orderId);
   const actors = await waitFor(() => n1.admin.actors(), {
+    failFast: crashed(nodes),
     timeout: 120_000,
     interval: 250,
     until: (all) => {
@@ -92,6 +97,7 @@ t.test('orders placed on every node through a cut and a heal all complete, each 
 
   // Links drained: nothing left in any outbox.
   await waitFor(() => statuses(nodes), {
+    failFast: crashed(nodes),
     until: (all) => [...all.values()].every((s) => s.peers.every((p) => p.outbox === 0)),
     message: () => `every outbox to drain after convergence\n${tails(nodes)}`,
     describe: describeStatuses,

@@ -5,7 +5,7 @@
  */
 import type { LogEntry, NodeStatus } from './admin-client.js';
 import { clocksEqual, normalClock } from './causal-log.js';
-import type { NodeProcess } from './node-process.js';
+import { crashed, type NodeProcess } from './node-process.js';
 import { waitFor } from './wait-for.js';
 
 /** The tails of every node's output, for failure messages. */
@@ -38,6 +38,7 @@ export async function waitForLinks(
 ): Promise<void> {
   await waitFor(() => statuses(nodes), {
     timeout,
+    failFast: crashed(nodes),
     until: (all) => pairs.every(([a, b]) => linked(all.get(a)!, b) && linked(all.get(b)!, a)),
     message: () => `links ${pairs.map(([a, b]) => `${a}–${b}`).join(', ')} to be up on both ends\n${tails(nodes)}`,
     describe: describeStatuses,
@@ -53,6 +54,7 @@ export async function waitForLinkDown(
 ): Promise<void> {
   await waitFor(() => statuses(nodes), {
     timeout,
+    failFast: crashed(nodes),
     until: (all) => !linked(all.get(a)!, b) && !linked(all.get(b)!, a),
     message: () => `link ${a}–${b} to be down on both ends\n${tails(nodes)}`,
     describe: describeStatuses,
@@ -67,6 +69,7 @@ export async function waitForSameClock(
 ): Promise<Map<string, NodeStatus>> {
   return waitFor(() => statuses(nodes), {
     timeout,
+    failFast: crashed(nodes),
     interval: 200,
     until: (all) => {
       const clocks = [...all.values()].map((s) => s.vc);
@@ -101,6 +104,7 @@ export async function settledLogs(
     return reads;
   }, {
     timeout,
+    failFast: crashed(nodes),
     interval: 250,
     until: (reads) => reads.every((r) => clocksEqual(r.before.vc, r.after.vc) && r.before.log.size === r.after.log.size)
       && reads.every((r) => clocksEqual(r.after.vc, reads[0]!.after.vc)),

@@ -36,6 +36,11 @@ export interface OutputLine {
   readonly json?: Record<string, unknown>;
 }
 
+/** A `failFast` for waits on `nodes`: says which node crashed, if any. */
+export function crashed(nodes: readonly NodeProcess[]): () => string | undefined {
+  return () => nodes.map((node) => node.unexpectedExit).find((why) => why !== undefined);
+}
+
 /** Flags of `troupe node`. */
 export interface NodeOptions {
   readonly id: string;
@@ -93,6 +98,7 @@ export class NodeProcess {
   private exited: Promise<ExitInfo> | undefined;
   private expectingExit = false;
   private runs = 0;
+  private listeningLine: OutputLine | undefined;
   /** The port it listens on, known once started; reused on restart. */
   port: number | undefined;
 
@@ -129,6 +135,13 @@ export class NodeProcess {
     return this.child !== undefined && this.exitInfo === undefined;
   }
 
+  /** Why the node is down when nobody stopped it (a crash), or `undefined`. */
+  get unexpectedExit(): string | undefined {
+    return this.exitInfo && !this.expectingExit
+      ? `node ${this.id} exited unexpectedly (${JSON.stringify(this.exitInfo)})`
+      : undefined;
+  }
+
   /** The CLI arguments of the next run. */
   args(): string[] {
     const o = this.options;
@@ -148,6 +161,7 @@ export class NodeProcess {
     this.note(`--- run ${this.runs}: node ${CLI} ${this.args().join(' ')}`);
     this.exitInfo = undefined;
     this.expectingExit = false;
+    this.listeningLine = undefined;
     const child = spawn(process.execPath, [CLI, ...this.args()], {
       cwd: REPO_ROOT,
       env: { ...process.env, ...this.options.env },
@@ -169,19 +183,17 @@ export class NodeProcess {
     collectLines(child.stdout!, (text) => this.push('stdout', text));
     collectLines(child.stderr!, (text) => this.push('stderr', text));
 
-    const runStart = this.lines.length;
-    const listening = await waitFor(() => {
-      if (this.exitInfo) {
-        throw new Error(`node ${this.id} exited before listening: ${JSON.stringify(this.exitInfo)}`);
-      }
-      return this.lines.slice(runStart).find((l) => l.json?.msg === 'listening');
-    }, {
+    const seen = await waitFor(() => ({ listening: this.listeningLine, exit: this.exitInfo }), {
       timeout,
       interval: 25,
       message: () => `node ${this.id} to log {"msg":"listening"}\n${this.tail()}`,
-      until: (line) => line !== undefined || this.exitInfo !== undefined,
+      until: (s) => s.listening !== undefined || s.exit !== undefined,
+      describe: (s) => JSON.stringify(s),
     });
-    if (!listening) throw new Error(`node ${this.id} exited before listening\n${this.tail()}`);
+    const listening = seen.listening;
+    if (!listening) {
+      throw new Error(`node ${this.id} exited before listening (${JSON.stringify(seen.exit)})\n${this.tail()}`);
+    }
     const url = String(listening.json?.url ?? '');
     const match = /^http:\/\/[^:/]+:(\d+)/.exec(url);
     if (!match) throw new Error(`node ${this.id} logged listening without a URL: ${listening.text}`);
@@ -272,7 +284,9 @@ export class NodeProcess {
         // not JSON: kept as text
       }
     }
-    this.lines.push(json ? { stream, text, json } : { stream, text });
+    const line: OutputLine = json ? { stream, text, json } : { stream, text };
+    this.lines.push(line);
+    if (json?.msg === 'listening' && this.listeningLine === undefined) this.listeningLine = line;
     if (this.lines.length > MAX_LINES) this.lines.splice(0, this.lines.length - MAX_LINES);
   }
 
@@ -340,4 +354,15 @@ export async function runCli(args: readonly string[], timeout = 20_000): Promise
     clearTimeout(timer);
     live.delete(child);
   }
+}
+
+/**
+ * Prints the tail of every node's output to stderr when `t` ends failing, so an assertion
+ * that fails after all the waits still comes with the nodes' side of the story. Register it
+ * after the nodes start: tap runs teardowns last-in first-out, so it runs before they stop.
+ */
+export function dumpOnFailure(t: Teardownable & { passing(): boolean }, nodes: () => readonly NodeProcess[]): void {
+  t.teardown(() => {
+    if (!t.passing()) console.error(nodes().map((node) => node.tail(60)).join('\n'));
+  });
 }

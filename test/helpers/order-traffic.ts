@@ -53,6 +53,8 @@ export interface TrafficOptions {
   readonly max?: number;
   /** `shipDelayMs` of every order. [default: 20] */
   readonly shipDelayMs?: number;
+  /** Waits for acknowledgements give up at once when this names a reason (a node crashed). */
+  readonly failFast?: () => string | undefined;
 }
 
 /** Background publisher of orders; {@link stop} it before checking. */
@@ -91,6 +93,7 @@ export class OrderTraffic {
     await waitFor(() => this.acked.length, {
       timeout,
       interval: 20,
+      ...(this.options.failFast && { failFast: this.options.failFast }),
       until: (n) => n >= target || this.finished,
       message: () => `${target} acknowledged orders (${what}); ${this.failed.length} failed, last: ${this.failed.at(-1)?.error ?? 'none'}`,
     });

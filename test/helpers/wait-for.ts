@@ -19,6 +19,8 @@ export interface WaitForOptions<T> {
   readonly timeout?: number;
   /** Pause between probes in ms. [default: 100] */
   readonly interval?: number;
+  /** Checked before every probe: a reason to give up at once (a node crashed), or `undefined`. */
+  readonly failFast?: () => string | undefined;
   /** Renders the last observed value for the failure message. [default: util.inspect] */
   readonly describe?: (value: T) => string;
 }
@@ -60,7 +62,10 @@ export async function waitFor<T>(
   let lastValue: T | typeof NOTHING = NOTHING;
   let lastError: unknown = NOTHING;
   let probes = 0;
+  let gaveUp: string | undefined;
   for (;;) {
+    gaveUp = options.failFast?.();
+    if (gaveUp !== undefined) break;
     probes++;
     try {
       const value = await probe();
@@ -75,7 +80,9 @@ export async function waitFor<T>(
   }
   const what = typeof options.message === 'function' ? options.message() : options.message;
   const parts = [
-    `timed out after ${Date.now() - started} ms (${probes} probes) waiting for: ${what}`,
+    gaveUp !== undefined
+      ? `gave up after ${Date.now() - started} ms (${gaveUp}) waiting for: ${what}`
+      : `timed out after ${Date.now() - started} ms (${probes} probes) waiting for: ${what}`,
   ];
   if (lastValue !== NOTHING) {
     const rendered = options.describe

@@ -1,0 +1,184 @@
+/**
+ * The three measurements every system goes through, written once against a probe — the
+ * receiving handler's running tally (`ProbeReport`), however a system exposes it (over
+ * IPC for the ceiling and Moleculer, through the sink actor's context for troupe):
+ *
+ * - throughput: send N events as fast as the system accepts them; events/s is N over the
+ *   time from the first send to the handler seeing the N-th;
+ * - latency: offer a fixed rate; p50/p99 of handler time minus send time;
+ * - wire: offer a fixed rate through counting proxies; bytes and messages per event.
+ *
+ * A run's share of the tally is the difference between a report taken before it and one
+ * taken after, so nothing ever has to be reset.
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import { histogramCount, histogramSince, quantile } from './latency-histogram.js';
+import type { ProbeReport } from './delivery-probe.js';
+import { runPaced, type PacedLoad } from './paced-sender.js';
+import type { ProxyTraffic } from './tcp-proxy.js';
+import { runWindowed } from './windowed-sender.js';
+import { wallClockMs } from './wall-clock.js';
+
+/** Where the handler's tally can be read. */
+export interface ProbeTarget {
+  /** The tally so far. */
+  report(): Promise<ProbeReport>;
+  /** How often to poll `report()` while waiting for delivery (ms). */
+  readonly pollMs: number;
+}
+
+/** The probe's state once `count` events beyond `base` have been handled, or at the deadline. */
+export async function waitForDelivery(
+  target: ProbeTarget,
+  base: ProbeReport,
+  count: number,
+  deadlineMs: number,
+): Promise<{ readonly report: ProbeReport; readonly delivered: number }> {
+  const until = wallClockMs() + deadlineMs;
+  for (;;) {
+    const report = await target.report();
+    const delivered = report.count - base.count;
+    if (delivered >= count || wallClockMs() >= until) return { report, delivered };
+    await sleep(target.pollMs);
+  }
+}
+
+/** A throughput run's outcome. */
+export interface ThroughputResult {
+  /** Events handled per second, first send to last handling; `null` if nothing arrived. */
+  readonly eventsPerSec: number | null;
+  /** Events the system accepted per second (acks, write callbacks), first send to last acceptance. */
+  readonly acceptedPerSec: number | null;
+  readonly sent: number;
+  readonly delivered: number;
+  /** What went wrong, if anything (a send failed, a deadline passed, events were lost). */
+  readonly problem?: string;
+}
+
+/** What a throughput run sends. */
+export interface ThroughputLoad {
+  readonly events: number;
+  /** Events per send unit: 1 for a publish call, a chunk of frames for the ceiling. */
+  readonly eventsPerUnit: number;
+  /** Send units in flight at once. */
+  readonly window: number;
+  /** Sends unit `u` (events `u · eventsPerUnit …`); resolves when the system accepted it. */
+  readonly sendUnit: (u: number) => Promise<void>;
+  readonly deadlineMs: number;
+}
+
+/** Sends a throughput load and waits for the handler to see all of it. */
+export async function measureThroughput(target: ProbeTarget, load: ThroughputLoad): Promise<ThroughputResult> {
+  const base = await target.report();
+  const units = Math.ceil(load.events / load.eventsPerUnit);
+  const run = await runWindowed({ count: units, window: load.window, deadlineMs: load.deadlineMs, send: load.sendUnit });
+  const sent = Math.min(load.events, run.completed * load.eventsPerUnit);
+  const { report, delivered } = await waitForDelivery(target, base, sent, load.deadlineMs);
+  const problems: string[] = [];
+  if (run.error !== undefined) problems.push(`send failed: ${String(run.error)}`);
+  if (run.timedOut) problems.push(`sending stopped at the ${load.deadlineMs} ms deadline`);
+  if (delivered < sent) problems.push(`${sent - delivered} of ${sent} events not handled in time`);
+  const span = report.lastAt === null ? 0 : report.lastAt - run.startedAt;
+  return {
+    eventsPerSec: delivered > 0 && span > 0 ? (delivered * 1000) / span : null,
+    acceptedPerSec: sent > 0 ? (sent * 1000) / (run.finishedAt - run.startedAt) : null,
+    sent,
+    delivered,
+    ...(problems.length > 0 ? { problem: problems.join('; ') } : {}),
+  };
+}
+
+/** A latency run's outcome. */
+export interface LatencyResult {
+  readonly p50: number | null;
+  readonly p99: number | null;
+  /** The rate actually offered (events/s) and the sender's worst lag behind schedule (ms). */
+  readonly achievedRate: number;
+  readonly maxLagMs: number;
+  readonly sent: number;
+  readonly delivered: number;
+  readonly problem?: string;
+}
+
+/** What a latency run offers. */
+export interface LatencyLoad {
+  readonly rate: number;
+  readonly seconds: number;
+  readonly maxInFlight: number;
+  readonly send: PacedLoad['send'];
+  /** Extra time allowed for delivery after the last send (ms). */
+  readonly deadlineMs: number;
+}
+
+/** Offers a fixed rate and reads the handler's latency histogram for exactly those events. */
+export async function measureLatency(target: ProbeTarget, load: LatencyLoad): Promise<LatencyResult> {
+  const base = await target.report();
+  const count = Math.round(load.rate * load.seconds);
+  const run = await runPaced({
+    rate: load.rate,
+    count,
+    deadlineMs: load.seconds * 1000 * 2,
+    maxInFlight: load.maxInFlight,
+    send: load.send,
+  });
+  const { report, delivered } = await waitForDelivery(target, base, run.sent, load.deadlineMs);
+  const latency = histogramSince(report.latency, base.latency);
+  const problems: string[] = [];
+  if (run.error !== undefined) problems.push(`send failed: ${String(run.error)}`);
+  if (run.timedOut) problems.push(`sent ${run.sent} of ${count} in time`);
+  if (delivered < run.sent) problems.push(`${run.sent - delivered} of ${run.sent} events not handled in time`);
+  if (histogramCount(latency) !== delivered) problems.push('latency samples do not match deliveries');
+  return {
+    p50: quantile(latency, 0.5),
+    p99: quantile(latency, 0.99),
+    achievedRate: run.achievedRate,
+    maxLagMs: run.maxLagMs,
+    sent: run.sent,
+    delivered,
+    ...(problems.length > 0 ? { problem: problems.join('; ') } : {}),
+  };
+}
+
+/** Counted traffic, summed over however many proxies a system's links go through. */
+export interface TrafficMeter {
+  reset(): void;
+  read(): ProxyTraffic;
+}
+
+/** A wire run's outcome, per event published. */
+export interface WireResult {
+  /** Bytes in both directions on every counted link, per event published. */
+  readonly bytesPerEvent: number;
+  /** Messages in both directions on every counted link, per event published. */
+  readonly messagesPerEvent: number;
+  readonly sent: number;
+  readonly delivered: number;
+  readonly traffic: ProxyTraffic;
+  readonly problem?: string;
+}
+
+/**
+ * Offers a fixed rate through the meter's proxies and divides what they counted by the
+ * events sent. `settle` runs before the counters are read: it waits for what follows
+ * delivery on the wire (acknowledgements, replication to nodes other than the probe's).
+ */
+export async function measureWire(
+  target: ProbeTarget,
+  meter: TrafficMeter,
+  load: LatencyLoad,
+  settle: () => Promise<void> = async () => {},
+): Promise<WireResult> {
+  meter.reset();
+  const latency = await measureLatency(target, load);
+  await settle();
+  const traffic = meter.read();
+  const sent = Math.max(1, latency.sent);
+  return {
+    bytesPerEvent: (traffic.bytesUp + traffic.bytesDown) / sent,
+    messagesPerEvent: (traffic.messagesUp + traffic.messagesDown) / sent,
+    sent: latency.sent,
+    delivered: latency.delivered,
+    traffic,
+    ...(latency.problem ? { problem: latency.problem } : {}),
+  };
+}

@@ -1,0 +1,69 @@
+/**
+ * How much work each benchmark does: a full run (`npm run bench`) and a quick one
+ * (`npm run bench -- --quick`) differ only in these numbers. Every load loop takes its
+ * count and its deadline from here, so a run always ends by itself.
+ */
+
+/** Sizes, durations and repetitions for one run of the suite. */
+export interface SuitePlan {
+  readonly quick: boolean;
+  /** Runs per figure; each figure is the median. */
+  readonly repeats: number;
+  /** Events per throughput run, per system (each system's run lasts a few seconds). */
+  readonly throughputEvents: { readonly ceiling: number; readonly moleculer: number; readonly troupe: number };
+  /** The fixed offered loads (events/s) of the latency runs. */
+  readonly latencyRates: readonly number[];
+  /** Length of each latency run (s). */
+  readonly latencySeconds: number;
+  /** Offered load (events/s) and length (s) of the runs that count bytes and messages. */
+  readonly wireRate: number;
+  readonly wireSeconds: number;
+  /** Node cold starts to time. */
+  readonly coldStarts: number;
+  /** Cluster sizes of the multi-node runs, and the cluster-wide load they must sustain. */
+  readonly clusterSizes: readonly number[];
+  readonly sustainRate: number;
+  readonly sustainSeconds: number;
+  /** Backlogs (events) of the catch-up runs, and runs per backlog (a 1M backlog runs once). */
+  readonly backlogs: readonly { readonly events: number; readonly repeats: number }[];
+  /** Upper bound on any single wait for delivery (ms). */
+  readonly deliveryDeadlineMs: number;
+}
+
+/** The plan for a full or a quick run. */
+export function planFor(quick: boolean): SuitePlan {
+  return quick
+    ? {
+        quick,
+        repeats: 1,
+        throughputEvents: { ceiling: 100_000, moleculer: 50_000, troupe: 10_000 },
+        latencyRates: [1_000, 10_000],
+        latencySeconds: 2,
+        wireRate: 10_000,
+        wireSeconds: 1,
+        coldStarts: 3,
+        clusterSizes: [3, 5, 10],
+        sustainRate: 10_000,
+        sustainSeconds: 3,
+        backlogs: [{ events: 20_000, repeats: 1 }],
+        deliveryDeadlineMs: 60_000,
+      }
+    : {
+        quick,
+        repeats: 5,
+        throughputEvents: { ceiling: 500_000, moleculer: 200_000, troupe: 50_000 },
+        latencyRates: [1_000, 10_000],
+        latencySeconds: 5,
+        wireRate: 10_000,
+        wireSeconds: 2,
+        coldStarts: 5,
+        clusterSizes: [3, 5, 10],
+        sustainRate: 10_000,
+        sustainSeconds: 10,
+        backlogs: [
+          { events: 100_000, repeats: 3 },
+          { events: 1_000_000, repeats: 1 },
+        ],
+        deliveryDeadlineMs: 300_000,
+      };
+}

@@ -1,0 +1,573 @@
+/**
+ * The codec: the one module that turns troupe's data into bytes and back, and the only
+ * one that imports msgpackr. `protocol/PROTOCOL.md` is the grammar; this file implements
+ * it, and `test/codec.test.ts` pins it with golden bytes.
+ *
+ * Three kinds of bytes:
+ *
+ * - Events are msgpack arrays `[origin, seq, schema, vc, type, correlationId, causation,
+ *   ts, data?]`. Origin and seq come first so a relay can read them with `eventHeader`
+ *   (a few bytes, no msgpack decoder) and forward the stored bytes untouched. The clock
+ *   leaves out the origin's own entry (it equals seq) and zero entries; a causation id of
+ *   the form `node:seq` travels as `seq` (same node as the origin) or `[node, seq]`.
+ * - Frames are msgpack arrays `[type, ...fields]`. They are decoded by the strict
+ *   hand-written reader below rather than by msgpackr: a frame is the one input a stranger
+ *   controls, and a generic decoder would build whatever the bytes describe (millions of
+ *   empty arrays, extension objects) before validation could reject it. The reader only
+ *   ever allocates the fields it returns. An `events` frame carries events as msgpack
+ *   `bin` values that it copies out but does not decode.
+ * - Values are the store's own records: plain msgpack through the same msgpackr options.
+ *
+ * Every failure is a `TroupeError`; nothing else escapes, whatever the input.
+ */
+import { Packr, type Options } from 'msgpackr';
+import { eventId, NODE_ID_PATTERN, type EncodedEvent, type Envelope, type VectorClock } from './envelope.js';
+import type { Frame, FrameType } from './frame.js';
+import { NONCE_BYTES, PROOF_BYTES } from './handshake.js';
+import { TroupeError, type TroupeErrorCode } from './troupe-error.js';
+
+/**
+ * The largest frame, in bytes, that `encodeFrame` produces and `decodeFrame` accepts. The
+ * WebSocket layer sets the same `maxPayload` and closes with 1009 above it.
+ */
+export const MAX_FRAME_BYTES = 16 * 1024 * 1024;
+
+/**
+ * The largest encoded event, in bytes. Far below `MAX_FRAME_BYTES` so that any event fits
+ * in a frame, with room to batch; a bigger event is refused at publish time, not stuck in
+ * an outbox forever.
+ */
+export const MAX_EVENT_BYTES = 1024 * 1024;
+
+/** The longest event type, correlation id, causation id or cluster id, in UTF-16 units. */
+export const MAX_NAME_LENGTH = 256;
+
+/**
+ * No valid event encodes to fewer bytes (array, 1-char origin, seq, schema, empty clock,
+ * 1-char type and correlation id, nil causation, ts). Refusing shorter `bin`s in an
+ * `events` frame bounds how many buffers one frame can make a node allocate.
+ */
+const MIN_EVENT_BYTES = 12;
+
+/** The longest frame type name. */
+const MAX_FRAME_TYPE_BYTES = 16;
+
+/** Every frame type; `hello` is read apart, as the one frame that may grow fields. */
+const FRAME_TYPES: ReadonlySet<string> = new Set<FrameType>(['hello', 'auth', 'want', 'ack', 'links', 'events']);
+
+/** msgpackr 1.12 reads `skipValues`, but its typings do not declare it. */
+interface CodecOptions extends Options {
+  readonly skipValues: readonly unknown[];
+}
+
+/**
+ * msgpackr options, chosen so that the bytes are plain msgpack any implementation reads
+ * and so that decoding builds nothing a peer could abuse:
+ * - `useRecords: false`: maps are msgpack maps, not msgpackr's record extension.
+ * - `mapsAsObjects: true`: maps decode as plain objects (msgpackr renames a `__proto__`
+ *   key to `__proto_`, so a map can never set a prototype).
+ * - `variableMapSize: true`: the smallest map header (fixmap) instead of always map16.
+ * - `skipValues: [undefined]` and `encodeUndefinedAsNil: true`: `undefined` behaves as in
+ *   JSON (object properties dropped, array slots nil) instead of msgpackr's ext 0.
+ * - `moreTypes: false`: Set, Error, RegExp and typed arrays are written as plain arrays
+ *   and bin, not as msgpackr extensions. Dates stay msgpack timestamps (ext −1).
+ * - `structuredClone: false`: a decoded value can never contain shared or cyclic references.
+ * - `int64AsType: 'number'`: 64-bit integers decode as numbers, never bigints, so decoded
+ *   data always fits a JSON view (the admin API, the inspector); precision beyond 2⁵³ is lost.
+ * - `copyBuffers: true`: decoded `bin` values are copies, never views into the input, so
+ *   they can be kept without pinning a larger buffer.
+ */
+const options: CodecOptions = {
+  useRecords: false,
+  mapsAsObjects: true,
+  variableMapSize: true,
+  skipValues: [undefined],
+  encodeUndefinedAsNil: true,
+  moreTypes: false,
+  structuredClone: false,
+  int64AsType: 'number',
+  copyBuffers: true,
+};
+const packr = new Packr(options);
+
+/** A copy of `bytes` in a buffer of its own (`Buffer#slice` would return a view). */
+function copyOf(bytes: Uint8Array): Uint8Array {
+  return Uint8Array.prototype.slice.call(bytes);
+}
+
+function describe(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+// ---------------------------------------------------------------------------------------
+// Field checks shared by the encoders and decoders, so both accept exactly the same data.
+
+/** A node id: `NODE_ID_PATTERN`, and not `__proto__`, which no plain-object clock can hold. */
+function isNodeId(s: unknown): s is string {
+  return typeof s === 'string' && NODE_ID_PATTERN.test(s) && s !== '__proto__';
+}
+
+/** A non-empty string of at most `MAX_NAME_LENGTH` units. */
+function isName(s: unknown): s is string {
+  return typeof s === 'string' && s.length > 0 && s.length <= MAX_NAME_LENGTH;
+}
+
+/** A non-negative safe integer. */
+function isCount(n: unknown): n is number {
+  return typeof n === 'number' && Number.isSafeInteger(n) && n >= 0;
+}
+
+/** A positive safe integer. */
+function isSeq(n: unknown): n is number {
+  return isCount(n) && n > 0;
+}
+
+function isBytes(b: unknown, min: number, max: number): b is Uint8Array {
+  return b instanceof Uint8Array && b.length >= min && b.length <= max;
+}
+
+/** Whether `o` is a plain object (what a msgpack map decodes to, what a clock must be). */
+function isPlainObject(o: unknown): o is Record<string, unknown> {
+  if (typeof o !== 'object' || o === null) return false;
+  const proto = Object.getPrototypeOf(o);
+  return proto === Object.prototype || proto === null;
+}
+
+// ---------------------------------------------------------------------------------------
+// Events
+
+/** The causation field on the wire: nil, a seq of the origin, `[node, seq]`, or any other string. */
+type WireCausation = null | number | [string, number] | string;
+
+/** Canonical decimal for a positive seq: no sign, no leading zero, no exponent. */
+const SEQ_DIGITS = /^[1-9][0-9]{0,15}$/;
+
+function packCausation(causationId: string | null, origin: string): WireCausation {
+  if (causationId === null) return null;
+  const colon = causationId.lastIndexOf(':');
+  if (colon <= 0) return causationId;
+  const node = causationId.slice(0, colon);
+  const digits = causationId.slice(colon + 1);
+  if (!isNodeId(node) || !SEQ_DIGITS.test(digits)) return causationId;
+  const seq = Number(digits);
+  if (!Number.isSafeInteger(seq)) return causationId;
+  return node === origin ? seq : [node, seq];
+}
+
+function unpackCausation(wire: unknown, origin: string): string | null | undefined {
+  if (wire === null) return null;
+  if (isSeq(wire)) return eventId(origin, wire);
+  if (Array.isArray(wire) && wire.length === 2 && isNodeId(wire[0]) && isSeq(wire[1])) return eventId(wire[0], wire[1]);
+  if (isName(wire)) return wire;
+  return undefined;
+}
+
+function badEvent(message: string, cause?: unknown): TroupeError {
+  return new TroupeError('TROUPE_PROTOCOL_BAD_EVENT', message, cause === undefined ? undefined : { cause });
+}
+
+/**
+ * Encodes an event for the wire and the log. Validates every field first, so that no node
+ * ever publishes what its peers would refuse.
+ *
+ * @returns msgpack bytes in a buffer of their own, at most `MAX_EVENT_BYTES` long.
+ * @throws TroupeError `TROUPE_PROTOCOL_BAD_EVENT` for an invalid field, data msgpack
+ *   cannot hold (a symbol, a cycle), or an encoding over `MAX_EVENT_BYTES`.
+ */
+export function encodeEvent(e: Omit<Envelope, 'id'>): EncodedEvent {
+  const { origin, seq, vc } = e;
+  if (!isNodeId(origin)) throw badEvent(`origin ${JSON.stringify(origin)} is not a node id`);
+  if (!isSeq(seq)) throw badEvent(`seq ${String(seq)} is not a positive integer`);
+  if (!isPlainObject(vc)) throw badEvent('vc is not a vector clock');
+  const others: VectorClock = {};
+  let ownEntry = false;
+  for (const node of Object.keys(vc)) {
+    const n = vc[node];
+    if (!isNodeId(node) || !isCount(n)) throw badEvent(`vc entry ${JSON.stringify(node)}: ${String(n)} is invalid`);
+    if (node === origin) ownEntry = n === seq;
+    else if (n > 0) others[node] = n;
+  }
+  if (!ownEntry) throw badEvent(`vc[${origin}] must equal seq ${seq}`);
+  if (!isName(e.type)) throw badEvent('type must be a string of 1 to 256 characters');
+  if (!isName(e.correlationId)) throw badEvent('correlationId must be a string of 1 to 256 characters');
+  if (e.causationId !== null && !isName(e.causationId)) throw badEvent('causationId must be null or a string of 1 to 256 characters');
+  if (typeof e.ts !== 'number' || !Number.isFinite(e.ts)) throw badEvent('ts must be a finite number');
+  if (!isSeq(e.schema)) throw badEvent('schema must be a positive integer');
+
+  const wire: unknown[] = [origin, seq, e.schema, others, e.type, e.correlationId, packCausation(e.causationId, origin), e.ts];
+  if (e.data !== undefined) wire.push(e.data);
+  let packed: Uint8Array;
+  try {
+    packed = packr.pack(wire);
+  } catch (err) {
+    throw badEvent(`event data cannot be encoded: ${describe(err)}`, err);
+  }
+  if (packed.length > MAX_EVENT_BYTES) throw badEvent(`event is ${packed.length} bytes, over the ${MAX_EVENT_BYTES}-byte limit`);
+  return copyOf(packed);
+}
+
+/**
+ * Decodes and validates an event: origin a node id, seq a positive integer, a clock of
+ * node ids to non-negative integers (with `vc[origin] === seq`), type and correlation id
+ * non-empty strings of at most 256 characters, causation id null or such a string, ts a
+ * finite number, schema a positive integer. `id` is derived as `origin:seq`.
+ *
+ * @throws TroupeError `TROUPE_PROTOCOL_BAD_EVENT` for anything else.
+ */
+export function decodeEvent(bytes: EncodedEvent): Envelope {
+  if (!(bytes instanceof Uint8Array)) throw badEvent('an event must be bytes');
+  if (bytes.length > MAX_EVENT_BYTES) throw badEvent(`event is ${bytes.length} bytes, over the ${MAX_EVENT_BYTES}-byte limit`);
+  // The same header check relays use, so any stored event can later be relayed.
+  const { origin, seq } = eventHeader(bytes);
+  let wire: unknown;
+  try {
+    wire = packr.unpack(bytes);
+  } catch (err) {
+    throw badEvent(`undecodable event: ${describe(err)}`, err);
+  }
+  if (!Array.isArray(wire) || (wire.length !== 8 && wire.length !== 9)) throw badEvent('an event is an array of 8 or 9 fields');
+  const [, , schema, vc, type, correlationId, wireCausation, ts, data] = wire as unknown[];
+  if (!isSeq(schema)) throw badEvent('schema must be a positive integer');
+  if (!isPlainObject(vc)) throw badEvent('vc must be a map');
+  for (const node of Object.keys(vc)) {
+    if (!isNodeId(node) || node === origin || !isCount(vc[node])) throw badEvent(`vc entry ${JSON.stringify(node)} is invalid`);
+  }
+  // The decoder built this object for us alone: completing it in place is safe.
+  (vc as VectorClock)[origin] = seq;
+  if (!isName(type)) throw badEvent('type must be a string of 1 to 256 characters');
+  if (!isName(correlationId)) throw badEvent('correlationId must be a string of 1 to 256 characters');
+  const causationId = unpackCausation(wireCausation, origin);
+  if (causationId === undefined) throw badEvent('causation is invalid');
+  if (typeof ts !== 'number' || !Number.isFinite(ts)) throw badEvent('ts must be a finite number');
+  return { id: eventId(origin, seq), type, data, origin, seq, vc: vc as VectorClock, correlationId, causationId, ts, schema };
+}
+
+/**
+ * Reads only the origin and seq of an encoded event, without decoding the rest: relays
+ * call it on every stored event they consider forwarding. Accepts an array header of 8 or
+ * 9 fields, then a node id (fixstr/str8/str16) and a positive safe integer (positive
+ * fixint, uint8–64, or an integral float64, which is how msgpackr writes integers of 2³²
+ * and above). Validates nothing after seq.
+ *
+ * @throws TroupeError `TROUPE_PROTOCOL_BAD_EVENT` on anything else.
+ */
+export function eventHeader(bytes: EncodedEvent): { origin: string; seq: number } {
+  const r = new WireReader(bytes, 'TROUPE_PROTOCOL_BAD_EVENT');
+  const fields = r.arrayHeader();
+  if (fields !== 8 && fields !== 9) throw r.error('an event is an array of 8 or 9 fields');
+  const origin = r.nodeId();
+  const seq = r.count();
+  if (seq === 0) throw r.error('seq must be positive');
+  return { origin, seq };
+}
+
+// ---------------------------------------------------------------------------------------
+// Frames
+
+function badFrame(message: string): TroupeError {
+  return new TroupeError('TROUPE_PROTOCOL_BAD_FRAME', message);
+}
+
+function checkClock(vc: unknown): void {
+  if (!isPlainObject(vc)) throw badFrame('vc must be a vector clock');
+  for (const node of Object.keys(vc)) {
+    if (!isNodeId(node) || !isCount(vc[node])) throw badFrame(`vc entry ${JSON.stringify(node)} is invalid`);
+  }
+}
+
+/** The msgpack value of a frame: `[type, ...fields]`, checked field by field. */
+function frameToWire(frame: Frame): unknown[] {
+  switch (frame.type) {
+    case 'hello':
+      if (!isName(frame.cluster)) throw badFrame('hello: cluster must be a string of 1 to 256 characters');
+      if (!isNodeId(frame.node)) throw badFrame('hello: node is not a node id');
+      if (!isCount(frame.protocol)) throw badFrame('hello: protocol must be a non-negative integer');
+      if (!isBytes(frame.nonce, NONCE_BYTES, NONCE_BYTES)) throw badFrame(`hello: nonce must be ${NONCE_BYTES} bytes`);
+      return ['hello', frame.cluster, frame.node, frame.protocol, frame.nonce];
+    case 'auth':
+      if (!isBytes(frame.proof, PROOF_BYTES, PROOF_BYTES)) throw badFrame(`auth: proof must be ${PROOF_BYTES} bytes`);
+      return ['auth', frame.proof];
+    case 'want':
+    case 'ack':
+      checkClock(frame.vc);
+      return [frame.type, frame.vc];
+    case 'links':
+      if (!Array.isArray(frame.links) || !frame.links.every(isNodeId)) throw badFrame('links: every link must be a node id');
+      return ['links', frame.links];
+    case 'events':
+      if (!Array.isArray(frame.events) || !frame.events.every((e) => isBytes(e, MIN_EVENT_BYTES, MAX_EVENT_BYTES))) {
+        throw badFrame(`events: every event must be ${MIN_EVENT_BYTES} to ${MAX_EVENT_BYTES} bytes`);
+      }
+      return ['events', frame.events];
+    default:
+      throw badFrame(`unknown frame type ${JSON.stringify((frame as { type?: unknown }).type)}`);
+  }
+}
+
+/**
+ * Encodes a frame after checking every field.
+ *
+ * The bytes are a view into a chunk msgpackr shares between results (it never writes over
+ * bytes it has returned); they are meant to be sent right away, not kept.
+ *
+ * @throws TroupeError `TROUPE_PROTOCOL_BAD_FRAME` for an invalid field,
+ *   `TROUPE_PROTOCOL_FRAME_TOO_LARGE` when the frame would exceed `MAX_FRAME_BYTES`
+ *   (send fewer events per frame).
+ */
+export function encodeFrame(frame: Frame): Uint8Array {
+  const wire = frameToWire(frame);
+  let bytes: Uint8Array;
+  try {
+    bytes = packr.pack(wire);
+  } catch (err) {
+    throw new TroupeError('TROUPE_PROTOCOL_BAD_FRAME', `frame cannot be encoded: ${describe(err)}`, { cause: err });
+  }
+  if (bytes.length > MAX_FRAME_BYTES) {
+    throw new TroupeError('TROUPE_PROTOCOL_FRAME_TOO_LARGE', `${frame.type} frame is ${bytes.length} bytes, over the ${MAX_FRAME_BYTES}-byte limit`);
+  }
+  return bytes;
+}
+
+/**
+ * Decodes a frame and checks every field. Events in an `events` frame are copied out as
+ * they are, not decoded: the runtime decodes each with `decodeEvent`, and relays store and
+ * forward the same bytes. A `hello` may carry fields after the fifth (a later protocol
+ * version's); they are ignored so that the version mismatch can be reported as such.
+ *
+ * @throws TroupeError `TROUPE_PROTOCOL_BAD_FRAME` for bytes that are not a valid frame,
+ *   `TROUPE_PROTOCOL_FRAME_TOO_LARGE` for more than `MAX_FRAME_BYTES`.
+ */
+export function decodeFrame(bytes: Uint8Array): Frame {
+  if (!(bytes instanceof Uint8Array)) throw badFrame('a frame must be bytes');
+  if (bytes.length > MAX_FRAME_BYTES) {
+    throw new TroupeError('TROUPE_PROTOCOL_FRAME_TOO_LARGE', `frame is ${bytes.length} bytes, over the ${MAX_FRAME_BYTES}-byte limit`);
+  }
+  const r = new WireReader(bytes, 'TROUPE_PROTOCOL_BAD_FRAME');
+  const fields = r.arrayHeader();
+  if (fields === 0) throw r.error('a frame is a non-empty array');
+  const type = r.str(MAX_FRAME_TYPE_BYTES);
+  if (type === 'hello') {
+    if (fields < 5) throw r.error('hello has 5 fields');
+    const cluster = r.str(MAX_NAME_LENGTH * 4);
+    if (!isName(cluster)) throw r.error('hello: cluster must be a string of 1 to 256 characters');
+    const node = r.nodeId();
+    const protocol = r.count();
+    const nonce = r.bin(NONCE_BYTES, NONCE_BYTES);
+    return { type, cluster, node, protocol, nonce };
+  }
+  if (!FRAME_TYPES.has(type)) throw r.error(`unknown frame type ${JSON.stringify(type)}`);
+  if (fields !== 2) throw r.error(`${type} frame must have 2 fields`);
+  let frame: Frame;
+  switch (type) {
+    case 'auth':
+      frame = { type, proof: r.bin(PROOF_BYTES, PROOF_BYTES) };
+      break;
+    case 'want':
+    case 'ack':
+      frame = { type, vc: r.clock() };
+      break;
+    case 'links': {
+      const links: string[] = [];
+      for (let i = r.arrayHeader(); i > 0; i--) links.push(r.nodeId());
+      frame = { type, links };
+      break;
+    }
+    case 'events': {
+      const events: Uint8Array[] = [];
+      for (let i = r.arrayHeader(); i > 0; i--) events.push(r.bin(MIN_EVENT_BYTES, MAX_EVENT_BYTES));
+      frame = { type, events };
+      break;
+    }
+    default:
+      throw r.error(`unknown frame type ${JSON.stringify(type)}`);
+  }
+  r.end();
+  return frame;
+}
+
+/**
+ * A strict msgpack reader for the few shapes frames and event headers use. It reads in
+ * place, checks every length against the bytes actually there before using it (a declared
+ * length never allocates anything), and fails with one `TroupeError` code.
+ */
+class WireReader {
+  #pos = 0;
+  readonly #bytes: Uint8Array;
+  readonly #code: TroupeErrorCode;
+
+  constructor(bytes: Uint8Array, code: TroupeErrorCode) {
+    if (!(bytes instanceof Uint8Array)) throw new TroupeError(code, 'expected bytes');
+    this.#bytes = bytes;
+    this.#code = code;
+  }
+
+  /** The error to throw for malformed input at the current position. */
+  error(message: string): TroupeError {
+    return new TroupeError(this.#code, `${message} (at byte ${this.#pos})`);
+  }
+
+  /** Fails unless every byte was read. */
+  end(): void {
+    if (this.#pos !== this.#bytes.length) throw this.error('trailing bytes after the frame');
+  }
+
+  /** An array header (fixarray, array16, array32): the element count. */
+  arrayHeader(): number {
+    const b = this.#uint(1);
+    if (b >= 0x90 && b <= 0x9f) return b & 0x0f;
+    if (b === 0xdc) return this.#uint(2);
+    if (b === 0xdd) return this.#uint(4);
+    throw this.error('expected an array');
+  }
+
+  /** A map header (fixmap, map16, map32): the entry count. */
+  mapHeader(): number {
+    const b = this.#uint(1);
+    if (b >= 0x80 && b <= 0x8f) return b & 0x0f;
+    if (b === 0xde) return this.#uint(2);
+    if (b === 0xdf) return this.#uint(4);
+    throw this.error('expected a map');
+  }
+
+  /** A UTF-8 string (fixstr, str8, str16, str32) of at most `maxBytes` bytes. */
+  str(maxBytes: number): string {
+    const length = this.#strLength();
+    if (length > maxBytes) throw this.error(`string longer than ${maxBytes} bytes`);
+    const start = this.#take(length);
+    try {
+      return utf8.decode(this.#bytes.subarray(start, start + length));
+    } catch {
+      throw this.error('invalid UTF-8');
+    }
+  }
+
+  /** A node id: an ASCII string matching `NODE_ID_PATTERN`. */
+  nodeId(): string {
+    const length = this.#strLength();
+    if (length < 1 || length > 64) throw this.error('expected a node id');
+    const start = this.#take(length);
+    // Node ids are ASCII: decoding byte by byte is exact for them, and any other byte
+    // yields a character the pattern rejects.
+    let id = '';
+    for (let i = start; i < start + length; i++) id += String.fromCharCode(this.#bytes[i]);
+    if (!isNodeId(id)) throw this.error(`${JSON.stringify(id)} is not a node id`);
+    return id;
+  }
+
+  /**
+   * A non-negative safe integer: positive fixint, uint8/16/32/64, or a float64 holding an
+   * integer (msgpackr writes integers of 2³² and above as float64).
+   */
+  count(): number {
+    const b = this.#uint(1);
+    if (b <= 0x7f) return b;
+    let n: number;
+    switch (b) {
+      case 0xcc:
+        return this.#uint(1);
+      case 0xcd:
+        return this.#uint(2);
+      case 0xce:
+        return this.#uint(4);
+      case 0xcf:
+        n = this.#uint(4) * 0x1_0000_0000 + this.#uint(4);
+        break;
+      case 0xcb: {
+        const start = this.#take(8);
+        const bytes = this.#bytes;
+        n = new DataView(bytes.buffer, bytes.byteOffset + start, 8).getFloat64(0);
+        break;
+      }
+      default:
+        throw this.error('expected a non-negative integer');
+    }
+    if (!isCount(n)) throw this.error('integer out of range');
+    return n;
+  }
+
+  /** A `bin` (bin8/16/32) of `min` to `max` bytes, copied out of the input. */
+  bin(min: number, max: number): Uint8Array {
+    const b = this.#uint(1);
+    let length: number;
+    if (b === 0xc4) length = this.#uint(1);
+    else if (b === 0xc5) length = this.#uint(2);
+    else if (b === 0xc6) length = this.#uint(4);
+    else throw this.error('expected bin');
+    if (length < min || length > max) throw this.error(`bin of ${length} bytes, expected ${min === max ? min : `${min} to ${max}`}`);
+    const start = this.#take(length);
+    return copyOf(this.#bytes.subarray(start, start + length));
+  }
+
+  /** A vector clock: a map of node ids to non-negative integers, without duplicate keys. */
+  clock(): VectorClock {
+    const vc: VectorClock = {};
+    for (let i = this.mapHeader(); i > 0; i--) {
+      const node = this.nodeId();
+      if (Object.hasOwn(vc, node)) throw this.error(`duplicate clock entry ${node}`);
+      vc[node] = this.count();
+    }
+    return vc;
+  }
+
+  #strLength(): number {
+    const b = this.#uint(1);
+    if (b >= 0xa0 && b <= 0xbf) return b & 0x1f;
+    if (b === 0xd9) return this.#uint(1);
+    if (b === 0xda) return this.#uint(2);
+    if (b === 0xdb) return this.#uint(4);
+    throw this.error('expected a string');
+  }
+
+  /** Claims the next `n` bytes and returns where they start. */
+  #take(n: number): number {
+    const start = this.#pos;
+    if (n > this.#bytes.length - start) throw this.error('truncated');
+    this.#pos = start + n;
+    return start;
+  }
+
+  /** A big-endian unsigned integer of `n` ≤ 4 bytes. */
+  #uint(n: 1 | 2 | 4): number {
+    const start = this.#take(n);
+    const b = this.#bytes;
+    if (n === 1) return b[start];
+    if (n === 2) return (b[start] << 8) | b[start + 1];
+    return b[start] * 0x100_0000 + ((b[start + 1] << 16) | (b[start + 2] << 8) | b[start + 3]);
+  }
+}
+
+/** Strict UTF-8: malformed strings in a frame are refused, not patched with U+FFFD. */
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+// ---------------------------------------------------------------------------------------
+// Values
+
+/**
+ * Encodes one of the store's own records (snapshots, acknowledged clocks, DLQ entries) as
+ * plain msgpack. `undefined` properties are dropped and `undefined` array slots become nil,
+ * as in JSON.
+ *
+ * @returns bytes in a buffer of their own.
+ * @throws TroupeError `TROUPE_STORE_FAILED` for a value msgpack cannot hold (a symbol, a cycle).
+ */
+export function encodeValue(value: unknown): Uint8Array {
+  try {
+    return copyOf(packr.pack(value));
+  } catch (err) {
+    throw new TroupeError('TROUPE_STORE_FAILED', `value cannot be encoded: ${describe(err)}`, { cause: err });
+  }
+}
+
+/**
+ * Decodes what `encodeValue` wrote. Maps decode as plain objects, `bin` as byte arrays
+ * that own their memory.
+ *
+ * @throws TroupeError `TROUPE_STORE_FAILED` for bytes that are not one msgpack value.
+ */
+export function decodeValue(bytes: Uint8Array): unknown {
+  try {
+    return packr.unpack(bytes);
+  } catch (err) {
+    throw new TroupeError('TROUPE_STORE_FAILED', `stored value cannot be decoded: ${describe(err)}`, { cause: err });
+  }
+}

@@ -1,0 +1,154 @@
+/**
+ * The causal buffer: events that arrived before their causal dependencies, held until
+ * the CBCAST condition (`canDeliver` in `protocol/vector-clock.ts`) lets them through.
+ *
+ * Events are indexed by origin, then by seq. Events of one origin are delivered in seq
+ * order, so at any moment only one buffered event per origin can be deliverable: the one
+ * numbered `delivered[origin] + 1`. `drain` therefore looks at one candidate per origin,
+ * delivers it and its successors while they qualify, and sweeps the origins again only
+ * while the previous sweep delivered something (a delivery from one origin can unblock
+ * another). Draining n events costs O(n + sweeps × origins), whatever the buffer size.
+ *
+ * The buffer is bounded: past `limit` events, `add` answers `overflow` and keeps nothing.
+ * The event is not lost — it stays in the sender's outbox and is asked for again (a
+ * `want` frame) once the buffer has room.
+ *
+ * An entry can become stale without passing through `drain`: the same origin/seq may be
+ * delivered some other way (a re-sent copy delivered directly, a replay). Each origin
+ * remembers the clock entry it last saw (`floor`), so `drain` finds stale entries by
+ * probing only the seqs the clock advanced over (or by one scan of that origin, if
+ * fewer), instead of rescanning the buffer on every call.
+ */
+import type { VectorClock } from '../protocol/envelope.js';
+import { canDeliver, type CausalStamp } from '../protocol/vector-clock.js';
+
+/** What `add` did with an event. */
+export type BufferAddResult = 'buffered' | 'duplicate' | 'overflow';
+
+/** The buffered events of one origin. */
+interface OriginQueue<E> {
+  /** seq → event. */
+  readonly events: Map<number, E>;
+  /** The delivered clock's entry for this origin when last looked at; every buffered seq is above it. */
+  floor: number;
+}
+
+/** The delivered clock's entry for `origin`, 0 when missing. */
+function delivered0(delivered: VectorClock, origin: string): number {
+  const n = delivered[origin];
+  return typeof n === 'number' ? n : 0;
+}
+
+/**
+ * Holds events whose causal dependencies have not been delivered yet, bounded by
+ * `limit`, and releases them in causal order.
+ *
+ * @example
+ * const buffer = new CausalBuffer<Envelope>(10_000);
+ * if (canDeliver(vc, e)) deliverNow(e); else buffer.add(e, vc);
+ * buffer.drain(vc, deliverNow); // vc is advanced in place
+ */
+export class CausalBuffer<E extends CausalStamp> {
+  readonly #limit: number;
+  readonly #byOrigin = new Map<string, OriginQueue<E>>();
+  #size = 0;
+
+  /** @param limit the most events held at once; must be a non-negative integer. */
+  constructor(limit: number) {
+    if (!Number.isSafeInteger(limit) || limit < 0) {
+      throw new RangeError(`CausalBuffer limit must be a non-negative integer, got ${limit}`);
+    }
+    this.#limit = limit;
+  }
+
+  /** How many events are buffered. */
+  get size(): number {
+    return this.#size;
+  }
+
+  /**
+   * Buffers `event` until it can be delivered. Answers `duplicate` when `delivered`
+   * already counts it or the same origin/seq is already buffered, `overflow` when the
+   * buffer is full (the event is not kept), `buffered` otherwise. Does not deliver:
+   * call `drain` afterwards.
+   */
+  add(event: E, delivered: VectorClock): BufferAddResult {
+    const { origin, seq } = event;
+    const queue = this.#byOrigin.get(origin);
+    const floor = Math.max(delivered0(delivered, origin), queue === undefined ? 0 : queue.floor);
+    if (seq <= floor || queue?.events.has(seq)) return 'duplicate';
+    if (this.#size >= this.#limit) return 'overflow';
+    if (queue === undefined) {
+      this.#byOrigin.set(origin, { events: new Map([[seq, event]]), floor });
+    } else {
+      queue.events.set(seq, event);
+    }
+    this.#size++;
+    return 'buffered';
+  }
+
+  /**
+   * Delivers every buffered event that has become deliverable against `delivered`, in
+   * causal order, until none is left that qualifies; returns how many it delivered.
+   *
+   * MUTATES `delivered`: before each `deliver(e)` call, `delivered[e.origin]` is set to
+   * `e.seq`, so the caller's clock always counts what has been handed over. `deliver`
+   * should not throw; if it does, the error propagates and the event counts as delivered.
+   * Buffered events that `delivered` already counts are dropped without being delivered.
+   */
+  drain(delivered: VectorClock, deliver: (event: E) => void): number {
+    let count = 0;
+    let progressed = true;
+    while (progressed && this.#size > 0) {
+      progressed = false;
+      for (const [origin, queue] of this.#byOrigin) {
+        this.#dropStale(queue, delivered0(delivered, origin));
+        let next = queue.events.get(queue.floor + 1);
+        while (next !== undefined && canDeliver(delivered, next)) {
+          queue.events.delete(next.seq);
+          queue.floor = next.seq;
+          this.#size--;
+          delivered[origin] = next.seq;
+          count++;
+          progressed = true;
+          deliver(next);
+          next = queue.events.get(queue.floor + 1);
+        }
+        // Deleting the current entry while iterating a Map is well defined in JS.
+        if (queue.events.size === 0) this.#byOrigin.delete(origin);
+      }
+    }
+    return count;
+  }
+
+  /** Every buffered event, grouped by origin and in seq order within each; for visibility tools. */
+  waiting(): E[] {
+    const out: E[] = [];
+    for (const queue of this.#byOrigin.values()) {
+      const events = [...queue.events.values()].sort((a, b) => a.seq - b.seq);
+      for (const e of events) out.push(e);
+    }
+    return out;
+  }
+
+  /** Drops every buffered event. */
+  clear(): void {
+    this.#byOrigin.clear();
+    this.#size = 0;
+  }
+
+  /** Removes the entries of `queue` at or below `upTo` (already delivered some other way). */
+  #dropStale(queue: OriginQueue<E>, upTo: number): void {
+    const gap = upTo - queue.floor;
+    if (gap <= 0) return;
+    const events = queue.events;
+    const before = events.size;
+    if (gap <= before) {
+      for (let seq = queue.floor + 1; seq <= upTo; seq++) events.delete(seq);
+    } else {
+      for (const seq of events.keys()) if (seq <= upTo) events.delete(seq);
+    }
+    this.#size -= before - events.size;
+    queue.floor = upTo;
+  }
+}
