@@ -1,0 +1,160 @@
+/**
+ * Moleculer 0.15 — what a Node user picks today for events between services: a broker
+ * in this process emits the benchmark event with `broker.emit`, and a `sink` service on
+ * a broker in a second process (`moleculer-receiver.ts`) handles it. Brokerless TCP
+ * transporter, static `urls` on 127.0.0.1, no UDP discovery (see `moleculer-options.ts`;
+ * the loopback guard enforces it in both processes). Fire-and-forget: nothing is stored,
+ * acknowledged or ordered beyond what one TCP connection gives.
+ */
+import { ServiceBroker } from 'moleculer';
+import type { ProbeReport } from './delivery-probe.js';
+import { measureLatency, measureThroughput, measureWire, type ProbeTarget } from './delivery-runs.js';
+import { FigureBook, type FigureSet } from './figure.js';
+import { freePort } from './free-port.js';
+import { moleculerBrokerOptions, type MoleculerEndpoint } from './moleculer-options.js';
+import { BENCH_EVENT_TYPE, benchData } from './payload.js';
+import { formatCount, type Progress } from './progress.js';
+import { ChildHandle, parseJsonLine } from './spawn-child.js';
+import type { SuitePlan } from './suite-plan.js';
+import { CountingProxy } from './tcp-proxy.js';
+import { wallClockMs } from './wall-clock.js';
+
+const RECEIVER_SCRIPT = new URL('./moleculer-receiver.js', import.meta.url).pathname;
+const START_TIMEOUT_MS = 15_000;
+const SENDER = 'tx';
+const RECEIVER = 'rx';
+
+/** Emits per throughput send unit; `window` units stay in flight. */
+const EMITS_PER_UNIT = 100;
+
+/** The receiver process and the sender broker. */
+interface MoleculerPair {
+  readonly receiver: ChildHandle;
+  readonly broker: ServiceBroker;
+  readonly coldStartMs: number;
+}
+
+/**
+ * Starts the receiver process and the sender broker, each told the other's address as
+ * `senderSees`/`receiverSees` (a proxy's port, for the wire run), and waits until the
+ * sender sees the `sink` service.
+ */
+async function startPair(
+  ports: { readonly tx: number; readonly rx: number },
+  senderSees: number = ports.rx,
+  receiverSees: number = ports.tx,
+): Promise<MoleculerPair> {
+  const endpointsArg = `${SENDER}:${receiverSees},${RECEIVER}:${ports.rx}`;
+  const receiver = ChildHandle.start({
+    name: 'moleculer-rx',
+    script: RECEIVER_SCRIPT,
+    args: [RECEIVER, String(ports.rx), endpointsArg],
+    ipc: true,
+  });
+  const ready = await receiver.waitForLine((line) => parseJsonLine(line)?.msg === 'listening', START_TIMEOUT_MS);
+  const senderEndpoints: MoleculerEndpoint[] = [
+    { nodeID: SENDER, port: ports.tx },
+    { nodeID: RECEIVER, port: senderSees },
+  ];
+  const broker = new ServiceBroker(moleculerBrokerOptions(SENDER, senderEndpoints));
+  await broker.start();
+  await broker.waitForServices('sink', START_TIMEOUT_MS);
+  return { receiver, broker, coldStartMs: ready.at - receiver.startedAt };
+}
+
+async function stopPair(pair: MoleculerPair): Promise<void> {
+  await pair.broker.stop();
+  await pair.receiver.stop();
+}
+
+function probeOf(pair: MoleculerPair): ProbeTarget {
+  return { pollMs: 10, report: () => pair.receiver.request<ProbeReport>({ cmd: 'report' }) };
+}
+
+/** Emits events `first … first + n − 1`; resolves when the transporter has written them all. */
+async function emitEvents(broker: ServiceBroker, first: number, n: number): Promise<void> {
+  const emits: Promise<void>[] = [];
+  for (let i = first; i < first + n; i++) emits.push(broker.emit(BENCH_EVENT_TYPE, benchData(i, wallClockMs())));
+  await Promise.all(emits);
+}
+
+/** Runs the Moleculer benchmarks; figure ids are `emit.<figure>` plus `coldStart`. */
+export async function runMoleculerSuite(plan: SuitePlan, progress: Progress): Promise<FigureSet> {
+  const book = new FigureBook();
+  const ports = { tx: await freePort(), rx: await freePort() };
+  const pair = await startPair(ports);
+  book.add('coldStart', 'ms', pair.coldStartMs);
+  const target = probeOf(pair);
+  const events = plan.throughputEvents.moleculer;
+  for (let r = 1; r <= plan.repeats; r++) {
+    const result = await measureThroughput(target, {
+      events,
+      eventsPerUnit: EMITS_PER_UNIT,
+      window: 10,
+      sendUnit: (u) => emitEvents(pair.broker, u * EMITS_PER_UNIT, Math.min(EMITS_PER_UNIT, events - u * EMITS_PER_UNIT)),
+      deadlineMs: plan.deliveryDeadlineMs,
+    });
+    book.add('emit.throughput', 'events/s', result.eventsPerSec, result.problem);
+    progress(`moleculer: throughput run ${r}/${plan.repeats}: ${formatCount(result.eventsPerSec ?? 0)} events/s${result.problem ? ` (${result.problem})` : ''}`);
+  }
+  for (const rate of plan.latencyRates) {
+    for (let r = 1; r <= plan.repeats; r++) {
+      const result = await measureLatency(target, {
+        rate,
+        seconds: plan.latencySeconds,
+        maxInFlight: 10_000,
+        send: (first, n) => emitEvents(pair.broker, first, n),
+        deadlineMs: plan.deliveryDeadlineMs,
+      });
+      book.add(`emit.latency.${rate}.p50`, 'ms', result.p50, result.problem);
+      book.add(`emit.latency.${rate}.p99`, 'ms', result.p99, result.problem);
+      book.add(`emit.latency.${rate}.offered`, 'events/s', result.achievedRate);
+      progress(`moleculer: ${formatCount(rate)}/s run ${r}/${plan.repeats}: p50 ${result.p50?.toFixed(3)} ms, p99 ${result.p99?.toFixed(3)} ms (offered ${formatCount(result.achievedRate)}/s)`);
+    }
+  }
+  await stopPair(pair);
+
+  for (let i = 1; i < plan.coldStarts; i++) {
+    const again = await startPair({ tx: await freePort(), rx: await freePort() });
+    book.add('coldStart', 'ms', again.coldStartMs);
+    await stopPair(again);
+  }
+
+  // Wire: a fresh pair whose every link runs through a counting proxy — the sender's
+  // socket to the receiver (events) and the receiver's socket to the sender (gossip).
+  const wirePorts = { tx: await freePort(), rx: await freePort() };
+  const toReceiver = await CountingProxy.start(wirePorts.rx, 'moleculer');
+  const toSender = await CountingProxy.start(wirePorts.tx, 'moleculer');
+  const wirePair = await startPair(wirePorts, toReceiver.port, toSender.port);
+  const proxies = [toReceiver, toSender];
+  const wire = await measureWire(
+    probeOf(wirePair),
+    {
+      reset: () => proxies.forEach((proxy) => proxy.resetCounters()),
+      read: () => {
+        const [a, b] = proxies.map((proxy) => proxy.traffic());
+        return {
+          bytesUp: a.bytesUp + b.bytesUp,
+          bytesDown: a.bytesDown + b.bytesDown,
+          messagesUp: a.messagesUp + b.messagesUp,
+          messagesDown: a.messagesDown + b.messagesDown,
+        };
+      },
+    },
+    {
+      rate: plan.wireRate,
+      seconds: plan.wireSeconds,
+      maxInFlight: 10_000,
+      send: (first, n) => emitEvents(wirePair.broker, first, n),
+      deadlineMs: plan.deliveryDeadlineMs,
+    },
+  );
+  const eventsThroughProxy = toReceiver.traffic().messagesUp;
+  const bypassed = eventsThroughProxy < wire.sent ? `only ${eventsThroughProxy} of ${wire.sent} events crossed the proxy` : undefined;
+  book.add('emit.wire.bytes', 'B/event', wire.bytesPerEvent, bypassed ?? wire.problem);
+  book.add('emit.wire.messages', 'messages/event', wire.messagesPerEvent, bypassed ?? wire.problem);
+  progress(`moleculer: wire at ${formatCount(plan.wireRate)}/s: ${wire.bytesPerEvent.toFixed(1)} B/event, ${wire.messagesPerEvent.toFixed(3)} messages/event${bypassed ? ` (${bypassed})` : ''}`);
+  await stopPair(wirePair);
+  await Promise.all(proxies.map((proxy) => proxy.close()));
+  return book.figures();
+}

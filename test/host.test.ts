@@ -1,0 +1,132 @@
+import t from 'tap';
+import { assign, emit, setup } from 'xstate';
+import type { Envelope } from '../protocol/envelope.js';
+import { Host, type Emission } from '../runtime/host.js';
+import type { ServiceDefinition } from '../runtime/service.js';
+
+/** A counter that emits `Counted`, throws on `Boom`, and rings `after` a delay once armed. */
+const counter = setup({
+  types: {
+    context: {} as { count: number },
+    events: {} as { type: 'Add'; data: { id: string; by: number }; ts: number } | { type: 'Boom'; data: { id: string }; ts: number } | { type: 'Arm'; data: { id: string }; ts: number },
+  },
+  delays: { ring: 50 },
+}).createMachine({
+  id: 'counter',
+  context: { count: 0 },
+  initial: 'idle',
+  states: {
+    idle: {
+      on: {
+        Add: {
+          actions: [
+            assign({ count: ({ context, event }) => context.count + event.data.by }),
+            // Actions run in order: by now `assign` has updated the context.
+            emit(({ context, event }) => ({ type: 'Counted', data: { id: event.data.id, count: context.count } })),
+          ],
+        },
+        Boom: {
+          actions: [
+            assign({ count: () => -1 }),
+            () => {
+              throw new Error('boom');
+            },
+          ],
+        },
+        Arm: 'armed',
+      },
+    },
+    armed: { after: { ring: { target: 'rung', actions: emit({ type: 'Rang', data: {} }) } } },
+    rung: { type: 'final' },
+  },
+});
+
+const service: ServiceDefinition = { name: 'counter', machine: counter, on: ['Add', 'Boom', 'Arm'], key: (e) => e.data?.id };
+
+let seq = 0;
+function envelope(type: string, data: unknown): Envelope {
+  seq++;
+  return { id: `n1:${seq}`, type, data, origin: 'n1', seq, vc: { n1: seq }, correlationId: `c${seq}`, causationId: null, ts: 1000 + seq, schema: 1 };
+}
+
+/** A host whose fired timers run at once, collecting what they emit. */
+function hostWithTimers(fired: Emission[][]): Host {
+  return new Host({ services: [service], schedule: (task) => fired.push(task()) });
+}
+
+t.test('delivers an event to the keyed actor and returns what it emitted with its cause', async (t) => {
+  const host = hostWithTimers([]);
+  const e = envelope('Add', { id: 'a', by: 2 });
+  const out = host.deliver(e, 1);
+  t.same(out, [{ emitted: { type: 'Counted', data: { id: 'a', count: 2 } }, cause: { id: e.id, correlationId: e.correlationId } }]);
+  t.same(host.views(), [{ service: 'counter', key: 'a', state: 'idle', status: 'active', context: { count: 2 } }]);
+  const changes = host.takeChanges();
+  t.equal(changes.actors.length, 1, 'the touched actor is persisted');
+  t.equal(host.takeChanges().actors.length, 0, 'changes are taken once');
+  host.stop();
+});
+
+t.test('rolls a throwing actor back and files the event as a dead letter', async (t) => {
+  const host = hostWithTimers([]);
+  host.deliver(envelope('Add', { id: 'a', by: 5 }), 1);
+  host.takeChanges();
+  const boom = envelope('Boom', { id: 'a' });
+  t.same(host.deliver(boom, 2), [], 'a failed step emits nothing');
+  const { actors, deadLetters } = host.takeChanges();
+  t.equal(actors.length, 0, 'the failed actor is not persisted');
+  t.equal(deadLetters.length, 1);
+  t.match(deadLetters[0], { service: 'counter', key: 'a', eventId: boom.id, pos: 2, error: { code: 'TROUPE_SERVICE_FAILED', message: 'boom' } });
+  t.same(host.views()[0], { service: 'counter', key: 'a', state: 'idle', status: 'active', context: { count: 5 } }, 'state from before the event');
+  t.equal(host.deliver(envelope('Add', { id: 'a', by: 1 }), 3).length, 1, 'the actor goes on');
+  t.equal((host.views()[0].context as { count: number }).count, 6);
+  host.stop();
+});
+
+t.test('files an event without an entity key as a dead letter', async (t) => {
+  const host = hostWithTimers([]);
+  host.deliver(envelope('Add', { by: 1 }), 1);
+  const { deadLetters } = host.takeChanges();
+  t.equal(deadLetters[0]?.error.code, 'TROUPE_SERVICE_NO_KEY');
+  t.same(host.views(), []);
+  host.stop();
+});
+
+t.test('replays a dead letter to its service', async (t) => {
+  const host = hostWithTimers([]);
+  const result = host.replay('counter', envelope('Add', { id: 'b', by: 3 }));
+  t.notOk(result instanceof Error);
+  t.equal((result as Emission[])[0].emitted.type, 'Counted');
+  const missing = host.replay('nope', envelope('Add', { id: 'b', by: 3 }));
+  t.match(missing, { code: 'TROUPE_NOT_FOUND' });
+  host.stop();
+});
+
+t.test('persists a pending after-timer and re-arms it when restored', async (t) => {
+  const first = hostWithTimers([]);
+  const arm = envelope('Arm', { id: 'c' });
+  first.deliver(arm, 1);
+  const { actors } = first.takeChanges();
+  first.stop();
+  t.equal(actors[0].timers.length, 1, 'the delayed event is recorded with the snapshot');
+  t.same(actors[0].cause, { id: arm.id, correlationId: arm.correlationId });
+
+  const fired: Emission[][] = [];
+  const second = hostWithTimers(fired);
+  // As if the record came back from disk after the due time passed.
+  second.restore([{ ...actors[0], timers: actors[0].timers.map((x) => ({ ...x, due: 0 })) }]);
+  t.equal(second.views()[0].state, 'armed');
+  await waitUntil(() => fired.length > 0);
+  t.same(fired[0], [{ emitted: { type: 'Rang', data: {} }, cause: { id: arm.id, correlationId: arm.correlationId } }]);
+  t.equal(second.views()[0].state, 'rung', 'the restored actor took its delayed transition');
+  t.same(second.takeChanges().actors[0].timers, [], 'no timer is pending any more');
+  second.stop();
+});
+
+/** Polls `cond` on the event loop until it holds, failing after a deadline. */
+async function waitUntil(cond: () => boolean, ms = 5000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > deadline) throw new Error('condition not met before the deadline');
+    await new Promise((r) => setImmediate(r));
+  }
+}
