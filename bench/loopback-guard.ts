@@ -58,7 +58,10 @@ export function enforceLoopback(): void {
   socketProto.connect = function guardedConnect(this: unknown, ...args: unknown[]) {
     const host = connectHost(args);
     if (host !== undefined && !isLoopbackHost(host)) {
-      throw new Error(`loopback guard: refused a TCP connection to ${host}`);
+      // Said on stderr too: the caller may swallow the error, the harness must not miss it.
+      const message = `loopback guard: refused a TCP connection to ${host}`;
+      process.stderr.write(`${message}\n`);
+      throw new Error(message);
     }
     return connect.apply(this, args);
   };

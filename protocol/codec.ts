@@ -90,9 +90,13 @@ const options: CodecOptions = {
 };
 const packr = new Packr(options);
 
-/** A copy of `bytes` in a buffer of its own (`Buffer#slice` would return a view). */
+/**
+ * A copy of `bytes` as a plain Uint8Array over an ArrayBuffer of its own: neither a view
+ * (what `Buffer#slice` returns) nor a slice of Node's shared Buffer pool, so keeping it
+ * pins nothing else in memory.
+ */
 function copyOf(bytes: Uint8Array): Uint8Array {
-  return Uint8Array.prototype.slice.call(bytes);
+  return new Uint8Array(bytes);
 }
 
 function describe(err: unknown): string {
@@ -107,9 +111,12 @@ function isNodeId(s: unknown): s is string {
   return typeof s === 'string' && NODE_ID_PATTERN.test(s) && s !== '__proto__';
 }
 
-/** A non-empty string of at most `MAX_NAME_LENGTH` units. */
+/** A UTF-16 code unit with no partner; UTF-8 cannot carry it (it would arrive as U+FFFD). */
+const LONE_SURROGATE = /\p{Surrogate}/u;
+
+/** A non-empty string of at most `MAX_NAME_LENGTH` units that survives UTF-8 unchanged. */
 function isName(s: unknown): s is string {
-  return typeof s === 'string' && s.length > 0 && s.length <= MAX_NAME_LENGTH;
+  return typeof s === 'string' && s.length > 0 && s.length <= MAX_NAME_LENGTH && !LONE_SURROGATE.test(s);
 }
 
 /** A non-negative safe integer. */

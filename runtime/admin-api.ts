@@ -39,8 +39,10 @@ async function route(ctx: AdminContext, req: IncomingMessage, res: ServerRespons
   if (method === 'GET' && path === '/log') return getLog(ctx, url, res);
   if (method === 'GET' && path === '/actors') return json(res, 200, ctx.host.views());
   if (method === 'GET' && path === '/dlq') return json(res, 200, await ctx.store.deadLetters());
+  const trace = /^\/trace\/([^/]+)$/.exec(path);
+  if (method === 'GET' && trace !== null) return json(res, 200, await ctx.fabric.trace(segment(trace[1])));
   const replay = /^\/dlq\/([^/]+)\/([^/]+)\/replay$/.exec(path);
-  if (method === 'POST' && replay !== null) return replayLetter(ctx, decodeURIComponent(replay[1]), decodeURIComponent(replay[2]), res);
+  if (method === 'POST' && replay !== null) return replayLetter(ctx, segment(replay[1]), segment(replay[2]), res);
   throw new TroupeError('TROUPE_NOT_FOUND', `no route ${method} ${path}`);
 }
 
@@ -82,6 +84,14 @@ async function replayLetter(ctx: AdminContext, service: string, eventId: string,
   if (letter === undefined) throw new TroupeError('TROUPE_NOT_FOUND', `no dead letter for ${eventId} in ${service}`);
   await ctx.fabric.replay(letter);
   json(res, 200, { replayed: eventId, service });
+}
+
+function segment(raw: string): string {
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    throw badRequest(`bad percent-encoding in ${raw}`);
+  }
 }
 
 function intParam(url: URL, name: string, fallback: number, min: number, max: number): number {

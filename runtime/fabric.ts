@@ -71,6 +71,22 @@ export interface FabricOptions {
   readonly stallMs?: number;
 }
 
+/** What sending needs of a logged event. */
+type OutgoingEvent = Pick<StoredEvent, 'pos' | 'origin' | 'seq' | 'bytes'>;
+
+/** One workflow as `/trace` shows it: where each event is, and what is still waiting. */
+export interface Trace {
+  readonly correlationId: string;
+  /** Committed here, in local delivery order (causal). */
+  readonly events: LogEntry[];
+  /** Arrived here but waiting in the causal buffer for their dependencies. */
+  readonly buffered: Envelope[];
+  /** Per peer, the ids of this workflow's events the peer has not acknowledged. */
+  readonly outboxes: { readonly peer: string; readonly connected: boolean; readonly pending: string[] }[];
+  /** Services of this node that failed on an event of this workflow. */
+  readonly deadLetters: DeadLetter[];
+}
+
 interface Incoming {
   readonly origin: string;
   readonly seq: number;
@@ -244,6 +260,28 @@ export class Fabric {
     const tail = this.recent.slice(start, limit);
     const stored = tail ?? (await this.readStored(start, limit));
     return stored.map((e) => ({ pos: e.pos, ...decodeEvent(e.bytes) }));
+  }
+
+  /** The causal history of one workflow as this node knows it, and what of it is still waiting. */
+  async trace(correlationId: string, limit = 10_000): Promise<Trace> {
+    const positions = await this.store.positionsOfWorkflow(correlationId, limit);
+    const stored = await this.store.eventsAt(positions);
+    const events: LogEntry[] = [];
+    stored.forEach((bytes, i) => {
+      if (bytes !== undefined) events.push({ pos: positions[i], ...decodeEvent(bytes) });
+    });
+    const buffered = this.buffer
+      .waiting()
+      .map((e) => e.envelope)
+      .filter((e) => e.correlationId === correlationId);
+    const outboxes = [...this.peers.values()].map((p) => ({
+      peer: p.id,
+      connected: p.link !== null,
+      pending: events.filter((e) => e.seq > (p.acked[e.origin] ?? 0)).map((e) => e.id),
+    }));
+    const ids = new Set(events.map((e) => e.id));
+    const deadLetters = (await this.store.deadLetters()).filter((d) => ids.has(d.eventId));
+    return { correlationId, events, buffered, outboxes, deadLetters };
   }
 
   /** Resolves when the log reaches position `pos` or after `ms`, whichever is first. */
@@ -458,7 +496,7 @@ export class Fabric {
     }
   }
 
-  private async readStored(from: number, limit: number): Promise<StoredEvent[]> {
+  private async readStored(from: number, limit: number): Promise<OutgoingEvent[]> {
     const rows = await this.store.readFrom(from, Math.min(limit, this.recent.start - from));
     return rows.map((r) => ({ pos: r.pos, ...eventHeader(r.bytes), bytes: r.bytes }));
   }
@@ -509,7 +547,7 @@ export class Fabric {
     const deliver = (envelope: Envelope, bytes: EncodedEvent): void => {
       const pos = ++this.pos;
       if (envelope.ts > this.lastTs) this.lastTs = envelope.ts;
-      events.push({ pos, origin: envelope.origin, seq: envelope.seq, bytes });
+      events.push({ pos, origin: envelope.origin, seq: envelope.seq, correlationId: envelope.correlationId, bytes });
       queue.push({ envelope, pos });
     };
     const emit = (emissions: readonly Emission[]): void => {

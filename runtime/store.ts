@@ -12,6 +12,7 @@
  * | `ack/<peer>`                | the clock that peer last acknowledged            |
  * | `actor/<service>/<key>`     | an actor's persisted snapshot and pending timers |
  * | `dlq/<service>/<eventId>`   | a dead letter                                    |
+ * | `corr/<correlationId>/<n>`  | empty: the events of one workflow, for `/trace`   |
  *
  * `pos/` holds the bytes because the hot reads (anti-entropy, `/log`) scan in delivery
  * order; `log/` is the index that answers "where does origin's event seq sit" when a
@@ -32,6 +33,7 @@ export interface StoredEvent {
   readonly pos: number;
   readonly origin: string;
   readonly seq: number;
+  readonly correlationId: string;
   readonly bytes: EncodedEvent;
 }
 
@@ -86,6 +88,8 @@ const posKey = (n: number): string => `pos/${hex(n)}`;
 const logKey = (origin: string, seq: number): string => `log/${origin}/${hex(seq)}`;
 const actorKey = (service: string, key: string): string => `actor/${service}/${key}`;
 const dlqKey = (service: string, eventId: string): string => `dlq/${service}/${eventId}`;
+const corrPrefix = (correlationId: string): string => `corr/${encodeURIComponent(correlationId)}/`;
+const EMPTY = new Uint8Array(0);
 
 /** Options of {@link Store.open}. */
 export interface StoreOptions {
@@ -146,6 +150,7 @@ export class Store {
     for (const e of batch.events) {
       ops.push({ type: 'put', key: posKey(e.pos), value: e.bytes });
       ops.push({ type: 'put', key: logKey(e.origin, e.seq), value: encodeValue(e.pos) });
+      ops.push({ type: 'put', key: corrPrefix(e.correlationId) + hex(e.pos), value: EMPTY });
     }
     ops.push({ type: 'put', key: 'meta/vc', value: encodeValue(batch.vc) });
     for (const a of batch.actors) ops.push({ type: 'put', key: actorKey(a.service, a.key), value: encodeValue(a) });
@@ -173,6 +178,19 @@ export class Store {
     if (ids.length === 0) return [];
     const values = await this.db.getMany(ids.map((e) => logKey(e.origin, e.seq)));
     return values.map((v) => (v === undefined ? undefined : (decodeValue(v) as number)));
+  }
+
+  /** The positions of one workflow's events, in delivery order. */
+  async positionsOfWorkflow(correlationId: string, limit: number): Promise<number[]> {
+    const prefix = corrPrefix(correlationId);
+    const out: number[] = [];
+    for await (const key of this.db.keys({ gt: prefix, lt: `${prefix}~`, limit })) out.push(parseInt(key.slice(prefix.length), 16));
+    return out;
+  }
+
+  /** The committed events at the given positions (`undefined` where none). */
+  async eventsAt(positions: readonly number[]): Promise<(EncodedEvent | undefined)[]> {
+    return positions.length === 0 ? [] : this.db.getMany(positions.map(posKey));
   }
 
   /** The committed event at position `pos`, if any. */
