@@ -22,7 +22,7 @@
  */
 import { Packr, type Options } from 'msgpackr';
 import { eventId, NODE_ID_PATTERN, type EncodedEvent, type Envelope, type VectorClock } from './envelope.js';
-import type { Frame, FrameType } from './frame.js';
+import type { Frame } from './frame.js';
 import { NONCE_BYTES, PROOF_BYTES } from './handshake.js';
 import { TroupeError, type TroupeErrorCode } from './troupe-error.js';
 
@@ -52,8 +52,6 @@ const MIN_EVENT_BYTES = 12;
 /** The longest frame type name. */
 const MAX_FRAME_TYPE_BYTES = 16;
 
-/** Every frame type; `hello` is read apart, as the one frame that may grow fields. */
-const FRAME_TYPES: ReadonlySet<string> = new Set<FrameType>(['hello', 'auth', 'want', 'ack', 'links', 'events']);
 
 /** msgpackr 1.12 reads `skipValues`, but its typings do not declare it. */
 interface CodecOptions extends Options {
@@ -322,13 +320,8 @@ function frameToWire(frame: Frame): unknown[] {
  *   (send fewer events per frame).
  */
 export function encodeFrame(frame: Frame): Uint8Array {
-  const wire = frameToWire(frame);
-  let bytes: Uint8Array;
-  try {
-    bytes = packr.pack(wire);
-  } catch (err) {
-    throw new TroupeError('TROUPE_PROTOCOL_BAD_FRAME', `frame cannot be encoded: ${describe(err)}`, { cause: err });
-  }
+  // Every field is checked, so msgpackr has nothing it cannot encode.
+  const bytes = packr.pack(frameToWire(frame));
   if (bytes.length > MAX_FRAME_BYTES) {
     throw new TroupeError('TROUPE_PROTOCOL_FRAME_TOO_LARGE', `${frame.type} frame is ${bytes.length} bytes, over the ${MAX_FRAME_BYTES}-byte limit`);
   }
@@ -353,43 +346,43 @@ export function decodeFrame(bytes: Uint8Array): Frame {
   const fields = r.arrayHeader();
   if (fields === 0) throw r.error('a frame is a non-empty array');
   const type = r.str(MAX_FRAME_TYPE_BYTES);
-  if (type === 'hello') {
-    if (fields < 5) throw r.error('hello has 5 fields');
-    const cluster = r.str(MAX_NAME_LENGTH * 4);
-    if (!isName(cluster)) throw r.error('hello: cluster must be a string of 1 to 256 characters');
-    const node = r.nodeId();
-    const protocol = r.count();
-    const nonce = r.bin(NONCE_BYTES, NONCE_BYTES);
-    return { type, cluster, node, protocol, nonce };
-  }
-  if (!FRAME_TYPES.has(type)) throw r.error(`unknown frame type ${JSON.stringify(type)}`);
-  if (fields !== 2) throw r.error(`${type} frame must have 2 fields`);
-  let frame: Frame;
+  /** Reads the one field of a two-field frame, which must end the bytes. */
+  const single = <F extends Frame>(read: () => F): F => {
+    if (fields !== 2) throw r.error(`${type} frame must have 2 fields`);
+    const frame = read();
+    r.end();
+    return frame;
+  };
   switch (type) {
+    case 'hello': {
+      if (fields < 5) throw r.error('hello has 5 fields');
+      const cluster = r.str(MAX_NAME_LENGTH * 4);
+      if (!isName(cluster)) throw r.error('hello: cluster must be a string of 1 to 256 characters');
+      const node = r.nodeId();
+      const protocol = r.count();
+      const nonce = r.bin(NONCE_BYTES, NONCE_BYTES);
+      return { type, cluster, node, protocol, nonce };
+    }
     case 'auth':
-      frame = { type, proof: r.bin(PROOF_BYTES, PROOF_BYTES) };
-      break;
+      return single(() => ({ type, proof: r.bin(PROOF_BYTES, PROOF_BYTES) }));
     case 'want':
     case 'ack':
-      frame = { type, vc: r.clock() };
-      break;
-    case 'links': {
-      const links: string[] = [];
-      for (let i = r.arrayHeader(); i > 0; i--) links.push(r.nodeId());
-      frame = { type, links };
-      break;
-    }
-    case 'events': {
-      const events: Uint8Array[] = [];
-      for (let i = r.arrayHeader(); i > 0; i--) events.push(r.bin(MIN_EVENT_BYTES, MAX_EVENT_BYTES));
-      frame = { type, events };
-      break;
-    }
+      return single(() => ({ type, vc: r.clock() }));
+    case 'links':
+      return single(() => {
+        const links: string[] = [];
+        for (let i = r.arrayHeader(); i > 0; i--) links.push(r.nodeId());
+        return { type, links };
+      });
+    case 'events':
+      return single(() => {
+        const events: Uint8Array[] = [];
+        for (let i = r.arrayHeader(); i > 0; i--) events.push(r.bin(MIN_EVENT_BYTES, MAX_EVENT_BYTES));
+        return { type, events };
+      });
     default:
       throw r.error(`unknown frame type ${JSON.stringify(type)}`);
   }
-  r.end();
-  return frame;
 }
 
 /**

@@ -132,6 +132,7 @@ function badRequest(message: string): TroupeError {
 
 const STATUS_OF: Partial<Record<string, number>> = {
   TROUPE_BAD_REQUEST: 400,
+  TROUPE_PROTOCOL_BAD_EVENT: 400,
   TROUPE_NOT_FOUND: 404,
   TROUPE_NODE_RECOVERING: 503,
   TROUPE_NODE_STOPPING: 503,

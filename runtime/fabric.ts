@@ -556,8 +556,12 @@ export class Fabric {
           this.log.error({ emitted }, 'an actor emitted an event without a type; dropped');
           continue;
         }
-        const own = this.stamp({ type: emitted.type, data: emitted.data, correlationId: cause?.correlationId }, cause?.id ?? null);
-        deliver(own.envelope, own.bytes);
+        try {
+          const own = this.stamp({ type: emitted.type, data: emitted.data, correlationId: cause?.correlationId }, cause?.id ?? null);
+          deliver(own.envelope, own.bytes);
+        } catch (err) {
+          this.log.error({ err, type: emitted.type, cause: cause?.id }, 'an actor emitted an event that cannot be encoded; dropped');
+        }
       }
     };
     // Handles queued deliveries in order; what they emit joins the end of the queue.
@@ -574,12 +578,18 @@ export class Fabric {
 
     const publishes = this.publishes;
     this.publishes = [];
-    const published: Envelope[] = [];
+    const published: { publish: PendingPublish; envelope: Envelope }[] = [];
     for (const p of publishes) {
-      const own = this.stamp(p.input, null);
+      let own;
+      try {
+        own = this.stamp(p.input, null);
+      } catch (err) {
+        p.reject(err as Error);
+        continue;
+      }
       deliver(own.envelope, own.bytes);
       settle();
-      published.push(own.envelope);
+      published.push({ publish: p, envelope: own.envelope });
     }
 
     const tasks = this.tasks;
@@ -621,7 +631,7 @@ export class Fabric {
     }
     this.committed = vc;
     this.recent.append(events);
-    for (let i = 0; i < publishes.length; i++) publishes[i].resolve(published[i]);
+    for (const { publish, envelope } of published) publish.resolve(envelope);
     for (const r of replayed) r.resolve();
     const waiters = this.commitWaiters;
     this.commitWaiters = [];
@@ -646,23 +656,28 @@ export class Fabric {
   }
 
   /** Gives an event of this node its identity: next seq, current clock, time. */
+  /**
+   * Gives an event of this node its identity: next seq, current clock, time. Throws a
+   * TroupeError (and takes no seq) if the event cannot be encoded, e.g. too large.
+   */
   private stamp(input: PublishInput, causationId: string | null): { envelope: Envelope; bytes: EncodedEvent } {
     const seq = (this.vc[this.id] ?? 0) + 1;
-    this.vc[this.id] = seq;
-    const now = Date.now();
-    if (now > this.lastTs) this.lastTs = now;
+    const ts = Math.max(Date.now(), this.lastTs);
     const fields = {
       type: input.type,
       data: input.data ?? null,
       origin: this.id,
       seq,
-      vc: { ...this.vc },
+      vc: { ...this.vc, [this.id]: seq },
       correlationId: input.correlationId ?? nanoid(),
       causationId,
-      ts: this.lastTs,
+      ts,
       schema: ENVELOPE_SCHEMA,
     };
-    return { envelope: { id: eventId(this.id, seq), ...fields }, bytes: encodeEvent(fields) };
+    const bytes = encodeEvent(fields);
+    this.vc[this.id] = seq;
+    this.lastTs = ts;
+    return { envelope: { id: eventId(this.id, seq), ...fields }, bytes };
   }
 
   private dirtyAcks(): Map<string, VectorClock> {

@@ -1,0 +1,89 @@
+/**
+ * A client of one troupe node's admin HTTP API, for the harness: publish with many
+ * requests in flight over keep-alive connections (group commit needs concurrent
+ * publishes to batch), and read status and actors. Loopback only: it refuses any base
+ * URL that is not on 127.0.0.1.
+ */
+import http from 'node:http';
+
+/** `GET /status`. */
+export interface NodeStatus {
+  readonly id: string;
+  readonly vc: Record<string, number>;
+  readonly peers: readonly { readonly id: string; readonly connected: boolean; readonly outbox: number }[];
+  readonly services: readonly string[];
+  readonly log: { readonly size: number };
+}
+
+/** One entry of `GET /actors`. */
+export interface ActorView {
+  readonly service: string;
+  readonly key: string | null;
+  readonly state: unknown;
+  readonly status: string;
+  readonly context: unknown;
+}
+
+/** Talks to one node. */
+export class AdminClient {
+  readonly baseUrl: string;
+  private readonly agent: http.Agent;
+  private readonly port: number;
+
+  /**
+   * @param baseUrl `http://127.0.0.1:PORT`, as the node's listening line gives it.
+   * @param [maxSockets=256] keep-alive connections to open at most (publishes in flight beyond it queue).
+   */
+  constructor(baseUrl: string, maxSockets = 256) {
+    const url = new URL(baseUrl);
+    if (url.hostname !== '127.0.0.1') throw new Error(`admin client: ${baseUrl} is not on 127.0.0.1`);
+    this.baseUrl = baseUrl;
+    this.port = Number(url.port);
+    this.agent = new http.Agent({ keepAlive: true, maxSockets });
+  }
+
+  /** `POST /events`; resolves on `201` (committed on that node), rejects otherwise. */
+  async publish(type: string, data: unknown): Promise<void> {
+    await this.request('POST', '/events', JSON.stringify({ type, data }), 201);
+  }
+
+  async status(): Promise<NodeStatus> {
+    return JSON.parse(await this.request('GET', '/status', undefined, 200)) as NodeStatus;
+  }
+
+  async actors(): Promise<ActorView[]> {
+    return JSON.parse(await this.request('GET', '/actors', undefined, 200)) as ActorView[];
+  }
+
+  /** Closes the keep-alive connections. */
+  close(): void {
+    this.agent.destroy();
+  }
+
+  private request(method: string, path: string, body: string | undefined, expect: number): Promise<string> {
+    return new Promise((resolve, reject) => {
+      const req = http.request(
+        {
+          host: '127.0.0.1',
+          port: this.port,
+          method,
+          path,
+          agent: this.agent,
+          headers: body === undefined ? {} : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+        },
+        function requestOnResponse(res) {
+          const chunks: Buffer[] = [];
+          res.on('data', (chunk: Buffer) => chunks.push(chunk));
+          res.on('error', reject);
+          res.on('end', () => {
+            const text = Buffer.concat(chunks).toString('utf8');
+            if (res.statusCode === expect) resolve(text);
+            else reject(new Error(`${method} ${path}: ${res.statusCode} ${text.slice(0, 300)}`));
+          });
+        },
+      );
+      req.on('error', reject);
+      req.end(body);
+    });
+  }
+}
