@@ -1,8 +1,12 @@
 /**
- * The ceiling: bare `ws` + msgpackr between this process and a receiver process
- * (`ceiling-receiver.ts`), no storage and no ordering — the limit of the stack troupe is
- * built on. Two variants: one event per WebSocket message (`frame`), and up to
- * `BATCH_SIZE` events per message (`batch`).
+ * The ceilings: what the stack troupe is built on can do at best, between this process
+ * and a receiver process (`ceiling-receiver.ts`) that only decodes and counts.
+ *
+ * - `frame`: bare `ws` + msgpackr, one event per WebSocket message;
+ * - `batch`: the same, up to `BATCH_SIZE` events per message;
+ * - `post`: one `POST /events` (JSON) per event to a bare `node:http` server, with as
+ *   many requests in flight as the troupe runs use — the cost of the publish API itself,
+ *   before any storage or replication.
  *
  * Deliberate exception to STYLE.md §2 (only `protocol/codec.ts` imports msgpackr): this
  * measures bare msgpackr, outside the product. Objects are packed as plain msgpack maps
@@ -10,6 +14,8 @@
  */
 import { Packr } from 'msgpackr';
 import { WebSocket } from 'ws';
+import { AdminClient } from './admin-client.js';
+import { cpuMicrosPerEvent, describeCpu, startCpuMeter } from './cpu-meter.js';
 import type { ClockReply, ProbeReport } from './delivery-probe.js';
 import { measureLatency, measureThroughput, measureWire, type ProbeTarget } from './delivery-runs.js';
 import { FigureBook, type FigureSet } from './figure.js';
@@ -20,14 +26,14 @@ import type { SuitePlan } from './suite-plan.js';
 import { CountingProxy } from './tcp-proxy.js';
 import { estimateClockOffset, wallClockMs } from './wall-clock.js';
 
-/** How events are put into WebSocket messages. */
-export type CeilingMode = 'frame' | 'batch';
+/** How events travel to the receiver. */
+export type CeilingMode = 'frame' | 'batch' | 'post';
 
 /** Events per message in the batched variant. */
 export const BATCH_SIZE = 100;
 
-/** Events per send unit of a throughput run: enough frames per write callback to keep the pipe full. */
-const EVENTS_PER_UNIT = 1_000;
+/** Requests in flight in the `post` variant: the same as the troupe publisher uses. */
+const POST_WINDOW = 256;
 
 const packr = new Packr({ useRecords: false });
 const RECEIVER_SCRIPT = new URL('./ceiling-receiver.js', import.meta.url).pathname;
@@ -41,51 +47,72 @@ export function encodedEventBytes(): number {
   return packr.pack({ type: BENCH_EVENT_TYPE, data: benchData(12_345, wallClockMs()) }).length;
 }
 
-/** A receiver process and a WebSocket to it (possibly through a proxy). */
-class CeilingLink {
+/** A receiver process. */
+class Receiver {
   private constructor(
-    readonly receiver: ChildHandle,
+    readonly child: ChildHandle,
     readonly port: number,
     /** Spawn to listening line (ms). */
     readonly coldStartMs: number,
   ) {}
 
   /** Spawns a receiver and waits until it listens. */
-  static async spawn(): Promise<CeilingLink> {
-    const receiver = ChildHandle.start({ name: 'ceiling-rx', script: RECEIVER_SCRIPT, ipc: true });
-    const ready = await receiver.waitForLine((line) => parseJsonLine(line)?.msg === 'listening', START_TIMEOUT_MS);
-    const port = Number(parseJsonLine(ready.line)?.port);
-    return new CeilingLink(receiver, port, ready.at - receiver.startedAt);
+  static async spawn(): Promise<Receiver> {
+    const child = ChildHandle.start({ name: 'ceiling-rx', script: RECEIVER_SCRIPT, ipc: true });
+    const ready = await child.waitForLine((line) => parseJsonLine(line)?.msg === 'listening', START_TIMEOUT_MS);
+    return new Receiver(child, Number(parseJsonLine(ready.line)?.port), ready.at - child.startedAt);
   }
 
   /** The receiver's delivery probe, read over IPC. */
-  target(): ProbeTarget {
-    return {
-      pollMs: 10,
-      report: () => this.receiver.request<ProbeReport>({ cmd: 'report' }),
-    };
-  }
-
-  async stop(): Promise<void> {
-    await this.receiver.stop();
+  probe(): ProbeTarget {
+    return { pollMs: 10, report: () => this.child.request<ProbeReport>({ cmd: 'report' }) };
   }
 }
 
-/** Opens a WebSocket to `127.0.0.1:port`. */
-async function connect(port: number): Promise<WebSocket> {
+/** The sending side of one mode. */
+interface CeilingSender {
+  /** Events per throughput send unit, and units in flight. */
+  readonly eventsPerUnit: number;
+  readonly window: number;
+  /** Sends events `first … first + n − 1`; resolves when written (ws) or answered (post). */
+  send(first: number, n: number): Promise<void>;
+  close(): void;
+}
+
+/** Opens a sender of `mode` to `127.0.0.1:port`. */
+async function openSender(mode: CeilingMode, port: number): Promise<CeilingSender> {
+  if (mode === 'post') {
+    const client = new AdminClient(`http://127.0.0.1:${port}`, POST_WINDOW);
+    return {
+      eventsPerUnit: 1,
+      window: POST_WINDOW,
+      async send(first, n) {
+        const posts: Promise<void>[] = [];
+        for (let i = first; i < first + n; i++) posts.push(client.publish(BENCH_EVENT_TYPE, benchData(i, wallClockMs())));
+        await Promise.all(posts);
+      },
+      close: () => client.close(),
+    };
+  }
   const socket = new WebSocket(`ws://127.0.0.1:${port}`, { perMessageDeflate: false });
   await new Promise<void>((resolve, reject) => {
     socket.once('open', resolve);
     socket.once('error', reject);
   });
-  return socket;
+  return {
+    // Enough frames per write callback to keep the pipe full without a promise per frame.
+    eventsPerUnit: 1_000,
+    window: 4,
+    send: (first, n) => sendOverSocket(socket, mode, first, n),
+    close: () => socket.close(),
+  };
 }
 
 /**
- * Sends events `first … first + n − 1` in the given mode, each stamped as it is packed.
- * Resolves when the last message has been written to the socket.
+ * Sends events `first … first + n − 1` over a WebSocket, one per message or batched,
+ * each stamped as it is packed. Resolves when the last message has been written.
  */
-function sendEvents(socket: WebSocket, mode: CeilingMode, first: number, n: number): Promise<void> {
+function sendOverSocket(socket: WebSocket, mode: 'frame' | 'batch', first: number, n: number): Promise<void> {
   return new Promise((resolve, reject) => {
     const written = (err?: Error): void => (err ? reject(err) : resolve());
     const end = first + n;
@@ -105,72 +132,91 @@ function sendEvents(socket: WebSocket, mode: CeilingMode, first: number, n: numb
   });
 }
 
-/** Runs the ceiling benchmarks; figure ids are `<mode>.<figure>` plus `coldStart`, `clockOffset`, `eventBytes`. */
+/**
+ * Runs the ceiling benchmarks. Figure ids: `<mode>.throughput`, `<mode>.cpuPerEvent`,
+ * `<mode>.latency.<rate>.p50|p99|offered`, `<mode>.wire.<rate>.bytes|messages` (WebSocket
+ * modes), and `coldStart`, `clockOffset`, `eventBytes`.
+ */
 export async function runCeilingSuite(plan: SuitePlan, progress: Progress): Promise<FigureSet> {
   const book = new FigureBook();
   book.add('eventBytes', 'B', encodedEventBytes());
 
   for (let i = 0; i < plan.coldStarts; i++) {
-    const link = await CeilingLink.spawn();
-    book.add('coldStart', 'ms', link.coldStartMs);
+    const receiver = await Receiver.spawn();
+    book.add('coldStart', 'ms', receiver.coldStartMs);
     if (i === 0) {
       const offset = await estimateClockOffset(() =>
-        link.receiver.request<ClockReply>({ cmd: 'clock' }).then((reply) => reply.now),
+        receiver.child.request<ClockReply>({ cmd: 'clock' }).then((reply) => reply.now),
       );
-      book.add('clockOffset', 'µs', Math.abs(offset.offsetMs) * 1000, `±${(offset.rttMs * 500).toFixed(0)} µs`);
-      progress(`ceiling: cross-process clock offset ${(offset.offsetMs * 1000).toFixed(1)} µs (±${(offset.rttMs * 500).toFixed(0)} µs)`);
+      const bound = `±${(offset.rttMs * 500).toFixed(0)} µs`;
+      book.add('clockOffset', 'µs', Math.abs(offset.offsetMs) * 1000, bound);
+      progress(`ceiling: cross-process clock offset ${(offset.offsetMs * 1000).toFixed(1)} µs (${bound})`);
     }
-    await link.stop();
+    await receiver.child.stop();
   }
 
-  for (const mode of ['frame', 'batch'] as const) {
-    const link = await CeilingLink.spawn();
-    const socket = await connect(link.port);
-    const target = link.target();
+  for (const mode of ['frame', 'batch', 'post'] as const) {
+    const receiver = await Receiver.spawn();
+    const probe = receiver.probe();
+    const sender = await openSender(mode, receiver.port);
     const events = plan.throughputEvents.ceiling;
     for (let r = 1; r <= plan.repeats; r++) {
-      const result = await measureThroughput(target, {
+      const meter = startCpuMeter([receiver.child.pid]);
+      const result = await measureThroughput(probe, {
         events,
-        eventsPerUnit: EVENTS_PER_UNIT,
-        window: 4,
-        sendUnit: (u) => sendEvents(socket, mode, u * EVENTS_PER_UNIT, Math.min(EVENTS_PER_UNIT, events - u * EVENTS_PER_UNIT)),
+        eventsPerUnit: sender.eventsPerUnit,
+        window: sender.window,
+        sendUnit: (u) => sender.send(u * sender.eventsPerUnit, Math.min(sender.eventsPerUnit, events - u * sender.eventsPerUnit)),
         deadlineMs: plan.deliveryDeadlineMs,
       });
+      const cpu = meter();
       book.add(`${mode}.throughput`, 'events/s', result.eventsPerSec, result.problem);
-      progress(`ceiling ${mode}: throughput run ${r}/${plan.repeats}: ${formatCount(result.eventsPerSec ?? 0)} events/s${result.problem ? ` (${result.problem})` : ''}`);
+      book.add(`${mode}.cpuPerEvent`, 'µs/event', cpuMicrosPerEvent(cpu, result.delivered));
+      progress(
+        `ceiling ${mode}: throughput run ${r}/${plan.repeats}: ${formatCount(result.eventsPerSec ?? 0)} events/s ` +
+          `(CPU ${describeCpu(cpu, ['receiver'])})${result.problem ? ` (${result.problem})` : ''}`,
+      );
     }
     for (const rate of plan.latencyRates) {
       for (let r = 1; r <= plan.repeats; r++) {
-        const result = await measureLatency(target, {
+        const result = await measureLatency(probe, {
           rate,
           seconds: plan.latencySeconds,
-          maxInFlight: Number.MAX_SAFE_INTEGER,
-          send: (first, n) => sendEvents(socket, mode, first, n),
+          maxInFlight: mode === 'post' ? 2_048 : Number.MAX_SAFE_INTEGER,
+          send: (first, n) => sender.send(first, n),
           deadlineMs: plan.deliveryDeadlineMs,
         });
         book.add(`${mode}.latency.${rate}.p50`, 'ms', result.p50, result.problem);
         book.add(`${mode}.latency.${rate}.p99`, 'ms', result.p99, result.problem);
         book.add(`${mode}.latency.${rate}.offered`, 'events/s', result.achievedRate);
-        progress(`ceiling ${mode}: ${formatCount(rate)}/s run ${r}/${plan.repeats}: p50 ${result.p50?.toFixed(3)} ms, p99 ${result.p99?.toFixed(3)} ms (offered ${formatCount(result.achievedRate)}/s)`);
+        progress(
+          `ceiling ${mode}: ${formatCount(rate)}/s run ${r}/${plan.repeats}: p50 ${result.p50?.toFixed(3)} ms, ` +
+            `p99 ${result.p99?.toFixed(3)} ms (offered ${formatCount(result.achievedRate)}/s)${result.problem ? ` (${result.problem})` : ''}`,
+        );
       }
     }
-    socket.close();
+    sender.close();
 
-    const proxy = await CountingProxy.start(link.port, 'websocket');
-    const proxied = await connect(proxy.port);
-    const wire = await measureWire(target, { reset: () => proxy.resetCounters(), read: () => proxy.traffic() }, {
-      rate: plan.wireRate,
-      seconds: plan.wireSeconds,
-      maxInFlight: Number.MAX_SAFE_INTEGER,
-      send: (first, n) => sendEvents(proxied, mode, first, n),
-      deadlineMs: plan.deliveryDeadlineMs,
-    });
-    book.add(`${mode}.wire.bytes`, 'B/event', wire.bytesPerEvent, wire.problem);
-    book.add(`${mode}.wire.messages`, 'messages/event', wire.messagesPerEvent, wire.problem);
-    progress(`ceiling ${mode}: wire at ${formatCount(plan.wireRate)}/s: ${wire.bytesPerEvent.toFixed(1)} B/event, ${wire.messagesPerEvent.toFixed(3)} messages/event`);
-    proxied.close();
-    await proxy.close();
-    await link.stop();
+    // HTTP requests are the publish API, not a link between nodes: no wire figure for `post`.
+    if (mode !== 'post') {
+      for (const rate of plan.wireRates) {
+        const proxy = await CountingProxy.start(receiver.port, 'websocket');
+        const proxied = await openSender(mode, proxy.port);
+        const wire = await measureWire(probe, { reset: () => proxy.resetCounters(), read: () => proxy.traffic() }, {
+          rate,
+          seconds: plan.wireSeconds,
+          maxInFlight: Number.MAX_SAFE_INTEGER,
+          send: (first, n) => proxied.send(first, n),
+          deadlineMs: plan.deliveryDeadlineMs,
+        });
+        book.add(`${mode}.wire.${rate}.bytes`, 'B/event', wire.bytesPerEvent, wire.problem);
+        book.add(`${mode}.wire.${rate}.messages`, 'messages/event', wire.messagesPerEvent, wire.problem);
+        progress(`ceiling ${mode}: wire at ${formatCount(rate)}/s: ${wire.bytesPerEvent.toFixed(1)} B/event, ${wire.messagesPerEvent.toFixed(3)} messages/event`);
+        proxied.close();
+        await proxy.close();
+      }
+    }
+    await receiver.child.stop();
   }
   return book.figures();
 }

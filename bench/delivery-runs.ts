@@ -97,6 +97,10 @@ export interface LatencyResult {
   readonly maxLagMs: number;
   readonly sent: number;
   readonly delivered: number;
+  /** `wallClockMs()` of the first and the last send, and of the handler's last handling. */
+  readonly startedAt: number;
+  readonly lastSentAt: number;
+  readonly lastHandledAt: number | null;
   readonly problem?: string;
 }
 
@@ -135,6 +139,9 @@ export async function measureLatency(target: ProbeTarget, load: LatencyLoad): Pr
     maxLagMs: run.maxLagMs,
     sent: run.sent,
     delivered,
+    startedAt: run.startedAt,
+    lastSentAt: run.lastSentAt,
+    lastHandledAt: report.lastAt,
     ...(problems.length > 0 ? { problem: problems.join('; ') } : {}),
   };
 }

@@ -60,7 +60,7 @@ export interface ClusterOptions {
   readonly out?: NodeJS.WritableStream;
 }
 
-/** The synopsis of `troupe cluster`, shown with flag errors. */
+/** The synopsis of `troupe cluster`, for the CLI's usage text. */
 export const CLUSTER_USAGE =
   'troupe cluster --app MODULE [--base-port 7400] [--data .troupe] [--fresh] [--no-demo] [--secret S] [--host 127.0.0.1]';
 
@@ -109,7 +109,10 @@ export function parseClusterArgs(argv: readonly string[]): ClusterOptions {
   try {
     ({ values } = parseArgs({ args: [...argv], options: CLUSTER_FLAGS, strict: true, allowPositionals: false }));
   } catch (err) {
-    throw badFlags((err as Error).message, err);
+    const { code, message } = err as { code?: string; message: string };
+    // Node's own wording for an unknown option goes on about positionals; say it plainly.
+    const unknown = code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' ? /'([^']+)'/.exec(message)?.[1] : undefined;
+    throw badFlags(unknown === undefined ? message : `unknown flag ${unknown}`, err);
   }
   if (values.app === undefined || values.app === '') {
     throw badFlags('--app MODULE is required (an app directory or module, e.g. examples/orders)');
@@ -133,7 +136,7 @@ export function parseClusterArgs(argv: readonly string[]): ClusterOptions {
 }
 
 function badFlags(message: string, cause?: unknown): TroupeError {
-  return new TroupeError('TROUPE_BAD_FLAGS', `troupe cluster: ${message}\nusage: ${CLUSTER_USAGE}`, { cause });
+  return new TroupeError('TROUPE_BAD_FLAGS', `cluster: ${message}`, { cause });
 }
 
 /**
@@ -207,15 +210,19 @@ export function urlHost(host: string): string {
   return host.includes(':') ? `[${host}]` : host;
 }
 
-/** The arguments of `troupe node` for one planned node (after the CLI's path; no secret). */
-export function nodeArgs(plan: NodePlan, appPath: string, host: string): string[] {
+/**
+ * The arguments of `troupe node` for one planned node, after the CLI's path. The secret
+ * is not among them: it goes in the environment.
+ */
+export function nodeArgs(plan: NodePlan, options: { readonly app: string; readonly host: string; readonly cluster: string }): string[] {
   return [
     'node',
     '--id', plan.id,
     '--port', String(plan.port),
     '--data', plan.dataDir,
-    '--app', appPath,
-    '--host', host,
+    '--app', options.app,
+    '--host', options.host,
+    '--cluster', options.cluster,
     ...plan.peers.flatMap((peer) => ['--peer', peer]),
   ];
 }
@@ -379,7 +386,7 @@ export async function runCluster(options: ClusterOptions): Promise<void> {
     );
     plans.forEach((plan, i) => {
       const source = { label: plan.id, sgr: NODE_COLOURS[i % NODE_COLOURS.length] };
-      nodes.push(startNode(plan, source, nodeArgs(plan, appPath, host), secret, printer, nodeOnExit));
+      nodes.push(startNode(plan, source, nodeArgs(plan, { app: appPath, host, cluster: app.name }), secret, printer, nodeOnExit));
     });
     const watching = watchCluster(app, nodes, options.demo, printer, stop.signal);
     if (!stop.signal.aborted) await new Promise((resolveStop) => stop.signal.addEventListener('abort', resolveStop));

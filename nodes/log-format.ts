@@ -38,7 +38,10 @@ interface PinoRecord {
   readonly [field: string]: unknown;
 }
 
-/** Pino's own fields, which the prefix or the level marker already say. */
+/**
+ * Pino's own fields, which the prefix or the level marker already say. A `node` field is
+ * dropped too when it names the node the line is prefixed with.
+ */
 const PINO_FIELDS = new Set(['level', 'time', 'pid', 'hostname', 'msg']);
 
 const LEVEL_NUMBERS: Readonly<Record<string, number>> = {
@@ -101,7 +104,7 @@ export function formatChildLine(source: Source, line: string, style: LineStyle):
   const stacks: string[] = [];
   if (record.msg !== undefined && record.msg !== '') parts.push(String(record.msg));
   for (const [key, value] of Object.entries(record)) {
-    if (PINO_FIELDS.has(key)) continue;
+    if (PINO_FIELDS.has(key) || (key === 'node' && value === source.label)) continue;
     if (isSerializedError(value)) {
       parts.push(`${key}=${formatValue(errorSummary(value))}`);
       if (level >= 50 && typeof value.stack === 'string') stacks.push(...stackFrames(value.stack));
@@ -143,7 +146,7 @@ export function formatEvent(event: EventSummary, originSgr: string, colour: bool
 export function summarizeData(data: unknown, max = 100): string {
   if (data === undefined || data === null) return '';
   if (typeof data === 'object' && !Array.isArray(data)) {
-    const fields = Object.entries(data).map(([key, value]) => `${key}=${truncate(formatValue(value), 40)}`);
+    const fields = Object.entries(data).map(([key, value]) => `${key}=${truncate(formatValue(value), 60)}`);
     return truncate(fields.join(' '), max);
   }
   return truncate(formatValue(data), max);

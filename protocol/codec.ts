@@ -101,6 +101,11 @@ function describe(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
+/** A short, never-throwing rendering of a bad value for an error message. */
+function show(value: unknown): string {
+  return typeof value === 'string' ? JSON.stringify(value.slice(0, 80)) : typeof value;
+}
+
 // ---------------------------------------------------------------------------------------
 // Field checks shared by the encoders and decoders, so both accept exactly the same data.
 
@@ -181,14 +186,14 @@ function badEvent(message: string, cause?: unknown): TroupeError {
  */
 export function encodeEvent(e: Omit<Envelope, 'id'>): EncodedEvent {
   const { origin, seq, vc } = e;
-  if (!isNodeId(origin)) throw badEvent(`origin ${JSON.stringify(origin)} is not a node id`);
-  if (!isSeq(seq)) throw badEvent(`seq ${String(seq)} is not a positive integer`);
+  if (!isNodeId(origin)) throw badEvent(`origin ${show(origin)} is not a node id`);
+  if (!isSeq(seq)) throw badEvent(`seq ${show(seq)} is not a positive integer`);
   if (!isPlainObject(vc)) throw badEvent('vc is not a vector clock');
   const others: VectorClock = {};
   let ownEntry = false;
   for (const node of Object.keys(vc)) {
     const n = vc[node];
-    if (!isNodeId(node) || !isCount(n)) throw badEvent(`vc entry ${JSON.stringify(node)}: ${String(n)} is invalid`);
+    if (!isNodeId(node) || !isCount(n)) throw badEvent(`vc entry ${show(node)} is invalid`);
     if (node === origin) ownEntry = n === seq;
     else if (n > 0) others[node] = n;
   }
@@ -235,7 +240,7 @@ export function decodeEvent(bytes: EncodedEvent): Envelope {
   if (!isSeq(schema)) throw badEvent('schema must be a positive integer');
   if (!isPlainObject(vc)) throw badEvent('vc must be a map');
   for (const node of Object.keys(vc)) {
-    if (!isNodeId(node) || node === origin || !isCount(vc[node])) throw badEvent(`vc entry ${JSON.stringify(node)} is invalid`);
+    if (!isNodeId(node) || node === origin || !isCount(vc[node])) throw badEvent(`vc entry ${show(node)} is invalid`);
   }
   // The decoder built this object for us alone: completing it in place is safe.
   (vc as VectorClock)[origin] = seq;
@@ -250,9 +255,9 @@ export function decodeEvent(bytes: EncodedEvent): Envelope {
 /**
  * Reads only the origin and seq of an encoded event, without decoding the rest: relays
  * call it on every stored event they consider forwarding. Accepts an array header of 8 or
- * 9 fields, then a node id (fixstr/str8/str16) and a positive safe integer (positive
- * fixint, uint8–64, or an integral float64, which is how msgpackr writes integers of 2³²
- * and above). Validates nothing after seq.
+ * 9 fields, then a node id (a str) and a positive safe integer (positive fixint,
+ * uint8–64, or an integral float64, which is how msgpackr writes integers of 2³² and
+ * above). Validates nothing after seq.
  *
  * @throws TroupeError `TROUPE_PROTOCOL_BAD_EVENT` on anything else.
  */
@@ -276,7 +281,7 @@ function badFrame(message: string): TroupeError {
 function checkClock(vc: unknown): void {
   if (!isPlainObject(vc)) throw badFrame('vc must be a vector clock');
   for (const node of Object.keys(vc)) {
-    if (!isNodeId(node) || !isCount(vc[node])) throw badFrame(`vc entry ${JSON.stringify(node)} is invalid`);
+    if (!isNodeId(node) || !isCount(vc[node])) throw badFrame(`vc entry ${show(node)} is invalid`);
   }
 }
 
@@ -305,7 +310,7 @@ function frameToWire(frame: Frame): unknown[] {
       }
       return ['events', frame.events];
     default:
-      throw badFrame(`unknown frame type ${JSON.stringify((frame as { type?: unknown }).type)}`);
+      throw badFrame(`unknown frame type ${show((frame as { type?: unknown }).type)}`);
   }
 }
 
@@ -381,7 +386,7 @@ export function decodeFrame(bytes: Uint8Array): Frame {
         return { type, events };
       });
     default:
-      throw r.error(`unknown frame type ${JSON.stringify(type)}`);
+      throw r.error(`unknown frame type ${show(type)}`);
   }
 }
 
@@ -450,7 +455,7 @@ class WireReader {
     // yields a character the pattern rejects.
     let id = '';
     for (let i = start; i < start + length; i++) id += String.fromCharCode(this.#bytes[i]);
-    if (!isNodeId(id)) throw this.error(`${JSON.stringify(id)} is not a node id`);
+    if (!isNodeId(id)) throw this.error(`${show(id)} is not a node id`);
     return id;
   }
 

@@ -14,8 +14,9 @@
  *    and closes with `authFailed` if it does not verify, or `duplicateLink` if it is
  *    already linked to that node. A side that has not finished within
  *    `HANDSHAKE_TIMEOUT_MS` closes with `timeout`.
- * 4. Once the peer's proof verifies, each side sends `want { vc }` and `links { links }`
- *    and the link carries events (see PROTOCOL.md).
+ * 4. Once the peer's proof verifies, each side sends `links { links }` (so the peer knows
+ *    what not to relay before it starts sending), then `want { vc }`, and the link
+ *    carries events (see PROTOCOL.md).
  *
  * The MAC covers a domain tag and every field, each length-prefixed so no two different
  * argument lists hash the same bytes, and names the direction (`fromNode` → `toNode`):

@@ -142,7 +142,7 @@ t.test('a causation id travels as nil, a seq of the origin, [node, seq], or a st
   const none = at(null);
   t.equal(at('n1:2'), none, 'same node as the origin: a positive fixint, as small as nil');
   t.equal(at('n2:2') - none, 4, 'another node: [str, int]');
-  for (const causationId of [null, 'n1:2', 'n2:2', 'n1:02', 'n1:0', 'some-external-id', 'a:b:7', ':7']) {
+  for (const causationId of [null, 'n1:2', 'n2:2', 'n1:02', 'n1:0', 'some-external-id', 'a:b:7', ':7', 'n2:9007199254740993']) {
     t.equal(decodeEvent(encodeEvent({ ...goldenEvent, causationId })).causationId, causationId, String(causationId));
   }
 });
@@ -216,6 +216,7 @@ t.test('encodeEvent refuses invalid fields', async (t) => {
   const bad: [string, Partial<Record<keyof Envelope, unknown>>][] = [
     ['origin with a colon', { origin: 'n:1', vc: { 'n:1': 3 } }],
     ['origin __proto__', { origin: '__proto__', vc: {} }],
+    ['origin not a string', { origin: 1n }],
     ['seq 0', { seq: 0, vc: { n1: 0 } }],
     ['fractional seq', { seq: 1.5, vc: { n1: 1.5 } }],
     ['vc[origin] not seq', { vc: { n1: 2 } }],
@@ -258,6 +259,8 @@ t.test('decodeEvent refuses malformed events', async (t) => {
     ['clock entry negative', g.slice(0, 12) + '81a26e32ff' + g.slice(22)],
     ['clock not a map', g.slice(0, 12) + '9102' + g.slice(22)],
     ['type not a string', g.slice(0, 22) + '01' + g.slice(48)],
+    ['causation neither nil, seq, [node, seq] nor string', g.slice(0, 56) + 'c3' + g.slice(66)],
+    ['causation [node, 0]', g.slice(0, 56) + '92a26e3200' + g.slice(66)],
   ];
   for (const [label, h] of bad) {
     t.equal(codeOf(() => decodeEvent(unhex(h))), 'TROUPE_PROTOCOL_BAD_EVENT', label);

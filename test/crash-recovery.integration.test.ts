@@ -60,7 +60,7 @@ t.test('a node killed with kill -9 mid-traffic and restarted loses nothing ackno
   const { n1, n2, n3, nodes } = await startOrdersCluster(t);
   dumpOnFailure(t, () => nodes);
   // n2 (inventory, payment) is published on too while it runs: its own acknowledged events must survive the kill.
-  const traffic = new OrderTraffic({ prefix: 'crash', targets: () => (n2.running ? nodes : [n1, n3]), max: 5_000, failFast: crashed(nodes) }).start();
+  const traffic = new OrderTraffic({ prefix: 'crash', targets: () => (n2.ready ? nodes : [n1, n3]), max: 5_000, failFast: crashed(nodes) }).start();
   t.teardown(() => traffic.stop());
 
   await traffic.waitForAcks(25, 'before the kill');

@@ -79,7 +79,7 @@ t.test('orders placed on every node through a cut and a heal all complete, each 
   const finalActors = await n1.admin.actors();
   for (const node of nodes) {
     const { status, log } = logs.get(node.id)!;
-    t.ok(clocksEqual(status.vc, reference.status.vc), `${node.id} ends with the same vector clock as n1`,
+    t.ok(clocksEqual(status.vc, reference.status.vc), `${node.id}'s vector clock equals n1's`,
       { found: normalClock(status.vc), wanted: normalClock(reference.status.vc) });
     t.equal(status.log.size, log.length, `${node.id}: /status log.size equals the events /log lists`);
     t.same(logProblems(node.id, log, status.vc), [], `${node.id}: the log lists each event once, in causal order, exactly up to its clock`);

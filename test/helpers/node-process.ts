@@ -135,6 +135,11 @@ export class NodeProcess {
     return this.child !== undefined && this.exitInfo === undefined;
   }
 
+  /** Whether the current process has logged `listening` and not exited: it takes requests. */
+  get ready(): boolean {
+    return this.running && this.listeningLine !== undefined;
+  }
+
   /** Why the node is down when nobody stopped it (a crash), or `undefined`. */
   get unexpectedExit(): string | undefined {
     return this.exitInfo && !this.expectingExit

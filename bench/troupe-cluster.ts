@@ -1,0 +1,204 @@
+/**
+ * A troupe cluster for the benchmarks: `size` nodes started with `troupe node` as child
+ * processes on 127.0.0.1, running the sink app (`apps/sink.ts`). The last node is `rx`,
+ * which hosts the sink; the others (`n1`, `n2` …) host nothing and publish. Full mesh:
+ * node i dials every node before it. With `proxied`, every link runs through its own
+ * counting proxy (for the wire figures only — a proxy costs the harness CPU).
+ */
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { AdminClient } from './admin-client.js';
+import { SINK_NODE_ID } from './apps/sink.js';
+import type { ProxyTraffic } from './tcp-proxy.js';
+import { CountingProxy } from './tcp-proxy.js';
+import { ChildHandle, parseJsonLine } from './spawn-child.js';
+import { wallClockMs } from './wall-clock.js';
+
+const CLI_SCRIPT = new URL('../nodes/cli.js', import.meta.url).pathname;
+const SINK_APP = new URL('./apps/sink.js', import.meta.url).pathname;
+const SECRET = 'troupe-bench';
+const START_TIMEOUT_MS = 20_000;
+
+/** How to start one node. */
+export interface NodeSpec {
+  readonly id: string;
+  /** 0 for a free port. */
+  readonly port: number;
+  readonly dataDir: string;
+  readonly peers: readonly string[];
+  readonly relaxed: boolean;
+}
+
+/** A running node. */
+export interface TroupeNode {
+  readonly spec: NodeSpec;
+  readonly child: ChildHandle;
+  readonly port: number;
+  readonly client: AdminClient;
+  /** Spawn to the `listening` log line (ms). */
+  readonly listeningMs: number;
+  /** Harness `wallClockMs()` when the `listening` line was read. */
+  readonly listeningAt: number;
+}
+
+/** Spawns `troupe node` and waits for its `listening` line. */
+export async function startTroupeNode(spec: NodeSpec): Promise<TroupeNode> {
+  mkdirSync(spec.dataDir, { recursive: true });
+  const args = ['node', '--id', spec.id, '--port', String(spec.port), '--data', spec.dataDir, '--app', SINK_APP, '--secret', SECRET];
+  for (const peer of spec.peers) args.push('--peer', peer);
+  if (spec.relaxed) args.push('--relaxed');
+  const child = ChildHandle.start({ name: spec.id, script: CLI_SCRIPT, args });
+  const ready = await child.waitForLine((line) => parseJsonLine(line)?.msg === 'listening', START_TIMEOUT_MS);
+  const url = String(parseJsonLine(ready.line)?.url);
+  return {
+    spec,
+    child,
+    port: Number(new URL(url).port),
+    client: new AdminClient(url),
+    listeningMs: ready.at - child.startedAt,
+    listeningAt: ready.at,
+  };
+}
+
+/** What cluster to start. */
+export interface ClusterSpec {
+  /** Nodes; the last is the sink node `rx`. */
+  readonly size: number;
+  /** Skip fsync on commit. */
+  readonly relaxed: boolean;
+  /** Route every link through a counting proxy. */
+  readonly proxied: boolean;
+  /** Directory for the nodes' data (one subdirectory per node). */
+  readonly dataDir: string;
+}
+
+/** A running benchmark cluster. */
+export class TroupeCluster {
+  private constructor(
+    readonly spec: ClusterSpec,
+    readonly nodes: TroupeNode[],
+    private readonly proxies: CountingProxy[],
+  ) {}
+
+  /** Starts the nodes in order, each dialling the ones before it, and waits until every link is up. */
+  static async start(spec: ClusterSpec): Promise<TroupeCluster> {
+    const nodes: TroupeNode[] = [];
+    const proxies: CountingProxy[] = [];
+    const cluster = new TroupeCluster(spec, nodes, proxies);
+    try {
+      for (let i = 0; i < spec.size; i++) {
+        const id = i === spec.size - 1 ? SINK_NODE_ID : `n${i + 1}`;
+        const peers: string[] = [];
+        for (const earlier of nodes) {
+          let port = earlier.port;
+          if (spec.proxied) {
+            const proxy = await CountingProxy.start(earlier.port, 'websocket');
+            proxies.push(proxy);
+            port = proxy.port;
+          }
+          peers.push(`ws://127.0.0.1:${port}`);
+        }
+        nodes.push(await startTroupeNode({ id, port: 0, dataDir: join(spec.dataDir, id), peers, relaxed: spec.relaxed }));
+      }
+      await cluster.waitLinked(START_TIMEOUT_MS);
+    } catch (err) {
+      await cluster.stop();
+      throw err;
+    }
+    return cluster;
+  }
+
+  /** The node hosting the sink. */
+  get sink(): TroupeNode {
+    return this.nodes[this.nodes.length - 1];
+  }
+
+  /** The nodes the harness publishes on: every node but the sink's, or the sink's own in a 1-node cluster. */
+  get publishers(): TroupeNode[] {
+    return this.nodes.length === 1 ? this.nodes : this.nodes.slice(0, -1);
+  }
+
+  /** Waits until every node reports a connected link to every other. */
+  async waitLinked(timeoutMs: number): Promise<void> {
+    const until = wallClockMs() + timeoutMs;
+    const want = this.nodes.length - 1;
+    for (;;) {
+      const statuses = await Promise.all(this.nodes.map((node) => node.client.status().catch(() => null)));
+      const linked = statuses.every((s) => s !== null && s.peers.filter((p) => p.connected).length >= want);
+      if (linked) return;
+      if (wallClockMs() > until) {
+        const seen = statuses.map((s, i) => `${this.nodes[i].spec.id}: ${s ? s.peers.filter((p) => p.connected).length : '?'}/${want}`);
+        throw new Error(`cluster not linked within ${timeoutMs} ms (${seen.join(', ')})`);
+      }
+      await sleep(100);
+    }
+  }
+
+  /**
+   * Events each node has delivered (the sum of its vector clock), in node order — what
+   * the harness compares to tell whether replication has caught up.
+   */
+  async delivered(): Promise<number[]> {
+    const statuses = await Promise.all(this.nodes.map((node) => node.client.status()));
+    return statuses.map((s) => Object.values(s.vc).reduce((a, b) => a + b, 0));
+  }
+
+  /**
+   * Waits until every node has delivered at least `expected[i]` events; resolves with
+   * the harness time it saw that, or `null` at the deadline.
+   */
+  async waitConverged(expected: readonly number[], timeoutMs: number): Promise<number | null> {
+    const until = wallClockMs() + timeoutMs;
+    for (;;) {
+      const delivered = await this.delivered();
+      if (delivered.every((n, i) => n >= expected[i])) return wallClockMs();
+      if (wallClockMs() > until) return null;
+      await sleep(50);
+    }
+  }
+
+  /** Traffic summed over every link's proxy (zero when not proxied). */
+  traffic(): ProxyTraffic {
+    const sum = { bytesUp: 0, bytesDown: 0, messagesUp: 0, messagesDown: 0 };
+    for (const proxy of this.proxies) {
+      const t = proxy.traffic();
+      sum.bytesUp += t.bytesUp;
+      sum.bytesDown += t.bytesDown;
+      sum.messagesUp += t.messagesUp;
+      sum.messagesDown += t.messagesDown;
+    }
+    return sum;
+  }
+
+  resetTraffic(): void {
+    for (const proxy of this.proxies) proxy.resetCounters();
+  }
+
+  /** Stops node `index` with SIGTERM (a clean shutdown; its data stays). */
+  async stopNode(index: number): Promise<void> {
+    const node = this.nodes[index];
+    node.client.close();
+    const exit = await node.child.stop();
+    if (exit.code !== 0) throw new Error(`${node.spec.id} did not stop cleanly (code ${exit.code}, signal ${exit.signal})\n${node.child.tail()}`);
+  }
+
+  /** Starts node `index` again on its port with its data; resolves once it listens. */
+  async restartNode(index: number): Promise<TroupeNode> {
+    const before = this.nodes[index];
+    const node = await startTroupeNode({ ...before.spec, port: before.port });
+    this.nodes[index] = node;
+    return node;
+  }
+
+  /** Stops every node and proxy; the data directory stays for the caller to remove. */
+  async stop(): Promise<void> {
+    await Promise.all(
+      this.nodes.map(async (node) => {
+        node.client.close();
+        await node.child.stop();
+      }),
+    );
+    await Promise.all(this.proxies.map((proxy) => proxy.close()));
+  }
+}

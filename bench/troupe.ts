@@ -1,0 +1,341 @@
+/**
+ * troupe under the same loads as the ceiling and Moleculer: the harness publishes the
+ * benchmark event with `POST /events` (each answered 201 once committed on that node),
+ * and the `sink` service on node `rx` handles it (see `apps/sink.ts` for what the sink
+ * measures and `troupe-cluster.ts` for the topology).
+ *
+ * - cold start: spawn to the `listening` line, and to the first `GET /status` answer;
+ * - 1 node: publish and handle on one node — the admin API and host without the fabric,
+ *   which tells whether `POST` or replication limits the 2-node figure;
+ * - 2 nodes, durable (fsync) and relaxed: throughput, latency at fixed loads;
+ * - 3, 5, 10 nodes, durable: throughput, and a fixed cluster-wide load with its latency,
+ *   how long after the last publish the sink and then every node had everything;
+ * - wire, 2 and 5 nodes: bytes and WebSocket messages on every link, per event;
+ * - catch-up: `rx` stopped (SIGTERM), a backlog published on `n1`, `rx` started again;
+ *   events/s from its `listening` line to the sink handling the last backlog event, and
+ *   peak RSS (VmHWM) of both nodes during the catch-up.
+ *
+ * Publishes go round-robin over the non-sink nodes, with up to `PUBLISH_WINDOW` in flight
+ * over keep-alive connections so that group commit has concurrent publishes to batch.
+ */
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { SinkContext } from './apps/sink.js';
+import { encodedEventBytes } from './ceiling.js';
+import type { ProbeReport } from './delivery-probe.js';
+import { measureLatency, measureThroughput, measureWire, waitForDelivery, type ProbeTarget } from './delivery-runs.js';
+import { FigureBook, type FigureSet } from './figure.js';
+import { BENCH_EVENT_TYPE, benchData } from './payload.js';
+import { formatCount, type Progress } from './progress.js';
+import type { SuitePlan } from './suite-plan.js';
+import { startTroupeNode, TroupeCluster, type ClusterSpec, type TroupeNode } from './troupe-cluster.js';
+import { wallClockMs } from './wall-clock.js';
+import { runWindowed } from './windowed-sender.js';
+
+/** Publishes in flight at once in throughput and backlog runs. */
+const PUBLISH_WINDOW = 256;
+/** Publishes in flight at most in fixed-rate runs; past it the sender falls behind and says so. */
+const PACED_MAX_IN_FLIGHT = 2_048;
+const WARM_UP_EVENTS = 500;
+const NO_DELIVERIES: ProbeReport = { count: 0, firstAt: null, lastAt: null, latency: {} };
+
+/** The sink actor's context on `node`, as a probe report. */
+function sinkProbe(node: TroupeNode): ProbeTarget {
+  return {
+    pollMs: 50,
+    async report() {
+      const sink = (await node.client.actors()).find((actor) => actor.service === 'sink');
+      if (sink === undefined) return NO_DELIVERIES;
+      const { count, firstAt, lastAt, latency } = sink.context as SinkContext;
+      return { count, firstAt, lastAt, latency };
+    },
+  };
+}
+
+/** Publishes benchmark event `i` on the cluster's publishers, round-robin; resolves on its 201. */
+function publish(cluster: TroupeCluster, i: number): Promise<void> {
+  const publishers = cluster.publishers;
+  return publishers[i % publishers.length].client.publish(BENCH_EVENT_TYPE, benchData(i, wallClockMs()));
+}
+
+/** Publishes events `first … first + n − 1`; resolves when all are committed. */
+async function publishRange(cluster: TroupeCluster, first: number, n: number): Promise<void> {
+  const publishes: Promise<void>[] = [];
+  for (let i = first; i < first + n; i++) publishes.push(publish(cluster, i));
+  await Promise.all(publishes);
+}
+
+/** Starts a cluster, runs `body`, and always stops it and removes its data. */
+async function withCluster<T>(spec: ClusterSpec, body: (cluster: TroupeCluster) => Promise<T>): Promise<T> {
+  const cluster = await TroupeCluster.start(spec);
+  try {
+    return await body(cluster);
+  } finally {
+    await cluster.stop();
+    rmSync(spec.dataDir, { recursive: true, force: true });
+  }
+}
+
+/** Publishes a few hundred events and waits for the sink: JIT, connections and the sink actor warm. */
+async function warmUp(cluster: TroupeCluster, deadlineMs: number): Promise<void> {
+  const probe = sinkProbe(cluster.sink);
+  const base = await probe.report();
+  const run = await runWindowed({ count: WARM_UP_EVENTS, window: 64, deadlineMs, send: (i) => publish(cluster, i) });
+  if (run.error !== undefined) throw run.error;
+  const { delivered } = await waitForDelivery(probe, base, WARM_UP_EVENTS, deadlineMs);
+  if (delivered < WARM_UP_EVENTS) throw new Error(`warm-up: the sink handled ${delivered} of ${WARM_UP_EVENTS} events`);
+}
+
+/** The first line of an error, for a figure's note. */
+function reason(err: unknown): string {
+  return (err instanceof Error ? err.message : String(err)).split('\n')[0];
+}
+
+/** Runs the troupe benchmarks; data goes under `workDir` and is removed as each cluster stops. */
+export async function runTroupeSuite(plan: SuitePlan, progress: Progress, workDir: string): Promise<FigureSet> {
+  const book = new FigureBook();
+  let clusters = 0;
+  const dataDir = (): string => join(workDir, `cluster-${++clusters}`);
+  const attempt = async (what: string, ids: readonly string[], body: () => Promise<void>): Promise<void> => {
+    try {
+      await body();
+    } catch (err) {
+      progress(`troupe ${what}: FAILED: ${reason(err)}`);
+      for (const id of ids) book.skip(id, '', `${what} failed: ${reason(err)}`);
+    }
+  };
+
+  await attempt('cold start', ['coldStart.listening', 'coldStart.status'], () => coldStarts(plan, progress, book, dataDir));
+
+  for (const durability of ['durable', 'relaxed'] as const) {
+    const relaxed = durability === 'relaxed';
+    await attempt(`1 node ${durability}`, [`1.${durability}.throughput`], () =>
+      withCluster({ size: 1, relaxed, proxied: false, dataDir: dataDir() }, async (cluster) => {
+        await warmUp(cluster, plan.deliveryDeadlineMs);
+        await throughputRuns(plan, progress, book, cluster, `1.${durability}`);
+      }),
+    );
+    await attempt(`2 nodes ${durability}`, [`2.${durability}.throughput`], () =>
+      withCluster({ size: 2, relaxed, proxied: false, dataDir: dataDir() }, async (cluster) => {
+        await warmUp(cluster, plan.deliveryDeadlineMs);
+        await throughputRuns(plan, progress, book, cluster, `2.${durability}`);
+        await latencyRuns(plan, progress, book, cluster, `2.${durability}`);
+      }),
+    );
+  }
+
+  for (const size of plan.clusterSizes) {
+    await attempt(`${size} nodes`, [`${size}.throughput`, `${size}.sustain.p50`], () =>
+      withCluster({ size, relaxed: false, proxied: false, dataDir: dataDir() }, async (cluster) => {
+        await warmUp(cluster, plan.deliveryDeadlineMs);
+        await throughputRuns(plan, progress, book, cluster, `${size}`);
+        await sustainRuns(plan, progress, book, cluster, `${size}`);
+      }),
+    );
+  }
+
+  for (const size of [2, 5]) {
+    await attempt(`wire ${size} nodes`, [`wire.${size}.bytes`], () =>
+      withCluster({ size, relaxed: false, proxied: true, dataDir: dataDir() }, async (cluster) => {
+        await warmUp(cluster, plan.deliveryDeadlineMs);
+        await wireRun(plan, progress, book, cluster);
+      }),
+    );
+  }
+
+  for (const backlog of plan.backlogs) {
+    for (let r = 1; r <= backlog.repeats; r++) {
+      await attempt(`catch-up ${formatCount(backlog.events)}`, [`catchup.${backlog.events}.rate`], () =>
+        withCluster({ size: 2, relaxed: false, proxied: false, dataDir: dataDir() }, (cluster) =>
+          catchUpRun(plan, progress, book, cluster, backlog.events, `${r}/${backlog.repeats}`),
+        ),
+      );
+    }
+  }
+  return book.figures();
+}
+
+/** Fresh nodes with no peers: spawn to `listening`, and spawn to the first `/status` answer. */
+async function coldStarts(plan: SuitePlan, progress: Progress, book: FigureBook, dataDir: () => string): Promise<void> {
+  for (let r = 1; r <= plan.coldStarts; r++) {
+    const dir = dataDir();
+    const node = await startTroupeNode({ id: 'cold', port: 0, dataDir: dir, peers: [], relaxed: false });
+    try {
+      // The first /status answer: asked as soon as the port is known, so this is
+      // `listening` plus one request — the time a client waiting on the node would see.
+      await node.client.status();
+      const statusMs = wallClockMs() - node.child.startedAt;
+      book.add('coldStart.listening', 'ms', node.listeningMs);
+      book.add('coldStart.status', 'ms', statusMs);
+      progress(`troupe: cold start ${r}/${plan.coldStarts}: listening after ${node.listeningMs.toFixed(0)} ms, /status after ${statusMs.toFixed(0)} ms`);
+    } finally {
+      node.client.close();
+      await node.child.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+}
+
+async function throughputRuns(plan: SuitePlan, progress: Progress, book: FigureBook, cluster: TroupeCluster, prefix: string): Promise<void> {
+  const events = plan.throughputEvents.troupe;
+  for (let r = 1; r <= plan.repeats; r++) {
+    const result = await measureThroughput(sinkProbe(cluster.sink), {
+      events,
+      eventsPerUnit: 1,
+      window: PUBLISH_WINDOW,
+      sendUnit: (i) => publish(cluster, i),
+      deadlineMs: plan.deliveryDeadlineMs,
+    });
+    book.add(`${prefix}.throughput`, 'events/s', result.eventsPerSec, result.problem);
+    book.add(`${prefix}.accepted`, 'events/s', result.acceptedPerSec, result.problem);
+    progress(
+      `troupe ${prefix}: throughput run ${r}/${plan.repeats}: ${formatCount(result.eventsPerSec ?? 0)} events/s handled, ` +
+        `${formatCount(result.acceptedPerSec ?? 0)} events/s committed by POST${result.problem ? ` (${result.problem})` : ''}`,
+    );
+  }
+}
+
+async function latencyRuns(plan: SuitePlan, progress: Progress, book: FigureBook, cluster: TroupeCluster, prefix: string): Promise<void> {
+  for (const rate of plan.latencyRates) {
+    for (let r = 1; r <= plan.repeats; r++) {
+      const result = await measureLatency(sinkProbe(cluster.sink), {
+        rate,
+        seconds: plan.latencySeconds,
+        maxInFlight: PACED_MAX_IN_FLIGHT,
+        send: (first, n) => publishRange(cluster, first, n),
+        deadlineMs: plan.deliveryDeadlineMs,
+      });
+      book.add(`${prefix}.latency.${rate}.p50`, 'ms', result.p50, result.problem);
+      book.add(`${prefix}.latency.${rate}.p99`, 'ms', result.p99, result.problem);
+      book.add(`${prefix}.latency.${rate}.offered`, 'events/s', result.achievedRate);
+      progress(
+        `troupe ${prefix}: ${formatCount(rate)}/s run ${r}/${plan.repeats}: p50 ${result.p50?.toFixed(3)} ms, p99 ${result.p99?.toFixed(3)} ms ` +
+          `(offered ${formatCount(result.achievedRate)}/s, sender lag ≤ ${result.maxLagMs.toFixed(1)} ms)${result.problem ? ` (${result.problem})` : ''}`,
+      );
+    }
+  }
+}
+
+/**
+ * A fixed cluster-wide load: latency at the sink, the rate the sink kept up with, how
+ * long after the last publish the sink had handled everything (`drain`), and how long
+ * until every node had delivered everything (`converge`) — a cluster that keeps up
+ * drains and converges in milliseconds; one that falls behind needs the backlog's worth.
+ */
+async function sustainRuns(plan: SuitePlan, progress: Progress, book: FigureBook, cluster: TroupeCluster, prefix: string): Promise<void> {
+  const rate = plan.sustainRate;
+  for (let r = 1; r <= plan.repeats; r++) {
+    const before = await cluster.delivered();
+    const result = await measureLatency(sinkProbe(cluster.sink), {
+      rate,
+      seconds: plan.sustainSeconds,
+      maxInFlight: PACED_MAX_IN_FLIGHT,
+      send: (first, n) => publishRange(cluster, first, n),
+      deadlineMs: plan.deliveryDeadlineMs,
+    });
+    const convergedAt = await cluster.waitConverged(
+      before.map((n) => n + result.sent),
+      plan.deliveryDeadlineMs,
+    );
+    const drainMs = result.lastHandledAt === null ? null : result.lastHandledAt - result.lastSentAt;
+    const convergeMs = convergedAt === null ? null : convergedAt - result.lastSentAt;
+    const handledRate = result.lastHandledAt === null ? null : (result.delivered * 1000) / (result.lastHandledAt - result.startedAt);
+    const problem = [result.problem, convergedAt === null ? 'not every node had every event by the deadline' : undefined].filter(Boolean).join('; ') || undefined;
+    book.add(`${prefix}.sustain.p50`, 'ms', result.p50, problem);
+    book.add(`${prefix}.sustain.p99`, 'ms', result.p99, problem);
+    book.add(`${prefix}.sustain.offered`, 'events/s', result.achievedRate, problem);
+    book.add(`${prefix}.sustain.handled`, 'events/s', handledRate, problem);
+    book.add(`${prefix}.sustain.drain`, 'ms', drainMs, problem);
+    book.add(`${prefix}.sustain.converge`, 'ms', convergeMs, problem);
+    progress(
+      `troupe ${prefix} nodes: ${formatCount(rate)}/s cluster-wide, run ${r}/${plan.repeats}: offered ${formatCount(result.achievedRate)}/s, ` +
+        `sink ${formatCount(handledRate ?? 0)}/s, p50 ${result.p50?.toFixed(2)} ms, p99 ${result.p99?.toFixed(2)} ms, ` +
+        `sink done ${drainMs?.toFixed(0)} ms and all nodes ${convergeMs?.toFixed(0)} ms after the last publish${problem ? ` (${problem})` : ''}`,
+    );
+  }
+}
+
+/** Bytes and messages on every link, per event and per copy delivered to a node other than its origin. */
+async function wireRun(plan: SuitePlan, progress: Progress, book: FigureBook, cluster: TroupeCluster): Promise<void> {
+  const size = cluster.nodes.length;
+  const before = await cluster.delivered();
+  let sent = 0;
+  const wire = await measureWire(
+    sinkProbe(cluster.sink),
+    { reset: () => cluster.resetTraffic(), read: () => cluster.traffic() },
+    {
+      rate: plan.wireRate,
+      seconds: plan.wireSeconds,
+      maxInFlight: PACED_MAX_IN_FLIGHT,
+      send: (first, n) => {
+        sent += n;
+        return publishRange(cluster, first, n);
+      },
+      deadlineMs: plan.deliveryDeadlineMs,
+    },
+    async () => {
+      await cluster.waitConverged(before.map((n) => n + sent), plan.deliveryDeadlineMs);
+      // Let the acknowledgements of the last batches cross too.
+      await sleep(500);
+    },
+  );
+  const copies = size - 1;
+  const perCopy = wire.bytesPerEvent / copies;
+  const eventBytes = encodedEventBytes();
+  book.add(`wire.${size}.bytes`, 'B/event', wire.bytesPerEvent, wire.problem);
+  book.add(`wire.${size}.messages`, 'messages/event', wire.messagesPerEvent, wire.problem);
+  book.add(`wire.${size}.bytesPerCopy`, 'B/copy', perCopy, wire.problem);
+  book.add(`wire.${size}.messagesPerCopy`, 'messages/copy', wire.messagesPerEvent / copies, wire.problem);
+  book.add(`wire.${size}.overhead`, 'B/copy', perCopy - eventBytes, wire.problem);
+  progress(
+    `troupe wire, ${size} nodes at ${formatCount(plan.wireRate)}/s: ${wire.bytesPerEvent.toFixed(1)} B and ${wire.messagesPerEvent.toFixed(3)} messages per event ` +
+      `on all links; per copy ${perCopy.toFixed(1)} B (${(perCopy - eventBytes).toFixed(1)} B beyond type+data)${wire.problem ? ` (${wire.problem})` : ''}`,
+  );
+}
+
+/** `rx` offline while `n1` takes a backlog, then back: how fast it catches up, and in how much memory. */
+async function catchUpRun(
+  plan: SuitePlan,
+  progress: Progress,
+  book: FigureBook,
+  cluster: TroupeCluster,
+  backlog: number,
+  label: string,
+): Promise<void> {
+  await warmUp(cluster, plan.deliveryDeadlineMs);
+  const sinkIndex = cluster.nodes.length - 1;
+  const base = await sinkProbe(cluster.sink).report();
+  await cluster.stopNode(sinkIndex);
+
+  const chunk = Math.max(PUBLISH_WINDOW, Math.ceil(backlog / 10));
+  const publishStart = wallClockMs();
+  for (let first = 0; first < backlog; first += chunk) {
+    const n = Math.min(chunk, backlog - first);
+    const run = await runWindowed({
+      count: n,
+      window: PUBLISH_WINDOW,
+      deadlineMs: plan.deliveryDeadlineMs,
+      send: (i) => publish(cluster, first + i),
+    });
+    if (run.error !== undefined || run.completed < n) throw new Error(`backlog: published ${first + run.completed} of ${backlog}: ${String(run.error ?? 'deadline')}`);
+    progress(`troupe catch-up ${label}: backlog ${formatCount(first + n)}/${formatCount(backlog)} published (${formatCount(((first + n) * 1000) / (wallClockMs() - publishStart))}/s)`);
+  }
+
+  const source = cluster.nodes[0];
+  source.child.resetPeakRss();
+  const sink = await cluster.restartNode(sinkIndex);
+  const { report, delivered } = await waitForDelivery(sinkProbe(sink), base, backlog, plan.deliveryDeadlineMs);
+  const sinkRss = sink.child.peakRssBytes();
+  const sourceRss = source.child.peakRssBytes();
+  const problem = delivered < backlog ? `only ${delivered} of ${backlog} handled within ${plan.deliveryDeadlineMs} ms` : undefined;
+  const rate = report.lastAt === null || delivered === 0 ? null : (delivered * 1000) / (report.lastAt - sink.listeningAt);
+  const mb = (bytes: number | null): number | null => (bytes === null ? null : bytes / (1024 * 1024));
+  book.add(`catchup.${backlog}.rate`, 'events/s', rate, problem);
+  book.add(`catchup.${backlog}.rss`, 'MB', mb(sinkRss), problem);
+  book.add(`catchup.${backlog}.sourceRss`, 'MB', mb(sourceRss), problem);
+  progress(
+    `troupe catch-up ${label}: ${formatCount(backlog)} events in ${report.lastAt === null ? '?' : ((report.lastAt - sink.listeningAt) / 1000).toFixed(1)} s ` +
+      `= ${formatCount(rate ?? 0)} events/s; peak RSS rx ${mb(sinkRss)?.toFixed(0)} MB, n1 ${mb(sourceRss)?.toFixed(0)} MB${problem ? ` (${problem})` : ''}`,
+  );
+}
