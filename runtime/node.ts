@@ -7,7 +7,8 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import { adminApi } from './admin-api.js';
-import { Fabric, type FabricOptions } from './fabric.js';
+import type { Envelope } from '../protocol/envelope.js';
+import { Fabric, type FabricOptions, type PublishInput } from './fabric.js';
 import { Host } from './host.js';
 import { Links } from './links.js';
 import type { ServiceDefinition } from './service.js';
@@ -38,6 +39,8 @@ export interface RunningNode {
   /** The admin API base URL, `http://host:port`. */
   readonly url: string;
   readonly port: number;
+  /** Publishes an event from this node; resolves once it is committed (see `Fabric.publish`). */
+  publish(input: PublishInput): Promise<Envelope>;
   /** Stops serving, closes links, finishes the batch in progress and closes the store. */
   stop(): Promise<void>;
 }
@@ -78,6 +81,7 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
     id,
     url,
     port,
+    publish: (input) => running.publish(input),
     stop() {
       stopping ??= (async () => {
         // Stop intake first, then let the batch in progress finish, then stop the actors:
