@@ -7,6 +7,7 @@
  * acknowledged or ordered beyond what one TCP connection gives.
  */
 import { ServiceBroker } from 'moleculer';
+import { cpuMicrosPerEvent, describeCpu, startCpuMeter } from './cpu-meter.js';
 import type { ProbeReport } from './delivery-probe.js';
 import { measureLatency, measureThroughput, measureWire, type ProbeTarget } from './delivery-runs.js';
 import { FigureBook, type FigureSet } from './figure.js';
@@ -78,7 +79,10 @@ async function emitEvents(broker: ServiceBroker, first: number, n: number): Prom
   await Promise.all(emits);
 }
 
-/** Runs the Moleculer benchmarks; figure ids are `emit.<figure>` plus `coldStart`. */
+/**
+ * Runs the Moleculer benchmarks. Figure ids: `emit.throughput`, `emit.cpuPerEvent`,
+ * `emit.latency.<rate>.p50|p99|offered`, `emit.wire.<rate>.bytes|messages`, `coldStart`.
+ */
 export async function runMoleculerSuite(plan: SuitePlan, progress: Progress): Promise<FigureSet> {
   const book = new FigureBook();
   const ports = { tx: await freePort(), rx: await freePort() };
@@ -87,6 +91,7 @@ export async function runMoleculerSuite(plan: SuitePlan, progress: Progress): Pr
   const target = probeOf(pair);
   const events = plan.throughputEvents.moleculer;
   for (let r = 1; r <= plan.repeats; r++) {
+    const meter = startCpuMeter([pair.receiver.pid]);
     const result = await measureThroughput(target, {
       events,
       eventsPerUnit: EMITS_PER_UNIT,
@@ -94,8 +99,13 @@ export async function runMoleculerSuite(plan: SuitePlan, progress: Progress): Pr
       sendUnit: (u) => emitEvents(pair.broker, u * EMITS_PER_UNIT, Math.min(EMITS_PER_UNIT, events - u * EMITS_PER_UNIT)),
       deadlineMs: plan.deliveryDeadlineMs,
     });
+    const cpu = meter();
     book.add('emit.throughput', 'events/s', result.eventsPerSec, result.problem);
-    progress(`moleculer: throughput run ${r}/${plan.repeats}: ${formatCount(result.eventsPerSec ?? 0)} events/s${result.problem ? ` (${result.problem})` : ''}`);
+    book.add('emit.cpuPerEvent', 'µs/event', cpuMicrosPerEvent(cpu, result.delivered));
+    progress(
+      `moleculer: throughput run ${r}/${plan.repeats}: ${formatCount(result.eventsPerSec ?? 0)} events/s ` +
+        `(CPU ${describeCpu(cpu, ['receiver'])})${result.problem ? ` (${result.problem})` : ''}`,
+    );
   }
   for (const rate of plan.latencyRates) {
     for (let r = 1; r <= plan.repeats; r++) {
@@ -127,33 +137,36 @@ export async function runMoleculerSuite(plan: SuitePlan, progress: Progress): Pr
   const toSender = await CountingProxy.start(wirePorts.tx, 'moleculer');
   const wirePair = await startPair(wirePorts, toReceiver.port, toSender.port);
   const proxies = [toReceiver, toSender];
-  const wire = await measureWire(
-    probeOf(wirePair),
-    {
-      reset: () => proxies.forEach((proxy) => proxy.resetCounters()),
-      read: () => {
-        const [a, b] = proxies.map((proxy) => proxy.traffic());
-        return {
-          bytesUp: a.bytesUp + b.bytesUp,
-          bytesDown: a.bytesDown + b.bytesDown,
-          messagesUp: a.messagesUp + b.messagesUp,
-          messagesDown: a.messagesDown + b.messagesDown,
-        };
-      },
+  const meter = {
+    reset: () => proxies.forEach((proxy) => proxy.resetCounters()),
+    read: () => {
+      const [a, b] = proxies.map((proxy) => proxy.traffic());
+      return {
+        bytesUp: a.bytesUp + b.bytesUp,
+        bytesDown: a.bytesDown + b.bytesDown,
+        messagesUp: a.messagesUp + b.messagesUp,
+        messagesDown: a.messagesDown + b.messagesDown,
+      };
     },
-    {
-      rate: plan.wireRate,
+  };
+  for (const rate of plan.wireRates) {
+    const wire = await measureWire(probeOf(wirePair), meter, {
+      rate,
       seconds: plan.wireSeconds,
       maxInFlight: 10_000,
       send: (first, n) => emitEvents(wirePair.broker, first, n),
       deadlineMs: plan.deliveryDeadlineMs,
-    },
-  );
-  const eventsThroughProxy = toReceiver.traffic().messagesUp;
-  const bypassed = eventsThroughProxy < wire.sent ? `only ${eventsThroughProxy} of ${wire.sent} events crossed the proxy` : undefined;
-  book.add('emit.wire.bytes', 'B/event', wire.bytesPerEvent, bypassed ?? wire.problem);
-  book.add('emit.wire.messages', 'messages/event', wire.messagesPerEvent, bypassed ?? wire.problem);
-  progress(`moleculer: wire at ${formatCount(plan.wireRate)}/s: ${wire.bytesPerEvent.toFixed(1)} B/event, ${wire.messagesPerEvent.toFixed(3)} messages/event${bypassed ? ` (${bypassed})` : ''}`);
+    });
+    // Guards against the transporter reconnecting straight to the announced port.
+    const eventsThroughProxy = toReceiver.traffic().messagesUp;
+    const bypassed = eventsThroughProxy < wire.sent ? `only ${eventsThroughProxy} of ${wire.sent} events crossed the proxy` : undefined;
+    book.add(`emit.wire.${rate}.bytes`, 'B/event', wire.bytesPerEvent, bypassed ?? wire.problem);
+    book.add(`emit.wire.${rate}.messages`, 'messages/event', wire.messagesPerEvent, bypassed ?? wire.problem);
+    progress(
+      `moleculer: wire at ${formatCount(rate)}/s: ${wire.bytesPerEvent.toFixed(1)} B/event, ` +
+        `${wire.messagesPerEvent.toFixed(3)} messages/event${bypassed ? ` (${bypassed})` : ''}`,
+    );
+  }
   await stopPair(wirePair);
   await Promise.all(proxies.map((proxy) => proxy.close()));
   return book.figures();

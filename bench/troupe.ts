@@ -23,6 +23,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { SinkContext } from './apps/sink.js';
 import { encodedEventBytes } from './ceiling.js';
+import { cpuMicrosPerEvent, describeCpu, startCpuMeter } from './cpu-meter.js';
 import type { ProbeReport } from './delivery-probe.js';
 import { measureLatency, measureThroughput, measureWire, waitForDelivery, type ProbeTarget } from './delivery-runs.js';
 import { FigureBook, type FigureSet } from './figure.js';
@@ -136,10 +137,10 @@ export async function runTroupeSuite(plan: SuitePlan, progress: Progress, workDi
   }
 
   for (const size of [2, 5]) {
-    await attempt(`wire ${size} nodes`, [`wire.${size}.bytes`], () =>
+    await attempt(`wire ${size} nodes`, [`wire.${size}.${plan.wireRates[0]}.bytes`], () =>
       withCluster({ size, relaxed: false, proxied: true, dataDir: dataDir() }, async (cluster) => {
         await warmUp(cluster, plan.deliveryDeadlineMs);
-        await wireRun(plan, progress, book, cluster);
+        await wireRuns(plan, progress, book, cluster);
       }),
     );
   }
@@ -180,6 +181,7 @@ async function coldStarts(plan: SuitePlan, progress: Progress, book: FigureBook,
 async function throughputRuns(plan: SuitePlan, progress: Progress, book: FigureBook, cluster: TroupeCluster, prefix: string): Promise<void> {
   const events = plan.throughputEvents.troupe;
   for (let r = 1; r <= plan.repeats; r++) {
+    const meter = startCpuMeter(cluster.nodes.map((node) => node.child.pid));
     const result = await measureThroughput(sinkProbe(cluster.sink), {
       events,
       eventsPerUnit: 1,
@@ -187,11 +189,14 @@ async function throughputRuns(plan: SuitePlan, progress: Progress, book: FigureB
       sendUnit: (i) => publish(cluster, i),
       deadlineMs: plan.deliveryDeadlineMs,
     });
+    const cpu = meter();
     book.add(`${prefix}.throughput`, 'events/s', result.eventsPerSec, result.problem);
     book.add(`${prefix}.accepted`, 'events/s', result.acceptedPerSec, result.problem);
+    book.add(`${prefix}.cpuPerEvent`, 'µs/event', cpuMicrosPerEvent(cpu, result.delivered));
     progress(
       `troupe ${prefix}: throughput run ${r}/${plan.repeats}: ${formatCount(result.eventsPerSec ?? 0)} events/s handled, ` +
-        `${formatCount(result.acceptedPerSec ?? 0)} events/s committed by POST${result.problem ? ` (${result.problem})` : ''}`,
+        `${formatCount(result.acceptedPerSec ?? 0)} events/s committed by POST ` +
+        `(CPU ${describeCpu(cpu, cluster.nodes.map((node) => node.spec.id))})${result.problem ? ` (${result.problem})` : ''}`,
     );
   }
 }
@@ -256,42 +261,51 @@ async function sustainRuns(plan: SuitePlan, progress: Progress, book: FigureBook
   }
 }
 
-/** Bytes and messages on every link, per event and per copy delivered to a node other than its origin. */
-async function wireRun(plan: SuitePlan, progress: Progress, book: FigureBook, cluster: TroupeCluster): Promise<void> {
+/**
+ * Bytes and WebSocket messages on every link, per event published and per copy delivered
+ * to a node other than its origin (an event reaches `size − 1` other nodes), at each wire rate.
+ */
+async function wireRuns(plan: SuitePlan, progress: Progress, book: FigureBook, cluster: TroupeCluster): Promise<void> {
   const size = cluster.nodes.length;
-  const before = await cluster.delivered();
-  let sent = 0;
-  const wire = await measureWire(
-    sinkProbe(cluster.sink),
-    { reset: () => cluster.resetTraffic(), read: () => cluster.traffic() },
-    {
-      rate: plan.wireRate,
-      seconds: plan.wireSeconds,
-      maxInFlight: PACED_MAX_IN_FLIGHT,
-      send: (first, n) => {
-        sent += n;
-        return publishRange(cluster, first, n);
-      },
-      deadlineMs: plan.deliveryDeadlineMs,
-    },
-    async () => {
-      await cluster.waitConverged(before.map((n) => n + sent), plan.deliveryDeadlineMs);
-      // Let the acknowledgements of the last batches cross too.
-      await sleep(500);
-    },
-  );
   const copies = size - 1;
-  const perCopy = wire.bytesPerEvent / copies;
   const eventBytes = encodedEventBytes();
-  book.add(`wire.${size}.bytes`, 'B/event', wire.bytesPerEvent, wire.problem);
-  book.add(`wire.${size}.messages`, 'messages/event', wire.messagesPerEvent, wire.problem);
-  book.add(`wire.${size}.bytesPerCopy`, 'B/copy', perCopy, wire.problem);
-  book.add(`wire.${size}.messagesPerCopy`, 'messages/copy', wire.messagesPerEvent / copies, wire.problem);
-  book.add(`wire.${size}.overhead`, 'B/copy', perCopy - eventBytes, wire.problem);
-  progress(
-    `troupe wire, ${size} nodes at ${formatCount(plan.wireRate)}/s: ${wire.bytesPerEvent.toFixed(1)} B and ${wire.messagesPerEvent.toFixed(3)} messages per event ` +
-      `on all links; per copy ${perCopy.toFixed(1)} B (${(perCopy - eventBytes).toFixed(1)} B beyond type+data)${wire.problem ? ` (${wire.problem})` : ''}`,
-  );
+  for (const rate of plan.wireRates) {
+    const before = await cluster.delivered();
+    let sent = 0;
+    const wire = await measureWire(
+      sinkProbe(cluster.sink),
+      { reset: () => cluster.resetTraffic(), read: () => cluster.traffic() },
+      {
+        rate,
+        seconds: plan.wireSeconds,
+        maxInFlight: PACED_MAX_IN_FLIGHT,
+        send: (first, n) => {
+          sent += n;
+          return publishRange(cluster, first, n);
+        },
+        deadlineMs: plan.deliveryDeadlineMs,
+      },
+      async () => {
+        await cluster.waitConverged(
+          before.map((n) => n + sent),
+          plan.deliveryDeadlineMs,
+        );
+        // Let the acknowledgements of the last batches cross too.
+        await sleep(500);
+      },
+    );
+    const perCopy = wire.bytesPerEvent / copies;
+    const id = `wire.${size}.${rate}`;
+    book.add(`${id}.bytes`, 'B/event', wire.bytesPerEvent, wire.problem);
+    book.add(`${id}.messages`, 'messages/event', wire.messagesPerEvent, wire.problem);
+    book.add(`${id}.bytesPerCopy`, 'B/copy', perCopy, wire.problem);
+    book.add(`${id}.messagesPerCopy`, 'messages/copy', wire.messagesPerEvent / copies, wire.problem);
+    book.add(`${id}.overhead`, 'B/copy', perCopy - eventBytes, wire.problem);
+    progress(
+      `troupe wire, ${size} nodes at ${formatCount(rate)}/s: ${wire.bytesPerEvent.toFixed(1)} B and ${wire.messagesPerEvent.toFixed(3)} messages per event ` +
+        `on all links; per copy ${perCopy.toFixed(1)} B (${(perCopy - eventBytes).toFixed(1)} B beyond type+data)${wire.problem ? ` (${wire.problem})` : ''}`,
+    );
+  }
 }
 
 /** `rx` offline while `n1` takes a backlog, then back: how fast it catches up, and in how much memory. */

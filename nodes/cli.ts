@@ -6,6 +6,7 @@
  *   reaches the node: SIGTERM/SIGINT stop it cleanly.
  * - `troupe cluster …` starts an app's nodes as child processes on loopback.
  */
+import { readFileSync } from 'node:fs';
 import pino from 'pino';
 import { isTroupeError, TroupeError } from '../protocol/troupe-error.js';
 import { startNode } from '../runtime/node.js';
@@ -22,6 +23,14 @@ commands:
 ${NODE_USAGE}
 
 usage: troupe cluster --app MODULE [--base-port 7400] [--data .troupe] [--fresh] [--no-demo]`;
+
+function readFlagFile(path: string, flag: string): Buffer {
+  try {
+    return readFileSync(path);
+  } catch (cause) {
+    throw new TroupeError('TROUPE_BAD_FLAGS', `${flag} ${path}: ${(cause as Error).message}`, { cause });
+  }
+}
 
 async function runNode(argv: string[]): Promise<void> {
   const flags = parseNodeFlags(argv);
@@ -44,6 +53,11 @@ async function runNode(argv: string[]): Promise<void> {
     peers: flags.peers,
     relaxed: flags.relaxed,
     log,
+    tls: flags.tls && {
+      cert: readFlagFile(flags.tls.cert, '--tls-cert'),
+      key: readFlagFile(flags.tls.key, '--tls-key'),
+      ca: flags.tls.ca === undefined ? undefined : readFlagFile(flags.tls.ca, '--tls-ca'),
+    },
   });
   const shutdown = (signal: string): void => {
     log.info({ signal }, 'stopping');

@@ -594,9 +594,12 @@ async function followEvents(nodes: readonly RunningNode[], printer: Printer, sig
       from = page.next;
     } catch (err) {
       if (signal.aborted) return;
-      if (!failing) printer.warn(`cannot read the log at ${source.plan.id} (${errorText(err, false)}); retrying`);
-      failing = true;
       await pause(RETRY_MS, signal);
+      // A node that has just died fails the request before its exit is known: let the exit speak.
+      if (!failing && source.exit === undefined) {
+        printer.warn(`cannot read the log at ${source.plan.id} (${errorText(err, false)}); retrying`);
+      }
+      failing = true;
     }
   }
 }

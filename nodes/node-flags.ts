@@ -18,12 +18,14 @@ export interface NodeFlags {
   readonly secret: string;
   readonly cluster: string;
   readonly relaxed: boolean;
+  /** PEM files for HTTPS/`wss://`: `cert` and `key` together, `ca` to trust peers' certificates. */
+  readonly tls: { readonly cert: string; readonly key: string; readonly ca: string | undefined } | undefined;
 }
 
 /** Usage text of `troupe node`. */
 export const NODE_USAGE = `usage: troupe node --id ID --port PORT --data DIR --app MODULE
        [--services a,b] [--peer ws://HOST:PORT]... [--secret S] [--host 127.0.0.1]
-       [--cluster NAME] [--relaxed]
+       [--cluster NAME] [--relaxed] [--tls-cert FILE --tls-key FILE] [--tls-ca FILE]
   --secret defaults to $TROUPE_SECRET.`;
 
 /** Parses and checks `troupe node` flags; throws TROUPE_BAD_FLAGS saying what is wrong. */
@@ -45,6 +47,9 @@ export function parseNodeFlags(argv: readonly string[], env: NodeJS.ProcessEnv =
         secret: { type: 'string' },
         cluster: { type: 'string', default: 'troupe' },
         relaxed: { type: 'boolean', default: false },
+        'tls-cert': { type: 'string' },
+        'tls-key': { type: 'string' },
+        'tls-ca': { type: 'string' },
       },
     }));
   } catch (cause) {
@@ -67,6 +72,9 @@ export function parseNodeFlags(argv: readonly string[], env: NodeJS.ProcessEnv =
     }
     if (parsed.protocol !== 'ws:' && parsed.protocol !== 'wss:') throw bad(`--peer ${url}: must be ws:// or wss://`);
   }
+  const cert = values['tls-cert'];
+  const key = values['tls-key'];
+  if ((cert === undefined) !== (key === undefined)) throw bad('--tls-cert and --tls-key go together');
   const services = values.services === undefined ? undefined : values.services.split(',').map((s) => s.trim()).filter(Boolean);
   return {
     id,
@@ -79,5 +87,6 @@ export function parseNodeFlags(argv: readonly string[], env: NodeJS.ProcessEnv =
     secret: values.secret ?? env.TROUPE_SECRET ?? '',
     cluster: values.cluster,
     relaxed: values.relaxed,
+    tls: cert === undefined || key === undefined ? undefined : { cert, key, ca: values['tls-ca'] },
   };
 }

@@ -29,6 +29,8 @@ export interface LinksOptions {
   /** Time allowed for a handshake. [default 10000] */
   readonly handshakeMs?: number;
   readonly backoff?: BackoffOptions;
+  /** Extra trusted CA certificates (PEM) for dialing `wss://` peers. */
+  readonly ca?: Buffer;
 }
 
 /** Accepts and dials peer connections. */
@@ -90,7 +92,12 @@ export class Links {
 
   private dial(url: string, attempt: number): void {
     if (this.stopped) return;
-    const ws = new WebSocket(url, { maxPayload: MAX_FRAME_BYTES, perMessageDeflate: false, handshakeTimeout: this.ctx.handshakeMs });
+    const ws = new WebSocket(url, {
+      maxPayload: MAX_FRAME_BYTES,
+      perMessageDeflate: false,
+      handshakeTimeout: this.ctx.handshakeMs,
+      ca: this.options.ca,
+    });
     const conn = new PeerConnection(ws, this.ctx, 'dialed');
     let next = attempt + 1;
     conn.onOpen = () => {

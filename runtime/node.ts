@@ -4,6 +4,7 @@
  * from the fabric and the host and publishes through the fabric.
  */
 import { createServer, type Server } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import { adminApi } from './admin-api.js';
@@ -31,6 +32,11 @@ export interface NodeOptions {
   readonly relaxed?: boolean;
   readonly log: Logger;
   readonly fabric?: FabricOptions;
+  /**
+   * Serve HTTPS and `wss://` with this certificate and key (PEM). `ca` is what dialed
+   * `wss://` peers' certificates must chain to, beside the system's roots.
+   */
+  readonly tls?: { readonly cert: Buffer; readonly key: Buffer; readonly ca?: Buffer };
 }
 
 /** A running node. */
@@ -58,7 +64,11 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
   fabric = new Fabric({ id, store, host, log, vc: state.vc, acks: state.acks, options: options.fabric });
   host.restore(state.actors);
 
-  const server = createServer({ keepAliveTimeout: 60_000 }, adminApi({ fabric, host, store }));
+  const api = adminApi({ fabric, host, store });
+  const tls = options.tls;
+  const server: Server = tls === undefined
+    ? createServer({ keepAliveTimeout: 60_000 }, api)
+    : createTlsServer({ keepAliveTimeout: 60_000, cert: tls.cert, key: tls.key }, api);
   const links = new Links({
     id,
     cluster: options.cluster ?? 'troupe',
@@ -67,11 +77,12 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
     log,
     server,
     peers: options.peers,
+    ca: tls?.ca,
   });
   const hostname = options.host ?? '127.0.0.1';
   await listen(server, options.port, hostname);
   const port = (server.address() as AddressInfo).port;
-  const url = `http://${hostname}:${port}`;
+  const url = `${tls === undefined ? 'http' : 'https'}://${hostname}:${port}`;
   links.start();
   log.info({ url, port, services: host.serviceNames, log: fabric.size, vc: fabric.clock }, 'listening');
 

@@ -8,6 +8,7 @@ import type { ServiceDefinition } from '../runtime/service.js';
 const counter = setup({
   types: {
     context: {} as { count: number },
+    emitted: {} as { type: 'Counted'; data: { id: string; count: number } } | { type: 'Rang'; data: Record<string, never> },
     events: {} as { type: 'Add'; data: { id: string; by: number }; ts: number } | { type: 'Boom'; data: { id: string }; ts: number } | { type: 'Arm'; data: { id: string }; ts: number },
   },
   delays: { ring: 50 },

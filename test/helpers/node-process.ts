@@ -197,7 +197,7 @@ export class NodeProcess {
     });
     const listening = seen.listening;
     if (!listening) {
-      throw new Error(`node ${this.id} exited before listening (${JSON.stringify(seen.exit)})\n${this.tail()}`);
+      throw Object.assign(new Error(`node ${this.id} exited before listening (${JSON.stringify(seen.exit)})`), { context: this.tail() });
     }
     const url = String(listening.json?.url ?? '');
     const match = /^http:\/\/[^:/]+:(\d+)/.exec(url);

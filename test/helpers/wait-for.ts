@@ -25,16 +25,25 @@ export interface WaitForOptions<T> {
   readonly describe?: (value: T) => string;
 }
 
-/** Thrown when a wait runs out of time; carries the last observation. */
+/**
+ * Thrown when a wait runs out of time. The message is one line; the last observation and
+ * the context (node output tails) are separate fields, which tap prints as YAML blocks
+ * under the failure.
+ */
 export class WaitTimeoutError extends Error {
-  readonly lastValue: unknown;
-  readonly lastError: unknown;
+  /** The last value the probe returned, rendered. */
+  readonly observed: string | undefined;
+  /** The last error the probe threw, if its last call threw. */
+  readonly probeError: string | undefined;
+  /** Everything after the first line of the wait's message: typically node output tails. */
+  readonly context: string | undefined;
 
-  constructor(message: string, lastValue: unknown, lastError: unknown) {
+  constructor(message: string, fields: { observed?: string; probeError?: string; context?: string }) {
     super(message);
     this.name = 'WaitTimeoutError';
-    this.lastValue = lastValue;
-    this.lastError = lastError;
+    this.observed = fields.observed;
+    this.probeError = fields.probeError;
+    this.context = fields.context;
   }
 }
 
@@ -79,20 +88,22 @@ export async function waitFor<T>(
     await delay(interval);
   }
   const what = typeof options.message === 'function' ? options.message() : options.message;
-  const parts = [
-    gaveUp !== undefined
-      ? `gave up after ${Date.now() - started} ms (${gaveUp}) waiting for: ${what}`
-      : `timed out after ${Date.now() - started} ms (${probes} probes) waiting for: ${what}`,
-  ];
+  const [headline, ...context] = what.split('\n');
+  const elapsed = Date.now() - started;
+  const message = gaveUp !== undefined
+    ? `gave up after ${elapsed} ms (${gaveUp}) waiting for: ${headline}`
+    : `timed out after ${elapsed} ms (${probes} probes) waiting for: ${headline}`;
+  let observed: string | undefined;
   if (lastValue !== NOTHING) {
-    const rendered = options.describe
+    observed = truncate(options.describe
       ? safeDescribe(options.describe, lastValue)
-      : inspect(lastValue, { depth: 6, breakLength: 120, maxArrayLength: 50 });
-    parts.push(`last value: ${truncate(rendered, 4000)}`);
+      : inspect(lastValue, { depth: 6, breakLength: 120, maxArrayLength: 50 }), 6000);
   }
-  if (lastError !== NOTHING) parts.push(`last error: ${describeError(lastError)}`);
-  throw new WaitTimeoutError(parts.join('\n'), lastValue === NOTHING ? undefined : lastValue,
-    lastError === NOTHING ? undefined : lastError);
+  throw new WaitTimeoutError(message, {
+    ...(observed !== undefined && { observed }),
+    ...(lastError !== NOTHING && { probeError: describeError(lastError) }),
+    ...(context.length > 0 && { context: context.join('\n') }),
+  });
 }
 
 function safeDescribe<T>(describe: (value: T) => string, value: T): string {

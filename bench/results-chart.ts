@@ -1,0 +1,133 @@
+/**
+ * Draws `bench/results.svg`: horizontal bars on log scales (the systems differ by orders
+ * of magnitude), one panel for throughput and one for latency at each fixed load. Plain
+ * hand-built SVG: no dependency, readable in any browser and on GitHub.
+ */
+import type { FigureSet } from './figure.js';
+import { formatValue } from './results-report.js';
+import { formatCount } from './progress.js';
+import type { SuitePlan } from './suite-plan.js';
+
+type System = 'ceiling' | 'moleculer' | 'troupe';
+
+interface Bar {
+  readonly label: string;
+  readonly system: System;
+  readonly value: number | null;
+  /** A second, lighter bar drawn behind (p99 behind p50). */
+  readonly behind?: number | null;
+}
+
+interface Panel {
+  readonly title: string;
+  readonly unit: string;
+  readonly bars: readonly Bar[];
+}
+
+const COLOURS: Record<System, { main: string; light: string }> = {
+  ceiling: { main: '#8a8f98', light: '#cdd0d5' },
+  moleculer: { main: '#d9822b', light: '#f2c9a0' },
+  troupe: { main: '#2b6cb0', light: '#a9c6e8' },
+};
+
+const WIDTH = 960;
+const LABEL_WIDTH = 300;
+const VALUE_WIDTH = 130;
+const ROW = 22;
+const PANEL_HEADER = 44;
+const PANEL_GAP = 24;
+
+function escapeXml(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+function drawPanel(panel: Panel, top: number): { svg: string; height: number } {
+  const values = panel.bars.flatMap((b) => [b.value, b.behind ?? null]).filter((v): v is number => v !== null && v > 0);
+  const height = PANEL_HEADER + panel.bars.length * ROW + 24;
+  const parts = [`<text x="12" y="${top + 22}" class="title">${escapeXml(panel.title)}</text>`];
+  if (values.length === 0) {
+    parts.push(`<text x="${LABEL_WIDTH}" y="${top + 44}" class="label">not measured</text>`);
+    return { svg: parts.join('\n'), height };
+  }
+  const lo = Math.floor(Math.log10(Math.min(...values)));
+  const hi = Math.ceil(Math.log10(Math.max(...values))) + (Math.max(...values) === 10 ** Math.ceil(Math.log10(Math.max(...values))) ? 1 : 0);
+  const plotLeft = LABEL_WIDTH;
+  const plotWidth = WIDTH - LABEL_WIDTH - VALUE_WIDTH;
+  const x = (v: number): number => plotLeft + ((Math.log10(v) - lo) / Math.max(1, hi - lo)) * plotWidth;
+  const barsTop = top + PANEL_HEADER;
+  const barsBottom = barsTop + panel.bars.length * ROW;
+  for (let p = lo; p <= hi; p++) {
+    const gx = x(10 ** p);
+    parts.push(`<line x1="${gx}" y1="${barsTop - 6}" x2="${gx}" y2="${barsBottom}" class="grid"/>`);
+    parts.push(`<text x="${gx}" y="${barsBottom + 14}" class="tick">${escapeXml(formatValue(10 ** p, panel.unit))}</text>`);
+  }
+  panel.bars.forEach((bar, i) => {
+    const y = barsTop + i * ROW;
+    const colour = COLOURS[bar.system];
+    parts.push(`<text x="${plotLeft - 8}" y="${y + 14}" class="label" text-anchor="end">${escapeXml(bar.label)}</text>`);
+    if (bar.behind != null && bar.behind > 0) {
+      parts.push(`<rect x="${plotLeft}" y="${y + 3}" width="${Math.max(1, x(bar.behind) - plotLeft)}" height="${ROW - 6}" fill="${colour.light}"/>`);
+    }
+    if (bar.value !== null && bar.value > 0) {
+      parts.push(`<rect x="${plotLeft}" y="${y + 3}" width="${Math.max(1, x(bar.value) - plotLeft)}" height="${ROW - 6}" fill="${colour.main}"/>`);
+    }
+    const text =
+      bar.value === null ? 'not measured' : bar.behind != null ? `${formatValue(bar.value, panel.unit)} / ${formatValue(bar.behind, panel.unit)}` : formatValue(bar.value, panel.unit);
+    const end = Math.max(bar.value ?? 0, bar.behind ?? 0);
+    parts.push(`<text x="${end > 0 ? x(end) + 6 : plotLeft + 6}" y="${y + 14}" class="value">${escapeXml(text)} ${escapeXml(panel.unit)}</text>`);
+  });
+  return { svg: parts.join('\n'), height };
+}
+
+/** The chart for one run's figures. */
+export function renderChart(plan: SuitePlan, sets: { readonly ceiling: FigureSet; readonly moleculer: FigureSet; readonly troupe: FigureSet }): string {
+  const { ceiling: c, moleculer: m, troupe: t } = sets;
+  const v = (set: FigureSet, id: string): number | null => set[id]?.value ?? null;
+  const panels: Panel[] = [
+    {
+      title: 'Throughput: events/s handled (log scale, higher is better)',
+      unit: 'events/s',
+      bars: [
+        { label: 'ceiling: ws + msgpackr, batched', system: 'ceiling', value: v(c, 'batch.throughput') },
+        { label: 'ceiling: ws + msgpackr, 1 per message', system: 'ceiling', value: v(c, 'frame.throughput') },
+        { label: 'ceiling: HTTP POST per event', system: 'ceiling', value: v(c, 'post.throughput') },
+        { label: 'Moleculer emit, 2 processes', system: 'moleculer', value: v(m, 'emit.throughput') },
+        { label: 'troupe 1 node (POST + handler)', system: 'troupe', value: v(t, '1.durable.throughput') },
+        { label: 'troupe 2 nodes durable', system: 'troupe', value: v(t, '2.durable.throughput') },
+        { label: 'troupe 2 nodes relaxed', system: 'troupe', value: v(t, '2.relaxed.throughput') },
+        ...plan.clusterSizes.map((n): Bar => ({ label: `troupe ${n} nodes durable`, system: 'troupe', value: v(t, `${n}.throughput`) })),
+      ],
+    },
+    ...plan.latencyRates.map(
+      (rate): Panel => ({
+        title: `Publish-to-handler latency at ${formatCount(rate)} events/s offered: p50 (dark) / p99 (light), log scale, lower is better`,
+        unit: 'ms',
+        bars: [
+          { label: 'ceiling: ws + msgpackr, 1 per message', system: 'ceiling', value: v(c, `frame.latency.${rate}.p50`), behind: v(c, `frame.latency.${rate}.p99`) },
+          { label: 'Moleculer emit', system: 'moleculer', value: v(m, `emit.latency.${rate}.p50`), behind: v(m, `emit.latency.${rate}.p99`) },
+          { label: 'troupe 2 nodes durable', system: 'troupe', value: v(t, `2.durable.latency.${rate}.p50`), behind: v(t, `2.durable.latency.${rate}.p99`) },
+          { label: 'troupe 2 nodes relaxed', system: 'troupe', value: v(t, `2.relaxed.latency.${rate}.p50`), behind: v(t, `2.relaxed.latency.${rate}.p99`) },
+        ],
+      }),
+    ),
+  ];
+  let top = 8;
+  const body: string[] = [];
+  for (const panel of panels) {
+    const drawn = drawPanel(panel, top);
+    body.push(drawn.svg);
+    top += drawn.height + PANEL_GAP;
+  }
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${top}" viewBox="0 0 ${WIDTH} ${top}" font-family="system-ui, -apple-system, Segoe UI, sans-serif">
+<style>
+.title { font-size: 14px; font-weight: 600; fill: #1a202c; }
+.label { font-size: 12px; fill: #2d3748; }
+.value { font-size: 11px; fill: #2d3748; }
+.tick { font-size: 10px; fill: #718096; text-anchor: middle; }
+.grid { stroke: #e2e8f0; stroke-width: 1; }
+</style>
+<rect width="100%" height="100%" fill="#ffffff"/>
+${body.join('\n')}
+</svg>
+`;
+}

@@ -1,0 +1,336 @@
+/**
+ * Writes `bench/RESULTS.md` from one run's figures: the goals of issue 3 with what was
+ * measured, a side-by-side table with each troupe figure as a ratio to the ceiling and to
+ * Moleculer from the same run, the detail of each system, the machine, and what exactly
+ * each figure measures.
+ */
+import type { Figure, FigureSet } from './figure.js';
+import type { MachineInfo } from './machine-info.js';
+import { formatCount } from './progress.js';
+import type { SuitePlan } from './suite-plan.js';
+
+/** Everything one run produced. */
+export interface RunResults {
+  readonly plan: SuitePlan;
+  readonly machine: MachineInfo;
+  readonly startedAt: Date;
+  readonly seconds: number;
+  readonly ceiling: FigureSet;
+  readonly moleculer: FigureSet;
+  readonly troupe: FigureSet;
+  /** Suites that failed outright, with why. */
+  readonly failures: Readonly<Record<string, string>>;
+  /** Where the raw figures (every run's value) were written. */
+  readonly rawPath: string;
+}
+
+type Better = 'higher' | 'lower';
+
+/** A value in its unit's usual precision. */
+export function formatValue(value: number | null, unit: string): string {
+  if (value === null) return '—';
+  if (unit === 'events/s') return formatCount(value);
+  if (unit === 'ms') return value >= 100 ? value.toFixed(0) : value >= 10 ? value.toFixed(1) : value.toFixed(3);
+  if (unit === 'MB' || unit === 'µs/event' || unit === 'µs') return value >= 10 ? value.toFixed(0) : value.toFixed(1);
+  if (unit.startsWith('messages')) return value.toFixed(3);
+  return value.toFixed(1);
+}
+
+function show(f: Figure | undefined): string {
+  if (f === undefined) return 'not run';
+  const text = formatValue(f.value, f.unit);
+  return f.note ? `${text} ⚠` : text;
+}
+
+function ratio(a: Figure | undefined, b: Figure | undefined): string {
+  if (a?.value == null || b?.value == null || b.value === 0) return '—';
+  const r = a.value / b.value;
+  return `${r >= 10 ? r.toFixed(0) : r >= 1 ? r.toFixed(2) : r.toPrecision(2)}×`;
+}
+
+interface Row {
+  readonly label: string;
+  readonly better: Better;
+  readonly troupe?: Figure;
+  readonly ceiling?: Figure;
+  readonly moleculer?: Figure;
+}
+
+function sideBySide(results: RunResults): string {
+  const { troupe: t, ceiling: c, moleculer: m, plan } = results;
+  const rows: Row[] = [
+    { label: 'throughput, 2 nodes durable (events/s handled)', better: 'higher', troupe: t['2.durable.throughput'], ceiling: c['batch.throughput'], moleculer: m['emit.throughput'] },
+    { label: 'throughput, 2 nodes relaxed (events/s)', better: 'higher', troupe: t['2.relaxed.throughput'], ceiling: c['batch.throughput'], moleculer: m['emit.throughput'] },
+    ...plan.clusterSizes.map(
+      (n): Row => ({ label: `throughput, ${n} nodes durable (events/s)`, better: 'higher', troupe: t[`${n}.throughput`], ceiling: c['batch.throughput'], moleculer: m['emit.throughput'] }),
+    ),
+    { label: 'throughput, 1 node: POST + handler, no fabric (events/s)', better: 'higher', troupe: t['1.durable.throughput'], ceiling: c['post.throughput'], moleculer: m['emit.throughput'] },
+    ...plan.latencyRates.flatMap((rate): Row[] =>
+      (['durable', 'relaxed'] as const).flatMap((d): Row[] =>
+        (['p50', 'p99'] as const).map((p) => ({
+          label: `latency ${p} at ${formatCount(rate)}/s, 2 nodes ${d} (ms)`,
+          better: 'lower',
+          troupe: t[`2.${d}.latency.${rate}.${p}`],
+          ceiling: c[`frame.latency.${rate}.${p}`],
+          moleculer: m[`emit.latency.${rate}.${p}`],
+        })),
+      ),
+    ),
+    ...plan.wireRates.flatMap((rate): Row[] => [
+      { label: `bytes on the wire per event at ${formatCount(rate)}/s, 2 nodes`, better: 'lower', troupe: t[`wire.2.${rate}.bytes`], ceiling: c[`frame.wire.${rate}.bytes`], moleculer: m[`emit.wire.${rate}.bytes`] },
+      { label: `messages per event at ${formatCount(rate)}/s, 2 nodes`, better: 'lower', troupe: t[`wire.2.${rate}.messages`], ceiling: c[`frame.wire.${rate}.messages`], moleculer: m[`emit.wire.${rate}.messages`] },
+    ]),
+    { label: 'CPU per event in throughput runs, all processes (µs)', better: 'lower', troupe: t['2.durable.cpuPerEvent'], ceiling: c['frame.cpuPerEvent'], moleculer: m['emit.cpuPerEvent'] },
+    { label: 'cold start, spawn to listening (ms)', better: 'lower', troupe: t['coldStart.listening'], ceiling: c['coldStart'], moleculer: m['coldStart'] },
+  ];
+  const lines = [
+    '| figure | better | troupe | ceiling | troupe ÷ ceiling | Moleculer | troupe ÷ Moleculer |',
+    '| --- | --- | ---: | ---: | ---: | ---: | ---: |',
+  ];
+  for (const row of rows) {
+    lines.push(
+      `| ${row.label} | ${row.better} | ${show(row.troupe)} | ${show(row.ceiling)} | ${ratio(row.troupe, row.ceiling)} | ${show(row.moleculer)} | ${ratio(row.troupe, row.moleculer)} |`,
+    );
+  }
+  return lines.join('\n');
+}
+
+type Verdict = 'met' | 'missed' | 'not measured';
+
+function goals(results: RunResults): string {
+  const { troupe: t, moleculer: m, plan } = results;
+  const lines = ['| goal | measured | verdict |', '| --- | --- | --- |'];
+  const add = (goal: string, measured: string, verdict: Verdict): void => {
+    lines.push(`| ${goal} | ${measured} | ${verdict === 'met' ? '✅ met' : verdict === 'missed' ? '❌ missed' : '— not measured'} |`);
+  };
+  const value = (f: Figure | undefined): number | null => f?.value ?? null;
+
+  const durable = value(t['2.durable.throughput']);
+  const mol = value(m['emit.throughput']);
+  const vsMol = durable !== null && mol !== null ? durable / mol : null;
+  add(
+    'durable causal throughput, 2 nodes ≥ 1.0× Moleculer (aim 1.5×)',
+    vsMol === null ? '—' : `${formatCount(durable ?? 0)} vs ${formatCount(mol ?? 0)} events/s = ${vsMol.toFixed(2)}×`,
+    vsMol === null ? 'not measured' : vsMol >= 1 ? 'met' : 'missed',
+  );
+
+  const p50 = value(t['2.durable.latency.1000.p50']);
+  const p99 = value(t['2.durable.latency.1000.p99']);
+  add(
+    'at 1k events/s: p50 < 0.5 ms, p99 < 3 ms publish-to-handler (2 nodes durable)',
+    p50 === null || p99 === null ? '—' : `p50 ${formatValue(p50, 'ms')} ms, p99 ${formatValue(p99, 'ms')} ms`,
+    p50 === null || p99 === null ? 'not measured' : p50 < 0.5 && p99 < 3 ? 'met' : 'missed',
+  );
+
+  const largest = [...plan.backlogs].sort((a, b) => b.events - a.events)[0];
+  const rate = value(t[`catchup.${largest?.events}.rate`]);
+  const rss = value(t[`catchup.${largest?.events}.rss`]);
+  const oneMillion = largest?.events === 1_000_000;
+  add(
+    `catch-up: a 1M backlog drains at ≥ 100k events/s with RSS < 200 MB${oneMillion ? '' : ` (this run: ${formatCount(largest?.events ?? 0)} backlog only)`}`,
+    rate === null ? '—' : `${formatCount(rate)} events/s, peak RSS ${formatValue(rss, 'MB')} MB`,
+    rate === null || rss === null || !oneMillion ? 'not measured' : rate >= 100_000 && rss < 200 ? 'met' : 'missed',
+  );
+
+  const offered = value(t['10.sustain.offered']);
+  const converge = value(t['10.sustain.converge']);
+  add(
+    `10 nodes sustain ${formatCount(plan.sustainRate)} events/s cluster-wide without falling behind (offered ≥ 95% of it, every node has every event within 1 s of the last publish)`,
+    offered === null ? '—' : `offered ${formatCount(offered)}/s, every node complete ${formatValue(converge, 'ms')} ms after the last publish`,
+    offered === null || converge === null ? (offered === null ? 'not measured' : 'missed') : offered >= 0.95 * plan.sustainRate && converge <= 1000 ? 'met' : 'missed',
+  );
+
+  for (const rate of plan.wireRates) {
+    const overhead = value(t[`wire.5.${rate}.overhead`]);
+    add(
+      `wire overhead < 80 bytes per event beyond type and data, 5 nodes (at ${formatCount(rate)}/s)`,
+      overhead === null ? '—' : `${formatValue(overhead, 'B')} B per delivered copy`,
+      overhead === null ? 'not measured' : overhead < 80 ? 'met' : 'missed',
+    );
+  }
+  return lines.join('\n');
+}
+
+function table(header: readonly string[], rows: readonly (readonly string[])[]): string {
+  return [`| ${header.join(' | ')} |`, `| ${header.map(() => '---').join(' | ')} |`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
+}
+
+function troupeDetail(results: RunResults): string {
+  const { troupe: t, plan } = results;
+  const two = table(
+    ['setup', 'handled events/s', 'committed by POST events/s', 'CPU µs/event', ...plan.latencyRates.flatMap((r) => [`p50 @${formatCount(r)}/s`, `p99 @${formatCount(r)}/s`, `offered @${formatCount(r)}/s`])],
+    (['1.durable', '1.relaxed', '2.durable', '2.relaxed'] as const).map((p) => [
+      p.replace('.', ' node(s) '),
+      show(t[`${p}.throughput`]),
+      show(t[`${p}.accepted`]),
+      show(t[`${p}.cpuPerEvent`]),
+      ...plan.latencyRates.flatMap((r) => [show(t[`${p}.latency.${r}.p50`]), show(t[`${p}.latency.${r}.p99`]), show(t[`${p}.latency.${r}.offered`])]),
+    ]),
+  );
+  const multi = table(
+    ['nodes', 'throughput events/s', 'CPU µs/event', `offered of ${formatCount(plan.sustainRate)}/s`, 'sink handled events/s', 'p50 ms', 'p99 ms', 'sink done after last publish (ms)', 'all nodes done after last publish (ms)'],
+    plan.clusterSizes.map((n) => [
+      String(n),
+      show(t[`${n}.throughput`]),
+      show(t[`${n}.cpuPerEvent`]),
+      show(t[`${n}.sustain.offered`]),
+      show(t[`${n}.sustain.handled`]),
+      show(t[`${n}.sustain.p50`]),
+      show(t[`${n}.sustain.p99`]),
+      show(t[`${n}.sustain.drain`]),
+      show(t[`${n}.sustain.converge`]),
+    ]),
+  );
+  const wire = table(
+    ['nodes', 'offered', 'bytes/event (all links)', 'messages/event (all links)', 'bytes per delivered copy', 'beyond type+data', 'messages per copy'],
+    [2, 5].flatMap((n) =>
+      plan.wireRates.map((r) => {
+        const id = `wire.${n}.${r}`;
+        return [String(n), `${formatCount(r)}/s`, show(t[`${id}.bytes`]), show(t[`${id}.messages`]), show(t[`${id}.bytesPerCopy`]), show(t[`${id}.overhead`]), show(t[`${id}.messagesPerCopy`])];
+      }),
+    ),
+  );
+  const catchUp = table(
+    ['backlog', 'runs', 'events/s', 'peak RSS rx (MB)', 'peak RSS n1 while serving (MB)'],
+    plan.backlogs.map((b) => [
+      formatCount(b.events),
+      String(t[`catchup.${b.events}.rate`]?.samples.length ?? 0),
+      show(t[`catchup.${b.events}.rate`]),
+      show(t[`catchup.${b.events}.rss`]),
+      show(t[`catchup.${b.events}.sourceRss`]),
+    ]),
+  );
+  const cold = table(
+    ['spawn to `listening` (ms)', 'spawn to first `/status` answer (ms)'],
+    [[show(t['coldStart.listening']), show(t['coldStart.status'])]],
+  );
+  return [
+    '### 1 and 2 nodes',
+    two,
+    '### 3, 5 and 10 nodes (durable, full mesh, publishing round-robin on every node but the sink)',
+    multi,
+    '### Wire',
+    wire,
+    '### Catch-up after a partition',
+    catchUp,
+    '### Cold start',
+    cold,
+  ].join('\n\n');
+}
+
+function referenceDetail(results: RunResults): string {
+  const { ceiling: c, moleculer: m, plan } = results;
+  const systems: [string, FigureSet, string][] = [
+    ['ceiling: ws + msgpackr, one event per message', c, 'frame'],
+    [`ceiling: ws + msgpackr, ≤ 100 events per message`, c, 'batch'],
+    ['ceiling: HTTP POST per event to a bare server', c, 'post'],
+    ['Moleculer broker.emit', m, 'emit'],
+  ];
+  return table(
+    ['system', 'events/s', 'CPU µs/event', ...plan.latencyRates.flatMap((r) => [`p50 @${formatCount(r)}/s`, `p99 @${formatCount(r)}/s`]), ...plan.wireRates.flatMap((r) => [`B/event @${formatCount(r)}/s`, `messages/event @${formatCount(r)}/s`])],
+    systems.map(([label, set, p]) => [
+      label,
+      show(set[`${p}.throughput`]),
+      show(set[`${p}.cpuPerEvent`]),
+      ...plan.latencyRates.flatMap((r) => [show(set[`${p}.latency.${r}.p50`]), show(set[`${p}.latency.${r}.p99`])]),
+      ...plan.wireRates.flatMap((r) => [show(set[`${p}.wire.${r}.bytes`]), show(set[`${p}.wire.${r}.messages`])]),
+    ]),
+  );
+}
+
+function notes(results: RunResults): string {
+  const lines: string[] = [];
+  for (const [suite, message] of Object.entries(results.failures)) lines.push(`- **${suite} suite failed:** ${message}`);
+  for (const [suite, set] of [['ceiling', results.ceiling], ['moleculer', results.moleculer], ['troupe', results.troupe]] as const) {
+    for (const [id, f] of Object.entries(set)) if (f.note && id !== 'clockOffset') lines.push(`- ${suite} \`${id}\`: ${f.note}`);
+  }
+  return lines.length === 0 ? 'None: every run delivered every event in time.' : lines.join('\n');
+}
+
+/** The whole `RESULTS.md`. */
+export function renderResults(results: RunResults): string {
+  const { plan, machine } = results;
+  const clock = results.ceiling['clockOffset'];
+  return `# troupe benchmarks
+
+${plan.quick ? '**Quick run** (`npm run bench -- --quick`): one run per figure and smaller loads — indicative only.' : `Full run (\`npm run bench\`): each figure is the median of ${plan.repeats} runs (the 1M-event catch-up: 1 run).`}
+Generated ${results.startedAt.toISOString()} in ${Math.round(results.seconds / 60)} min; every run's value is in \`${results.rawPath}\`.
+
+**Machine:** ${machine.cpuModel}, ${machine.cores} cores, ${machine.memoryGiB.toFixed(1)} GiB RAM, ${machine.kernel};
+Node ${machine.node}; Moleculer ${machine.moleculer}; troupe ${machine.commit}. Everything on 127.0.0.1.
+
+![throughput and latency](results.svg)
+
+## Goals (issue 3)
+
+${goals(results)}
+
+## Side by side (same run, same machine, same event)
+
+The ceiling column is the best the stack can do: batched \`ws\` + msgpackr for throughput,
+one event per message for latency and wire; for the 1-node row, bare HTTP POST. A ratio
+is troupe's figure divided by the other's: above 1× is better for throughput, worse for
+latency, bytes, CPU and start time. ⚠ marks a figure with a note (see Notes).
+
+${sideBySide(results)}
+
+## troupe in detail
+
+${troupeDetail(results)}
+
+## Ceiling and Moleculer in detail
+
+${referenceDetail(results)}
+
+## What is measured
+
+- **The event.** Every system carries the same event: type \`${'bench.event'}\` and a
+  six-field order line (\`payload.ts\`), ${formatValue(results.ceiling['eventBytes']?.value ?? null, 'B')} bytes as a msgpack map.
+  The data includes \`sentAt\`: the publisher's wall clock (\`performance.timeOrigin +
+  performance.now()\`, sub-ms) when it handed the event to the system.
+- **Publish-to-handler latency** is the receiving handler's wall clock when it runs minus
+  \`sentAt\`. For troupe the handler is the \`sink\` XState machine on node \`rx\`: its action
+  reads the clock (a deliberate exception to "machines take time from the event", see
+  \`apps/sink.ts\`) before the receiving node commits the batch — so it includes the
+  publisher's HTTP request, the commit on the origin (fsync when durable), replication,
+  and causal delivery, but not the receiver's own commit. For Moleculer it is the \`sink\`
+  service's event handler; for the ceiling, the receiver's message handler. Processes
+  share the machine's clock: measured offset between two processes
+  ${clock?.value == null ? 'not measured' : `${formatValue(clock.value, 'µs')} µs (${clock.note ?? ''})`}.
+  Latencies go into a log histogram with 5% buckets and are reported as the bucket's
+  upper bound.
+- **Fixed offered load.** A paced sender sends what is due each timer tick (~1 ms: at
+  10k/s about ten events per tick), stamping each as sent. "offered" is the rate actually
+  achieved: when a system cannot keep up (its publishes take too long to be accepted, up
+  to 2,048 in flight for troupe) the sender falls behind and the figure says so, and the
+  latency then includes queueing.
+- **Throughput** is N events over the time from the first send to the handler running for
+  the N-th. troupe: \`POST /events\` round-robin over the publishing nodes with 256
+  requests in flight on keep-alive connections (each answered 201 after its commit);
+  Moleculer: \`broker.emit\` with 1,000 emits in flight (each resolves when written to the
+  socket); ceiling: frames written with 4,000 events awaiting write callbacks.
+  "committed by POST" is how fast the publishing node acknowledged. **CPU µs/event** is
+  the CPU time of every process (harness included) during the run over N.
+- **Bytes and messages on the wire** are counted by a TCP proxy in the harness on every
+  link (both directions, including acknowledgements and heartbeats, after the
+  handshake) in separate runs, so the proxy never slows the throughput or latency runs.
+  Messages are WebSocket data messages (troupe, ceiling) or Moleculer TCP packets. Per
+  delivered copy divides by the n − 1 nodes each event reaches. "Beyond type+data"
+  subtracts the ${formatValue(results.ceiling['eventBytes']?.value ?? null, 'B')}-byte msgpack of type and data.
+- **Catch-up after a partition:** \`rx\` is stopped (SIGTERM) after a warm-up, \`n1\` takes
+  the backlog, \`rx\` is started again on its data; events/s is the backlog over the time
+  from \`rx\`'s \`listening\` line to the sink handling the last backlog event. Peak RSS is
+  VmHWM from \`/proc\`: rx over its whole life, n1 from just before rx restarts.
+- **Cold start:** spawn of \`node dist/nodes/cli.js node\` with a fresh data directory to
+  its \`listening\` log line, and to its first \`/status\` answer. Moleculer: spawn to
+  \`broker.start()\` resolved; ceiling: spawn to its server listening.
+- Moleculer runs with its TCP transporter, \`udpDiscovery: false\`, static \`urls\` on
+  127.0.0.1, default JSON serializer, no metrics, tracing or logging. Every process the
+  suite starts runs with a guard (\`loopback-guard.ts\`) that refuses any TCP connection
+  off 127.0.0.1, binds servers to 127.0.0.1, and disables UDP.
+
+## Notes
+
+${notes(results)}
+`;
+}
