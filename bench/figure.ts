@@ -28,11 +28,6 @@ export function figure(unit: string, samples: readonly (number | null)[], note?:
   return { value: median(finite), unit, samples: finite, ...(note ? { note } : {}) };
 }
 
-/** A figure that could not be measured, and why. */
-export function missing(unit: string, note: string): Figure {
-  return { value: null, unit, samples: [], note };
-}
-
 /** A set of figures keyed by a stable id (`throughput`, `latency1k.p50` …). */
 export type FigureSet = Record<string, Figure>;
 

@@ -50,10 +50,10 @@ function drawPanel(panel: Panel, top: number): { svg: string; height: number } {
     return { svg: parts.join('\n'), height };
   }
   const lo = Math.floor(Math.log10(Math.min(...values)));
-  const hi = Math.ceil(Math.log10(Math.max(...values))) + (Math.max(...values) === 10 ** Math.ceil(Math.log10(Math.max(...values))) ? 1 : 0);
+  const hi = Math.max(lo + 1, Math.ceil(Math.log10(Math.max(...values))));
   const plotLeft = LABEL_WIDTH;
   const plotWidth = WIDTH - LABEL_WIDTH - VALUE_WIDTH;
-  const x = (v: number): number => plotLeft + ((Math.log10(v) - lo) / Math.max(1, hi - lo)) * plotWidth;
+  const x = (v: number): number => plotLeft + ((Math.log10(v) - lo) / (hi - lo)) * plotWidth;
   const barsTop = top + PANEL_HEADER;
   const barsBottom = barsTop + panel.bars.length * ROW;
   for (let p = lo; p <= hi; p++) {

@@ -355,7 +355,7 @@ export async function runCluster(options: ClusterOptions): Promise<void> {
   function processOnSignal(signal: NodeJS.Signals): void {
     if (firstSignalAt === undefined) {
       firstSignalAt = Date.now();
-      printer.info(`${signal}: stopping the cluster (Ctrl-C again kills it)`);
+      printer.info(`${signal}: stopping the cluster (Ctrl-C again kills the nodes)`);
       stop.abort();
     } else if (Date.now() - firstSignalAt >= REPEAT_SIGNAL_MS) {
       printer.warn(`${signal} again: killing every node now`);

@@ -46,8 +46,9 @@ export function eventId(origin: string, seq: number): string {
 }
 
 /**
- * Node ids: short, printable, no `:` (ids are `origin:seq`) and no `/` (store keys), and
- * none of `Object.prototype`'s names, since clocks are plain objects keyed by node id.
+ * Node ids: short, printable, no `:` (ids are `origin:seq`), no `/` and not `.` or `..`
+ * (store keys, data directories), and none of `Object.prototype`'s names, since clocks
+ * are plain objects keyed by node id.
  */
 export const NODE_ID_PATTERN =
-  /^(?!(?:__proto__|constructor|hasOwnProperty|isPrototypeOf|propertyIsEnumerable|toLocaleString|toString|valueOf|__defineGetter__|__defineSetter__|__lookupGetter__|__lookupSetter__)$)[A-Za-z0-9_.-]{1,64}$/;
+  /^(?!(?:\.|\.\.|__proto__|constructor|hasOwnProperty|isPrototypeOf|propertyIsEnumerable|toLocaleString|toString|valueOf|__defineGetter__|__defineSetter__|__lookupGetter__|__lookupSetter__)$)[A-Za-z0-9_.-]{1,64}$/;

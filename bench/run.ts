@@ -1,0 +1,92 @@
+/**
+ * `npm run bench [-- --quick] [-- --only ceiling,moleculer,troupe]`: runs the ceiling,
+ * Moleculer and troupe benchmarks in one process tree on 127.0.0.1, prints progress as
+ * it goes, and writes `bench/RESULTS.md`, `bench/results.svg`, and every run's raw
+ * figures to `bench/.runs/`. A suite that fails is reported as failed and the others
+ * still run; the process exits non-zero only if it could not write the results.
+ */
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { parseArgs } from 'node:util';
+import { runCeilingSuite } from './ceiling.js';
+import type { FigureSet } from './figure.js';
+import { enforceLoopback } from './loopback-guard.js';
+import { machineInfo } from './machine-info.js';
+import { runMoleculerSuite } from './moleculer.js';
+import { createProgress, type Progress } from './progress.js';
+import { renderChart } from './results-chart.js';
+import { renderResults, type RunResults } from './results-report.js';
+import { planFor } from './suite-plan.js';
+import { runTroupeSuite } from './troupe.js';
+
+const SUITES = ['ceiling', 'moleculer', 'troupe'] as const;
+type Suite = (typeof SUITES)[number];
+
+const REPO = new URL('../..', import.meta.url).pathname;
+const BENCH_DIR = join(REPO, 'bench');
+const RUNS_DIR = join(BENCH_DIR, '.runs');
+
+function parseCli(argv: readonly string[]): { quick: boolean; only: Suite[] } {
+  const { values } = parseArgs({
+    args: [...argv],
+    options: { quick: { type: 'boolean', default: false }, only: { type: 'string' } },
+    strict: true,
+  });
+  const only = values.only === undefined ? [...SUITES] : values.only.split(',').map((s) => s.trim());
+  for (const name of only) {
+    if (!(SUITES as readonly string[]).includes(name)) throw new Error(`--only: unknown suite ${name} (use ${SUITES.join(', ')})`);
+  }
+  return { quick: values.quick, only: only as Suite[] };
+}
+
+async function main(): Promise<void> {
+  enforceLoopback();
+  const { quick, only } = parseCli(process.argv.slice(2));
+  const plan = planFor(quick);
+  const progress: Progress = createProgress();
+  const startedAt = new Date();
+  const stamp = startedAt.toISOString().replace(/[:.]/g, '-');
+  const workDir = join(RUNS_DIR, stamp);
+  mkdirSync(workDir, { recursive: true });
+  const machine = machineInfo();
+  progress(`${quick ? 'quick' : 'full'} run of ${only.join(', ')} on ${machine.cpuModel} × ${machine.cores}, Node ${machine.node}`);
+
+  const sets: Record<Suite, FigureSet> = { ceiling: {}, moleculer: {}, troupe: {} };
+  const failures: Record<string, string> = {};
+  const runners: Record<Suite, () => Promise<FigureSet>> = {
+    ceiling: () => runCeilingSuite(plan, progress),
+    moleculer: () => runMoleculerSuite(plan, progress),
+    troupe: () => runTroupeSuite(plan, progress, join(workDir, 'troupe')),
+  };
+  for (const suite of only) {
+    progress(`— ${suite} —`);
+    try {
+      sets[suite] = await runners[suite]();
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      failures[suite] = message.split('\n')[0];
+      progress(`${suite} suite FAILED: ${message}`);
+    }
+  }
+
+  const rawPath = join(RUNS_DIR, `results-${stamp}.json`);
+  writeFileSync(rawPath, `${JSON.stringify({ plan, machine, startedAt, ...sets, failures }, null, 2)}\n`);
+  const results: RunResults = {
+    plan,
+    machine,
+    startedAt,
+    seconds: (Date.now() - startedAt.getTime()) / 1000,
+    ...sets,
+    failures,
+    rawPath: relative(REPO, rawPath),
+  };
+  writeFileSync(join(BENCH_DIR, 'RESULTS.md'), renderResults(results));
+  writeFileSync(join(BENCH_DIR, 'results.svg'), renderChart(plan, sets));
+  rmSync(workDir, { recursive: true, force: true });
+  progress(`wrote bench/RESULTS.md, bench/results.svg and ${relative(REPO, rawPath)}`);
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`bench: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.exit(1);
+});
