@@ -6,6 +6,16 @@
  */
 import http from 'node:http';
 
+/**
+ * Publishes in flight at once in throughput runs, and keep-alive connections per node
+ * they share. Used by the troupe runs and by the POST ceiling alike so the two compare.
+ * Chosen by measurement on the 2-core machine: a node's group commit batches what is in
+ * flight, so it wants hundreds; the HTTP client and server lose time to connection
+ * juggling past a few dozen sockets, so requests queue on 64 connections.
+ */
+export const PUBLISH_WINDOW = 512;
+export const PUBLISH_SOCKETS = 64;
+
 /** `GET /status`. */
 export interface NodeStatus {
   readonly id: string;
@@ -32,9 +42,9 @@ export class AdminClient {
 
   /**
    * @param baseUrl `http://127.0.0.1:PORT`, as the node's listening line gives it.
-   * @param [maxSockets=256] keep-alive connections to open at most (publishes in flight beyond it queue).
+   * @param [maxSockets=PUBLISH_SOCKETS] keep-alive connections to open at most (requests beyond it queue).
    */
-  constructor(baseUrl: string, maxSockets = 256) {
+  constructor(baseUrl: string, maxSockets = PUBLISH_SOCKETS) {
     const url = new URL(baseUrl);
     if (url.hostname !== '127.0.0.1') throw new Error(`admin client: ${baseUrl} is not on 127.0.0.1`);
     this.baseUrl = baseUrl;

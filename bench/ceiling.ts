@@ -14,7 +14,7 @@
  */
 import { Packr } from 'msgpackr';
 import { WebSocket } from 'ws';
-import { AdminClient } from './admin-client.js';
+import { AdminClient, PUBLISH_WINDOW } from './admin-client.js';
 import { cpuMicrosPerEvent, describeCpu, startCpuMeter } from './cpu-meter.js';
 import type { ClockReply, ProbeReport } from './delivery-probe.js';
 import { measureLatency, measureThroughput, measureWire, type ProbeTarget } from './delivery-runs.js';
@@ -31,9 +31,6 @@ export type CeilingMode = 'frame' | 'batch' | 'post';
 
 /** Events per message in the batched variant. */
 export const BATCH_SIZE = 100;
-
-/** Requests in flight in the `post` variant: the same as the troupe publisher uses. */
-const POST_WINDOW = 256;
 
 const packr = new Packr({ useRecords: false });
 const RECEIVER_SCRIPT = new URL('./ceiling-receiver.js', import.meta.url).pathname;
@@ -82,10 +79,11 @@ interface CeilingSender {
 /** Opens a sender of `mode` to `127.0.0.1:port`. */
 async function openSender(mode: CeilingMode, port: number): Promise<CeilingSender> {
   if (mode === 'post') {
-    const client = new AdminClient(`http://127.0.0.1:${port}`, POST_WINDOW);
+    // The same publisher as the troupe runs use: the same window over the same connections.
+    const client = new AdminClient(`http://127.0.0.1:${port}`);
     return {
       eventsPerUnit: 1,
-      window: POST_WINDOW,
+      window: PUBLISH_WINDOW,
       async send(first, n) {
         const posts: Promise<void>[] = [];
         for (let i = first; i < first + n; i++) posts.push(client.publish(BENCH_EVENT_TYPE, benchData(i, wallClockMs())));
@@ -159,16 +157,20 @@ export async function runCeilingSuite(plan: SuitePlan, progress: Progress): Prom
     const receiver = await Receiver.spawn();
     const probe = receiver.probe();
     const sender = await openSender(mode, receiver.port);
-    const events = plan.throughputEvents.ceiling;
-    for (let r = 1; r <= plan.repeats; r++) {
-      const meter = startCpuMeter([receiver.child.pid]);
-      const result = await measureThroughput(probe, {
-        events,
+    const events = mode === 'post' ? plan.throughputEvents.troupe : plan.throughputEvents.ceiling;
+    const throughputRun = (count: number) =>
+      measureThroughput(probe, {
+        events: count,
         eventsPerUnit: sender.eventsPerUnit,
         window: sender.window,
-        sendUnit: (u) => sender.send(u * sender.eventsPerUnit, Math.min(sender.eventsPerUnit, events - u * sender.eventsPerUnit)),
+        sendUnit: (u) => sender.send(u * sender.eventsPerUnit, Math.min(sender.eventsPerUnit, count - u * sender.eventsPerUnit)),
         deadlineMs: plan.deliveryDeadlineMs,
       });
+    // Unmeasured: JIT, connections and buffers warm before the first figure, as for every system.
+    await throughputRun(Math.ceil(events / 10));
+    for (let r = 1; r <= plan.repeats; r++) {
+      const meter = startCpuMeter([receiver.child.pid]);
+      const result = await throughputRun(events);
       const cpu = meter();
       book.add(`${mode}.throughput`, 'events/s', result.eventsPerSec, result.problem);
       book.add(`${mode}.cpuPerEvent`, 'µs/event', cpuMicrosPerEvent(cpu, result.delivered));

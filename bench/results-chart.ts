@@ -53,7 +53,7 @@ function drawPanel(panel: Panel, top: number): { svg: string; height: number } {
   const hi = Math.max(lo + 1, Math.ceil(Math.log10(Math.max(...values))));
   const plotLeft = LABEL_WIDTH;
   const plotWidth = WIDTH - LABEL_WIDTH - VALUE_WIDTH;
-  const x = (v: number): number => plotLeft + ((Math.log10(v) - lo) / (hi - lo)) * plotWidth;
+  const x = (v: number): number => Math.round((plotLeft + ((Math.log10(v) - lo) / (hi - lo)) * plotWidth) * 10) / 10;
   const barsTop = top + PANEL_HEADER;
   const barsBottom = barsTop + panel.bars.length * ROW;
   for (let p = lo; p <= hi; p++) {
@@ -66,10 +66,10 @@ function drawPanel(panel: Panel, top: number): { svg: string; height: number } {
     const colour = COLOURS[bar.system];
     parts.push(`<text x="${plotLeft - 8}" y="${y + 14}" class="label" text-anchor="end">${escapeXml(bar.label)}</text>`);
     if (bar.behind != null && bar.behind > 0) {
-      parts.push(`<rect x="${plotLeft}" y="${y + 3}" width="${Math.max(1, x(bar.behind) - plotLeft)}" height="${ROW - 6}" fill="${colour.light}"/>`);
+      parts.push(`<rect x="${plotLeft}" y="${y + 3}" width="${Math.max(1, Math.round((x(bar.behind) - plotLeft) * 10) / 10)}" height="${ROW - 6}" fill="${colour.light}"/>`);
     }
     if (bar.value !== null && bar.value > 0) {
-      parts.push(`<rect x="${plotLeft}" y="${y + 3}" width="${Math.max(1, x(bar.value) - plotLeft)}" height="${ROW - 6}" fill="${colour.main}"/>`);
+      parts.push(`<rect x="${plotLeft}" y="${y + 3}" width="${Math.max(1, Math.round((x(bar.value) - plotLeft) * 10) / 10)}" height="${ROW - 6}" fill="${colour.main}"/>`);
     }
     const text =
       bar.value === null ? 'not measured' : bar.behind != null ? `${formatValue(bar.value, panel.unit)} / ${formatValue(bar.behind, panel.unit)}` : formatValue(bar.value, panel.unit);

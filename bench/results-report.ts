@@ -22,6 +22,8 @@ export interface RunResults {
   readonly failures: Readonly<Record<string, string>>;
   /** Where the raw figures (every run's value) were written. */
   readonly rawPath: string;
+  /** 1-minute load average when the run started and when it ended. */
+  readonly load: { readonly before: number; readonly after: number };
 }
 
 type Better = 'higher' | 'lower';
@@ -151,6 +153,49 @@ function goals(results: RunResults): string {
   return lines.join('\n');
 }
 
+/**
+ * What the figures say about where troupe's time goes, derived from them with fixed
+ * rules — so a reader (and the next optimisation) starts from the bottleneck.
+ */
+function findings(results: RunResults): string {
+  const { troupe: t, ceiling: c, plan } = results;
+  const value = (f: Figure | undefined): number | null => f?.value ?? null;
+  const out: string[] = [];
+  const post = value(c['post.throughput']);
+  const one = value(t['1.durable.throughput']);
+  const two = value(t['2.durable.throughput']);
+  if (post !== null && two !== null) {
+    const share = two / post;
+    out.push(
+      share >= 0.8
+        ? `**Publishing over HTTP is the bottleneck**: 2 durable nodes handle ${formatCount(two)} events/s, ${Math.round(share * 100)}% of what the same publisher gets from a bare HTTP server (${formatCount(post)}/s). A bulk or WebSocket publish endpoint would be needed to measure the fabric beyond it.`
+        : `**The node, not HTTP publishing, is the bottleneck**: 2 durable nodes handle ${formatCount(two)} events/s, ${Math.round(share * 100)}% of what the same publisher gets from a bare HTTP server (${formatCount(post)}/s).`,
+    );
+  }
+  if (one !== null && two !== null) {
+    out.push(
+      `One node publishing to its own handler (no replication) handles ${formatCount(one)} events/s; adding the second node ${two >= one ? 'costs nothing measurable' : `costs ${Math.round((1 - two / one) * 100)}%`}.`,
+    );
+  }
+  const relaxed = value(t['2.relaxed.throughput']);
+  if (relaxed !== null && two !== null) {
+    out.push(
+      Math.abs(relaxed - two) / two < 0.15
+        ? `Durable and relaxed differ by less than 15% (${formatCount(two)} vs ${formatCount(relaxed)} events/s): fsync is not what limits throughput; group commit amortises it.`
+        : `Skipping fsync changes throughput from ${formatCount(two)} to ${formatCount(relaxed)} events/s.`,
+    );
+  }
+  for (const rate of plan.latencyRates) {
+    const offered = value(t[`2.durable.latency.${rate}.offered`]);
+    if (offered !== null && offered < 0.95 * rate) {
+      out.push(
+        `At ${formatCount(rate)}/s offered, troupe accepted only ${formatCount(offered)}/s (publishes waited for commits, up to 2,048 in flight): its latencies at that load are mostly queueing.`,
+      );
+    }
+  }
+  return out.length === 0 ? 'Not enough figures in this run to say.' : out.map((line) => `- ${line}`).join('\n');
+}
+
 function table(header: readonly string[], rows: readonly (readonly string[])[]): string {
   return [`| ${header.join(' | ')} |`, `| ${header.map(() => '---').join(' | ')} |`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
 }
@@ -159,13 +204,18 @@ function troupeDetail(results: RunResults): string {
   const { troupe: t, plan } = results;
   const two = table(
     ['setup', 'handled events/s', 'committed by POST events/s', 'CPU µs/event', ...plan.latencyRates.flatMap((r) => [`p50 @${formatCount(r)}/s`, `p99 @${formatCount(r)}/s`, `offered @${formatCount(r)}/s`])],
-    (['1.durable', '1.relaxed', '2.durable', '2.relaxed'] as const).map((p) => [
-      p.replace('.', ' node(s) '),
-      show(t[`${p}.throughput`]),
-      show(t[`${p}.accepted`]),
-      show(t[`${p}.cpuPerEvent`]),
-      ...plan.latencyRates.flatMap((r) => [show(t[`${p}.latency.${r}.p50`]), show(t[`${p}.latency.${r}.p99`]), show(t[`${p}.latency.${r}.offered`])]),
-    ]),
+    (['1.durable', '1.relaxed', '2.durable', '2.relaxed'] as const).map((p) => {
+      const [nodes, durability] = p.split('.');
+      // Latency is measured between two nodes only: publish-to-handler on one node is not the question.
+      const latency = (id: string): string => (nodes === '1' ? '—' : show(t[id]));
+      return [
+        `${nodes} node${nodes === '1' ? '' : 's'} ${durability}`,
+        show(t[`${p}.throughput`]),
+        show(t[`${p}.accepted`]),
+        show(t[`${p}.cpuPerEvent`]),
+        ...plan.latencyRates.flatMap((r) => [latency(`${p}.latency.${r}.p50`), latency(`${p}.latency.${r}.p99`), latency(`${p}.latency.${r}.offered`)]),
+      ];
+    }),
   );
   const multi = table(
     ['nodes', 'throughput events/s', 'CPU µs/event', `offered of ${formatCount(plan.sustainRate)}/s`, 'sink handled events/s', 'p50 ms', 'p99 ms', 'sink done after last publish (ms)', 'all nodes done after last publish (ms)'],
@@ -253,17 +303,26 @@ export function renderResults(results: RunResults): string {
   const clock = results.ceiling['clockOffset'];
   return `# troupe benchmarks
 
-${plan.quick ? '**Quick run** (`npm run bench -- --quick`): one run per figure and smaller loads — indicative only.' : `Full run (\`npm run bench\`): each figure is the median of ${plan.repeats} runs (the 1M-event catch-up: 1 run).`}
+${plan.quick ? '**Quick run** (`npm run bench -- --quick`): one run per figure and smaller loads — indicative only.' : `Full run (\`npm run bench\`): each figure is the median of ${plan.repeats} runs (3-, 5- and 10-node clusters: ${plan.clusterRepeats}; catch-up: as the table says).`}
 Generated ${results.startedAt.toISOString()} in ${Math.round(results.seconds / 60)} min; every run's value is in \`${results.rawPath}\`.
 
 **Machine:** ${machine.cpuModel}, ${machine.cores} cores, ${machine.memoryGiB.toFixed(1)} GiB RAM, ${machine.kernel};
 Node ${machine.node}; Moleculer ${machine.moleculer}; troupe ${machine.commit}. Everything on 127.0.0.1.
+Load average (1 min) ${results.load.before.toFixed(2)} at the start, ${results.load.after.toFixed(2)} at the end${
+    Math.max(results.load.before, results.load.after) > machine.cores / 2
+      ? ` — **the machine was busy with other work during this run; every figure is pessimistic and noisy**`
+      : ''
+  }.
 
 ![throughput and latency](results.svg)
 
 ## Goals (issue 3)
 
 ${goals(results)}
+
+## Reading the figures
+
+${findings(results)}
 
 ## Side by side (same run, same machine, same event)
 
@@ -305,11 +364,15 @@ ${referenceDetail(results)}
   to 2,048 in flight for troupe) the sender falls behind and the figure says so, and the
   latency then includes queueing.
 - **Throughput** is N events over the time from the first send to the handler running for
-  the N-th. troupe: \`POST /events\` round-robin over the publishing nodes with 256
-  requests in flight on keep-alive connections (each answered 201 after its commit);
+  the N-th. troupe: \`POST /events\` round-robin over the publishing nodes with 512
+  requests in flight on 64 keep-alive connections per node (each answered 201 after its
+  commit; the POST ceiling uses the same publisher);
   Moleculer: \`broker.emit\` with 1,000 emits in flight (each resolves when written to the
-  socket); ceiling: frames written with 4,000 events awaiting write callbacks.
-  "committed by POST" is how fast the publishing node acknowledged. **CPU µs/event** is
+  socket); ceiling: frames written with 4,000 events awaiting write callbacks, and for
+  the POST ceiling the troupe publisher against a bare \`node:http\` server that answers
+  201 as soon as it has parsed the body.
+  "committed by POST" is how fast the publishing node acknowledged. Every system gets an
+  unmeasured warm-up first (JIT, connections, the sink actor). **CPU µs/event** is
   the CPU time of every process (harness included) during the run over N.
 - **Bytes and messages on the wire** are counted by a TCP proxy in the harness on every
   link (both directions, including acknowledgements and heartbeats, after the

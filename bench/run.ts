@@ -6,6 +6,7 @@
  * still run; the process exits non-zero only if it could not write the results.
  */
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import { join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
 import { runCeilingSuite } from './ceiling.js';
@@ -49,7 +50,11 @@ async function main(): Promise<void> {
   const workDir = join(RUNS_DIR, stamp);
   mkdirSync(workDir, { recursive: true });
   const machine = machineInfo();
+  const loadBefore = os.loadavg()[0];
   progress(`${quick ? 'quick' : 'full'} run of ${only.join(', ')} on ${machine.cpuModel} × ${machine.cores}, Node ${machine.node}`);
+  if (loadBefore > machine.cores / 2) {
+    progress(`warning: load average ${loadBefore.toFixed(2)} — other work on this machine will slow and scatter every figure`);
+  }
 
   const sets: Record<Suite, FigureSet> = { ceiling: {}, moleculer: {}, troupe: {} };
   const failures: Record<string, string> = {};
@@ -70,7 +75,8 @@ async function main(): Promise<void> {
   }
 
   const rawPath = join(RUNS_DIR, `results-${stamp}.json`);
-  writeFileSync(rawPath, `${JSON.stringify({ plan, machine, startedAt, ...sets, failures }, null, 2)}\n`);
+  const load = { before: loadBefore, after: os.loadavg()[0] };
+  writeFileSync(rawPath, `${JSON.stringify({ plan, machine, startedAt, load, ...sets, failures }, null, 2)}\n`);
   const results: RunResults = {
     plan,
     machine,
@@ -79,6 +85,7 @@ async function main(): Promise<void> {
     ...sets,
     failures,
     rawPath: relative(REPO, rawPath),
+    load,
   };
   writeFileSync(join(BENCH_DIR, 'RESULTS.md'), renderResults(results));
   writeFileSync(join(BENCH_DIR, 'results.svg'), renderChart(plan, sets));

@@ -9,8 +9,13 @@ export interface SuitePlan {
   readonly quick: boolean;
   /** Runs per figure; each figure is the median. */
   readonly repeats: number;
-  /** Events per throughput run, per system (each system's run lasts a few seconds). */
+  /**
+   * Events per throughput run, per system, so each run lasts seconds; `troupe` also sizes
+   * the POST ceiling, which goes through the same publisher.
+   */
   readonly throughputEvents: { readonly ceiling: number; readonly moleculer: number; readonly troupe: number };
+  /** Runs per figure of the 3-, 5- and 10-node clusters, which take longest. */
+  readonly clusterRepeats: number;
   /** The fixed offered loads (events/s) of the latency runs. */
   readonly latencyRates: readonly number[];
   /** Length of each latency run (s). */
@@ -41,6 +46,7 @@ export function planFor(quick: boolean): SuitePlan {
         quick,
         repeats: 1,
         throughputEvents: { ceiling: 100_000, moleculer: 50_000, troupe: 10_000 },
+        clusterRepeats: 1,
         latencyRates: [1_000, 10_000],
         latencySeconds: 2,
         wireRates: [1_000, 10_000],
@@ -55,7 +61,8 @@ export function planFor(quick: boolean): SuitePlan {
     : {
         quick,
         repeats: 5,
-        throughputEvents: { ceiling: 500_000, moleculer: 200_000, troupe: 50_000 },
+        throughputEvents: { ceiling: 500_000, moleculer: 200_000, troupe: 20_000 },
+        clusterRepeats: 3,
         latencyRates: [1_000, 10_000],
         latencySeconds: 5,
         wireRates: [1_000, 10_000],

@@ -4,21 +4,30 @@
  * which hosts the sink; the others (`n1`, `n2` …) host nothing and publish. Full mesh:
  * node i dials every node before it. With `proxied`, every link runs through its own
  * counting proxy (for the wire figures only — a proxy costs the harness CPU).
+ *
+ * The harness publishes round-robin over the publishing nodes with `POST /events`, and
+ * reads the sink's tally from `GET /actors` on `rx`.
  */
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { AdminClient } from './admin-client.js';
-import { SINK_NODE_ID } from './apps/sink.js';
+import { AdminClient, PUBLISH_WINDOW } from './admin-client.js';
+import { SINK_NODE_ID, type SinkContext } from './apps/sink.js';
+import type { ProbeReport } from './delivery-probe.js';
+import { waitForDelivery, type ProbeTarget } from './delivery-runs.js';
+import { BENCH_EVENT_TYPE, benchData } from './payload.js';
 import type { ProxyTraffic } from './tcp-proxy.js';
 import { CountingProxy } from './tcp-proxy.js';
 import { ChildHandle, parseJsonLine } from './spawn-child.js';
 import { wallClockMs } from './wall-clock.js';
+import { runWindowed } from './windowed-sender.js';
 
 const CLI_SCRIPT = new URL('../nodes/cli.js', import.meta.url).pathname;
 const SINK_APP = new URL('./apps/sink.js', import.meta.url).pathname;
 const SECRET = 'troupe-bench';
 const START_TIMEOUT_MS = 20_000;
+const WARM_UP_EVENTS = 2_000;
+const NO_DELIVERIES: ProbeReport = { count: 0, firstAt: null, lastAt: null, latency: {} };
 
 /** How to start one node. */
 export interface NodeSpec {
@@ -109,6 +118,17 @@ export class TroupeCluster {
     return cluster;
   }
 
+  /** Starts a cluster, runs `body` on it, and always stops it and removes its data. */
+  static async run<T>(spec: ClusterSpec, body: (cluster: TroupeCluster) => Promise<T>): Promise<T> {
+    const cluster = await TroupeCluster.start(spec);
+    try {
+      return await body(cluster);
+    } finally {
+      await cluster.stop();
+      rmSync(spec.dataDir, { recursive: true, force: true });
+    }
+  }
+
   /** The node hosting the sink. */
   get sink(): TroupeNode {
     return this.nodes[this.nodes.length - 1];
@@ -117,6 +137,42 @@ export class TroupeCluster {
   /** The nodes the harness publishes on: every node but the sink's, or the sink's own in a 1-node cluster. */
   get publishers(): TroupeNode[] {
     return this.nodes.length === 1 ? this.nodes : this.nodes.slice(0, -1);
+  }
+
+  /** The sink actor's context on the sink node (whichever process runs it now), as a probe. */
+  sinkProbe(): ProbeTarget {
+    return {
+      pollMs: 50,
+      report: async () => {
+        const sink = (await this.sink.client.actors()).find((actor) => actor.service === 'sink');
+        if (sink === undefined) return NO_DELIVERIES;
+        const { count, firstAt, lastAt, latency } = sink.context as SinkContext;
+        return { count, firstAt, lastAt, latency };
+      },
+    };
+  }
+
+  /** Publishes benchmark event `i` on publisher `i mod n`, stamped now; resolves on its 201. */
+  publish(i: number): Promise<void> {
+    const publishers = this.publishers;
+    return publishers[i % publishers.length].client.publish(BENCH_EVENT_TYPE, benchData(i, wallClockMs()));
+  }
+
+  /** Publishes events `first … first + n − 1`; resolves when all are committed. */
+  async publishRange(first: number, n: number): Promise<void> {
+    const publishes: Promise<void>[] = [];
+    for (let i = first; i < first + n; i++) publishes.push(this.publish(i));
+    await Promise.all(publishes);
+  }
+
+  /** Publishes a couple of thousand events and waits for the sink: JIT, connections and the sink actor warm. */
+  async warmUp(deadlineMs: number): Promise<void> {
+    const probe = this.sinkProbe();
+    const base = await probe.report();
+    const run = await runWindowed({ count: WARM_UP_EVENTS, window: PUBLISH_WINDOW, deadlineMs, send: (i) => this.publish(i) });
+    if (run.error !== undefined) throw run.error;
+    const { delivered } = await waitForDelivery(probe, base, WARM_UP_EVENTS, deadlineMs);
+    if (delivered < WARM_UP_EVENTS) throw new Error(`warm-up: the sink handled ${delivered} of ${WARM_UP_EVENTS} events`);
   }
 
   /** Waits until every node reports a connected link to every other. */

@@ -11,9 +11,7 @@
  * - 3, 5, 10 nodes, durable: throughput, and a fixed cluster-wide load with its latency,
  *   how long after the last publish the sink and then every node had everything;
  * - wire, 2 and 5 nodes: bytes and WebSocket messages on every link, per event;
- * - catch-up: `rx` stopped (SIGTERM), a backlog published on `n1`, `rx` started again;
- *   events/s from its `listening` line to the sink handling the last backlog event, and
- *   peak RSS (VmHWM) of both nodes during the catch-up.
+ * - catch-up after a partition with a backlog (`troupe-catch-up.ts`).
  *
  * Publishes go round-robin over the non-sink nodes, with up to `PUBLISH_WINDOW` in flight
  * over keep-alive connections so that group commit has concurrent publishes to batch.
@@ -21,72 +19,19 @@
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { SinkContext } from './apps/sink.js';
+import { PUBLISH_WINDOW } from './admin-client.js';
 import { encodedEventBytes } from './ceiling.js';
 import { cpuMicrosPerEvent, describeCpu, startCpuMeter } from './cpu-meter.js';
-import type { ProbeReport } from './delivery-probe.js';
-import { measureLatency, measureThroughput, measureWire, waitForDelivery, type ProbeTarget } from './delivery-runs.js';
+import { measureLatency, measureThroughput, measureWire } from './delivery-runs.js';
 import { FigureBook, type FigureSet } from './figure.js';
-import { BENCH_EVENT_TYPE, benchData } from './payload.js';
 import { formatCount, type Progress } from './progress.js';
 import type { SuitePlan } from './suite-plan.js';
-import { startTroupeNode, TroupeCluster, type ClusterSpec, type TroupeNode } from './troupe-cluster.js';
+import { measureCatchUp } from './troupe-catch-up.js';
+import { startTroupeNode, TroupeCluster } from './troupe-cluster.js';
 import { wallClockMs } from './wall-clock.js';
-import { runWindowed } from './windowed-sender.js';
 
-/** Publishes in flight at once in throughput and backlog runs. */
-const PUBLISH_WINDOW = 256;
 /** Publishes in flight at most in fixed-rate runs; past it the sender falls behind and says so. */
 const PACED_MAX_IN_FLIGHT = 2_048;
-const WARM_UP_EVENTS = 500;
-const NO_DELIVERIES: ProbeReport = { count: 0, firstAt: null, lastAt: null, latency: {} };
-
-/** The sink actor's context on `node`, as a probe report. */
-function sinkProbe(node: TroupeNode): ProbeTarget {
-  return {
-    pollMs: 50,
-    async report() {
-      const sink = (await node.client.actors()).find((actor) => actor.service === 'sink');
-      if (sink === undefined) return NO_DELIVERIES;
-      const { count, firstAt, lastAt, latency } = sink.context as SinkContext;
-      return { count, firstAt, lastAt, latency };
-    },
-  };
-}
-
-/** Publishes benchmark event `i` on the cluster's publishers, round-robin; resolves on its 201. */
-function publish(cluster: TroupeCluster, i: number): Promise<void> {
-  const publishers = cluster.publishers;
-  return publishers[i % publishers.length].client.publish(BENCH_EVENT_TYPE, benchData(i, wallClockMs()));
-}
-
-/** Publishes events `first … first + n − 1`; resolves when all are committed. */
-async function publishRange(cluster: TroupeCluster, first: number, n: number): Promise<void> {
-  const publishes: Promise<void>[] = [];
-  for (let i = first; i < first + n; i++) publishes.push(publish(cluster, i));
-  await Promise.all(publishes);
-}
-
-/** Starts a cluster, runs `body`, and always stops it and removes its data. */
-async function withCluster<T>(spec: ClusterSpec, body: (cluster: TroupeCluster) => Promise<T>): Promise<T> {
-  const cluster = await TroupeCluster.start(spec);
-  try {
-    return await body(cluster);
-  } finally {
-    await cluster.stop();
-    rmSync(spec.dataDir, { recursive: true, force: true });
-  }
-}
-
-/** Publishes a few hundred events and waits for the sink: JIT, connections and the sink actor warm. */
-async function warmUp(cluster: TroupeCluster, deadlineMs: number): Promise<void> {
-  const probe = sinkProbe(cluster.sink);
-  const base = await probe.report();
-  const run = await runWindowed({ count: WARM_UP_EVENTS, window: 64, deadlineMs, send: (i) => publish(cluster, i) });
-  if (run.error !== undefined) throw run.error;
-  const { delivered } = await waitForDelivery(probe, base, WARM_UP_EVENTS, deadlineMs);
-  if (delivered < WARM_UP_EVENTS) throw new Error(`warm-up: the sink handled ${delivered} of ${WARM_UP_EVENTS} events`);
-}
 
 /** The first line of an error, for a figure's note. */
 function reason(err: unknown): string {
@@ -102,25 +47,27 @@ export async function runTroupeSuite(plan: SuitePlan, progress: Progress, workDi
     try {
       await body();
     } catch (err) {
-      progress(`troupe ${what}: FAILED: ${reason(err)}`);
+      // The whole message: it quotes the failing node's last log lines.
+      progress(`troupe ${what}: FAILED: ${err instanceof Error ? err.message : String(err)}`);
       for (const id of ids) book.skip(id, '', `${what} failed: ${reason(err)}`);
     }
   };
 
-  await attempt('cold start', ['coldStart.listening', 'coldStart.status'], () => coldStarts(plan, progress, book, dataDir));
+  // A node that cannot start fails every scenario the same way: stop here and say why.
+  await coldStarts(plan, progress, book, dataDir);
 
   for (const durability of ['durable', 'relaxed'] as const) {
     const relaxed = durability === 'relaxed';
     await attempt(`1 node ${durability}`, [`1.${durability}.throughput`], () =>
-      withCluster({ size: 1, relaxed, proxied: false, dataDir: dataDir() }, async (cluster) => {
-        await warmUp(cluster, plan.deliveryDeadlineMs);
-        await throughputRuns(plan, progress, book, cluster, `1.${durability}`);
+      TroupeCluster.run({ size: 1, relaxed, proxied: false, dataDir: dataDir() }, async (cluster) => {
+        await cluster.warmUp(plan.deliveryDeadlineMs);
+        await throughputRuns(plan, progress, book, cluster, `1.${durability}`, plan.repeats);
       }),
     );
     await attempt(`2 nodes ${durability}`, [`2.${durability}.throughput`], () =>
-      withCluster({ size: 2, relaxed, proxied: false, dataDir: dataDir() }, async (cluster) => {
-        await warmUp(cluster, plan.deliveryDeadlineMs);
-        await throughputRuns(plan, progress, book, cluster, `2.${durability}`);
+      TroupeCluster.run({ size: 2, relaxed, proxied: false, dataDir: dataDir() }, async (cluster) => {
+        await cluster.warmUp(plan.deliveryDeadlineMs);
+        await throughputRuns(plan, progress, book, cluster, `2.${durability}`, plan.repeats);
         await latencyRuns(plan, progress, book, cluster, `2.${durability}`);
       }),
     );
@@ -128,9 +75,9 @@ export async function runTroupeSuite(plan: SuitePlan, progress: Progress, workDi
 
   for (const size of plan.clusterSizes) {
     await attempt(`${size} nodes`, [`${size}.throughput`, `${size}.sustain.p50`], () =>
-      withCluster({ size, relaxed: false, proxied: false, dataDir: dataDir() }, async (cluster) => {
-        await warmUp(cluster, plan.deliveryDeadlineMs);
-        await throughputRuns(plan, progress, book, cluster, `${size}`);
+      TroupeCluster.run({ size, relaxed: false, proxied: false, dataDir: dataDir() }, async (cluster) => {
+        await cluster.warmUp(plan.deliveryDeadlineMs);
+        await throughputRuns(plan, progress, book, cluster, `${size}`, plan.clusterRepeats);
         await sustainRuns(plan, progress, book, cluster, `${size}`);
       }),
     );
@@ -138,8 +85,8 @@ export async function runTroupeSuite(plan: SuitePlan, progress: Progress, workDi
 
   for (const size of [2, 5]) {
     await attempt(`wire ${size} nodes`, [`wire.${size}.${plan.wireRates[0]}.bytes`], () =>
-      withCluster({ size, relaxed: false, proxied: true, dataDir: dataDir() }, async (cluster) => {
-        await warmUp(cluster, plan.deliveryDeadlineMs);
+      TroupeCluster.run({ size, relaxed: false, proxied: true, dataDir: dataDir() }, async (cluster) => {
+        await cluster.warmUp(plan.deliveryDeadlineMs);
         await wireRuns(plan, progress, book, cluster);
       }),
     );
@@ -148,8 +95,8 @@ export async function runTroupeSuite(plan: SuitePlan, progress: Progress, workDi
   for (const backlog of plan.backlogs) {
     for (let r = 1; r <= backlog.repeats; r++) {
       await attempt(`catch-up ${formatCount(backlog.events)}`, [`catchup.${backlog.events}.rate`], () =>
-        withCluster({ size: 2, relaxed: false, proxied: false, dataDir: dataDir() }, (cluster) =>
-          catchUpRun(plan, progress, book, cluster, backlog.events, `${r}/${backlog.repeats}`),
+        TroupeCluster.run({ size: 2, relaxed: false, proxied: false, dataDir: dataDir() }, (cluster) =>
+          measureCatchUp(plan, progress, book, cluster, backlog.events, `${r}/${backlog.repeats}`),
         ),
       );
     }
@@ -178,15 +125,22 @@ async function coldStarts(plan: SuitePlan, progress: Progress, book: FigureBook,
   }
 }
 
-async function throughputRuns(plan: SuitePlan, progress: Progress, book: FigureBook, cluster: TroupeCluster, prefix: string): Promise<void> {
+async function throughputRuns(
+  plan: SuitePlan,
+  progress: Progress,
+  book: FigureBook,
+  cluster: TroupeCluster,
+  prefix: string,
+  repeats: number,
+): Promise<void> {
   const events = plan.throughputEvents.troupe;
-  for (let r = 1; r <= plan.repeats; r++) {
+  for (let r = 1; r <= repeats; r++) {
     const meter = startCpuMeter(cluster.nodes.map((node) => node.child.pid));
-    const result = await measureThroughput(sinkProbe(cluster.sink), {
+    const result = await measureThroughput(cluster.sinkProbe(), {
       events,
       eventsPerUnit: 1,
       window: PUBLISH_WINDOW,
-      sendUnit: (i) => publish(cluster, i),
+      sendUnit: (i) => cluster.publish(i),
       deadlineMs: plan.deliveryDeadlineMs,
     });
     const cpu = meter();
@@ -194,7 +148,7 @@ async function throughputRuns(plan: SuitePlan, progress: Progress, book: FigureB
     book.add(`${prefix}.accepted`, 'events/s', result.acceptedPerSec, result.problem);
     book.add(`${prefix}.cpuPerEvent`, 'µs/event', cpuMicrosPerEvent(cpu, result.delivered));
     progress(
-      `troupe ${prefix}: throughput run ${r}/${plan.repeats}: ${formatCount(result.eventsPerSec ?? 0)} events/s handled, ` +
+      `troupe ${prefix}: throughput run ${r}/${repeats}: ${formatCount(result.eventsPerSec ?? 0)} events/s handled, ` +
         `${formatCount(result.acceptedPerSec ?? 0)} events/s committed by POST ` +
         `(CPU ${describeCpu(cpu, cluster.nodes.map((node) => node.spec.id))})${result.problem ? ` (${result.problem})` : ''}`,
     );
@@ -204,11 +158,11 @@ async function throughputRuns(plan: SuitePlan, progress: Progress, book: FigureB
 async function latencyRuns(plan: SuitePlan, progress: Progress, book: FigureBook, cluster: TroupeCluster, prefix: string): Promise<void> {
   for (const rate of plan.latencyRates) {
     for (let r = 1; r <= plan.repeats; r++) {
-      const result = await measureLatency(sinkProbe(cluster.sink), {
+      const result = await measureLatency(cluster.sinkProbe(), {
         rate,
         seconds: plan.latencySeconds,
         maxInFlight: PACED_MAX_IN_FLIGHT,
-        send: (first, n) => publishRange(cluster, first, n),
+        send: (first, n) => cluster.publishRange(first, n),
         deadlineMs: plan.deliveryDeadlineMs,
       });
       book.add(`${prefix}.latency.${rate}.p50`, 'ms', result.p50, result.problem);
@@ -230,13 +184,13 @@ async function latencyRuns(plan: SuitePlan, progress: Progress, book: FigureBook
  */
 async function sustainRuns(plan: SuitePlan, progress: Progress, book: FigureBook, cluster: TroupeCluster, prefix: string): Promise<void> {
   const rate = plan.sustainRate;
-  for (let r = 1; r <= plan.repeats; r++) {
+  for (let r = 1; r <= plan.clusterRepeats; r++) {
     const before = await cluster.delivered();
-    const result = await measureLatency(sinkProbe(cluster.sink), {
+    const result = await measureLatency(cluster.sinkProbe(), {
       rate,
       seconds: plan.sustainSeconds,
       maxInFlight: PACED_MAX_IN_FLIGHT,
-      send: (first, n) => publishRange(cluster, first, n),
+      send: (first, n) => cluster.publishRange(first, n),
       deadlineMs: plan.deliveryDeadlineMs,
     });
     const convergedAt = await cluster.waitConverged(
@@ -254,7 +208,7 @@ async function sustainRuns(plan: SuitePlan, progress: Progress, book: FigureBook
     book.add(`${prefix}.sustain.drain`, 'ms', drainMs, problem);
     book.add(`${prefix}.sustain.converge`, 'ms', convergeMs, problem);
     progress(
-      `troupe ${prefix} nodes: ${formatCount(rate)}/s cluster-wide, run ${r}/${plan.repeats}: offered ${formatCount(result.achievedRate)}/s, ` +
+      `troupe ${prefix} nodes: ${formatCount(rate)}/s cluster-wide, run ${r}/${plan.clusterRepeats}: offered ${formatCount(result.achievedRate)}/s, ` +
         `sink ${formatCount(handledRate ?? 0)}/s, p50 ${result.p50?.toFixed(2)} ms, p99 ${result.p99?.toFixed(2)} ms, ` +
         `sink done ${drainMs?.toFixed(0)} ms and all nodes ${convergeMs?.toFixed(0)} ms after the last publish${problem ? ` (${problem})` : ''}`,
     );
@@ -273,7 +227,7 @@ async function wireRuns(plan: SuitePlan, progress: Progress, book: FigureBook, c
     const before = await cluster.delivered();
     let sent = 0;
     const wire = await measureWire(
-      sinkProbe(cluster.sink),
+      cluster.sinkProbe(),
       { reset: () => cluster.resetTraffic(), read: () => cluster.traffic() },
       {
         rate,
@@ -281,7 +235,7 @@ async function wireRuns(plan: SuitePlan, progress: Progress, book: FigureBook, c
         maxInFlight: PACED_MAX_IN_FLIGHT,
         send: (first, n) => {
           sent += n;
-          return publishRange(cluster, first, n);
+          return cluster.publishRange(first, n);
         },
         deadlineMs: plan.deliveryDeadlineMs,
       },
@@ -306,50 +260,4 @@ async function wireRuns(plan: SuitePlan, progress: Progress, book: FigureBook, c
         `on all links; per copy ${perCopy.toFixed(1)} B (${(perCopy - eventBytes).toFixed(1)} B beyond type+data)${wire.problem ? ` (${wire.problem})` : ''}`,
     );
   }
-}
-
-/** `rx` offline while `n1` takes a backlog, then back: how fast it catches up, and in how much memory. */
-async function catchUpRun(
-  plan: SuitePlan,
-  progress: Progress,
-  book: FigureBook,
-  cluster: TroupeCluster,
-  backlog: number,
-  label: string,
-): Promise<void> {
-  await warmUp(cluster, plan.deliveryDeadlineMs);
-  const sinkIndex = cluster.nodes.length - 1;
-  const base = await sinkProbe(cluster.sink).report();
-  await cluster.stopNode(sinkIndex);
-
-  const chunk = Math.max(PUBLISH_WINDOW, Math.ceil(backlog / 10));
-  const publishStart = wallClockMs();
-  for (let first = 0; first < backlog; first += chunk) {
-    const n = Math.min(chunk, backlog - first);
-    const run = await runWindowed({
-      count: n,
-      window: PUBLISH_WINDOW,
-      deadlineMs: plan.deliveryDeadlineMs,
-      send: (i) => publish(cluster, first + i),
-    });
-    if (run.error !== undefined || run.completed < n) throw new Error(`backlog: published ${first + run.completed} of ${backlog}: ${String(run.error ?? 'deadline')}`);
-    progress(`troupe catch-up ${label}: backlog ${formatCount(first + n)}/${formatCount(backlog)} published (${formatCount(((first + n) * 1000) / (wallClockMs() - publishStart))}/s)`);
-  }
-
-  const source = cluster.nodes[0];
-  source.child.resetPeakRss();
-  const sink = await cluster.restartNode(sinkIndex);
-  const { report, delivered } = await waitForDelivery(sinkProbe(sink), base, backlog, plan.deliveryDeadlineMs);
-  const sinkRss = sink.child.peakRssBytes();
-  const sourceRss = source.child.peakRssBytes();
-  const problem = delivered < backlog ? `only ${delivered} of ${backlog} handled within ${plan.deliveryDeadlineMs} ms` : undefined;
-  const rate = report.lastAt === null || delivered === 0 ? null : (delivered * 1000) / (report.lastAt - sink.listeningAt);
-  const mb = (bytes: number | null): number | null => (bytes === null ? null : bytes / (1024 * 1024));
-  book.add(`catchup.${backlog}.rate`, 'events/s', rate, problem);
-  book.add(`catchup.${backlog}.rss`, 'MB', mb(sinkRss), problem);
-  book.add(`catchup.${backlog}.sourceRss`, 'MB', mb(sourceRss), problem);
-  progress(
-    `troupe catch-up ${label}: ${formatCount(backlog)} events in ${report.lastAt === null ? '?' : ((report.lastAt - sink.listeningAt) / 1000).toFixed(1)} s ` +
-      `= ${formatCount(rate ?? 0)} events/s; peak RSS rx ${mb(sinkRss)?.toFixed(0)} MB, n1 ${mb(sourceRss)?.toFixed(0)} MB${problem ? ` (${problem})` : ''}`,
-  );
 }

@@ -10,7 +10,8 @@ import { readFileSync } from 'node:fs';
 import pino from 'pino';
 import { isTroupeError, TroupeError } from '../protocol/troupe-error.js';
 import { startNode } from '../runtime/node.js';
-import { parseClusterArgs, runCluster } from './cluster.js';
+import { runCluster } from './cluster.js';
+import { CLUSTER_USAGE, parseClusterArgs } from './cluster-plan.js';
 import { loadApp } from './load-app.js';
 import { NODE_USAGE, parseNodeFlags } from './node-flags.js';
 
@@ -22,7 +23,7 @@ commands:
 
 ${NODE_USAGE}
 
-usage: troupe cluster --app MODULE [--base-port 7400] [--data .troupe] [--fresh] [--no-demo]`;
+usage: ${CLUSTER_USAGE}`;
 
 function readFlagFile(path: string, flag: string): Buffer {
   try {

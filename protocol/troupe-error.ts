@@ -23,7 +23,8 @@ export type TroupeErrorCode =
   | 'TROUPE_SERVICE_NO_KEY'
   | 'TROUPE_BAD_FLAGS'
   | 'TROUPE_BAD_APP'
-  | 'TROUPE_STORE_FAILED';
+  | 'TROUPE_STORE_FAILED'
+  | 'TROUPE_LISTEN_FAILED';
 
 /** An error with a stable `code` and an optional `cause`. */
 export class TroupeError extends Error {

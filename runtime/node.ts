@@ -7,6 +7,7 @@ import { createServer, type Server } from 'node:http';
 import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
+import { TroupeError } from '../protocol/troupe-error.js';
 import { adminApi } from './admin-api.js';
 import type { Envelope } from '../protocol/envelope.js';
 import { Fabric, type FabricOptions, type PublishInput } from './fabric.js';
@@ -113,9 +114,11 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
 
 function listen(server: Server, port: number, hostname: string): Promise<void> {
   return new Promise((resolve, reject) => {
-    server.once('error', reject);
+    const serverOnListenError = (cause: NodeJS.ErrnoException): void =>
+      reject(new TroupeError('TROUPE_LISTEN_FAILED', `cannot listen on ${hostname}:${port}: ${cause.code ?? cause.message}`, { cause }));
+    server.once('error', serverOnListenError);
     server.listen(port, hostname, () => {
-      server.off('error', reject);
+      server.off('error', serverOnListenError);
       resolve();
     });
   });

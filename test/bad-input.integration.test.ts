@@ -6,7 +6,8 @@ import t from 'tap';
 import type { NodeStatus } from './helpers/admin-client.js';
 import { clocksEqual } from './helpers/causal-log.js';
 import { linked, waitForLinks } from './helpers/convergence.js';
-import { dumpOnFailure, runCli, startNode, tempDataDir } from './helpers/node-process.js';
+import { runCli } from './helpers/cli-run.js';
+import { dumpOnFailure, startNode, tempDataDir } from './helpers/node-process.js';
 import { msgpackMap, sendAndAwaitClose } from './helpers/raw-peer.js';
 import { waitFor } from './helpers/wait-for.js';
 

@@ -10,7 +10,6 @@
  * node's output is what failure messages attach.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -67,12 +66,9 @@ process.once('exit', function killNodesOnExit() {
   for (const child of live) child.kill('SIGKILL');
 });
 
-let tempRoot: Promise<string> | undefined;
-
 /** A fresh temp directory for one node's LevelDB, removed in `t`'s teardown. */
 export async function tempDataDir(t: Teardownable, name: string): Promise<string> {
-  tempRoot ??= mkdtemp(join(tmpdir(), 'troupe-it-'));
-  const dir = await mkdtemp(join(await tempRoot, `${name}-`));
+  const dir = await mkdtemp(join(tmpdir(), `troupe-it-${name}-`));
   t.teardown(() => rm(dir, { recursive: true, force: true, maxRetries: 3 }));
   return dir;
 }
@@ -236,7 +232,19 @@ export class NodeProcess {
   /** Starts the node again on the same data dir and port. */
   async restart(timeout = 30_000): Promise<string> {
     if (this.running) throw new Error(`node ${this.id} is still running; stop it first`);
-    return this.start(timeout);
+    // The freed port can be taken for a moment as the local end of some outbound
+    // connection on this machine; the node then fails with EADDRINUSE. Try again a few times.
+    for (let attempt = 1; ; attempt++) {
+      const from = this.lines.length;
+      try {
+        return await this.start(timeout);
+      } catch (err) {
+        const inUse = this.lines.slice(from).some((l) => l.text.includes('EADDRINUSE'));
+        if (!inUse || attempt >= 5 || this.running) throw err;
+        this.note(`--- port ${this.port} in use; restarting again (attempt ${attempt + 1})`);
+        await new Promise((resolve) => setTimeout(resolve, 200 * attempt));
+      }
+    }
   }
 
   /** Kills whatever is still running (teardown). */
@@ -329,36 +337,6 @@ export async function startNode(t: Teardownable, options: NodeOptions): Promise<
   t.teardown(() => node.destroy());
   await node.start();
   return node;
-}
-
-/** What `troupe …` printed and how it ended, for CLI tests. */
-export interface CliRun {
-  readonly code: number | null;
-  readonly signal: NodeJS.Signals | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-/** Runs the CLI to completion (killed after `timeout` ms) and collects its output. */
-export async function runCli(args: readonly string[], timeout = 20_000): Promise<CliRun> {
-  const child = spawn(process.execPath, [CLI, ...args], {
-    cwd: REPO_ROOT,
-    env: process.env,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  live.add(child);
-  let stdout = '';
-  let stderr = '';
-  child.stdout!.setEncoding('utf8').on('data', (chunk: string) => { stdout += chunk; });
-  child.stderr!.setEncoding('utf8').on('data', (chunk: string) => { stderr += chunk; });
-  const timer = setTimeout(() => child.kill('SIGKILL'), timeout);
-  try {
-    const [code, signal] = await once(child, 'exit') as [number | null, NodeJS.Signals | null];
-    return { code, signal, stdout, stderr };
-  } finally {
-    clearTimeout(timer);
-    live.delete(child);
-  }
 }
 
 /**

@@ -1,0 +1,217 @@
+/**
+ * How `troupe cluster` watches the cluster it started, through the nodes' admin API.
+ *
+ * It polls `GET /status` on every node until each serves and every pair reports its link
+ * connected (`missingLinks`), bounded by a deadline, and prints the admin URLs. Then it
+ * follows the cluster's progress by long-polling `GET /log` on the first live node — one
+ * line per event, moving to the next live node when that one dies — and runs the app's
+ * demo. Nothing here is fatal: a failure is printed and the nodes keep running.
+ *
+ * The processes themselves are `cluster.ts`'s: the watcher only reads whether a node has
+ * exited, and stops when the launcher's signal aborts.
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { AppDefinition } from '../runtime/service.js';
+// Types only, so no import cycle at run time: the launcher owns the nodes and the printer.
+import type { Printer, RunningNode } from './cluster.js';
+import { formatEvent, type Source } from './log-format.js';
+
+/** How long to wait for every node to serve and every link to come up. */
+const READY_DEADLINE_MS = 15_000;
+/** How often to ask the nodes for their status while waiting for them. */
+const READY_POLL_MS = 200;
+/** How long `GET /log` waits for an event before answering with none. */
+const LOG_WAIT_MS = 1000;
+/** How long to wait after a failed request before asking again. */
+const RETRY_MS = 500;
+
+/** The label the cluster's events are printed under. */
+export const EVENTS: Source = { label: 'events', sgr: '1' };
+/** The label the demo's output is printed under. */
+export const DEMO: Source = { label: 'demo', sgr: '97' };
+
+/** What the launcher reads of `GET /status`. */
+export interface NodeStatus {
+  readonly id: string;
+  readonly peers: readonly { readonly id: string; readonly connected: boolean }[];
+}
+
+/**
+ * What keeps a cluster from being ready: each node that does not answer `GET /status`,
+ * and each pair of serving nodes that do not both report their link connected. Empty
+ * when every node serves and every pair is linked.
+ */
+export function missingLinks(ids: readonly string[], statuses: ReadonlyMap<string, NodeStatus | undefined>): string[] {
+  const missing = ids.filter((id) => statuses.get(id) === undefined).map((id) => `${id} is not serving`);
+  const connected = (from: string, to: string): boolean =>
+    statuses.get(from)?.peers.some((peer) => peer.id === to && peer.connected) === true;
+  for (let i = 0; i < ids.length; i++) {
+    for (let j = i + 1; j < ids.length; j++) {
+      const [a, b] = [ids[i], ids[j]];
+      if (statuses.get(a) === undefined || statuses.get(b) === undefined) continue;
+      if (!connected(a, b) || !connected(b, a)) missing.push(`link ${a}–${b} is down`);
+    }
+  }
+  return missing;
+}
+
+/** One event of `GET /log`, as far as the launcher reads it. */
+interface LoggedEvent {
+  readonly origin: string;
+  readonly seq: number;
+  readonly type: string;
+  readonly correlationId: string;
+  readonly data: unknown;
+}
+
+/** A page of `GET /log`. */
+interface LogPage {
+  readonly events: readonly LoggedEvent[];
+  readonly next: number;
+}
+
+/** Waits for the cluster to come up, prints its URLs, then follows its events and runs the demo. */
+export async function watchCluster(
+  app: AppDefinition,
+  nodes: readonly RunningNode[],
+  demo: boolean,
+  printer: Printer,
+  signal: AbortSignal,
+): Promise<void> {
+  try {
+    const started = Date.now();
+    const pairs = (nodes.length * (nodes.length - 1)) / 2;
+    printer.info(`waiting for ${nodes.length} nodes to serve and ${pairs} links to come up`);
+    const missing = await waitUntilLinked(nodes, signal);
+    if (signal.aborted) return;
+    const took = `${((Date.now() - started) / 1000).toFixed(1)} s`;
+    if (missing.length === 0) printer.info(`all ${nodes.length} nodes up and linked in ${took}`);
+    else printer.warn(`not ready after ${took}: ${missing.join(', ')}; going on anyway`);
+    const idWidth = Math.max(...nodes.map((node) => node.plan.id.length));
+    for (const node of nodes) {
+      const services = app.placement[node.plan.id] ?? [];
+      printer.info(
+        `  ${node.plan.id.padEnd(idWidth)}  ${node.plan.url}  ${services.length > 0 ? services.join(', ') : '(relay only)'}`,
+      );
+    }
+    const tasks = [followEvents(nodes, printer, signal)];
+    if (app.demo === undefined) {
+      printer.info(`post events with: curl -X POST ${nodes[0].plan.url}/events -H 'content-type: application/json' -d '{"type":"…"}'`);
+    } else if (demo) {
+      tasks.push(runDemo(app.demo, nodes, printer, signal));
+    } else {
+      printer.info('demo skipped (--no-demo)');
+    }
+    await Promise.all(tasks);
+  } catch (err) {
+    if (!signal.aborted) printer.error(`watching the cluster failed: ${errorText(err)}`);
+  }
+}
+
+/**
+ * Polls every node's status until all serve and all links are up, the deadline passes,
+ * a node exits, or `signal` aborts. Returns what is still missing.
+ */
+async function waitUntilLinked(nodes: readonly RunningNode[], signal: AbortSignal): Promise<string[]> {
+  const deadline = Date.now() + READY_DEADLINE_MS;
+  const ids = nodes.map((node) => node.plan.id);
+  for (;;) {
+    const statuses = new Map(
+      await Promise.all(
+        nodes.map(async (node) => [node.plan.id, node.exit === undefined ? await fetchStatus(node, signal) : undefined] as const),
+      ),
+    );
+    const missing = missingLinks(ids, statuses);
+    const someExited = nodes.some((node) => node.exit !== undefined);
+    if (missing.length === 0 || someExited || signal.aborted || Date.now() >= deadline) return missing;
+    await pause(READY_POLL_MS, signal);
+  }
+}
+
+async function fetchStatus(node: RunningNode, signal: AbortSignal): Promise<NodeStatus | undefined> {
+  try {
+    return await getJson<NodeStatus>(`${node.plan.url}/status`, signal, 1000);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Prints each event of the cluster as the first live node delivers it. When that node
+ * exits, follows the next one from the start of its log, skipping what was shown: every
+ * node delivers an origin's events in `seq` order, so one counter per origin suffices.
+ */
+async function followEvents(nodes: readonly RunningNode[], printer: Printer, signal: AbortSignal): Promise<void> {
+  const shown: Record<string, number> = {};
+  const sgrOf = new Map(nodes.map((node) => [node.plan.id, node.source.sgr]));
+  let source: RunningNode | undefined;
+  let from = 1;
+  let failing = false;
+  while (!signal.aborted) {
+    if (source === undefined || source.exit !== undefined) {
+      const next = nodes.find((node) => node.exit === undefined);
+      if (next === undefined) return;
+      if (source === undefined) printer.info(`events as ${next.plan.id} delivers them (Ctrl-C stops the cluster):`);
+      else printer.warn(`${source.plan.id} is gone: following the events at ${next.plan.id} now`);
+      source = next;
+      from = 1;
+      failing = false;
+    }
+    try {
+      const page = await getJson<LogPage>(`${source.plan.url}/log?from=${from}&wait=${LOG_WAIT_MS}`, signal, LOG_WAIT_MS + 5000);
+      if (failing) printer.info(`reading the log at ${source.plan.id} again`);
+      failing = false;
+      for (const event of page.events) {
+        if (event.seq <= (shown[event.origin] ?? 0)) continue;
+        shown[event.origin] = event.seq;
+        printer.line(EVENTS, formatEvent(event, sgrOf.get(event.origin) ?? '0', printer.style.colour));
+      }
+      from = page.next;
+    } catch (err) {
+      if (signal.aborted) return;
+      await pause(RETRY_MS, signal);
+      // A node that has just died fails the request before its exit is known: let the exit speak.
+      if (!failing && source.exit === undefined) {
+        printer.warn(`cannot read the log at ${source.plan.id} (${errorText(err, false)}); retrying`);
+      }
+      failing = true;
+    }
+  }
+}
+
+/** Runs the app's demo; its failure is shown, not fatal, and says nothing once the cluster is stopping. */
+async function runDemo(
+  demo: NonNullable<AppDefinition['demo']>,
+  nodes: readonly RunningNode[],
+  printer: Printer,
+  signal: AbortSignal,
+): Promise<void> {
+  function demoLog(line: string): void {
+    printer.line(DEMO, line);
+  }
+  printer.info('running the demo');
+  try {
+    await demo({ nodes: nodes.map((node) => ({ id: node.plan.id, url: node.plan.url })), log: demoLog, signal });
+    if (!signal.aborted) printer.info('demo finished; the cluster keeps running (Ctrl-C stops it)');
+  } catch (err) {
+    if (!signal.aborted) printer.error(`demo failed: ${errorText(err)}`);
+  }
+}
+
+async function getJson<T>(url: string, signal: AbortSignal, timeoutMs: number): Promise<T> {
+  const response = await fetch(url, { signal: AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]) });
+  if (!response.ok) throw new Error(`GET ${url} answered ${response.status}`);
+  return (await response.json()) as T;
+}
+
+/** Resolves after `ms`, or at once when `signal` aborts. */
+async function pause(ms: number, signal: AbortSignal): Promise<void> {
+  await sleep(ms, undefined, { signal }).catch(() => undefined);
+}
+
+/** An error's stack (or just its message), or the thrown value as text. */
+function errorText(err: unknown, stack = true): string {
+  if (!(err instanceof Error)) return String(err);
+  const cause = err.cause instanceof Error ? `: ${err.cause.message}` : '';
+  return stack && err.stack !== undefined ? err.stack : `${err.message}${cause}`;
+}
