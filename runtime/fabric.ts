@@ -21,7 +21,7 @@ import { decodeEvent, encodeEvent, eventHeader } from '../protocol/codec.js';
 import { ENVELOPE_SCHEMA, eventId, type EncodedEvent, type Envelope, type VectorClock } from '../protocol/envelope.js';
 import type { Frame } from '../protocol/frame.js';
 import { TroupeError } from '../protocol/troupe-error.js';
-import { missingCount, sum } from '../protocol/vector-clock.js';
+import { dominates, missingCount, sum } from '../protocol/vector-clock.js';
 import { CausalBuffer } from './causal-buffer.js';
 import type { Emission, Host } from './host.js';
 import { RecentLog } from './recent-log.js';
@@ -361,7 +361,7 @@ export class Fabric {
     await this.idle;
     const acks = this.dirtyAcks();
     if (acks.size > 0) {
-      await this.store.commit({ events: [], vc: this.committed, actors: [], deadLetters: [], removedDeadLetters: [], acks });
+      await this.store.commit({ events: [], vcBefore: this.committed, vc: this.committed, actors: [], deadLetters: [], removedDeadLetters: [], acks });
     }
     for (const p of this.publishes) p.reject(new TroupeError('TROUPE_NODE_STOPPING', 'the node is shutting down'));
     this.publishes = [];
@@ -439,17 +439,10 @@ export class Fabric {
     await this.pushTo(peer);
   }
 
-  /** The first log position holding an event that a node at clock `vc` lacks. */
+  /** A log position from which a node at clock `vc` lacks nothing earlier. */
   private async cursorFor(vc: VectorClock): Promise<number> {
-    const first: { origin: string; seq: number }[] = [];
-    for (const o in this.committed) {
-      if (this.committed[o] > (vc[o] ?? 0)) first.push({ origin: o, seq: (vc[o] ?? 0) + 1 });
-    }
-    if (first.length === 0) return this.recent.end;
-    const positions = await this.store.positionsOf(first);
-    let min = this.recent.end;
-    for (const p of positions) min = Math.min(min, p ?? 1);
-    return min;
+    if (dominates(vc, this.committed)) return this.recent.end;
+    return this.store.firstPositionLacking(vc);
   }
 
   private announceLinks(except: string): void {
@@ -570,6 +563,7 @@ export class Fabric {
       queue.length = 0;
     };
 
+    const vcBefore = { ...this.vc };
     this.bufferDirty = false;
     this.buffer.drain(this.vc, (e) => {
       deliver(e.envelope, e.bytes);
@@ -619,6 +613,7 @@ export class Fabric {
     if (events.length > 0 || changes.actors.length > 0 || changes.deadLetters.length > 0 || replayed.length > 0) {
       await this.store.commit({
         events,
+        vcBefore,
         vc,
         actors: changes.actors,
         deadLetters: changes.deadLetters,

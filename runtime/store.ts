@@ -6,7 +6,7 @@
  * | key                         | value                                            |
  * | --------------------------- | ------------------------------------------------ |
  * | `pos/<n>`                   | the encoded event delivered n-th here (n from 1) |
- * | `log/<origin>/<seq>`        | n: where event origin:seq sits in `pos/`         |
+ * | `clk/<n>`                   | the clock before the commit that began at `pos/n` |
  * | `meta/vc`                   | the committed vector clock                       |
  * | `meta/node`                 | the node id this database belongs to             |
  * | `ack/<peer>`                | the clock that peer last acknowledged            |
@@ -14,10 +14,13 @@
  * | `dlq/<service>/<eventId>`   | a dead letter                                    |
  * | `corr/<correlationId>/<n>`  | empty: the events of one workflow, for `/trace`   |
  *
- * `pos/` holds the bytes because the hot reads (anti-entropy, `/log`) scan in delivery
- * order; `log/` is the index that answers "where does origin's event seq sit" when a
- * peer's clock says what it lacks. Since every delivery advances the clock by one,
- * `n` equals the sum of the clock right after the event was delivered.
+ * `pos/` is the log itself, because the hot reads (anti-entropy, `/log`) scan in
+ * delivery order. Since every delivery advances the clock by one, `n` equals the sum of
+ * the clock right after the event was delivered. `clk/` is a sparse index, one entry per
+ * commit: a peer at clock `vc` has everything before the last commit whose starting
+ * clock `vc` dominates, so sending to it starts there. (A per-event `log/<origin>/<seq>`
+ * index would answer the same question exactly, for one more write per event on the hot
+ * path; the sparse one costs one write per commit and a short scan when a peer connects.)
  *
  * Everything one group of deliveries changes goes in one `batch()`: the events, the new
  * clock, the actors' snapshots, dead letters and acknowledged clocks, fsync'd unless the
@@ -27,6 +30,7 @@ import { Level } from 'level';
 import { decodeValue, encodeValue } from '../protocol/codec.js';
 import type { EncodedEvent, VectorClock } from '../protocol/envelope.js';
 import { TroupeError } from '../protocol/troupe-error.js';
+import { dominates } from '../protocol/vector-clock.js';
 
 /** An event as committed: its place in the local delivery order and its bytes. */
 export interface StoredEvent {
@@ -69,6 +73,8 @@ export interface DeadLetter {
 /** Everything one commit writes. */
 export interface CommitBatch {
   readonly events: readonly StoredEvent[];
+  /** The clock before the first of `events` was delivered. */
+  readonly vcBefore: VectorClock;
   readonly vc: VectorClock;
   readonly actors: readonly ActorRecord[];
   readonly deadLetters: readonly DeadLetter[];
@@ -85,7 +91,7 @@ export interface StoredState {
 
 const hex = (n: number): string => n.toString(16).padStart(14, '0');
 const posKey = (n: number): string => `pos/${hex(n)}`;
-const logKey = (origin: string, seq: number): string => `log/${origin}/${hex(seq)}`;
+const clockKey = (n: number): string => `clk/${hex(n)}`;
 const actorKey = (service: string, key: string): string => `actor/${service}/${key}`;
 const dlqKey = (service: string, eventId: string): string => `dlq/${service}/${eventId}`;
 const corrPrefix = (correlationId: string): string => `corr/${encodeURIComponent(correlationId)}/`;
@@ -146,19 +152,21 @@ export class Store {
 
   /** Writes one commit atomically; resolves once it is on disk. */
   async commit(batch: CommitBatch): Promise<void> {
-    const ops: Array<{ type: 'put'; key: string; value: Uint8Array } | { type: 'del'; key: string }> = [];
+    // A chained batch: abstract-level's array form clones and re-validates every
+    // operation, which cost several times the write itself on the hot path.
+    const b = this.db.batch();
+    if (batch.events.length > 0) b.put(clockKey(batch.events[0].pos), encodeValue(batch.vcBefore));
     for (const e of batch.events) {
-      ops.push({ type: 'put', key: posKey(e.pos), value: e.bytes });
-      ops.push({ type: 'put', key: logKey(e.origin, e.seq), value: encodeValue(e.pos) });
-      ops.push({ type: 'put', key: corrPrefix(e.correlationId) + hex(e.pos), value: EMPTY });
+      b.put(posKey(e.pos), e.bytes);
+      b.put(corrPrefix(e.correlationId) + hex(e.pos), EMPTY);
     }
-    ops.push({ type: 'put', key: 'meta/vc', value: encodeValue(batch.vc) });
-    for (const a of batch.actors) ops.push({ type: 'put', key: actorKey(a.service, a.key), value: encodeValue(a) });
-    for (const d of batch.deadLetters) ops.push({ type: 'put', key: dlqKey(d.service, d.eventId), value: encodeValue(d) });
-    for (const d of batch.removedDeadLetters) ops.push({ type: 'del', key: dlqKey(d.service, d.eventId) });
-    for (const [peer, vc] of batch.acks) ops.push({ type: 'put', key: `ack/${peer}`, value: encodeValue(vc) });
+    b.put('meta/vc', encodeValue(batch.vc));
+    for (const a of batch.actors) b.put(actorKey(a.service, a.key), encodeValue(a));
+    for (const d of batch.deadLetters) b.put(dlqKey(d.service, d.eventId), encodeValue(d));
+    for (const d of batch.removedDeadLetters) b.del(dlqKey(d.service, d.eventId));
+    for (const [peer, vc] of batch.acks) b.put(`ack/${peer}`, encodeValue(vc));
     try {
-      await this.db.batch(ops, { sync: this.sync });
+      await b.write({ sync: this.sync });
     } catch (cause) {
       throw new TroupeError('TROUPE_STORE_FAILED', `commit failed: ${(cause as Error).message}`, { cause });
     }
@@ -173,11 +181,15 @@ export class Store {
     return out;
   }
 
-  /** The positions of the given events (`undefined` where not stored). */
-  async positionsOf(ids: readonly { origin: string; seq: number }[]): Promise<(number | undefined)[]> {
-    if (ids.length === 0) return [];
-    const values = await this.db.getMany(ids.map((e) => logKey(e.origin, e.seq)));
-    return values.map((v) => (v === undefined ? undefined : (decodeValue(v) as number)));
+  /**
+   * A position from which a node at clock `vc` lacks nothing earlier: the start of the
+   * newest commit whose starting clock `vc` dominates (1 if none).
+   */
+  async firstPositionLacking(vc: VectorClock): Promise<number> {
+    for await (const [key, value] of this.db.iterator({ gt: 'clk/', lt: 'clk0', reverse: true })) {
+      if (dominates(vc, decodeValue(value) as VectorClock)) return parseInt(key.slice(4), 16);
+    }
+    return 1;
   }
 
   /** The positions of one workflow's events, in delivery order. */

@@ -1,0 +1,61 @@
+import t from 'tap';
+import { encodeEvent } from '../protocol/codec.js';
+import type { VectorClock } from '../protocol/envelope.js';
+import { Store, type StoredEvent } from '../runtime/store.js';
+
+/** Commits `origins` events one per origin in turn, `perCommit` events a commit; returns every clock before a commit. */
+async function fill(store: Store, origins: string[], total: number, perCommit: number): Promise<VectorClock[]> {
+  const vc: VectorClock = {};
+  const before: VectorClock[] = [];
+  let pos = 0;
+  while (pos < total) {
+    const vcBefore = { ...vc };
+    before.push(vcBefore);
+    const events: StoredEvent[] = [];
+    for (let i = 0; i < perCommit && pos < total; i++) {
+      const origin = origins[pos % origins.length];
+      const seq = (vc[origin] ?? 0) + 1;
+      vc[origin] = seq;
+      pos++;
+      const bytes = encodeEvent({ type: 'T', data: pos, origin, seq, vc: { ...vc }, correlationId: `c${pos % 3}`, causationId: null, ts: pos, schema: 1 });
+      events.push({ pos, origin, seq, correlationId: `c${pos % 3}`, bytes });
+    }
+    await store.commit({ events, vcBefore, vc: { ...vc }, actors: [], deadLetters: [], removedDeadLetters: [], acks: new Map([['p', vcBefore]]) });
+  }
+  return before;
+}
+
+t.test('commits events, clock and acks atomically and loads them back', async (t) => {
+  const dir = t.testdir();
+  const store = await Store.open(dir, 'n1');
+  await fill(store, ['a', 'b'], 10, 4);
+  const rows = await store.readFrom(3, 4);
+  t.same(rows.map((r) => r.pos), [3, 4, 5, 6], 'reads in delivery order from a position');
+  await store.close();
+
+  const again = await Store.open(dir, 'n1');
+  const state = await again.load();
+  t.same(state.vc, { a: 5, b: 5 });
+  t.same(state.acks.get('p'), { a: 4, b: 4 }, 'the last acknowledged clock of a peer');
+  t.same(await again.positionsOfWorkflow('c1', 100), [1, 4, 7, 10], 'a workflow index in delivery order');
+  t.equal((await again.eventsAt([2, 99]))[1], undefined);
+  await again.close();
+});
+
+t.test('refuses a data directory that belongs to another node', async (t) => {
+  const dir = t.testdir();
+  await (await Store.open(dir, 'n1')).close();
+  await t.rejects(Store.open(dir, 'n2'), { code: 'TROUPE_STORE_FAILED' });
+});
+
+t.test('finds where a peer at a given clock must start receiving', async (t) => {
+  const store = await Store.open(t.testdir(), 'n1');
+  const before = await fill(store, ['a', 'b', 'c'], 30, 5);
+  t.equal(await store.firstPositionLacking({}), 1, 'an empty peer starts at the beginning');
+  t.equal(await store.firstPositionLacking(before[3]), 16, 'a peer at a commit boundary starts at that commit');
+  const midway = { ...before[3], a: before[3].a + 1 };
+  t.equal(await store.firstPositionLacking(midway), 16, 'a peer inside a commit starts at its beginning');
+  t.equal(await store.firstPositionLacking({ a: 100, b: 100, c: 100 }), 26, 'a peer ahead of everything starts at the last commit');
+  t.equal(await store.firstPositionLacking({ a: 100 }), 1, 'a peer lacking one origin entirely starts at the beginning');
+  await store.close();
+});
