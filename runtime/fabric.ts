@@ -25,7 +25,7 @@ import { dominates, missingCount, sum } from '../protocol/vector-clock.js';
 import { CausalBuffer } from './causal-buffer.js';
 import type { Emission, Host } from './host.js';
 import { RecentLog } from './recent-log.js';
-import type { DeadLetter, Store, StoredEvent } from './store.js';
+import type { CommitBatch, DeadLetter, Store, StoredEvent } from './store.js';
 
 /** An authenticated connection to a peer, as the fabric uses it. */
 export interface PeerLink {
@@ -125,6 +125,13 @@ interface PendingReplay {
   readonly letter: DeadLetter;
   readonly resolve: () => void;
   readonly reject: (err: Error) => void;
+}
+
+/** A batch delivered in memory and waiting for its turn to be written. */
+interface PreparedBatch {
+  readonly commit: CommitBatch;
+  readonly published: readonly { readonly publish: PendingPublish; readonly envelope: Envelope }[];
+  readonly replayed: readonly PendingReplay[];
 }
 
 /** One node's event fabric. */
@@ -517,11 +524,25 @@ export class Fabric {
     return this.publishes.length > 0 || this.tasks.length > 0 || this.replays.length > 0 || this.bufferDirty;
   }
 
+  /**
+   * Prepares batch N+1 (delivery, actors, stamping: CPU) while batch N is being written
+   * (fsync: waiting), and writes them strictly in order.
+   */
   private async pump(): Promise<void> {
+    let writing: Promise<void> | undefined;
     try {
-      while (this.hasWork()) {
-        await this.commitNext();
-        this.askAgainIfRoom();
+      for (;;) {
+        if (this.hasWork()) {
+          const batch = await this.prepare();
+          await writing;
+          writing = this.write(batch);
+        } else if (writing !== undefined) {
+          await writing;
+          writing = undefined;
+          this.askAgainIfRoom();
+        } else {
+          break;
+        }
       }
     } catch (err) {
       // The disk failed under a commit: memory is ahead of disk now, so the only safe
@@ -533,8 +554,8 @@ export class Fabric {
     }
   }
 
-  /** Builds one batch from everything ready, commits it, then acknowledges and propagates. */
-  private async commitNext(): Promise<void> {
+  /** Builds one batch from everything ready: delivers it to the host and stamps what it emits. */
+  private async prepare(): Promise<PreparedBatch> {
     const events: StoredEvent[] = [];
     const queue: { envelope: Envelope; pos: number }[] = [];
     const deliver = (envelope: Envelope, bytes: EncodedEvent): void => {
@@ -608,20 +629,25 @@ export class Fabric {
     }
 
     const changes = this.host.takeChanges();
-    const acks = this.dirtyAcks();
-    const vc = { ...this.vc };
-    if (events.length > 0 || changes.actors.length > 0 || changes.deadLetters.length > 0 || replayed.length > 0) {
-      await this.store.commit({
-        events,
-        vcBefore,
-        vc,
-        actors: changes.actors,
-        deadLetters: changes.deadLetters,
-        removedDeadLetters: replayed.map((r) => ({ service: r.letter.service, eventId: r.letter.eventId })),
-        acks,
-      });
+    const commit: CommitBatch = {
+      events,
+      vcBefore,
+      vc: { ...this.vc },
+      actors: changes.actors,
+      deadLetters: changes.deadLetters,
+      removedDeadLetters: replayed.map((r) => ({ service: r.letter.service, eventId: r.letter.eventId })),
+      acks: this.dirtyAcks(),
+    };
+    return { commit, published, replayed };
+  }
+
+  /** Writes a prepared batch, then acknowledges and propagates it. */
+  private async write({ commit, published, replayed }: PreparedBatch): Promise<void> {
+    const { events, vc } = commit;
+    if (events.length > 0 || commit.actors.length > 0 || commit.deadLetters.length > 0 || replayed.length > 0) {
+      await this.store.commit(commit);
     }
-    for (const d of changes.deadLetters) {
+    for (const d of commit.deadLetters) {
       this.log.warn({ service: d.service, key: d.key, event: d.eventId, code: d.error.code, error: d.error.message }, 'dead letter');
     }
     this.committed = vc;
