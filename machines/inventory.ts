@@ -14,6 +14,7 @@
  * Pure XState: it imports nothing from troupe, takes time from `event.ts`, and publishes
  * with `emit`, so any XState tool can run or draw it.
  */
+import type { OrderLine } from './order-line.js';
 import { assertEvent, assign, emit, setup } from 'xstate';
 
 /**
@@ -22,14 +23,8 @@ import { assertEvent, assign, emit, setup } from 'xstate';
  */
 export const initialStock: Readonly<Record<string, number>> = Object.freeze({ widget: 10, gadget: 5, gizmo: 2 });
 
-/** What `OrderCreated` is expected to carry; guards check it at runtime. */
-export interface OrderCreatedData {
-  readonly orderId: string;
-  readonly sku: string;
-  readonly qty: number;
-  readonly amount: number;
-  readonly shipDelayMs?: number;
-}
+/** What `OrderCreated` carries. */
+export type OrderCreatedData = OrderLine;
 
 /**
  * The events inventory reacts to. Their `data` types state the contract, but the data

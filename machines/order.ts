@@ -15,17 +15,11 @@
  * Pure XState: it imports nothing from troupe, takes time from `event.ts`, and publishes
  * with `emit`, so any XState tool can run or draw it.
  */
+import type { OrderLine } from './order-line.js';
 import { assertEvent, assign, emit, setup } from 'xstate';
 
-/** What `OrderPlaced` is expected to carry; the `isWellFormed` guard checks it at runtime. */
-export interface OrderPlacedData {
-  readonly orderId: string;
-  readonly sku: string;
-  readonly qty: number;
-  readonly amount: number;
-  /** How long shipping prepares the parcel; carried along by every later event. */
-  readonly shipDelayMs?: number;
-}
+/** What `OrderPlaced` carries. */
+export type OrderPlacedData = OrderLine;
 
 /**
  * The events the order reacts to. Their `data` types state the contract, but the data
