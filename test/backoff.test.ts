@@ -12,7 +12,7 @@ t.test('reconnect delays double from the initial delay up to the cap, with jitte
     fc.property(fc.nat(1000), fc.double({ min: 0, max: 1, maxExcluded: true, noNaN: true }), (attempt, r) => {
       const d = backoffDelay(attempt, opts, () => r);
       const ceiling = Math.min(5000, 100 * 2 ** Math.min(attempt, 30));
-      return d >= ceiling / 2 && d < ceiling && Number.isFinite(d);
+      return d >= ceiling / 2 && d <= ceiling && Number.isFinite(d);
     }),
   );
 });
