@@ -110,6 +110,10 @@ interface Peer {
   direct: Set<string>;
   sending: boolean;
   ackDirty: boolean;
+  /** It sent us events since our last ack to it: it waits on that ack to reopen its window. */
+  owesAck: boolean;
+  /** Sum of the clock we last acknowledged to it. */
+  ackedSum: number;
   /** It sent events that overflowed the causal buffer: ask again once there is room. */
   wantAgain: boolean;
   lastProgress: number;
@@ -191,7 +195,7 @@ export class Fabric {
     this.recent = new RecentLog(o.recent ?? 50_000);
     this.recent.reset(this.pos + 1);
     for (const [id, acked] of args.acks) this.peers.set(id, newPeer(id, acked));
-    this.heartbeat = setInterval(() => this.checkStalls(), Math.min(1000, this.stallMs));
+    this.heartbeat = setInterval(() => this.tick(), Math.min(1000, this.stallMs));
     this.heartbeat.unref();
   }
 
@@ -380,6 +384,7 @@ export class Fabric {
       const envelope = decodeEvent(bytes);
       return { origin: envelope.origin, seq: envelope.seq, vc: envelope.vc, envelope, bytes };
     });
+    peer.owesAck = true;
     let fresh = 0;
     for (const e of incoming) {
       const r = this.buffer.add(e, this.vc);
@@ -391,7 +396,7 @@ export class Fabric {
       this.kick();
     } else if (!peer.wantAgain) {
       // Only duplicates: acknowledge anyway, or the sender's window never reopens.
-      peer.link?.send({ type: 'ack', vc: this.clock });
+      this.sendAck(peer, this.committed);
     }
   }
 
@@ -501,10 +506,17 @@ export class Fabric {
     return rows.map((r) => ({ pos: r.pos, ...eventHeader(r.bytes), bytes: r.bytes }));
   }
 
-  private checkStalls(): void {
+  /**
+   * Once a second: acknowledge to every peer what it has not heard yet (so outboxes and
+   * relays see current clocks without an ack per commit per peer), and resend to peers
+   * whose acks stopped.
+   */
+  private tick(): void {
     const now = Date.now();
+    const committedSum = sum(this.committed);
     for (const peer of this.peers.values()) {
       if (peer.link === null) continue;
+      if (peer.ackedSum !== committedSum) this.sendAck(peer, this.committed);
       if (this.inflight(peer) > 0 && now - peer.lastProgress > this.stallMs) {
         this.log.warn({ peer: peer.id, inflight: this.inflight(peer) }, 'no ack from peer: resending from its last ack');
         void this.rewind(peer);
@@ -660,10 +672,17 @@ export class Fabric {
     if (events.length > 0) {
       for (const peer of this.peers.values()) {
         if (peer.link === null) continue;
-        peer.link.send({ type: 'ack', vc });
+        // Ack at once only to peers whose window waits on it; the rest hear it on the tick.
+        if (peer.owesAck) this.sendAck(peer, vc);
         void this.pushTo(peer);
       }
     }
+  }
+
+  private sendAck(peer: Peer, vc: VectorClock): void {
+    peer.owesAck = false;
+    peer.ackedSum = sum(vc);
+    peer.link?.send({ type: 'ack', vc });
   }
 
   private async replayOne(letter: DeadLetter): Promise<Emission[] | Error> {
@@ -733,6 +752,8 @@ function newPeer(id: string, acked: VectorClock): Peer {
     direct: new Set(),
     sending: false,
     ackDirty: false,
+    owesAck: false,
+    ackedSum: -1,
     wantAgain: false,
     lastProgress: 0,
   };
