@@ -65,7 +65,7 @@ export interface FabricOptions {
   readonly frameEvents?: number;
   /** Max events held in the causal buffer; more are dropped and fetched again. [default 100000] */
   readonly bufferLimit?: number;
-  /** Committed events kept in memory for live pushes and `/log`. [default 50000] */
+  /** Committed events kept in memory for live pushes and `/log`. [default 10000] */
   readonly recent?: number;
   /** A peer with unacknowledged events and no ack for this long is re-sent from its ack. [default 5000] */
   readonly stallMs?: number;
@@ -192,7 +192,7 @@ export class Fabric {
     this.committed = { ...args.vc };
     this.pos = sum(args.vc);
     this.buffer = new CausalBuffer<Incoming>(this.bufferLimit);
-    this.recent = new RecentLog(o.recent ?? 50_000);
+    this.recent = new RecentLog(o.recent ?? 10_000);
     this.recent.reset(this.pos + 1);
     for (const [id, acked] of args.acks) this.peers.set(id, newPeer(id, acked));
     this.heartbeat = setInterval(() => this.tick(), Math.min(1000, this.stallMs));
