@@ -703,21 +703,24 @@ export class Fabric {
   private stamp(input: PublishInput, causationId: string | null): { envelope: Envelope; bytes: EncodedEvent } {
     const seq = (this.vc[this.id] ?? 0) + 1;
     const ts = Math.max(Date.now(), this.lastTs);
-    const fields = {
+    const vc = { ...this.vc };
+    vc[this.id] = seq;
+    const envelope: Envelope = {
+      id: eventId(this.id, seq),
       type: input.type,
       data: input.data ?? null,
       origin: this.id,
       seq,
-      vc: { ...this.vc, [this.id]: seq },
+      vc,
       correlationId: input.correlationId ?? nanoid(),
       causationId,
       ts,
       schema: ENVELOPE_SCHEMA,
     };
-    const bytes = encodeEvent(fields);
+    const bytes = encodeEvent(envelope);
     this.vc[this.id] = seq;
     this.lastTs = ts;
-    return { envelope: { id: eventId(this.id, seq), ...fields }, bytes };
+    return { envelope, bytes };
   }
 
   private dirtyAcks(): Map<string, VectorClock> {

@@ -94,7 +94,10 @@ const posKey = (n: number): string => `pos/${hex(n)}`;
 const clockKey = (n: number): string => `clk/${hex(n)}`;
 const actorKey = (service: string, key: string): string => `actor/${service}/${key}`;
 const dlqKey = (service: string, eventId: string): string => `dlq/${service}/${eventId}`;
-const corrPrefix = (correlationId: string): string => `corr/${encodeURIComponent(correlationId)}/`;
+/** Nanoids and most ids are URL-safe already; only others pay for escaping. */
+const corrPrefix = (correlationId: string): string =>
+  `corr/${URL_SAFE.test(correlationId) ? correlationId : encodeURIComponent(correlationId)}/`;
+const URL_SAFE = /^[A-Za-z0-9_-]+$/;
 const EMPTY = new Uint8Array(0);
 
 /** Options of {@link Store.open}. */
