@@ -16,6 +16,9 @@ import http from 'node:http';
 export const PUBLISH_WINDOW = 512;
 export const PUBLISH_SOCKETS = 64;
 
+/** Longest any request may take: a publish queued behind an overloaded commit, at worst. */
+const REQUEST_TIMEOUT_MS = 60_000;
+
 /** `GET /status`. */
 export interface NodeStatus {
   readonly id: string;
@@ -92,6 +95,7 @@ export class AdminClient {
           });
         },
       );
+      req.setTimeout(REQUEST_TIMEOUT_MS, () => req.destroy(new Error(`${method} ${path}: no answer within ${REQUEST_TIMEOUT_MS} ms`)));
       req.on('error', reject);
       req.end(body);
     });

@@ -56,6 +56,8 @@ server.listen(0, '127.0.0.1', function serverOnListening() {
   const port = typeof address === 'object' && address !== null ? address.port : 0;
   process.stdout.write(`${JSON.stringify({ msg: 'listening', port })}\n`);
 });
+// Without the harness (its IPC channel closed) there is nothing left to measure.
+process.once('disconnect', () => process.exit(0));
 process.on('SIGTERM', function processOnSigterm() {
   server.closeAllConnections();
   server.close();

@@ -20,11 +20,13 @@ import type { ClockReply, ProbeReport } from './delivery-probe.js';
 import { measureLatency, measureThroughput, measureWire, type ProbeTarget } from './delivery-runs.js';
 import { FigureBook, type FigureSet } from './figure.js';
 import { BENCH_EVENT_TYPE, benchData } from './payload.js';
+import { localPacedRunner } from './paced-sender.js';
 import { formatCount, type Progress } from './progress.js';
 import { ChildHandle, parseJsonLine } from './spawn-child.js';
 import type { SuitePlan } from './suite-plan.js';
 import { CountingProxy } from './tcp-proxy.js';
 import { estimateClockOffset, wallClockMs } from './wall-clock.js';
+import { runWindowed } from './windowed-sender.js';
 
 /** How events travel to the receiver. */
 export type CeilingMode = 'frame' | 'batch' | 'post';
@@ -92,7 +94,7 @@ async function openSender(mode: CeilingMode, port: number): Promise<CeilingSende
       close: () => client.close(),
     };
   }
-  const socket = new WebSocket(`ws://127.0.0.1:${port}`, { perMessageDeflate: false });
+  const socket = new WebSocket(`ws://127.0.0.1:${port}`, { perMessageDeflate: false, handshakeTimeout: START_TIMEOUT_MS });
   await new Promise<void>((resolve, reject) => {
     socket.once('open', resolve);
     socket.once('error', reject);
@@ -162,8 +164,13 @@ export async function runCeilingSuite(plan: SuitePlan, progress: Progress): Prom
       measureThroughput(probe, {
         events: count,
         eventsPerUnit: sender.eventsPerUnit,
-        window: sender.window,
-        sendUnit: (u) => sender.send(u * sender.eventsPerUnit, Math.min(sender.eventsPerUnit, count - u * sender.eventsPerUnit)),
+        run: () =>
+          runWindowed({
+            count: Math.ceil(count / sender.eventsPerUnit),
+            window: sender.window,
+            deadlineMs: plan.deliveryDeadlineMs,
+            send: (u) => sender.send(u * sender.eventsPerUnit, Math.min(sender.eventsPerUnit, count - u * sender.eventsPerUnit)),
+          }),
         deadlineMs: plan.deliveryDeadlineMs,
       });
     // Unmeasured: JIT, connections and buffers warm before the first figure, as for every system.
@@ -184,8 +191,7 @@ export async function runCeilingSuite(plan: SuitePlan, progress: Progress): Prom
         const result = await measureLatency(probe, {
           rate,
           seconds: plan.latencySeconds,
-          maxInFlight: mode === 'post' ? 2_048 : Number.MAX_SAFE_INTEGER,
-          send: (first, n) => sender.send(first, n),
+          run: localPacedRunner(mode === 'post' ? 2_048 : Number.MAX_SAFE_INTEGER, (first, n) => sender.send(first, n)),
           deadlineMs: plan.deliveryDeadlineMs,
         });
         book.add(`${mode}.latency.${rate}.p50`, 'ms', result.p50, result.problem);
@@ -207,8 +213,7 @@ export async function runCeilingSuite(plan: SuitePlan, progress: Progress): Prom
         const wire = await measureWire(probe, { reset: () => proxy.resetCounters(), read: () => proxy.traffic() }, {
           rate,
           seconds: plan.wireSeconds,
-          maxInFlight: Number.MAX_SAFE_INTEGER,
-          send: (first, n) => proxied.send(first, n),
+          run: localPacedRunner(Number.MAX_SAFE_INTEGER, (first, n) => proxied.send(first, n)),
           deadlineMs: plan.deliveryDeadlineMs,
         });
         book.add(`${mode}.wire.${rate}.bytes`, 'B/event', wire.bytesPerEvent, wire.problem);

@@ -14,9 +14,9 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { histogramCount, histogramSince, quantile } from './latency-histogram.js';
 import type { ProbeReport } from './delivery-probe.js';
-import { runPaced, type PacedLoad } from './paced-sender.js';
+import type { PacedRunner } from './paced-sender.js';
 import type { ProxyTraffic } from './tcp-proxy.js';
-import { runWindowed } from './windowed-sender.js';
+import type { WindowedRun } from './windowed-sender.js';
 import { wallClockMs } from './wall-clock.js';
 
 /** Where the handler's tally can be read. */
@@ -55,23 +55,20 @@ export interface ThroughputResult {
   readonly problem?: string;
 }
 
-/** What a throughput run sends. */
+/** What a throughput run sends, and how. */
 export interface ThroughputLoad {
   readonly events: number;
-  /** Events per send unit: 1 for a publish call, a chunk of frames for the ceiling. */
+  /** Events one completed send stands for: 1 for a publish call, a chunk of frames for the ceiling. */
   readonly eventsPerUnit: number;
-  /** Send units in flight at once. */
-  readonly window: number;
-  /** Sends unit `u` (events `u · eventsPerUnit …`); resolves when the system accepted it. */
-  readonly sendUnit: (u: number) => Promise<void>;
+  /** Sends the load (here, or in the publishing processes) as fast as the system accepts it. */
+  readonly run: () => Promise<WindowedRun>;
   readonly deadlineMs: number;
 }
 
 /** Sends a throughput load and waits for the handler to see all of it. */
 export async function measureThroughput(target: ProbeTarget, load: ThroughputLoad): Promise<ThroughputResult> {
   const base = await target.report();
-  const units = Math.ceil(load.events / load.eventsPerUnit);
-  const run = await runWindowed({ count: units, window: load.window, deadlineMs: load.deadlineMs, send: load.sendUnit });
+  const run = await load.run();
   const sent = Math.min(load.events, run.completed * load.eventsPerUnit);
   const { report, delivered } = await waitForDelivery(target, base, sent, load.deadlineMs);
   const problems: string[] = [];
@@ -104,12 +101,12 @@ export interface LatencyResult {
   readonly problem?: string;
 }
 
-/** What a latency run offers. */
+/** What a latency run offers, and how. */
 export interface LatencyLoad {
   readonly rate: number;
   readonly seconds: number;
-  readonly maxInFlight: number;
-  readonly send: PacedLoad['send'];
+  /** Runs the paced load (here, or in the publishing processes). */
+  readonly run: PacedRunner;
   /** Extra time allowed for delivery after the last send (ms). */
   readonly deadlineMs: number;
 }
@@ -118,13 +115,7 @@ export interface LatencyLoad {
 export async function measureLatency(target: ProbeTarget, load: LatencyLoad): Promise<LatencyResult> {
   const base = await target.report();
   const count = Math.round(load.rate * load.seconds);
-  const run = await runPaced({
-    rate: load.rate,
-    count,
-    deadlineMs: load.seconds * 1000 * 2,
-    maxInFlight: load.maxInFlight,
-    send: load.send,
-  });
+  const run = await load.run({ rate: load.rate, count, deadlineMs: load.seconds * 1000 * 2 });
   const { report, delivered } = await waitForDelivery(target, base, run.sent, load.deadlineMs);
   const latency = histogramSince(report.latency, base.latency);
   const problems: string[] = [];

@@ -31,6 +31,8 @@ broker.createService({
 });
 await broker.start();
 process.stdout.write(`${JSON.stringify({ msg: 'listening', port: Number(port) })}\n`);
+// Without the harness (its IPC channel closed) there is nothing left to measure.
+process.once('disconnect', () => process.exit(0));
 process.on('SIGTERM', async function processOnSigterm() {
   await broker.stop();
   process.exit(0);

@@ -13,12 +13,14 @@ import { measureLatency, measureThroughput, measureWire, type ProbeTarget } from
 import { FigureBook, type FigureSet } from './figure.js';
 import { freePort } from './free-port.js';
 import { moleculerBrokerOptions, type MoleculerEndpoint } from './moleculer-options.js';
+import { localPacedRunner } from './paced-sender.js';
 import { BENCH_EVENT_TYPE, benchData } from './payload.js';
 import { formatCount, type Progress } from './progress.js';
 import { ChildHandle, parseJsonLine } from './spawn-child.js';
 import type { SuitePlan } from './suite-plan.js';
 import { CountingProxy } from './tcp-proxy.js';
 import { wallClockMs } from './wall-clock.js';
+import { runWindowed } from './windowed-sender.js';
 
 const RECEIVER_SCRIPT = new URL('./moleculer-receiver.js', import.meta.url).pathname;
 const START_TIMEOUT_MS = 15_000;
@@ -94,8 +96,13 @@ export async function runMoleculerSuite(plan: SuitePlan, progress: Progress): Pr
     measureThroughput(target, {
       events: count,
       eventsPerUnit: EMITS_PER_UNIT,
-      window: 10,
-      sendUnit: (u) => emitEvents(pair.broker, u * EMITS_PER_UNIT, Math.min(EMITS_PER_UNIT, count - u * EMITS_PER_UNIT)),
+      run: () =>
+        runWindowed({
+          count: Math.ceil(count / EMITS_PER_UNIT),
+          window: 10,
+          deadlineMs: plan.deliveryDeadlineMs,
+          send: (u) => emitEvents(pair.broker, u * EMITS_PER_UNIT, Math.min(EMITS_PER_UNIT, count - u * EMITS_PER_UNIT)),
+        }),
       deadlineMs: plan.deliveryDeadlineMs,
     });
   // Unmeasured: JIT, connections and buffers warm before the first figure, as for every system.
@@ -116,8 +123,7 @@ export async function runMoleculerSuite(plan: SuitePlan, progress: Progress): Pr
       const result = await measureLatency(target, {
         rate,
         seconds: plan.latencySeconds,
-        maxInFlight: 10_000,
-        send: (first, n) => emitEvents(pair.broker, first, n),
+        run: localPacedRunner(10_000, (first, n) => emitEvents(pair.broker, first, n)),
         deadlineMs: plan.deliveryDeadlineMs,
       });
       book.add(`emit.latency.${rate}.p50`, 'ms', result.p50, result.problem);
@@ -157,8 +163,7 @@ export async function runMoleculerSuite(plan: SuitePlan, progress: Progress): Pr
     const wire = await measureWire(probeOf(wirePair), meter, {
       rate,
       seconds: plan.wireSeconds,
-      maxInFlight: 10_000,
-      send: (first, n) => emitEvents(wirePair.broker, first, n),
+      run: localPacedRunner(10_000, (first, n) => emitEvents(wirePair.broker, first, n)),
       deadlineMs: plan.deliveryDeadlineMs,
     });
     // Guards against the transporter reconnecting straight to the announced port.

@@ -124,3 +124,36 @@ export async function runPaced(load: PacedLoad): Promise<PacedRun> {
     ...(error === undefined ? {} : { error }),
   };
 }
+
+/** A fixed-rate load to run: the part of `PacedLoad` that says how much, not how to send. */
+export interface PacedPlan {
+  readonly rate: number;
+  readonly count: number;
+  readonly deadlineMs: number;
+}
+
+/** Runs a paced load, here or in another process. */
+export type PacedRunner = (plan: PacedPlan) => Promise<PacedRun>;
+
+/** A runner that sends from this process with `send`, at most `maxInFlight` events in flight. */
+export function localPacedRunner(maxInFlight: number, send: PacedLoad['send']): PacedRunner {
+  return (plan) => runPaced({ ...plan, maxInFlight, send });
+}
+
+/**
+ * One outcome for loads run in parallel by several senders, each offering a share of
+ * the rate: sends and rates add up, the worst lag and the earliest start count.
+ */
+export function mergePacedRuns(runs: readonly PacedRun[]): PacedRun {
+  const error = runs.find((run) => run.error !== undefined)?.error;
+  return {
+    sent: runs.reduce((sum, run) => sum + run.sent, 0),
+    accepted: runs.reduce((sum, run) => sum + run.accepted, 0),
+    startedAt: Math.min(...runs.map((run) => run.startedAt)),
+    lastSentAt: Math.max(...runs.map((run) => run.lastSentAt)),
+    achievedRate: runs.reduce((sum, run) => sum + run.achievedRate, 0),
+    maxLagMs: Math.max(...runs.map((run) => run.maxLagMs)),
+    timedOut: runs.some((run) => run.timedOut),
+    ...(error === undefined ? {} : { error }),
+  };
+}

@@ -59,7 +59,8 @@ function drawPanel(panel: Panel, top: number): { svg: string; height: number } {
   for (let p = lo; p <= hi; p++) {
     const gx = x(10 ** p);
     parts.push(`<line x1="${gx}" y1="${barsTop - 6}" x2="${gx}" y2="${barsBottom}" class="grid"/>`);
-    parts.push(`<text x="${gx}" y="${barsBottom + 14}" class="tick">${escapeXml(formatValue(10 ** p, panel.unit))}</text>`);
+    const tick = p >= 0 ? formatCount(10 ** p) : (10 ** p).toFixed(-p);
+    parts.push(`<text x="${gx}" y="${barsBottom + 14}" class="tick">${escapeXml(tick)}</text>`);
   }
   panel.bars.forEach((bar, i) => {
     const y = barsTop + i * ROW;
@@ -92,10 +93,11 @@ export function renderChart(plan: SuitePlan, sets: { readonly ceiling: FigureSet
         { label: 'ceiling: ws + msgpackr, 1 per message', system: 'ceiling', value: v(c, 'frame.throughput') },
         { label: 'ceiling: HTTP POST per event', system: 'ceiling', value: v(c, 'post.throughput') },
         { label: 'Moleculer emit, 2 processes', system: 'moleculer', value: v(m, 'emit.throughput') },
-        { label: 'troupe 1 node (POST + handler)', system: 'troupe', value: v(t, '1.durable.throughput') },
-        { label: 'troupe 2 nodes durable', system: 'troupe', value: v(t, '2.durable.throughput') },
-        { label: 'troupe 2 nodes relaxed', system: 'troupe', value: v(t, '2.relaxed.throughput') },
-        ...plan.clusterSizes.map((n): Bar => ({ label: `troupe ${n} nodes durable`, system: 'troupe', value: v(t, `${n}.throughput`) })),
+        { label: 'troupe 1 node durable, in-process', system: 'troupe', value: v(t, '1.durable.embedded.throughput') },
+        { label: 'troupe 2 nodes durable, in-process', system: 'troupe', value: v(t, '2.durable.embedded.throughput') },
+        { label: 'troupe 2 nodes relaxed, in-process', system: 'troupe', value: v(t, '2.relaxed.embedded.throughput') },
+        { label: 'troupe 2 nodes durable, HTTP POST', system: 'troupe', value: v(t, '2.durable.http.throughput') },
+        ...plan.clusterSizes.map((n): Bar => ({ label: `troupe ${n} nodes durable, in-process`, system: 'troupe', value: v(t, `${n}.throughput`) })),
       ],
     },
     ...plan.latencyRates.map(
@@ -105,8 +107,10 @@ export function renderChart(plan: SuitePlan, sets: { readonly ceiling: FigureSet
         bars: [
           { label: 'ceiling: ws + msgpackr, 1 per message', system: 'ceiling', value: v(c, `frame.latency.${rate}.p50`), behind: v(c, `frame.latency.${rate}.p99`) },
           { label: 'Moleculer emit', system: 'moleculer', value: v(m, `emit.latency.${rate}.p50`), behind: v(m, `emit.latency.${rate}.p99`) },
-          { label: 'troupe 2 nodes durable', system: 'troupe', value: v(t, `2.durable.latency.${rate}.p50`), behind: v(t, `2.durable.latency.${rate}.p99`) },
-          { label: 'troupe 2 nodes relaxed', system: 'troupe', value: v(t, `2.relaxed.latency.${rate}.p50`), behind: v(t, `2.relaxed.latency.${rate}.p99`) },
+          { label: 'ceiling: HTTP POST per event', system: 'ceiling', value: v(c, `post.latency.${rate}.p50`), behind: v(c, `post.latency.${rate}.p99`) },
+          { label: 'troupe 2 nodes durable, in-process', system: 'troupe', value: v(t, `2.durable.embedded.latency.${rate}.p50`), behind: v(t, `2.durable.embedded.latency.${rate}.p99`) },
+          { label: 'troupe 2 nodes relaxed, in-process', system: 'troupe', value: v(t, `2.relaxed.embedded.latency.${rate}.p50`), behind: v(t, `2.relaxed.embedded.latency.${rate}.p99`) },
+          { label: 'troupe 2 nodes durable, HTTP POST', system: 'troupe', value: v(t, `2.durable.http.latency.${rate}.p50`), behind: v(t, `2.durable.http.latency.${rate}.p99`) },
         ],
       }),
     ),

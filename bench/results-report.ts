@@ -61,19 +61,25 @@ interface Row {
 function sideBySide(results: RunResults): string {
   const { troupe: t, ceiling: c, moleculer: m, plan } = results;
   const rows: Row[] = [
-    { label: 'throughput, 2 nodes durable (events/s handled)', better: 'higher', troupe: t['2.durable.throughput'], ceiling: c['batch.throughput'], moleculer: m['emit.throughput'] },
-    { label: 'throughput, 2 nodes relaxed (events/s)', better: 'higher', troupe: t['2.relaxed.throughput'], ceiling: c['batch.throughput'], moleculer: m['emit.throughput'] },
+    { label: 'throughput, 2 nodes durable, in-process publish (events/s handled)', better: 'higher', troupe: t['2.durable.embedded.throughput'], ceiling: c['batch.throughput'], moleculer: m['emit.throughput'] },
+    { label: 'throughput, 2 nodes relaxed, in-process publish (events/s)', better: 'higher', troupe: t['2.relaxed.embedded.throughput'], ceiling: c['batch.throughput'], moleculer: m['emit.throughput'] },
+    { label: 'throughput, 2 nodes durable, HTTP POST publish (events/s; ceiling: POST to a bare server)', better: 'higher', troupe: t['2.durable.http.throughput'], ceiling: c['post.throughput'], moleculer: m['emit.throughput'] },
     ...plan.clusterSizes.map(
-      (n): Row => ({ label: `throughput, ${n} nodes durable (events/s)`, better: 'higher', troupe: t[`${n}.throughput`], ceiling: c['batch.throughput'], moleculer: m['emit.throughput'] }),
+      (n): Row => ({ label: `throughput, ${n} nodes durable, in-process publish (events/s)`, better: 'higher', troupe: t[`${n}.throughput`], ceiling: c['batch.throughput'], moleculer: m['emit.throughput'] }),
     ),
-    { label: 'throughput, 1 node: POST + handler, no fabric (events/s)', better: 'higher', troupe: t['1.durable.throughput'], ceiling: c['post.throughput'], moleculer: m['emit.throughput'] },
     ...plan.latencyRates.flatMap((rate): Row[] =>
-      (['durable', 'relaxed'] as const).flatMap((d): Row[] =>
+      (
+        [
+          ['durable', 'embedded', 'in-process'],
+          ['relaxed', 'embedded', 'in-process'],
+          ['durable', 'http', 'HTTP POST'],
+        ] as const
+      ).flatMap(([d, publish, how]): Row[] =>
         (['p50', 'p99'] as const).map((p) => ({
-          label: `latency ${p} at ${formatCount(rate)}/s, 2 nodes ${d} (ms)`,
+          label: `latency ${p} at ${formatCount(rate)}/s, 2 nodes ${d}, ${how} publish (ms)`,
           better: 'lower',
-          troupe: t[`2.${d}.latency.${rate}.${p}`],
-          ceiling: c[`frame.latency.${rate}.${p}`],
+          troupe: t[`2.${d}.${publish}.latency.${rate}.${p}`],
+          ceiling: c[`${publish === 'http' ? 'post' : 'frame'}.latency.${rate}.${p}`],
           moleculer: m[`emit.latency.${rate}.${p}`],
         })),
       ),
@@ -82,7 +88,7 @@ function sideBySide(results: RunResults): string {
       { label: `bytes on the wire per event at ${formatCount(rate)}/s, 2 nodes`, better: 'lower', troupe: t[`wire.2.${rate}.bytes`], ceiling: c[`frame.wire.${rate}.bytes`], moleculer: m[`emit.wire.${rate}.bytes`] },
       { label: `messages per event at ${formatCount(rate)}/s, 2 nodes`, better: 'lower', troupe: t[`wire.2.${rate}.messages`], ceiling: c[`frame.wire.${rate}.messages`], moleculer: m[`emit.wire.${rate}.messages`] },
     ]),
-    { label: 'CPU per event in throughput runs, all processes (µs)', better: 'lower', troupe: t['2.durable.cpuPerEvent'], ceiling: c['frame.cpuPerEvent'], moleculer: m['emit.cpuPerEvent'] },
+    { label: 'CPU per event in throughput runs, all processes (µs; troupe: 2 nodes durable, in-process)', better: 'lower', troupe: t['2.durable.embedded.cpuPerEvent'], ceiling: c['frame.cpuPerEvent'], moleculer: m['emit.cpuPerEvent'] },
     { label: 'cold start, spawn to listening (ms)', better: 'lower', troupe: t['coldStart.listening'], ceiling: c['coldStart'], moleculer: m['coldStart'] },
   ];
   const lines = [
@@ -107,20 +113,29 @@ function goals(results: RunResults): string {
   };
   const value = (f: Figure | undefined): number | null => f?.value ?? null;
 
-  const durable = value(t['2.durable.throughput']);
+  const durable = value(t['2.durable.embedded.throughput']);
+  const overHttp = value(t['2.durable.http.throughput']);
   const mol = value(m['emit.throughput']);
   const vsMol = durable !== null && mol !== null ? durable / mol : null;
   add(
-    'durable causal throughput, 2 nodes ≥ 1.0× Moleculer (aim 1.5×)',
-    vsMol === null ? '—' : `${formatCount(durable ?? 0)} vs ${formatCount(mol ?? 0)} events/s = ${vsMol.toFixed(2)}×`,
+    'durable causal throughput, 2 nodes ≥ 1.0× Moleculer (aim 1.5×) — in-process publish, like `broker.emit`',
+    vsMol === null
+      ? '—'
+      : `${formatCount(durable ?? 0)} vs ${formatCount(mol ?? 0)} events/s = ${vsMol.toFixed(2)}×` +
+          (overHttp === null || mol === null ? '' : ` (over HTTP POST: ${formatCount(overHttp)}/s = ${(overHttp / mol).toFixed(2)}×)`),
     vsMol === null ? 'not measured' : vsMol >= 1 ? 'met' : 'missed',
   );
 
-  const p50 = value(t['2.durable.latency.1000.p50']);
-  const p99 = value(t['2.durable.latency.1000.p99']);
+  const p50 = value(t['2.durable.embedded.latency.1000.p50']);
+  const p99 = value(t['2.durable.embedded.latency.1000.p99']);
+  const httpP50 = value(t['2.durable.http.latency.1000.p50']);
+  const httpP99 = value(t['2.durable.http.latency.1000.p99']);
   add(
-    'at 1k events/s: p50 < 0.5 ms, p99 < 3 ms publish-to-handler (2 nodes durable)',
-    p50 === null || p99 === null ? '—' : `p50 ${formatValue(p50, 'ms')} ms, p99 ${formatValue(p99, 'ms')} ms`,
+    'at 1k events/s: p50 < 0.5 ms, p99 < 3 ms publish-to-handler (2 nodes durable, in-process publish)',
+    p50 === null || p99 === null
+      ? '—'
+      : `p50 ${formatValue(p50, 'ms')} ms, p99 ${formatValue(p99, 'ms')} ms` +
+          (httpP50 === null || httpP99 === null ? '' : ` (over HTTP POST: ${formatValue(httpP50, 'ms')} / ${formatValue(httpP99, 'ms')} ms)`),
     p50 === null || p99 === null ? 'not measured' : p50 < 0.5 && p99 < 3 ? 'met' : 'missed',
   );
 
@@ -162,35 +177,41 @@ function findings(results: RunResults): string {
   const value = (f: Figure | undefined): number | null => f?.value ?? null;
   const out: string[] = [];
   const post = value(c['post.throughput']);
-  const one = value(t['1.durable.throughput']);
-  const two = value(t['2.durable.throughput']);
-  if (post !== null && two !== null) {
-    const share = two / post;
+  const embedded = value(t['2.durable.embedded.throughput']);
+  const overHttp = value(t['2.durable.http.throughput']);
+  if (post !== null && overHttp !== null) {
+    const share = overHttp / post;
     out.push(
       share >= 0.8
-        ? `**Publishing over HTTP is the bottleneck**: 2 durable nodes handle ${formatCount(two)} events/s, ${Math.round(share * 100)}% of what the same publisher gets from a bare HTTP server (${formatCount(post)}/s). A bulk or WebSocket publish endpoint would be needed to measure the fabric beyond it.`
-        : `**The node, not HTTP publishing, is the bottleneck**: 2 durable nodes handle ${formatCount(two)} events/s, ${Math.round(share * 100)}% of what the same publisher gets from a bare HTTP server (${formatCount(post)}/s).`,
+        ? `**Over HTTP, publishing is the bottleneck**: 2 durable nodes fed by \`POST /events\` handle ${formatCount(overHttp)} events/s, ${Math.round(share * 100)}% of what the same publisher gets from a bare HTTP server (${formatCount(post)}/s).`
+        : `**Over HTTP, the node rather than the publisher is the bottleneck**: 2 durable nodes fed by \`POST /events\` handle ${formatCount(overHttp)} events/s, ${Math.round(share * 100)}% of what the same publisher gets from a bare HTTP server (${formatCount(post)}/s).`,
     );
   }
-  if (one !== null && two !== null) {
+  if (embedded !== null && overHttp !== null) {
+    out.push(`Publishing in-process (\`node.publish()\`) instead of over HTTP: ${formatCount(embedded)} vs ${formatCount(overHttp)} events/s with 2 durable nodes.`);
+  }
+  const one = value(t['1.durable.embedded.throughput']);
+  if (one !== null && embedded !== null) {
     out.push(
-      `One node publishing to its own handler (no replication) handles ${formatCount(one)} events/s; adding the second node ${two >= one ? 'costs nothing measurable' : `costs ${Math.round((1 - two / one) * 100)}%`}.`,
+      `One node publishing to its own handler (no replication) handles ${formatCount(one)} events/s; a second node ${embedded >= one ? 'costs nothing measurable' : `costs ${Math.round((1 - embedded / one) * 100)}%`} (in-process publish, durable).`,
     );
   }
-  const relaxed = value(t['2.relaxed.throughput']);
-  if (relaxed !== null && two !== null) {
+  const relaxed = value(t['2.relaxed.embedded.throughput']);
+  if (relaxed !== null && embedded !== null) {
     out.push(
-      Math.abs(relaxed - two) / two < 0.15
-        ? `Durable and relaxed differ by less than 15% (${formatCount(two)} vs ${formatCount(relaxed)} events/s): fsync is not what limits throughput; group commit amortises it.`
-        : `Skipping fsync changes throughput from ${formatCount(two)} to ${formatCount(relaxed)} events/s.`,
+      Math.abs(relaxed - embedded) / embedded < 0.15
+        ? `Durable and relaxed differ by less than 15% (${formatCount(embedded)} vs ${formatCount(relaxed)} events/s): fsync is not what limits throughput; group commit amortises it.`
+        : `Skipping fsync changes throughput from ${formatCount(embedded)} to ${formatCount(relaxed)} events/s (2 nodes, in-process publish).`,
     );
   }
   for (const rate of plan.latencyRates) {
-    const offered = value(t[`2.durable.latency.${rate}.offered`]);
-    if (offered !== null && offered < 0.95 * rate) {
-      out.push(
-        `At ${formatCount(rate)}/s offered, troupe accepted only ${formatCount(offered)}/s (publishes waited for commits, up to 2,048 in flight): its latencies at that load are mostly queueing.`,
-      );
+    for (const [publish, how] of [['embedded', 'in-process'], ['http', 'over HTTP']] as const) {
+      const offered = value(t[`2.durable.${publish}.latency.${rate}.offered`]);
+      if (offered !== null && offered < 0.95 * rate) {
+        out.push(
+          `At ${formatCount(rate)}/s offered ${how}, 2 durable nodes accepted only ${formatCount(offered)}/s (publishes waited for commits, up to 2,048 in flight): latencies at that load are mostly queueing.`,
+        );
+      }
     }
   }
   return out.length === 0 ? 'Not enough figures in this run to say.' : out.map((line) => `- ${line}`).join('\n');
@@ -203,13 +224,13 @@ function table(header: readonly string[], rows: readonly (readonly string[])[]):
 function troupeDetail(results: RunResults): string {
   const { troupe: t, plan } = results;
   const two = table(
-    ['setup', 'handled events/s', 'committed by POST events/s', 'CPU µs/event', ...plan.latencyRates.flatMap((r) => [`p50 @${formatCount(r)}/s`, `p99 @${formatCount(r)}/s`, `offered @${formatCount(r)}/s`])],
-    (['1.durable', '1.relaxed', '2.durable', '2.relaxed'] as const).map((p) => {
-      const [nodes, durability] = p.split('.');
+    ['setup', 'handled events/s', 'committed (publish resolved) events/s', 'CPU µs/event', ...plan.latencyRates.flatMap((r) => [`p50 @${formatCount(r)}/s`, `p99 @${formatCount(r)}/s`, `offered @${formatCount(r)}/s`])],
+    ['1', '2'].flatMap((n) => ['durable', 'relaxed'].flatMap((d) => ['embedded', 'http'].map((publish) => `${n}.${d}.${publish}`))).map((p) => {
+      const [nodes, durability, publish] = p.split('.');
       // Latency is measured between two nodes only: publish-to-handler on one node is not the question.
       const latency = (id: string): string => (nodes === '1' ? '—' : show(t[id]));
       return [
-        `${nodes} node${nodes === '1' ? '' : 's'} ${durability}`,
+        `${nodes} node${nodes === '1' ? '' : 's'} ${durability}, ${publish === 'http' ? 'HTTP POST' : 'in-process'}`,
         show(t[`${p}.throughput`]),
         show(t[`${p}.accepted`]),
         show(t[`${p}.cpuPerEvent`]),
@@ -255,9 +276,9 @@ function troupeDetail(results: RunResults): string {
     [[show(t['coldStart.listening']), show(t['coldStart.status'])]],
   );
   return [
-    '### 1 and 2 nodes',
+    '### 1 and 2 nodes, publishing in-process (`node.publish()` in the publishing node) and over HTTP (`POST /events` from the harness)',
     two,
-    '### 3, 5 and 10 nodes (durable, full mesh, publishing round-robin on every node but the sink)',
+    '### 3, 5 and 10 nodes (durable, full mesh; every node but the sink publishes its share in-process)',
     multi,
     '### Wire',
     wire,
@@ -283,7 +304,8 @@ function referenceDetail(results: RunResults): string {
       show(set[`${p}.throughput`]),
       show(set[`${p}.cpuPerEvent`]),
       ...plan.latencyRates.flatMap((r) => [show(set[`${p}.latency.${r}.p50`]), show(set[`${p}.latency.${r}.p99`])]),
-      ...plan.wireRates.flatMap((r) => [show(set[`${p}.wire.${r}.bytes`]), show(set[`${p}.wire.${r}.messages`])]),
+      // HTTP requests are the publish API, not a link between nodes: no wire figures for POST.
+      ...plan.wireRates.flatMap((r) => (p === 'post' ? ['—', '—'] : [show(set[`${p}.wire.${r}.bytes`]), show(set[`${p}.wire.${r}.messages`])])),
     ]),
   );
 }
@@ -297,14 +319,25 @@ function notes(results: RunResults): string {
   return lines.length === 0 ? 'None: every run delivered every event in time.' : lines.join('\n');
 }
 
+/** Every figure with every run's value, folded away: the medians above can be checked against their spread. */
+function allRuns(results: RunResults): string {
+  const rows: string[][] = [];
+  for (const [suite, set] of [['ceiling', results.ceiling], ['moleculer', results.moleculer], ['troupe', results.troupe]] as const) {
+    for (const [id, f] of Object.entries(set)) {
+      rows.push([suite, `\`${id}\``, f.unit, formatValue(f.value, f.unit), f.samples.map((v) => formatValue(v, f.unit)).join(', ')]);
+    }
+  }
+  return `<details><summary>Every run's values</summary>\n\n${table(['suite', 'figure', 'unit', 'median', 'runs'], rows)}\n\n</details>`;
+}
+
 /** The whole `RESULTS.md`. */
 export function renderResults(results: RunResults): string {
   const { plan, machine } = results;
   const clock = results.ceiling['clockOffset'];
   return `# troupe benchmarks
 
-${plan.quick ? '**Quick run** (`npm run bench -- --quick`): one run per figure and smaller loads — indicative only.' : `Full run (\`npm run bench\`): each figure is the median of ${plan.repeats} runs (3-, 5- and 10-node clusters: ${plan.clusterRepeats}; catch-up: as the table says).`}
-Generated ${results.startedAt.toISOString()} in ${Math.round(results.seconds / 60)} min; every run's value is in \`${results.rawPath}\`.
+${plan.quick ? '**Quick run** (`npm run bench -- --quick`): one run per figure and smaller loads — indicative only.' : `Full run (\`npm run bench\`): each figure is the median of ${plan.repeats} runs (3-, 5- and 10-node clusters: ${plan.clusterRepeats}; wire: one run per load; catch-up: as its table says).`}
+Generated ${results.startedAt.toISOString()} in ${Math.round(results.seconds / 60)} min; every run's value is at the end of this file (and in \`${results.rawPath}\`, not committed).
 
 **Machine:** ${machine.cpuModel}, ${machine.cores} cores, ${machine.memoryGiB.toFixed(1)} GiB RAM, ${machine.kernel};
 Node ${machine.node}; Moleculer ${machine.moleculer}; troupe ${machine.commit}. Everything on 127.0.0.1.
@@ -327,9 +360,10 @@ ${findings(results)}
 ## Side by side (same run, same machine, same event)
 
 The ceiling column is the best the stack can do: batched \`ws\` + msgpackr for throughput,
-one event per message for latency and wire; for the 1-node row, bare HTTP POST. A ratio
-is troupe's figure divided by the other's: above 1× is better for throughput, worse for
-latency, bytes, CPU and start time. ⚠ marks a figure with a note (see Notes).
+one event per message for latency and wire; for rows published over HTTP, the same HTTP
+publisher against a bare server. A ratio is troupe's figure divided by the other's: above
+1× is better for throughput, worse for latency, bytes, CPU and start time. ⚠ marks a
+figure with a note (see Notes).
 
 ${sideBySide(results)}
 
@@ -347,33 +381,40 @@ ${referenceDetail(results)}
   six-field order line (\`payload.ts\`), ${formatValue(results.ceiling['eventBytes']?.value ?? null, 'B')} bytes as a msgpack map.
   The data includes \`sentAt\`: the publisher's wall clock (\`performance.timeOrigin +
   performance.now()\`, sub-ms) when it handed the event to the system.
+- **How troupe is fed.** Two ways, both measured. *In-process*: the publishing node runs
+  \`troupe-publisher.js\` — the node started with the public \`startNode()\` and the load
+  published with \`node.publish()\`, which resolves once the event is committed; this
+  is the counterpart of Moleculer's \`broker.emit\` in the sender's process, and what
+  the goals are judged on. *HTTP*: the harness sends \`POST /events\` (answered 201 once
+  committed) round-robin over the publishing nodes, 512 requests in flight on 64
+  keep-alive connections per node — the admin API as a client sees it. The 3-, 5- and
+  10-node clusters, the wire runs and the catch-up publish in-process.
 - **Publish-to-handler latency** is the receiving handler's wall clock when it runs minus
-  \`sentAt\`. For troupe the handler is the \`sink\` XState machine on node \`rx\`: its action
-  reads the clock (a deliberate exception to "machines take time from the event", see
-  \`apps/sink.ts\`) before the receiving node commits the batch — so it includes the
-  publisher's HTTP request, the commit on the origin (fsync when durable), replication,
-  and causal delivery, but not the receiver's own commit. For Moleculer it is the \`sink\`
-  service's event handler; for the ceiling, the receiver's message handler. Processes
+  \`sentAt\`, stamped just before \`node.publish()\` / the HTTP request / \`broker.emit\` /
+  the WebSocket send. For troupe the handler is the \`sink\` XState machine on node \`rx\`:
+  its action reads the clock (a deliberate exception to "machines take time from the
+  event", see \`apps/sink.ts\`) before the receiving node commits the batch — so it
+  includes the commit on the origin (fsync when durable), replication and causal
+  delivery, but not the receiver's own commit. For Moleculer it is the \`sink\` service's
+  event handler; for the ceiling, the receiver's message or request handler. Processes
   share the machine's clock: measured offset between two processes
   ${clock?.value == null ? 'not measured' : `${formatValue(clock.value, 'µs')} µs (${clock.note ?? ''})`}.
   Latencies go into a log histogram with 5% buckets and are reported as the bucket's
   upper bound.
 - **Fixed offered load.** A paced sender sends what is due each timer tick (~1 ms: at
-  10k/s about ten events per tick), stamping each as sent. "offered" is the rate actually
-  achieved: when a system cannot keep up (its publishes take too long to be accepted, up
-  to 2,048 in flight for troupe) the sender falls behind and the figure says so, and the
-  latency then includes queueing.
+  10k/s about ten events per tick), stamping each as sent; with several publishing nodes
+  each offers its share. "offered" is the rate actually achieved: when a system cannot
+  keep up (its publishes take too long to be accepted, up to 2,048 in flight for troupe)
+  the sender falls behind and the figure says so, and the latency then includes queueing.
 - **Throughput** is N events over the time from the first send to the handler running for
-  the N-th. troupe: \`POST /events\` round-robin over the publishing nodes with 512
-  requests in flight on 64 keep-alive connections per node (each answered 201 after its
-  commit; the POST ceiling uses the same publisher);
-  Moleculer: \`broker.emit\` with 1,000 emits in flight (each resolves when written to the
-  socket); ceiling: frames written with 4,000 events awaiting write callbacks, and for
-  the POST ceiling the troupe publisher against a bare \`node:http\` server that answers
-  201 as soon as it has parsed the body.
-  "committed by POST" is how fast the publishing node acknowledged. Every system gets an
-  unmeasured warm-up first (JIT, connections, the sink actor). **CPU µs/event** is
-  the CPU time of every process (harness included) during the run over N.
+  the N-th. troupe: 512 publishes in flight (split over the publishing nodes), each
+  resolved after its commit; Moleculer: \`broker.emit\` with 1,000 emits in flight (each
+  resolves when written to the socket); ceiling: frames written with 4,000 events
+  awaiting write callbacks, and for the POST ceiling troupe's HTTP publisher against a
+  bare \`node:http\` server that answers 201 as soon as it has parsed the body.
+  "committed" is how fast the publishes resolved. Every system gets an unmeasured
+  warm-up first (JIT, connections, the sink actor). **CPU µs/event** is the CPU time of
+  every process (harness and nodes) during the run over N.
 - **Bytes and messages on the wire** are counted by a TCP proxy in the harness on every
   link (both directions, including acknowledgements and heartbeats, after the
   handshake) in separate runs, so the proxy never slows the throughput or latency runs.
@@ -395,5 +436,7 @@ ${referenceDetail(results)}
 ## Notes
 
 ${notes(results)}
+
+${allRuns(results)}
 `;
 }

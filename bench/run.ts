@@ -42,6 +42,9 @@ function parseCli(argv: readonly string[]): { quick: boolean; only: Suite[] } {
 
 async function main(): Promise<void> {
   enforceLoopback();
+  // Exit through 'exit' handlers on Ctrl-C, so every child process is killed with the harness.
+  process.once('SIGINT', () => process.exit(130));
+  process.once('SIGTERM', () => process.exit(143));
   const { quick, only } = parseCli(process.argv.slice(2));
   const plan = planFor(quick);
   const progress: Progress = createProgress();

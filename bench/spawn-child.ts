@@ -36,6 +36,12 @@ export interface ChildExit {
 }
 
 const KEEP_LINES = 200;
+
+/** Children still running: killed if the harness exits first, so no node outlives a run. */
+const running = new Set<ChildProcess>();
+process.once('exit', function harnessOnExit() {
+  for (const proc of running) proc.kill('SIGKILL');
+});
 const GUARD_URL = new URL('./loopback-only.js', import.meta.url).href;
 
 /** A running child process. */
@@ -59,8 +65,10 @@ export class ChildHandle {
       cwd: options.cwd,
       stdio: ['ignore', 'pipe', 'pipe', ...(options.ipc ? (['ipc'] as const) : [])],
     });
+    running.add(this.proc);
     this.exited = new Promise((resolve) => {
       this.proc.once('exit', (code, signal) => {
+        running.delete(this.proc);
         this.exit = { code, signal };
         resolve(this.exit);
       });

@@ -14,7 +14,6 @@ import { formatCount, type Progress } from './progress.js';
 import type { SuitePlan } from './suite-plan.js';
 import type { TroupeCluster } from './troupe-cluster.js';
 import { wallClockMs } from './wall-clock.js';
-import { runWindowed } from './windowed-sender.js';
 
 /**
  * `rx` offline while `n1` takes a backlog, then back: how fast it catches up, and in how
@@ -38,12 +37,7 @@ export async function measureCatchUp(
   const publishStart = wallClockMs();
   for (let first = 0; first < backlog; first += chunk) {
     const n = Math.min(chunk, backlog - first);
-    const run = await runWindowed({
-      count: n,
-      window: PUBLISH_WINDOW,
-      deadlineMs: plan.deliveryDeadlineMs,
-      send: (i) => cluster.publish(first + i),
-    });
+    const run = await cluster.runWindowed(n, PUBLISH_WINDOW, plan.deliveryDeadlineMs);
     if (run.error !== undefined || run.completed < n) throw new Error(`backlog: published ${first + run.completed} of ${backlog}: ${String(run.error ?? 'deadline')}`);
     progress(`troupe catch-up ${label}: backlog ${formatCount(first + n)}/${formatCount(backlog)} published (${formatCount(((first + n) * 1000) / (wallClockMs() - publishStart))}/s)`);
   }

@@ -1,12 +1,18 @@
 /**
- * A troupe cluster for the benchmarks: `size` nodes started with `troupe node` as child
- * processes on 127.0.0.1, running the sink app (`apps/sink.ts`). The last node is `rx`,
- * which hosts the sink; the others (`n1`, `n2` …) host nothing and publish. Full mesh:
- * node i dials every node before it. With `proxied`, every link runs through its own
- * counting proxy (for the wire figures only — a proxy costs the harness CPU).
+ * A troupe cluster for the benchmarks: `size` nodes as child processes on 127.0.0.1,
+ * running the sink app (`apps/sink.ts`). The last node is `rx`, which hosts the sink; the
+ * others (`n1`, `n2` …) host nothing and publish. Full mesh: node i dials every node
+ * before it. With `proxied`, every link runs through its own counting proxy (for the
+ * wire figures only — a proxy costs the harness CPU).
  *
- * The harness publishes round-robin over the publishing nodes with `POST /events`, and
- * reads the sink's tally from `GET /actors` on `rx`.
+ * Two ways to publish, chosen per cluster:
+ * - `http`: every node is `troupe node` (the CLI), and the harness sends `POST /events`
+ *   round-robin over the publishing nodes;
+ * - `embedded`: the publishing nodes are `troupe-publisher.js` — a node with its
+ *   publisher in-process — and each sends its share of the load with `node.publish()`;
+ *   `rx` is still the CLI.
+ *
+ * Either way the harness reads the sink's tally from `GET /actors` on `rx`.
  */
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -15,18 +21,22 @@ import { AdminClient, PUBLISH_WINDOW } from './admin-client.js';
 import { SINK_NODE_ID, type SinkContext } from './apps/sink.js';
 import type { ProbeReport } from './delivery-probe.js';
 import { waitForDelivery, type ProbeTarget } from './delivery-runs.js';
+import { localPacedRunner, mergePacedRuns, type PacedRun, type PacedRunner } from './paced-sender.js';
 import { BENCH_EVENT_TYPE, benchData } from './payload.js';
 import type { ProxyTraffic } from './tcp-proxy.js';
 import { CountingProxy } from './tcp-proxy.js';
 import { ChildHandle, parseJsonLine } from './spawn-child.js';
 import { wallClockMs } from './wall-clock.js';
-import { runWindowed } from './windowed-sender.js';
+import { mergeWindowedRuns, runWindowed, type WindowedRun } from './windowed-sender.js';
 
 const CLI_SCRIPT = new URL('../nodes/cli.js', import.meta.url).pathname;
+const PUBLISHER_SCRIPT = new URL('./troupe-publisher.js', import.meta.url).pathname;
 const SINK_APP = new URL('./apps/sink.js', import.meta.url).pathname;
 const SECRET = 'troupe-bench';
 const START_TIMEOUT_MS = 20_000;
 const WARM_UP_EVENTS = 2_000;
+/** Time an embedded publisher gets beyond its load's own deadlines to answer. */
+const IPC_SLACK_MS = 30_000;
 const NO_DELIVERIES: ProbeReport = { count: 0, firstAt: null, lastAt: null, latency: {} };
 
 /** How to start one node. */
@@ -37,6 +47,8 @@ export interface NodeSpec {
   readonly dataDir: string;
   readonly peers: readonly string[];
   readonly relaxed: boolean;
+  /** Run `troupe-publisher.js` (node and publisher in one process) instead of the CLI. */
+  readonly embedded: boolean;
 }
 
 /** A running node. */
@@ -51,13 +63,15 @@ export interface TroupeNode {
   readonly listeningAt: number;
 }
 
-/** Spawns `troupe node` and waits for its `listening` line. */
+/** Spawns `troupe node` (or the embedded publisher) and waits for its `listening` line. */
 export async function startTroupeNode(spec: NodeSpec): Promise<TroupeNode> {
   mkdirSync(spec.dataDir, { recursive: true });
-  const args = ['node', '--id', spec.id, '--port', String(spec.port), '--data', spec.dataDir, '--app', SINK_APP, '--secret', SECRET];
+  const args = ['--id', spec.id, '--port', String(spec.port), '--data', spec.dataDir, '--secret', SECRET];
   for (const peer of spec.peers) args.push('--peer', peer);
   if (spec.relaxed) args.push('--relaxed');
-  const child = ChildHandle.start({ name: spec.id, script: CLI_SCRIPT, args });
+  const child = spec.embedded
+    ? ChildHandle.start({ name: spec.id, script: PUBLISHER_SCRIPT, args, ipc: true })
+    : ChildHandle.start({ name: spec.id, script: CLI_SCRIPT, args: ['node', ...args, '--app', SINK_APP] });
   const ready = await child.waitForLine((line) => parseJsonLine(line)?.msg === 'listening', START_TIMEOUT_MS);
   const url = String(parseJsonLine(ready.line)?.url);
   return {
@@ -78,6 +92,8 @@ export interface ClusterSpec {
   readonly relaxed: boolean;
   /** Route every link through a counting proxy. */
   readonly proxied: boolean;
+  /** How the harness publishes (see the file comment). */
+  readonly publish: 'http' | 'embedded';
   /** Directory for the nodes' data (one subdirectory per node). */
   readonly dataDir: string;
 }
@@ -108,7 +124,9 @@ export class TroupeCluster {
           }
           peers.push(`ws://127.0.0.1:${port}`);
         }
-        nodes.push(await startTroupeNode({ id, port: 0, dataDir: join(spec.dataDir, id), peers, relaxed: spec.relaxed }));
+        // In a 1-node cluster rx publishes to itself, so it is the one that embeds the publisher.
+        const embedded = spec.publish === 'embedded' && (id !== SINK_NODE_ID || spec.size === 1);
+        nodes.push(await startTroupeNode({ id, port: 0, dataDir: join(spec.dataDir, id), peers, relaxed: spec.relaxed, embedded }));
       }
       await cluster.waitLinked(START_TIMEOUT_MS);
     } catch (err) {
@@ -152,27 +170,64 @@ export class TroupeCluster {
     };
   }
 
-  /** Publishes benchmark event `i` on publisher `i mod n`, stamped now; resolves on its 201. */
-  publish(i: number): Promise<void> {
-    const publishers = this.publishers;
-    return publishers[i % publishers.length].client.publish(BENCH_EVENT_TYPE, benchData(i, wallClockMs()));
+  /**
+   * Sends `count` events as fast as the cluster commits them, `window` in flight in all
+   * (each embedded publisher gets its share of both); resolves when all are committed.
+   */
+  async runWindowed(count: number, window: number, deadlineMs: number): Promise<WindowedRun> {
+    if (this.spec.publish === 'http') {
+      return runWindowed({ count, window, deadlineMs, send: (i) => this.publishOverHttp(i) });
+    }
+    const shares = this.publishers.map((_, k) => shareOf(count, k, this.publishers.length));
+    const runs = await Promise.all(
+      this.publishers.map((node, k) =>
+        node.child.request<WindowedRun>(
+          { cmd: 'windowed', count: shares[k].size, window: Math.ceil(window / this.publishers.length), deadlineMs, offset: shares[k].offset },
+          deadlineMs * 2 + IPC_SLACK_MS,
+        ),
+      ),
+    );
+    return mergeWindowedRuns(runs);
   }
 
-  /** Publishes events `first … first + n − 1`; resolves when all are committed. */
-  async publishRange(first: number, n: number): Promise<void> {
-    const publishes: Promise<void>[] = [];
-    for (let i = first; i < first + n; i++) publishes.push(this.publish(i));
-    await Promise.all(publishes);
+  /** A paced-load runner for this cluster, at most `maxInFlight` publishes in flight in all. */
+  pacedRunner(maxInFlight: number): PacedRunner {
+    if (this.spec.publish === 'http') {
+      return localPacedRunner(maxInFlight, async (first, n) => {
+        const publishes: Promise<void>[] = [];
+        for (let i = first; i < first + n; i++) publishes.push(this.publishOverHttp(i));
+        await Promise.all(publishes);
+      });
+    }
+    return async (plan) => {
+      const k = this.publishers.length;
+      const runs = await Promise.all(
+        this.publishers.map((node, j) => {
+          const share = shareOf(plan.count, j, k);
+          return node.child.request<PacedRun>(
+            { cmd: 'paced', rate: plan.rate / k, count: share.size, deadlineMs: plan.deadlineMs, maxInFlight: Math.ceil(maxInFlight / k), offset: share.offset },
+            plan.deadlineMs * 2 + IPC_SLACK_MS,
+          );
+        }),
+      );
+      return mergePacedRuns(runs);
+    };
   }
 
   /** Publishes a couple of thousand events and waits for the sink: JIT, connections and the sink actor warm. */
   async warmUp(deadlineMs: number): Promise<void> {
     const probe = this.sinkProbe();
     const base = await probe.report();
-    const run = await runWindowed({ count: WARM_UP_EVENTS, window: PUBLISH_WINDOW, deadlineMs, send: (i) => this.publish(i) });
-    if (run.error !== undefined) throw run.error;
+    const run = await this.runWindowed(WARM_UP_EVENTS, PUBLISH_WINDOW, deadlineMs);
+    if (run.error !== undefined) throw new Error(`warm-up: ${String(run.error)}`);
     const { delivered } = await waitForDelivery(probe, base, WARM_UP_EVENTS, deadlineMs);
     if (delivered < WARM_UP_EVENTS) throw new Error(`warm-up: the sink handled ${delivered} of ${WARM_UP_EVENTS} events`);
+  }
+
+  /** `POST /events` of benchmark event `i` on publisher `i mod n`, stamped now; resolves on its 201. */
+  private publishOverHttp(i: number): Promise<void> {
+    const publishers = this.publishers;
+    return publishers[i % publishers.length].client.publish(BENCH_EVENT_TYPE, benchData(i, wallClockMs()));
   }
 
   /** Waits until every node reports a connected link to every other. */
@@ -257,4 +312,11 @@ export class TroupeCluster {
     );
     await Promise.all(this.proxies.map((proxy) => proxy.close()));
   }
+}
+
+/** Publisher `k` of `n`'s share of `count` events: a contiguous range, sizes differing by at most one. */
+function shareOf(count: number, k: number, n: number): { readonly offset: number; readonly size: number } {
+  const base = Math.floor(count / n);
+  const extra = count % n;
+  return { offset: k * base + Math.min(k, extra), size: base + (k < extra ? 1 : 0) };
 }

@@ -1,20 +1,23 @@
 /**
- * troupe under the same loads as the ceiling and Moleculer: the harness publishes the
- * benchmark event with `POST /events` (each answered 201 once committed on that node),
- * and the `sink` service on node `rx` handles it (see `apps/sink.ts` for what the sink
- * measures and `troupe-cluster.ts` for the topology).
+ * troupe under the same loads as the ceiling and Moleculer: the benchmark event is
+ * published on one or more nodes and handled by the `sink` service on node `rx` (see
+ * `apps/sink.ts` for what the sink measures and `troupe-cluster.ts` for the topology and
+ * the two ways to publish: in-process with `node.publish()`, or `POST /events` from the
+ * harness; either resolves once the event is committed on its node).
  *
  * - cold start: spawn to the `listening` line, and to the first `GET /status` answer;
- * - 1 node: publish and handle on one node — the admin API and host without the fabric,
- *   which tells whether `POST` or replication limits the 2-node figure;
- * - 2 nodes, durable (fsync) and relaxed: throughput, latency at fixed loads;
- * - 3, 5, 10 nodes, durable: throughput, and a fixed cluster-wide load with its latency,
- *   how long after the last publish the sink and then every node had everything;
+ * - 1 node: publish and handle on one node — host and store without replication;
+ * - 2 nodes, durable (fsync) and relaxed, each publishing in-process and over HTTP:
+ *   throughput, latency at fixed loads; the HTTP runs against the POST ceiling tell
+ *   whether HTTP publishing or the node limits the figure;
+ * - 3, 5, 10 nodes, durable, in-process: throughput, and a fixed cluster-wide load with
+ *   its latency, how long after the last publish the sink and then every node had
+ *   everything;
  * - wire, 2 and 5 nodes: bytes and WebSocket messages on every link, per event;
  * - catch-up after a partition with a backlog (`troupe-catch-up.ts`).
  *
- * Publishes go round-robin over the non-sink nodes, with up to `PUBLISH_WINDOW` in flight
- * over keep-alive connections so that group commit has concurrent publishes to batch.
+ * Throughput runs keep `PUBLISH_WINDOW` publishes in flight so that group commit has
+ * concurrent publishes to batch.
  */
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -56,26 +59,26 @@ export async function runTroupeSuite(plan: SuitePlan, progress: Progress, workDi
   // A node that cannot start fails every scenario the same way: stop here and say why.
   await coldStarts(plan, progress, book, dataDir);
 
-  for (const durability of ['durable', 'relaxed'] as const) {
-    const relaxed = durability === 'relaxed';
-    await attempt(`1 node ${durability}`, [`1.${durability}.throughput`], () =>
-      TroupeCluster.run({ size: 1, relaxed, proxied: false, dataDir: dataDir() }, async (cluster) => {
-        await cluster.warmUp(plan.deliveryDeadlineMs);
-        await throughputRuns(plan, progress, book, cluster, `1.${durability}`, plan.repeats);
-      }),
-    );
-    await attempt(`2 nodes ${durability}`, [`2.${durability}.throughput`], () =>
-      TroupeCluster.run({ size: 2, relaxed, proxied: false, dataDir: dataDir() }, async (cluster) => {
-        await cluster.warmUp(plan.deliveryDeadlineMs);
-        await throughputRuns(plan, progress, book, cluster, `2.${durability}`, plan.repeats);
-        await latencyRuns(plan, progress, book, cluster, `2.${durability}`);
-      }),
-    );
+  for (const publish of ['embedded', 'http'] as const) {
+    for (const durability of ['durable', 'relaxed'] as const) {
+      const relaxed = durability === 'relaxed';
+      for (const size of [1, 2]) {
+        const prefix = `${size}.${durability}.${publish}`;
+        await attempt(`${size} node${size === 1 ? '' : 's'} ${durability}, ${publish} publish`, [`${prefix}.throughput`], () =>
+          TroupeCluster.run({ size, relaxed, proxied: false, publish, dataDir: dataDir() }, async (cluster) => {
+            await cluster.warmUp(plan.deliveryDeadlineMs);
+            await throughputRuns(plan, progress, book, cluster, prefix, plan.repeats);
+            // Publish-to-handler latency is a question between two nodes.
+            if (size === 2) await latencyRuns(plan, progress, book, cluster, prefix);
+          }),
+        );
+      }
+    }
   }
 
   for (const size of plan.clusterSizes) {
     await attempt(`${size} nodes`, [`${size}.throughput`, `${size}.sustain.p50`], () =>
-      TroupeCluster.run({ size, relaxed: false, proxied: false, dataDir: dataDir() }, async (cluster) => {
+      TroupeCluster.run({ size, relaxed: false, proxied: false, publish: 'embedded', dataDir: dataDir() }, async (cluster) => {
         await cluster.warmUp(plan.deliveryDeadlineMs);
         await throughputRuns(plan, progress, book, cluster, `${size}`, plan.clusterRepeats);
         await sustainRuns(plan, progress, book, cluster, `${size}`);
@@ -85,7 +88,7 @@ export async function runTroupeSuite(plan: SuitePlan, progress: Progress, workDi
 
   for (const size of [2, 5]) {
     await attempt(`wire ${size} nodes`, [`wire.${size}.${plan.wireRates[0]}.bytes`], () =>
-      TroupeCluster.run({ size, relaxed: false, proxied: true, dataDir: dataDir() }, async (cluster) => {
+      TroupeCluster.run({ size, relaxed: false, proxied: true, publish: 'embedded', dataDir: dataDir() }, async (cluster) => {
         await cluster.warmUp(plan.deliveryDeadlineMs);
         await wireRuns(plan, progress, book, cluster);
       }),
@@ -95,7 +98,7 @@ export async function runTroupeSuite(plan: SuitePlan, progress: Progress, workDi
   for (const backlog of plan.backlogs) {
     for (let r = 1; r <= backlog.repeats; r++) {
       await attempt(`catch-up ${formatCount(backlog.events)}`, [`catchup.${backlog.events}.rate`], () =>
-        TroupeCluster.run({ size: 2, relaxed: false, proxied: false, dataDir: dataDir() }, (cluster) =>
+        TroupeCluster.run({ size: 2, relaxed: false, proxied: false, publish: 'embedded', dataDir: dataDir() }, (cluster) =>
           measureCatchUp(plan, progress, book, cluster, backlog.events, `${r}/${backlog.repeats}`),
         ),
       );
@@ -108,7 +111,7 @@ export async function runTroupeSuite(plan: SuitePlan, progress: Progress, workDi
 async function coldStarts(plan: SuitePlan, progress: Progress, book: FigureBook, dataDir: () => string): Promise<void> {
   for (let r = 1; r <= plan.coldStarts; r++) {
     const dir = dataDir();
-    const node = await startTroupeNode({ id: 'cold', port: 0, dataDir: dir, peers: [], relaxed: false });
+    const node = await startTroupeNode({ id: 'cold', port: 0, dataDir: dir, peers: [], relaxed: false, embedded: false });
     try {
       // The first /status answer: asked as soon as the port is known, so this is
       // `listening` plus one request — the time a client waiting on the node would see.
@@ -139,8 +142,7 @@ async function throughputRuns(
     const result = await measureThroughput(cluster.sinkProbe(), {
       events,
       eventsPerUnit: 1,
-      window: PUBLISH_WINDOW,
-      sendUnit: (i) => cluster.publish(i),
+      run: () => cluster.runWindowed(events, PUBLISH_WINDOW, plan.deliveryDeadlineMs),
       deadlineMs: plan.deliveryDeadlineMs,
     });
     const cpu = meter();
@@ -149,7 +151,7 @@ async function throughputRuns(
     book.add(`${prefix}.cpuPerEvent`, 'µs/event', cpuMicrosPerEvent(cpu, result.delivered));
     progress(
       `troupe ${prefix}: throughput run ${r}/${repeats}: ${formatCount(result.eventsPerSec ?? 0)} events/s handled, ` +
-        `${formatCount(result.acceptedPerSec ?? 0)} events/s committed by POST ` +
+        `${formatCount(result.acceptedPerSec ?? 0)} events/s committed ` +
         `(CPU ${describeCpu(cpu, cluster.nodes.map((node) => node.spec.id))})${result.problem ? ` (${result.problem})` : ''}`,
     );
   }
@@ -161,8 +163,7 @@ async function latencyRuns(plan: SuitePlan, progress: Progress, book: FigureBook
       const result = await measureLatency(cluster.sinkProbe(), {
         rate,
         seconds: plan.latencySeconds,
-        maxInFlight: PACED_MAX_IN_FLIGHT,
-        send: (first, n) => cluster.publishRange(first, n),
+        run: cluster.pacedRunner(PACED_MAX_IN_FLIGHT),
         deadlineMs: plan.deliveryDeadlineMs,
       });
       book.add(`${prefix}.latency.${rate}.p50`, 'ms', result.p50, result.problem);
@@ -189,8 +190,7 @@ async function sustainRuns(plan: SuitePlan, progress: Progress, book: FigureBook
     const result = await measureLatency(cluster.sinkProbe(), {
       rate,
       seconds: plan.sustainSeconds,
-      maxInFlight: PACED_MAX_IN_FLIGHT,
-      send: (first, n) => cluster.publishRange(first, n),
+      run: cluster.pacedRunner(PACED_MAX_IN_FLIGHT),
       deadlineMs: plan.deliveryDeadlineMs,
     });
     const convergedAt = await cluster.waitConverged(
@@ -225,6 +225,7 @@ async function wireRuns(plan: SuitePlan, progress: Progress, book: FigureBook, c
   const eventBytes = encodedEventBytes();
   for (const rate of plan.wireRates) {
     const before = await cluster.delivered();
+    const runner = cluster.pacedRunner(PACED_MAX_IN_FLIGHT);
     let sent = 0;
     const wire = await measureWire(
       cluster.sinkProbe(),
@@ -232,10 +233,10 @@ async function wireRuns(plan: SuitePlan, progress: Progress, book: FigureBook, c
       {
         rate,
         seconds: plan.wireSeconds,
-        maxInFlight: PACED_MAX_IN_FLIGHT,
-        send: (first, n) => {
-          sent += n;
-          return cluster.publishRange(first, n);
+        run: async (paced) => {
+          const run = await runner(paced);
+          sent = run.sent;
+          return run;
         },
         deadlineMs: plan.deliveryDeadlineMs,
       },

@@ -68,3 +68,18 @@ export function runWindowed(load: WindowedLoad): Promise<WindowedRun> {
     startMore();
   });
 }
+
+/**
+ * One outcome for loads run in parallel by several senders (one per publishing node):
+ * the sum of their sends over the span from the first start to the last finish.
+ */
+export function mergeWindowedRuns(runs: readonly WindowedRun[]): WindowedRun {
+  const error = runs.find((run) => run.error !== undefined)?.error;
+  return {
+    completed: runs.reduce((sum, run) => sum + run.completed, 0),
+    startedAt: Math.min(...runs.map((run) => run.startedAt)),
+    finishedAt: Math.max(...runs.map((run) => run.finishedAt)),
+    timedOut: runs.some((run) => run.timedOut),
+    ...(error === undefined ? {} : { error }),
+  };
+}
