@@ -5,6 +5,7 @@
  * URL that is not on 127.0.0.1.
  */
 import http from 'node:http';
+import type { ActorView } from '../runtime/host.js';
 
 /**
  * Publishes in flight at once in throughput runs, and keep-alive connections per node
@@ -28,14 +29,6 @@ export interface NodeStatus {
   readonly log: { readonly size: number };
 }
 
-/** One entry of `GET /actors`. */
-export interface ActorView {
-  readonly service: string;
-  readonly key: string | null;
-  readonly state: unknown;
-  readonly status: string;
-  readonly context: unknown;
-}
 
 /** Talks to one node. */
 export class AdminClient {
