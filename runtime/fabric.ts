@@ -69,6 +69,8 @@ export interface FabricOptions {
   readonly recent?: number;
   /** A peer with unacknowledged events and no ack for this long is re-sent from its ack. [default 5000] */
   readonly stallMs?: number;
+  /** How long after a commit acks go out, so that one covers several commits. [default 5] */
+  readonly ackDelayMs?: number;
 }
 
 /** What sending needs of a logged event. */
@@ -169,6 +171,8 @@ export class Fabric {
   private recoverTo = 0;
   private stopped = false;
   private heartbeat: NodeJS.Timeout | undefined;
+  private ackTimer: NodeJS.Timeout | undefined;
+  private readonly ackDelayMs: number;
 
   constructor(args: {
     id: string;
@@ -188,6 +192,7 @@ export class Fabric {
     this.frameEvents = o.frameEvents ?? 512;
     this.bufferLimit = o.bufferLimit ?? 100_000;
     this.stallMs = o.stallMs ?? 5000;
+    this.ackDelayMs = o.ackDelayMs ?? 5;
     this.vc = { ...args.vc };
     this.committed = { ...args.vc };
     this.pos = sum(args.vc);
@@ -369,6 +374,7 @@ export class Fabric {
   async stop(): Promise<void> {
     this.stopped = true;
     clearInterval(this.heartbeat);
+    clearTimeout(this.ackTimer);
     await this.idle;
     const acks = this.dirtyAcks();
     if (acks.size > 0) {
@@ -664,6 +670,7 @@ export class Fabric {
     }
     this.committed = vc;
     this.recent.append(events);
+    if (events.length > 0) this.scheduleAcks();
     for (const { publish, envelope } of published) publish.resolve(envelope);
     for (const r of replayed) r.resolve();
     const waiters = this.commitWaiters;
@@ -672,11 +679,24 @@ export class Fabric {
     if (events.length > 0) {
       for (const peer of this.peers.values()) {
         if (peer.link === null) continue;
-        // Ack at once only to peers whose window waits on it; the rest hear it on the tick.
-        if (peer.owesAck) this.sendAck(peer, vc);
         void this.pushTo(peer);
       }
     }
+  }
+
+  /**
+   * Acknowledges, a few ms after a commit, to the peers whose window waits on it: under
+   * light load one ack then covers several commits instead of one frame each; the rest
+   * hear the clock on the next tick.
+   */
+  private scheduleAcks(): void {
+    if (this.ackTimer !== undefined) return;
+    this.ackTimer = setTimeout(() => {
+      this.ackTimer = undefined;
+      for (const peer of this.peers.values()) {
+        if (peer.link !== null && peer.owesAck) this.sendAck(peer, this.committed);
+      }
+    }, this.ackDelayMs);
   }
 
   private sendAck(peer: Peer, vc: VectorClock): void {
