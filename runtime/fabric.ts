@@ -63,6 +63,11 @@ export interface FabricOptions {
   readonly window?: number;
   /** Max events per `events` frame. [default 512] */
   readonly frameEvents?: number;
+  /**
+   * Byte budget of one `events` frame (one event may exceed it alone), of a `/log` page,
+   * and of what may wait unsent in a peer's socket. [default 4 MiB]
+   */
+  readonly frameBytes?: number;
   /** Max events held in the causal buffer; more are dropped and fetched again. [default 100000] */
   readonly bufferLimit?: number;
   /** Committed events kept in memory for live pushes and `/log`. [default 10000] */
@@ -148,6 +153,7 @@ export class Fabric {
   private readonly log: Logger;
   private readonly window: number;
   private readonly frameEvents: number;
+  private readonly frameBytes: number;
   private readonly bufferLimit: number;
   private readonly stallMs: number;
 
@@ -190,6 +196,7 @@ export class Fabric {
     const o = args.options ?? {};
     this.window = o.window ?? 8192;
     this.frameEvents = o.frameEvents ?? 512;
+    this.frameBytes = o.frameBytes ?? 4 * 1024 * 1024;
     this.bufferLimit = o.bufferLimit ?? 100_000;
     this.stallMs = o.stallMs ?? 5000;
     this.ackDelayMs = o.ackDelayMs ?? 5;
@@ -275,7 +282,15 @@ export class Fabric {
     const start = Math.max(1, from);
     const tail = this.recent.slice(start, limit);
     const stored = tail ?? (await this.readStored(start, limit));
-    return stored.map((e) => ({ pos: e.pos, ...decodeEvent(e.bytes) }));
+    const out: LogEntry[] = [];
+    let bytes = 0;
+    for (const e of stored) {
+      // A page stops at a byte budget too (at least one event): events may be 1 MiB each.
+      if (out.length > 0 && bytes + e.bytes.length > this.frameBytes) break;
+      bytes += e.bytes.length;
+      out.push({ pos: e.pos, ...decodeEvent(e.bytes) });
+    }
+    return out;
   }
 
   /** The causal history of one workflow as this node knows it, and what of it is still waiting. */
@@ -360,7 +375,7 @@ export class Fabric {
         this.receiveAck(peer, frame.vc);
         return;
       case 'want':
-        void this.receiveWant(peer, frame.vc);
+        this.background(this.receiveWant(peer, frame.vc));
         return;
       case 'links':
         this.receiveLinks(peer, frame.links);
@@ -420,7 +435,7 @@ export class Fabric {
       peer.ackDirty = true;
       peer.lastProgress = Date.now();
     }
-    void this.pushTo(peer);
+    this.background(this.pushTo(peer));
   }
 
   private async receiveWant(peer: Peer, vc: VectorClock): Promise<void> {
@@ -442,7 +457,7 @@ export class Fabric {
     const lost = [...peer.direct].some((id) => !next.has(id));
     peer.direct = next;
     // A peer that lost a link now needs that origin's events relayed: resend from its ack.
-    if (lost) void this.rewind(peer);
+    if (lost) this.background(this.rewind(peer));
   }
 
   /** Restarts sending to `peer` from the clock it acknowledged. */
@@ -481,21 +496,28 @@ export class Fabric {
     if (peer.sending || peer.link === null) return;
     peer.sending = true;
     try {
-      while (peer.link !== null && peer.cursor < this.recent.end && this.inflight(peer) < this.window) {
+      while (
+        peer.link !== null &&
+        peer.cursor < this.recent.end &&
+        this.inflight(peer) < this.window &&
+        peer.link.bufferedAmount < this.frameBytes
+      ) {
         const epoch = peer.epoch;
         const chunk = this.recent.slice(peer.cursor, this.frameEvents) ?? (await this.readStored(peer.cursor, this.frameEvents));
         if (peer.epoch !== epoch) continue;
         const link = peer.link;
         if (link === null || chunk.length === 0) break;
         let room = this.window - this.inflight(peer);
+        let bytes = 0;
         const out: EncodedEvent[] = [];
         let next = peer.cursor;
         for (const e of chunk) {
-          if (room <= 0) break;
+          if (room <= 0 || (out.length > 0 && bytes + e.bytes.length > this.frameBytes)) break;
           next = e.pos + 1;
           if (e.seq <= (peer.sent[e.origin] ?? 0)) continue;
           if (e.origin !== this.id && peer.direct.has(e.origin)) continue;
           out.push(e.bytes);
+          bytes += e.bytes.length;
           peer.sent[e.origin] = e.seq;
           room--;
         }
@@ -523,9 +545,11 @@ export class Fabric {
     for (const peer of this.peers.values()) {
       if (peer.link === null) continue;
       if (peer.ackedSum !== committedSum) this.sendAck(peer, this.committed);
+      // Resumes a push that paused on a full socket.
+      this.background(this.pushTo(peer));
       if (this.inflight(peer) > 0 && now - peer.lastProgress > this.stallMs) {
         this.log.warn({ peer: peer.id, inflight: this.inflight(peer) }, 'no ack from peer: resending from its last ack');
-        void this.rewind(peer);
+        this.background(this.rewind(peer));
       }
     }
   }
@@ -679,7 +703,7 @@ export class Fabric {
     if (events.length > 0) {
       for (const peer of this.peers.values()) {
         if (peer.link === null) continue;
-        void this.pushTo(peer);
+        this.background(this.pushTo(peer));
       }
     }
   }
@@ -697,6 +721,11 @@ export class Fabric {
         if (peer.link !== null && peer.owesAck) this.sendAck(peer, this.committed);
       }
     }, this.ackDelayMs);
+  }
+
+  /** Runs a task nobody awaits; a failure is logged, never an unhandled rejection. */
+  private background(task: Promise<void>): void {
+    task.catch((err: unknown) => this.log.error({ err }, 'background fabric task failed'));
   }
 
   private sendAck(peer: Peer, vc: VectorClock): void {

@@ -199,7 +199,7 @@ export class Host {
    * Runs `step` on one actor, collecting its emissions. On failure the actor is rolled
    * back to its snapshot from before the step and the error is returned.
    */
-  private drive(hosted: HostedActor, step: () => void): EmittedEvent[] | Error {
+  private drive(hosted: HostedActor, step: () => void, firedTimer = false): EmittedEvent[] | Error {
     const before = hosted.actor.getSnapshot();
     const emitted: EmittedEvent[] = [];
     this.sink = emitted;
@@ -217,7 +217,13 @@ export class Host {
       hosted.actor.stop();
       const restored = this.spawn(hosted.service, hosted.key, hosted.service.machine.getPersistedSnapshot(before));
       restored.cause = hosted.cause;
-      this.rearm(restored, hosted.timers);
+      // A timer that failed must not be re-armed, or it fires and fails forever; the
+      // timers due now are the one that fired (and any that would fire with it).
+      const now = this.now();
+      this.rearm(restored, firedTimer ? hosted.timers.filter((t) => t.due > now) : hosted.timers);
+      // If an earlier step of this batch touched the actor, what is persisted is the
+      // rolled-back actor, never the stopped one.
+      if (firedTimer || this.touched.delete(hosted)) this.touched.add(restored);
       return failure instanceof Error ? failure : new Error(String(failure));
     }
     hosted.timers = pendingTimers(hosted.actor);
@@ -279,8 +285,11 @@ export class Host {
   /** Runs a fired XState timer on the actor that set it. */
   private fire(hosted: HostedActor, fn: (...args: unknown[]) => void): Emission[] {
     if (this.actors.get(actorId(hosted.service.name, hosted.key)) !== hosted) return []; // rolled back since
-    const emitted = this.drive(hosted, fn);
-    if (emitted instanceof Error) return [];
+    const emitted = this.drive(hosted, fn, true);
+    if (emitted instanceof Error) {
+      this.fileDeadLetter(hosted.service, hosted.key, `timer:${hosted.cause?.id ?? 'none'}`, 0, emitted);
+      return [];
+    }
     return emitted.map((e) => ({ emitted: e, cause: hosted.cause }));
   }
 
@@ -291,10 +300,14 @@ export class Host {
     } catch {
       // the missing key is the failure itself; the letter is filed without one
     }
+    this.fileDeadLetter(service, key, envelope.id, pos, err);
+  }
+
+  private fileDeadLetter(service: ServiceDefinition, key: string, eventId: string, pos: number, err: Error): void {
     this.deadLetters.push({
       service: service.name,
       key,
-      eventId: envelope.id,
+      eventId,
       pos,
       error: {
         code: isTroupeError(err) ? err.code : 'TROUPE_SERVICE_FAILED',

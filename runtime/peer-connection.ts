@@ -78,9 +78,17 @@ export class PeerConnection implements PeerLink {
     if (this.ws.readyState === this.ws.OPEN) this.ws.send(encodeFrame(frame));
   }
 
-  /** Closes the connection with a code and reason. */
+  /**
+   * Closes the connection with a code and reason. The reason goes out as printable ASCII
+   * within the 123 bytes a close frame allows: it may echo text from the peer.
+   */
   close(code: number, reason: string): void {
-    if (this.ws.readyState === this.ws.OPEN || this.ws.readyState === this.ws.CONNECTING) this.ws.close(code, reason);
+    if (this.ws.readyState !== this.ws.OPEN && this.ws.readyState !== this.ws.CONNECTING) return;
+    try {
+      this.ws.close(code, reason.replace(/[^\x20-\x7e]/g, '?').slice(0, 123));
+    } catch {
+      this.ws.terminate();
+    }
   }
 
   /** Terminates the socket without a closing handshake. */
@@ -90,7 +98,7 @@ export class PeerConnection implements PeerLink {
 
   private refuse(code: TroupeErrorCode, closeCode: number, reason: string): void {
     this.ctx.log.warn({ code, peer: this.peer || undefined, direction: this.direction, closeCode }, `peer refused: ${reason}`);
-    this.close(closeCode, reason.slice(0, 120));
+    this.close(closeCode, reason);
   }
 
   private socketOnMessage(data: Buffer, isBinary: boolean): void {

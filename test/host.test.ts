@@ -9,7 +9,7 @@ const counter = setup({
   types: {
     context: {} as { count: number },
     emitted: {} as { type: 'Counted'; data: { id: string; count: number } } | { type: 'Rang'; data: Record<string, never> },
-    events: {} as { type: 'Add'; data: { id: string; by: number }; ts: number } | { type: 'Boom'; data: { id: string }; ts: number } | { type: 'Arm'; data: { id: string }; ts: number },
+    events: {} as { type: 'Add'; data: { id: string; by: number }; ts: number } | { type: 'Boom'; data: { id: string }; ts: number } | { type: 'Arm'; data: { id: string }; ts: number } | { type: 'Trap'; data: { id: string }; ts: number },
   },
   delays: { ring: 50 },
 }).createMachine({
@@ -35,6 +35,16 @@ const counter = setup({
           ],
         },
         Arm: 'armed',
+        Trap: 'trapped',
+      },
+    },
+    trapped: {
+      after: {
+        ring: {
+          actions: () => {
+            throw new Error('timer boom');
+          },
+        },
       },
     },
     armed: { after: { ring: { target: 'rung', actions: emit({ type: 'Rang', data: {} }) } } },
@@ -42,7 +52,7 @@ const counter = setup({
   },
 });
 
-const service: ServiceDefinition = { name: 'counter', machine: counter, on: ['Add', 'Boom', 'Arm'], key: (e) => e.data?.id };
+const service: ServiceDefinition = { name: 'counter', machine: counter, on: ['Add', 'Boom', 'Arm', 'Trap'], key: (e) => e.data?.id };
 
 let seq = 0;
 function envelope(type: string, data: unknown): Envelope {
@@ -131,3 +141,27 @@ async function waitUntil(cond: () => boolean, ms = 5000): Promise<void> {
     await new Promise((r) => setImmediate(r));
   }
 }
+
+t.test('persists the rolled-back actor when a later event of the same batch fails', async (t) => {
+  const host = hostWithTimers([]);
+  host.deliver(envelope('Add', { id: 'd', by: 4 }), 1);
+  host.deliver(envelope('Boom', { id: 'd' }), 2);
+  const { actors, deadLetters } = host.takeChanges();
+  t.equal(deadLetters.length, 1);
+  t.equal(actors.length, 1);
+  t.match(actors[0].snapshot, { status: 'active', context: { count: 4 } }, 'the state after Add, not the failed actor');
+  host.stop();
+});
+
+t.test('a delayed transition that throws becomes a dead letter once and is not re-armed', async (t) => {
+  const fired: Emission[][] = [];
+  const host = hostWithTimers(fired);
+  host.deliver(envelope('Trap', { id: 'e' }), 1);
+  host.takeChanges();
+  await waitUntil(() => fired.length > 0);
+  const { actors, deadLetters } = host.takeChanges();
+  t.match(deadLetters, [{ service: 'counter', key: 'e', error: { message: 'timer boom' } }]);
+  t.same(actors[0]?.timers, [], 'the failed timer is not re-armed');
+  t.equal(host.views()[0].state, 'trapped', 'the actor stays where it was');
+  host.stop();
+});
