@@ -2,6 +2,7 @@
  * Bad input at every boundary of a real node — HTTP, WebSocket, handshake, CLI flags —
  * is refused with a stable code and changes nothing.
  */
+import { Packr } from 'msgpackr';
 import t from 'tap';
 import type { NodeStatus } from './helpers/admin-client.js';
 import { clocksEqual } from './helpers/causal-log.js';
@@ -80,6 +81,13 @@ t.test('a peer connection that sends bad frames is closed with a protocol close 
     { name: 'msgpack that is not a frame (unknown type)', payload: msgpackMap({ type: 'bogus' }), codes: (c) => c >= 4000 && c <= 4999, expected: '4000–4999' },
     { name: 'msgpack that is not a frame (a bare number)', payload: Uint8Array.from([0x2a]), codes: (c) => c >= 4000 && c <= 4999, expected: '4000–4999' },
     { name: 'a hello with fields of the wrong types', payload: msgpackMap({ type: 'hello', cluster: 1, node: 2, protocol: 'one', nonce: 3 }), codes: (c) => c >= 4000 && c <= 4999, expected: '4000–4999' },
+    {
+      // The refusal's reason echoes the id; it once overflowed the 123-byte close reason and crashed the node.
+      name: 'a hello whose node id is 64 two-byte characters',
+      payload: new Packr({ useRecords: false }).pack(['hello', 'troupe', '\u00c3'.repeat(64), 1, Buffer.alloc(32)]),
+      codes: (c) => c >= 4000 && c <= 4999,
+      expected: '4000–4999',
+    },
     { name: 'an events frame before the handshake', payload: msgpackMap({ type: 'events', events: [] }), codes: (c) => c >= 4000 && c <= 4999, expected: '4000–4999' },
     { name: 'a frame over the 16 MiB limit', payload: new Uint8Array(16 * 1024 * 1024 + 4096).fill(0xa5), codes: (c) => c === 1009 || (c >= 4000 && c <= 4999), expected: '1009 or 4000–4999' },
   ];
