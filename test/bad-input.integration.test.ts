@@ -2,7 +2,6 @@
  * Bad input at every boundary of a real node — HTTP, WebSocket, handshake, CLI flags —
  * is refused with a stable code and changes nothing.
  */
-import { Packr } from 'msgpackr';
 import t from 'tap';
 import type { NodeStatus } from './helpers/admin-client.js';
 import { clocksEqual } from './helpers/causal-log.js';
@@ -83,8 +82,11 @@ t.test('a peer connection that sends bad frames is closed with a protocol close 
     { name: 'a hello with fields of the wrong types', payload: msgpackMap({ type: 'hello', cluster: 1, node: 2, protocol: 'one', nonce: 3 }), codes: (c) => c >= 4000 && c <= 4999, expected: '4000–4999' },
     {
       // The refusal's reason echoes the id; it once overflowed the 123-byte close reason and crashed the node.
-      name: 'a hello whose node id is 64 two-byte characters',
-      payload: new Packr({ useRecords: false }).pack(['hello', 'troupe', '\u00c3'.repeat(64), 1, Buffer.alloc(32)]),
+      name: 'a hello whose node id is 64 bytes of invalid UTF-8',
+      payload: Buffer.concat([
+        Buffer.from([0x95, 0xa5]), Buffer.from('hello'), Buffer.from([0xa6]), Buffer.from('troupe'),
+        Buffer.from([0xd9, 0x40]), Buffer.alloc(64, 0xc3), Buffer.from([0x01, 0xc4, 0x20]), Buffer.alloc(32, 7),
+      ]),
       codes: (c) => c >= 4000 && c <= 4999,
       expected: '4000–4999',
     },
