@@ -76,6 +76,11 @@ export interface FabricOptions {
   readonly stallMs?: number;
   /** How long after a commit acks go out, so that one covers several commits. [default 5] */
   readonly ackDelayMs?: number;
+  /**
+   * Wait at most this long for a first peer's clock before stamping events (0: do not
+   * wait, for a node with no peers). [default 0]
+   */
+  readonly probeMs?: number;
 }
 
 /** What sending needs of a logged event. */
@@ -168,6 +173,8 @@ export class Fabric {
   private publishes: PendingPublish[] = [];
   private tasks: (() => Emission[])[] = [];
   private replays: PendingReplay[] = [];
+  /** `service/eventId` of the replays under way: one at a time per dead letter. */
+  private readonly replaying = new Set<string>();
   private readonly recent: RecentLog;
   private readonly peers = new Map<string, Peer>();
   private pumping = false;
@@ -175,6 +182,12 @@ export class Fabric {
   private commitWaiters: (() => void)[] = [];
   /** Own seq that peers hold and this node's log lost; publishing waits until it is back. */
   private recoverTo = 0;
+  /**
+   * Until a peer has told its clock, this node cannot know whether its log was rewound
+   * (a lost disk, an unsynced tail), so it stamps nothing yet: no publish, no timer.
+   */
+  private probing: boolean;
+  private probeTimer: NodeJS.Timeout | undefined;
   private stopped = false;
   private heartbeat: NodeJS.Timeout | undefined;
   private ackTimer: NodeJS.Timeout | undefined;
@@ -207,6 +220,11 @@ export class Fabric {
     this.recent = new RecentLog(o.recent ?? 10_000);
     this.recent.reset(this.pos + 1);
     for (const [id, acked] of args.acks) this.peers.set(id, newPeer(id, acked));
+    this.probing = (o.probeMs ?? 0) > 0;
+    if (this.probing) {
+      this.probeTimer = setTimeout(() => this.endProbe(), o.probeMs);
+      this.probeTimer.unref();
+    }
     this.heartbeat = setInterval(() => this.tick(), Math.min(1000, this.stallMs));
     this.heartbeat.unref();
   }
@@ -223,7 +241,7 @@ export class Fabric {
 
   /** Whether this node is fetching back its own history after losing it. */
   get recovering(): boolean {
-    return this.recoverTo > (this.committed[this.id] ?? 0);
+    return this.probing || this.recoverTo > (this.committed[this.id] ?? 0);
   }
 
   /** Events waiting in the causal buffer for their dependencies. */
@@ -271,10 +289,16 @@ export class Fabric {
 
   /** Re-delivers a dead letter's event to its service; resolves once that is committed. */
   replay(letter: DeadLetter): Promise<void> {
-    return new Promise((resolve, reject) => {
+    if (this.stopped) return Promise.reject(new TroupeError('TROUPE_NODE_STOPPING', 'the node is shutting down'));
+    const key = `${letter.service}/${letter.eventId}`;
+    if (this.replaying.has(key)) {
+      return Promise.reject(new TroupeError('TROUPE_BAD_REQUEST', `${letter.eventId} is already being replayed to ${letter.service}`));
+    }
+    this.replaying.add(key);
+    return new Promise<void>((resolve, reject) => {
       this.replays.push({ letter, resolve, reject });
       this.kick();
-    });
+    }).finally(() => this.replaying.delete(key));
   }
 
   /** Up to `limit` committed events from position `from`, in local delivery order. */
@@ -389,6 +413,7 @@ export class Fabric {
   async stop(): Promise<void> {
     this.stopped = true;
     clearInterval(this.heartbeat);
+    clearTimeout(this.probeTimer);
     clearTimeout(this.ackTimer);
     await this.idle;
     const acks = this.dirtyAcks();
@@ -440,6 +465,7 @@ export class Fabric {
 
   private async receiveWant(peer: Peer, vc: VectorClock): Promise<void> {
     const own = vc[this.id] ?? 0;
+    this.endProbe();
     if (own > (this.committed[this.id] ?? 0) && own > this.recoverTo) {
       this.recoverTo = own;
       this.log.warn(
@@ -563,7 +589,15 @@ export class Fabric {
   }
 
   private hasWork(): boolean {
-    return this.publishes.length > 0 || this.tasks.length > 0 || this.replays.length > 0 || this.bufferDirty;
+    const held = this.recovering; // timers and replays wait until this node may stamp again
+    return this.publishes.length > 0 || this.bufferDirty || (!held && (this.tasks.length > 0 || this.replays.length > 0));
+  }
+
+  private endProbe(): void {
+    if (!this.probing) return;
+    this.probing = false;
+    clearTimeout(this.probeTimer);
+    this.kick();
   }
 
   /**
@@ -627,16 +661,24 @@ export class Fabric {
     };
 
     const vcBefore = { ...this.vc };
+    // While this node may not stamp (its own history is still coming back), events are
+    // stored and relayed but not handled: handling could emit under reused seqs.
+    const handle = !this.recovering;
     this.bufferDirty = false;
     this.buffer.drain(this.vc, (e) => {
       deliver(e.envelope, e.bytes);
-      settle();
+      if (handle) settle();
+      else queue.length = 0;
     });
 
     const publishes = this.publishes;
     this.publishes = [];
     const published: { publish: PendingPublish; envelope: Envelope }[] = [];
     for (const p of publishes) {
+      if (this.recovering) {
+        p.reject(new TroupeError('TROUPE_NODE_RECOVERING', 'this node is fetching back its own events before publishing'));
+        continue;
+      }
       let own;
       try {
         own = this.stamp(p.input, null);
@@ -649,15 +691,15 @@ export class Fabric {
       published.push({ publish: p, envelope: own.envelope });
     }
 
-    const tasks = this.tasks;
-    this.tasks = [];
+    const tasks = handle ? this.tasks : [];
+    if (handle) this.tasks = [];
     for (const task of tasks) {
       emit(task());
       settle();
     }
 
-    const replays = this.replays;
-    this.replays = [];
+    const replays = handle ? this.replays : [];
+    if (handle) this.replays = [];
     const replayed: PendingReplay[] = [];
     for (const r of replays) {
       const result = await this.replayOne(r.letter);

@@ -62,7 +62,10 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
     services: options.services,
     schedule: (task) => fabric?.schedule(task),
   });
-  fabric = new Fabric({ id, store, host, log, vc: state.vc, acks: state.acks, options: options.fabric });
+  // With peers to ask, wait briefly for one's clock before stamping: it shows whether
+  // this node's log was rewound (see Fabric.probing).
+  const fabricOptions = { probeMs: options.peers.length > 0 ? 5000 : 0, ...options.fabric };
+  fabric = new Fabric({ id, store, host, log, vc: state.vc, acks: state.acks, options: fabricOptions });
   host.restore(state.actors);
 
   const api = adminApi({ fabric, host, store });
