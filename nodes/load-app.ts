@@ -57,6 +57,7 @@ function checkApp(app: unknown, path: string): AppDefinition {
   if (a.placement === null || typeof a.placement !== 'object') throw bad('`placement` must map node ids to service names');
   for (const [node, list] of Object.entries(a.placement)) {
     for (const name of list) if (!names.has(name)) throw bad(`placement of ${node} names unknown service ${name}`);
+    if (new Set(list).size !== list.length) throw bad(`placement of ${node} lists a service twice`);
   }
   return a as AppDefinition;
 }

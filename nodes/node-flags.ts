@@ -76,6 +76,10 @@ export function parseNodeFlags(argv: readonly string[], env: NodeJS.ProcessEnv =
   const key = values['tls-key'];
   if ((cert === undefined) !== (key === undefined)) throw bad('--tls-cert and --tls-key go together');
   const services = values.services === undefined ? undefined : values.services.split(',').map((s) => s.trim()).filter(Boolean);
+  if (services !== undefined && new Set(services).size !== services.length) throw bad(`--services ${values.services}: a service is listed twice`);
+  const secret = values.secret ?? env.TROUPE_SECRET ?? '';
+  // An empty key would let anyone who knows the cluster id join.
+  if (secret === '') throw bad('a cluster secret is required: --secret S or TROUPE_SECRET');
   return {
     id,
     port,
@@ -84,7 +88,7 @@ export function parseNodeFlags(argv: readonly string[], env: NodeJS.ProcessEnv =
     app: values.app as string,
     services,
     peers: values.peer,
-    secret: values.secret ?? env.TROUPE_SECRET ?? '',
+    secret,
     cluster: values.cluster,
     relaxed: values.relaxed,
     tls: cert === undefined || key === undefined ? undefined : { cert, key, ca: values['tls-ca'] },

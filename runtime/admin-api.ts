@@ -31,7 +31,12 @@ export function adminApi(ctx: AdminContext): (req: IncomingMessage, res: ServerR
 }
 
 async function route(ctx: AdminContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
-  const url = new URL(req.url ?? '/', 'http://localhost');
+  let url: URL;
+  try {
+    url = new URL(req.url ?? '/', 'http://localhost');
+  } catch {
+    throw badRequest(`cannot parse the request target ${JSON.stringify(req.url)}`);
+  }
   const path = url.pathname;
   const method = req.method ?? 'GET';
   if (method === 'GET' && path === '/status') return json(res, 200, status(ctx));

@@ -77,7 +77,9 @@ export class CausalBuffer<E extends CausalStamp> {
     const queue = this.#byOrigin.get(origin);
     const floor = Math.max(delivered0(delivered, origin), queue === undefined ? 0 : queue.floor);
     if (seq <= floor || queue?.events.has(seq)) return 'duplicate';
-    if (this.#size >= this.#limit) return 'overflow';
+    // A full buffer still takes an event deliverable right now: refusing it could leave a
+    // buffer full of events that all wait on it.
+    if (this.#size >= this.#limit && !canDeliver(delivered, event)) return 'overflow';
     if (queue === undefined) {
       this.#byOrigin.set(origin, { events: new Map([[seq, event]]), floor });
     } else {

@@ -178,6 +178,8 @@ export class Fabric {
   private readonly recent: RecentLog;
   private readonly peers = new Map<string, Peer>();
   private pumping = false;
+  /** Wakes a pump that waits on a write, so it prepares the next batch meanwhile. */
+  private wake: (() => void) | undefined;
   private idle: Promise<void> = Promise.resolve();
   private commitWaiters: (() => void)[] = [];
   /** Own seq that peers hold and this node's log lost; publishing waits until it is back. */
@@ -345,6 +347,8 @@ export class Fabric {
     return new Promise((resolve) => {
       const done = (): void => {
         clearTimeout(timer);
+        const i = this.commitWaiters.indexOf(done);
+        if (i >= 0) this.commitWaiters.splice(i, 1);
         resolve();
       };
       const timer = setTimeout(done, ms);
@@ -414,8 +418,8 @@ export class Fabric {
     this.stopped = true;
     clearInterval(this.heartbeat);
     clearTimeout(this.probeTimer);
-    clearTimeout(this.ackTimer);
     await this.idle;
+    clearTimeout(this.ackTimer); // the last write may have armed it
     const acks = this.dirtyAcks();
     if (acks.size > 0) {
       await this.store.commit({ events: [], vcBefore: this.committed, vc: this.committed, actors: [], deadLetters: [], removedDeadLetters: [], acks });
@@ -583,7 +587,10 @@ export class Fabric {
   // ── the pump ─────────────────────────────────────────────────────────────
 
   private kick(): void {
-    if (this.pumping) return;
+    if (this.pumping) {
+      this.wake?.();
+      return;
+    }
     this.pumping = true;
     this.idle = new Promise((resolve) => setImmediate(() => this.pump().then(resolve)));
   }
@@ -606,14 +613,21 @@ export class Fabric {
    */
   private async pump(): Promise<void> {
     let writing: Promise<void> | undefined;
+    let written = false;
     try {
       for (;;) {
         if (this.hasWork()) {
           const batch = await this.prepare();
           await writing;
-          writing = this.write(batch);
+          written = false;
+          writing = this.write(batch).then(() => {
+            written = true;
+          });
+        } else if (writing !== undefined && !written) {
+          // Whichever comes first: the write finishing, or new work to prepare meanwhile.
+          await Promise.race([writing, new Promise<void>((resolve) => (this.wake = resolve))]);
+          this.wake = undefined;
         } else if (writing !== undefined) {
-          await writing;
           writing = undefined;
           this.askAgainIfRoom();
         } else {
@@ -728,7 +742,7 @@ export class Fabric {
   /** Writes a prepared batch, then acknowledges and propagates it. */
   private async write({ commit, published, replayed }: PreparedBatch): Promise<void> {
     const { events, vc } = commit;
-    if (events.length > 0 || commit.actors.length > 0 || commit.deadLetters.length > 0 || replayed.length > 0) {
+    if (events.length > 0 || commit.actors.length > 0 || commit.deadLetters.length > 0 || replayed.length > 0 || commit.acks.size > 0) {
       await this.store.commit(commit);
     }
     for (const d of commit.deadLetters) {

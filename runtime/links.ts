@@ -41,6 +41,7 @@ export class Links {
   private readonly connections = new Set<PeerConnection>();
   private readonly retries = new Map<string, TimerHandle>();
   private stopped = false;
+  private onDrained: (() => void) | undefined;
 
   constructor(options: LinksOptions) {
     this.options = options;
@@ -64,14 +65,24 @@ export class Links {
     for (const url of this.options.peers) this.dial(url, 0);
   }
 
-  /** Closes every connection and stops reconnecting. */
-  async stop(): Promise<void> {
+  /**
+   * Closes every connection and stops reconnecting. A peer that does not answer the
+   * closing handshake within `graceMs` is cut off, so a dead peer cannot hold up SIGTERM.
+   */
+  async stop(graceMs = 500): Promise<void> {
     this.stopped = true;
     for (const t of this.retries.values()) this.ctx.clock.clearTimeout(t);
     this.retries.clear();
+    const closed = new Promise<void>((resolve) => {
+      this.onDrained = resolve;
+      if (this.connections.size === 0) resolve();
+    });
     for (const c of this.connections) c.close(1001, 'node shutting down');
-    await new Promise<void>((resolve) => this.wss.close(() => resolve()));
+    let timer: TimerHandle | undefined;
+    await Promise.race([closed, new Promise<void>((resolve) => (timer = this.ctx.clock.setTimeout(resolve, graceMs)))]);
+    this.ctx.clock.clearTimeout(timer);
     for (const c of this.connections) c.terminate();
+    await new Promise<void>((resolve) => this.wss.close(() => resolve()));
   }
 
   private serverOnConnection(ws: WebSocket): void {
@@ -86,6 +97,7 @@ export class Links {
     const previous = conn.onClose;
     conn.onClose = () => {
       this.connections.delete(conn);
+      if (this.connections.size === 0) this.onDrained?.();
       previous?.();
     };
   }

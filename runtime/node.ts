@@ -84,7 +84,15 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
     ca: tls?.ca,
   });
   const hostname = options.host ?? '127.0.0.1';
-  await listen(server, options.port, hostname);
+  try {
+    await listen(server, options.port, hostname);
+  } catch (err) {
+    // Nothing was served: release the store (and its lock) and the actors' timers.
+    host.stop();
+    await fabric.stop();
+    await store.close();
+    throw err;
+  }
   const port = (server.address() as AddressInfo).port;
   const url = `${tls === undefined ? 'http' : 'https'}://${hostname}:${port}`;
   links.start();

@@ -97,7 +97,9 @@ export class PeerConnection implements PeerLink {
   }
 
   private refuse(code: TroupeErrorCode, closeCode: number, reason: string): void {
-    this.ctx.log.warn({ code, peer: this.peer || undefined, direction: this.direction, closeCode }, `peer refused: ${reason}`);
+    // Two nodes that dial each other meet twice; keeping one link is routine, not a warning.
+    const level = code === 'TROUPE_PEER_DUPLICATE_LINK' ? 'info' : 'warn';
+    this.ctx.log[level]({ code, peer: this.peer || undefined, direction: this.direction, closeCode }, `peer refused: ${reason}`);
     this.close(closeCode, reason);
   }
 

@@ -132,11 +132,13 @@ t.test('a peer with the wrong secret is refused with TROUPE_PEER_AUTH_FAILED whi
 
 t.test('bad CLI flags exit non-zero with a message on stderr', async (t) => {
   const data = await tempDataDir(t, 'cli');
-  const valid = ['node', '--id', 'cli', '--port', '0', '--data', data, '--app', 'examples/orders'];
+  const valid = ['node', '--id', 'cli', '--port', '0', '--data', data, '--app', 'examples/orders', '--secret', 's'];
   const cases: { name: string; args: string[]; mentions: RegExp }[] = [
     { name: 'an unknown flag', args: [...valid, '--bogus-flag', 'x'], mentions: /bogus-flag/ },
     { name: 'a missing --id', args: valid.filter((_, i) => i !== 1 && i !== 2), mentions: /\bid\b/i },
     { name: 'a port that is not a number', args: valid.map((a) => (a === '0' ? 'eighty' : a)), mentions: /port/i },
+    { name: 'no cluster secret', args: valid.slice(0, -2), mentions: /secret/i },
+    { name: 'a service listed twice', args: [...valid, '--services', 'order,order'], mentions: /twice/i },
   ];
   for (const { name, args, mentions } of cases) {
     const run = await runCli(args);

@@ -150,7 +150,9 @@ export class NodeProcess {
       '--app', o.app ?? 'examples/orders'];
     for (const peer of o.peers ?? []) args.push('--peer', peer);
     if (o.services) args.push('--services', o.services.join(','));
-    if (o.secret !== undefined) args.push('--secret', o.secret);
+    // A node needs a cluster secret; tests that do not care share one.
+    const secret = o.secret ?? (o.env?.TROUPE_SECRET === undefined ? 'troupe-test-secret' : undefined);
+    if (secret !== undefined) args.push('--secret', secret);
     args.push(...(o.extraArgs ?? []));
     return args;
   }
