@@ -23,10 +23,10 @@ export interface NodeFlags {
 }
 
 /** Usage text of `troupe node`. */
-export const NODE_USAGE = `usage: troupe node --id ID --port PORT --data DIR --app MODULE
-       [--services a,b] [--peer ws://HOST:PORT]... [--secret S] [--host 127.0.0.1]
+export const NODE_USAGE = `usage: troupe node --id ID --port PORT --data DIR --app MODULE --secret S
+       [--services a,b] [--peer ws://HOST:PORT]... [--host 127.0.0.1]
        [--cluster NAME] [--relaxed] [--tls-cert FILE --tls-key FILE] [--tls-ca FILE]
-  --secret defaults to $TROUPE_SECRET.`;
+  --secret may come from $TROUPE_SECRET instead.`;
 
 /** Parses and checks `troupe node` flags; throws TROUPE_BAD_FLAGS saying what is wrong. */
 export function parseNodeFlags(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): NodeFlags {
