@@ -38,13 +38,7 @@ export type InventoryEvent =
 export type InventoryEmitted =
   | {
       readonly type: 'InventoryReserved';
-      readonly data: {
-        readonly orderId: string;
-        readonly sku: string;
-        readonly qty: number;
-        readonly amount: number;
-        readonly shipDelayMs?: number;
-      };
+      readonly data: OrderLine;
     }
   | {
       readonly type: 'InventoryRejected';

@@ -35,13 +35,7 @@ export type OrderEvent =
 /** What the order publishes. */
 export type OrderEmitted = {
   readonly type: 'OrderCreated';
-  readonly data: {
-    readonly orderId: string;
-    readonly sku: string;
-    readonly qty: number;
-    readonly amount: number;
-    readonly shipDelayMs?: number;
-  };
+  readonly data: OrderLine;
 };
 
 /**
