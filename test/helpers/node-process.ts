@@ -198,7 +198,7 @@ export class NodeProcess {
       throw Object.assign(new Error(`node ${this.id} exited before listening (${JSON.stringify(seen.exit)})`), { context: this.tail() });
     }
     const url = String(listening.json?.url ?? '');
-    const match = /^http:\/\/[^:/]+:(\d+)/.exec(url);
+    const match = /^https?:\/\/[^:/]+:(\d+)/.exec(url);
     if (!match) throw new Error(`node ${this.id} logged listening without a URL: ${listening.text}`);
     const port = Number(match[1]);
     if (this.port !== undefined && this.port !== port) {
