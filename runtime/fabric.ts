@@ -9,11 +9,9 @@
  * that batch is on disk are publishes acknowledged, acks sent and events pushed on.
  * While a batch is being written the next one gathers: that is group commit.
  *
- * Outbound: a peer's outbox is not a copy but a cursor: the log entries above the clock
- * the peer acknowledged. Each peer gets events in this node's delivery order (which is
- * causal), read from the in-memory tail or from disk, with at most `window` events
- * unacknowledged. A relay skips events whose origin the peer is linked to directly
- * (peers announce their links), so a full mesh sends each event once per peer.
+ * Outbound: sending each peer what it lacks, and the acks that pace it, is
+ * {@link Replication}'s (replication.ts); the fabric tells it when a commit lands and
+ * hands it the frames peers send about their clocks and links.
  */
 import { nanoid } from 'nanoid';
 import type { Logger } from 'pino';
@@ -21,35 +19,20 @@ import { decodeEvent, encodeEvent, eventHeader } from '../protocol/codec.js';
 import { ENVELOPE_SCHEMA, eventId, type EncodedEvent, type Envelope, type VectorClock } from '../protocol/envelope.js';
 import type { Frame } from '../protocol/frame.js';
 import { TroupeError } from '../protocol/troupe-error.js';
-import { dominates, missingCount, sum } from '../protocol/vector-clock.js';
+import { sum } from '../protocol/vector-clock.js';
 import { CausalBuffer } from './causal-buffer.js';
 import type { Emission, Host } from './host.js';
 import { RecentLog } from './recent-log.js';
+import { Replication, type OutgoingEvent, type Peer, type PeerLink, type PeerView } from './replication.js';
 import type { CommitBatch, DeadLetter, Store, StoredEvent } from './store.js';
 
-/** An authenticated connection to a peer, as the fabric uses it. */
-export interface PeerLink {
-  /** The peer's node id, proved in the handshake. */
-  readonly peer: string;
-  send(frame: Frame): void;
-  /** Bytes queued in the socket and not yet sent. */
-  readonly bufferedAmount: number;
-  close(code: number, reason: string): void;
-}
+export type { PeerLink, PeerView };
 
 /** What to publish: an event from outside the cluster (admin API) or from a tool. */
 export interface PublishInput {
   readonly type: string;
   readonly data?: unknown;
   readonly correlationId?: string;
-}
-
-/** A peer as `/status` shows it. */
-export interface PeerView {
-  readonly id: string;
-  readonly connected: boolean;
-  /** Events this node has that the peer has not acknowledged. */
-  readonly outbox: number;
 }
 
 /** An event as `/log` shows it. */
@@ -83,9 +66,6 @@ export interface FabricOptions {
   readonly probeMs?: number;
 }
 
-/** What sending needs of a logged event. */
-type OutgoingEvent = Pick<StoredEvent, 'pos' | 'origin' | 'seq' | 'bytes'>;
-
 /** One workflow as `/trace` shows it: where each event is, and what is still waiting. */
 export interface Trace {
   readonly correlationId: string;
@@ -105,30 +85,6 @@ interface Incoming {
   readonly vc: VectorClock;
   readonly envelope: Envelope;
   readonly bytes: EncodedEvent;
-}
-
-interface Peer {
-  readonly id: string;
-  link: PeerLink | null;
-  /** The peer's committed clock as it last told us. */
-  acked: VectorClock;
-  /** What has been sent on the current link (≥ acked). */
-  sent: VectorClock;
-  /** Next log position to consider sending. */
-  cursor: number;
-  /** Bumped whenever `sent`/`cursor` are reset, so a send pass that awaited can tell. */
-  epoch: number;
-  /** Nodes the peer is linked to directly; their events are not relayed to it. */
-  direct: Set<string>;
-  sending: boolean;
-  ackDirty: boolean;
-  /** It sent us events since our last ack to it: it waits on that ack to reopen its window. */
-  owesAck: boolean;
-  /** Sum of the clock we last acknowledged to it. */
-  ackedSum: number;
-  /** It sent events that overflowed the causal buffer: ask again once there is room. */
-  wantAgain: boolean;
-  lastProgress: number;
 }
 
 interface PendingPublish {
@@ -156,11 +112,8 @@ export class Fabric {
   private readonly store: Store;
   private readonly host: Host;
   private readonly log: Logger;
-  private readonly window: number;
-  private readonly frameEvents: number;
   private readonly frameBytes: number;
   private readonly bufferLimit: number;
-  private readonly stallMs: number;
 
   /** Delivered here, committed or in the batch being built. */
   private readonly vc: VectorClock;
@@ -176,7 +129,7 @@ export class Fabric {
   /** `service/eventId` of the replays under way: one at a time per dead letter. */
   private readonly replaying = new Set<string>();
   private readonly recent: RecentLog;
-  private readonly peers = new Map<string, Peer>();
+  private readonly replication: Replication;
   private pumping = false;
   /** Wakes a pump that waits on a write, so it prepares the next batch meanwhile. */
   private wake: (() => void) | undefined;
@@ -191,9 +144,6 @@ export class Fabric {
   private probing: boolean;
   private probeTimer: NodeJS.Timeout | undefined;
   private stopped = false;
-  private heartbeat: NodeJS.Timeout | undefined;
-  private ackTimer: NodeJS.Timeout | undefined;
-  private readonly ackDelayMs: number;
 
   constructor(args: {
     id: string;
@@ -209,26 +159,33 @@ export class Fabric {
     this.host = args.host;
     this.log = args.log;
     const o = args.options ?? {};
-    this.window = o.window ?? 8192;
-    this.frameEvents = o.frameEvents ?? 512;
     this.frameBytes = o.frameBytes ?? 4 * 1024 * 1024;
     this.bufferLimit = o.bufferLimit ?? 100_000;
-    this.stallMs = o.stallMs ?? 5000;
-    this.ackDelayMs = o.ackDelayMs ?? 5;
     this.vc = { ...args.vc };
     this.committed = { ...args.vc };
     this.pos = sum(args.vc);
     this.buffer = new CausalBuffer<Incoming>(this.bufferLimit);
     this.recent = new RecentLog(o.recent ?? 10_000);
     this.recent.reset(this.pos + 1);
-    for (const [id, acked] of args.acks) this.peers.set(id, newPeer(id, acked));
     this.probing = (o.probeMs ?? 0) > 0;
     if (this.probing) {
       this.probeTimer = setTimeout(() => this.endProbe(), o.probeMs);
       this.probeTimer.unref();
     }
-    this.heartbeat = setInterval(() => this.tick(), Math.min(1000, this.stallMs));
-    this.heartbeat.unref();
+    this.replication = new Replication({
+      id: this.id,
+      store: this.store,
+      recent: this.recent,
+      log: this.log,
+      committed: () => this.committed,
+      readStored: (from, limit) => this.readStored(from, limit),
+      acks: args.acks,
+      window: o.window ?? 8192,
+      frameEvents: o.frameEvents ?? 512,
+      frameBytes: this.frameBytes,
+      stallMs: o.stallMs ?? 5000,
+      ackDelayMs: o.ackDelayMs ?? 5,
+    });
   }
 
   /** The committed vector clock. */
@@ -253,16 +210,12 @@ export class Fabric {
 
   /** Every known peer with its link state and outbox depth. */
   peerViews(): PeerView[] {
-    return [...this.peers.values()].map((p) => ({
-      id: p.id,
-      connected: p.link !== null,
-      outbox: missingCount(this.committed, p.acked),
-    }));
+    return this.replication.peerViews();
   }
 
   /** Ids of the peers linked right now. */
   linkedPeers(): string[] {
-    return [...this.peers.values()].filter((p) => p.link !== null).map((p) => p.id);
+    return this.replication.linkedPeers();
   }
 
   /**
@@ -331,11 +284,7 @@ export class Fabric {
       .waiting()
       .map((e) => e.envelope)
       .filter((e) => e.correlationId === correlationId);
-    const outboxes = [...this.peers.values()].map((p) => ({
-      peer: p.id,
-      connected: p.link !== null,
-      pending: events.filter((e) => e.seq > (p.acked[e.origin] ?? 0)).map((e) => e.id),
-    }));
+    const outboxes = this.replication.outboxes(events);
     const ids = new Set(events.map((e) => e.id));
     const deadLetters = (await this.store.deadLetters()).filter((d) => ids.has(d.eventId));
     return { correlationId, events, buffered, outboxes, deadLetters };
@@ -363,29 +312,12 @@ export class Fabric {
    * closes the newer one).
    */
   linkUp(link: PeerLink): boolean {
-    const peer = this.peers.get(link.peer) ?? newPeer(link.peer, {});
-    this.peers.set(peer.id, peer);
-    if (peer.link !== null) return false;
-    peer.link = link;
-    peer.direct = new Set();
-    peer.sent = { ...peer.acked };
-    peer.cursor = this.recent.end;
-    peer.epoch++;
-    peer.lastProgress = Date.now();
-    // `links` first: the peer must know what not to relay before it starts sending.
-    link.send({ type: 'links', links: this.linkedPeers() });
-    link.send({ type: 'want', vc: this.clock });
-    this.announceLinks(peer.id);
-    return true;
+    return this.replication.linkUp(link);
   }
 
   /** A peer's link closed. */
   linkDown(link: PeerLink): void {
-    const peer = this.peers.get(link.peer);
-    if (peer === undefined || peer.link !== link) return;
-    peer.link = null;
-    peer.epoch++;
-    this.announceLinks(peer.id);
+    this.replication.linkDown(link);
   }
 
   /**
@@ -393,20 +325,20 @@ export class Fabric {
    * the protocol; the caller closes the link. A bad frame changes no state.
    */
   receive(link: PeerLink, frame: Frame): void {
-    const peer = this.peers.get(link.peer);
-    if (peer === undefined || peer.link !== link) return;
+    const peer = this.replication.linked(link);
+    if (peer === undefined) return;
     switch (frame.type) {
       case 'events':
         this.receiveEvents(peer, frame.events);
         return;
       case 'ack':
-        this.receiveAck(peer, frame.vc);
+        this.replication.receiveAck(peer, frame.vc);
         return;
       case 'want':
         this.background(this.receiveWant(peer, frame.vc));
         return;
       case 'links':
-        this.receiveLinks(peer, frame.links);
+        this.replication.receiveLinks(peer, frame.links);
         return;
       default:
         throw new TroupeError('TROUPE_PROTOCOL_UNEXPECTED_FRAME', `unexpected ${frame.type} frame after the handshake`);
@@ -416,11 +348,11 @@ export class Fabric {
   /** Stops taking work, waits for the batch in progress, and persists acknowledged clocks. */
   async stop(): Promise<void> {
     this.stopped = true;
-    clearInterval(this.heartbeat);
+    this.replication.stopTicking();
     clearTimeout(this.probeTimer);
     await this.idle;
-    clearTimeout(this.ackTimer); // the last write may have armed it
-    const acks = this.dirtyAcks();
+    this.replication.cancelAcks(); // the last write may have armed it
+    const acks = this.replication.dirtyAcks();
     if (acks.size > 0) {
       await this.store.commit({ events: [], vcBefore: this.committed, vc: this.committed, actors: [], deadLetters: [], removedDeadLetters: [], acks });
     }
@@ -446,25 +378,8 @@ export class Fabric {
       this.kick();
     } else if (!peer.wantAgain) {
       // Only duplicates: acknowledge anyway, or the sender's window never reopens.
-      this.sendAck(peer, this.committed);
+      this.replication.sendAck(peer, this.committed);
     }
-  }
-
-  private receiveAck(peer: Peer, vc: VectorClock): void {
-    let progressed = false;
-    for (const o in vc) {
-      const n = vc[o];
-      if (n > (peer.acked[o] ?? 0)) {
-        peer.acked[o] = n;
-        progressed = true;
-      }
-      if (n > (peer.sent[o] ?? 0)) peer.sent[o] = n;
-    }
-    if (progressed) {
-      peer.ackDirty = true;
-      peer.lastProgress = Date.now();
-    }
-    this.background(this.pushTo(peer));
   }
 
   private async receiveWant(peer: Peer, vc: VectorClock): Promise<void> {
@@ -477,111 +392,12 @@ export class Fabric {
         'a peer holds more of this node\'s events than its log: fetching them back before publishing',
       );
     }
-    peer.acked = { ...vc };
-    peer.ackDirty = true;
-    await this.rewind(peer);
-  }
-
-  private receiveLinks(peer: Peer, links: readonly string[]): void {
-    const next = new Set(links);
-    const lost = [...peer.direct].some((id) => !next.has(id));
-    peer.direct = next;
-    // A peer that lost a link now needs that origin's events relayed: resend from its ack.
-    if (lost) this.background(this.rewind(peer));
-  }
-
-  /** Restarts sending to `peer` from the clock it acknowledged. */
-  private async rewind(peer: Peer): Promise<void> {
-    const epoch = ++peer.epoch;
-    const acked = { ...peer.acked };
-    const cursor = await this.cursorFor(acked);
-    if (peer.epoch !== epoch) return;
-    peer.sent = acked;
-    peer.cursor = cursor;
-    peer.lastProgress = Date.now();
-    await this.pushTo(peer);
-  }
-
-  /** A log position from which a node at clock `vc` lacks nothing earlier. */
-  private async cursorFor(vc: VectorClock): Promise<number> {
-    if (dominates(vc, this.committed)) return this.recent.end;
-    return this.store.firstPositionLacking(vc);
-  }
-
-  private announceLinks(except: string): void {
-    const links = this.linkedPeers();
-    for (const p of this.peers.values()) {
-      if (p.link !== null && p.id !== except) p.link.send({ type: 'links', links });
-    }
-  }
-
-  private inflight(peer: Peer): number {
-    let n = 0;
-    for (const o in peer.sent) n += Math.max(0, peer.sent[o] - (peer.acked[o] ?? 0));
-    return n;
-  }
-
-  /** Sends `peer` what it lacks, within the window. One pass at a time per peer. */
-  private async pushTo(peer: Peer): Promise<void> {
-    if (peer.sending || peer.link === null) return;
-    peer.sending = true;
-    try {
-      while (
-        peer.link !== null &&
-        peer.cursor < this.recent.end &&
-        this.inflight(peer) < this.window &&
-        peer.link.bufferedAmount < this.frameBytes
-      ) {
-        const epoch = peer.epoch;
-        const chunk = this.recent.slice(peer.cursor, this.frameEvents) ?? (await this.readStored(peer.cursor, this.frameEvents));
-        if (peer.epoch !== epoch) continue;
-        const link = peer.link;
-        if (link === null || chunk.length === 0) break;
-        let room = this.window - this.inflight(peer);
-        let bytes = 0;
-        const out: EncodedEvent[] = [];
-        let next = peer.cursor;
-        for (const e of chunk) {
-          if (room <= 0 || (out.length > 0 && bytes + e.bytes.length > this.frameBytes)) break;
-          next = e.pos + 1;
-          if (e.seq <= (peer.sent[e.origin] ?? 0)) continue;
-          if (e.origin !== this.id && peer.direct.has(e.origin)) continue;
-          out.push(e.bytes);
-          bytes += e.bytes.length;
-          peer.sent[e.origin] = e.seq;
-          room--;
-        }
-        peer.cursor = next;
-        if (out.length > 0) link.send({ type: 'events', events: out });
-      }
-    } finally {
-      peer.sending = false;
-    }
+    await this.replication.receiveWant(peer, vc);
   }
 
   private async readStored(from: number, limit: number): Promise<OutgoingEvent[]> {
     const rows = await this.store.readFrom(from, Math.min(limit, this.recent.start - from));
     return rows.map((r) => ({ pos: r.pos, ...eventHeader(r.bytes), bytes: r.bytes }));
-  }
-
-  /**
-   * Once a second: acknowledge to every peer what it has not heard yet (so outboxes and
-   * relays see current clocks without an ack per commit per peer), and resend to peers
-   * whose acks stopped.
-   */
-  private tick(): void {
-    const now = Date.now();
-    const committedSum = sum(this.committed);
-    for (const peer of this.peers.values()) {
-      if (peer.link === null) continue;
-      if (peer.ackedSum !== committedSum) this.sendAck(peer, this.committed);
-      // Resumes a push that paused on a full socket.
-      this.background(this.pushTo(peer));
-      if (this.inflight(peer) > 0 && now - peer.lastProgress > this.stallMs) {
-        this.log.warn({ peer: peer.id, inflight: this.inflight(peer) }, 'no ack from peer: resending from its last ack');
-        this.background(this.rewind(peer));
-      }
-    }
   }
 
   // ── the pump ─────────────────────────────────────────────────────────────
@@ -734,7 +550,7 @@ export class Fabric {
       actors: changes.actors,
       deadLetters: changes.deadLetters,
       removedDeadLetters: replayed.map((r) => ({ service: r.letter.service, eventId: r.letter.eventId })),
-      acks: this.dirtyAcks(),
+      acks: this.replication.dirtyAcks(),
     };
     return { commit, published, replayed };
   }
@@ -750,44 +566,18 @@ export class Fabric {
     }
     this.committed = vc;
     this.recent.append(events);
-    if (events.length > 0) this.scheduleAcks();
+    if (events.length > 0) this.replication.scheduleAcks();
     for (const { publish, envelope } of published) publish.resolve(envelope);
     for (const r of replayed) r.resolve();
     const waiters = this.commitWaiters;
     this.commitWaiters = [];
     for (const w of waiters) w();
-    if (events.length > 0) {
-      for (const peer of this.peers.values()) {
-        if (peer.link === null) continue;
-        this.background(this.pushTo(peer));
-      }
-    }
-  }
-
-  /**
-   * Acknowledges, a few ms after a commit, to the peers whose window waits on it: under
-   * light load one ack then covers several commits instead of one frame each; the rest
-   * hear the clock on the next tick.
-   */
-  private scheduleAcks(): void {
-    if (this.ackTimer !== undefined) return;
-    this.ackTimer = setTimeout(() => {
-      this.ackTimer = undefined;
-      for (const peer of this.peers.values()) {
-        if (peer.link !== null && peer.owesAck) this.sendAck(peer, this.committed);
-      }
-    }, this.ackDelayMs);
+    if (events.length > 0) this.replication.pushAll();
   }
 
   /** Runs a task nobody awaits; a failure is logged, never an unhandled rejection. */
   private background(task: Promise<void>): void {
     task.catch((err: unknown) => this.log.error({ err }, 'background fabric task failed'));
-  }
-
-  private sendAck(peer: Peer, vc: VectorClock): void {
-    peer.owesAck = false;
-    peer.ackedSum = sum(vc);
-    peer.link?.send({ type: 'ack', vc });
   }
 
   private async replayOne(letter: DeadLetter): Promise<Emission[] | Error> {
@@ -800,7 +590,6 @@ export class Fabric {
     return result;
   }
 
-  /** Gives an event of this node its identity: next seq, current clock, time. */
   /**
    * Gives an event of this node its identity: next seq, current clock, time. Throws a
    * TroupeError (and takes no seq) if the event cannot be encoded, e.g. too large.
@@ -828,41 +617,9 @@ export class Fabric {
     return { envelope, bytes };
   }
 
-  private dirtyAcks(): Map<string, VectorClock> {
-    const acks = new Map<string, VectorClock>();
-    for (const p of this.peers.values()) {
-      if (!p.ackDirty) continue;
-      acks.set(p.id, { ...p.acked });
-      p.ackDirty = false;
-    }
-    return acks;
-  }
-
   /** Peers whose events overflowed the buffer are asked again once it has room. */
   private askAgainIfRoom(): void {
     if (this.buffer.size > this.bufferLimit / 2) return;
-    for (const p of this.peers.values()) {
-      if (!p.wantAgain || p.link === null) continue;
-      p.wantAgain = false;
-      p.link.send({ type: 'want', vc: this.clock });
-    }
+    this.replication.askAgain(() => this.clock);
   }
-}
-
-function newPeer(id: string, acked: VectorClock): Peer {
-  return {
-    id,
-    link: null,
-    acked: { ...acked },
-    sent: { ...acked },
-    cursor: 1,
-    epoch: 0,
-    direct: new Set(),
-    sending: false,
-    ackDirty: false,
-    owesAck: false,
-    ackedSum: -1,
-    wantAgain: false,
-    lastProgress: 0,
-  };
 }
