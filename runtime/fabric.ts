@@ -366,19 +366,17 @@ export class Fabric {
       const envelope = decodeEvent(bytes);
       return { origin: envelope.origin, seq: envelope.seq, vc: envelope.vc, envelope, bytes };
     });
-    peer.owesAck = true;
     let fresh = 0;
+    let overflowed = false;
     for (const e of incoming) {
       const r = this.buffer.add(e, this.vc);
       if (r === 'buffered') fresh++;
-      else if (r === 'overflow') peer.wantAgain = true;
+      else if (r === 'overflow') overflowed = true;
     }
+    this.replication.received(peer, fresh, overflowed);
     if (fresh > 0) {
       this.bufferDirty = true;
       this.kick();
-    } else if (!peer.wantAgain) {
-      // Only duplicates: acknowledge anyway, or the sender's window never reopens.
-      this.replication.sendAck(peer, this.committed);
     }
   }
 

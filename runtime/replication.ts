@@ -214,6 +214,17 @@ export class Replication {
   }
 
   /**
+   * An `events` frame from `peer` was taken in: `fresh` events were new, and some were
+   * dropped if `overflowed` (asked for again once the buffer has room). The peer waits
+   * on an ack to reopen its window; a frame of duplicates only is acknowledged at once.
+   */
+  received(peer: Peer, fresh: number, overflowed: boolean): void {
+    peer.owesAck = true;
+    if (overflowed) peer.wantAgain = true;
+    else if (fresh === 0 && !peer.wantAgain) this.sendAck(peer, this.committed());
+  }
+
+  /**
    * Acknowledges, a few ms after a commit, to the peers whose window waits on it: under
    * light load one ack then covers several commits instead of one frame each; the rest
    * hear the clock on the next tick.
