@@ -24,7 +24,8 @@ import { Packr, type Options } from 'msgpackr';
 import { eventId, type EncodedEvent, type Envelope, type VectorClock } from './envelope.js';
 import type { Frame } from './frame.js';
 import { NONCE_BYTES, PROOF_BYTES } from './handshake.js';
-import { copyOf, isCount, isNodeId, show, WireReader } from './msgpack-reader.js';
+import { copyOf } from './byte-slabs.js';
+import { isCount, isNodeId, show, WireReader } from './msgpack-reader.js';
 import { TroupeError } from './troupe-error.js';
 
 /**

@@ -11,20 +11,12 @@
  *
  * It also holds the helpers it shares with the codec: the field checks it reads against,
  * `isNodeId` and `isCount` (so the codec's encoders and this reader accept exactly the
- * same values), `copyOf` and `show`. It must not import msgpackr: `protocol/codec.ts` is
- * the only module that does.
+ * same values), and `show`. It must not import msgpackr: `protocol/codec.ts` is the only
+ * module that does.
  */
+import { copyOf } from './byte-slabs.js';
 import { NODE_ID_PATTERN, type VectorClock } from './envelope.js';
 import { TroupeError, type TroupeErrorCode } from './troupe-error.js';
-
-/**
- * A copy of `bytes` as a plain Uint8Array over an ArrayBuffer of its own: neither a view
- * (what `Buffer#slice` returns) nor a slice of Node's shared Buffer pool, so keeping it
- * pins nothing else in memory.
- */
-export function copyOf(bytes: Uint8Array): Uint8Array {
-  return new Uint8Array(bytes);
-}
 
 /** A short, never-throwing rendering of a bad value for an error message. */
 export function show(value: unknown): string {

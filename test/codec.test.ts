@@ -198,15 +198,20 @@ t.test('clock entries round trip in every integer width', async (t) => {
   t.same(decodeFrame(unhex('92a361636b81a161cf0000000100000000')), { type: 'ack', vc: { a: 2 ** 32 } });
 });
 
-t.test('decoded bins own their bytes', async (t) => {
+t.test('decoded bins own their bytes, packed in small shared slabs', async (t) => {
   const wire = new Uint8Array(encodeFrame({ type: 'events', events: [unhex(goldenEventHex)] }));
   const frame = decodeFrame(wire);
   if (frame.type !== 'events') throw new Error('expected events');
   wire.fill(0);
   t.equal(hex(frame.events[0]), goldenEventHex, 'unchanged when the frame buffer is reused');
-  t.equal(frame.events[0].buffer.byteLength, frame.events[0].length, 'not a view into a larger buffer');
+  t.not(frame.events[0].buffer, wire.buffer, 'not a view into the frame');
+  t.ok(frame.events[0].buffer.byteLength <= 16 * 1024, 'pins at most a 16 KiB slab');
   const event = encodeEvent(goldenEvent);
-  t.equal(event.buffer.byteLength, event.length, 'encodeEvent returns a buffer of its own');
+  t.ok(event.buffer.byteLength <= 16 * 1024, 'an encoded event pins at most a 16 KiB slab');
+  const copies = Array.from({ length: 1000 }, () => encodeEvent(goldenEvent));
+  t.ok(copies.every((c) => hex(c) === goldenEventHex), 'copies sharing slabs never overwrite each other');
+  const big = encodeEvent({ ...goldenEvent, data: 'x'.repeat(10_000) });
+  t.equal(big.buffer.byteLength, big.length, 'a large event gets a buffer of its own');
 });
 
 // ---------------------------------------------------------------------------------------
