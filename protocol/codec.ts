@@ -8,8 +8,9 @@
  * - Events are msgpack arrays `[origin, seq, schema, vc, type, correlationId, causation,
  *   ts, data?]`. Origin and seq come first so a relay can read them with `eventHeader`
  *   (a few bytes, no msgpack decoder) and forward the stored bytes untouched. The clock
- *   leaves out the origin's own entry (it equals seq) and zero entries; a causation id of
- *   the form `node:seq` travels as `seq` (same node as the origin) or `[node, seq]`.
+ *   leaves out the origin's own entry (it equals seq) and zero entries; the correlation
+ *   id is nil when it is the event's own id (the event starts its workflow); a causation
+ *   id of the form `node:seq` travels as `seq` (same node as the origin) or `[node, seq]`.
  * - Frames are msgpack arrays `[type, ...fields]`. They are decoded by the strict
  *   hand-written reader in `msgpack-reader.ts` rather than by msgpackr: a frame is the one
  *   input a stranger controls, and a generic decoder would build whatever the bytes
@@ -183,7 +184,9 @@ export function encodeEvent(e: Omit<Envelope, 'id'>): EncodedEvent {
   if (typeof e.ts !== 'number' || !Number.isFinite(e.ts)) throw badEvent('ts must be a finite number');
   if (!isSeq(e.schema)) throw badEvent('schema must be a positive integer');
 
-  const wire: unknown[] = [origin, seq, e.schema, others, e.type, e.correlationId, packCausation(e.causationId, origin), e.ts];
+  // A workflow's id is usually the id of the event that started it: then it is implied.
+  const correlation = e.correlationId === eventId(origin, seq) ? null : e.correlationId;
+  const wire: unknown[] = [origin, seq, e.schema, others, e.type, correlation, packCausation(e.causationId, origin), e.ts];
   if (e.data !== undefined) wire.push(e.data);
   let packed: Uint8Array;
   try {
@@ -215,7 +218,8 @@ export function decodeEvent(bytes: EncodedEvent): Envelope {
     throw badEvent(`undecodable event: ${describe(err)}`, err);
   }
   if (!Array.isArray(wire) || (wire.length !== 8 && wire.length !== 9)) throw badEvent('an event is an array of 8 or 9 fields');
-  const [, , schema, vc, type, correlationId, wireCausation, ts, data] = wire as unknown[];
+  const [, , schema, vc, type, wireCorrelation, wireCausation, ts, data] = wire as unknown[];
+  const correlationId = wireCorrelation === null ? eventId(origin, seq) : wireCorrelation;
   if (!isSeq(schema)) throw badEvent('schema must be a positive integer');
   if (!isPlainObject(vc)) throw badEvent('vc must be a map');
   for (const node of Object.keys(vc)) {

@@ -24,7 +24,7 @@ export interface Envelope {
   /** 1, 2, 3 … per origin. */
   readonly seq: number;
   readonly vc: VectorClock;
-  /** Shared by every event of one workflow; a new nanoid when an event starts one. */
+  /** Shared by every event of one workflow: the id of the event that started it, unless the publisher names it. */
   readonly correlationId: string;
   /** Id of the event whose handling published this one; null for an external publish. */
   readonly causationId: string | null;

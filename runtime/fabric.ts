@@ -13,7 +13,6 @@
  * {@link Replication}'s (replication.ts); the fabric tells it when a commit lands and
  * hands it the frames peers send about their clocks and links.
  */
-import { nanoid } from 'nanoid';
 import type { Logger } from 'pino';
 import { decodeEvent, encodeEvent, eventHeader } from '../protocol/codec.js';
 import { ENVELOPE_SCHEMA, eventId, type EncodedEvent, type Envelope, type VectorClock } from '../protocol/envelope.js';
@@ -57,7 +56,7 @@ export interface FabricOptions {
   readonly recent?: number;
   /** A peer with unacknowledged events and no ack for this long is re-sent from its ack. [default 5000] */
   readonly stallMs?: number;
-  /** How long after a commit acks go out, so that one covers several commits. [default 5] */
+  /** How long after a commit acks go out, so that one covers several commits. [default 25] */
   readonly ackDelayMs?: number;
   /**
    * Wait at most this long for a first peer's clock before stamping events (0: do not
@@ -184,7 +183,7 @@ export class Fabric {
       frameEvents: o.frameEvents ?? 512,
       frameBytes: this.frameBytes,
       stallMs: o.stallMs ?? 5000,
-      ackDelayMs: o.ackDelayMs ?? 5,
+      ackDelayMs: o.ackDelayMs ?? 25,
     });
   }
 
@@ -352,7 +351,7 @@ export class Fabric {
     clearTimeout(this.probeTimer);
     await this.idle;
     this.replication.cancelAcks(); // the last write may have armed it
-    const acks = this.replication.dirtyAcks();
+    const acks = this.replication.dirtyAcks(true);
     if (acks.size > 0) {
       await this.store.commit({ events: [], vcBefore: this.committed, vc: this.committed, actors: [], deadLetters: [], removedDeadLetters: [], acks });
     }
@@ -604,7 +603,8 @@ export class Fabric {
       origin: this.id,
       seq,
       vc,
-      correlationId: input.correlationId ?? nanoid(),
+      // An event that starts a workflow names it: its id is unique cluster-wide already.
+      correlationId: input.correlationId ?? eventId(this.id, seq),
       causationId,
       ts,
       schema: ENVELOPE_SCHEMA,

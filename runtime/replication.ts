@@ -9,8 +9,11 @@
  * sends each event once per peer.
  *
  * Acks flow back the same way: a few ms after a commit to the peers whose window waits
- * on one, and once a second to every peer that has not heard the current clock. A peer
- * whose acks stop while events are in flight is re-sent from its last ack.
+ * on one (at once to a peer that sent a large share of its window since), and once a
+ * second to every peer that has not heard the current clock. A peer whose acks stop
+ * while events are in flight is re-sent from its last ack. What peers acknowledged is
+ * persisted at most once a second: a stale record only means re-sending what a peer
+ * already has (it drops duplicates), and a link always starts by exchanging clocks.
  */
 import type { Logger } from 'pino';
 import type { EncodedEvent, Envelope, VectorClock } from '../protocol/envelope.js';
@@ -58,12 +61,20 @@ export interface Peer {
   ackDirty: boolean;
   /** It sent us events since our last ack to it: it waits on that ack to reopen its window. */
   owesAck: boolean;
+  /** New events it sent since our last ack to it. */
+  unacked: number;
   /** Sum of the clock we last acknowledged to it. */
   ackedSum: number;
   /** It sent events that overflowed the causal buffer: ask again once there is room. */
   wantAgain: boolean;
   lastProgress: number;
 }
+
+/** New events from one peer past which it is acknowledged right after the commit. */
+const EAGER_ACK_EVENTS = 1024;
+
+/** How often at most acknowledged clocks are persisted. */
+const ACK_PERSIST_MS = 1000;
 
 /** The per-peer outboxes of one node's fabric, and the acks that drive them. */
 export class Replication {
@@ -83,6 +94,8 @@ export class Replication {
   private readonly peers = new Map<string, Peer>();
   private readonly heartbeat: NodeJS.Timeout;
   private ackTimer: NodeJS.Timeout | undefined;
+  /** When acknowledged clocks were last handed out to be persisted. */
+  private acksPersistedAt = 0;
 
   constructor(args: {
     id: string;
@@ -220,6 +233,7 @@ export class Replication {
    */
   received(peer: Peer, fresh: number, overflowed: boolean): void {
     peer.owesAck = true;
+    peer.unacked += fresh;
     if (overflowed) peer.wantAgain = true;
     else if (fresh === 0 && !peer.wantAgain) this.sendAck(peer, this.committed());
   }
@@ -227,9 +241,13 @@ export class Replication {
   /**
    * Acknowledges, a few ms after a commit, to the peers whose window waits on it: under
    * light load one ack then covers several commits instead of one frame each; the rest
-   * hear the clock on the next tick.
+   * hear the clock on the next tick. A peer that sent `EAGER_ACK_EVENTS` or more since
+   * its last ack hears now, so that its window never waits on the delay.
    */
   scheduleAcks(): void {
+    for (const peer of this.peers.values()) {
+      if (peer.link !== null && peer.owesAck && peer.unacked >= EAGER_ACK_EVENTS) this.sendAck(peer, this.committed());
+    }
     if (this.ackTimer !== undefined) return;
     this.ackTimer = setTimeout(() => {
       this.ackTimer = undefined;
@@ -241,6 +259,7 @@ export class Replication {
 
   sendAck(peer: Peer, vc: VectorClock): void {
     peer.owesAck = false;
+    peer.unacked = 0;
     peer.ackedSum = sum(vc);
     peer.link?.send({ type: 'ack', vc });
   }
@@ -254,9 +273,15 @@ export class Replication {
     }
   }
 
-  /** The peers' acknowledged clocks that changed since last taken, to persist. */
-  dirtyAcks(): Map<string, VectorClock> {
+  /**
+   * The peers' acknowledged clocks that changed since last taken, to persist: at most
+   * once per `ACK_PERSIST_MS`, unless `now` (when stopping).
+   */
+  dirtyAcks(now = false): Map<string, VectorClock> {
     const acks = new Map<string, VectorClock>();
+    const at = Date.now();
+    if (!now && at - this.acksPersistedAt < ACK_PERSIST_MS) return acks;
+    this.acksPersistedAt = at;
     for (const p of this.peers.values()) {
       if (!p.ackDirty) continue;
       acks.set(p.id, { ...p.acked });
@@ -383,6 +408,7 @@ function newPeer(id: string, acked: VectorClock): Peer {
     sending: false,
     ackDirty: false,
     owesAck: false,
+    unacked: 0,
     ackedSum: -1,
     wantAgain: false,
     lastProgress: 0,

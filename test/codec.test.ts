@@ -147,6 +147,14 @@ t.test('a causation id travels as nil, a seq of the origin, [node, seq], or a st
   }
 });
 
+t.test('a correlation id equal to the event id travels as nil', async (t) => {
+  const own = encodeEvent({ ...goldenEvent, correlationId: 'n1:3' });
+  const other = encodeEvent(goldenEvent);
+  t.equal(other.length - own.length, 4 - 1, '"c-1" (4 bytes) becomes nil (1 byte)');
+  t.equal(decodeEvent(own).correlationId, 'n1:3');
+  t.equal(decodeEvent(encodeEvent({ ...goldenEvent, correlationId: 'n1:4' })).correlationId, 'n1:4', 'another event id stays a string');
+});
+
 t.test('data keys named __proto__ arrive renamed, never as a prototype', async (t) => {
   const back = decodeEvent(encodeEvent({ ...goldenEvent, data: JSON.parse('{"__proto__": {"polluted": true}}') }));
   t.same(back.data, { __proto_: { polluted: true } });
