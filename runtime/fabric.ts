@@ -372,7 +372,7 @@ export class Fabric {
       if (r === 'buffered') fresh++;
       else if (r === 'overflow') overflowed = true;
     }
-    this.replication.received(peer, fresh, overflowed);
+    this.replication.received(peer, incoming, fresh, overflowed);
     if (fresh > 0) {
       this.bufferDirty = true;
       this.kick();

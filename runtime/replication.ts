@@ -51,6 +51,8 @@ export interface Peer {
   acked: VectorClock;
   /** What has been sent on the current link (≥ acked). */
   sent: VectorClock;
+  /** The newest event of each origin the peer sent us on the current link: it has those. */
+  heard: VectorClock;
   /** Next log position to consider sending. */
   cursor: number;
   /** Bumped whenever `sent`/`cursor` are reset, so a send pass that awaited can tell. */
@@ -167,6 +169,7 @@ export class Replication {
     peer.link = link;
     peer.direct = new Set();
     peer.sent = { ...peer.acked };
+    peer.heard = {};
     peer.cursor = this.recent.end;
     peer.epoch++;
     peer.lastProgress = Date.now();
@@ -227,11 +230,15 @@ export class Replication {
   }
 
   /**
-   * An `events` frame from `peer` was taken in: `fresh` events were new, and some were
-   * dropped if `overflowed` (asked for again once the buffer has room). The peer waits
-   * on an ack to reopen its window; a frame of duplicates only is acknowledged at once.
+   * An `events` frame from `peer` was taken in: `fresh` of its `events` were new, and
+   * some were dropped if `overflowed` (asked for again once the buffer has room). The
+   * peer has every event it sent, so none is ever sent back to it. It waits on an ack
+   * to reopen its window; a frame of duplicates only is acknowledged at once.
    */
-  received(peer: Peer, fresh: number, overflowed: boolean): void {
+  received(peer: Peer, events: readonly { readonly origin: string; readonly seq: number }[], fresh: number, overflowed: boolean): void {
+    for (const { origin, seq } of events) {
+      if (seq > (peer.heard[origin] ?? 0)) peer.heard[origin] = seq;
+    }
     peer.owesAck = true;
     peer.unacked += fresh;
     if (overflowed) peer.wantAgain = true;
@@ -323,7 +330,7 @@ export class Replication {
         for (const e of chunk) {
           if (room <= 0 || (out.length > 0 && bytes + e.bytes.length > this.frameBytes)) break;
           next = e.pos + 1;
-          if (e.seq <= (peer.sent[e.origin] ?? 0)) continue;
+          if (e.seq <= (peer.sent[e.origin] ?? 0) || e.seq <= (peer.heard[e.origin] ?? 0)) continue;
           if (e.origin !== this.id && peer.direct.has(e.origin)) continue;
           out.push(e.bytes);
           bytes += e.bytes.length;
@@ -402,6 +409,7 @@ function newPeer(id: string, acked: VectorClock): Peer {
     link: null,
     acked: { ...acked },
     sent: { ...acked },
+    heard: {},
     cursor: 1,
     epoch: 0,
     direct: new Set(),

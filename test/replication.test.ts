@@ -1,0 +1,118 @@
+/**
+ * Pins that replication never echoes: a peer is not sent back the events it sent us on
+ * the current link (`Replication.received` records them in `peer.heard`), while events
+ * of other origins are still relayed to it, and a new link forgets what was heard so that
+ * a peer that lost its disk and asks for everything (`want {}`) gets its own events back.
+ * Drives one `Replication` over a real store and `RecentLog` with fake links.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import t, { type Test } from 'tap';
+import pino from 'pino';
+import { encodeEvent, eventHeader } from '../protocol/codec.js';
+import type { VectorClock } from '../protocol/envelope.js';
+import type { Frame } from '../protocol/frame.js';
+import { RecentLog } from '../runtime/recent-log.js';
+import { Replication, type Peer, type PeerLink } from '../runtime/replication.js';
+import { Store, type StoredEvent } from '../runtime/store.js';
+
+/** A link that records what is sent on it. */
+function fakeLink(peer: string): PeerLink & { frames: Frame[] } {
+  const frames: Frame[] = [];
+  return { peer, bufferedAmount: 0, frames, send: (frame) => void frames.push(frame), close: () => {} };
+}
+
+/** `origin:seq` of every event sent on `link`, in order (`links`, `want`, `ack` frames ignored). */
+const sentOn = (link: { frames: Frame[] }): string[] =>
+  link.frames.flatMap((f) => (f.type === 'events' ? f.events.map(eventHeader).map((h) => `${h.origin}:${h.seq}`) : []));
+
+/** Yields to the event loop until `done()` holds; fails after `ms`. */
+async function until(done: () => boolean, what: string, ms = 5000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!done()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setImmediate(r));
+  }
+}
+
+/** Node `n1` with one Replication over a fresh store; `commit` logs events as delivered, in the given order. */
+async function setup(t: Test) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'troupe-replication-'));
+  const store = await Store.open(dir, 'n1', { sync: false });
+  const recent = new RecentLog(1000);
+  const committed: VectorClock = {};
+  const replication = new Replication({
+    id: 'n1', store, recent, log: pino({ level: 'silent' }), committed: () => committed,
+    readStored: async (from, limit) => (await store.readFrom(from, Math.min(limit, recent.start - from))).map((r) => ({ pos: r.pos, ...eventHeader(r.bytes), bytes: r.bytes })),
+    acks: new Map(), window: 8192, frameEvents: 512, frameBytes: 1 << 20, stallMs: 5000, ackDelayMs: 25,
+  });
+  t.teardown(async () => {
+    replication.stopTicking();
+    replication.cancelAcks();
+    await store.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+  async function commit(ids: string[]): Promise<void> {
+    const vcBefore = { ...committed };
+    const events: StoredEvent[] = ids.map((id, i) => {
+      const [origin, s] = id.split(':');
+      const seq = Number(s);
+      committed[origin] = seq;
+      const pos = recent.end + i;
+      return { pos, origin, seq, correlationId: 'c1', bytes: encodeEvent({ origin, seq, schema: 1, vc: { ...committed }, type: 'T', correlationId: 'c1', causationId: null, ts: pos, data: pos }) };
+    });
+    await store.commit({ events, vcBefore, vc: { ...committed }, actors: [], deadLetters: [], removedDeadLetters: [], acks: new Map() });
+    recent.append(events);
+  }
+  /** Links peer `id` and returns its link and Peer. */
+  function link(id: string): { link: ReturnType<typeof fakeLink>; peer: Peer } {
+    const l = fakeLink(id);
+    t.ok(replication.linkUp(l), `${id} links up`);
+    const peer = replication.linked(l);
+    if (peer === undefined) throw new Error(`${id} is not linked`);
+    return { link: l, peer };
+  }
+  /** Whether the push to `peer` is over: no pass running, the whole log considered. */
+  const pushed = (peer: Peer) => (): boolean => !peer.sending && peer.cursor === recent.end;
+  return { replication, commit, link, pushed };
+}
+
+const heardOf = (...ids: string[]) => ids.map((id) => ({ origin: id.split(':')[0], seq: Number(id.split(':')[1]) }));
+
+t.test('a peer is never sent back the events it sent', async (t) => {
+  const { replication, commit, link, pushed } = await setup(t);
+  const p = link('p');
+  replication.received(p.peer, heardOf('p:1', 'p:2', 'p:3'), 3, false);
+  await commit(['p:1', 'n1:1', 'p:2', 'p:3', 'n1:2']);
+  replication.pushAll();
+  await until(pushed(p.peer), 'the push to p');
+  t.same(sentOn(p.link), ['n1:1', 'n1:2'], 'only the events p did not send, in delivery order');
+});
+
+t.test('events the peer did not send are still relayed to it', async (t) => {
+  const { replication, commit, link, pushed } = await setup(t);
+  const p = link('p');
+  replication.received(p.peer, heardOf('p:1'), 1, false);
+  await commit(['q:1', 'p:1', 'q:2']);
+  replication.pushAll();
+  await until(pushed(p.peer), 'the push to p');
+  t.same(sentOn(p.link), ['q:1', 'q:2'], 'q events relayed, p:1 not echoed');
+});
+
+t.test('a new link forgets what was heard', async (t) => {
+  const { replication, commit, link, pushed } = await setup(t);
+  const first = link('p');
+  replication.received(first.peer, heardOf('p:1', 'p:2', 'p:3'), 3, false);
+  await commit(['p:1', 'n1:1', 'p:2', 'p:3', 'n1:2']);
+  replication.pushAll();
+  await until(pushed(first.peer), 'the push to p');
+  t.same(sentOn(first.link), ['n1:1', 'n1:2'], 'no echo on the first link');
+
+  replication.linkDown(first.link);
+  const second = link('p');
+  // p restarted with an empty disk: it wants everything.
+  await replication.receiveWant(second.peer, {});
+  await until(pushed(second.peer), 'the re-send to p');
+  t.same(sentOn(second.link), ['p:1', 'n1:1', 'p:2', 'p:3', 'n1:2'], 'p gets its own events back on the new link');
+});
