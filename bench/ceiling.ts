@@ -159,7 +159,7 @@ export async function runCeilingSuite(plan: SuitePlan, progress: Progress): Prom
     const receiver = await Receiver.spawn();
     const probe = receiver.probe();
     const sender = await openSender(mode, receiver.port);
-    const events = mode === 'post' ? plan.throughputEvents.troupe : plan.throughputEvents.ceiling;
+    const events = mode === 'post' ? plan.throughputEvents.http : plan.throughputEvents.ceiling;
     const throughputRun = (count: number) =>
       measureThroughput(probe, {
         events: count,

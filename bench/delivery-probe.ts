@@ -16,6 +16,9 @@ export interface ProbeReport {
   readonly latency: LatencyHistogram;
 }
 
+/** What a receiver reports before it has handled anything. */
+export const NO_DELIVERIES: ProbeReport = { count: 0, firstAt: null, lastAt: null, latency: {} };
+
 /** Counts handled events and their latencies. */
 export class DeliveryProbe {
   private count = 0;
@@ -54,7 +57,12 @@ export interface ClockReply {
  */
 export function serveProbe(probe: DeliveryProbe): void {
   process.on('message', function probeOnRequest(message: ProbeRequest) {
-    const reply = message.cmd === 'report' ? probe.report() : { now: wallClockMs() };
-    process.send?.({ ...reply, id: message.id });
+    process.send?.(probeReply(probe, message));
   });
+}
+
+/** The reply to one `ProbeRequest`, echoing its id. */
+export function probeReply(probe: DeliveryProbe, message: ProbeRequest): (ProbeReport | ClockReply) & { readonly id: number } {
+  const reply = message.cmd === 'report' ? probe.report() : { now: wallClockMs() };
+  return { ...reply, id: message.id };
 }

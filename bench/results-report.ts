@@ -396,7 +396,9 @@ ${referenceDetail(results)}
   event", see \`apps/sink.ts\`) before the receiving node commits the batch — so it
   includes the commit on the origin (fsync when durable), replication and causal
   delivery, but not the receiver's own commit. For Moleculer it is the \`sink\` service's
-  event handler; for the ceiling, the receiver's message or request handler. Processes
+  event handler; for the ceiling, the receiver's message or request handler. Every
+  handler records into the same \`DeliveryProbe\`, read over its process's IPC channel
+  (the troupe sink's machine itself keeps a count, persisted with each commit). Processes
   share the machine's clock: measured offset between two processes
   ${clock?.value == null ? 'not measured' : `${formatValue(clock.value, 'µs')} µs (${clock.note ?? ''})`}.
   Latencies go into a log histogram with 5% buckets and are reported as the bucket's
@@ -412,8 +414,9 @@ ${referenceDetail(results)}
   resolves when written to the socket); ceiling: frames written with 4,000 events
   awaiting write callbacks, and for the POST ceiling troupe's HTTP publisher against a
   bare \`node:http\` server that answers 201 as soon as it has parsed the body.
-  "committed" is how fast the publishes resolved. Every system gets an unmeasured
-  warm-up first (JIT, connections, the sink actor). **CPU µs/event** is the CPU time of
+  "committed" is how fast the publishes resolved. troupe publishing in-process runs as
+  many events per run as Moleculer (${formatCount(results.plan.throughputEvents.troupe)}); over HTTP, ${formatCount(results.plan.throughputEvents.http)}. Every system
+  first gets an unmeasured warm-up of a tenth of its run (JIT, connections, the sink actor). **CPU µs/event** is the CPU time of
   every process (harness and nodes) during the run over N.
 - **Bytes and messages on the wire** are counted by a TCP proxy in the harness on every
   link (both directions, including acknowledgements and heartbeats, after the

@@ -10,10 +10,12 @@ export interface SuitePlan {
   /** Runs per figure; each figure is the median. */
   readonly repeats: number;
   /**
-   * Events per throughput run, per system, so each run lasts seconds; `troupe` also sizes
-   * the POST ceiling, which goes through the same publisher.
+   * Events per throughput run, per system, so each run lasts seconds. troupe publishing
+   * in-process runs as many as Moleculer; `http` sizes the runs over `POST /events` and
+   * the POST ceiling, which go through the same slower publisher. Every system warms up
+   * on a tenth of its run first.
    */
-  readonly throughputEvents: { readonly ceiling: number; readonly moleculer: number; readonly troupe: number };
+  readonly throughputEvents: { readonly ceiling: number; readonly moleculer: number; readonly troupe: number; readonly http: number };
   /** Runs per figure of the 3-, 5- and 10-node clusters, which take longest. */
   readonly clusterRepeats: number;
   /** The fixed offered loads (events/s) of the latency runs. */
@@ -45,7 +47,7 @@ export function planFor(quick: boolean): SuitePlan {
     ? {
         quick,
         repeats: 1,
-        throughputEvents: { ceiling: 100_000, moleculer: 50_000, troupe: 10_000 },
+        throughputEvents: { ceiling: 100_000, moleculer: 50_000, troupe: 50_000, http: 10_000 },
         clusterRepeats: 1,
         latencyRates: [1_000, 10_000],
         latencySeconds: 2,
@@ -61,7 +63,7 @@ export function planFor(quick: boolean): SuitePlan {
     : {
         quick,
         repeats: 5,
-        throughputEvents: { ceiling: 500_000, moleculer: 200_000, troupe: 20_000 },
+        throughputEvents: { ceiling: 500_000, moleculer: 200_000, troupe: 200_000, http: 20_000 },
         clusterRepeats: 3,
         latencyRates: [1_000, 10_000],
         latencySeconds: 5,

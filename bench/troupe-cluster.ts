@@ -9,16 +9,16 @@
  * - `http`: every node is `troupe node` (the CLI), and the harness sends `POST /events`
  *   round-robin over the publishing nodes;
  * - `embedded`: the publishing nodes are `troupe-publisher.js` — a node with its
- *   publisher in-process — and each sends its share of the load with `node.publish()`;
- *   `rx` is still the CLI.
+ *   publisher in-process — and each sends its share of the load with `node.publish()`.
  *
- * Either way the harness reads the sink's tally from `GET /actors` on `rx`.
+ * Either way `rx` runs `troupe-publisher.js` too, and the harness reads the sink's
+ * `DeliveryProbe` over its IPC channel, as it does for the Moleculer and ceiling receivers.
  */
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { AdminClient, PUBLISH_WINDOW } from './admin-client.js';
-import { SINK_NODE_ID, type SinkContext } from './apps/sink.js';
+import { SINK_NODE_ID } from './apps/sink.js';
 import type { ProbeReport } from './delivery-probe.js';
 import { waitForDelivery, type ProbeTarget } from './delivery-runs.js';
 import { localPacedRunner, mergePacedRuns, type PacedRun, type PacedRunner } from './paced-sender.js';
@@ -34,10 +34,8 @@ const PUBLISHER_SCRIPT = new URL('./troupe-publisher.js', import.meta.url).pathn
 const SINK_APP = new URL('./apps/sink.js', import.meta.url).pathname;
 const SECRET = 'troupe-bench';
 const START_TIMEOUT_MS = 20_000;
-const WARM_UP_EVENTS = 2_000;
 /** Time an embedded publisher gets beyond its load's own deadlines to answer. */
 const IPC_SLACK_MS = 30_000;
-const NO_DELIVERIES: ProbeReport = { count: 0, firstAt: null, lastAt: null, latency: {} };
 
 /** How to start one node. */
 export interface NodeSpec {
@@ -124,8 +122,8 @@ export class TroupeCluster {
           }
           peers.push(`ws://127.0.0.1:${port}`);
         }
-        // In a 1-node cluster rx publishes to itself, so it is the one that embeds the publisher.
-        const embedded = spec.publish === 'embedded' && (id !== SINK_NODE_ID || spec.size === 1);
+        // The sink's node always runs in-process, for its probe; the others do when they publish in-process.
+        const embedded = spec.publish === 'embedded' || id === SINK_NODE_ID;
         nodes.push(await startTroupeNode({ id, port: 0, dataDir: join(spec.dataDir, id), peers, relaxed: spec.relaxed, embedded }));
       }
       await cluster.waitLinked(START_TIMEOUT_MS);
@@ -157,16 +155,14 @@ export class TroupeCluster {
     return this.nodes.length === 1 ? this.nodes : this.nodes.slice(0, -1);
   }
 
-  /** The sink actor's context on the sink node (whichever process runs it now), as a probe. */
+  /**
+   * The sink's delivery probe in the sink node's process (whichever process runs it now:
+   * a restarted sink starts counting from zero).
+   */
   sinkProbe(): ProbeTarget {
     return {
       pollMs: 50,
-      report: async () => {
-        const sink = (await this.sink.client.actors()).find((actor) => actor.service === 'sink');
-        if (sink === undefined) return NO_DELIVERIES;
-        const { count, firstAt, lastAt, latency } = sink.context as SinkContext;
-        return { count, firstAt, lastAt, latency };
-      },
+      report: () => this.sink.child.request<ProbeReport>({ cmd: 'report' }),
     };
   }
 
@@ -214,14 +210,14 @@ export class TroupeCluster {
     };
   }
 
-  /** Publishes a couple of thousand events and waits for the sink: JIT, connections and the sink actor warm. */
-  async warmUp(deadlineMs: number): Promise<void> {
+  /** Publishes `events` events and waits for the sink: JIT, connections and the sink actor warm. */
+  async warmUp(events: number, deadlineMs: number): Promise<void> {
     const probe = this.sinkProbe();
     const base = await probe.report();
-    const run = await this.runWindowed(WARM_UP_EVENTS, PUBLISH_WINDOW, deadlineMs);
+    const run = await this.runWindowed(events, PUBLISH_WINDOW, deadlineMs);
     if (run.error !== undefined) throw new Error(`warm-up: ${String(run.error)}`);
-    const { delivered } = await waitForDelivery(probe, base, WARM_UP_EVENTS, deadlineMs);
-    if (delivered < WARM_UP_EVENTS) throw new Error(`warm-up: the sink handled ${delivered} of ${WARM_UP_EVENTS} events`);
+    const { delivered } = await waitForDelivery(probe, base, events, deadlineMs);
+    if (delivered < events) throw new Error(`warm-up: the sink handled ${delivered} of ${events} events`);
   }
 
   /** `POST /events` of benchmark event `i` on publisher `i mod n`, stamped now; resolves on its 201. */

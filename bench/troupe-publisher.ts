@@ -1,7 +1,8 @@
 /**
  * A troupe node with its publisher inside: the node runs in this process through the
  * public API (`startNode`), and the harness asks it over IPC to publish a load with
- * `node.publish(...)`, which resolves once the event is committed. This is troupe's
+ * `node.publish(...)`, which resolves once the event is committed. On the sink's node it
+ * also answers the harness's `DeliveryProbe` requests (`apps/sink.ts`). This is troupe's
  * counterpart of Moleculer's `broker.emit` in the sender's process — the publishing
  * application lives with its node — and it takes the HTTP client out of the figure: one
  * harness process sending `POST /events` saturates a core well below what the fabric
@@ -14,7 +15,8 @@
 import { parseArgs } from 'node:util';
 import pino from 'pino';
 import { startNode } from '../index.js';
-import app from './apps/sink.js';
+import app, { sinkProbe } from './apps/sink.js';
+import { probeReply, type ProbeRequest } from './delivery-probe.js';
 import { runPaced, type PacedPlan, type PacedRun } from './paced-sender.js';
 import { BENCH_EVENT_TYPE, benchData } from './payload.js';
 import { wallClockMs } from './wall-clock.js';
@@ -72,8 +74,9 @@ async function runRequest(request: PublisherRequest): Promise<WindowedRun | Pace
   return run.error === undefined ? run : { ...run, error: String(run.error) };
 }
 
-process.on('message', function publisherOnRequest(request: PublisherRequest) {
-  void runRequest(request).then((run) => process.send?.({ ...run, id: request.id }));
+process.on('message', function publisherOnRequest(request: PublisherRequest | ProbeRequest) {
+  if (request.cmd === 'report' || request.cmd === 'clock') process.send?.(probeReply(sinkProbe, request));
+  else void runRequest(request).then((run) => process.send?.({ ...run, id: request.id }));
 });
 function stopAndExit(): void {
   node.stop().then(

@@ -41,6 +41,11 @@ function reason(err: unknown): string {
   return (err instanceof Error ? err.message : String(err)).split('\n')[0];
 }
 
+/** Events per throughput run: as many as Moleculer's in-process, fewer over HTTP. */
+function runEvents(plan: SuitePlan, publish: 'embedded' | 'http'): number {
+  return publish === 'http' ? plan.throughputEvents.http : plan.throughputEvents.troupe;
+}
+
 /** Runs the troupe benchmarks; data goes under `workDir` and is removed as each cluster stops. */
 export async function runTroupeSuite(plan: SuitePlan, progress: Progress, workDir: string): Promise<FigureSet> {
   const book = new FigureBook();
@@ -66,7 +71,7 @@ export async function runTroupeSuite(plan: SuitePlan, progress: Progress, workDi
         const prefix = `${size}.${durability}.${publish}`;
         await attempt(`${size} node${size === 1 ? '' : 's'} ${durability}, ${publish} publish`, [`${prefix}.throughput`], () =>
           TroupeCluster.run({ size, relaxed, proxied: false, publish, dataDir: dataDir() }, async (cluster) => {
-            await cluster.warmUp(plan.deliveryDeadlineMs);
+            await cluster.warmUp(runEvents(plan, publish) / 10, plan.deliveryDeadlineMs);
             await throughputRuns(plan, progress, book, cluster, prefix, plan.repeats);
             // Publish-to-handler latency is a question between two nodes.
             if (size === 2) await latencyRuns(plan, progress, book, cluster, prefix);
@@ -79,7 +84,7 @@ export async function runTroupeSuite(plan: SuitePlan, progress: Progress, workDi
   for (const size of plan.clusterSizes) {
     await attempt(`${size} nodes`, [`${size}.throughput`, `${size}.sustain.p50`], () =>
       TroupeCluster.run({ size, relaxed: false, proxied: false, publish: 'embedded', dataDir: dataDir() }, async (cluster) => {
-        await cluster.warmUp(plan.deliveryDeadlineMs);
+        await cluster.warmUp(runEvents(plan, 'embedded') / 10, plan.deliveryDeadlineMs);
         await throughputRuns(plan, progress, book, cluster, `${size}`, plan.clusterRepeats);
         await sustainRuns(plan, progress, book, cluster, `${size}`);
       }),
@@ -89,7 +94,7 @@ export async function runTroupeSuite(plan: SuitePlan, progress: Progress, workDi
   for (const size of [2, 5]) {
     await attempt(`wire ${size} nodes`, [`wire.${size}.${plan.wireRates[0]}.bytes`], () =>
       TroupeCluster.run({ size, relaxed: false, proxied: true, publish: 'embedded', dataDir: dataDir() }, async (cluster) => {
-        await cluster.warmUp(plan.deliveryDeadlineMs);
+        await cluster.warmUp(runEvents(plan, 'embedded') / 10, plan.deliveryDeadlineMs);
         await wireRuns(plan, progress, book, cluster);
       }),
     );
@@ -136,7 +141,7 @@ async function throughputRuns(
   prefix: string,
   repeats: number,
 ): Promise<void> {
-  const events = plan.throughputEvents.troupe;
+  const events = runEvents(plan, cluster.spec.publish);
   for (let r = 1; r <= repeats; r++) {
     const meter = startCpuMeter(cluster.nodes.map((node) => node.child.pid));
     const result = await measureThroughput(cluster.sinkProbe(), {

@@ -1,9 +1,11 @@
 /**
  * The benchmark app: one `sink` service on node `rx` that handles every benchmark event.
- * Its machine is the measuring instrument of the troupe runs — it keeps in its context
- * exactly what `DeliveryProbe` keeps for the ceiling and Moleculer receivers (count,
- * first and last handling time, publish-to-handler latency histogram), and the harness
- * reads it with `GET /actors`.
+ * Its handler hands each event to the same instrument the ceiling and Moleculer
+ * receivers use, a `DeliveryProbe` (count, first and last handling time,
+ * publish-to-handler latency histogram), which the harness reads over the IPC channel
+ * of the sink's process (`troupe-publisher.ts`). The machine itself keeps a count in
+ * its context, like a small business state that is persisted with every commit; the
+ * instrument stays outside it, so that its histogram is not persisted with every batch.
  *
  * Troupe machines take time from the event (`ts`), never from a clock, so that they are
  * deterministic. This one deliberately reads the wall clock: what it measures is when
@@ -13,37 +15,31 @@
  */
 import { assign, setup } from 'xstate';
 import { defineApp, type ServiceEvent } from '../../runtime/service.js';
-import { recordLatency, type LatencyHistogram } from '../latency-histogram.js';
+import { DeliveryProbe } from '../delivery-probe.js';
 import { BENCH_EVENT_TYPE, type BenchData } from '../payload.js';
-import { wallClockMs } from '../wall-clock.js';
 
 /** The node that hosts the sink; every other node in a benchmark cluster only publishes and relays. */
 export const SINK_NODE_ID = 'rx';
 
-/** The sink's context: what its handler has seen. */
+/** The deliveries the sink has handled in this process. */
+export const sinkProbe = new DeliveryProbe();
+
+/** The sink's context: how many events it has handled, ever. */
 export interface SinkContext {
   readonly count: number;
-  readonly firstAt: number | null;
-  readonly lastAt: number | null;
-  readonly latency: LatencyHistogram;
 }
 
-/** Counts each benchmark event and its publish-to-handler latency. */
+/** Counts each benchmark event and hands it to the probe. */
 export const sinkMachine = setup({
   types: { context: {} as SinkContext, events: {} as ServiceEvent },
   actions: {
-    observe: assign(({ context, event }) => {
-      const now = wallClockMs();
-      // Updated in place: copying the histogram per event would make the instrument's
-      // cost grow with its bucket count and weigh on the very figure it measures.
-      recordLatency(context.latency, now - (event.data as BenchData).sentAt);
-      return { count: context.count + 1, firstAt: context.firstAt ?? now, lastAt: now };
-    }),
+    observe: ({ event }) => sinkProbe.observe((event.data as BenchData).sentAt),
+    count: assign(({ context }) => ({ count: context.count + 1 })),
   },
 }).createMachine({
   id: 'sink',
-  context: { count: 0, firstAt: null, lastAt: null, latency: {} },
-  on: { [BENCH_EVENT_TYPE]: { actions: 'observe' } },
+  context: { count: 0 },
+  on: { [BENCH_EVENT_TYPE]: { actions: ['observe', 'count'] } },
 });
 
 /** The benchmark app. */
