@@ -18,7 +18,7 @@ import { decodeEvent, encodeEvent, eventHeader } from '../protocol/codec.js';
 import { ENVELOPE_SCHEMA, eventId, type EncodedEvent, type Envelope, type VectorClock } from '../protocol/envelope.js';
 import type { Frame } from '../protocol/frame.js';
 import { TroupeError } from '../protocol/troupe-error.js';
-import { sum } from '../protocol/vector-clock.js';
+import { canDeliver, sum } from '../protocol/vector-clock.js';
 import { CausalBuffer } from './causal-buffer.js';
 import type { Emission, Host } from './host.js';
 import { RecentLog } from './recent-log.js';
@@ -122,6 +122,14 @@ export class Fabric {
   private lastTs = 0;
   private readonly buffer: CausalBuffer<Incoming>;
   private bufferDirty = false;
+  /**
+   * Events that arrived in causal order, in arrival order: each was deliverable once
+   * everything before it here was. Most events take this lane; only those that overtook
+   * a dependency wait in the causal buffer.
+   */
+  private inOrder: Incoming[] = [];
+  /** `vc` plus the events in `inOrder`: what an arriving event is checked against. */
+  private readonly accepted: VectorClock;
   private publishes: PendingPublish[] = [];
   private tasks: (() => Emission[])[] = [];
   private replays: PendingReplay[] = [];
@@ -161,6 +169,7 @@ export class Fabric {
     this.frameBytes = o.frameBytes ?? 4 * 1024 * 1024;
     this.bufferLimit = o.bufferLimit ?? 100_000;
     this.vc = { ...args.vc };
+    this.accepted = { ...args.vc };
     this.committed = { ...args.vc };
     this.pos = sum(args.vc);
     this.buffer = new CausalBuffer<Incoming>(this.bufferLimit);
@@ -368,9 +377,20 @@ export class Fabric {
     let fresh = 0;
     let overflowed = false;
     for (const e of incoming) {
-      const r = this.buffer.add(e, this.vc);
-      if (r === 'buffered') fresh++;
-      else if (r === 'overflow') overflowed = true;
+      const accepted = this.accepted[e.origin] ?? 0;
+      if (e.seq <= accepted) continue; // delivered already, or in the lane
+      if (e.seq === accepted + 1 && canDeliver(this.accepted, e)) {
+        // Taken even when full, as the buffer does: it may be what the rest waits on.
+        this.inOrder.push(e);
+        this.accepted[e.origin] = e.seq;
+        fresh++;
+      } else if (this.inOrder.length + this.buffer.size >= this.bufferLimit) {
+        overflowed = true;
+      } else {
+        const r = this.buffer.add(e, this.vc);
+        if (r === 'buffered') fresh++;
+        else if (r === 'overflow') overflowed = true;
+      }
     }
     this.replication.received(peer, incoming, fresh, overflowed);
     if (fresh > 0) {
@@ -492,7 +512,16 @@ export class Fabric {
     // stored and relayed but not handled: handling could emit under reused seqs.
     const handle = !this.recovering;
     this.bufferDirty = false;
+    const inOrder = this.inOrder;
+    this.inOrder = [];
+    for (const e of inOrder) {
+      this.vc[e.origin] = e.seq;
+      deliver(e.envelope, e.bytes);
+      if (handle) settle();
+      else queue.length = 0;
+    }
     this.buffer.drain(this.vc, (e) => {
+      if (e.seq > (this.accepted[e.origin] ?? 0)) this.accepted[e.origin] = e.seq;
       deliver(e.envelope, e.bytes);
       if (handle) settle();
       else queue.length = 0;
@@ -611,13 +640,14 @@ export class Fabric {
     };
     const bytes = encodeEvent(envelope);
     this.vc[this.id] = seq;
+    this.accepted[this.id] = seq;
     this.lastTs = ts;
     return { envelope, bytes };
   }
 
   /** Peers whose events overflowed the buffer are asked again once it has room. */
   private askAgainIfRoom(): void {
-    if (this.buffer.size > this.bufferLimit / 2) return;
+    if (this.inOrder.length + this.buffer.size > this.bufferLimit / 2) return;
     this.replication.askAgain(() => this.clock);
   }
 }
