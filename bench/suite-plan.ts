@@ -31,6 +31,8 @@ export interface SuitePlan {
   readonly wireSeconds: number;
   /** Node cold starts to time. */
   readonly coldStarts: number;
+  /** One-event commits timed for the disk floor (`disk-floor.ts`), with and without fsync. */
+  readonly diskCommits: number;
   /** Cluster sizes of the multi-node runs, and the cluster-wide load they must sustain. */
   readonly clusterSizes: readonly number[];
   readonly sustainRate: number;
@@ -54,6 +56,7 @@ export function planFor(quick: boolean): SuitePlan {
         wireRates: [1_000, 10_000],
         wireSeconds: 1,
         coldStarts: 3,
+        diskCommits: 500,
         clusterSizes: [3, 5, 10],
         sustainRate: 10_000,
         sustainSeconds: 3,
@@ -70,6 +73,7 @@ export function planFor(quick: boolean): SuitePlan {
         wireRates: [1_000, 10_000],
         wireSeconds: 2,
         coldStarts: 5,
+        diskCommits: 3_000,
         clusterSizes: [3, 5, 10],
         sustainRate: 10_000,
         sustainSeconds: 10,

@@ -25,6 +25,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { PUBLISH_WINDOW } from './admin-client.js';
 import { encodedEventBytes } from './ceiling.js';
 import { cpuMicrosPerEvent, describeCpu, startCpuMeter } from './cpu-meter.js';
+import { measureCommitLatency } from './disk-floor.js';
 import { measureLatency, measureThroughput, measureWire } from './delivery-runs.js';
 import { FigureBook, type FigureSet } from './figure.js';
 import { formatCount, type Progress } from './progress.js';
@@ -63,6 +64,7 @@ export async function runTroupeSuite(plan: SuitePlan, progress: Progress, workDi
 
   // A node that cannot start fails every scenario the same way: stop here and say why.
   await coldStarts(plan, progress, book, dataDir);
+  await diskFloor(plan, progress, book, workDir);
 
   for (const publish of ['embedded', 'http'] as const) {
     for (const durability of ['durable', 'relaxed'] as const) {
@@ -110,6 +112,17 @@ export async function runTroupeSuite(plan: SuitePlan, progress: Progress, workDi
     }
   }
   return book.figures();
+}
+
+/** One-event commits through the node's store, with and without fsync: the floor under durable latency. */
+async function diskFloor(plan: SuitePlan, progress: Progress, book: FigureBook, workDir: string): Promise<void> {
+  for (const sync of [true, false]) {
+    const { p50, p99 } = await measureCommitLatency(workDir, plan.diskCommits, sync);
+    const kind = sync ? 'sync' : 'relaxed';
+    book.add(`disk.${kind}.p50`, 'ms', p50);
+    book.add(`disk.${kind}.p99`, 'ms', p99);
+    progress(`troupe: one-event commit${sync ? ' with fsync' : ' without fsync'}: p50 ${p50?.toFixed(3)} ms, p99 ${p99?.toFixed(3)} ms (${formatCount(plan.diskCommits)} commits)`);
+  }
 }
 
 /** Fresh nodes with no peers: spawn to `listening`, and spawn to the first `/status` answer. */
