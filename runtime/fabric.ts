@@ -606,7 +606,7 @@ export class Fabric {
     task.catch((err: unknown) => this.log.error({ err }, 'background fabric task failed'));
   }
 
-  private async replayOne(letter: DeadLetter): Promise<Emission[] | Error> {
+  private async replayOne(letter: DeadLetter): Promise<readonly Emission[] | Error> {
     const bytes = await this.store.eventAt(letter.pos);
     if (bytes === undefined) return new TroupeError('TROUPE_NOT_FOUND', `event ${letter.eventId} is no longer in the log`);
     const result = this.host.replay(letter.service, decodeEvent(bytes));

@@ -107,9 +107,15 @@ export class Host {
    * Delivers `envelope` to every subscribed service. `pos` is its place in the log (for
    * dead letters). Returns what the actors emitted, in order.
    */
-  deliver(envelope: Envelope, pos: number): Emission[] {
+  deliver(envelope: Envelope, pos: number): readonly Emission[] {
     const services = this.byType.get(envelope.type);
-    if (services === undefined) return [];
+    if (services === undefined) return NO_EMISSIONS;
+    if (services.length === 1) {
+      const result = this.handle(services[0], envelope);
+      if (!(result instanceof Error)) return result;
+      this.deadLetter(services[0], envelope, pos, result);
+      return NO_EMISSIONS;
+    }
     const out: Emission[] = [];
     for (const service of services) {
       const result = this.handle(service, envelope);
@@ -123,7 +129,7 @@ export class Host {
    * Replays a dead letter's event to its one service. Returns what the actor emitted, or
    * the error if it failed again (the dead letter then stays).
    */
-  replay(serviceName: string, envelope: Envelope): Emission[] | Error {
+  replay(serviceName: string, envelope: Envelope): readonly Emission[] | Error {
     const service = this.services.find((s) => s.name === serviceName);
     if (service === undefined) return new TroupeError('TROUPE_NOT_FOUND', `service ${serviceName} is not hosted here`);
     return this.handle(service, envelope);
@@ -138,7 +144,7 @@ export class Host {
         key: hosted.key,
         snapshot: hosted.actor.getPersistedSnapshot(),
         timers: hosted.timers,
-        cause: hosted.cause,
+        cause: causeOf(hosted.cause),
       });
     }
     const deadLetters = this.deadLetters;
@@ -170,7 +176,7 @@ export class Host {
   }
 
   /** Sends one event to the actor of `service` it belongs to. */
-  private handle(service: ServiceDefinition, envelope: Envelope): Emission[] | Error {
+  private handle(service: ServiceDefinition, envelope: Envelope): readonly Emission[] | Error {
     const event: ServiceEvent = { type: envelope.type, data: envelope.data, ts: envelope.ts };
     let key: string;
     try {
@@ -181,8 +187,10 @@ export class Host {
     const hosted = this.actors.get(actorId(service.name, key)) ?? this.spawn(service, key, undefined);
     const emitted = this.drive(hosted, () => hosted.actor.send(event));
     if (emitted instanceof Error) return emitted;
-    const cause = { id: envelope.id, correlationId: envelope.correlationId };
-    hosted.cause = cause;
+    // The envelope is kept as the cause; only its ids leave the host (see `causeOf`).
+    hosted.cause = envelope;
+    if (emitted.length === 0) return NO_EMISSIONS;
+    const cause = causeOf(envelope);
     return emitted.map((e) => ({ emitted: e, cause }));
   }
 
@@ -290,7 +298,8 @@ export class Host {
       this.fileDeadLetter(hosted.service, hosted.key, `timer:${hosted.cause?.id ?? 'none'}`, 0, emitted);
       return [];
     }
-    return emitted.map((e) => ({ emitted: e, cause: hosted.cause }));
+    const cause = causeOf(hosted.cause);
+    return emitted.map((e) => ({ emitted: e, cause }));
   }
 
   private deadLetter(service: ServiceDefinition, envelope: Envelope, pos: number, err: Error): void {
@@ -317,6 +326,17 @@ export class Host {
     });
   }
 }
+
+/** The ids of the event an actor last handled, as emissions carry and records persist them. */
+function causeOf(cause: Cause | null): Cause | null {
+  return cause === null ? null : { id: cause.id, correlationId: cause.correlationId };
+}
+
+/** The event an actor last handled, or just its ids when restored from a record. */
+type Cause = { readonly id: string; readonly correlationId: string };
+
+/** What a delivery that emits nothing returns: shared, never mutated. */
+const NO_EMISSIONS: readonly Emission[] = Object.freeze([]);
 
 function actorId(service: string, key: string): string {
   return `${service}\u0000${key}`;

@@ -94,10 +94,13 @@ const posKey = (n: number): string => `pos/${hex(n)}`;
 const clockKey = (n: number): string => `clk/${hex(n)}`;
 const actorKey = (service: string, key: string): string => `actor/${service}/${key}`;
 const dlqKey = (service: string, eventId: string): string => `dlq/${service}/${eventId}`;
-/** Nanoids and most ids are URL-safe already; only others pay for escaping. */
+/**
+ * Event ids (`node:seq`, the default correlation id) and nanoids need no escaping; other
+ * ids are escaped so that no `/` in one can make its prefix match another's keys.
+ */
 const corrPrefix = (correlationId: string): string =>
-  `corr/${URL_SAFE.test(correlationId) ? correlationId : encodeURIComponent(correlationId)}/`;
-const URL_SAFE = /^[A-Za-z0-9_-]+$/;
+  `corr/${KEY_SAFE.test(correlationId) ? correlationId : encodeURIComponent(correlationId)}/`;
+const KEY_SAFE = /^[A-Za-z0-9_.:-]+$/;
 const EMPTY = new Uint8Array(0);
 
 /** Options of {@link Store.open}. */

@@ -59,3 +59,18 @@ t.test('finds where a peer at a given clock must start receiving', async (t) => 
   t.equal(await store.firstPositionLacking({ a: 100 }), 1, 'a peer lacking one origin entirely starts at the beginning');
   await store.close();
 });
+
+t.test('workflow indexes of ids that share a prefix or hold a slash never mix', async (t) => {
+  const store = await Store.open(t.testdir(), 'n1');
+  const ids = ['n1:5', 'n1:50', 'a', 'a/b', 'a%2Fb', 'ünï'];
+  const events: StoredEvent[] = ids.map((correlationId, i) => ({
+    pos: i + 1,
+    origin: 'n1',
+    seq: i + 1,
+    correlationId,
+    bytes: encodeEvent({ type: "T", data: null, origin: "n1", seq: i + 1, vc: { n1: i + 1 }, correlationId, causationId: null, ts: i, schema: 1 }),
+  }));
+  await store.commit({ events, vcBefore: {}, vc: { n1: ids.length }, actors: [], deadLetters: [], removedDeadLetters: [], acks: new Map() });
+  for (const [i, id] of ids.entries()) t.same(await store.positionsOfWorkflow(id, 10), [i + 1], id);
+  await store.close();
+});
