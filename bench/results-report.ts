@@ -427,8 +427,8 @@ ${referenceDetail(results)}
 - **Fixed offered load.** A paced sender sends what is due each timer tick (~1 ms: at
   10k/s about ten events per tick), stamping each as sent; with several publishing nodes
   each offers its share. Fixed-load runs get a fresh cluster of their own (warmed up
-  like the others), so that compacting what the throughput runs wrote does not weigh on
-  them. "offered" is the rate actually achieved: when a system cannot
+  like the others), and every cluster's writes are flushed (\`sync\`) when it stops, so
+  that compacting or writing back what the throughput runs wrote does not weigh on them. "offered" is the rate actually achieved: when a system cannot
   keep up (its publishes take too long to be accepted, up to 2,048 in flight for troupe)
   the sender falls behind and the figure says so, and the latency then includes queueing.
 - **Throughput** is N events over the time from the first send to the handler running for

@@ -14,6 +14,7 @@
  * Either way `rx` runs `troupe-publisher.js` too, and the harness reads the sink's
  * `DeliveryProbe` over its IPC channel, as it does for the Moleculer and ceiling receivers.
  */
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -142,6 +143,9 @@ export class TroupeCluster {
     } finally {
       await cluster.stop();
       rmSync(spec.dataDir, { recursive: true, force: true });
+      // The kernel may still be writing back what this cluster wrote: flush it now, so
+      // that the next scenario does not pay for it (fixed loads wait on fsync).
+      execFileSync('sync');
     }
   }
 

@@ -80,14 +80,19 @@ async function setup(t: Test) {
 
 const heardOf = (...ids: string[]) => ids.map((id) => ({ origin: id.split(':')[0], seq: Number(id.split(':')[1]) }));
 
+/** p sends n1 three events, n1 commits them between two of its own and pushes: what reaches p. */
+async function echoScenario(env: Awaited<ReturnType<typeof setup>>): Promise<{ p: ReturnType<typeof env.link>; sent: string[] }> {
+  const p = env.link('p');
+  env.replication.received(p.peer, heardOf('p:1', 'p:2', 'p:3'), 3, false);
+  await env.commit(['p:1', 'n1:1', 'p:2', 'p:3', 'n1:2']);
+  env.replication.pushAll();
+  await until(env.pushed(p.peer), 'the push to p');
+  return { p, sent: sentOn(p.link) };
+}
+
 t.test('a peer is never sent back the events it sent', async (t) => {
-  const { replication, commit, link, pushed } = await setup(t);
-  const p = link('p');
-  replication.received(p.peer, heardOf('p:1', 'p:2', 'p:3'), 3, false);
-  await commit(['p:1', 'n1:1', 'p:2', 'p:3', 'n1:2']);
-  replication.pushAll();
-  await until(pushed(p.peer), 'the push to p');
-  t.same(sentOn(p.link), ['n1:1', 'n1:2'], 'only the events p did not send, in delivery order');
+  const { sent } = await echoScenario(await setup(t));
+  t.same(sent, ['n1:1', 'n1:2'], 'only the events p did not send, in delivery order');
 });
 
 t.test('events the peer did not send are still relayed to it', async (t) => {
@@ -101,13 +106,10 @@ t.test('events the peer did not send are still relayed to it', async (t) => {
 });
 
 t.test('a new link forgets what was heard', async (t) => {
-  const { replication, commit, link, pushed } = await setup(t);
-  const first = link('p');
-  replication.received(first.peer, heardOf('p:1', 'p:2', 'p:3'), 3, false);
-  await commit(['p:1', 'n1:1', 'p:2', 'p:3', 'n1:2']);
-  replication.pushAll();
-  await until(pushed(first.peer), 'the push to p');
-  t.same(sentOn(first.link), ['n1:1', 'n1:2'], 'no echo on the first link');
+  const env = await setup(t);
+  const { replication, link, pushed } = env;
+  const { p: first, sent } = await echoScenario(env);
+  t.same(sent, ['n1:1', 'n1:2'], 'no echo on the first link');
 
   replication.linkDown(first.link);
   const second = link('p');
