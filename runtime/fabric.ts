@@ -1,8 +1,9 @@
 /**
  * The fabric: a causally ordered, fully replicated, durable event log.
  *
- * Inbound: events from peers are decoded, deduplicated and held in the causal buffer
- * until the CBCAST condition holds; local publishes and fired actor timers queue up.
+ * Inbound: events from peers are decoded, deduplicated and held in the intake (in
+ * arrival order when they came in causal order, else in the causal buffer until the
+ * CBCAST condition holds); local publishes and fired actor timers queue up.
  * One loop (the pump) takes everything deliverable at once, delivers it in causal order
  * to the host, stamps what the actors emit (origin = this node, next seq, current clock)
  * and delivers that too, then writes the whole group in one LevelDB batch. Only after
@@ -18,9 +19,9 @@ import { decodeEvent, encodeEvent, eventHeader } from '../protocol/codec.js';
 import { ENVELOPE_SCHEMA, eventId, type EncodedEvent, type Envelope, type VectorClock } from '../protocol/envelope.js';
 import type { Frame } from '../protocol/frame.js';
 import { TroupeError } from '../protocol/troupe-error.js';
-import { canDeliver, sum } from '../protocol/vector-clock.js';
-import { CausalBuffer } from './causal-buffer.js';
+import { sum } from '../protocol/vector-clock.js';
 import type { Emission, Host } from './host.js';
+import { Intake } from './intake.js';
 import { RecentLog } from './recent-log.js';
 import { Replication, type OutgoingEvent, type Peer, type PeerLink, type PeerView } from './replication.js';
 import type { CommitBatch, DeadLetter, Store, StoredEvent } from './store.js';
@@ -50,7 +51,7 @@ export interface FabricOptions {
    * and of what may wait unsent in a peer's socket. [default 4 MiB]
    */
   readonly frameBytes?: number;
-  /** Max events held in the causal buffer; more are dropped and fetched again. [default 100000] */
+  /** Max events held waiting for delivery; more are dropped and fetched again. [default 100000] */
   readonly bufferLimit?: number;
   /** Committed events kept in memory for live pushes and `/log`. [default 10000] */
   readonly recent?: number;
@@ -120,16 +121,8 @@ export class Fabric {
   private committed: VectorClock;
   private pos: number;
   private lastTs = 0;
-  private readonly buffer: CausalBuffer<Incoming>;
-  private bufferDirty = false;
-  /**
-   * Events that arrived in causal order, in arrival order: each was deliverable once
-   * everything before it here was. Most events take this lane; only those that overtook
-   * a dependency wait in the causal buffer.
-   */
-  private inOrder: Incoming[] = [];
-  /** `vc` plus the events in `inOrder`: what an arriving event is checked against. */
-  private readonly accepted: VectorClock;
+  private readonly intake: Intake<Incoming>;
+  private intakeDirty = false;
   private publishes: PendingPublish[] = [];
   private tasks: (() => Emission[])[] = [];
   private replays: PendingReplay[] = [];
@@ -169,10 +162,9 @@ export class Fabric {
     this.frameBytes = o.frameBytes ?? 4 * 1024 * 1024;
     this.bufferLimit = o.bufferLimit ?? 100_000;
     this.vc = { ...args.vc };
-    this.accepted = { ...args.vc };
     this.committed = { ...args.vc };
     this.pos = sum(args.vc);
-    this.buffer = new CausalBuffer<Incoming>(this.bufferLimit);
+    this.intake = new Intake<Incoming>(args.vc, this.bufferLimit);
     this.recent = new RecentLog(o.recent ?? 10_000);
     this.recent.reset(this.pos + 1);
     this.probing = (o.probeMs ?? 0) > 0;
@@ -213,7 +205,7 @@ export class Fabric {
 
   /** Events waiting in the causal buffer for their dependencies. */
   get buffered(): number {
-    return this.buffer.size;
+    return this.intake.blocked;
   }
 
   /** Every known peer with its link state and outbox depth. */
@@ -288,7 +280,7 @@ export class Fabric {
     stored.forEach((bytes, i) => {
       if (bytes !== undefined) events.push({ pos: positions[i], ...decodeEvent(bytes) });
     });
-    const buffered = this.buffer
+    const buffered = this.intake
       .waiting()
       .map((e) => e.envelope)
       .filter((e) => e.correlationId === correlationId);
@@ -377,24 +369,13 @@ export class Fabric {
     let fresh = 0;
     let overflowed = false;
     for (const e of incoming) {
-      const accepted = this.accepted[e.origin] ?? 0;
-      if (e.seq <= accepted) continue; // delivered already, or in the lane
-      if (e.seq === accepted + 1 && canDeliver(this.accepted, e)) {
-        // Taken even when full, as the buffer does: it may be what the rest waits on.
-        this.inOrder.push(e);
-        this.accepted[e.origin] = e.seq;
-        fresh++;
-      } else if (this.inOrder.length + this.buffer.size >= this.bufferLimit) {
-        overflowed = true;
-      } else {
-        const r = this.buffer.add(e, this.vc);
-        if (r === 'buffered') fresh++;
-        else if (r === 'overflow') overflowed = true;
-      }
+      const r = this.intake.add(e, this.vc);
+      if (r === 'fresh') fresh++;
+      else if (r === 'overflow') overflowed = true;
     }
     this.replication.received(peer, incoming, fresh, overflowed);
     if (fresh > 0) {
-      this.bufferDirty = true;
+      this.intakeDirty = true;
       this.kick();
     }
   }
@@ -430,7 +411,7 @@ export class Fabric {
 
   private hasWork(): boolean {
     const held = this.recovering; // timers and replays wait until this node may stamp again
-    return this.publishes.length > 0 || this.bufferDirty || (!held && (this.tasks.length > 0 || this.replays.length > 0));
+    return this.publishes.length > 0 || this.intakeDirty || (!held && (this.tasks.length > 0 || this.replays.length > 0));
   }
 
   private endProbe(): void {
@@ -511,17 +492,8 @@ export class Fabric {
     // While this node may not stamp (its own history is still coming back), events are
     // stored and relayed but not handled: handling could emit under reused seqs.
     const handle = !this.recovering;
-    this.bufferDirty = false;
-    const inOrder = this.inOrder;
-    this.inOrder = [];
-    for (const e of inOrder) {
-      this.vc[e.origin] = e.seq;
-      deliver(e.envelope, e.bytes);
-      if (handle) settle();
-      else queue.length = 0;
-    }
-    this.buffer.drain(this.vc, (e) => {
-      if (e.seq > (this.accepted[e.origin] ?? 0)) this.accepted[e.origin] = e.seq;
+    this.intakeDirty = false;
+    this.intake.drain(this.vc, (e) => {
       deliver(e.envelope, e.bytes);
       if (handle) settle();
       else queue.length = 0;
@@ -640,14 +612,14 @@ export class Fabric {
     };
     const bytes = encodeEvent(envelope);
     this.vc[this.id] = seq;
-    this.accepted[this.id] = seq;
+    this.intake.stamped(this.id, seq);
     this.lastTs = ts;
     return { envelope, bytes };
   }
 
   /** Peers whose events overflowed the buffer are asked again once it has room. */
   private askAgainIfRoom(): void {
-    if (this.inOrder.length + this.buffer.size > this.bufferLimit / 2) return;
+    if (this.intake.size > this.bufferLimit / 2) return;
     this.replication.askAgain(() => this.clock);
   }
 }

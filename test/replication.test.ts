@@ -3,7 +3,8 @@
  * the current link (`Replication.received` records them in `peer.heard`), while events
  * of other origins are still relayed to it, and a new link forgets what was heard so that
  * a peer that lost its disk and asks for everything (`want {}`) gets its own events back.
- * Drives one `Replication` over a real store and `RecentLog` with fake links.
+ * Also pins how often acknowledged clocks are persisted. Drives one `Replication` over a
+ * real store and `RecentLog` with fake links.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -117,4 +118,15 @@ t.test('a new link forgets what was heard', async (t) => {
   await replication.receiveWant(second.peer, {});
   await until(pushed(second.peer), 'the re-send to p');
   t.same(sentOn(second.link), ['p:1', 'n1:1', 'p:2', 'p:3', 'n1:2'], 'p gets its own events back on the new link');
+});
+
+t.test('acknowledged clocks are handed out for persisting at most once a second, and all at stop', async (t) => {
+  const { replication, link } = await setup(t);
+  const p = link('p');
+  replication.receiveAck(p.peer, { p: 1 });
+  t.same([...replication.dirtyAcks()], [['p', { p: 1 }]], 'the first change is persisted');
+  replication.receiveAck(p.peer, { p: 2 });
+  t.same([...replication.dirtyAcks()], [], 'a change within the second waits');
+  t.same([...replication.dirtyAcks(true)], [['p', { p: 2 }]], 'stopping takes it at once');
+  t.same([...replication.dirtyAcks(true)], [], 'and only once');
 });

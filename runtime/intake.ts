@@ -1,0 +1,88 @@
+/**
+ * The intake: events from peers on their way to delivery.
+ *
+ * Almost every event arrives in causal order — its origin's previous event and everything
+ * it depends on have been delivered, or arrived just before it. Those wait in a FIFO lane,
+ * checked against `accepted` (the delivered clock plus the lane), and are delivered in
+ * arrival order. Only an event that overtook a dependency (a relay raced a direct link, a
+ * peer re-sent after a gap) waits in the causal buffer (`causal-buffer.ts`) until the
+ * CBCAST condition lets it through. Both together hold at most `limit` events; past it an
+ * event that is not deliverable is refused and asked for again later.
+ */
+import type { VectorClock } from '../protocol/envelope.js';
+import { canDeliver, type CausalStamp } from '../protocol/vector-clock.js';
+import { CausalBuffer } from './causal-buffer.js';
+
+/** What `add` did with an arriving event. */
+export type IntakeResult = 'fresh' | 'duplicate' | 'overflow';
+
+/** Events from peers waiting for delivery, in causal order. */
+export class Intake<E extends CausalStamp> {
+  private lane: E[] = [];
+  /** The delivered clock plus the events in the lane: what an arrival is checked against. */
+  private readonly accepted: VectorClock;
+  private readonly buffer: CausalBuffer<E>;
+  private readonly limit: number;
+
+  /** @param delivered the clock delivered so far; @param limit the most events held at once. */
+  constructor(delivered: VectorClock, limit: number) {
+    this.accepted = { ...delivered };
+    this.buffer = new CausalBuffer<E>(limit);
+    this.limit = limit;
+  }
+
+  /** Events waiting, in the lane and in the buffer. */
+  get size(): number {
+    return this.lane.length + this.buffer.size;
+  }
+
+  /** Events waiting for a dependency (in the causal buffer). */
+  get blocked(): number {
+    return this.buffer.size;
+  }
+
+  /** The events waiting for a dependency, for visibility tools. */
+  waiting(): E[] {
+    return this.buffer.waiting();
+  }
+
+  /**
+   * Takes an arriving event; `delivered` is the clock delivered so far. An event
+   * deliverable after the lane is always taken, even when full: it may be what the rest
+   * waits on.
+   */
+  add(event: E, delivered: VectorClock): IntakeResult {
+    const accepted = this.accepted[event.origin] ?? 0;
+    if (event.seq <= accepted) return 'duplicate';
+    if (event.seq === accepted + 1 && canDeliver(this.accepted, event)) {
+      this.lane.push(event);
+      this.accepted[event.origin] = event.seq;
+      return 'fresh';
+    }
+    if (this.size >= this.limit) return 'overflow';
+    const r = this.buffer.add(event, delivered);
+    return r === 'buffered' ? 'fresh' : r;
+  }
+
+  /** This node stamped its own event `seq`: arrivals that depend on it may take the lane. */
+  stamped(origin: string, seq: number): void {
+    this.accepted[origin] = seq;
+  }
+
+  /**
+   * Delivers every event that can be, in causal order: the lane, then what the buffer
+   * releases. MUTATES `delivered`, as `CausalBuffer.drain` does.
+   */
+  drain(delivered: VectorClock, deliver: (event: E) => void): void {
+    const lane = this.lane;
+    this.lane = [];
+    for (const e of lane) {
+      delivered[e.origin] = e.seq;
+      deliver(e);
+    }
+    this.buffer.drain(delivered, (e) => {
+      if (e.seq > (this.accepted[e.origin] ?? 0)) this.accepted[e.origin] = e.seq;
+      deliver(e);
+    });
+  }
+}
