@@ -164,7 +164,7 @@ export class Fabric {
     this.vc = { ...args.vc };
     this.committed = { ...args.vc };
     this.pos = sum(args.vc);
-    this.intake = new Intake<Incoming>(args.vc, this.bufferLimit);
+    this.intake = new Intake<Incoming>(this.bufferLimit);
     this.recent = new RecentLog(o.recent ?? 10_000);
     this.recent.reset(this.pos + 1);
     this.probing = (o.probeMs ?? 0) > 0;
@@ -612,7 +612,6 @@ export class Fabric {
     };
     const bytes = encodeEvent(envelope);
     this.vc[this.id] = seq;
-    this.intake.stamped(this.id, seq);
     this.lastTs = ts;
     return { envelope, bytes };
   }

@@ -45,11 +45,15 @@ interface HostTimer {
   handle: NodeJS.Timeout | undefined;
 }
 
+/** Which event caused something: its id and its workflow's. */
+type Cause = { readonly id: string; readonly correlationId: string };
+
 interface HostedActor {
   readonly service: ServiceDefinition;
   readonly key: string;
   actor: Actor<AnyStateMachine>;
-  cause: { id: string; correlationId: string } | null;
+  /** The event it last handled, or just that event's ids when restored from a record. */
+  cause: Cause | null;
   timers: PendingTimer[];
 }
 
@@ -331,9 +335,6 @@ export class Host {
 function causeOf(cause: Cause | null): Cause | null {
   return cause === null ? null : { id: cause.id, correlationId: cause.correlationId };
 }
-
-/** The event an actor last handled, or just its ids when restored from a record. */
-type Cause = { readonly id: string; readonly correlationId: string };
 
 /** What a delivery that emits nothing returns: shared, never mutated. */
 const NO_EMISSIONS: readonly Emission[] = Object.freeze([]);

@@ -3,14 +3,14 @@
  *
  * Almost every event arrives in causal order — its origin's previous event and everything
  * it depends on have been delivered, or arrived just before it. Those wait in a FIFO lane,
- * checked against `accepted` (the delivered clock plus the lane), and are delivered in
+ * checked against the delivered clock as extended by the lane, and are delivered in
  * arrival order. Only an event that overtook a dependency (a relay raced a direct link, a
  * peer re-sent after a gap) waits in the causal buffer (`causal-buffer.ts`) until the
  * CBCAST condition lets it through. Both together hold at most `limit` events; past it an
  * event that is not deliverable is refused and asked for again later.
  */
 import type { VectorClock } from '../protocol/envelope.js';
-import { canDeliver, type CausalStamp } from '../protocol/vector-clock.js';
+import type { CausalStamp } from '../protocol/vector-clock.js';
 import { CausalBuffer } from './causal-buffer.js';
 
 /** What `add` did with an arriving event. */
@@ -19,14 +19,13 @@ export type IntakeResult = 'fresh' | 'duplicate' | 'overflow';
 /** Events from peers waiting for delivery, in causal order. */
 export class Intake<E extends CausalStamp> {
   private lane: E[] = [];
-  /** The delivered clock plus the events in the lane: what an arrival is checked against. */
-  private readonly accepted: VectorClock;
+  /** The newest seq of each origin in the lane (the lane is in seq order per origin). */
+  private laneTop: VectorClock = {};
   private readonly buffer: CausalBuffer<E>;
   private readonly limit: number;
 
-  /** @param delivered the clock delivered so far; @param limit the most events held at once. */
-  constructor(delivered: VectorClock, limit: number) {
-    this.accepted = { ...delivered };
+  /** @param limit the most events held at once. */
+  constructor(limit: number) {
     this.buffer = new CausalBuffer<E>(limit);
     this.limit = limit;
   }
@@ -52,21 +51,16 @@ export class Intake<E extends CausalStamp> {
    * waits on.
    */
   add(event: E, delivered: VectorClock): IntakeResult {
-    const accepted = this.accepted[event.origin] ?? 0;
-    if (event.seq <= accepted) return 'duplicate';
-    if (event.seq === accepted + 1 && canDeliver(this.accepted, event)) {
+    const top = this.seen(delivered, event.origin);
+    if (event.seq <= top) return 'duplicate';
+    if (event.seq === top + 1 && this.dependenciesSeen(event, delivered)) {
       this.lane.push(event);
-      this.accepted[event.origin] = event.seq;
+      this.laneTop[event.origin] = event.seq;
       return 'fresh';
     }
     if (this.size >= this.limit) return 'overflow';
     const r = this.buffer.add(event, delivered);
     return r === 'buffered' ? 'fresh' : r;
-  }
-
-  /** This node stamped its own event `seq`: arrivals that depend on it may take the lane. */
-  stamped(origin: string, seq: number): void {
-    this.accepted[origin] = seq;
   }
 
   /**
@@ -76,13 +70,24 @@ export class Intake<E extends CausalStamp> {
   drain(delivered: VectorClock, deliver: (event: E) => void): void {
     const lane = this.lane;
     this.lane = [];
+    this.laneTop = {};
     for (const e of lane) {
       delivered[e.origin] = e.seq;
       deliver(e);
     }
-    this.buffer.drain(delivered, (e) => {
-      if (e.seq > (this.accepted[e.origin] ?? 0)) this.accepted[e.origin] = e.seq;
-      deliver(e);
-    });
+    this.buffer.drain(delivered, deliver);
+  }
+
+  /** The newest seq of `origin` delivered or in the lane. */
+  private seen(delivered: VectorClock, origin: string): number {
+    return Math.max(delivered[origin] ?? 0, this.laneTop[origin] ?? 0);
+  }
+
+  /** Whether everything `event` depends on, besides its own origin, is delivered or in the lane. */
+  private dependenciesSeen(event: E, delivered: VectorClock): boolean {
+    for (const node in event.vc) {
+      if (node !== event.origin && event.vc[node] > this.seen(delivered, node)) return false;
+    }
+    return true;
   }
 }

@@ -6,9 +6,6 @@
  * Also pins how often acknowledged clocks are persisted. Drives one `Replication` over a
  * real store and `RecentLog` with fake links.
  */
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import t, { type Test } from 'tap';
 import pino from 'pino';
 import { encodeEvent, eventHeader } from '../protocol/codec.js';
@@ -17,6 +14,7 @@ import type { Frame } from '../protocol/frame.js';
 import { RecentLog } from '../runtime/recent-log.js';
 import { Replication, type Peer, type PeerLink } from '../runtime/replication.js';
 import { Store, type StoredEvent } from '../runtime/store.js';
+import { waitFor } from './helpers/wait-for.js';
 
 /** A link that records what is sent on it. */
 function fakeLink(peer: string): PeerLink & { frames: Frame[] } {
@@ -28,19 +26,12 @@ function fakeLink(peer: string): PeerLink & { frames: Frame[] } {
 const sentOn = (link: { frames: Frame[] }): string[] =>
   link.frames.flatMap((f) => (f.type === 'events' ? f.events.map(eventHeader).map((h) => `${h.origin}:${h.seq}`) : []));
 
-/** Yields to the event loop until `done()` holds; fails after `ms`. */
-async function until(done: () => boolean, what: string, ms = 5000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!done()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setImmediate(r));
-  }
-}
+/** Waits until `done()` holds. */
+const until = (done: () => boolean, what: string): Promise<boolean> => waitFor(done, { message: what, timeout: 5000, interval: 1 });
 
 /** Node `n1` with one Replication over a fresh store; `commit` logs events as delivered, in the given order. */
 async function setup(t: Test) {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'troupe-replication-'));
-  const store = await Store.open(dir, 'n1', { sync: false });
+  const store = await Store.open(t.testdir(), 'n1', { sync: false });
   const recent = new RecentLog(1000);
   const committed: VectorClock = {};
   const replication = new Replication({
@@ -52,7 +43,6 @@ async function setup(t: Test) {
     replication.stopTicking();
     replication.cancelAcks();
     await store.close();
-    fs.rmSync(dir, { recursive: true, force: true });
   });
   async function commit(ids: string[]): Promise<void> {
     const vcBefore = { ...committed };

@@ -19,14 +19,14 @@ export interface Ev {
 export const id = (e: Ev): string => `${e.origin}:${e.seq}`;
 
 /** One step of a script: [which node, which deliverable event it picks, whether it publishes instead]. */
-export const step = fc.tuple(fc.nat(), fc.nat(), fc.boolean());
+const step = fc.tuple(fc.nat(), fc.nat(), fc.boolean());
 
 /**
  * Replays a script of steps on `nodes` simulated nodes: a step either publishes on a node
  * (stamping its current clock) or lets a node deliver one event it has not seen yet and
  * could deliver causally.
  */
-export function history(nodes: number, steps: readonly (readonly [number, number, boolean])[]): Ev[] {
+function history(nodes: number, steps: readonly (readonly [number, number, boolean])[]): Ev[] {
   const names = Array.from({ length: nodes }, (_, i) => `n${i}`);
   const clocks: VectorClock[] = names.map(() => ({}));
   const events: Ev[] = [];
@@ -60,3 +60,17 @@ export function deliversCausally(events: readonly Ev[], order: readonly Ev[]): b
   }
   return true;
 }
+
+/**
+ * A causal history of 2 to 5 nodes and an arrival order for it at one receiver: every
+ * event at least once, some twice, shuffled.
+ */
+export const causalArrivals = fc
+  .tuple(fc.integer({ min: 2, max: 5 }), fc.array(step, { minLength: 1, maxLength: 80 }))
+  .chain(([nodes, steps]) => {
+    const events = history(nodes, steps);
+    return fc
+      .subarray(events)
+      .chain((copies) => fc.shuffledSubarray([...events, ...copies], { minLength: events.length + copies.length }))
+      .map((arrivals) => ({ events, arrivals }));
+  });
