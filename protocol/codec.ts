@@ -199,6 +199,22 @@ export function encodeEvent(e: Omit<Envelope, 'id'>): EncodedEvent {
 }
 
 /**
+ * msgpackr caches a DataView on every array it decodes (`source.dataView`): on an
+ * event's bytes that is one more object per event, kept as long as the event is (10,000
+ * of them in the recent log). Decoding through one array over the whole underlying
+ * buffer (events sit side by side in slabs) gives msgpackr one DataView per buffer.
+ */
+let viewedBuffer: ArrayBufferLike | undefined;
+let bufferView: Uint8Array = new Uint8Array(0);
+function unpackView(bytes: Uint8Array): unknown {
+  if (bytes.buffer !== viewedBuffer) {
+    viewedBuffer = bytes.buffer;
+    bufferView = new Uint8Array(bytes.buffer);
+  }
+  return packr.unpack(bufferView, { start: bytes.byteOffset, end: bytes.byteOffset + bytes.byteLength });
+}
+
+/**
  * Decodes and validates an event: origin a node id, seq a positive integer, a clock of
  * node ids to non-negative integers (with `vc[origin] === seq`), type and correlation id
  * non-empty strings of at most 256 characters, causation id null or such a string, ts a
@@ -213,7 +229,7 @@ export function decodeEvent(bytes: EncodedEvent): Envelope {
   const { origin, seq } = eventHeader(bytes);
   let wire: unknown;
   try {
-    wire = packr.unpack(bytes);
+    wire = unpackView(bytes);
   } catch (err) {
     throw badEvent(`undecodable event: ${describe(err)}`, err);
   }

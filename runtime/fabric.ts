@@ -53,6 +53,12 @@ export interface FabricOptions {
   readonly frameBytes?: number;
   /** Max events held waiting for delivery; more are dropped and fetched again. [default 100000] */
   readonly bufferLimit?: number;
+  /**
+   * Events from peers held decoded and ready for the next batch past which a link that
+   * sends more is paused until that batch takes them (also past `frameBytes` of them).
+   * [default 1024]
+   */
+  readonly intakeEvents?: number;
   /** Committed events kept in memory for live pushes and `/log`. [default 10000] */
   readonly recent?: number;
   /** A peer with unacknowledged events and no ack for this long is re-sent from its ack. [default 5000] */
@@ -114,6 +120,7 @@ export class Fabric {
   private readonly log: Logger;
   private readonly frameBytes: number;
   private readonly bufferLimit: number;
+  private readonly intakeEvents: number;
 
   /** Delivered here, committed or in the batch being built. */
   private readonly vc: VectorClock;
@@ -123,6 +130,8 @@ export class Fabric {
   private lastTs = 0;
   private readonly intake: Intake<Incoming>;
   private intakeDirty = false;
+  /** Links not read from until the next batch takes what they sent. */
+  private readonly paused = new Set<PeerLink>();
   private publishes: PendingPublish[] = [];
   private tasks: (() => Emission[])[] = [];
   private replays: PendingReplay[] = [];
@@ -161,10 +170,11 @@ export class Fabric {
     const o = args.options ?? {};
     this.frameBytes = o.frameBytes ?? 4 * 1024 * 1024;
     this.bufferLimit = o.bufferLimit ?? 100_000;
+    this.intakeEvents = o.intakeEvents ?? 1024;
     this.vc = { ...args.vc };
     this.committed = { ...args.vc };
     this.pos = sum(args.vc);
-    this.intake = new Intake<Incoming>(this.bufferLimit);
+    this.intake = new Intake<Incoming>(this.bufferLimit, (e) => e.bytes.length);
     this.recent = new RecentLog(o.recent ?? 10_000);
     this.recent.reset(this.pos + 1);
     this.probing = (o.probeMs ?? 0) > 0;
@@ -317,6 +327,7 @@ export class Fabric {
 
   /** A peer's link closed. */
   linkDown(link: PeerLink): void {
+    this.paused.delete(link);
     this.replication.linkDown(link);
   }
 
@@ -330,6 +341,7 @@ export class Fabric {
     switch (frame.type) {
       case 'events':
         this.receiveEvents(peer, frame.events);
+        this.holdBackIfFull(link);
         return;
       case 'ack':
         this.replication.receiveAck(peer, frame.vc);
@@ -378,6 +390,26 @@ export class Fabric {
       this.intakeDirty = true;
       this.kick();
     }
+  }
+
+  /**
+   * Received events wait decoded until the next batch delivers them. A fast sender (a
+   * catch-up) would otherwise pile up its whole window of them, and every young-generation
+   * GC during the batch would copy them all. Past the budget the link is not read from:
+   * the rest waits as bytes in TCP buffers, and the next batch resumes reading. Only
+   * deliverable events count: waiting for a dependency must never stop the link that
+   * brings it.
+   */
+  private holdBackIfFull(link: PeerLink): void {
+    if (this.intake.deliverable < this.intakeEvents && this.intake.deliverableBytes < this.frameBytes) return;
+    if (this.paused.has(link)) return;
+    this.paused.add(link);
+    link.pause();
+  }
+
+  private resumeLinks(): void {
+    for (const link of this.paused) link.resume();
+    this.paused.clear();
   }
 
   private async receiveWant(peer: Peer, vc: VectorClock): Promise<void> {
@@ -498,6 +530,7 @@ export class Fabric {
       if (handle) settle();
       else queue.length = 0;
     });
+    this.resumeLinks();
 
     const publishes = this.publishes;
     this.publishes = [];

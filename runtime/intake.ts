@@ -21,18 +21,34 @@ export class Intake<E extends CausalStamp> {
   private lane: E[] = [];
   /** The newest seq of each origin in the lane (the lane is in seq order per origin). */
   private laneTop: VectorClock = {};
+  private laneBytes = 0;
   private readonly buffer: CausalBuffer<E>;
   private readonly limit: number;
+  private readonly weigh: (event: E) => number;
 
-  /** @param limit the most events held at once. */
-  constructor(limit: number) {
+  /**
+   * @param limit the most events held at once.
+   * @param weigh an event's size in bytes, for {@link deliverableBytes}.
+   */
+  constructor(limit: number, weigh: (event: E) => number = () => 0) {
     this.buffer = new CausalBuffer<E>(limit);
     this.limit = limit;
+    this.weigh = weigh;
   }
 
   /** Events waiting, in the lane and in the buffer. */
   get size(): number {
     return this.lane.length + this.buffer.size;
+  }
+
+  /** Events that the next drain delivers for certain (the lane). */
+  get deliverable(): number {
+    return this.lane.length;
+  }
+
+  /** The bytes of those events, as `weigh` counts them. */
+  get deliverableBytes(): number {
+    return this.laneBytes;
   }
 
   /** Events waiting for a dependency (in the causal buffer). */
@@ -56,6 +72,7 @@ export class Intake<E extends CausalStamp> {
     if (event.seq === top + 1 && this.dependenciesSeen(event, delivered)) {
       this.lane.push(event);
       this.laneTop[event.origin] = event.seq;
+      this.laneBytes += this.weigh(event);
       return 'fresh';
     }
     if (this.size >= this.limit) return 'overflow';
@@ -68,10 +85,15 @@ export class Intake<E extends CausalStamp> {
    * releases. MUTATES `delivered`, as `CausalBuffer.drain` does.
    */
   drain(delivered: VectorClock, deliver: (event: E) => void): void {
-    const lane = this.lane;
+    const lane: (E | undefined)[] = this.lane;
     this.lane = [];
     this.laneTop = {};
-    for (const e of lane) {
+    this.laneBytes = 0;
+    for (let i = 0; i < lane.length; i++) {
+      const e = lane[i] as E;
+      // Let go of each event once delivered: a lane holds thousands during a catch-up,
+      // and all of them surviving young-generation GCs made those GCs dominate.
+      lane[i] = undefined;
       delivered[e.origin] = e.seq;
       deliver(e);
     }

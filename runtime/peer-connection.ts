@@ -91,6 +91,16 @@ export class PeerConnection implements PeerLink {
     }
   }
 
+  /** Stops reading frames; TCP flow control then holds the peer back. */
+  pause(): void {
+    this.ws.pause();
+  }
+
+  /** Reads frames again after `pause`. */
+  resume(): void {
+    this.ws.resume();
+  }
+
   /** Terminates the socket without a closing handshake. */
   terminate(): void {
     this.ws.terminate();

@@ -30,6 +30,9 @@ export interface PeerLink {
   /** Bytes queued in the socket and not yet sent. */
   readonly bufferedAmount: number;
   close(code: number, reason: string): void;
+  /** Stops reading from the peer (backpressure: it then waits on TCP) until `resume`. */
+  pause(): void;
+  resume(): void;
 }
 
 /** A peer as `/status` shows it. */

@@ -19,7 +19,7 @@ import { waitFor } from './helpers/wait-for.js';
 /** A link that records what is sent on it. */
 function fakeLink(peer: string): PeerLink & { frames: Frame[] } {
   const frames: Frame[] = [];
-  return { peer, bufferedAmount: 0, frames, send: (frame) => void frames.push(frame), close: () => {} };
+  return { peer, bufferedAmount: 0, frames, send: (frame) => void frames.push(frame), close: () => {}, pause: () => {}, resume: () => {} };
 }
 
 /** `origin:seq` of every event sent on `link`, in order (`links`, `want`, `ack` frames ignored). */
