@@ -5,6 +5,7 @@ export { defineApp } from './runtime/service.js';
 export type { AppDefinition, DemoContext, EmittedEvent, ServiceDefinition, ServiceEvent, ServiceInput } from './runtime/service.js';
 export { startNode } from './runtime/node.js';
 export type { NodeOptions, RunningNode } from './runtime/node.js';
+export { tuneHeapForNode } from './nodes/heap-tuning.js';
 export type { FabricOptions, PublishInput } from './runtime/fabric.js';
 export type { Envelope, VectorClock } from './protocol/envelope.js';
 export { compare, merge, canDeliver } from './protocol/vector-clock.js';

@@ -14,7 +14,7 @@
  */
 import { parseArgs } from 'node:util';
 import pino from 'pino';
-import { startNode } from '../index.js';
+import { startNode, tuneHeapForNode } from '../index.js';
 import app, { sinkProbe } from './apps/sink.js';
 import { probeReply, type ProbeRequest } from './delivery-probe.js';
 import { runPaced, type PacedPlan, type PacedRun } from './paced-sender.js';
@@ -37,6 +37,8 @@ const { values } = parseArgs({
     relaxed: { type: 'boolean', default: false },
   },
 });
+// Tuned like a node the `troupe` CLI starts.
+tuneHeapForNode();
 const id = String(values.id);
 const log = pino({ base: { node: id } });
 const node = await startNode({

@@ -13,6 +13,7 @@ import { startNode } from '../runtime/node.js';
 import { runCluster } from './cluster.js';
 import { CLUSTER_USAGE, parseClusterArgs } from './cluster-plan.js';
 import { loadApp } from './load-app.js';
+import { tuneHeapForNode } from './heap-tuning.js';
 import { NODE_USAGE, parseNodeFlags } from './node-flags.js';
 
 const USAGE = `usage: troupe <command> [flags]
@@ -76,7 +77,10 @@ async function runNode(argv: string[]): Promise<void> {
 
 async function main(argv: string[]): Promise<void> {
   const [command, ...rest] = argv;
-  if (command === 'node') return runNode(rest);
+  if (command === 'node') {
+    tuneHeapForNode();
+    return runNode(rest);
+  }
   if (command === 'cluster') return runCluster(parseClusterArgs(rest));
   if (command === undefined || command === 'help' || command === '--help' || command === '-h') {
     process.stdout.write(`${USAGE}\n`);
