@@ -45,6 +45,16 @@ export function eventId(origin: string, seq: number): string {
   return `${origin}:${seq}`;
 }
 
+/** The origin and seq an event id names, or `undefined` if `id` is not one (`node:seq`, seq ≥ 1, no leading zero). */
+export function parseEventId(id: string): { origin: string; seq: number } | undefined {
+  const colon = id.lastIndexOf(':');
+  const origin = id.slice(0, colon);
+  const digits = id.slice(colon + 1);
+  if (colon < 0 || !NODE_ID_PATTERN.test(origin) || !/^[1-9][0-9]{0,15}$/.test(digits)) return undefined;
+  const seq = Number(digits);
+  return Number.isSafeInteger(seq) ? { origin, seq } : undefined;
+}
+
 /**
  * Node ids: short, printable, no `:` (ids are `origin:seq`), no `/` and not `.` or `..`
  * (store keys, data directories), and none of `Object.prototype`'s names, since clocks

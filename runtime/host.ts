@@ -43,6 +43,8 @@ export type Schedule = (task: () => Emission[]) => void;
 /** A timer handle given to XState through each actor's clock. */
 interface HostTimer {
   handle: NodeJS.Timeout | undefined;
+  /** The id of the scheduled event it fires (XState's `_scheduledEvents` entry). */
+  readonly eventId: string | undefined;
 }
 
 /** Which event caused something: its id and its workflow's. */
@@ -211,7 +213,7 @@ export class Host {
    * Runs `step` on one actor, collecting its emissions. On failure the actor is rolled
    * back to its snapshot from before the step and the error is returned.
    */
-  private drive(hosted: HostedActor, step: () => void, firedTimer = false): EmittedEvent[] | Error {
+  private drive(hosted: HostedActor, step: () => void, firedTimer?: { readonly eventId: string | undefined }): EmittedEvent[] | Error {
     const before = hosted.actor.getSnapshot();
     const emitted: EmittedEvent[] = [];
     this.sink = emitted;
@@ -229,13 +231,12 @@ export class Host {
       hosted.actor.stop();
       const restored = this.spawn(hosted.service, hosted.key, hosted.service.machine.getPersistedSnapshot(before));
       restored.cause = hosted.cause;
-      // A timer that failed must not be re-armed, or it fires and fails forever; the
-      // timers due now are the one that fired (and any that would fire with it).
-      const now = this.now();
-      this.rearm(restored, firedTimer ? hosted.timers.filter((t) => t.due > now) : hosted.timers);
+      // A timer that failed must not be re-armed, or it fires and fails forever. (Its due
+      // time cannot tell it: a timer may fire a millisecond before the wall clock says.)
+      this.rearm(restored, firedTimer === undefined ? hosted.timers : hosted.timers.filter((t) => t.id !== firedTimer.eventId));
       // If an earlier step of this batch touched the actor, what is persisted is the
       // rolled-back actor, never the stopped one.
-      if (firedTimer || this.touched.delete(hosted)) this.touched.add(restored);
+      if (firedTimer !== undefined || this.touched.delete(hosted)) this.touched.add(restored);
       return failure instanceof Error ? failure : new Error(String(failure));
     }
     hosted.timers = pendingTimers(hosted.actor);
@@ -279,11 +280,14 @@ export class Host {
     const host = this;
     return {
       setTimeout(fn: (...args: unknown[]) => void, ms: number): HostTimer {
-        const timer: HostTimer = { handle: undefined };
+        // XState's scheduler records the event it schedules just before it asks for the
+        // timer: the newest entry is this timer's.
+        const scheduled = slot.hosted === undefined ? [] : Object.values(slot.hosted.actor.system.getSnapshot()._scheduledEvents);
+        const timer: HostTimer = { handle: undefined, eventId: scheduled.at(-1)?.id };
         timer.handle = setTimeout(function hostTimerFired() {
           timer.handle = undefined;
           const hosted = slot.hosted;
-          if (!host.stopped && hosted !== undefined) host.schedule(() => host.fire(hosted, fn));
+          if (!host.stopped && hosted !== undefined) host.schedule(() => host.fire(hosted, fn, timer));
         }, ms);
         return timer;
       },
@@ -295,9 +299,9 @@ export class Host {
   }
 
   /** Runs a fired XState timer on the actor that set it. */
-  private fire(hosted: HostedActor, fn: (...args: unknown[]) => void): Emission[] {
+  private fire(hosted: HostedActor, fn: (...args: unknown[]) => void, timer: HostTimer): Emission[] {
     if (this.actors.get(actorId(hosted.service.name, hosted.key)) !== hosted) return []; // rolled back since
-    const emitted = this.drive(hosted, fn, true);
+    const emitted = this.drive(hosted, fn, timer);
     if (emitted instanceof Error) {
       this.fileDeadLetter(hosted.service, hosted.key, `timer:${hosted.cause?.id ?? 'none'}`, 0, emitted);
       return [];

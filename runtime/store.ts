@@ -14,6 +14,11 @@
  * | `dlq/<service>/<eventId>`   | a dead letter                                    |
  * | `corr/<correlationId>/<n>`  | empty: the events of one workflow, for `/trace`   |
  *
+ * A workflow's first event has no `corr/` entry: its correlation id is its own id
+ * (`origin:seq`), which locates it in the log by itself (see {@link Store.positionOf}).
+ * Events that start workflows thus cost one write each, not two; events that continue
+ * one, and events given a correlation id of their own, are indexed.
+ *
  * `pos/` is the log itself, because the hot reads (anti-entropy, `/log`) scan in
  * delivery order. Since every delivery advances the clock by one, `n` equals the sum of
  * the clock right after the event was delivered. `clk/` is a sparse index, one entry per
@@ -27,8 +32,8 @@
  * node runs relaxed. A crash therefore leaves the store at the end of some batch.
  */
 import { Level } from 'level';
-import { decodeValue, encodeValue } from '../protocol/codec.js';
-import type { EncodedEvent, VectorClock } from '../protocol/envelope.js';
+import { decodeEvent, decodeValue, encodeValue, eventHeader } from '../protocol/codec.js';
+import { eventId, parseEventId, type EncodedEvent, type VectorClock } from '../protocol/envelope.js';
 import { TroupeError } from '../protocol/troupe-error.js';
 import { dominates } from '../protocol/vector-clock.js';
 
@@ -164,7 +169,7 @@ export class Store {
     if (batch.events.length > 0) b.put(clockKey(batch.events[0].pos), encodeValue(batch.vcBefore));
     for (const e of batch.events) {
       b.put(posKey(e.pos), e.bytes);
-      b.put(corrPrefix(e.correlationId) + hex(e.pos), EMPTY);
+      if (e.correlationId !== eventId(e.origin, e.seq)) b.put(corrPrefix(e.correlationId) + hex(e.pos), EMPTY);
     }
     b.put('meta/vc', encodeValue(batch.vc));
     for (const a of batch.actors) b.put(actorKey(a.service, a.key), encodeValue(a));
@@ -203,7 +208,73 @@ export class Store {
     const prefix = corrPrefix(correlationId);
     const out: number[] = [];
     for await (const key of this.db.keys({ gt: prefix, lt: `${prefix}~`, limit })) out.push(parseInt(key.slice(prefix.length), 16));
-    return out;
+    const first = await this.firstOfWorkflow(correlationId);
+    // Stores written before first events went unindexed hold an entry for it as well.
+    if (first === undefined || out.includes(first)) return out;
+    const i = out.findIndex((pos) => pos > first);
+    if (i < 0) out.push(first);
+    else out.splice(i, 0, first);
+    return out.slice(0, limit);
+  }
+
+  /** The position of the event a correlation id names, if that event started the workflow. */
+  private async firstOfWorkflow(correlationId: string): Promise<number | undefined> {
+    const id = parseEventId(correlationId);
+    if (id === undefined) return undefined;
+    const pos = await this.positionOf(id.origin, id.seq);
+    if (pos === undefined) return undefined;
+    const bytes = await this.db.get(posKey(pos));
+    return bytes !== undefined && decodeEvent(bytes).correlationId === correlationId ? pos : undefined;
+  }
+
+  /**
+   * The position of event `seq` of `origin`, if logged. Every node delivers an origin's
+   * events in seq order, so the clock before each commit (`clk/`) counts more of them the
+   * later the commit: the event is in the last commit whose clock has fewer than `seq`,
+   * found by a binary search over positions (one seek a step), then read through.
+   */
+  async positionOf(origin: string, seq: number): Promise<number | undefined> {
+    const last = await this.commitAt(Number.MAX_SAFE_INTEGER);
+    if (last === undefined) return undefined;
+    // Whether the commit holding `pos` begins before the event (no commit yet: trivially).
+    const beginsBefore = async (pos: number): Promise<boolean> => {
+      const commit = await this.commitAt(pos);
+      return commit === undefined || (commit.vcBefore[origin] ?? 0) < seq;
+    };
+    let lo = 0;
+    let hi = last.start;
+    while (lo < hi) {
+      const mid = Math.ceil((lo + hi) / 2);
+      if (await beginsBefore(mid)) lo = mid;
+      else hi = mid - 1;
+    }
+    const start = (await this.commitAt(lo))?.start;
+    if (start === undefined) return undefined;
+    const next = await this.commitAfter(start);
+    for (let from = start; next === undefined || from < next; ) {
+      const rows = await this.readFrom(from, Math.min(1024, next === undefined ? 1024 : next - from));
+      if (rows.length === 0) return undefined;
+      for (const row of rows) {
+        const header = eventHeader(row.bytes);
+        if (header.origin === origin && header.seq >= seq) return header.seq === seq ? row.pos : undefined;
+      }
+      from = rows[rows.length - 1].pos + 1;
+    }
+    return undefined;
+  }
+
+  /** The commit that holds position `pos` (the last to start at or before it). */
+  private async commitAt(pos: number): Promise<{ start: number; vcBefore: VectorClock } | undefined> {
+    for await (const [key, value] of this.db.iterator({ gt: 'clk/', lte: clockKey(pos), reverse: true, limit: 1 })) {
+      return { start: parseInt(key.slice(4), 16), vcBefore: decodeValue(value) as VectorClock };
+    }
+    return undefined;
+  }
+
+  /** Where the commit after the one starting at `start` starts, if there is one. */
+  private async commitAfter(start: number): Promise<number | undefined> {
+    for await (const key of this.db.keys({ gt: clockKey(start), lt: 'clk0', limit: 1 })) return parseInt(key.slice(4), 16);
+    return undefined;
   }
 
   /** The committed events at the given positions (`undefined` where none). */

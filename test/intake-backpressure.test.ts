@@ -120,6 +120,13 @@ t.test('a catch-up over real sockets, paused every few events, delivers everythi
     return actors[0]?.context.n ?? 0;
   };
   await waitFor(count, { message: `b to handle all ${backlog} events`, until: (n) => n === backlog, timeout: 20_000, interval: 20 });
-  const log = (await (await fetch(`${b.url}/log?from=1&limit=${backlog}`)).json()) as { events: { origin: string; seq: number }[] };
-  t.same(log.events.map((e) => e.seq), Array.from({ length: backlog }, (_, i) => i + 1), 'b logged a:1..3000 in order, each once');
+  // Handled is not yet committed: read the log once it holds them all (`wait` until then).
+  const seqs: number[] = [];
+  for (let from = 1; from <= backlog; ) {
+    const page = (await (await fetch(`${b.url}/log?from=${from}&limit=1000&wait=10000`)).json()) as { events: { seq: number }[]; next: number };
+    if (page.events.length === 0) break;
+    seqs.push(...page.events.map((e) => e.seq));
+    from = page.next;
+  }
+  t.same(seqs, Array.from({ length: backlog }, (_, i) => i + 1), 'b logged a:1..3000 in order, each once');
 });

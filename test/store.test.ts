@@ -1,6 +1,7 @@
 import t from 'tap';
+import fc from 'fast-check';
 import { encodeEvent } from '../protocol/codec.js';
-import type { VectorClock } from '../protocol/envelope.js';
+import { eventId, type VectorClock } from '../protocol/envelope.js';
 import { Store, type StoredEvent } from '../runtime/store.js';
 
 /** Commits `origins` events one per origin in turn, `perCommit` events a commit; returns every clock before a commit. */
@@ -72,5 +73,72 @@ t.test('workflow indexes of ids that share a prefix or hold a slash never mix', 
   }));
   await store.commit({ events, vcBefore: {}, vc: { n1: ids.length }, actors: [], deadLetters: [], removedDeadLetters: [], acks: new Map() });
   for (const [i, id] of ids.entries()) t.same(await store.positionsOfWorkflow(id, 10), [i + 1], id);
+  await store.close();
+});
+
+t.test('a workflow is found whole whether its first event is indexed or named by its own id', async (t) => {
+  const dir = t.testdir();
+  let run = 0;
+  /** How each event picks its correlation id: its own id (it starts a workflow), an earlier event's workflow, a user's id, or the id of another event that started no workflow. */
+  const pick = fc.oneof(
+    fc.constant({ kind: 'own' as const }),
+    fc.nat().map((n) => ({ kind: 'earlier' as const, n })),
+    fc.constantFrom('order-1', 'order-2').map((id) => ({ kind: 'user' as const, id })),
+    fc.constantFrom('a:1', 'b:2').map((id) => ({ kind: 'named' as const, id })),
+  );
+  const history = fc.array(fc.record({ origin: fc.constantFrom('a', 'b', 'c'), pick, commitEnds: fc.boolean() }), { minLength: 1, maxLength: 40 });
+  await fc.assert(
+    fc.asyncProperty(history, async (steps) => {
+      const store = await Store.open(`${dir}/${run++}`, 'n1', { sync: false });
+      try {
+        const vc: VectorClock = {};
+        const logged: StoredEvent[] = [];
+        let batch: StoredEvent[] = [];
+        let vcBefore: VectorClock = {};
+        for (const [i, step] of steps.entries()) {
+          const seq = (vc[step.origin] ?? 0) + 1;
+          vc[step.origin] = seq;
+          const own = eventId(step.origin, seq);
+          const p = step.pick;
+          const correlationId =
+            p.kind === 'own' ? own : p.kind === 'earlier' ? (logged.length === 0 ? own : logged[p.n % logged.length].correlationId) : p.id;
+          const pos = i + 1;
+          const bytes = encodeEvent({ type: 'T', data: null, origin: step.origin, seq, vc: { ...vc }, correlationId, causationId: null, ts: pos, schema: 1 });
+          const event = { pos, origin: step.origin, seq, correlationId, bytes };
+          logged.push(event);
+          batch.push(event);
+          if (step.commitEnds || i === steps.length - 1) {
+            await store.commit({ events: batch, vcBefore, vc: { ...vc }, actors: [], deadLetters: [], removedDeadLetters: [], acks: new Map() });
+            batch = [];
+            vcBefore = { ...vc };
+          }
+        }
+        for (const e of logged) {
+          if ((await store.positionOf(e.origin, e.seq)) !== e.pos) return false;
+        }
+        if ((await store.positionOf('a', 1000)) !== undefined || (await store.positionOf('zz', 1)) !== undefined) return false;
+        const ids = new Set([...logged.map((e) => e.correlationId), 'a:1', 'b:2', 'a:999', 'order-3']);
+        for (const id of ids) {
+          const expected = logged.filter((e) => e.correlationId === id).map((e) => e.pos);
+          const found = await store.positionsOfWorkflow(id, 1000);
+          if (found.join() !== expected.join()) return false;
+        }
+        return true;
+      } finally {
+        await store.close();
+      }
+    }),
+    { numRuns: 60 },
+  );
+  t.pass('property holds');
+});
+
+t.test('a workflow\'s first event is not indexed: it is found by its id', async (t) => {
+  const store = await Store.open(t.testdir(), 'n1');
+  await fill(store, ['a'], 1, 1);
+  const own = encodeEvent({ type: 'T', data: null, origin: 'a', seq: 2, vc: { a: 2 }, correlationId: 'a:2', causationId: null, ts: 2, schema: 1 });
+  await store.commit({ events: [{ pos: 2, origin: 'a', seq: 2, correlationId: 'a:2', bytes: own }], vcBefore: { a: 1 }, vc: { a: 2 }, actors: [], deadLetters: [], removedDeadLetters: [], acks: new Map() });
+  t.same(await store.positionsOfWorkflow('a:2', 10), [2]);
+  t.equal(await store.positionOf('a', 2), 2);
   await store.close();
 });
