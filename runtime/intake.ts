@@ -91,8 +91,8 @@ export class Intake<E extends CausalStamp> {
     this.laneBytes = 0;
     for (let i = 0; i < lane.length; i++) {
       const e = lane[i] as E;
-      // Let go of each event once delivered: a lane holds thousands during a catch-up,
-      // and all of them surviving young-generation GCs made those GCs dominate.
+      // Let go of each event once delivered: a catch-up fills the lane with a thousand,
+      // and a young-generation GC during the drain copies every one still referenced.
       lane[i] = undefined;
       delivered[e.origin] = e.seq;
       deliver(e);
