@@ -235,7 +235,8 @@ export function decodeEvent(bytes: EncodedEvent): Envelope {
   }
   if (!Array.isArray(wire) || (wire.length !== 8 && wire.length !== 9)) throw badEvent('an event is an array of 8 or 9 fields');
   const [, , schema, vc, type, wireCorrelation, wireCausation, ts, data] = wire as unknown[];
-  const correlationId = wireCorrelation === null ? eventId(origin, seq) : wireCorrelation;
+  const id = eventId(origin, seq);
+  const correlationId = wireCorrelation === null ? id : wireCorrelation;
   if (!isSeq(schema)) throw badEvent('schema must be a positive integer');
   if (!isPlainObject(vc)) throw badEvent('vc must be a map');
   for (const node of Object.keys(vc)) {
@@ -248,7 +249,7 @@ export function decodeEvent(bytes: EncodedEvent): Envelope {
   const causationId = unpackCausation(wireCausation, origin);
   if (causationId === undefined) throw badEvent('causation is invalid');
   if (typeof ts !== 'number' || !Number.isFinite(ts)) throw badEvent('ts must be a finite number');
-  return { id: eventId(origin, seq), type, data, origin, seq, vc: vc as VectorClock, correlationId, causationId, ts, schema };
+  return { id, type, data, origin, seq, vc: vc as VectorClock, correlationId, causationId, ts, schema };
 }
 
 /**
