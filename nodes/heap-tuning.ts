@@ -3,10 +3,10 @@
  *
  * V8 pretenures an allocation site (allocates its objects straight in the old
  * generation) once most of the objects it made survived a young-generation GC. A
- * receiving node trips that heuristic: a batch of events waits decoded for a moment, so
- * msgpackr's and XState's allocation sites look long-lived, and from then on every
- * decoded event and every actor step allocates in the old generation, which each
- * young-generation GC must then scan for pointers into it. Measured on this project's
+ * receiving node appears to trip that heuristic (a heap profile shows msgpackr's and
+ * XState's short-lived objects outliving young GCs): a batch of events waits decoded for
+ * a moment, so their allocation sites look long-lived, and from then on decoded events
+ * and actor steps would allocate in the old generation. Measured on this project's
  * bench (2 cores): with pretenuring off, a receiving node spent 570–600 ms instead of
  * 840–920 ms in young-generation GC over a 300k-event catch-up, and 2-node throughput
  * rose about 10% (22–25 instead of 25–29 µs of CPU per event). Only heuristics change;
