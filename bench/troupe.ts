@@ -32,7 +32,7 @@ import { FigureBook, type FigureSet } from './figure.js';
 import { formatCount, type Progress } from './progress.js';
 import type { SuitePlan } from './suite-plan.js';
 import { measureCatchUp } from './troupe-catch-up.js';
-import { startTroupeNode, TroupeCluster } from './troupe-cluster.js';
+import { startTroupeNode, TroupeCluster, type ClusterSpec } from './troupe-cluster.js';
 import { wallClockMs } from './wall-clock.js';
 
 /** Publishes in flight at most in fixed-rate runs; past it the sender falls behind and says so. */
@@ -53,6 +53,12 @@ export async function runTroupeSuite(plan: SuitePlan, progress: Progress, workDi
   const book = new FigureBook();
   let clusters = 0;
   const dataDir = (): string => join(workDir, `cluster-${++clusters}`);
+  /** Runs `work` on a fresh cluster of `spec`, warmed up with a tenth of a throughput run. */
+  const warmCluster = (spec: Omit<ClusterSpec, 'dataDir'>, work: (cluster: TroupeCluster) => Promise<void>): Promise<void> =>
+    TroupeCluster.run({ ...spec, dataDir: dataDir() }, async (cluster) => {
+      await cluster.warmUp(runEvents(plan, spec.publish) / 10, plan.deliveryDeadlineMs);
+      await work(cluster);
+    });
   const attempt = async (what: string, ids: readonly string[], body: () => Promise<void>): Promise<void> => {
     try {
       await body();
@@ -74,19 +80,13 @@ export async function runTroupeSuite(plan: SuitePlan, progress: Progress, workDi
         const prefix = `${size}.${durability}.${publish}`;
         const what = `${size} node${size === 1 ? '' : 's'} ${durability}, ${publish} publish`;
         await attempt(what, [`${prefix}.throughput`], () =>
-          TroupeCluster.run({ size, relaxed, proxied: false, publish, dataDir: dataDir() }, async (cluster) => {
-            await cluster.warmUp(runEvents(plan, publish) / 10, plan.deliveryDeadlineMs);
-            await throughputRuns(plan, progress, book, cluster, prefix, plan.repeats);
-          }),
+          warmCluster({ size, relaxed, proxied: false, publish }, (cluster) => throughputRuns(plan, progress, book, cluster, prefix, plan.repeats)),
         );
         // Publish-to-handler latency is a question between two nodes. A fresh cluster:
         // compacting the stores of the throughput runs would weigh on a fixed load.
         if (size === 2) {
           await attempt(`${what}, fixed loads`, [`${prefix}.latency.${plan.latencyRates[0]}.p50`], () =>
-            TroupeCluster.run({ size, relaxed, proxied: false, publish, dataDir: dataDir() }, async (cluster) => {
-              await cluster.warmUp(runEvents(plan, publish) / 10, plan.deliveryDeadlineMs);
-              await latencyRuns(plan, progress, book, cluster, prefix);
-            }),
+            warmCluster({ size, relaxed, proxied: false, publish }, (cluster) => latencyRuns(plan, progress, book, cluster, prefix)),
           );
         }
       }
@@ -95,25 +95,18 @@ export async function runTroupeSuite(plan: SuitePlan, progress: Progress, workDi
 
   for (const size of plan.clusterSizes) {
     await attempt(`${size} nodes`, [`${size}.throughput`], () =>
-      TroupeCluster.run({ size, relaxed: false, proxied: false, publish: 'embedded', dataDir: dataDir() }, async (cluster) => {
-        await cluster.warmUp(runEvents(plan, 'embedded') / 10, plan.deliveryDeadlineMs);
-        await throughputRuns(plan, progress, book, cluster, `${size}`, plan.clusterRepeats);
-      }),
+      warmCluster({ size, relaxed: false, proxied: false, publish: 'embedded' }, (cluster) =>
+        throughputRuns(plan, progress, book, cluster, `${size}`, plan.clusterRepeats),
+      ),
     );
     await attempt(`${size} nodes, fixed load`, [`${size}.sustain.p50`], () =>
-      TroupeCluster.run({ size, relaxed: false, proxied: false, publish: 'embedded', dataDir: dataDir() }, async (cluster) => {
-        await cluster.warmUp(runEvents(plan, 'embedded') / 10, plan.deliveryDeadlineMs);
-        await sustainRuns(plan, progress, book, cluster, `${size}`);
-      }),
+      warmCluster({ size, relaxed: false, proxied: false, publish: 'embedded' }, (cluster) => sustainRuns(plan, progress, book, cluster, `${size}`)),
     );
   }
 
   for (const size of [2, 5]) {
     await attempt(`wire ${size} nodes`, [`wire.${size}.${plan.wireRates[0]}.bytes`], () =>
-      TroupeCluster.run({ size, relaxed: false, proxied: true, publish: 'embedded', dataDir: dataDir() }, async (cluster) => {
-        await cluster.warmUp(runEvents(plan, 'embedded') / 10, plan.deliveryDeadlineMs);
-        await wireRuns(plan, progress, book, cluster);
-      }),
+      warmCluster({ size, relaxed: false, proxied: true, publish: 'embedded' }, (cluster) => wireRuns(plan, progress, book, cluster)),
     );
   }
 

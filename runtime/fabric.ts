@@ -630,15 +630,16 @@ export class Fabric {
     const ts = Math.max(Date.now(), this.lastTs);
     const vc = { ...this.vc };
     vc[this.id] = seq;
+    const id = eventId(this.id, seq);
     const envelope: Envelope = {
-      id: eventId(this.id, seq),
+      id,
       type: input.type,
       data: input.data ?? null,
       origin: this.id,
       seq,
       vc,
       // An event that starts a workflow names it: its id is unique cluster-wide already.
-      correlationId: input.correlationId ?? eventId(this.id, seq),
+      correlationId: input.correlationId ?? id,
       causationId,
       ts,
       schema: ENVELOPE_SCHEMA,

@@ -211,9 +211,10 @@ export class Host {
 
   /**
    * Runs `step` on one actor, collecting its emissions. On failure the actor is rolled
-   * back to its snapshot from before the step and the error is returned.
+   * back to its snapshot from before the step and the error is returned. `firedTimer` is
+   * the timer whose callback `step` is, if it is one.
    */
-  private drive(hosted: HostedActor, step: () => void, firedTimer?: { readonly eventId: string | undefined }): EmittedEvent[] | Error {
+  private drive(hosted: HostedActor, step: () => void, firedTimer?: HostTimer): EmittedEvent[] | Error {
     const before = hosted.actor.getSnapshot();
     const emitted: EmittedEvent[] = [];
     this.sink = emitted;
