@@ -434,10 +434,12 @@ ${referenceDetail(results)}
   each offers its share. Each rate starts with one unmeasured run of the same length,
   for every system: a paced load takes other paths than a throughput run (one event per
   commit and per frame), which V8 compiles in its first seconds at that rate.
-  Fixed-load runs get a fresh cluster of their own (warmed up like the others), and every cluster's writes are flushed (\`sync\`) when it stops, so
-  that compacting or writing back what the throughput runs wrote does not weigh on them. "offered" is the rate actually achieved: when a system cannot
-  keep up (its publishes take too long to be accepted, up to 2,048 in flight for troupe)
-  the sender falls behind and the figure says so, and the latency then includes queueing.
+  Fixed-load runs get a fresh cluster of their own (warmed up like the others), and
+  every cluster's writes are flushed (\`sync\`) when it stops, so that compacting or
+  writing back what the throughput runs wrote does not weigh on them. "offered" is the
+  rate actually achieved: when a system cannot keep up (its publishes take too long to be
+  accepted, up to 2,048 in flight for troupe) the sender falls behind and the figure says
+  so, and the latency then includes queueing.
 - **Throughput** is N events over the time from the first send to the handler running for
   the N-th. troupe: 512 publishes in flight (split over the publishing nodes), each
   resolved after its commit; Moleculer: \`broker.emit\` with 1,000 emits in flight (each
