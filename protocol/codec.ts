@@ -22,7 +22,7 @@
  * Every failure is a `TroupeError`; nothing else escapes, whatever the input.
  */
 import { Packr, type Options } from 'msgpackr';
-import { eventId, type EncodedEvent, type Envelope, type VectorClock } from './envelope.js';
+import { eventId, parseEventId, type EncodedEvent, type Envelope, type VectorClock } from './envelope.js';
 import type { Frame } from './frame.js';
 import { NONCE_BYTES, PROOF_BYTES } from './handshake.js';
 import { copyOf } from './byte-slabs.js';
@@ -129,19 +129,11 @@ function isPlainObject(o: unknown): o is Record<string, unknown> {
 /** The causation field on the wire: nil, a seq of the origin, `[node, seq]`, or any other string. */
 type WireCausation = null | number | [string, number] | string;
 
-/** Canonical decimal for a positive seq: no sign, no leading zero, no exponent. */
-const SEQ_DIGITS = /^[1-9][0-9]{0,15}$/;
-
 function packCausation(causationId: string | null, origin: string): WireCausation {
   if (causationId === null) return null;
-  const colon = causationId.lastIndexOf(':');
-  if (colon <= 0) return causationId;
-  const node = causationId.slice(0, colon);
-  const digits = causationId.slice(colon + 1);
-  if (!isNodeId(node) || !SEQ_DIGITS.test(digits)) return causationId;
-  const seq = Number(digits);
-  if (!Number.isSafeInteger(seq)) return causationId;
-  return node === origin ? seq : [node, seq];
+  const id = parseEventId(causationId);
+  if (id === undefined) return causationId;
+  return id.origin === origin ? id.seq : [id.origin, id.seq];
 }
 
 function unpackCausation(wire: unknown, origin: string): string | null | undefined {

@@ -45,12 +45,15 @@ export function eventId(origin: string, seq: number): string {
   return `${origin}:${seq}`;
 }
 
+/** Canonical decimal for a positive seq: no sign, no leading zero, no exponent. */
+const SEQ_DIGITS = /^[1-9][0-9]{0,15}$/;
+
 /** The origin and seq an event id names, or `undefined` if `id` is not one (`node:seq`, seq ≥ 1, no leading zero). */
 export function parseEventId(id: string): { origin: string; seq: number } | undefined {
   const colon = id.lastIndexOf(':');
   const origin = id.slice(0, colon);
   const digits = id.slice(colon + 1);
-  if (colon < 0 || !NODE_ID_PATTERN.test(origin) || !/^[1-9][0-9]{0,15}$/.test(digits)) return undefined;
+  if (colon < 0 || !NODE_ID_PATTERN.test(origin) || !SEQ_DIGITS.test(digits)) return undefined;
   const seq = Number(digits);
   return Number.isSafeInteger(seq) ? { origin, seq } : undefined;
 }
