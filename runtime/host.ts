@@ -79,6 +79,13 @@ export class Host {
   private touched = new Set<HostedActor>();
   private deadLetters: DeadLetter[] = [];
   private stopped = false;
+  /** XState's scheduled-event entries already matched to a timer (see `claimScheduled`). */
+  private readonly claimed = new WeakSet<object>();
+  /**
+   * Every timer set and not yet fired or cleared. XState loses the handle of a timer whose
+   * id it schedules again while pending, so only the host can still clear it on stop.
+   */
+  private readonly armed = new Set<HostTimer>();
 
   constructor(options: HostOptions) {
     this.services = options.services;
@@ -179,6 +186,8 @@ export class Host {
   stop(): void {
     this.stopped = true;
     for (const hosted of this.actors.values()) hosted.actor.stop();
+    for (const timer of this.armed) clearTimeout(timer.handle);
+    this.armed.clear();
   }
 
   /** Sends one event to the actor of `service` it belongs to. */
@@ -274,6 +283,22 @@ export class Host {
   }
 
   /**
+   * The id of the delayed event a timer being set belongs to. XState records the event
+   * it schedules just before it asks the clock for the timer, so it is the newest entry
+   * not yet claimed — not simply the newest: an id scheduled again while still pending
+   * is reassigned in place and keeps its old position.
+   */
+  private claimScheduled(hosted: HostedActor): string | undefined {
+    const entries = Object.values(hosted.actor.system.getSnapshot()._scheduledEvents);
+    for (let i = entries.length - 1; i >= 0; i--) {
+      if (this.claimed.has(entries[i])) continue;
+      this.claimed.add(entries[i]);
+      return entries[i].id;
+    }
+    return undefined;
+  }
+
+  /**
    * A clock for XState whose timers run their callback inside the fabric's commit loop
    * and through `drive`, so a delayed transition is committed and can fail like any other.
    */
@@ -281,20 +306,20 @@ export class Host {
     const host = this;
     return {
       setTimeout(fn: (...args: unknown[]) => void, ms: number): HostTimer {
-        // XState's scheduler records the event it schedules just before it asks for the
-        // timer: the newest entry is this timer's.
-        const scheduled = slot.hosted === undefined ? [] : Object.values(slot.hosted.actor.system.getSnapshot()._scheduledEvents);
-        const timer: HostTimer = { handle: undefined, eventId: scheduled.at(-1)?.id };
+        const timer: HostTimer = { handle: undefined, eventId: slot.hosted === undefined ? undefined : host.claimScheduled(slot.hosted) };
         timer.handle = setTimeout(function hostTimerFired() {
           timer.handle = undefined;
+          host.armed.delete(timer);
           const hosted = slot.hosted;
           if (!host.stopped && hosted !== undefined) host.schedule(() => host.fire(hosted, fn, timer));
         }, ms);
+        host.armed.add(timer);
         return timer;
       },
       clearTimeout(timer: HostTimer): void {
         if (timer.handle !== undefined) clearTimeout(timer.handle);
         timer.handle = undefined;
+        host.armed.delete(timer);
       },
     };
   }

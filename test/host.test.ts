@@ -1,5 +1,5 @@
 import t from 'tap';
-import { assign, emit, setup } from 'xstate';
+import { assign, emit, raise, setup } from 'xstate';
 import type { Envelope } from '../protocol/envelope.js';
 import { Host, type Emission } from '../runtime/host.js';
 import type { ServiceDefinition } from '../runtime/service.js';
@@ -165,5 +165,42 @@ t.test('a delayed transition that throws becomes a dead letter once and is not r
   t.match(deadLetters, [{ service: 'counter', key: 'e', error: { message: 'timer boom' } }]);
   t.same(actors[0]?.timers, [], 'the failed timer is not re-armed');
   t.equal(host.views()[0].state, 'trapped', 'the actor stays where it was');
+  host.stop();
+});
+
+/** Schedules `Fail` and `Later` on `Plan`; `Again` schedules `Fail` anew, under the same id, while it is pending. */
+const planner = setup({
+  types: {
+    events: {} as { type: 'Plan' | 'Again' | 'Fail' | 'Later'; data: { id: string }; ts: number },
+  },
+}).createMachine({
+  id: 'planner',
+  on: {
+    Plan: {
+      actions: [
+        raise({ type: 'Fail', data: { id: 'p' }, ts: 0 }, { delay: 60_000, id: 'fail' }),
+        raise({ type: 'Later', data: { id: 'p' }, ts: 0 }, { delay: 60_000, id: 'later' }),
+      ],
+    },
+    Again: { actions: raise({ type: 'Fail', data: { id: 'p' }, ts: 0 }, { delay: 20, id: 'fail' }) },
+    Fail: {
+      actions: () => {
+        throw new Error('fail boom');
+      },
+    },
+  },
+});
+
+t.test('a timer scheduled again under a pending id is the one told as failed, not the newest other one', async (t) => {
+  const fired: Emission[][] = [];
+  const plannerService: ServiceDefinition = { name: 'planner', machine: planner, on: ['Plan', 'Again'], key: (e) => e.data?.id };
+  const host = new Host({ services: [plannerService], schedule: (task) => fired.push(task()) });
+  host.deliver(envelope('Plan', { id: 'p' }), 1);
+  host.deliver(envelope('Again', { id: 'p' }), 2);
+  t.same(host.takeChanges().actors[0].timers.map((x) => x.id).sort(), ['fail', 'later'], 'both timers are pending');
+  await waitUntil(() => fired.length > 0);
+  const { actors, deadLetters } = host.takeChanges();
+  t.match(deadLetters, [{ service: 'planner', key: 'p', error: { message: 'fail boom' } }]);
+  t.same(actors[0]?.timers.map((x) => x.id), ['later'], 'the failed timer is dropped and the other one kept');
   host.stop();
 });
