@@ -192,6 +192,8 @@ const planner = setup({
 });
 
 t.test('a timer scheduled again under a pending id is the one told as failed, not the newest other one', async (t) => {
+  const timeouts = (): number => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
+  const idle = timeouts();
   const fired: Emission[][] = [];
   const plannerService: ServiceDefinition = { name: 'planner', machine: planner, on: ['Plan', 'Again'], key: (e) => e.data?.id };
   const host = new Host({ services: [plannerService], schedule: (task) => fired.push(task()) });
@@ -203,4 +205,5 @@ t.test('a timer scheduled again under a pending id is the one told as failed, no
   t.match(deadLetters, [{ service: 'planner', key: 'p', error: { message: 'fail boom' } }]);
   t.same(actors[0]?.timers.map((x) => x.id), ['later'], 'the failed timer is dropped and the other one kept');
   host.stop();
+  t.equal(timeouts(), idle, 'stopping clears every timer, the first Fail too (XState lost its handle)');
 });
