@@ -142,7 +142,7 @@ function goals(results: RunResults): string {
           (httpP50 === null || httpP99 === null ? '' : ` (over HTTP POST: ${formatValue(httpP50, 'ms')} / ${formatValue(httpP99, 'ms')} ms)`) +
           (floorP50 === null || floorP99 === null
             ? ''
-            : `; the floor: one fsync'd commit of one event on this disk takes p50 ${formatValue(floorP50, 'ms')} / p99 ${formatValue(floorP99, 'ms')} ms, and the origin commits before it sends`) +
+            : `; the floor: one fsync'd commit of one event on this disk, one per ms, takes p50 ${formatValue(floorP50, 'ms')} / p99 ${formatValue(floorP99, 'ms')} ms, and the origin commits before it sends`) +
           (latencyMet(p50, p99) ? '' : latencyWhy),
     p50 === null || p99 === null ? 'not measured' : latencyMet(p50, p99) ? 'met' : 'missed',
   );
@@ -300,7 +300,7 @@ function troupeDetail(results: RunResults): string {
     ],
   );
   return [
-    '### The disk under durable latency (`disk-floor.ts`: one-event commits through the node\'s store, one at a time)',
+    '### The disk under durable latency (`disk-floor.ts`: one-event commits through the node\'s store, one at a time, a 1-ms pause after each as at 1k/s)',
     disk,
     '### 1 and 2 nodes, publishing in-process (`node.publish()` in the publishing node) and over HTTP (`POST /events` from the harness)',
     two,

@@ -38,6 +38,9 @@ import { wallClockMs } from './wall-clock.js';
 /** Publishes in flight at most in fixed-rate runs; past it the sender falls behind and says so. */
 const PACED_MAX_IN_FLIGHT = 2_048;
 
+/** The pause after each commit of the disk floor: the gap between events at 1k/s. */
+const FLOOR_PAUSE_MS = 1;
+
 /** The first line of an error, for a figure's note. */
 function reason(err: unknown): string {
   return (err instanceof Error ? err.message : String(err)).split('\n')[0];
@@ -122,10 +125,13 @@ export async function runTroupeSuite(plan: SuitePlan, progress: Progress, workDi
   return book.figures();
 }
 
-/** One-event commits through the node's store, with and without fsync: the floor under durable latency. */
+/**
+ * One-event commits through the node's store, with and without fsync, one per
+ * millisecond or so as at 1k/s: the floor under durable latency at that load.
+ */
 async function diskFloor(plan: SuitePlan, progress: Progress, book: FigureBook, workDir: string): Promise<void> {
   for (const sync of [true, false]) {
-    const { p50, p99 } = await measureCommitLatency(workDir, plan.diskCommits, sync);
+    const { p50, p99 } = await measureCommitLatency(workDir, plan.diskCommits, sync, FLOOR_PAUSE_MS);
     const kind = sync ? 'sync' : 'relaxed';
     book.add(`disk.${kind}.p50`, 'ms', p50);
     book.add(`disk.${kind}.p99`, 'ms', p99);
