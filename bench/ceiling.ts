@@ -17,7 +17,7 @@ import { WebSocket } from 'ws';
 import { AdminClient, PUBLISH_WINDOW } from './admin-client.js';
 import { cpuMicrosPerEvent, describeCpu, startCpuMeter } from './cpu-meter.js';
 import type { ClockReply, ProbeReport } from './delivery-probe.js';
-import { measureLatency, measureThroughput, measureWire, type ProbeTarget } from './delivery-runs.js';
+import { fixedRateRuns, measureThroughput, measureWire, type ProbeTarget } from './delivery-runs.js';
 import { FigureBook, type FigureSet } from './figure.js';
 import { BENCH_EVENT_TYPE, benchData } from './payload.js';
 import { localPacedRunner } from './paced-sender.js';
@@ -186,27 +186,12 @@ export async function runCeilingSuite(plan: SuitePlan, progress: Progress): Prom
           `(CPU ${describeCpu(cpu, ['receiver'])})${result.problem ? ` (${result.problem})` : ''}`,
       );
     }
-    for (const rate of plan.latencyRates) {
-      const run = (): ReturnType<typeof measureLatency> =>
-        measureLatency(probe, {
-          rate,
-          seconds: plan.latencySeconds,
-          run: localPacedRunner(mode === 'post' ? 2_048 : Number.MAX_SAFE_INTEGER, (first, n) => sender.send(first, n)),
-          deadlineMs: plan.deliveryDeadlineMs,
-        });
-      // Unmeasured: one run at the rate first, as for every system (the paced paths warm).
-      await run();
-      for (let r = 1; r <= plan.repeats; r++) {
-        const result = await run();
-        book.add(`${mode}.latency.${rate}.p50`, 'ms', result.p50, result.problem);
-        book.add(`${mode}.latency.${rate}.p99`, 'ms', result.p99, result.problem);
-        book.add(`${mode}.latency.${rate}.offered`, 'events/s', result.achievedRate);
-        progress(
-          `ceiling ${mode}: ${formatCount(rate)}/s run ${r}/${plan.repeats}: p50 ${result.p50?.toFixed(3)} ms, ` +
-            `p99 ${result.p99?.toFixed(3)} ms (offered ${formatCount(result.achievedRate)}/s)${result.problem ? ` (${result.problem})` : ''}`,
-        );
-      }
-    }
+    await fixedRateRuns(plan, progress, book, {
+      label: `ceiling ${mode}`,
+      prefix: mode,
+      target: probe,
+      runner: localPacedRunner(mode === 'post' ? 2_048 : Number.MAX_SAFE_INTEGER, (first, n) => sender.send(first, n)),
+    });
     sender.close();
 
     // HTTP requests are the publish API, not a link between nodes: no wire figure for `post`.

@@ -14,7 +14,10 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { histogramCount, histogramSince, quantile } from './latency-histogram.js';
 import type { ProbeReport } from './delivery-probe.js';
+import type { FigureBook } from './figure.js';
 import type { PacedRunner } from './paced-sender.js';
+import { formatCount, type Progress } from './progress.js';
+import type { SuitePlan } from './suite-plan.js';
 import type { ProxyTraffic } from './tcp-proxy.js';
 import type { WindowedRun } from './windowed-sender.js';
 import { wallClockMs } from './wall-clock.js';
@@ -135,6 +138,37 @@ export async function measureLatency(target: ProbeTarget, load: LatencyLoad): Pr
     lastHandledAt: report.lastAt,
     ...(problems.length > 0 ? { problem: problems.join('; ') } : {}),
   };
+}
+
+/**
+ * A system's fixed-rate runs, the same for every system: at each of the plan's rates one
+ * unmeasured run, then `plan.repeats` measured ones recorded as
+ * `<prefix>.latency.<rate>.{p50,p99,offered}`. The unmeasured run is there because a
+ * paced load takes other paths than a throughput run (one event per commit and per
+ * frame), which V8 compiles during its first seconds at that rate.
+ */
+export async function fixedRateRuns(
+  plan: SuitePlan,
+  progress: Progress,
+  book: FigureBook,
+  system: { readonly label: string; readonly prefix: string; readonly target: ProbeTarget; readonly runner: PacedRunner },
+): Promise<void> {
+  for (const rate of plan.latencyRates) {
+    const run = (): Promise<LatencyResult> =>
+      measureLatency(system.target, { rate, seconds: plan.latencySeconds, run: system.runner, deadlineMs: plan.deliveryDeadlineMs });
+    await run();
+    for (let r = 1; r <= plan.repeats; r++) {
+      const result = await run();
+      const id = `${system.prefix}.latency.${rate}`;
+      book.add(`${id}.p50`, 'ms', result.p50, result.problem);
+      book.add(`${id}.p99`, 'ms', result.p99, result.problem);
+      book.add(`${id}.offered`, 'events/s', result.achievedRate);
+      progress(
+        `${system.label}: ${formatCount(rate)}/s run ${r}/${plan.repeats}: p50 ${result.p50?.toFixed(3)} ms, p99 ${result.p99?.toFixed(3)} ms ` +
+          `(offered ${formatCount(result.achievedRate)}/s, sender lag ≤ ${result.maxLagMs.toFixed(1)} ms)${result.problem ? ` (${result.problem})` : ''}`,
+      );
+    }
+  }
 }
 
 /** Counted traffic, summed over however many proxies a system's links go through. */

@@ -9,7 +9,7 @@
 import { ServiceBroker } from 'moleculer';
 import { cpuMicrosPerEvent, describeCpu, startCpuMeter } from './cpu-meter.js';
 import type { ProbeReport } from './delivery-probe.js';
-import { measureLatency, measureThroughput, measureWire, type ProbeTarget } from './delivery-runs.js';
+import { fixedRateRuns, measureThroughput, measureWire, type ProbeTarget } from './delivery-runs.js';
 import { FigureBook, type FigureSet } from './figure.js';
 import { freePort } from './free-port.js';
 import { moleculerBrokerOptions, type MoleculerEndpoint } from './moleculer-options.js';
@@ -118,24 +118,12 @@ export async function runMoleculerSuite(plan: SuitePlan, progress: Progress): Pr
         `(CPU ${describeCpu(cpu, ['receiver'])})${result.problem ? ` (${result.problem})` : ''}`,
     );
   }
-  for (const rate of plan.latencyRates) {
-    const run = (): ReturnType<typeof measureLatency> =>
-      measureLatency(target, {
-        rate,
-        seconds: plan.latencySeconds,
-        run: localPacedRunner(10_000, (first, n) => emitEvents(pair.broker, first, n)),
-        deadlineMs: plan.deliveryDeadlineMs,
-      });
-    // Unmeasured: one run at the rate first, as for every system (the paced paths warm).
-    await run();
-    for (let r = 1; r <= plan.repeats; r++) {
-      const result = await run();
-      book.add(`emit.latency.${rate}.p50`, 'ms', result.p50, result.problem);
-      book.add(`emit.latency.${rate}.p99`, 'ms', result.p99, result.problem);
-      book.add(`emit.latency.${rate}.offered`, 'events/s', result.achievedRate);
-      progress(`moleculer: ${formatCount(rate)}/s run ${r}/${plan.repeats}: p50 ${result.p50?.toFixed(3)} ms, p99 ${result.p99?.toFixed(3)} ms (offered ${formatCount(result.achievedRate)}/s)`);
-    }
-  }
+  await fixedRateRuns(plan, progress, book, {
+    label: 'moleculer',
+    prefix: 'emit',
+    target,
+    runner: localPacedRunner(10_000, (first, n) => emitEvents(pair.broker, first, n)),
+  });
   await stopPair(pair);
 
   for (let i = 1; i < plan.coldStarts; i++) {

@@ -27,7 +27,7 @@ import { PUBLISH_WINDOW } from './admin-client.js';
 import { encodedEventBytes } from './ceiling.js';
 import { cpuMicrosPerEvent, describeCpu, startCpuMeter } from './cpu-meter.js';
 import { measureCommitLatency } from './disk-floor.js';
-import { measureLatency, measureThroughput, measureWire } from './delivery-runs.js';
+import { fixedRateRuns, measureLatency, measureThroughput, measureWire } from './delivery-runs.js';
 import { FigureBook, type FigureSet } from './figure.js';
 import { formatCount, type Progress } from './progress.js';
 import type { SuitePlan } from './suite-plan.js';
@@ -89,7 +89,14 @@ export async function runTroupeSuite(plan: SuitePlan, progress: Progress, workDi
         // compacting the stores of the throughput runs would weigh on a fixed load.
         if (size === 2) {
           await attempt(`${what}, fixed loads`, [`${prefix}.latency.${plan.latencyRates[0]}.p50`], () =>
-            warmCluster({ size, relaxed, proxied: false, publish }, (cluster) => latencyRuns(plan, progress, book, cluster, prefix)),
+            warmCluster({ size, relaxed, proxied: false, publish }, (cluster) =>
+              fixedRateRuns(plan, progress, book, {
+                label: `troupe ${prefix}`,
+                prefix,
+                target: cluster.sinkProbe(),
+                runner: cluster.pacedRunner(PACED_MAX_IN_FLIGHT),
+              }),
+            ),
           );
         }
       }
@@ -186,31 +193,6 @@ async function throughputRuns(
         `${formatCount(result.acceptedPerSec ?? 0)} events/s committed ` +
         `(CPU ${describeCpu(cpu, cluster.nodes.map((node) => node.spec.id))})${result.problem ? ` (${result.problem})` : ''}`,
     );
-  }
-}
-
-async function latencyRuns(plan: SuitePlan, progress: Progress, book: FigureBook, cluster: TroupeCluster, prefix: string): Promise<void> {
-  for (const rate of plan.latencyRates) {
-    const run = (): ReturnType<typeof measureLatency> =>
-      measureLatency(cluster.sinkProbe(), {
-        rate,
-        seconds: plan.latencySeconds,
-        run: cluster.pacedRunner(PACED_MAX_IN_FLIGHT),
-        deadlineMs: plan.deliveryDeadlineMs,
-      });
-    // Unmeasured: a paced load takes other paths than a throughput run (one event per
-    // commit, per frame), which V8 compiles during its first seconds, as for every system.
-    await run();
-    for (let r = 1; r <= plan.repeats; r++) {
-      const result = await run();
-      book.add(`${prefix}.latency.${rate}.p50`, 'ms', result.p50, result.problem);
-      book.add(`${prefix}.latency.${rate}.p99`, 'ms', result.p99, result.problem);
-      book.add(`${prefix}.latency.${rate}.offered`, 'events/s', result.achievedRate);
-      progress(
-        `troupe ${prefix}: ${formatCount(rate)}/s run ${r}/${plan.repeats}: p50 ${result.p50?.toFixed(3)} ms, p99 ${result.p99?.toFixed(3)} ms ` +
-          `(offered ${formatCount(result.achievedRate)}/s, sender lag ≤ ${result.maxLagMs.toFixed(1)} ms)${result.problem ? ` (${result.problem})` : ''}`,
-      );
-    }
   }
 }
 
