@@ -2,7 +2,8 @@
  * A troupe node with its publisher inside: the node runs in this process through the
  * public API (`startNode`), and the harness asks it over IPC to publish a load with
  * `node.publish(...)`, which resolves once the event is committed. On the sink's node it
- * also answers the harness's `DeliveryProbe` requests (`apps/sink.ts`). This is troupe's
+ * also answers the harness's `DeliveryProbe` requests (`apps/sink.ts`), and on any node
+ * the profile requests of `npm run profile` (`cpu-profiler.ts`). This is troupe's
  * counterpart of Moleculer's `broker.emit` in the sender's process — the publishing
  * application lives with its node — and it takes the HTTP client out of the figure: one
  * harness process sending `POST /events` saturates a core well below what the fabric
@@ -16,6 +17,7 @@ import { parseArgs } from 'node:util';
 import pino from 'pino';
 import { startNode, tuneHeapForNode } from '../index.js';
 import app, { sinkProbe } from './apps/sink.js';
+import { handleProfileRequest, type ProfileRequest } from './cpu-profiler.js';
 import { probeReply, type ProbeRequest } from './delivery-probe.js';
 import { runPaced, type PacedPlan, type PacedRun } from './paced-sender.js';
 import { BENCH_EVENT_TYPE, benchData } from './payload.js';
@@ -76,8 +78,9 @@ async function runRequest(request: PublisherRequest): Promise<WindowedRun | Pace
   return run.error === undefined ? run : { ...run, error: String(run.error) };
 }
 
-process.on('message', function publisherOnRequest(request: PublisherRequest | ProbeRequest) {
+process.on('message', function publisherOnRequest(request: PublisherRequest | ProbeRequest | ProfileRequest) {
   if (request.cmd === 'report' || request.cmd === 'clock') process.send?.(probeReply(sinkProbe, request));
+  else if (request.cmd === 'profile-start' || request.cmd === 'profile-stop') void handleProfileRequest(request).then((reply) => process.send?.(reply));
   else void runRequest(request).then((run) => process.send?.({ ...run, id: request.id }));
 });
 function stopAndExit(): void {
