@@ -33,7 +33,8 @@ export interface ProfileSummary {
   readonly functions: readonly FunctionShare[];
 }
 
-const IDLE = '(idle)';
+/** V8's frame for time the thread had nothing to do. */
+export const IDLE = '(idle)';
 
 /** npm packages shown under one name: a library and the helpers it brings. */
 const PACKAGE_AREAS: Readonly<Record<string, string>> = {
@@ -78,11 +79,8 @@ export function areaOf(frame: Runtime.CallFrame): string | null {
   return 'other';
 }
 
-/** Sums self time per area and per function; each sample counts the time up to the next one. */
-export function summarizeProfile(profile: Profiler.Profile, top = 15): ProfileSummary {
-  const byId = new Map(profile.nodes.map((node) => [node.id, node]));
-  const parentOf = new Map<number, number>();
-  for (const node of profile.nodes) for (const child of node.children ?? []) parentOf.set(child, node.id);
+/** Self time (µs) per profile node id; each sample counts the time up to the next one. */
+export function selfTimes(profile: Profiler.Profile): Map<number, number> {
   const selfUs = new Map<number, number>();
   const samples = profile.samples ?? [];
   const deltas = profile.timeDeltas ?? [];
@@ -92,6 +90,15 @@ export function summarizeProfile(profile: Profiler.Profile, top = 15): ProfileSu
     const next = i + 1 < samples.length ? at + (deltas[i + 1] ?? 0) : profile.endTime;
     selfUs.set(samples[i], (selfUs.get(samples[i]) ?? 0) + Math.max(0, next - at));
   }
+  return selfUs;
+}
+
+/** Sums self time per area and per function. */
+export function summarizeProfile(profile: Profiler.Profile, top = 15): ProfileSummary {
+  const byId = new Map(profile.nodes.map((node) => [node.id, node]));
+  const parentOf = new Map<number, number>();
+  for (const node of profile.nodes) for (const child of node.children ?? []) parentOf.set(child, node.id);
+  const selfUs = selfTimes(profile);
 
   // A native function without a script counts to the nearest caller that has one.
   const ownerOf = (id: number): { frame: Runtime.CallFrame; area: string } | null => {
@@ -102,7 +109,6 @@ export function summarizeProfile(profile: Profiler.Profile, top = 15): ProfileSu
     }
     return null;
   };
-  const place = (frame: Runtime.CallFrame): string => (frame.url === '' ? '' : `${basename(frame.url)}:${frame.lineNumber + 1}`);
   const areaUs = new Map<string, number>();
   const functionUs = new Map<string, { name: string; where: string; area: string; us: number }>();
   let busyUs = 0;
@@ -115,7 +121,7 @@ export function summarizeProfile(profile: Profiler.Profile, top = 15): ProfileSu
     areaUs.set(area, (areaUs.get(area) ?? 0) + us);
     const native = owner !== null && owner.frame !== frame;
     const name = frame.functionName || (native ? '(native)' : '(anonymous)');
-    const where = native ? `in ${owner.frame.functionName || '(anonymous)'} ${place(owner.frame)}` : place(frame);
+    const where = native ? `in ${owner.frame.functionName || '(anonymous)'} ${placeOf(owner.frame)}` : placeOf(frame);
     const key = `${name}@${where}`;
     const entry = functionUs.get(key) ?? { name, where, area, us: 0 };
     entry.us += us;
@@ -133,6 +139,11 @@ export function summarizeProfile(profile: Profiler.Profile, top = 15): ProfileSu
       .sort((a, b) => b.ms - a.ms)
       .slice(0, top),
   };
+}
+
+/** `file.js:12` for a frame with a script, `''` for one without. */
+export function placeOf(frame: Runtime.CallFrame): string {
+  return frame.url === '' ? '' : `${basename(frame.url)}:${frame.lineNumber + 1}`;
 }
 
 const percent = (share: number): string => `${(share * 100).toFixed(1)}%`;

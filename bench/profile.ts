@@ -3,9 +3,9 @@
  * both nodes of a 2-node benchmark cluster (the publisher `n1` and the sink's node `rx`)
  * under one load — as fast as the cluster commits (`--events`, the throughput run), or a
  * fixed rate (`--rate`, a latency run) — after the benchmark's warm-up. It writes
- * `bench/.profiles/<time>/{n1,rx}.cpuprofile` (open them in Chrome DevTools' Performance
- * panel or in speedscope for the flame chart) and `summary.md`, and prints the summary:
- * where each main thread's time went, by area and by function.
+ * `bench/.profiles/<time>/{n1,rx}.cpuprofile` (for Chrome DevTools' Performance panel or
+ * speedscope), a flame graph of each (`{n1,rx}.svg`) and `summary.md`, and prints the
+ * summary: where each main thread's time went, by area and by function.
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import type { Profiler } from 'node:inspector';
@@ -15,6 +15,7 @@ import { PUBLISH_WINDOW } from './admin-client.js';
 import type { ProfileReply } from './cpu-profiler.js';
 import { waitForDelivery } from './delivery-runs.js';
 import { enforceLoopback } from './loopback-guard.js';
+import { renderFlameGraph } from './flame-graph.js';
 import { renderProfileSummary, summarizeProfile } from './profile-summary.js';
 import { createProgress, formatCount } from './progress.js';
 import { TroupeCluster, type TroupeNode } from './troupe-cluster.js';
@@ -108,7 +109,9 @@ async function main(): Promise<void> {
     return cluster.nodes.map((node) => {
       const role = node === cluster.sink ? 'the sink\'s node (receives, runs the XState service)' : 'the publisher\'s node (stamps, commits, sends)';
       const profile = JSON.parse(readFileSync(paths[node.spec.id], 'utf8')) as Profiler.Profile;
-      return renderProfileSummary(`${node.spec.id}: ${role}`, summarizeProfile(profile));
+      const title = `${node.spec.id}: ${role}`;
+      writeFileSync(join(outDir, `${node.spec.id}.svg`), renderFlameGraph(profile, `${title} — 2 nodes ${mode}, ${load}`));
+      return renderProfileSummary(title, summarizeProfile(profile));
     });
   });
 

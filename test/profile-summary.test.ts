@@ -4,6 +4,7 @@ import type { Profiler } from 'node:inspector';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { handleProfileRequest } from '../bench/cpu-profiler.js';
+import { renderFlameGraph } from '../bench/flame-graph.js';
 import { areaOf, renderProfileSummary, summarizeProfile } from '../bench/profile-summary.js';
 
 const frame = (functionName: string, url = '', lineNumber = 0) => ({ functionName, url, lineNumber, columnNumber: 0, scriptId: '0' });
@@ -24,24 +25,25 @@ t.test('a frame belongs to the library, troupe folder or V8 pseudo-frame it come
   t.equal(areaOf(frame('f', 'file:///elsewhere/x.js')), 'other');
 });
 
+// root → (idle) | ws.send → native writev | xstate microstep | (garbage collector)
+const PROFILE: Profiler.Profile = {
+  nodes: [
+    { id: 1, callFrame: frame('(root)'), children: [2, 3, 5, 6] },
+    { id: 2, callFrame: frame('(idle)') },
+    { id: 3, callFrame: frame('send', 'file:///app/node_modules/ws/lib/sender.js', 353), children: [4] },
+    { id: 4, callFrame: frame('') },
+    { id: 5, callFrame: frame('microstep', 'file:///app/node_modules/xstate/dist/raise.cjs.js', 2149) },
+    { id: 6, callFrame: frame('(garbage collector)') },
+  ],
+  startTime: 0,
+  endTime: 10_000,
+  // Each sample counts the time up to the next one, the last up to endTime.
+  samples: [2, 4, 4, 5, 6, 2],
+  timeDeltas: [0, 4_000, 1_000, 1_000, 1_000, 1_000],
+};
+
 t.test('self time is summed per area and function, idle left out, native calls counted to their caller', async (t) => {
-  // root → (idle) | ws.send → native writev | xstate microstep | (garbage collector)
-  const profile: Profiler.Profile = {
-    nodes: [
-      { id: 1, callFrame: frame('(root)'), children: [2, 3, 5, 6] },
-      { id: 2, callFrame: frame('(idle)') },
-      { id: 3, callFrame: frame('send', 'file:///app/node_modules/ws/lib/sender.js', 353), children: [4] },
-      { id: 4, callFrame: frame('') },
-      { id: 5, callFrame: frame('microstep', 'file:///app/node_modules/xstate/dist/raise.cjs.js', 2149) },
-      { id: 6, callFrame: frame('(garbage collector)') },
-    ],
-    startTime: 0,
-    endTime: 10_000,
-    // Each sample counts the time up to the next one, the last up to endTime.
-    samples: [2, 4, 4, 5, 6, 2],
-    timeDeltas: [0, 4_000, 1_000, 1_000, 1_000, 1_000],
-  };
-  const summary = summarizeProfile(profile);
+  const summary = summarizeProfile(PROFILE);
   t.equal(summary.spanMs, 10);
   t.equal(summary.busyMs, 4, 'idle: 4 ms at the start, 2 at the end');
   t.same(
@@ -54,12 +56,28 @@ t.test('self time is summed per area and function, idle left out, native calls c
   );
   t.same(summary.functions[0], { name: '(native)', where: 'in send sender.js:354', area: 'ws', ms: 2, share: 0.5 }, 'named after its caller');
   t.same(summary.functions[1], { name: 'microstep', where: 'raise.cjs.js:2150', area: 'XState', ms: 1, share: 0.25 });
-  t.equal(summarizeProfile(profile, 1).functions.length, 1, 'only the top functions');
+  t.equal(summarizeProfile(PROFILE, 1).functions.length, 1, 'only the top functions');
   const text = renderProfileSummary('rx', summary);
   t.match(text, /^### rx\n/);
   t.match(text, /Busy 4 ms of 10 ms profiled \(40\.0% of one core/);
   t.match(text, /\| ws \| 2 ms \| 50\.0% \|/);
   t.match(text, /\| `microstep` \| raise\.cjs\.js:2150 \| XState \| 1 ms \| 25\.0% \|/);
+});
+
+t.test('the flame graph draws each call path as wide as its time, coloured by area, idle left out', async (t) => {
+  const svg = renderFlameGraph(PROFILE, 'rx <under load>');
+  t.match(svg, /^<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg"/);
+  t.match(svg, />rx &lt;under load&gt;<\/text>/, 'the title is escaped');
+  const box = (name: string): string | undefined => new RegExp(`<title>${name}[^<]*</title><rect [^>]*width="([\\d.]+)"`).exec(svg)?.[1];
+  t.equal(box('all'), '1200.0', 'the busy time spans the width');
+  t.equal(box('send'), '600.0', 'ws.send and the native call under it: 2 of 4 ms');
+  t.equal(box('\\(anonymous\\) · ws'), '600.0', 'the native call is drawn in its caller\'s area');
+  t.equal(box('microstep'), '300.0');
+  t.equal(box('\\(garbage collector\\)'), '300.0');
+  t.notMatch(svg, /idle/, 'idle time is not drawn');
+  t.match(svg, />ws 50\.0%<\/text>/, 'the legend gives each area its share');
+  t.match(svg, /<title>microstep raise\.cjs\.js:2150 · XState · 1\.0 ms, 25\.0% \(self 1\.0 ms\)<\/title><rect [^>]*fill="#7b61c9"/);
+  t.match(renderFlameGraph({ nodes: [{ id: 1, callFrame: frame('(root)') }], startTime: 0, endTime: 0 }, 'empty'), /all \(0 ms busy\)/, 'an empty profile still draws');
 });
 
 t.test('a profile without samples sums to nothing rather than dividing by zero', async (t) => {
