@@ -7,6 +7,7 @@
  */
 import type { Profiler, Runtime } from 'node:inspector';
 import { areaOf, IDLE, placeOf, selfTimes } from './profile-summary.js';
+import { escapeXml } from './results-chart.js';
 
 interface Box {
   readonly name: string;
@@ -38,10 +39,6 @@ const AREA_COLOURS: Readonly<Record<string, string>> = {
   'pino (logging)': '#9c4221',
 };
 const OTHER_COLOUR = '#cbd5e0';
-
-function escapeXml(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
-}
 
 /** The profile's call tree with equal frames under one caller merged, idle dropped. */
 function mergedTree(profile: Profiler.Profile): Box {

@@ -1,8 +1,8 @@
 /**
  * What a V8 CPU profile (`.cpuprofile`) says at a glance: the busy time, its split over the
  * parts of the stack (XState, msgpackr, LevelDB, ws, troupe's own code, GC, native), and
- * the functions with the most self time. The flame chart itself is for a viewer (Chrome
- * DevTools, speedscope); this is the table that goes into a note or a README.
+ * the functions with the most self time: the table that goes into a note or a README,
+ * beside the flame graph (`flame-graph.ts`).
  */
 import type { Profiler, Runtime } from 'node:inspector';
 import { basename } from 'node:path';

@@ -37,7 +37,8 @@ const ROW = 22;
 const PANEL_HEADER = 44;
 const PANEL_GAP = 24;
 
-function escapeXml(text: string): string {
+/** Text made safe for an SVG element's content. */
+export function escapeXml(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
