@@ -146,6 +146,9 @@ export function placeOf(frame: Runtime.CallFrame): string {
   return frame.url === '' ? '' : `${basename(frame.url)}:${frame.lineNumber + 1}`;
 }
 
+/** Areas below this share of the busy time are left out of the rendered table. */
+const MIN_AREA_SHARE = 0.001;
+
 const percent = (share: number): string => `${(share * 100).toFixed(1)}%`;
 
 /** The summary as Markdown: a heading, the busy time, the areas and the top functions. */
@@ -157,7 +160,8 @@ export function renderProfileSummary(title: string, summary: ProfileSummary): st
     '',
     '| area | self time | share |',
     '| --- | ---: | ---: |',
-    ...summary.areas.map((a) => `| ${a.name} | ${a.ms.toFixed(0)} ms | ${percent(a.share)} |`),
+    // Packages loaded at start-up show up with a sample or two: noise in this table.
+    ...summary.areas.filter((a) => a.share >= MIN_AREA_SHARE).map((a) => `| ${a.name} | ${a.ms.toFixed(0)} ms | ${percent(a.share)} |`),
     '',
     '| function | where | area | self time | share |',
     '| --- | --- | --- | ---: | ---: |',

@@ -61,6 +61,8 @@ t.test('self time is summed per area and function, idle left out, native calls c
   t.match(text, /^### rx\n/);
   t.match(text, /Busy 4 ms of 10 ms profiled \(40\.0% of one core/);
   t.match(text, /\| ws \| 2 ms \| 50\.0% \|/);
+  const tiny = renderProfileSummary('rx', { ...summary, areas: [...summary.areas, { name: 'detect-libc', ms: 0.001, share: 0.0002 }] });
+  t.notMatch(tiny, /detect-libc/, 'an area under 0.1% is left out of the table');
   t.match(text, /\| `microstep` \| raise\.cjs\.js:2150 \| XState \| 1 ms \| 25\.0% \|/);
 });
 
