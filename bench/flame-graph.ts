@@ -6,7 +6,7 @@
  * left out; the same function called from the same caller is one box.
  */
 import type { Profiler, Runtime } from 'node:inspector';
-import { areaOf, IDLE, placeOf, selfTimes } from './profile-summary.js';
+import { areaOf, IDLE, placeOf, selfTimes, summarizeProfile } from './profile-summary.js';
 import { escapeXml } from './results-chart.js';
 
 interface Box {
@@ -77,26 +77,20 @@ export function renderFlameGraph(profile: Profiler.Profile, title: string): stri
   const root = mergedTree(profile);
   const scale = root.totalUs > 0 ? WIDTH / root.totalUs : 0;
   const boxes: string[] = [];
-  const areaUs = new Map<string, number>();
   let depth = 0;
-  const sumAreas = (box: Box): void => {
-    if (box !== root) areaUs.set(box.area, (areaUs.get(box.area) ?? 0) + box.selfUs);
-    for (const child of box.children.values()) sumAreas(child);
-  };
-  sumAreas(root);
-  // The legend: the areas by self time, wrapped to the width.
+  // The legend: the areas by self time, as the summary counts them, wrapped to the width.
   const legend: string[] = [];
   let legendX = 10;
   let legendY = 32;
-  for (const [area, us] of [...areaUs].sort((a, b) => b[1] - a[1])) {
-    if (root.totalUs === 0 || us / root.totalUs < 0.005) continue;
-    const text = `${area} ${((100 * us) / root.totalUs).toFixed(1)}%`;
+  for (const area of summarizeProfile(profile, 0).areas) {
+    if (area.share < 0.005) continue;
+    const text = `${area.name} ${(100 * area.share).toFixed(1)}%`;
     const itemWidth = 14 + text.length * CHAR_WIDTH + 14;
     if (legendX + itemWidth > WIDTH && legendX > 10) {
       legendX = 10;
       legendY += LEGEND_ROW;
     }
-    legend.push(`<rect x="${legendX}" y="${legendY}" width="10" height="10" fill="${AREA_COLOURS[area] ?? OTHER_COLOUR}"/><text x="${legendX + 14}" y="${legendY + 9}">${escapeXml(text)}</text>`);
+    legend.push(`<rect x="${legendX}" y="${legendY}" width="10" height="10" fill="${AREA_COLOURS[area.name] ?? OTHER_COLOUR}"/><text x="${legendX + 14}" y="${legendY + 9}">${escapeXml(text)}</text>`);
     legendX += itemWidth;
   }
   const top = legendY + LEGEND_ROW + 10;
