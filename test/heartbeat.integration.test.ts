@@ -24,7 +24,9 @@ t.test('a silent peer is dropped by missed heartbeats and relinked when it wakes
     until: (s) => s.peers.some((p) => p.id === 'b' && !p.connected),
     message: () => `a to drop its link to the frozen b\n${a.tail()}`,
   });
-  t.ok(a.records((r) => r.code === 'TROUPE_PEER_TIMEOUT').length > 0, 'a logged the missed heartbeat');
+  // The log line comes over a's stdout, which may trail its admin API: wait for it too.
+  const timeout = await a.waitForRecord((r) => r.code === 'TROUPE_PEER_TIMEOUT', 'the missed heartbeat (TROUPE_PEER_TIMEOUT)');
+  t.equal(timeout.peer, 'b', 'a logged the missed heartbeat of b');
 
   process.kill(b.pid!, 'SIGCONT');
   await waitFor(() => a.admin.status(), {

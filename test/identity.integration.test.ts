@@ -47,7 +47,8 @@ t.test('a node whose disk was lost gets its own events back before publishing ag
   t.equal(status.vc.a, 6, 'a holds its own history again, and the new event');
   const recovered = (await a.admin.log()).filter((e) => e.origin === 'a').slice(0, 5);
   t.same(recovered.map((e) => [e.id, e.data]), before.map((e) => [e.id, e.data]), 'the same events under the same ids');
-  t.ok(a.records((r) => r.code === 'TROUPE_NODE_RECOVERING').length > 0, 'a logged that it was recovering');
+  const recovering = await a.waitForRecord((r) => r.code === 'TROUPE_NODE_RECOVERING', 'that it was recovering (TROUPE_NODE_RECOVERING)');
+  t.equal(recovering.peer, 'b', 'a logged that it was recovering its events from b');
 
   await waitFor(() => b.admin.status(), {
     failFast: crashed(nodes),
