@@ -18,12 +18,16 @@ import { renderFlameGraph } from './flame-graph.js';
 import { enforceLoopback } from './loopback-guard.js';
 import { renderProfileSummary, summarizeProfile } from './profile-summary.js';
 import { createProgress, formatCount } from './progress.js';
+import { planFor } from './suite-plan.js';
 import { TroupeCluster, type TroupeNode } from './troupe-cluster.js';
+import { PACED_MAX_IN_FLIGHT } from './troupe.js';
 
 const REPO = new URL('../..', import.meta.url).pathname;
 const PROFILES_DIR = join(REPO, 'bench', '.profiles');
-const WARM_UP_EVENTS = 20_000;
-const DEADLINE_MS = 120_000;
+/** The full suite's plan: the profiled cluster is warmed up and waited for as its clusters are. */
+const PLAN = planFor(false);
+const WARM_UP_EVENTS = PLAN.throughputEvents.troupe / 10;
+const DEADLINE_MS = PLAN.deliveryDeadlineMs;
 /** V8 samples every 1000 µs by default; finer shows the short per-event functions. */
 const SAMPLING_INTERVAL_US = 250;
 
@@ -96,7 +100,7 @@ async function main(): Promise<void> {
     const run =
       options.rate === null
         ? await cluster.runWindowed(count, PUBLISH_WINDOW, DEADLINE_MS)
-        : await cluster.pacedRunner(PUBLISH_WINDOW)({ rate: options.rate, count, deadlineMs: DEADLINE_MS });
+        : await cluster.pacedRunner(PACED_MAX_IN_FLIGHT)({ rate: options.rate, count, deadlineMs: DEADLINE_MS });
     if (run.error !== undefined) throw new Error(`load: ${String(run.error)}`);
     const { delivered } = await waitForDelivery(probe, base, count, DEADLINE_MS);
     const paths: Record<string, string> = {};

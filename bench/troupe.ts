@@ -36,7 +36,7 @@ import { startTroupeNode, TroupeCluster, type ClusterSpec } from './troupe-clust
 import { wallClockMs } from './wall-clock.js';
 
 /** Publishes in flight at most in fixed-rate runs; past it the sender falls behind and says so. */
-const PACED_MAX_IN_FLIGHT = 2_048;
+export const PACED_MAX_IN_FLIGHT = 2_048;
 
 /** The pause after each commit of the disk floor: the gap between events at 1k/s. */
 const FLOOR_PAUSE_MS = 1;
