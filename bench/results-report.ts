@@ -221,7 +221,8 @@ function findings(results: RunResults): string {
         ? `Durable and relaxed differ by less than 15% (${formatCount(embedded)} vs ${formatCount(relaxed)} events/s): fsync is not what limits throughput; group commit amortises it.`
         : `Skipping fsync changes throughput from ${formatCount(embedded)} to ${formatCount(relaxed)} events/s (2 nodes, in-process publish).`,
     );
-    if (relaxedAccepted !== null && relaxed < embedded && relaxedAccepted > 1.2 * relaxed) {
+    // Only where the two differ at all (by 15% or more): a smaller gap is within the runs' spread.
+    if (relaxedAccepted !== null && relaxed < 0.85 * embedded && relaxedAccepted > 1.2 * relaxed) {
       out.push(
         `Relaxed, the publishing node is no longer paced by fsync: it commits ${formatCount(relaxedAccepted)} events/s, more than the sink handles, so the sink falls behind and the publisher reads its events back from LevelDB to send them. On ${results.machine.cores} cores shared by both nodes, that work comes out of the sink's CPU, hence fewer events handled than durable (\`bench/README.md\`, "Where the CPU goes").`,
       );
