@@ -116,8 +116,10 @@ type Verdict = 'met' | 'missed' | 'not measured';
 function goals(results: RunResults): string {
   const { troupe: t, moleculer: m, plan } = results;
   const lines = ['| goal | measured | verdict |', '| --- | --- | --- |'];
-  const add = (goal: string, measured: string, verdict: Verdict): void => {
-    lines.push(`| ${goal} | ${measured} | ${verdict === 'met' ? '✅ met' : verdict === 'missed' ? '❌ missed' : '— not measured'} |`);
+  /** `by`: how far a missed goal is from its bound, e.g. `p99 by 1.411 ms`. */
+  const add = (goal: string, measured: string, verdict: Verdict, by?: string): void => {
+    const shown = verdict === 'met' ? '✅ met' : verdict === 'missed' ? `❌ missed${by ? ` (${by})` : ''}` : '— not measured';
+    lines.push(`| ${goal} | ${measured} | ${shown} |`);
   };
   const value = (f: Figure | undefined): number | null => f?.value ?? null;
 
@@ -132,6 +134,7 @@ function goals(results: RunResults): string {
       : `${formatCount(durable ?? 0)} vs ${formatCount(mol ?? 0)} events/s = ${vsMol.toFixed(2)}×` +
           (overHttp === null || mol === null ? '' : ` (over HTTP POST: ${formatCount(overHttp)}/s = ${(overHttp / mol).toFixed(2)}×)`),
     vsMol === null ? 'not measured' : vsMol >= 1 ? 'met' : 'missed',
+    vsMol === null ? undefined : `${(1 - vsMol).toFixed(2)}× short of 1.0×`,
   );
 
   const p50 = value(t['2.durable.embedded.latency.1000.p50']);
@@ -141,6 +144,8 @@ function goals(results: RunResults): string {
   const floorP50 = value(t['disk.sync.p50']);
   const floorP99 = value(t['disk.sync.p99']);
   const latencyMet = (a: number, b: number): boolean => a < 0.5 && b < 3;
+  const latencyOver = (a: number, b: number): string =>
+    [a >= 0.5 ? `p50 by ${formatValue(a - 0.5, 'ms')} ms` : '', b >= 3 ? `p99 by ${formatValue(b - 3, 'ms')} ms` : ''].filter((x) => x !== '').join(', ');
   const latencyWhy = '; why: `bench/README.md`, "Latency at 1k/s"';
   add(
     'at 1k events/s: p50 < 0.5 ms, p99 < 3 ms publish-to-handler (2 nodes durable, in-process publish)',
@@ -153,6 +158,7 @@ function goals(results: RunResults): string {
             : `; the floor: one fsync'd commit of one event on this disk, one per ms, takes p50 ${formatValue(floorP50, 'ms')} / p99 ${formatValue(floorP99, 'ms')} ms, and the origin commits before it sends`) +
           (latencyMet(p50, p99) ? '' : latencyWhy),
     p50 === null || p99 === null ? 'not measured' : latencyMet(p50, p99) ? 'met' : 'missed',
+    p50 === null || p99 === null ? undefined : latencyOver(p50, p99),
   );
   const relaxedP50 = value(t['2.relaxed.embedded.latency.1000.p50']);
   const relaxedP99 = value(t['2.relaxed.embedded.latency.1000.p99']);
@@ -162,6 +168,7 @@ function goals(results: RunResults): string {
       ? '—'
       : `p50 ${formatValue(relaxedP50, 'ms')} ms, p99 ${formatValue(relaxedP99, 'ms')} ms` + (latencyMet(relaxedP50, relaxedP99) ? '' : latencyWhy),
     relaxedP50 === null || relaxedP99 === null ? 'not measured' : latencyMet(relaxedP50, relaxedP99) ? 'met' : 'missed',
+    relaxedP50 === null || relaxedP99 === null ? undefined : latencyOver(relaxedP50, relaxedP99),
   );
 
   const largest = [...plan.backlogs].sort((a, b) => b.events - a.events)[0];
@@ -178,6 +185,11 @@ function goals(results: RunResults): string {
           // The drain rate is the sink's CPU per event, so it scatters with what else the two cores run.
           (catchUpVerdict === 'missed' ? '; why: `bench/README.md`, "Where the CPU goes"' : ''),
     catchUpVerdict,
+    rate === null || rss === null
+      ? undefined
+      : [rate < 100_000 ? `${formatCount(100_000 - rate)} events/s short` : '', rss >= 200 ? `RSS ${formatValue(rss - 200, 'MB')} MB over` : '']
+          .filter((x) => x !== '')
+          .join(', '),
   );
 
   const offered = value(t['10.sustain.offered']);
@@ -186,6 +198,14 @@ function goals(results: RunResults): string {
     `10 nodes sustain ${formatCount(plan.sustainRate)} events/s cluster-wide without falling behind (offered ≥ 95% of it, every node has every event within 1 s of the last publish)`,
     offered === null ? '—' : `offered ${formatCount(offered)}/s, every node complete ${formatValue(converge, 'ms')} ms after the last publish`,
     offered === null || converge === null ? (offered === null ? 'not measured' : 'missed') : offered >= 0.95 * plan.sustainRate && converge <= 1000 ? 'met' : 'missed',
+    offered === null
+      ? undefined
+      : [
+          offered < 0.95 * plan.sustainRate ? `offered ${formatCount(0.95 * plan.sustainRate - offered)}/s short` : '',
+          converge === null ? 'never complete' : converge > 1000 ? `complete ${formatValue(converge - 1000, 'ms')} ms late` : '',
+        ]
+          .filter((x) => x !== '')
+          .join(', '),
   );
 
   for (const rate of plan.wireRates) {
@@ -194,6 +214,7 @@ function goals(results: RunResults): string {
       `wire overhead < 80 bytes per event beyond type and data, 5 nodes (at ${formatCount(rate)}/s)`,
       overhead === null ? '—' : `${formatValue(overhead, 'B')} B per delivered copy`,
       overhead === null ? 'not measured' : overhead < 80 ? 'met' : 'missed',
+      overhead === null ? undefined : `${formatValue(overhead - 80, 'B')} B over`,
     );
   }
   return lines.join('\n');

@@ -3,15 +3,15 @@ import { figure, type FigureSet } from '../bench/figure.js';
 import { renderResults, type RunResults } from '../bench/results-report.js';
 import { planFor } from '../bench/suite-plan.js';
 
-/** A full run's results holding only `troupe` (everything else not measured). */
-function resultsWith(troupe: FigureSet): RunResults {
+/** A full run's results holding only `troupe` and `moleculer` figures (everything else not measured). */
+function resultsWith(troupe: FigureSet, moleculer: FigureSet = {}): RunResults {
   return {
     plan: planFor(false),
     machine: { cpuModel: 'test CPU', cores: 2, memoryGiB: 8, kernel: 'test', node: 'v20', moleculer: '0.15', commit: 'abc1234' },
     startedAt: new Date('2026-12-01T00:00:00Z'),
     seconds: 60,
     ceiling: {},
-    moleculer: {},
+    moleculer,
     troupe,
     failures: {},
     rawPath: 'bench/.runs/test.json',
@@ -19,14 +19,18 @@ function resultsWith(troupe: FigureSet): RunResults {
   };
 }
 
+/** The goal row starting with `start` in the report of a run with these figures. */
+function goalRow(troupe: FigureSet, start: string, moleculer: FigureSet = {}): string {
+  const row = renderResults(resultsWith(troupe, moleculer))
+    .split('\n')
+    .find((line) => line.startsWith(`| ${start}`));
+  if (row === undefined) throw new Error(`no goal row starting with ${start}`);
+  return row;
+}
+
 /** The catch-up goal's row for a 1M backlog drained at `rates` with peak RSS `rss` (MB). */
 function catchUpRow(rates: readonly number[], rss: readonly number[]): string {
-  const markdown = renderResults(
-    resultsWith({ 'catchup.1000000.rate': figure('events/s', rates), 'catchup.1000000.rss': figure('MB', rss) }),
-  );
-  const row = markdown.split('\n').find((line) => line.startsWith('| catch-up'));
-  if (row === undefined) throw new Error('no catch-up goal row');
-  return row;
+  return goalRow({ 'catchup.1000000.rate': figure('events/s', rates), 'catchup.1000000.rss': figure('MB', rss) }, 'catch-up');
 }
 
 t.test('the 1M catch-up goal shows the single runs, and says why where it is missed', async (t) => {
@@ -37,12 +41,12 @@ t.test('the 1M catch-up goal shows the single runs, and says why where it is mis
 
   const missed = catchUpRow([88_625, 91_903, 98_497], [186, 186, 186]);
   t.match(missed, '91,903 events/s (single runs 88,625–98,497)');
-  t.match(missed, '❌ missed');
+  t.match(missed, '❌ missed (8,097 events/s short) |');
   t.match(missed, 'why: `bench/README.md`, "Where the CPU goes"');
 
   const fatSink = catchUpRow([120_000], [230]);
   t.match(fatSink, '120,000 events/s, peak RSS 230 MB', 'one run has no spread to show');
-  t.match(fatSink, '❌ missed', 'the RSS bound counts too');
+  t.match(fatSink, '❌ missed (RSS 30 MB over) |', 'the RSS bound counts too');
 });
 
 /** The report of a run whose 2-node throughput was `durable` and `relaxed`, relaxed committing `accepted` (events/s). */
@@ -68,4 +72,36 @@ t.test('relaxed below durable is explained only where the two differ by 15% or m
 
   const paced = throughputReport(86_506, 67_030, 70_000);
   t.notMatch(paced, explanation, 'a publisher that did not run ahead of the sink explains nothing');
+});
+
+t.test('a missed latency goal says by how much each bound is exceeded', async (t) => {
+  const latency = (p50: number, p99: number, mode: 'durable' | 'relaxed'): FigureSet => ({
+    [`2.${mode}.embedded.latency.1000.p50`]: figure('ms', [p50]),
+    [`2.${mode}.embedded.latency.1000.p99`]: figure('ms', [p99]),
+  });
+  t.match(goalRow(latency(0.658, 4.411, 'durable'), 'at 1k events/s'), '❌ missed (p50 by 0.158 ms, p99 by 1.411 ms) |');
+  t.match(goalRow(latency(0.204, 3.456, 'relaxed'), 'the same, 2 nodes relaxed'), '❌ missed (p99 by 0.456 ms) |');
+  t.match(goalRow(latency(0.214, 2.986, 'relaxed'), 'the same, 2 nodes relaxed'), '✅ met |');
+});
+
+t.test('the other goals say by how much they are missed too', async (t) => {
+  const throughput = goalRow(
+    { '2.durable.embedded.throughput': figure('events/s', [46_500]) },
+    'durable causal throughput',
+  );
+  t.match(throughput, '— not measured', 'without Moleculer there is no ratio');
+  const slower = goalRow(
+    { '2.durable.embedded.throughput': figure('events/s', [46_500]) },
+    'durable causal throughput',
+    { 'emit.throughput': figure('events/s', [50_000]) },
+  );
+  t.match(slower, '46,500 vs 50,000 events/s = 0.93×');
+  t.match(slower, '❌ missed (0.07× short of 1.0×) |');
+  const tenNodes = goalRow(
+    { '10.sustain.offered': figure('events/s', [9_000]), '10.sustain.converge': figure('ms', [1_250]) },
+    '10 nodes sustain',
+  );
+  t.match(tenNodes, '❌ missed (offered 500/s short, complete 250 ms late) |');
+  const wire = goalRow({ 'wire.5.1000.overhead': figure('B', [92.5]) }, 'wire overhead');
+  t.match(wire, '❌ missed (12.5 B over) |');
 });
