@@ -501,7 +501,9 @@ ${referenceDetail(results)}
 - **Catch-up after a partition:** \`rx\` is stopped (SIGTERM) after a warm-up, \`n1\` takes
   the backlog, \`rx\` is started again on its data; events/s is the backlog over the time
   from \`rx\`'s \`listening\` line to the sink handling the last backlog event. Peak RSS is
-  VmHWM from \`/proc\`: rx over its whole life, n1 from just before rx restarts.
+  VmHWM from \`/proc\`: rx over its whole life, n1 from just before rx restarts. It counts
+  file pages mapped into the process as well (the node binary, and the LevelDB tables
+  LevelDB reads through \`mmap\`), not only the memory the process allocated.
 - **Cold start:** spawn of \`node dist/nodes/cli.js node\` with a fresh data directory to
   its \`listening\` log line, and to its first \`/status\` answer. Moleculer: spawn to
   \`broker.start()\` resolved; ceiling: spawn to its server listening.
