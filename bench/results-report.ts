@@ -113,6 +113,14 @@ function sideBySide(results: RunResults): string {
 
 type Verdict = 'met' | 'missed' | 'not measured';
 
+/** The bounds of issue 3's goals. */
+const GOAL = { p50Ms: 0.5, p99Ms: 3, catchUpRate: 100_000, catchUpRssMb: 200, wireBytes: 80 } as const;
+
+/** The parts that say something, joined: how a missed goal's shortfalls read. */
+function joinParts(parts: readonly string[]): string {
+  return parts.filter((part) => part !== '').join(', ');
+}
+
 function goals(results: RunResults): string {
   const { troupe: t, moleculer: m, plan } = results;
   const lines = ['| goal | measured | verdict |', '| --- | --- | --- |'];
@@ -143,9 +151,12 @@ function goals(results: RunResults): string {
   const httpP99 = value(t['2.durable.http.latency.1000.p99']);
   const floorP50 = value(t['disk.sync.p50']);
   const floorP99 = value(t['disk.sync.p99']);
-  const latencyMet = (a: number, b: number): boolean => a < 0.5 && b < 3;
+  const latencyMet = (a: number, b: number): boolean => a < GOAL.p50Ms && b < GOAL.p99Ms;
   const latencyOver = (a: number, b: number): string =>
-    [a >= 0.5 ? `p50 by ${formatValue(a - 0.5, 'ms')} ms` : '', b >= 3 ? `p99 by ${formatValue(b - 3, 'ms')} ms` : ''].filter((x) => x !== '').join(', ');
+    joinParts([
+      a >= GOAL.p50Ms ? `p50 by ${formatValue(a - GOAL.p50Ms, 'ms')} ms` : '',
+      b >= GOAL.p99Ms ? `p99 by ${formatValue(b - GOAL.p99Ms, 'ms')} ms` : '',
+    ]);
   const latencyWhy = '; why: `bench/README.md`, "Latency at 1k/s"';
   add(
     'at 1k events/s: p50 < 0.5 ms, p99 < 3 ms publish-to-handler (2 nodes durable, in-process publish)',
@@ -176,7 +187,8 @@ function goals(results: RunResults): string {
   const rate = value(rateFigure);
   const rss = value(t[`catchup.${largest?.events}.rss`]);
   const oneMillion = largest?.events === 1_000_000;
-  const catchUpVerdict: Verdict = rate === null || rss === null || !oneMillion ? 'not measured' : rate >= 100_000 && rss < 200 ? 'met' : 'missed';
+  const catchUpVerdict: Verdict =
+    rate === null || rss === null || !oneMillion ? 'not measured' : rate >= GOAL.catchUpRate && rss < GOAL.catchUpRssMb ? 'met' : 'missed';
   add(
     `catch-up: a 1M backlog drains at ≥ 100k events/s with RSS < 200 MB${oneMillion ? '' : ` (this run: ${formatCount(largest?.events ?? 0)} backlog only)`}`,
     rate === null
@@ -187,9 +199,10 @@ function goals(results: RunResults): string {
     catchUpVerdict,
     rate === null || rss === null
       ? undefined
-      : [rate < 100_000 ? `${formatCount(100_000 - rate)} events/s short` : '', rss >= 200 ? `RSS ${formatValue(rss - 200, 'MB')} MB over` : '']
-          .filter((x) => x !== '')
-          .join(', '),
+      : joinParts([
+          rate < GOAL.catchUpRate ? `${formatCount(GOAL.catchUpRate - rate)} events/s short` : '',
+          rss >= GOAL.catchUpRssMb ? `RSS ${formatValue(rss - GOAL.catchUpRssMb, 'MB')} MB over` : '',
+        ]),
   );
 
   const offered = value(t['10.sustain.offered']);
@@ -200,12 +213,10 @@ function goals(results: RunResults): string {
     offered === null || converge === null ? (offered === null ? 'not measured' : 'missed') : offered >= 0.95 * plan.sustainRate && converge <= 1000 ? 'met' : 'missed',
     offered === null
       ? undefined
-      : [
+      : joinParts([
           offered < 0.95 * plan.sustainRate ? `offered ${formatCount(0.95 * plan.sustainRate - offered)}/s short` : '',
           converge === null ? 'never complete' : converge > 1000 ? `complete ${formatValue(converge - 1000, 'ms')} ms late` : '',
-        ]
-          .filter((x) => x !== '')
-          .join(', '),
+        ]),
   );
 
   for (const rate of plan.wireRates) {
@@ -213,8 +224,8 @@ function goals(results: RunResults): string {
     add(
       `wire overhead < 80 bytes per event beyond type and data, 5 nodes (at ${formatCount(rate)}/s)`,
       overhead === null ? '—' : `${formatValue(overhead, 'B')} B per delivered copy`,
-      overhead === null ? 'not measured' : overhead < 80 ? 'met' : 'missed',
-      overhead === null ? undefined : `${formatValue(overhead - 80, 'B')} B over`,
+      overhead === null ? 'not measured' : overhead < GOAL.wireBytes ? 'met' : 'missed',
+      overhead === null ? undefined : `${formatValue(overhead - GOAL.wireBytes, 'B')} B over`,
     );
   }
   return lines.join('\n');
