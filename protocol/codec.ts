@@ -23,7 +23,7 @@
  */
 import { Packr, type Options } from 'msgpackr';
 import { eventId, parseEventId, type EncodedEvent, type Envelope, type VectorClock } from './envelope.js';
-import type { Frame } from './frame.js';
+import { PROTOCOL_VERSION, type Frame } from './frame.js';
 import { NONCE_BYTES, PROOF_BYTES } from './handshake.js';
 import { copyOf } from './byte-slabs.js';
 import { isCount, isNodeId, show, WireReader } from './msgpack-reader.js';
@@ -51,6 +51,9 @@ export const MAX_NAME_LENGTH = 256;
  * `events` frame bounds how many buffers one frame can make a node allocate.
  */
 const MIN_EVENT_BYTES = 12;
+
+/** Longest admin URL a `hello` may carry. */
+const MAX_ADMIN_URL_LENGTH = 512;
 
 /** The longest frame type name. */
 const MAX_FRAME_TYPE_BYTES = 16;
@@ -101,6 +104,12 @@ function describe(err: unknown): string {
 
 /** A UTF-16 code unit with no partner; UTF-8 cannot carry it (it would arrive as U+FFFD). */
 const LONE_SURROGATE = /\p{Surrogate}/u;
+
+/** An absolute `http:`/`https:` URL of printable ASCII, at most `MAX_ADMIN_URL_LENGTH` long. */
+function isAdminUrl(s: unknown): s is string {
+  if (typeof s !== 'string' || s.length > MAX_ADMIN_URL_LENGTH || !/^https?:\/\/[\x21-\x7e]+$/.test(s)) return false;
+  return URL.canParse(s);
+}
 
 /** A non-empty string of at most `MAX_NAME_LENGTH` units that survives UTF-8 unchanged. */
 function isName(s: unknown): s is string {
@@ -285,7 +294,9 @@ function frameToWire(frame: Frame): unknown[] {
       if (!isNodeId(frame.node)) throw badFrame('hello: node is not a node id');
       if (!isCount(frame.protocol)) throw badFrame('hello: protocol must be a non-negative integer');
       if (!isBytes(frame.nonce, NONCE_BYTES, NONCE_BYTES)) throw badFrame(`hello: nonce must be ${NONCE_BYTES} bytes`);
-      return ['hello', frame.cluster, frame.node, frame.protocol, frame.nonce];
+      if (frame.admin === undefined) return ['hello', frame.cluster, frame.node, frame.protocol, frame.nonce];
+      if (!isAdminUrl(frame.admin)) throw badFrame('hello: admin must be an http(s) URL');
+      return ['hello', frame.cluster, frame.node, frame.protocol, frame.nonce, frame.admin];
     case 'auth':
       if (!isBytes(frame.proof, PROOF_BYTES, PROOF_BYTES)) throw badFrame(`auth: proof must be ${PROOF_BYTES} bytes`);
       return ['auth', frame.proof];
@@ -358,7 +369,11 @@ export function decodeFrame(bytes: Uint8Array): Frame {
       const node = r.nodeId();
       const protocol = r.count();
       const nonce = r.bin(NONCE_BYTES, NONCE_BYTES);
-      return { type, cluster, node, protocol, nonce };
+      // A sixth field is this version's admin URL; another version's fields are not read.
+      if (fields < 6 || protocol !== PROTOCOL_VERSION) return { type, cluster, node, protocol, nonce };
+      const admin = r.str(MAX_ADMIN_URL_LENGTH);
+      if (!isAdminUrl(admin)) throw r.error('hello: admin must be an http(s) URL');
+      return { type, cluster, node, protocol, nonce, admin };
     }
     case 'auth':
       return single(() => ({ type, proof: r.bin(PROOF_BYTES, PROOF_BYTES) }));

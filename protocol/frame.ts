@@ -15,6 +15,11 @@ export interface HelloFrame {
   readonly node: string;
   readonly protocol: number;
   readonly nonce: Uint8Array;
+  /**
+   * Where the sender serves its admin API (`http://127.0.0.1:7401`), if it says: how an
+   * inspector or a CLI that reached one node finds the others.
+   */
+  readonly admin?: string;
 }
 
 /** Proof of the cluster secret: an HMAC over both nonces and both ids (see `handshake.ts`). */

@@ -24,7 +24,7 @@ import type { Emission, Host } from './host.js';
 import { Intake } from './intake.js';
 import { RecentLog } from './recent-log.js';
 import { Replication, type OutgoingEvent, type Peer, type PeerLink, type PeerView } from './replication.js';
-import type { CommitBatch, DeadLetter, Store, StoredEvent } from './store.js';
+import type { ActorRecord, CommitBatch, DeadLetter, Store, StoredEvent } from './store.js';
 
 export type { PeerLink, PeerView };
 
@@ -85,6 +85,26 @@ export interface Trace {
   readonly deadLetters: DeadLetter[];
 }
 
+/** One batch as it lands on disk: what observers (metrics, the inspector) are told. */
+export interface CommitNotice {
+  /** The events it delivered, in delivery order, with their log positions. */
+  readonly events: readonly { readonly pos: number; readonly envelope: Envelope }[];
+  /** The actors whose snapshots it wrote. */
+  readonly actors: readonly ActorRecord[];
+  readonly deadLetters: readonly DeadLetter[];
+  readonly removedDeadLetters: readonly { readonly service: string; readonly eventId: string }[];
+  /** How long the LevelDB write took (0 when the batch held nothing to write). */
+  readonly writeMs: number;
+}
+
+/** Watches a fabric without taking part: told after the fact, never asked. */
+export interface FabricObserver {
+  /** A batch is on disk (after its publishes were acknowledged). */
+  committed?(notice: CommitNotice): void;
+  /** A peer's link came up or went down. */
+  linkChanged?(peer: string, connected: boolean): void;
+}
+
 interface Incoming {
   readonly origin: string;
   readonly seq: number;
@@ -108,6 +128,7 @@ interface PendingReplay {
 /** A batch delivered in memory and waiting for its turn to be written. */
 interface PreparedBatch {
   readonly commit: CommitBatch;
+  readonly delivered: CommitNotice['events'];
   readonly published: readonly { readonly publish: PendingPublish; readonly envelope: Envelope }[];
   readonly replayed: readonly PendingReplay[];
 }
@@ -153,6 +174,7 @@ export class Fabric {
   private probing: boolean;
   private probeTimer: NodeJS.Timeout | undefined;
   private stopped = false;
+  private readonly observers = new Set<FabricObserver>();
 
   constructor(args: {
     id: string;
@@ -228,6 +250,17 @@ export class Fabric {
     return this.replication.linkedPeers();
   }
 
+  /** Events here waiting in the causal buffer for their dependencies, oldest first. */
+  heldBack(): Envelope[] {
+    return this.intake.waiting().map((e) => e.envelope);
+  }
+
+  /** Tells `observer` of every commit and link change from now on; returns how to stop. */
+  observe(observer: FabricObserver): () => void {
+    this.observers.add(observer);
+    return () => this.observers.delete(observer);
+  }
+
   /**
    * Publishes an event from this node. Resolves once it is committed (the durable
    * acknowledgement); the host's subscribers have handled it by then.
@@ -290,10 +323,7 @@ export class Fabric {
     stored.forEach((bytes, i) => {
       if (bytes !== undefined) events.push({ pos: positions[i], ...decodeEvent(bytes) });
     });
-    const buffered = this.intake
-      .waiting()
-      .map((e) => e.envelope)
-      .filter((e) => e.correlationId === correlationId);
+    const buffered = this.heldBack().filter((e) => e.correlationId === correlationId);
     const outboxes = this.replication.outboxes(events);
     const ids = new Set(events.map((e) => e.id));
     const deadLetters = (await this.store.deadLetters()).filter((d) => ids.has(d.eventId));
@@ -322,13 +352,17 @@ export class Fabric {
    * closes the newer one).
    */
   linkUp(link: PeerLink): boolean {
-    return this.replication.linkUp(link);
+    if (!this.replication.linkUp(link)) return false;
+    this.tell((o) => o.linkChanged?.(link.peer, true));
+    return true;
   }
 
   /** A peer's link closed. */
   linkDown(link: PeerLink): void {
     this.paused.delete(link);
+    if (this.replication.linked(link) === undefined) return;
     this.replication.linkDown(link);
+    this.tell((o) => o.linkChanged?.(link.peer, false));
   }
 
   /**
@@ -494,11 +528,14 @@ export class Fabric {
   private async prepare(): Promise<PreparedBatch> {
     const events: StoredEvent[] = [];
     const queue: { envelope: Envelope; pos: number }[] = [];
+    const delivered: { envelope: Envelope; pos: number }[] = [];
     const deliver = (envelope: Envelope, bytes: EncodedEvent): void => {
       const pos = ++this.pos;
       if (envelope.ts > this.lastTs) this.lastTs = envelope.ts;
       events.push({ pos, origin: envelope.origin, seq: envelope.seq, correlationId: envelope.correlationId, bytes });
-      queue.push({ envelope, pos });
+      const entry = { envelope, pos };
+      queue.push(entry);
+      delivered.push(entry);
     };
     const emit = (emissions: readonly Emission[]): void => {
       for (const { emitted, cause } of emissions) {
@@ -583,14 +620,17 @@ export class Fabric {
       removedDeadLetters: replayed.map((r) => ({ service: r.letter.service, eventId: r.letter.eventId })),
       acks: this.replication.dirtyAcks(),
     };
-    return { commit, published, replayed };
+    return { commit, delivered, published, replayed };
   }
 
   /** Writes a prepared batch, then acknowledges and propagates it. */
-  private async write({ commit, published, replayed }: PreparedBatch): Promise<void> {
+  private async write({ commit, delivered, published, replayed }: PreparedBatch): Promise<void> {
     const { events, vc } = commit;
+    let writeMs = 0;
     if (events.length > 0 || commit.actors.length > 0 || commit.deadLetters.length > 0 || replayed.length > 0 || commit.acks.size > 0) {
+      const started = performance.now();
       await this.store.commit(commit);
+      writeMs = performance.now() - started;
     }
     for (const d of commit.deadLetters) {
       this.log.warn({ service: d.service, key: d.key, event: d.eventId, code: d.error.code, error: d.error.message }, 'dead letter');
@@ -604,6 +644,22 @@ export class Fabric {
     this.commitWaiters = [];
     for (const w of waiters) w();
     if (events.length > 0) this.replication.pushAll();
+    if (this.observers.size > 0 && (delivered.length > 0 || commit.actors.length > 0 || commit.deadLetters.length > 0 || replayed.length > 0)) {
+      const { actors, deadLetters, removedDeadLetters } = commit;
+      const notice: CommitNotice = { events: delivered, actors, deadLetters, removedDeadLetters, writeMs };
+      this.tell((o) => o.committed?.(notice));
+    }
+  }
+
+  /** Tells every observer; one that throws is logged and does not stop the fabric. */
+  private tell(call: (observer: FabricObserver) => void): void {
+    for (const o of this.observers) {
+      try {
+        call(o);
+      } catch (err) {
+        this.log.error({ err }, 'a fabric observer failed');
+      }
+    }
   }
 
   /** Runs a task nobody awaits; a failure is logged, never an unhandled rejection. */

@@ -60,6 +60,11 @@ export class Links {
     this.wss.on('error', (err) => options.log.warn({ err: err.message }, 'peer endpoint error'));
   }
 
+  /** From now on, tells peers in the handshake that this node's admin API is at `url`. */
+  advertise(url: string): void {
+    this.ctx.admin = url;
+  }
+
   /** Starts dialing every configured peer. */
   start(): void {
     for (const url of this.options.peers) this.dial(url, 0);

@@ -95,6 +95,7 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
   }
   const port = (server.address() as AddressInfo).port;
   const url = `${tls === undefined ? 'http' : 'https'}://${hostname}:${port}`;
+  links.advertise(url);
   links.start();
   log.info({ url, port, services: host.serviceNames, log: fabric.size, vc: fabric.clock }, 'listening');
 

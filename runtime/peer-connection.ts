@@ -29,6 +29,8 @@ export interface ConnectionContext {
   readonly clock: Clock;
   readonly heartbeatMs: number;
   readonly handshakeMs: number;
+  /** This node's admin API URL, told to peers in `hello` once the node listens. */
+  admin?: string;
 }
 
 /** A WebSocket to a peer going through the handshake, then carrying frames. */
@@ -63,6 +65,11 @@ export class PeerConnection implements PeerLink {
     return this.peerHello?.node ?? '';
   }
 
+  /** Where the peer serves its admin API, if its hello said. */
+  get admin(): string | undefined {
+    return this.peerHello?.admin;
+  }
+
   /** Bytes queued in the socket. */
   get bufferedAmount(): number {
     return this.ws.bufferedAmount;
@@ -70,7 +77,8 @@ export class PeerConnection implements PeerLink {
 
   /** Sends our hello; called once the socket is open. */
   begin(): void {
-    this.send({ type: 'hello', cluster: this.ctx.cluster, node: this.ctx.id, protocol: PROTOCOL_VERSION, nonce: this.nonce });
+    const { cluster, id, admin } = this.ctx;
+    this.send({ type: 'hello', cluster, node: id, protocol: PROTOCOL_VERSION, nonce: this.nonce, ...(admin === undefined ? {} : { admin }) });
   }
 
   /** Sends a frame if the socket is open. */

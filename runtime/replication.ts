@@ -26,6 +26,8 @@ import type { Store, StoredEvent } from './store.js';
 export interface PeerLink {
   /** The peer's node id, proved in the handshake. */
   readonly peer: string;
+  /** Where the peer serves its admin API, if it said in the handshake. */
+  readonly admin?: string;
   send(frame: Frame): void;
   /** Bytes queued in the socket and not yet sent. */
   readonly bufferedAmount: number;
@@ -41,6 +43,8 @@ export interface PeerView {
   readonly connected: boolean;
   /** Events this node has that the peer has not acknowledged. */
   readonly outbox: number;
+  /** The peer's admin API URL, as its last handshake told it. */
+  readonly admin?: string;
 }
 
 /** What sending needs of a logged event. */
@@ -50,6 +54,8 @@ export type OutgoingEvent = Pick<StoredEvent, 'pos' | 'origin' | 'seq' | 'bytes'
 export interface Peer {
   readonly id: string;
   link: PeerLink | null;
+  /** Its admin API URL, as its last handshake that told one said. */
+  admin?: string;
   /** The peer's committed clock as it last told us. */
   acked: VectorClock;
   /** What has been sent on the current link (≥ acked). */
@@ -138,6 +144,7 @@ export class Replication {
       id: p.id,
       connected: p.link !== null,
       outbox: missingCount(this.committed(), p.acked),
+      ...(p.admin === undefined ? {} : { admin: p.admin }),
     }));
   }
 
@@ -170,6 +177,7 @@ export class Replication {
     this.peers.set(peer.id, peer);
     if (peer.link !== null) return false;
     peer.link = link;
+    if (link.admin !== undefined) peer.admin = link.admin;
     peer.direct = new Set();
     peer.sent = { ...peer.acked };
     peer.heard = {};

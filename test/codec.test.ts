@@ -62,6 +62,10 @@ const goldenFrames: readonly [Frame, string][] = [
     { type: 'hello', cluster: 'troupe', node: 'n1', protocol: 1, nonce },
     '95 a568656c6c6f a674726f757065 a26e31 01 c420' + hex(nonce),
   ],
+  [
+    { type: 'hello', cluster: 'troupe', node: 'n1', protocol: 2, nonce, admin: 'http://h:1' },
+    '96 a568656c6c6f a674726f757065 a26e31 02 c420' + hex(nonce) + ' aa687474703a2f2f683a31',
+  ],
   [{ type: 'auth', proof: proofBytes }, '92 a461757468 c420' + hex(proofBytes)],
   [{ type: 'want', vc: { n1: 3, n2: 0 } }, '92 a477616e74 82 a26e31 03 a26e32 00'],
   [{ type: 'links', links: ['n2', 'n3'] }, '92 a56c696e6b73 92 a26e32 a26e33'],
@@ -286,6 +290,7 @@ t.test('encodeFrame refuses invalid fields', async (t) => {
   const bad: [string, unknown][] = [
     ['unknown type', { type: 'gossip' }],
     ['hello with a short nonce', { type: 'hello', cluster: 'c', node: 'n1', protocol: 1, nonce: new Uint8Array(8) }],
+    ['hello with an admin URL that is not http(s)', { type: 'hello', cluster: 'c', node: 'n1', protocol: 2, nonce, admin: 'file:///etc/passwd' }],
     ['hello with a bad node id', { type: 'hello', cluster: 'c', node: 'n 1', protocol: 1, nonce }],
     ['hello with an empty cluster', { type: 'hello', cluster: '', node: 'n1', protocol: 1, nonce }],
     ['hello with protocol -1', { type: 'hello', cluster: 'c', node: 'n1', protocol: -1, nonce }],
@@ -316,6 +321,7 @@ t.test('decodeFrame refuses malformed frames', async (t) => {
     ['hello with a short nonce', '95a568656c6c6fa163a26e3101c40400010203'],
     ['hello with a bad node id', '95a568656c6c6fa163a36e203101c420' + hex(nonce)],
     ['hello with invalid UTF-8 in the cluster', '95a568656c6c6fa1ffa26e3101c420' + hex(nonce)],
+    ['hello whose admin URL is not http(s)', '96a568656c6c6fa163a26e3102c420' + hex(nonce) + 'a6663a2f2f2f78'],
     ['auth with 3 fields', '93a461757468c420' + hex(proofBytes) + 'c0'],
     ['auth with a str proof', '92a461757468d920' + hex(proofBytes)],
     ['want with a negative entry', '92a477616e7481a26e31ff'],
@@ -338,8 +344,8 @@ t.test('decodeFrame refuses malformed frames', async (t) => {
 });
 
 t.test('a hello from a later protocol version may carry more fields', async (t) => {
-  const later = unhex('96a568656c6c6fa674726f757065a26e3102c420' + hex(nonce) + 'a3666f6f');
-  t.same(decodeFrame(later), { type: 'hello', cluster: 'troupe', node: 'n1', protocol: 2, nonce });
+  const later = unhex('96a568656c6c6fa674726f757065a26e3103c420' + hex(nonce) + 'a3666f6f');
+  t.same(decodeFrame(later), { type: 'hello', cluster: 'troupe', node: 'n1', protocol: 3, nonce });
 });
 
 t.test('random bytes never make a decoder throw anything but its TroupeError', async (t) => {
