@@ -80,7 +80,7 @@ export interface Trace {
   /** Arrived here but waiting in the causal buffer for their dependencies. */
   readonly buffered: Envelope[];
   /** Per peer, the ids of this workflow's events the peer has not acknowledged. */
-  readonly outboxes: { readonly peer: string; readonly connected: boolean; readonly pending: string[] }[];
+  readonly outboxes: { readonly peer: string; readonly connected: boolean; readonly since: number; readonly pending: string[] }[];
   /** Services of this node that failed on an event of this workflow. */
   readonly deadLetters: DeadLetter[];
 }

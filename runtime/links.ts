@@ -3,7 +3,8 @@
  * dialer per configured peer URL that reconnects with exponential backoff and jitter.
  * A dialed URL says nothing about who is there: the handshake does.
  */
-import type { Server } from 'node:http';
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import WebSocket, { WebSocketServer } from 'ws';
 import { MAX_FRAME_BYTES } from '../protocol/codec.js';
@@ -19,8 +20,6 @@ export interface LinksOptions {
   readonly secret: string;
   readonly fabric: Fabric;
   readonly log: Logger;
-  /** The HTTP server whose upgrades become peer connections. */
-  readonly server: Server;
   /** Peer URLs to dial (`ws://host:port` or `wss://…`). */
   readonly peers: readonly string[];
   readonly clock?: Clock;
@@ -55,7 +54,7 @@ export class Links {
       heartbeatMs: options.heartbeatMs ?? 5000,
       handshakeMs: options.handshakeMs ?? 10_000,
     };
-    this.wss = new WebSocketServer({ server: options.server, maxPayload: MAX_FRAME_BYTES, perMessageDeflate: false });
+    this.wss = new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME_BYTES, perMessageDeflate: false });
     this.wss.on('connection', (ws) => this.serverOnConnection(ws));
     this.wss.on('error', (err) => options.log.warn({ err: err.message }, 'peer endpoint error'));
   }
@@ -63,6 +62,11 @@ export class Links {
   /** From now on, tells peers in the handshake that this node's admin API is at `url`. */
   advertise(url: string): void {
     this.ctx.admin = url;
+  }
+
+  /** Takes an HTTP upgrade request as a peer connection (the node routes peers' upgrades here). */
+  upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    this.wss.handleUpgrade(req, socket, head, (ws) => this.wss.emit('connection', ws, req));
   }
 
   /** Starts dialing every configured peer. */

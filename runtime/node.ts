@@ -3,9 +3,10 @@
  * Data flows one way: links → fabric → host → fabric → links; the admin API only reads
  * from the fabric and the host and publishes through the fabric.
  */
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import { TroupeError } from '../protocol/troupe-error.js';
 import { adminApi } from './admin-api.js';
@@ -79,9 +80,14 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
     secret: options.secret,
     fabric,
     log,
-    server,
     peers: options.peers,
     ca: tls?.ca,
+  });
+  // One port serves everything: WebSocket upgrades go by path, and any other path is a peer.
+  const upgrades: Readonly<Record<string, UpgradeHandler>> = {};
+  server.on('upgrade', function serverOnUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer) {
+    const path = (req.url ?? '/').split('?')[0];
+    (upgrades[path] ?? links.upgrade.bind(links))(req, socket, head);
   });
   const hostname = options.host ?? '127.0.0.1';
   try {
@@ -123,6 +129,9 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
     },
   };
 }
+
+/** Takes an HTTP upgrade request on one path of the node's port. */
+type UpgradeHandler = (req: IncomingMessage, socket: Duplex, head: Buffer) => void;
 
 function listen(server: Server, port: number, hostname: string): Promise<void> {
   return new Promise((resolve, reject) => {

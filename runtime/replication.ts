@@ -45,6 +45,8 @@ export interface PeerView {
   readonly outbox: number;
   /** The peer's admin API URL, as its last handshake told it. */
   readonly admin?: string;
+  /** When its link last came up or went down (ms since the epoch; 0: not since this node started). */
+  readonly since: number;
 }
 
 /** What sending needs of a logged event. */
@@ -56,6 +58,8 @@ export interface Peer {
   link: PeerLink | null;
   /** Its admin API URL, as its last handshake that told one said. */
   admin?: string;
+  /** When its link last came up or went down (0: not since this node started). */
+  since: number;
   /** The peer's committed clock as it last told us. */
   acked: VectorClock;
   /** What has been sent on the current link (≥ acked). */
@@ -144,6 +148,7 @@ export class Replication {
       id: p.id,
       connected: p.link !== null,
       outbox: missingCount(this.committed(), p.acked),
+      since: p.since,
       ...(p.admin === undefined ? {} : { admin: p.admin }),
     }));
   }
@@ -154,10 +159,11 @@ export class Replication {
   }
 
   /** Per peer, the ids of `events` the peer has not acknowledged. */
-  outboxes(events: readonly Envelope[]): { peer: string; connected: boolean; pending: string[] }[] {
+  outboxes(events: readonly Envelope[]): { peer: string; connected: boolean; since: number; pending: string[] }[] {
     return [...this.peers.values()].map((p) => ({
       peer: p.id,
       connected: p.link !== null,
+      since: p.since,
       pending: events.filter((e) => e.seq > (p.acked[e.origin] ?? 0)).map((e) => e.id),
     }));
   }
@@ -177,6 +183,7 @@ export class Replication {
     this.peers.set(peer.id, peer);
     if (peer.link !== null) return false;
     peer.link = link;
+    peer.since = Date.now();
     if (link.admin !== undefined) peer.admin = link.admin;
     peer.direct = new Set();
     peer.sent = { ...peer.acked };
@@ -196,6 +203,7 @@ export class Replication {
     const peer = this.peers.get(link.peer);
     if (peer === undefined || peer.link !== link) return;
     peer.link = null;
+    peer.since = Date.now();
     peer.epoch++;
     this.announceLinks(peer.id);
   }
@@ -431,5 +439,6 @@ function newPeer(id: string, acked: VectorClock): Peer {
     ackedSum: -1,
     wantAgain: false,
     lastProgress: 0,
+    since: 0,
   };
 }
