@@ -8,6 +8,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { isTroupeError, TroupeError } from '../protocol/troupe-error.js';
 import type { Fabric } from './fabric.js';
 import type { Host } from './host.js';
+import { waitingFor } from './held-back.js';
 import type { Store } from './store.js';
 
 /** Largest accepted request body. */
@@ -45,7 +46,7 @@ async function route(ctx: AdminContext, req: IncomingMessage, res: ServerRespons
   if (method === 'GET' && path === '/actors') return json(res, 200, ctx.host.views());
   if (method === 'GET' && path === '/dlq') return json(res, 200, await ctx.store.deadLetters());
   const trace = /^\/trace\/([^/]+)$/.exec(path);
-  if (method === 'GET' && trace !== null) return json(res, 200, await ctx.fabric.trace(segment(trace[1])));
+  if (method === 'GET' && trace !== null) return json(res, 200, await traceOf(ctx, segment(trace[1])));
   const replay = /^\/dlq\/([^/]+)\/([^/]+)\/replay$/.exec(path);
   if (method === 'POST' && replay !== null) return replayLetter(ctx, segment(replay[1]), segment(replay[2]), res);
   throw new TroupeError('TROUPE_NOT_FOUND', `no route ${method} ${path}`);
@@ -82,6 +83,13 @@ async function getLog(ctx: AdminContext, url: URL, res: ServerResponse): Promise
   const events = await ctx.fabric.read(from, limit);
   const next = events.length === 0 ? from : events[events.length - 1].pos + 1;
   json(res, 200, { events, next });
+}
+
+/** `/trace`, with each held-back event's missing dependencies named. */
+async function traceOf(ctx: AdminContext, correlationId: string): Promise<unknown> {
+  const trace = await ctx.fabric.trace(correlationId);
+  const clock = ctx.fabric.clock;
+  return { ...trace, buffered: trace.buffered.map((e) => ({ ...e, waitingFor: waitingFor(e, clock) })) };
 }
 
 async function replayLetter(ctx: AdminContext, service: string, eventId: string, res: ServerResponse): Promise<void> {
