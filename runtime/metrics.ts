@@ -39,6 +39,8 @@ export class Metrics {
   /** The `content-type` of {@link render}'s text. */
   readonly contentType: string;
   private readonly registry: Registry;
+  /** This node's id: the origin of the events it published. */
+  private readonly self: string;
   private readonly clock: Clock;
   private readonly types = new Set<string>();
   /** Peers whose link has come up at least once since this node started. */
@@ -52,6 +54,7 @@ export class Metrics {
 
   constructor(sources: MetricsSources) {
     const { fabric, host, store } = sources;
+    this.self = fabric.id;
     this.clock = sources.clock ?? systemClock;
     const own = new Registry();
     const registers = [own];
@@ -152,7 +155,7 @@ export class Metrics {
     this.registry = Registry.merge([own, processRegistry()]);
     this.contentType = this.registry.contentType;
     fabric.observe({
-      committed: (notice) => this.committed(fabric.id, notice),
+      committed: (notice) => this.committed(notice),
       linkChanged: (peer, connected) => this.linkChanged(peer, connected),
     });
   }
@@ -162,12 +165,12 @@ export class Metrics {
     return this.registry.metrics();
   }
 
-  private committed(self: string, notice: CommitNotice): void {
+  private committed(notice: CommitNotice): void {
     const now = this.clock.now();
     for (const { envelope } of notice.events) {
       const type = this.typeLabel(envelope.type);
       this.delivered.inc({ type });
-      if (envelope.origin === self) this.published.inc({ type });
+      if (envelope.origin === this.self) this.published.inc({ type });
       // Clocks of different hosts disagree a little: a remote `ts` may be ahead of ours.
       this.latency.observe(Math.max(0, now - envelope.ts) / 1000);
     }
