@@ -9,6 +9,7 @@ import { isTroupeError, TroupeError } from '../protocol/troupe-error.js';
 import type { Fabric } from './fabric.js';
 import type { Host } from './host.js';
 import { waitingFor } from './held-back.js';
+import type { Metrics } from './metrics.js';
 import type { Store } from './store.js';
 
 /** Largest accepted request body. */
@@ -22,6 +23,7 @@ export interface AdminContext {
   readonly fabric: Fabric;
   readonly host: Host;
   readonly store: Store;
+  readonly metrics: Metrics;
 }
 
 /** Builds the request handler of the admin API. */
@@ -45,6 +47,7 @@ async function route(ctx: AdminContext, req: IncomingMessage, res: ServerRespons
   if (method === 'GET' && path === '/log') return getLog(ctx, url, res);
   if (method === 'GET' && path === '/actors') return json(res, 200, ctx.host.views());
   if (method === 'GET' && path === '/dlq') return json(res, 200, await ctx.store.deadLetters());
+  if (method === 'GET' && path === '/metrics') return text(res, 200, ctx.metrics.contentType, await ctx.metrics.render());
   const trace = /^\/trace\/([^/]+)$/.exec(path);
   if (method === 'GET' && trace !== null) return json(res, 200, await traceOf(ctx, segment(trace[1])));
   const replay = /^\/dlq\/([^/]+)\/([^/]+)\/replay$/.exec(path);
@@ -165,4 +168,9 @@ function json(res: ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body);
   res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
   res.end(text);
+}
+
+function text(res: ServerResponse, status: number, contentType: string, body: string): void {
+  res.writeHead(status, { 'content-type': contentType, 'content-length': Buffer.byteLength(body) });
+  res.end(body);
 }

@@ -14,6 +14,7 @@ import type { Envelope } from '../protocol/envelope.js';
 import { Fabric, type FabricOptions, type PublishInput } from './fabric.js';
 import { Host } from './host.js';
 import { Links } from './links.js';
+import { Metrics } from './metrics.js';
 import type { ServiceDefinition } from './service.js';
 import { Store } from './store.js';
 
@@ -32,6 +33,7 @@ export interface NodeOptions {
   readonly peers: readonly string[];
   /** Skip fsync on commit. [default false] */
   readonly relaxed?: boolean;
+  /** Every line carries `node: id`; a child logger adds it when this one lacks it. */
   readonly log: Logger;
   readonly fabric?: FabricOptions;
   /**
@@ -55,7 +57,8 @@ export interface RunningNode {
 
 /** Opens the store, restores actors, and starts serving and dialing. */
 export async function startNode(options: NodeOptions): Promise<RunningNode> {
-  const { id, log } = options;
+  const { id } = options;
+  const log = options.log.bindings().node === undefined ? options.log.child({ node: id }) : options.log;
   const store = await Store.open(options.dataDir, id, { sync: !options.relaxed });
   const state = await store.load();
   let fabric: Fabric | undefined;
@@ -69,7 +72,8 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
   fabric = new Fabric({ id, store, host, log, vc: state.vc, acks: state.acks, options: fabricOptions });
   host.restore(state.actors);
 
-  const api = adminApi({ fabric, host, store });
+  const metrics = new Metrics({ fabric, host, store });
+  const api = adminApi({ fabric, host, store, metrics });
   const tls = options.tls;
   const server: Server = tls === undefined
     ? createServer({ keepAliveTimeout: 60_000 }, api)
