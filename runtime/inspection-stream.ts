@@ -171,6 +171,7 @@ export class InspectionStream {
     });
     for (const frame of this.currentActors()) ws.send(frame);
     this.viewers.add(ws);
+    this.log.info({ viewers: this.viewers.size }, 'inspection viewer connected');
   }
 
   private take(actor: InspectedActor, event: InspectionEvent, delivering: Envelope | null): void {

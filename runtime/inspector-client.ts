@@ -121,10 +121,11 @@ export class InspectorClient {
 
   private disconnected(ws: WebSocket): void {
     if (this.ws !== ws) return;
-    if (this.open) this.options.log.info({ url: this.options.url }, 'inspector server went away; reconnecting');
+    const wasOpen = this.open;
     this.open = false;
     this.ws = undefined;
     if (this.stopped) return;
+    if (wasOpen) this.options.log.info({ url: this.options.url }, 'inspector server went away; reconnecting');
     const delay = backoffDelay(this.attempt++, this.options.backoff);
     const client = this;
     this.retry = this.options.clock.setTimeout(function inspectorRedial() {
