@@ -255,6 +255,11 @@ export function isLoopbackOrigin(origin: string | undefined): boolean {
 function refuse(socket: Duplex, status: 403 | 503, code: TroupeErrorCode, message: string): void {
   const body = JSON.stringify({ error: { code, message } });
   const reason = status === 403 ? 'Forbidden' : 'Service Unavailable';
+  // The HTTP server no longer watches an upgraded socket: a reset must not go unhandled.
+  socket.on('error', function refusedSocketOnError() {});
+  socket.once('finish', function refusedSocketOnFinish() {
+    socket.destroy();
+  });
   socket.end(
     `HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Type: application/json\r\n` +
       `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
