@@ -54,6 +54,7 @@ async function runNode(argv: string[]): Promise<void> {
     services,
     peers: flags.peers,
     relaxed: flags.relaxed,
+    inspect: flags.inspect,
     log,
     tls: flags.tls && {
       cert: readFlagFile(flags.tls.cert, '--tls-cert'),

@@ -13,6 +13,7 @@ import { parseArgs } from 'node:util';
 import { NODE_ID_PATTERN } from '../protocol/envelope.js';
 import { TroupeError } from '../protocol/troupe-error.js';
 import type { AppDefinition } from '../runtime/service.js';
+import { checkInspectUrl } from './node-flags.js';
 
 /** How `troupe cluster` runs an app; `parseClusterArgs` builds it from the command line. */
 export interface ClusterOptions {
@@ -30,13 +31,15 @@ export interface ClusterOptions {
   readonly secret?: string;
   /** The interface nodes listen on. [default '127.0.0.1'] */
   readonly host?: string;
+  /** A Stately inspector server every node pushes its actors' inspection events to. */
+  readonly inspect?: string;
   /** Where the output goes. [default process.stdout] */
   readonly out?: NodeJS.WritableStream;
 }
 
 /** The synopsis of `troupe cluster`, for the CLI's usage text. */
 export const CLUSTER_USAGE =
-  'troupe cluster --app MODULE [--base-port 7400] [--data .troupe] [--fresh] [--no-demo] [--secret S] [--host 127.0.0.1]';
+  'troupe cluster --app MODULE [--base-port 7400] [--data .troupe] [--fresh] [--no-demo] [--secret S] [--host 127.0.0.1] [--inspect ws://localhost:8080]';
 
 /** The interface nodes listen on when `--host` is not given. */
 export const DEFAULT_HOST = '127.0.0.1';
@@ -51,6 +54,7 @@ const CLUSTER_FLAGS = {
   'no-demo': { type: 'boolean', default: false },
   secret: { type: 'string' },
   host: { type: 'string' },
+  inspect: { type: 'string' },
 } as const;
 
 /**
@@ -79,6 +83,7 @@ export function parseClusterArgs(argv: readonly string[]): ClusterOptions {
   if (values.data === '') throw badFlags('--data must not be empty');
   if (values.secret === '') throw badFlags('--secret must not be empty');
   if (values.host === '') throw badFlags('--host must not be empty');
+  if (values.inspect !== undefined) checkInspectUrl(values.inspect, (why) => badFlags(why));
   return {
     app: values.app,
     basePort,
@@ -87,6 +92,7 @@ export function parseClusterArgs(argv: readonly string[]): ClusterOptions {
     demo: !values['no-demo'],
     ...(values.secret === undefined ? {} : { secret: values.secret }),
     ...(values.host === undefined ? {} : { host: values.host }),
+    ...(values.inspect === undefined ? {} : { inspect: values.inspect }),
   };
 }
 
@@ -169,7 +175,10 @@ export function urlHost(host: string): string {
  * The arguments of `troupe node` for one planned node, after the CLI's path. The secret
  * is not among them: it goes in the environment.
  */
-export function nodeArgs(plan: NodePlan, options: { readonly app: string; readonly host: string; readonly cluster: string }): string[] {
+export function nodeArgs(
+  plan: NodePlan,
+  options: { readonly app: string; readonly host: string; readonly cluster: string; readonly inspect?: string },
+): string[] {
   return [
     'node',
     '--id', plan.id,
@@ -179,5 +188,6 @@ export function nodeArgs(plan: NodePlan, options: { readonly app: string; readon
     '--host', options.host,
     '--cluster', options.cluster,
     ...plan.peers.flatMap((peer) => ['--peer', peer]),
+    ...(options.inspect === undefined ? [] : ['--inspect', options.inspect]),
   ];
 }

@@ -170,7 +170,7 @@ export async function runCluster(options: ClusterOptions): Promise<void> {
     );
     plans.forEach((plan, i) => {
       const source = { label: plan.id, sgr: NODE_COLOURS[i % NODE_COLOURS.length] };
-      nodes.push(startNode(plan, source, nodeArgs(plan, { app: appPath, host, cluster: app.name }), secret, printer, nodeOnExit));
+      nodes.push(startNode(plan, source, nodeArgs(plan, { app: appPath, host, cluster: app.name, inspect: options.inspect }), secret, printer, nodeOnExit));
     });
     const watching = watchCluster(app, nodes, options.demo, printer, stop.signal);
     if (!stop.signal.aborted) await new Promise((resolveStop) => stop.signal.addEventListener('abort', resolveStop));

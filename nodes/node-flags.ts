@@ -20,12 +20,15 @@ export interface NodeFlags {
   readonly relaxed: boolean;
   /** PEM files for HTTPS/`wss://`: `cert` and `key` together, `ca` to trust peers' certificates. */
   readonly tls: { readonly cert: string; readonly key: string; readonly ca: string | undefined } | undefined;
+  /** A Stately inspector server (`ws://localhost:8080`) to push the actors' inspection events to. */
+  readonly inspect: string | undefined;
 }
 
 /** Usage text of `troupe node`. */
 export const NODE_USAGE = `usage: troupe node --id ID --port PORT --data DIR --app MODULE --secret S
        [--services a,b] [--peer ws://HOST:PORT]... [--host 127.0.0.1]
        [--cluster NAME] [--relaxed] [--tls-cert FILE --tls-key FILE] [--tls-ca FILE]
+       [--inspect ws://localhost:8080]
   --secret may come from $TROUPE_SECRET instead.`;
 
 /** Parses and checks `troupe node` flags; throws TROUPE_BAD_FLAGS saying what is wrong. */
@@ -50,6 +53,7 @@ export function parseNodeFlags(argv: readonly string[], env: NodeJS.ProcessEnv =
         'tls-cert': { type: 'string' },
         'tls-key': { type: 'string' },
         'tls-ca': { type: 'string' },
+        inspect: { type: 'string' },
       },
     }));
   } catch (cause) {
@@ -72,6 +76,7 @@ export function parseNodeFlags(argv: readonly string[], env: NodeJS.ProcessEnv =
     }
     if (parsed.protocol !== 'ws:' && parsed.protocol !== 'wss:') throw bad(`--peer ${url}: must be ws:// or wss://`);
   }
+  if (values.inspect !== undefined) checkInspectUrl(values.inspect, bad);
   const cert = values['tls-cert'];
   const key = values['tls-key'];
   if ((cert === undefined) !== (key === undefined)) throw bad('--tls-cert and --tls-key go together');
@@ -92,5 +97,20 @@ export function parseNodeFlags(argv: readonly string[], env: NodeJS.ProcessEnv =
     cluster: values.cluster,
     relaxed: values.relaxed,
     tls: cert === undefined || key === undefined ? undefined : { cert, key, ca: values['tls-ca'] },
+    inspect: values.inspect,
   };
+}
+
+/**
+ * Checks an `--inspect` URL: a `ws://` or `wss://` URL of a Stately inspector server.
+ * @throws what `bad` makes of the reason
+ */
+export function checkInspectUrl(url: string, bad: (why: string) => Error): void {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw bad(`--inspect ${url}: not a URL`);
+  }
+  if (parsed.protocol !== 'ws:' && parsed.protocol !== 'wss:') throw bad(`--inspect ${url}: must be ws:// or wss://`);
 }

@@ -16,7 +16,7 @@
  * restart. Every actor gets a clock whose timers fire inside the fabric's commit loop, so
  * what a timer makes an actor emit is committed like any other transition.
  */
-import { createActor, type Actor, type AnyStateMachine } from 'xstate';
+import { createActor, type Actor, type AnyStateMachine, type InspectionEvent } from 'xstate';
 import type { Envelope } from '../protocol/envelope.js';
 import type { DeadLetter, ActorRecord, PendingTimer } from './store.js';
 import type { EmittedEvent, ServiceDefinition, ServiceEvent, ServiceInput } from './service.js';
@@ -59,12 +59,26 @@ interface HostedActor {
   timers: PendingTimer[];
 }
 
+/** Which hosted actor an inspection event belongs to: its service and entity key (null for a singleton). */
+export interface InspectedActor {
+  readonly service: string;
+  readonly key: string | null;
+}
+
+/**
+ * Sees every actor's XState inspection events (`runtime/inspection-stream.ts`), with the
+ * troupe event being delivered to the actor at that moment, if any.
+ */
+export type ActorInspector = (actor: InspectedActor, event: InspectionEvent, delivering: Envelope | null) => void;
+
 /** Options of {@link Host}. */
 export interface HostOptions {
   readonly services: readonly ServiceDefinition[];
   readonly schedule: Schedule;
   /** Wall-clock now; timers' due times are wall-clock so they survive restarts. */
   readonly now?: () => number;
+  /** Given every actor's inspection events; without it XState skips inspection altogether. */
+  readonly inspect?: ActorInspector;
 }
 
 /** The node's actors. */
@@ -74,6 +88,9 @@ export class Host {
   private readonly actors = new Map<string, HostedActor>();
   private readonly schedule: Schedule;
   private readonly now: () => number;
+  private readonly inspect: ActorInspector | undefined;
+  /** The event `handle` is sending to an actor right now, for the inspector. */
+  private delivering: Envelope | null = null;
   /** Where the actor being driven right now emits to; set only around a send. */
   private sink: EmittedEvent[] | null = null;
   private touched = new Set<HostedActor>();
@@ -91,6 +108,7 @@ export class Host {
     this.services = options.services;
     this.schedule = options.schedule;
     this.now = options.now ?? Date.now;
+    this.inspect = options.inspect;
     for (const service of options.services) {
       for (const type of service.on) {
         const list = this.byType.get(type) ?? [];
@@ -200,7 +218,9 @@ export class Host {
       return err as Error;
     }
     const hosted = this.actors.get(actorId(service.name, key)) ?? this.spawn(service, key, undefined);
+    this.delivering = envelope;
     const emitted = this.drive(hosted, () => hosted.actor.send(event));
+    this.delivering = null;
     if (emitted instanceof Error) return emitted;
     // The envelope is kept as the cause; only its ids leave the host (see `causeOf`).
     hosted.cause = envelope;
@@ -261,6 +281,7 @@ export class Host {
       input,
       snapshot: snapshot as never,
       clock: this.clockFor(slot),
+      inspect: this.inspect === undefined ? undefined : this.inspectorFor(service, key),
     });
     const hosted: HostedActor = { service, key, actor, cause: null, timers: [] };
     slot.hosted = hosted;
@@ -271,6 +292,15 @@ export class Host {
     actor.start();
     this.actors.set(actorId(service.name, key), hosted);
     return hosted;
+  }
+
+  /** The inspection observer of one actor (and its children): tells the inspector whose events they are. */
+  private inspectorFor(service: ServiceDefinition, key: string): (event: InspectionEvent) => void {
+    const host = this;
+    const inspected: InspectedActor = { service: service.name, key: service.key === undefined ? null : key };
+    return function inspectActor(event: InspectionEvent) {
+      host.inspect?.(inspected, event, host.delivering);
+    };
   }
 
   /** Schedules persisted timers again on a freshly restored actor. */

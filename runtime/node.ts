@@ -13,6 +13,7 @@ import { adminApi } from './admin-api.js';
 import type { Envelope } from '../protocol/envelope.js';
 import { Fabric, type FabricOptions, type PublishInput } from './fabric.js';
 import { Host } from './host.js';
+import { InspectionStream } from './inspection-stream.js';
 import { Links } from './links.js';
 import { Metrics } from './metrics.js';
 import type { ServiceDefinition } from './service.js';
@@ -41,6 +42,8 @@ export interface NodeOptions {
    * `wss://` peers' certificates must chain to, beside the system's roots.
    */
   readonly tls?: { readonly cert: Buffer; readonly key: Buffer; readonly ca?: Buffer };
+  /** A Stately inspector server to push the actors' inspection events to (`ws://localhost:8080`). */
+  readonly inspect?: string;
 }
 
 /** A running node. */
@@ -62,9 +65,11 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
   const store = await Store.open(options.dataDir, id, { sync: !options.relaxed });
   const state = await store.load();
   let fabric: Fabric | undefined;
+  const inspection = new InspectionStream({ node: id, log, push: options.inspect });
   const host = new Host({
     services: options.services,
     schedule: (task) => fabric?.schedule(task),
+    inspect: inspection.inspect,
   });
   // With peers to ask, wait briefly for one's clock before stamping: it shows whether
   // this node's log was rewound (see Fabric.probing).
@@ -88,7 +93,9 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
     ca: tls?.ca,
   });
   // One port serves everything: WebSocket upgrades go by path, and any other path is a peer.
-  const upgrades: Readonly<Record<string, UpgradeHandler>> = {};
+  const upgrades: Readonly<Record<string, UpgradeHandler>> = {
+    '/inspect': (req, socket, head) => inspection.upgrade(req, socket, head),
+  };
   server.on('upgrade', function serverOnUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer) {
     const path = (req.url ?? '/').split('?')[0];
     (upgrades[path] ?? links.upgrade.bind(links))(req, socket, head);
@@ -99,6 +106,7 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
   } catch (err) {
     // Nothing was served: release the store (and its lock) and the actors' timers.
     host.stop();
+    await inspection.stop();
     await fabric.stop();
     await store.close();
     throw err;
@@ -107,6 +115,7 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
   const url = `${tls === undefined ? 'http' : 'https'}://${hostname}:${port}`;
   links.advertise(url);
   links.start();
+  inspection.start();
   log.info({ url, port, services: host.serviceNames, log: fabric.size, vc: fabric.clock }, 'listening');
 
   let stopping: Promise<void> | undefined;
@@ -124,6 +133,7 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
         await links.stop();
         await running.stop();
         host.stop();
+        await inspection.stop();
         server.closeAllConnections();
         await closed;
         await store.close();

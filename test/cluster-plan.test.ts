@@ -32,8 +32,10 @@ t.test('parseClusterArgs', async (t) => {
         's3',
         '--host',
         '0.0.0.0',
+        '--inspect',
+        'ws://localhost:8080',
       ]),
-      { app: 'examples/orders', basePort: 9000, dataDir: '/tmp/d', fresh: true, demo: false, secret: 's3', host: '0.0.0.0' },
+      { app: 'examples/orders', basePort: 9000, dataDir: '/tmp/d', fresh: true, demo: false, secret: 's3', host: '0.0.0.0', inspect: 'ws://localhost:8080' },
     );
   });
 
@@ -48,6 +50,8 @@ t.test('parseClusterArgs', async (t) => {
     ['a port out of range', ['--app', 'a', '--base-port', '70000']],
     ['port zero', ['--app', 'a', '--base-port', '0']],
     ['an empty secret', ['--app', 'a', '--secret', '']],
+    ['an --inspect that is not a URL', ['--app', 'a', '--inspect', 'localhost:8080']],
+    ['an --inspect that is not ws:// or wss://', ['--app', 'a', '--inspect', 'http://localhost:8080']],
   ];
   for (const [what, argv] of bad) {
     t.test(`rejects ${what} with TROUPE_BAD_FLAGS`, async (t) => {
@@ -146,4 +150,13 @@ t.test('nodeArgs passes the layout and the app, never the secret', async (t) => 
     '--cluster', 'orders',
     '--peer', 'ws://127.0.0.1:7401',
   ]);
+});
+
+t.test('nodeArgs passes --inspect on to every node', async (t) => {
+  const plans = clusterLayout(['n1', 'n2'], { basePort: 7400, dataDir: '/d', appName: 'orders', host: '127.0.0.1' });
+  for (const plan of plans) {
+    const args = nodeArgs(plan, { app: 'examples/orders', host: '127.0.0.1', cluster: 'orders', inspect: 'ws://localhost:8080' });
+    t.same(args.slice(args.indexOf('--inspect')), ['--inspect', 'ws://localhost:8080'], plan.id);
+  }
+  t.notOk(nodeArgs(plans[0], { app: 'a', host: '127.0.0.1', cluster: 'orders' }).includes('--inspect'), 'and nothing without it');
 });

@@ -1,0 +1,16 @@
+import t from 'tap';
+import { parseNodeFlags } from '../nodes/node-flags.js';
+
+const required = ['--id', 'n1', '--port', '0', '--data', '/tmp/d', '--app', 'examples/orders', '--secret', 's'];
+
+t.test('--inspect takes the URL of a Stately inspector server', async (t) => {
+  t.equal(parseNodeFlags([...required, '--inspect', 'ws://localhost:8080']).inspect, 'ws://localhost:8080');
+  t.equal(parseNodeFlags([...required, '--inspect', 'wss://inspect.example:443/x']).inspect, 'wss://inspect.example:443/x');
+  t.equal(parseNodeFlags(required).inspect, undefined, 'and is off without it');
+});
+
+t.test('rejects an --inspect that is not a ws:// or wss:// URL with TROUPE_BAD_FLAGS', async (t) => {
+  for (const url of ['localhost:8080', 'http://localhost:8080', '']) {
+    t.throws(() => parseNodeFlags([...required, '--inspect', url]), { name: 'TroupeError', code: 'TROUPE_BAD_FLAGS' }, url);
+  }
+});
