@@ -14,8 +14,6 @@ export interface FrameCounter {
   push(chunk: Buffer): void;
   /** Messages seen: WebSocket data messages (a first frame, not a continuation or control frame), or Moleculer packets. */
   readonly messages: number;
-  /** WebSocket control frames (ping, pong, close); always 0 for Moleculer. */
-  readonly controlFrames: number;
 }
 
 /** A counter for a fresh connection in the given framing. */
@@ -28,7 +26,6 @@ const HTTP_END = Buffer.from('\r\n\r\n');
 /** WebSocket: skips the HTTP upgrade, then walks frame headers and skips payloads. */
 class WebSocketFrameCounter implements FrameCounter {
   messages = 0;
-  controlFrames = 0;
   private inHttp = true;
   private httpTail = Buffer.alloc(0);
   /** Bytes of the current header collected so far (headers are at most 14 bytes). */
@@ -78,8 +75,8 @@ class WebSocketFrameCounter implements FrameCounter {
     const len7 = this.header[1] & 0x7f;
     this.skip =
       len7 === 126 ? this.header.readUInt16BE(2) : len7 === 127 ? Number(this.header.readBigUInt64BE(2)) : len7;
-    if (opcode >= 0x8) this.controlFrames++;
-    else if (opcode !== 0x0) this.messages++;
+    // Continuations (0x0) carry on a message; control frames (0x8 and up) are not messages.
+    if (opcode !== 0x0 && opcode < 0x8) this.messages++;
     this.headerHave = 0;
   }
 }
@@ -89,7 +86,6 @@ const MOLECULER_HEADER = 6;
 /** Moleculer TCP: walks packet headers and skips packet bodies. */
 class MoleculerPacketCounter implements FrameCounter {
   messages = 0;
-  readonly controlFrames = 0;
   private header = Buffer.alloc(MOLECULER_HEADER);
   private headerHave = 0;
   private skip = 0;

@@ -3,20 +3,16 @@
  * both nodes of a 2-node benchmark cluster (the publisher `n1` and the sink's node `rx`)
  * under one load — as fast as the cluster commits (`--events`, the throughput run), or a
  * fixed rate (`--rate`, a latency run) — after the benchmark's warm-up. It writes
- * `bench/.profiles/<time>/{n1,rx}.cpuprofile` (for Chrome DevTools' Performance panel or
- * speedscope), a flame graph of each (`{n1,rx}.svg`) and `summary.md`, and prints the
- * summary: where each main thread's time went, by area and by function.
+ * `bench/.profiles/<time>/{n1,rx}.cpuprofile`: open them in Chrome DevTools' Performance
+ * panel or in speedscope (https://www.speedscope.app) for a flame chart.
  */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import type { Profiler } from 'node:inspector';
+import { mkdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
 import { PUBLISH_WINDOW } from './admin-client.js';
 import type { ProfileReply } from './cpu-profiler.js';
 import { waitForDelivery } from './delivery-runs.js';
-import { renderFlameGraph } from './flame-graph.js';
 import { enforceLoopback } from './loopback-guard.js';
-import { renderProfileSummary, summarizeProfile } from './profile-summary.js';
 import { createProgress, formatCount } from './progress.js';
 import { planFor } from './suite-plan.js';
 import { TroupeCluster, type TroupeNode } from './troupe-cluster.js';
@@ -89,7 +85,7 @@ async function main(): Promise<void> {
   const mode = options.relaxed ? 'relaxed' : 'durable';
   const load = options.rate === null ? `${formatCount(options.events)} events as fast as committed` : `${formatCount(options.rate)} events/s for ${options.seconds} s`;
 
-  const summaries = await TroupeCluster.run({ size: 2, relaxed: options.relaxed, proxied: false, publish: 'embedded', dataDir: join(outDir, 'data') }, async (cluster) => {
+  await TroupeCluster.run({ size: 2, relaxed: options.relaxed, proxied: false, publish: 'embedded', dataDir: join(outDir, 'data') }, async (cluster) => {
     progress(`2 nodes ${mode} up; warming up with ${formatCount(WARM_UP_EVENTS)} events`);
     await cluster.warmUp(WARM_UP_EVENTS, DEADLINE_MS);
     for (const node of cluster.nodes) await profileRequest(node, { cmd: 'profile-start', intervalUs: SAMPLING_INTERVAL_US });
@@ -103,26 +99,13 @@ async function main(): Promise<void> {
         : await cluster.pacedRunner(PACED_MAX_IN_FLIGHT)({ rate: options.rate, count, deadlineMs: DEADLINE_MS });
     if (run.error !== undefined) throw new Error(`load: ${String(run.error)}`);
     const { delivered } = await waitForDelivery(probe, base, count, DEADLINE_MS);
-    const paths: Record<string, string> = {};
     for (const node of cluster.nodes) {
-      paths[node.spec.id] = join(outDir, `${node.spec.id}.cpuprofile`);
-      const { samples } = await profileRequest(node, { cmd: 'profile-stop', path: paths[node.spec.id] });
-      progress(`${node.spec.id}: ${formatCount(samples)} samples → ${relative(process.cwd(), paths[node.spec.id])}`);
+      const path = join(outDir, `${node.spec.id}.cpuprofile`);
+      const { samples } = await profileRequest(node, { cmd: 'profile-stop', path });
+      progress(`${node.spec.id}: ${formatCount(samples)} samples → ${relative(process.cwd(), path)}`);
     }
     progress(`the sink handled ${formatCount(delivered)} of ${formatCount(count)} events`);
-    return cluster.nodes.map((node) => {
-      const role = node === cluster.sink ? 'the sink\'s node (receives, runs the XState service)' : 'the publisher\'s node (stamps, commits, sends)';
-      const profile = JSON.parse(readFileSync(paths[node.spec.id], 'utf8')) as Profiler.Profile;
-      const title = `${node.spec.id}: ${role}`;
-      writeFileSync(join(outDir, `${node.spec.id}.svg`), renderFlameGraph(profile, `${title} — 2 nodes ${mode}, ${load}`));
-      return renderProfileSummary(title, summarizeProfile(profile));
-    });
   });
-
-  const report = [`# CPU profile: 2 nodes ${mode}, ${load}`, '', ...summaries].join('\n');
-  writeFileSync(join(outDir, 'summary.md'), report);
-  process.stdout.write(`\n${report}\n`);
-  progress(`written to ${relative(process.cwd(), outDir)}/`);
 }
 
 main().catch((err: unknown) => {

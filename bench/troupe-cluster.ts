@@ -24,8 +24,7 @@ import type { ProbeReport } from './delivery-probe.js';
 import { waitForDelivery, type ProbeTarget } from './delivery-runs.js';
 import { localPacedRunner, mergePacedRuns, type PacedRun, type PacedRunner } from './paced-sender.js';
 import { BENCH_EVENT_TYPE, benchData } from './payload.js';
-import type { ProxyTraffic } from './tcp-proxy.js';
-import { CountingProxy } from './tcp-proxy.js';
+import { TcpProxy, type ProxyTraffic } from './tcp-proxy.js';
 import { ChildHandle, parseJsonLine } from './spawn-child.js';
 import { wallClockMs } from './wall-clock.js';
 import { mergeWindowedRuns, runWindowed, type WindowedRun } from './windowed-sender.js';
@@ -102,13 +101,13 @@ export class TroupeCluster {
   private constructor(
     readonly spec: ClusterSpec,
     readonly nodes: TroupeNode[],
-    private readonly proxies: CountingProxy[],
+    private readonly proxies: TcpProxy[],
   ) {}
 
   /** Starts the nodes in order, each dialling the ones before it, and waits until every link is up. */
   static async start(spec: ClusterSpec): Promise<TroupeCluster> {
     const nodes: TroupeNode[] = [];
-    const proxies: CountingProxy[] = [];
+    const proxies: TcpProxy[] = [];
     const cluster = new TroupeCluster(spec, nodes, proxies);
     try {
       for (let i = 0; i < spec.size; i++) {
@@ -117,7 +116,7 @@ export class TroupeCluster {
         for (const earlier of nodes) {
           let port = earlier.port;
           if (spec.proxied) {
-            const proxy = await CountingProxy.start(earlier.port, 'websocket');
+            const proxy = await TcpProxy.start(earlier.port, { framing: 'websocket' });
             proxies.push(proxy);
             port = proxy.port;
           }

@@ -15,7 +15,8 @@
  */
 import { parseArgs } from 'node:util';
 import pino from 'pino';
-import { startNode, tuneHeapForNode } from '../index.js';
+import { startNode } from '../index.js';
+import { tuneHeapForNode } from '../nodes/heap-tuning.js';
 import app, { sinkProbe } from './apps/sink.js';
 import { handleProfileRequest, type ProfileRequest } from './cpu-profiler.js';
 import { probeReply, type ProbeRequest } from './delivery-probe.js';
