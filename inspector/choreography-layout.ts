@@ -4,9 +4,10 @@
  * merged with the emitters the feeds reveal; a type nobody emits comes from `outside`
  * (published through the admin API), and a type nobody consumes goes to `nobody`.
  *
- * Layout is layered left to right: `outside` first, then each service one column after
- * the first service that feeds it (breadth first), `nobody` last. Arrows between the
- * same two boxes fan out so their labels do not sit on each other.
+ * Layout is layered top down: `outside` first, then each service one layer below the
+ * first service that feeds it (breadth first), `nobody` last. Arrows going down run
+ * from bottom to top; arrows going back up bulge out to the right. Arrows between the
+ * same two boxes fan out and stagger their labels so they do not sit on each other.
  */
 import type { AppInfo, EventTypeInfo } from './feed.js';
 
@@ -50,9 +51,14 @@ export const NOBODY = 'nobody';
 const BOX_WIDTH = 160;
 const BOX_HEIGHT = 52;
 const COLUMN_GAP = 300;
-const ROW_GAP = 150;
+const LAYER_GAP = 150;
 const MARGIN = 40;
-const FAN = 30;
+/** Distance between arrows of one pair of boxes. */
+const FAN = 26;
+/** Room kept right of a label's anchor: half the widest label. */
+const LABEL_ROOM = 110;
+/** Distance between the lanes of arrows going back up: about a label wide, so labels side by side do not touch. */
+const LANE_GAP = 150;
 
 /**
  * The app's event types with the revealed emitters (type → services) merged in, flags
@@ -94,16 +100,23 @@ export function layoutChoreography(app: AppInfo, revealed: ReadonlyMap<string, R
   const fanIndex = new Map<string, number>();
   const fanSize = new Map<string, number>();
   for (const p of pairs) fanSize.set(pairKey(p.from, p.to), (fanSize.get(pairKey(p.from, p.to)) ?? 0) + 1);
+  // Arrows going back up each get their own lane out to the right, shorter spans inside.
+  const span = (p: { from: string; to: string }): number => at.get(p.from)!.y - at.get(p.to)!.y;
+  const right = Math.max(...boxes.map((b) => b.x + b.width));
+  const back = pairs.filter((p) => p.from !== p.to && span(p) >= 0).sort((x, y) => span(x) - span(y));
   const arrows = pairs.map((p) => {
     const k = pairKey(p.from, p.to);
     const index = fanIndex.get(k) ?? 0;
     fanIndex.set(k, index + 1);
-    const offset = (index - ((fanSize.get(k) ?? 1) - 1) / 2) * FAN;
-    const curve = route(at.get(p.from)!, at.get(p.to)!, offset);
-    const [x0, y0, x1, y1, x2, y2, x3, y3] = curve;
-    return { ...p, curve, labelX: (x0 + 3 * x1 + 3 * x2 + x3) / 8, labelY: (y0 + 3 * y1 + 3 * y2 + y3) / 8 };
+    const count = fanSize.get(k) ?? 1;
+    const lane = back.indexOf(p);
+    const curve = route(at.get(p.from)!, at.get(p.to)!, index, count, lane, right);
+    // Labels of neighbouring lanes sit at different heights.
+    const t = lane >= 0 ? (lane % 2 === 0 ? 0.5 : 0.36) : 0.5 + (index - (count - 1) / 2) * 0.2;
+    const [labelX, labelY] = pointAt(curve, t);
+    return { ...p, curve, labelX, labelY };
   });
-  const width = Math.max(...boxes.map((b) => b.x + b.width)) + MARGIN;
+  const width = Math.max(...boxes.map((b) => b.x + b.width), ...arrows.map((a) => a.labelX + LABEL_ROOM)) + MARGIN;
   const height = Math.max(...boxes.map((b) => b.y + b.height), ...arrows.map((a) => a.labelY + 20)) + MARGIN;
   return { width, height, boxes, arrows, types };
 }
@@ -138,7 +151,10 @@ function columns(services: readonly string[], pairs: readonly { from: string; to
 
 function placeBoxes(app: AppInfo, services: readonly string[], column: Map<string, number>, pairs: readonly { from: string; to: string }[]): ChoreoBox[] {
   const used = new Set(pairs.flatMap((p) => [p.from, p.to]));
-  const ids = [...(used.has(OUTSIDE) ? [OUTSIDE] : []), ...services, ...(used.has(NOBODY) ? [NOBODY] : [])];
+  // Boxes that arrows going back up leave or enter sit last in their layer, so those arrows leave their right sides free of other boxes.
+  const looping = new Set(pairs.filter((p) => p.from !== p.to && column.get(p.to)! <= column.get(p.from)!).flatMap((p) => [p.from, p.to]));
+  const ordered = [...services.filter((s) => !looping.has(s)), ...services.filter((s) => looping.has(s))];
+  const ids = [...(used.has(OUTSIDE) ? [OUTSIDE] : []), ...ordered, ...(used.has(NOBODY) ? [NOBODY] : [])];
   const shift = used.has(OUTSIDE) ? 0 : 1;
   const rows = new Map<number, number>();
   return ids.map((id) => {
@@ -147,31 +163,45 @@ function placeBoxes(app: AppInfo, services: readonly string[], column: Map<strin
     rows.set(col, row + 1);
     const kind = id === OUTSIDE ? 'outside' : id === NOBODY ? 'nobody' : 'service';
     const nodes = app.services.find((s) => s.name === id)?.nodes ?? [];
-    return { id, kind, nodes, x: MARGIN + col * COLUMN_GAP, y: MARGIN + 30 + row * ROW_GAP, width: BOX_WIDTH, height: BOX_HEIGHT };
+    return { id, kind, nodes, x: MARGIN + row * COLUMN_GAP, y: MARGIN + col * LAYER_GAP, width: BOX_WIDTH, height: BOX_HEIGHT };
   });
 }
 
 type Curve = ChoreoArrow['curve'];
 
-/** A curve from `a` to `b`: right side to left side going forwards, under the boxes going back, a loop above for a self-arrow. */
-function route(a: ChoreoBox, b: ChoreoBox, offset: number): Curve {
+/** The point of a cubic Bézier curve at `t` (0 to 1). */
+function pointAt(c: Curve, t: number): [number, number] {
+  const u = 1 - t;
+  const a = u * u * u, b = 3 * u * u * t, d = 3 * u * t * t, e = t * t * t;
+  return [a * c[0] + b * c[2] + d * c[4] + e * c[6], a * c[1] + b * c[3] + d * c[5] + e * c[7]];
+}
+
+/**
+ * A curve from `a` to `b`, the `index`th of `count` between them: bottom to top going
+ * down a layer or more, fanned sideways; out of the right sides and back in, in its own
+ * `lane` right of every box (`right` is the rightmost box edge), going up or within a
+ * layer; a loop on the right for a self-arrow.
+ */
+function route(a: ChoreoBox, b: ChoreoBox, index: number, count: number, lane: number, right: number): Curve {
+  const offset = (index - (count - 1) / 2) * FAN;
   if (a.id === b.id) {
-    const x = a.x + a.width / 2;
-    const lift = 50 + Math.abs(offset);
-    return [x - 20, a.y, x - 50, a.y - lift, x + 50, a.y - lift, x + 20, a.y];
+    const x = a.x + a.width;
+    const reach = 60 + index * FAN;
+    return [x, a.y + 14, x + reach, a.y - 10, x + reach, a.y + a.height + 10, x, a.y + a.height - 14];
   }
-  if (b.x > a.x) {
-    const sx = a.x + a.width;
-    const sy = a.y + a.height / 2 + offset / 3;
-    const tx = b.x;
-    const ty = b.y + b.height / 2 + offset / 3;
-    const bend = (tx - sx) / 2;
-    return [sx, sy, sx + bend, sy + offset, tx - bend, ty + offset, tx, ty];
+  if (b.y > a.y) {
+    const sx = a.x + a.width / 2 + offset;
+    const sy = a.y + a.height;
+    const tx = b.x + b.width / 2 + offset;
+    const ty = b.y;
+    const bend = (ty - sy) / 2;
+    return [sx, sy, sx + offset, sy + bend, tx + offset, ty - bend, tx, ty];
   }
-  const sx = a.x + a.width / 2 + offset / 2;
-  const tx = b.x + b.width / 2 - offset / 2;
-  const sy = a.y + a.height;
-  const ty = b.y + b.height;
-  const drop = 60 + Math.abs(offset) * 1.5 + Math.abs(a.x - b.x) / 8;
-  return [sx, sy, sx, Math.max(sy, ty) + drop, tx, Math.max(sy, ty) + drop, tx, ty];
+  const sx = a.x + a.width;
+  const sy = a.y + a.height / 2 + offset / 2;
+  const tx = b.x + b.width;
+  const ty = b.y + b.height / 2 - offset / 2;
+  // A cubic curve reaches 3/4 of the way to its control points: clear every box by 30 px.
+  const bulge = (right + 30 - Math.max(sx, tx)) / 0.75 + lane * LANE_GAP;
+  return [sx, sy, sx + bulge, sy, tx + bulge, ty, tx, ty];
 }

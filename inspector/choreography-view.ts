@@ -51,9 +51,10 @@ function arrowLabel(a: ChoreoArrow): SVGGElement {
 }
 
 function boxMark(box: ChoreoBox): SVGGElement {
-  const label = box.kind === 'outside' ? 'outside (POST /events)' : box.kind === 'nobody' ? 'no consumer' : box.id;
+  const label = box.kind === 'outside' ? 'outside' : box.kind === 'nobody' ? 'no consumer' : box.id;
+  const sub = box.kind === 'outside' ? 'POST /events' : box.nodes.length > 0 ? `on ${box.nodes.join(', ')}` : '';
   return s('g', { class: `choreo-box ${box.kind}`, 'data-testid': `choreo-box-${box.id}` },
     s('rect', { x: box.x, y: box.y, width: box.width, height: box.height, rx: 8 }),
-    s('text', { x: box.x + box.width / 2, y: box.y + (box.nodes.length > 0 ? 20 : box.height / 2), 'text-anchor': 'middle', 'dominant-baseline': 'central', class: 'box-label' }, label),
-    box.nodes.length > 0 && s('text', { x: box.x + box.width / 2, y: box.y + 38, 'text-anchor': 'middle', 'dominant-baseline': 'central', class: 'box-nodes' }, `on ${box.nodes.join(', ')}`));
+    s('text', { x: box.x + box.width / 2, y: box.y + (sub !== '' ? 20 : box.height / 2), 'text-anchor': 'middle', 'dominant-baseline': 'central', class: 'box-label' }, label),
+    sub !== '' && s('text', { x: box.x + box.width / 2, y: box.y + 38, 'text-anchor': 'middle', 'dominant-baseline': 'central', class: 'box-nodes' }, sub));
 }

@@ -13,7 +13,7 @@ export function clusterView(ctx: ViewContext): HTMLElement {
   const nodes = ctx.model.nodeIds().map((id) => ctx.model.node(id)!);
   return h('section', { class: 'page cluster', 'data-testid': 'page-cluster' },
     h('h2', {}, 'Cluster'),
-    h('div', { class: 'row' },
+    h('div', { class: 'cluster-top' },
       h('div', { class: 'card' }, topologyGraph(ctx), legend()),
       h('div', { class: 'card grow' }, h('h3', {}, 'Links'), linkTable(ctx), h('h3', {}, 'Nodes'), nodeTable(nodes))),
     h('div', { class: 'row' },

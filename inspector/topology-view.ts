@@ -9,8 +9,8 @@ import { h, s, svgCanvas, timeOfDay } from './dom.js';
 import type { OutboxProgress } from './outbox-progress.js';
 import { act, type ViewContext } from './view-context.js';
 
-const SIZE = 460;
-const RADIUS = 160;
+const SIZE = 400;
+const RADIUS = 135;
 const NODE_R = 38;
 
 /** Catch-up progress in words: `1,200 left · 400/s · ~3 s`. */
@@ -79,15 +79,15 @@ export function linkTable(ctx: ViewContext): HTMLTableElement {
     const id = `${link.from}-${link.to}`;
     return h('tr', { 'data-testid': `link-row-${id}` },
       h('td', {}, h('b', {}, link.from), ' → ', h('b', {}, link.to)),
-      h('td', {}, h('span', { class: `badge ${link.state}`, 'data-testid': `link-state-${id}` }, link.state)),
-      h('td', { class: 'muted' }, link.since > 0 ? `since ${timeOfDay(link.since)}` : ''),
+      h('td', {}, h('span', { class: `badge ${link.state}`, 'data-testid': `link-state-${id}` }, link.state),
+        link.since > 0 && h('span', { class: 'muted small' }, ` since ${timeOfDay(link.since)}`)),
       h('td', { class: 'num', 'data-testid': `link-outbox-${id}` }, link.progress.left.toLocaleString()),
       h('td', { 'data-testid': `link-progress-${id}` }, link.state === 'up' && link.progress.left > 0 ? `catching up: ${progressText(link.progress)}` : link.progress.left > 0 ? 'waiting for the link' : ''),
       h('td', { class: 'actions' }, link.chaos && chaosButtons(ctx, link, id)));
   });
   return h('table', { class: 'grid links', 'data-testid': 'link-table' },
-    h('thead', {}, h('tr', {}, h('th', {}, 'link'), h('th', {}, 'state'), h('th', {}, ''), h('th', { class: 'num' }, 'outbox'), h('th', {}, 'catch-up'), h('th', {}, ''))),
-    h('tbody', {}, rows.length > 0 ? rows : h('tr', {}, h('td', { colspan: 6, class: 'muted' }, 'No links reported yet.'))));
+    h('thead', {}, h('tr', {}, h('th', {}, 'link'), h('th', {}, 'state'), h('th', { class: 'num' }, 'outbox'), h('th', {}, 'catch-up'), h('th', {}, ''))),
+    h('tbody', {}, rows.length > 0 ? rows : h('tr', {}, h('td', { colspan: 5, class: 'muted' }, 'No links reported yet.'))));
 }
 
 function chaosButtons(ctx: ViewContext, link: LinkView, id: string): HTMLElement[] {
