@@ -56,6 +56,6 @@ function stateBox(state: ChartState, active: boolean): SVGGElement {
 function initialMark(state: ChartState): SVGGElement {
   const y = state.y + Math.min(state.height / 2, 16);
   return s('g', { class: 'initial' },
-    s('circle', { cx: state.x - 12, cy: y, r: 4 }),
-    s('line', { x1: state.x - 8, y1: y, x2: state.x - 1, y2: y, 'marker-end': 'url(#arrow)' }));
+    s('circle', { cx: state.x - 22, cy: y, r: 4 }),
+    s('line', { x1: state.x - 18, y1: y, x2: state.x - 1, y2: y, 'marker-end': 'url(#arrow)' }));
 }
