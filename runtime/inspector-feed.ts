@@ -134,11 +134,16 @@ export class InspectorFeed {
       feed.request(viewer, data, isBinary);
     });
     socket.on('close', function viewerOnClose() {
-      feed.viewers.delete(viewer);
-      if (feed.viewers.size === 0) feed.stopWatching();
+      feed.drop(viewer);
     });
     socket.on('error', ignoreSocketError);
     this.hello(viewer).catch((err: unknown) => socket.close(1011, truncate(`hello failed: ${(err as Error).message}`)));
+  }
+
+  /** Forgets a viewer that left or was closed; the last one gone stops the watching. */
+  private drop(viewer: Viewer): void {
+    if (!this.viewers.delete(viewer)) return;
+    if (this.viewers.size === 0) this.stopWatching();
   }
 
   private startWatching(): void {
@@ -248,7 +253,7 @@ export class InspectorFeed {
         this.broadcast({ kind: 'heldBack', heldBack });
       }
     }
-    this.timer = this.clock.setTimeout(() => this.round(), this.intervalMs);
+    if (this.viewers.size > 0) this.timer = this.clock.setTimeout(() => this.round(), this.intervalMs);
   }
 
   /**
@@ -272,6 +277,7 @@ export class InspectorFeed {
     if (socket.bufferedAmount > this.maxBufferedBytes) {
       viewer.ready = false;
       socket.close(CLOSE_TOO_SLOW, truncate(`TROUPE_FEED_TOO_SLOW: over ${this.maxBufferedBytes} bytes unread; reconnect to start over`));
+      this.drop(viewer);
       return;
     }
     socket.send(text);
