@@ -186,7 +186,7 @@ export class InspectorFeed {
       deadLetters,
     };
     viewer.ready = true;
-    this.send(viewer, JSON.stringify(hello));
+    this.send(viewer, toJson(hello));
   }
 
   /** The newest {@link HELLO_EVENTS} log events, read until the log's end as it is when the read returns. */
@@ -214,6 +214,15 @@ export class InspectorFeed {
   private round(): void {
     this.timer = undefined;
     if (this.viewers.size === 0) return;
+    try {
+      this.sendDeltas();
+    } finally {
+      // Runs on a timer: whatever went wrong, the next round still comes.
+      if (this.viewers.size > 0) this.timer = this.clock.setTimeout(() => this.round(), this.intervalMs);
+    }
+  }
+
+  private sendDeltas(): void {
     const { fabric, host } = this.ctx;
     if (this.events.length > 0) {
       const events = this.events;
@@ -253,7 +262,6 @@ export class InspectorFeed {
         this.broadcast({ kind: 'heldBack', heldBack });
       }
     }
-    if (this.viewers.size > 0) this.timer = this.clock.setTimeout(() => this.round(), this.intervalMs);
   }
 
   /**
@@ -266,8 +274,12 @@ export class InspectorFeed {
       if (!viewer.ready) continue;
       const own = forViewer?.(viewer);
       if (own === null) continue;
-      if (own !== undefined) this.send(viewer, JSON.stringify(own));
-      else this.send(viewer, (text ??= JSON.stringify(message)));
+      try {
+        this.send(viewer, own !== undefined ? toJson(own) : (text ??= toJson(message)));
+      } catch {
+        // An actor's context that JSON cannot hold (a cycle) leaves this message out, not the node.
+        return;
+      }
     }
   }
 
@@ -393,6 +405,13 @@ function badRequest(message: string): TroupeError {
 function rawText(data: RawData): string {
   if (Array.isArray(data)) return Buffer.concat(data).toString('utf8');
   return Buffer.from(data as ArrayBuffer).toString('utf8');
+}
+
+/** JSON of a feed message; `bigint`s in actors' contexts or events' data become strings. */
+function toJson(value: unknown): string {
+  return JSON.stringify(value, function bigintAsString(_key, v: unknown) {
+    return typeof v === 'bigint' ? v.toString() : v;
+  });
 }
 
 /** A close reason fits in 123 bytes. */

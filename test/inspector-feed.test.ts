@@ -40,6 +40,16 @@ const counter: ServiceDefinition = {
   }),
 };
 
+/** A singleton that keeps a bigint in its context, which JSON cannot hold as it is. */
+const ledger: ServiceDefinition = {
+  name: 'ledger',
+  on: ['Big'],
+  machine: setup({ types: { context: {} as { total: bigint } } }).createMachine({
+    context: { total: 0n },
+    on: { Big: { actions: assign(({ context }) => ({ total: context.total + 10n ** 18n })) } },
+  }),
+};
+
 /** A clock whose timers run only when the test says. */
 class StepClock implements Clock {
   private timers = new Map<number, () => void>();
@@ -90,7 +100,7 @@ function fromP(...seqs: number[]) {
 async function setupFeed(t: Test, options: { chaos?: LinkCutter; maxBufferedBytes?: number } = {}) {
   const store = await Store.open(t.testdir(), 'n1', { sync: false });
   let fabric: Fabric | undefined;
-  const host = new Host({ services: [counter], schedule: (task) => fabric?.schedule(task) });
+  const host = new Host({ services: [counter, ledger], schedule: (task) => fabric?.schedule(task) });
   fabric = new Fabric({ id: 'n1', store, host, log: silent, vc: {}, acks: new Map(), options: { probeMs: 0 } });
   const link: PeerLink = { peer: 'p', bufferedAmount: 0, send: () => {}, close: () => {}, pause: () => {}, resume: () => {} };
   fabric.linkUp(link);
@@ -262,4 +272,17 @@ t.test('a viewer that does not read is closed as too slow instead of buffered wi
   await waitFor(() => client.closed, { message: 'the viewer closed' });
   t.equal(client.closed?.code, CLOSE_TOO_SLOW);
   t.match(client.closed?.reason, /^TROUPE_FEED_TOO_SLOW/);
+});
+
+t.test('an actor whose context JSON cannot hold as it is still shows, its bigints as strings', async (t) => {
+  const { fabric, clock, viewer } = await setupFeed(t);
+  await fabric.publish({ type: 'Big' });
+  const client = await viewer();
+  t.match((await client.next('hello')).actors, [{ service: 'ledger', key: null, context: { total: '1000000000000000000' } }]);
+  await fabric.publish({ type: 'Big' });
+  clock.step();
+  t.match((await client.next('actors')).actors, [{ service: 'ledger', context: { total: '2000000000000000000' } }]);
+  await fabric.publish({ type: 'Big' });
+  clock.step();
+  t.match((await client.next('actors')).actors, [{ context: { total: '3000000000000000000' } }], 'the rounds go on');
 });
