@@ -144,17 +144,15 @@ function chartTransition(laid: ElkExtendedEdge, edge: Edge): ChartTransition {
   for (const section of laid.sections ?? []) {
     points.push(section.startPoint, ...(section.bendPoints ?? []), section.endPoint);
   }
+  // Where ELK placed the label: its top-left corner, where the page hangs the text.
   const label = laid.labels?.[0];
-  // The label's centre: ELK gives its top-left corner.
-  const labelX = (label?.x ?? points[0]?.x ?? 0) + (label?.width ?? 0) / 2;
-  const labelY = (label?.y ?? points[0]?.y ?? 0) + (label?.height ?? 0) / 2;
   return {
     source: edge.source,
     target: edge.target,
     label: edge.label,
     points: points.map(({ x, y }) => ({ x, y })),
-    labelX,
-    labelY,
+    labelX: label?.x ?? points[0]?.x ?? 0,
+    labelY: label?.y ?? points[0]?.y ?? 0,
   };
 }
 
