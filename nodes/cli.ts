@@ -52,6 +52,7 @@ async function runNode(argv: string[]): Promise<void> {
     host: flags.host,
     port: flags.port,
     services,
+    app,
     peers: flags.peers,
     relaxed: flags.relaxed,
     inspect: flags.inspect,

@@ -25,7 +25,10 @@ export type TroupeErrorCode =
   | 'TROUPE_BAD_FLAGS'
   | 'TROUPE_BAD_APP'
   | 'TROUPE_STORE_FAILED'
-  | 'TROUPE_LISTEN_FAILED';
+  | 'TROUPE_LISTEN_FAILED'
+  | 'TROUPE_CHAOS_DISABLED'
+  | 'TROUPE_ORIGIN_REFUSED'
+  | 'TROUPE_FEED_TOO_SLOW';
 
 /** An error with a stable `code` and an optional `cause`. */
 export class TroupeError extends Error {

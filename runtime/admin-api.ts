@@ -6,10 +6,15 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { isTroupeError, TroupeError } from '../protocol/troupe-error.js';
+import { appInfo } from './app-info.js';
 import type { Fabric } from './fabric.js';
 import type { Host } from './host.js';
 import { waitingFor } from './held-back.js';
 import type { Metrics } from './metrics.js';
+import { isInspectorPath, serveInspector } from './inspector-assets.js';
+import type { LinkCutter } from './link-cutter.js';
+import { nodeStatus } from './node-status.js';
+import type { AppDefinition } from './service.js';
 import type { Store } from './store.js';
 
 /** Largest accepted request body. */
@@ -24,6 +29,10 @@ export interface AdminContext {
   readonly host: Host;
   readonly store: Store;
   readonly metrics: Metrics;
+  /** The whole app (every service and the placement), for `GET /app`. */
+  readonly app: AppDefinition;
+  /** Set when the node takes cut/heal requests (`--chaos`). */
+  readonly chaos?: LinkCutter;
 }
 
 /** Builds the request handler of the admin API. */
@@ -42,28 +51,19 @@ async function route(ctx: AdminContext, req: IncomingMessage, res: ServerRespons
   }
   const path = url.pathname;
   const method = req.method ?? 'GET';
-  if (method === 'GET' && path === '/status') return json(res, 200, status(ctx));
+  if (method === 'GET' && path === '/status') return json(res, 200, nodeStatus(ctx.fabric, ctx.host, ctx.chaos));
   if (method === 'POST' && path === '/events') return postEvent(ctx, req, res);
   if (method === 'GET' && path === '/log') return getLog(ctx, url, res);
   if (method === 'GET' && path === '/actors') return json(res, 200, ctx.host.views());
   if (method === 'GET' && path === '/dlq') return json(res, 200, await ctx.store.deadLetters());
   if (method === 'GET' && path === '/metrics') return text(res, 200, ctx.metrics.contentType, await ctx.metrics.render());
+  if (method === 'GET' && path === '/app') return json(res, 200, await appInfo(ctx.app, ctx.host.emitsSeen()));
+  if (method === 'GET' && isInspectorPath(path)) return serveInspector(path, res);
   const trace = /^\/trace\/([^/]+)$/.exec(path);
   if (method === 'GET' && trace !== null) return json(res, 200, await traceOf(ctx, segment(trace[1])));
   const replay = /^\/dlq\/([^/]+)\/([^/]+)\/replay$/.exec(path);
   if (method === 'POST' && replay !== null) return replayLetter(ctx, segment(replay[1]), segment(replay[2]), res);
   throw new TroupeError('TROUPE_NOT_FOUND', `no route ${method} ${path}`);
-}
-
-function status(ctx: AdminContext): unknown {
-  return {
-    id: ctx.fabric.id,
-    vc: ctx.fabric.clock,
-    peers: ctx.fabric.peerViews(),
-    services: ctx.host.serviceNames,
-    log: { size: ctx.fabric.size, buffered: ctx.fabric.buffered },
-    recovering: ctx.fabric.recovering,
-  };
 }
 
 async function postEvent(ctx: AdminContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -88,11 +88,15 @@ async function getLog(ctx: AdminContext, url: URL, res: ServerResponse): Promise
   json(res, 200, { events, next });
 }
 
-/** `/trace`, with each held-back event's missing dependencies named. */
+/** `/trace`, with what each event made this node's actors do and each held-back event's missing dependencies named. */
 async function traceOf(ctx: AdminContext, correlationId: string): Promise<unknown> {
   const trace = await ctx.fabric.trace(correlationId);
   const clock = ctx.fabric.clock;
-  return { ...trace, buffered: trace.buffered.map((e) => ({ ...e, waitingFor: waitingFor(e, clock) })) };
+  return {
+    ...trace,
+    events: trace.events.map((e) => ({ ...e, transitions: ctx.host.transitionsAt(e.pos) })),
+    buffered: trace.buffered.map((e) => ({ ...e, waitingFor: waitingFor(e, clock) })),
+  };
 }
 
 async function replayLetter(ctx: AdminContext, service: string, eventId: string, res: ServerResponse): Promise<void> {

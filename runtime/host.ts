@@ -17,10 +17,13 @@
  * what a timer makes an actor emit is committed like any other transition.
  */
 import { createActor, type Actor, type AnyStateMachine, type InspectionEvent } from 'xstate';
+import type { ActorDetail, Transition } from '../inspector/feed.js';
 import type { Envelope } from '../protocol/envelope.js';
 import type { DeadLetter, ActorRecord, PendingTimer } from './store.js';
 import type { EmittedEvent, ServiceDefinition, ServiceEvent, ServiceInput } from './service.js';
 import { isTroupeError, TroupeError } from '../protocol/troupe-error.js';
+import { actorDetail } from './actor-detail.js';
+import { TransitionRing } from './transition-ring.js';
 
 /** What an actor emitted, with the event that made it do so. */
 export interface Emission {
@@ -103,6 +106,12 @@ export class Host {
    * id it schedules again while pending, so only the host can still clear it on stop.
    */
   private readonly armed = new Set<HostTimer>();
+  /** What each recent delivered event made the actors do, by log position. */
+  private readonly transitions = new TransitionRing();
+  /** Where the delivery in progress records its transitions; set only around a delivery. */
+  private moved: Transition[] | null = null;
+  /** Service → event types its actors were seen to emit. */
+  private readonly emitted = new Map<string, Set<string>>();
 
   constructor(options: HostOptions) {
     this.services = options.services;
@@ -141,19 +150,30 @@ export class Host {
   deliver(envelope: Envelope, pos: number): readonly Emission[] {
     const services = this.byType.get(envelope.type);
     if (services === undefined) return NO_EMISSIONS;
+    const moved: Transition[] = [];
+    this.moved = moved;
+    let out: readonly Emission[];
     if (services.length === 1) {
       const result = this.handle(services[0], envelope);
-      if (!(result instanceof Error)) return result;
-      this.deadLetter(services[0], envelope, pos, result);
-      return NO_EMISSIONS;
+      if (result instanceof Error) this.deadLetter(services[0], envelope, pos, result);
+      out = result instanceof Error ? NO_EMISSIONS : result;
+    } else {
+      const all: Emission[] = [];
+      for (const service of services) {
+        const result = this.handle(service, envelope);
+        if (result instanceof Error) this.deadLetter(service, envelope, pos, result);
+        else all.push(...result);
+      }
+      out = all;
     }
-    const out: Emission[] = [];
-    for (const service of services) {
-      const result = this.handle(service, envelope);
-      if (result instanceof Error) this.deadLetter(service, envelope, pos, result);
-      else out.push(...result);
-    }
+    this.moved = null;
+    this.transitions.record(pos, moved);
     return out;
+  }
+
+  /** What the event at log position `pos` made this node's actors do (empty when nothing, or forgotten). */
+  transitionsAt(pos: number): readonly Transition[] {
+    return this.transitions.at(pos);
   }
 
   /**
@@ -200,6 +220,24 @@ export class Host {
     return out;
   }
 
+  /** Every actor as the inspector shows it: state, context, pending timers, what it accepts. */
+  details(): ActorDetail[] {
+    return [...this.actors.values()].map((hosted) => this.detailOf(hosted));
+  }
+
+  /** One actor's detail (`key` is `''` for a singleton, as records hold it), or `undefined` if not hosted. */
+  detail(service: string, key: string): ActorDetail | undefined {
+    const hosted = this.actors.get(actorId(service, key));
+    return hosted === undefined ? undefined : this.detailOf(hosted);
+  }
+
+  /** Service → the event types its actors here have emitted since this node started. */
+  emitsSeen(): Record<string, string[]> {
+    const out: Record<string, string[]> = {};
+    for (const [service, types] of this.emitted) out[service] = [...types].sort();
+    return out;
+  }
+
   /** Stops every actor and its timers; nothing fires after this. */
   stop(): void {
     this.stopped = true;
@@ -219,9 +257,12 @@ export class Host {
     }
     const hosted = this.actors.get(actorId(service.name, key)) ?? this.spawn(service, key, undefined);
     this.delivering = envelope;
+    const from = hosted.actor.getSnapshot().value;
     const emitted = this.drive(hosted, () => hosted.actor.send(event));
     this.delivering = null;
     if (emitted instanceof Error) return emitted;
+    this.moved?.push({ service: service.name, key: service.key === undefined ? null : key, from, to: hosted.actor.getSnapshot().value });
+    this.noteEmitted(service, emitted);
     // The envelope is kept as the cause; only its ids leave the host (see `causeOf`).
     hosted.cause = envelope;
     if (emitted.length === 0) return NO_EMISSIONS;
@@ -362,8 +403,23 @@ export class Host {
       this.fileDeadLetter(hosted.service, hosted.key, `timer:${hosted.cause?.id ?? 'none'}`, 0, emitted);
       return [];
     }
+    this.noteEmitted(hosted.service, emitted);
     const cause = causeOf(hosted.cause);
     return emitted.map((e) => ({ emitted: e, cause }));
+  }
+
+  private noteEmitted(service: ServiceDefinition, emitted: readonly EmittedEvent[]): void {
+    if (emitted.length === 0) return;
+    let types = this.emitted.get(service.name);
+    if (types === undefined) {
+      types = new Set();
+      this.emitted.set(service.name, types);
+    }
+    for (const e of emitted) if (typeof e.type === 'string' && types.size < MAX_EMITTED_TYPES) types.add(e.type);
+  }
+
+  private detailOf(hosted: HostedActor): ActorDetail {
+    return actorDetail(hosted.service.name, hosted.service.key === undefined ? null : hosted.key, hosted.actor, hosted.timers);
   }
 
   private deadLetter(service: ServiceDefinition, envelope: Envelope, pos: number, err: Error): void {
@@ -395,6 +451,9 @@ export class Host {
 function causeOf(cause: Cause | null): Cause | null {
   return cause === null ? null : { id: cause.id, correlationId: cause.correlationId };
 }
+
+/** Distinct emitted types remembered per service: a machine minting types from data must not grow memory. */
+const MAX_EMITTED_TYPES = 256;
 
 /** What a delivery that emits nothing returns: shared, never mutated. */
 const NO_EMISSIONS: readonly Emission[] = Object.freeze([]);

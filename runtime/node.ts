@@ -10,13 +10,15 @@ import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import { TroupeError } from '../protocol/troupe-error.js';
 import { adminApi } from './admin-api.js';
+import { soloApp } from './app-info.js';
 import type { Envelope } from '../protocol/envelope.js';
 import { Fabric, type FabricOptions, type PublishInput } from './fabric.js';
 import { Host } from './host.js';
 import { InspectionStream } from './inspection-stream.js';
+import { InspectorFeed } from './inspector-feed.js';
 import { Links } from './links.js';
 import { Metrics } from './metrics.js';
-import type { ServiceDefinition } from './service.js';
+import type { AppDefinition, ServiceDefinition } from './service.js';
 import { Store } from './store.js';
 
 /** Options of {@link startNode}. */
@@ -31,6 +33,8 @@ export interface NodeOptions {
   /** 0 picks a free port. */
   readonly port: number;
   readonly services: readonly ServiceDefinition[];
+  /** The whole app (every service, the placement), which `GET /app` shows. [default: only `services`, placed here] */
+  readonly app?: AppDefinition;
   readonly peers: readonly string[];
   /** Skip fsync on commit. [default false] */
   readonly relaxed?: boolean;
@@ -78,7 +82,9 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
   host.restore(state.actors);
 
   const metrics = new Metrics({ fabric, host, store });
-  const api = adminApi({ fabric, host, store, metrics });
+  const inspected = { fabric, host, store, app: options.app ?? soloApp(id, options.services) };
+  const api = adminApi({ ...inspected, metrics });
+  const feed = new InspectorFeed(inspected);
   const tls = options.tls;
   const server: Server = tls === undefined
     ? createServer({ keepAliveTimeout: 60_000 }, api)
@@ -95,6 +101,7 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
   // One port serves everything: WebSocket upgrades go by path, and any other path is a peer.
   const upgrades: Readonly<Record<string, UpgradeHandler>> = {
     '/inspect': (req, socket, head) => inspection.upgrade(req, socket, head),
+    '/feed': (req, socket, head) => feed.upgrade(req, socket, head),
   };
   server.on('upgrade', function serverOnUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer) {
     const path = (req.url ?? '/').split('?')[0];
@@ -105,6 +112,7 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
     await listen(server, options.port, hostname);
   } catch (err) {
     // Nothing was served: release the store (and its lock) and the actors' timers.
+    feed.close();
     host.stop();
     await inspection.stop();
     await fabric.stop();
@@ -130,6 +138,7 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
         // Stop intake first, then let the batch in progress finish, then stop the actors:
         // an actor stopped before its event is committed would lose that event's effects.
         const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+        feed.close();
         await links.stop();
         await running.stop();
         host.stop();

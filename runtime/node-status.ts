@@ -1,0 +1,23 @@
+/**
+ * A node's status (`GET /status`, and the inspector feed's `hello` and `status`): its
+ * clock, its peers with link state and outbox depth, what it hosts, its log, and whether
+ * it takes cut/heal requests — with each peer's link marked when this node cut it.
+ */
+import type { NodeStatus } from '../inspector/feed.js';
+import type { Fabric } from './fabric.js';
+import type { Host } from './host.js';
+import type { LinkCutter } from './link-cutter.js';
+
+/** The status of the node made of `fabric` and `host`; `chaos` when it takes cut/heal requests. */
+export function nodeStatus(fabric: Fabric, host: Host, chaos?: LinkCutter): NodeStatus {
+  const peers = fabric.peerViews();
+  return {
+    id: fabric.id,
+    vc: fabric.clock,
+    peers: chaos === undefined ? peers : peers.map((peer) => (chaos.isCut(peer.id) ? { ...peer, cut: true } : peer)),
+    services: host.serviceNames,
+    log: { size: fabric.size, buffered: fabric.buffered },
+    recovering: fabric.recovering,
+    ...(chaos === undefined ? {} : { chaos: true }),
+  };
+}
