@@ -39,6 +39,8 @@ export interface NodeOptions {
    * `wss://` peers' certificates must chain to, beside the system's roots.
    */
   readonly tls?: { readonly cert: Buffer; readonly key: Buffer; readonly ca?: Buffer };
+  /** Take requests to cut and heal links (`POST /links/:peer/cut`). [default false] */
+  readonly chaos?: boolean;
 }
 
 /** A running node. */
@@ -69,11 +71,7 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
   fabric = new Fabric({ id, store, host, log, vc: state.vc, acks: state.acks, options: fabricOptions });
   host.restore(state.actors);
 
-  const api = adminApi({ fabric, host, store });
   const tls = options.tls;
-  const server: Server = tls === undefined
-    ? createServer({ keepAliveTimeout: 60_000 }, api)
-    : createTlsServer({ keepAliveTimeout: 60_000, cert: tls.cert, key: tls.key }, api);
   const links = new Links({
     id,
     cluster: options.cluster ?? 'troupe',
@@ -83,6 +81,11 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
     peers: options.peers,
     ca: tls?.ca,
   });
+  let url = '';
+  const api = adminApi({ fabric, host, store, cutter: options.chaos === true ? links : undefined, url: () => url });
+  const server: Server = tls === undefined
+    ? createServer({ keepAliveTimeout: 60_000 }, api)
+    : createTlsServer({ keepAliveTimeout: 60_000, cert: tls.cert, key: tls.key }, api);
   // One port serves everything: WebSocket upgrades go by path, and any other path is a peer.
   const upgrades: Readonly<Record<string, UpgradeHandler>> = {};
   server.on('upgrade', function serverOnUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer) {
@@ -100,7 +103,7 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
     throw err;
   }
   const port = (server.address() as AddressInfo).port;
-  const url = `${tls === undefined ? 'http' : 'https'}://${hostname}:${port}`;
+  url = `${tls === undefined ? 'http' : 'https'}://${hostname}:${port}`;
   links.advertise(url);
   links.start();
   log.info({ url, port, services: host.serviceNames, log: fabric.size, vc: fabric.clock }, 'listening');
