@@ -101,10 +101,8 @@ function linkRow(from: string, peer: PeerStatus, rows: readonly StatusRow[], tim
   return [`${from} → ${peer.id}`, state, peer.since > 0 ? time(peer.since) : '-', String(peer.outbox)];
 }
 
-/** A clock as `n1:4 n2:6`, by node id. */
+/** A clock as `n1:4 n2:6`, by node id; `-` when empty. */
 export function clockText(vc: Readonly<Record<string, number>>): string {
-  return Object.keys(vc)
-    .sort()
-    .map((node) => `${node}:${vc[node]}`)
-    .join(' ');
+  const nodes = Object.keys(vc).sort();
+  return nodes.length === 0 ? '-' : nodes.map((node) => `${node}:${vc[node]}`).join(' ');
 }

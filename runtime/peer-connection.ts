@@ -117,9 +117,9 @@ export class PeerConnection implements PeerLink {
   }
 
   private refuse(code: TroupeErrorCode, closeCode: number, reason: string): void {
-    // Two nodes that dial each other meet twice, and a cut link is refused on purpose:
-    // routine, not warnings.
-    const level = code === 'TROUPE_PEER_DUPLICATE_LINK' || code === 'TROUPE_PEER_LINK_CUT' ? 'info' : 'warn';
+    // Two nodes that dial each other meet twice: routine, not a warning. A cut peer is
+    // refused at each of its redials, on purpose: the cut itself was logged.
+    const level = code === 'TROUPE_PEER_LINK_CUT' ? 'debug' : code === 'TROUPE_PEER_DUPLICATE_LINK' ? 'info' : 'warn';
     this.ctx.log[level]({ code, peer: this.peer || undefined, direction: this.direction, closeCode }, `peer refused: ${reason}`);
     this.close(closeCode, reason);
   }
