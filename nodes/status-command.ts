@@ -64,14 +64,13 @@ export async function statusCommand(argv: readonly string[], out: NodeJS.Writabl
 
 /** The report of `troupe status`, as lines. Times are local `HH:MM:SS` (`time`). */
 export function renderStatus(from: string, rows: readonly StatusRow[], time: (ms: number) => string = clockTime): string[] {
-  const reachable = rows.filter((row) => row.reachable).length;
-  const lines = [`${rows.length} node${rows.length === 1 ? '' : 's'} reached from ${from}, ${reachable} answering`, ''];
+  const answering = rows.filter((row) => row.status !== undefined);
+  const lines = [`${rows.length} node${rows.length === 1 ? '' : 's'} reached from ${from}, ${answering.length} answering`, ''];
   lines.push(
     ...textTable(
       ['node', 'admin', 'services', 'log', 'buffered', 'dlq', 'clock'],
-      rows.map((row) => {
-        const s = row.status;
-        if (s === undefined) return [row.id, row.admin || '?', `did not answer: ${row.error ?? 'no answer'}`];
+      answering.map((row) => {
+        const s = row.status!;
         const services = s.services.length === 0 ? '(relay only)' : s.services.join(',');
         return [
           row.id + (s.recovering ? ' (recovering)' : ''),
@@ -85,6 +84,9 @@ export function renderStatus(from: string, rows: readonly StatusRow[], time: (ms
       }),
     ),
   );
+  for (const row of rows) {
+    if (row.status === undefined) lines.push(`${row.id} (${row.admin || 'admin URL unknown'}) did not answer: ${row.error ?? 'no answer'}`);
+  }
   const links = rows.flatMap((row) => (row.status?.peers ?? []).map((peer) => linkRow(row.id, peer, rows, time)));
   lines.push('');
   if (links.length === 0) lines.push('no links');
