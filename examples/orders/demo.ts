@@ -87,8 +87,8 @@ export async function ordersDemo(ctx: DemoContext): Promise<void> {
       : `${open.length} of them still open after ${settleWithinMs / 1000} s: ${open.map((o) => o.orderId).join(', ')}`);
   }
   log('');
-  log(`follow one workflow: troupe trace ${nodes[0].url} ${(partitioned?.[0] ?? placed[0]).orderId}`);
-  log(`watch the cluster: troupe status ${nodes[0].url}, or the inspector at ${nodes[0].url}/`);
+  log(`follow one workflow: npx troupe trace ${nodes[0].url} ${(partitioned?.[0] ?? placed[0]).orderId}`);
+  log(`watch the cluster: npx troupe status ${nodes[0].url}, or the inspector at ${nodes[0].url}/`);
 }
 
 /**

@@ -66,7 +66,7 @@ export async function playPartition(ctx: DemoContext, runId: string, firstNumber
 
   const views = await stuckWorkflows(ctx, nodes[0].url, placed);
   if (views === undefined) return undefined;
-  log(`where each order is stuck (troupe trace ${nodes[0].url} <order>):`);
+  log(`where each order is stuck (npx troupe trace ${nodes[0].url} <order>):`);
   for (const view of views) describeStuck(view, placed, log);
 
   log(`the partition holds for ${holdMs / 1000} s more: the inspector shows the waiting events`);
