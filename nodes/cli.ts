@@ -5,26 +5,42 @@
  * - `troupe node …` runs one node in this very process, so a signal sent to this pid
  *   reaches the node: SIGTERM/SIGINT stop it cleanly.
  * - `troupe cluster …` starts an app's nodes as child processes on loopback.
+ * - `troupe status|trace|tail <node-url> …` read a running cluster through a node's admin API.
  */
 import { readFileSync } from 'node:fs';
 import pino from 'pino';
-import { isTroupeError, TroupeError } from '../protocol/troupe-error.js';
+import { isTroupeError, TroupeError, type TroupeErrorCode } from '../protocol/troupe-error.js';
 import { startNode } from '../runtime/node.js';
 import { runCluster } from './cluster.js';
 import { CLUSTER_USAGE, parseClusterArgs } from './cluster-plan.js';
 import { loadApp } from './load-app.js';
 import { tuneHeapForNode } from './heap-tuning.js';
 import { NODE_USAGE, parseNodeFlags } from './node-flags.js';
+import { STATUS_USAGE, statusCommand } from './status-command.js';
+import { TAIL_USAGE, tailCommand } from './tail-command.js';
+import { TRACE_USAGE, traceCommand } from './trace-command.js';
 
 const USAGE = `usage: troupe <command> [flags]
 
 commands:
   node      run one node in this process
   cluster   run an app's nodes as a local cluster
+  status    the cluster as reached from one node: nodes, links, outboxes, buffers
+  trace     one workflow across the cluster, and what of it waits where
+  tail      follow one node's log live
 
 ${NODE_USAGE}
 
-usage: ${CLUSTER_USAGE}`;
+usage: ${CLUSTER_USAGE}
+usage: ${STATUS_USAGE}
+usage: ${TRACE_USAGE}
+usage: ${TAIL_USAGE}`;
+
+/** Exit codes of failures that are not usage errors (those exit 2). */
+const EXIT_CODES: Partial<Record<TroupeErrorCode, number>> = {
+  TROUPE_NODE_UNREACHABLE: 1,
+  TROUPE_NOT_FOUND: 1,
+};
 
 function readFlagFile(path: string, flag: string): Buffer {
   try {
@@ -56,6 +72,7 @@ async function runNode(argv: string[]): Promise<void> {
     peers: flags.peers,
     relaxed: flags.relaxed,
     inspect: flags.inspect,
+    chaos: flags.chaos,
     log,
     tls: flags.tls && {
       cert: readFlagFile(flags.tls.cert, '--tls-cert'),
@@ -77,6 +94,22 @@ async function runNode(argv: string[]): Promise<void> {
   process.once('SIGINT', shutdown);
 }
 
+/** `troupe tail` until Ctrl-C (or SIGTERM), which ends it cleanly. */
+async function runTail(argv: string[]): Promise<void> {
+  const stop = new AbortController();
+  function processOnSignal(): void {
+    stop.abort();
+  }
+  process.once('SIGINT', processOnSignal);
+  process.once('SIGTERM', processOnSignal);
+  try {
+    await tailCommand(argv, stop.signal);
+  } finally {
+    process.off('SIGINT', processOnSignal);
+    process.off('SIGTERM', processOnSignal);
+  }
+}
+
 async function main(argv: string[]): Promise<void> {
   const [command, ...rest] = argv;
   if (command === 'node') {
@@ -84,6 +117,9 @@ async function main(argv: string[]): Promise<void> {
     return runNode(rest);
   }
   if (command === 'cluster') return runCluster(parseClusterArgs(rest));
+  if (command === 'status') return statusCommand(rest);
+  if (command === 'trace') return traceCommand(rest);
+  if (command === 'tail') return runTail(rest);
   if (command === undefined || command === 'help' || command === '--help' || command === '-h') {
     process.stdout.write(`${USAGE}\n`);
     return;
@@ -95,7 +131,7 @@ main(process.argv.slice(2)).catch((err: unknown) => {
   if (isTroupeError(err)) {
     process.stderr.write(`troupe: ${err.message} (${err.code})\n`);
     if (err.code === 'TROUPE_BAD_FLAGS') process.stderr.write(`\n${USAGE}\n`);
-    process.exit(2);
+    process.exit(EXIT_CODES[err.code] ?? 2);
   }
   process.stderr.write(`troupe: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
   process.exit(1);

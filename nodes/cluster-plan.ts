@@ -172,8 +172,8 @@ export function urlHost(host: string): string {
 }
 
 /**
- * The arguments of `troupe node` for one planned node, after the CLI's path. The secret
- * is not among them: it goes in the environment.
+ * The arguments of `troupe node` for one planned node, after the CLI's path, with
+ * `--chaos`. The secret is not among them: it goes in the environment.
  */
 export function nodeArgs(
   plan: NodePlan,
@@ -187,6 +187,8 @@ export function nodeArgs(
     '--app', options.app,
     '--host', options.host,
     '--cluster', options.cluster,
+    // Local clusters are for watching: let the inspector and the demo cut links.
+    '--chaos',
     ...plan.peers.flatMap((peer) => ['--peer', peer]),
     ...(options.inspect === undefined ? [] : ['--inspect', options.inspect]),
   ];

@@ -92,11 +92,17 @@ export interface EventSummary {
  * (`n1 OrderPlaced #V1StGXR8 {"orderId":"o-1"}`).
  */
 export function formatEvent(event: EventSummary, originSgr: string, colour: boolean): string {
-  const data = event.data === undefined ? '' : (JSON.stringify(event.data) ?? '');
+  const data = compactData(event.data);
   return [
     paint(event.origin, originSgr, colour),
     paint(event.type.padEnd(TYPE_WIDTH), '1', colour),
     paint(`#${event.correlationId.slice(0, 8)}`, '2', colour),
-    ...(data === '' ? [] : [data.length <= DATA_WIDTH ? data : `${data.slice(0, DATA_WIDTH - 1)}…`]),
+    ...(data === '' ? [] : [data]),
   ].join(' ');
+}
+
+/** An event's data as compact JSON cut to `max` characters, the last being `…`; '' for none. */
+export function compactData(data: unknown, max = DATA_WIDTH): string {
+  const text = data === undefined || data === null ? '' : (JSON.stringify(data) ?? '');
+  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
 }

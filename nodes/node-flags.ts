@@ -18,6 +18,8 @@ export interface NodeFlags {
   readonly secret: string;
   readonly cluster: string;
   readonly relaxed: boolean;
+  /** Take requests to cut and heal links (`POST /links/:peer/cut`). */
+  readonly chaos: boolean;
   /** PEM files for HTTPS/`wss://`: `cert` and `key` together, `ca` to trust peers' certificates. */
   readonly tls: { readonly cert: string; readonly key: string; readonly ca: string | undefined } | undefined;
   /** A Stately inspector server (`ws://localhost:8080`) to push the actors' inspection events to. */
@@ -28,8 +30,9 @@ export interface NodeFlags {
 export const NODE_USAGE = `usage: troupe node --id ID --port PORT --data DIR --app MODULE --secret S
        [--services a,b] [--peer ws://HOST:PORT]... [--host 127.0.0.1]
        [--cluster NAME] [--relaxed] [--tls-cert FILE --tls-key FILE] [--tls-ca FILE]
-       [--inspect ws://localhost:8080]
-  --secret may come from $TROUPE_SECRET instead.`;
+       [--inspect ws://localhost:8080] [--chaos]
+  --secret may come from $TROUPE_SECRET instead.
+  --chaos lets the admin API cut and heal this node's links (POST /links/PEER/cut|heal).`;
 
 /** Parses and checks `troupe node` flags; throws TROUPE_BAD_FLAGS saying what is wrong. */
 export function parseNodeFlags(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): NodeFlags {
@@ -50,6 +53,7 @@ export function parseNodeFlags(argv: readonly string[], env: NodeJS.ProcessEnv =
         secret: { type: 'string' },
         cluster: { type: 'string', default: 'troupe' },
         relaxed: { type: 'boolean', default: false },
+        chaos: { type: 'boolean', default: false },
         'tls-cert': { type: 'string' },
         'tls-key': { type: 'string' },
         'tls-ca': { type: 'string' },
@@ -96,6 +100,7 @@ export function parseNodeFlags(argv: readonly string[], env: NodeJS.ProcessEnv =
     secret,
     cluster: values.cluster,
     relaxed: values.relaxed,
+    chaos: values.chaos,
     tls: cert === undefined || key === undefined ? undefined : { cert, key, ca: values['tls-ca'] },
     inspect: values.inspect,
   };

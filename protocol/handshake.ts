@@ -57,6 +57,8 @@ export const CLOSE_CODES = {
   duplicateLink: 4409,
   /** The peer speaks another protocol version. */
   versionMismatch: 4426,
+  /** This node cut its link to the peer on purpose (`--chaos`); it refuses the peer until healed. */
+  linkCut: 4503,
   /** The peer is this node itself (a loop, as HTTP 508). */
   selfLink: 4508,
 } as const;

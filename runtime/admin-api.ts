@@ -5,17 +5,20 @@
  * changes nothing.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { NodeStatus } from '../inspector/feed.js';
 import { isTroupeError, TroupeError } from '../protocol/troupe-error.js';
 import { appInfo } from './app-info.js';
+import { ClusterReader } from './cluster-reader.js';
 import type { Fabric } from './fabric.js';
 import type { Host } from './host.js';
 import { waitingFor } from './held-back.js';
 import type { Metrics } from './metrics.js';
 import { isInspectorPath, serveInspector } from './inspector-assets.js';
-import type { LinkCutter } from './link-cutter.js';
+import { cutOrHeal, type LinkCutter } from './link-cutter.js';
 import { nodeStatus } from './node-status.js';
 import type { AppDefinition } from './service.js';
 import type { Store } from './store.js';
+import type { TraceAnswer } from './workflow-story.js';
 
 /** Largest accepted request body. */
 const MAX_BODY_BYTES = 1024 * 1024;
@@ -31,8 +34,10 @@ export interface AdminContext {
   readonly metrics: Metrics;
   /** The whole app (every service and the placement), for `GET /app`. */
   readonly app: AppDefinition;
-  /** Set when the node takes cut/heal requests (`--chaos`). */
+  /** Cuts and heals links: only on a node started with `--chaos`. */
   readonly chaos?: LinkCutter;
+  /** This node's admin URL (known once it listens), where `/cluster` and `/workflow` start. */
+  readonly url: () => string;
 }
 
 /** Builds the request handler of the admin API. */
@@ -63,6 +68,11 @@ async function route(ctx: AdminContext, req: IncomingMessage, res: ServerRespons
   if (method === 'GET' && trace !== null) return json(res, 200, await traceOf(ctx, segment(trace[1])));
   const replay = /^\/dlq\/([^/]+)\/([^/]+)\/replay$/.exec(path);
   if (method === 'POST' && replay !== null) return replayLetter(ctx, segment(replay[1]), segment(replay[2]), res);
+  const link = /^\/links\/([^/]+)\/(cut|heal)$/.exec(path);
+  if (method === 'POST' && link !== null) return json(res, 200, cutOrHeal(ctx.chaos, ctx.fabric.id, segment(link[1]), link[2] as 'cut' | 'heal'));
+  if (method === 'GET' && path === '/cluster') return json(res, 200, { nodes: await clusterReader(ctx).nodes() });
+  const workflow = /^\/workflow\/([^/]+)$/.exec(path);
+  if (method === 'GET' && workflow !== null) return json(res, 200, await clusterReader(ctx).workflow(segment(workflow[1])));
   throw new TroupeError('TROUPE_NOT_FOUND', `no route ${method} ${path}`);
 }
 
@@ -97,6 +107,14 @@ async function traceOf(ctx: AdminContext, correlationId: string): Promise<unknow
     events: trace.events.map((e) => ({ ...e, transitions: ctx.host.transitionsAt(e.pos) })),
     buffered: trace.buffered.map((e) => ({ ...e, waitingFor: waitingFor(e, clock) })),
   };
+}
+
+/** Reads the cluster from this node, which answers for itself directly. */
+function clusterReader(ctx: AdminContext): ClusterReader {
+  const admin = ctx.url();
+  return new ClusterReader(admin, {
+    local: { admin, status: () => nodeStatus(ctx.fabric, ctx.host, ctx.chaos), trace: async (id) => (await traceOf(ctx, id)) as TraceAnswer },
+  });
 }
 
 async function replayLetter(ctx: AdminContext, service: string, eventId: string, res: ServerResponse): Promise<void> {
@@ -153,6 +171,7 @@ function badRequest(message: string): TroupeError {
 const STATUS_OF: Partial<Record<string, number>> = {
   TROUPE_BAD_REQUEST: 400,
   TROUPE_PROTOCOL_BAD_EVENT: 400,
+  TROUPE_CHAOS_DISABLED: 403,
   TROUPE_NOT_FOUND: 404,
   TROUPE_NODE_RECOVERING: 503,
   TROUPE_NODE_STOPPING: 503,

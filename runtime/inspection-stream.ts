@@ -23,11 +23,11 @@ import type { Logger } from 'pino';
 import WebSocket, { WebSocketServer } from 'ws';
 import type { AnyActorRef, AnyEventObject, InspectionEvent } from 'xstate';
 import type { Envelope } from '../protocol/envelope.js';
-import type { TroupeErrorCode } from '../protocol/troupe-error.js';
 import type { BackoffOptions } from './backoff.js';
 import { systemClock, type Clock } from './clock.js';
 import type { ActorInspector, InspectedActor } from './host.js';
 import { InspectorClient } from './inspector-client.js';
+import { isLoopbackOrigin, refuseUpgrade } from './upgrade-gate.js';
 import {
   nodeScoped,
   statelyActor,
@@ -121,11 +121,11 @@ export class InspectionStream {
   upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     const origin = req.headers.origin;
     if (!isLoopbackOrigin(origin)) {
-      refuse(socket, 403, 'TROUPE_FORBIDDEN_ORIGIN', `origin ${origin} may not watch this node's actors`);
+      refuseUpgrade(socket, 403, 'TROUPE_FORBIDDEN_ORIGIN', `origin ${origin} may not watch this node's actors`);
       return;
     }
     if (this.stopped) {
-      refuse(socket, 503, 'TROUPE_NODE_STOPPING', 'the node is shutting down');
+      refuseUpgrade(socket, 503, 'TROUPE_NODE_STOPPING', 'the node is shutting down');
       return;
     }
     this.wss.handleUpgrade(req, socket, head, (ws) => this.welcome(ws));
@@ -233,37 +233,6 @@ export class InspectionStream {
   private context(): StatelyContext {
     return { node: this.node, now: this.clock.now() };
   }
-}
-
-/**
- * Whether an upgrade's `Origin` may watch: none (not a browser page), or a page served
- * from 127.0.0.1, localhost or [::1] on any port.
- */
-export function isLoopbackOrigin(origin: string | undefined): boolean {
-  if (origin === undefined) return true;
-  let url: URL;
-  try {
-    url = new URL(origin);
-  } catch {
-    return false; // includes the opaque origin "null" of sandboxed frames and files
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') return false;
-  return url.hostname === '127.0.0.1' || url.hostname === 'localhost' || url.hostname === '[::1]';
-}
-
-/** Answers an upgrade request with an HTTP error in the admin API's shape and closes the socket. */
-function refuse(socket: Duplex, status: 403 | 503, code: TroupeErrorCode, message: string): void {
-  const body = JSON.stringify({ error: { code, message } });
-  const reason = status === 403 ? 'Forbidden' : 'Service Unavailable';
-  // The HTTP server no longer watches an upgraded socket: a reset must not go unhandled.
-  socket.on('error', function refusedSocketOnError() {});
-  socket.once('finish', function refusedSocketOnFinish() {
-    socket.destroy();
-  });
-  socket.end(
-    `HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Type: application/json\r\n` +
-      `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
-  );
 }
 
 /** The delivered event as the inspector shows it: what the machine got, plus its troupe ids. */

@@ -31,6 +31,7 @@ import type { Host } from './host.js';
 import type { LinkCutter } from './link-cutter.js';
 import { nodeStatus } from './node-status.js';
 import type { Store } from './store.js';
+import { isLoopbackOrigin, refuseUpgrade } from './upgrade-gate.js';
 
 /** Newest log events a `hello` carries. */
 export const HELLO_EVENTS = 1000;
@@ -104,14 +105,12 @@ export class InspectorFeed {
   upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     socket.on('error', ignoreSocketError);
     const origin = req.headers.origin;
-    if (this.closed || !isLoopbackOrigin(origin)) {
-      const code = this.closed ? 'TROUPE_NODE_STOPPING' : 'TROUPE_ORIGIN_REFUSED';
-      const message = this.closed ? 'the node is shutting down' : `origin ${origin} may not open the feed; only loopback pages may`;
-      const body = JSON.stringify({ error: { code, message } });
-      socket.end(
-        `HTTP/1.1 ${this.closed ? '503 Service Unavailable' : '403 Forbidden'}\r\nconnection: close\r\n` +
-          `content-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
-      );
+    if (!isLoopbackOrigin(origin)) {
+      refuseUpgrade(socket, 403, 'TROUPE_FORBIDDEN_ORIGIN', `origin ${origin} may not open the feed; only loopback pages may`);
+      return;
+    }
+    if (this.closed) {
+      refuseUpgrade(socket, 503, 'TROUPE_NODE_STOPPING', 'the node is shutting down');
       return;
     }
     this.wss.handleUpgrade(req, socket, head, (ws) => this.connect(ws));
@@ -375,22 +374,6 @@ export class InspectorFeed {
     const { socket } = viewer;
     if (socket.readyState === WebSocket.OPEN) socket.send(JSON.stringify(reply));
   }
-}
-
-/**
- * Whether a WebSocket request's Origin may open the feed: none (not a browser), or a page
- * on a loopback host (127.0.0.1, localhost, [::1]) on any port.
- */
-export function isLoopbackOrigin(origin: string | undefined): boolean {
-  if (origin === undefined) return true;
-  let url: URL;
-  try {
-    url = new URL(origin);
-  } catch {
-    return false;
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') return false;
-  return url.hostname === '127.0.0.1' || url.hostname === 'localhost' || url.hostname === '[::1]';
 }
 
 function nonEmpty(value: unknown, name: string): string {

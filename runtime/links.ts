@@ -2,15 +2,23 @@
  * The node's peer links: the WebSocket endpoint on the node's one HTTP port, and one
  * dialer per configured peer URL that reconnects with exponential backoff and jitter.
  * A dialed URL says nothing about who is there: the handshake does.
+ *
+ * Links can also be cut on purpose ({@link LinkCutter}, for `--chaos`): a cut peer's open
+ * link is closed with 4503 and every later connection whose hello names it, dialed or
+ * accepted, is refused the same way until it is healed. The dialers keep redialing with
+ * backoff meanwhile, as after any drop; healing redials at once every URL where that
+ * peer was last found.
  */
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import WebSocket, { WebSocketServer } from 'ws';
 import { MAX_FRAME_BYTES } from '../protocol/codec.js';
+import { CLOSE_CODES } from '../protocol/handshake.js';
 import { backoffDelay, type BackoffOptions } from './backoff.js';
 import { systemClock, type Clock, type TimerHandle } from './clock.js';
 import type { Fabric } from './fabric.js';
+import type { LinkCutter } from './link-cutter.js';
 import { PeerConnection, type ConnectionContext } from './peer-connection.js';
 
 /** Options of {@link Links}. */
@@ -32,13 +40,19 @@ export interface LinksOptions {
   readonly ca?: Buffer;
 }
 
-/** Accepts and dials peer connections. */
-export class Links {
+/** Accepts and dials peer connections; cuts and heals links on request. */
+export class Links implements LinkCutter {
   private readonly options: LinksOptions;
   private readonly ctx: ConnectionContext;
   private readonly wss: WebSocketServer;
   private readonly connections = new Set<PeerConnection>();
   private readonly retries = new Map<string, TimerHandle>();
+  /** Peers whose links this node holds cut. */
+  private readonly cuts = new Set<string>();
+  /** Who answered at each dialed URL, as its last hello said. */
+  private readonly dialedPeers = new Map<string, string>();
+  /** Dialed URLs whose far end refuses this node as cut: logged once, not at every redial. */
+  private readonly refusedAt = new Set<string>();
   private stopped = false;
   private onDrained: (() => void) | undefined;
 
@@ -53,6 +67,7 @@ export class Links {
       clock: options.clock ?? systemClock,
       heartbeatMs: options.heartbeatMs ?? 5000,
       handshakeMs: options.handshakeMs ?? 10_000,
+      isCut: (peer) => this.cuts.has(peer),
     };
     this.wss = new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME_BYTES, perMessageDeflate: false });
     this.wss.on('connection', (ws) => this.serverOnConnection(ws));
@@ -67,6 +82,32 @@ export class Links {
   /** Takes an HTTP upgrade request as a peer connection (the node routes peers' upgrades here). */
   upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     this.wss.handleUpgrade(req, socket, head, (ws) => this.wss.emit('connection', ws, req));
+  }
+
+  /** Closes the link to `peer` if up and refuses it, dialed or accepted, until {@link heal}. */
+  cut(peer: string): void {
+    if (this.cuts.has(peer)) return;
+    this.cuts.add(peer);
+    this.options.log.info({ peer }, 'cutting the link on purpose: the peer is refused until healed');
+    for (const conn of this.connections) if (conn.peer === peer) conn.refuseCut();
+  }
+
+  /** Lets `peer` link again, and redials at once every URL where it was last found. */
+  heal(peer: string): void {
+    if (!this.cuts.delete(peer)) return;
+    this.options.log.info({ peer }, 'healing the link: the peer is let in and redialed');
+    for (const [url, found] of this.dialedPeers) {
+      const retry = this.retries.get(url);
+      if (found !== peer || retry === undefined) continue;
+      this.ctx.clock.clearTimeout(retry);
+      this.retries.delete(url);
+      this.dial(url, 0);
+    }
+  }
+
+  /** Whether this node holds the link to `peer` cut. */
+  isCut(peer: string): boolean {
+    return this.cuts.has(peer);
   }
 
   /** Starts dialing every configured peer. */
@@ -104,10 +145,10 @@ export class Links {
   private track(conn: PeerConnection): void {
     this.connections.add(conn);
     const previous = conn.onClose;
-    conn.onClose = () => {
+    conn.onClose = (code, reason) => {
       this.connections.delete(conn);
       if (this.connections.size === 0) this.onDrained?.();
-      previous?.();
+      previous?.(code, reason);
     };
   }
 
@@ -123,10 +164,24 @@ export class Links {
     let next = attempt + 1;
     conn.onOpen = () => {
       next = 0;
+      this.refusedAt.delete(url);
     };
-    conn.onClose = () => this.redial(url, next);
+    conn.onClose = (code, reason) => {
+      if (conn.peer !== '') this.dialedPeers.set(url, conn.peer);
+      this.noteRefusal(url, conn.peer, code, reason);
+      this.redial(url, next);
+    };
     this.track(conn);
     ws.on('open', () => conn.begin());
+  }
+
+  /** Logs once that the far end of `url` holds its link to this node cut; the redials go on quietly. */
+  private noteRefusal(url: string, peer: string, code: number, reason: string): void {
+    if (code !== CLOSE_CODES.linkCut) return void this.refusedAt.delete(url);
+    // This node's own refusal of a peer it cut, echoed back, is no news.
+    if (this.cuts.has(peer) || this.refusedAt.has(url)) return;
+    this.refusedAt.add(url);
+    this.options.log.info({ url, peer: peer || undefined, code, reason }, 'the peer refuses this node (link cut on its side); redialing with backoff');
   }
 
   private redial(url: string, attempt: number): void {

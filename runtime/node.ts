@@ -48,6 +48,8 @@ export interface NodeOptions {
   readonly tls?: { readonly cert: Buffer; readonly key: Buffer; readonly ca?: Buffer };
   /** A Stately inspector server to push the actors' inspection events to (`ws://localhost:8080`). */
   readonly inspect?: string;
+  /** Take requests to cut and heal links (`POST /links/:peer/cut`). [default false] */
+  readonly chaos?: boolean;
 }
 
 /** A running node. */
@@ -81,14 +83,7 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
   fabric = new Fabric({ id, store, host, log, vc: state.vc, acks: state.acks, options: fabricOptions });
   host.restore(state.actors);
 
-  const metrics = new Metrics({ fabric, host, store });
-  const inspected = { fabric, host, store, app: options.app ?? soloApp(id, options.services) };
-  const api = adminApi({ ...inspected, metrics });
-  const feed = new InspectorFeed(inspected);
   const tls = options.tls;
-  const server: Server = tls === undefined
-    ? createServer({ keepAliveTimeout: 60_000 }, api)
-    : createTlsServer({ keepAliveTimeout: 60_000, cert: tls.cert, key: tls.key }, api);
   const links = new Links({
     id,
     cluster: options.cluster ?? 'troupe',
@@ -98,6 +93,15 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
     peers: options.peers,
     ca: tls?.ca,
   });
+  let url = '';
+  const metrics = new Metrics({ fabric, host, store });
+  const chaos = options.chaos === true ? links : undefined;
+  const inspected = { fabric, host, store, app: options.app ?? soloApp(id, options.services), chaos };
+  const api = adminApi({ ...inspected, metrics, url: () => url });
+  const feed = new InspectorFeed(inspected);
+  const server: Server = tls === undefined
+    ? createServer({ keepAliveTimeout: 60_000 }, api)
+    : createTlsServer({ keepAliveTimeout: 60_000, cert: tls.cert, key: tls.key }, api);
   // One port serves everything: WebSocket upgrades go by path, and any other path is a peer.
   const upgrades: Readonly<Record<string, UpgradeHandler>> = {
     '/inspect': (req, socket, head) => inspection.upgrade(req, socket, head),
@@ -120,7 +124,7 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
     throw err;
   }
   const port = (server.address() as AddressInfo).port;
-  const url = `${tls === undefined ? 'http' : 'https'}://${hostname}:${port}`;
+  url = `${tls === undefined ? 'http' : 'https'}://${hostname}:${port}`;
   links.advertise(url);
   links.start();
   inspection.start();

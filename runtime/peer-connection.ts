@@ -31,6 +31,8 @@ export interface ConnectionContext {
   readonly handshakeMs: number;
   /** This node's admin API URL, told to peers in `hello` once the node listens. */
   admin?: string;
+  /** Whether this node holds its link to `peer` cut (see `LinkCutter`): such a peer is refused after its hello. */
+  readonly isCut: (peer: string) => boolean;
 }
 
 /** A WebSocket to a peer going through the handshake, then carrying frames. */
@@ -45,8 +47,8 @@ export class PeerConnection implements PeerLink {
   private alive = true;
   /** Called once the peer is authenticated (used by the dialer to reset its backoff). */
   onOpen: (() => void) | undefined;
-  /** Called once the socket is closed. */
-  onClose: (() => void) | undefined;
+  /** Called once the socket is closed, with the close code and reason. */
+  onClose: ((code: number, reason: string) => void) | undefined;
 
   constructor(ws: WebSocket, ctx: ConnectionContext, direction: 'dialed' | 'accepted') {
     this.ws = ws;
@@ -115,10 +117,16 @@ export class PeerConnection implements PeerLink {
   }
 
   private refuse(code: TroupeErrorCode, closeCode: number, reason: string): void {
-    // Two nodes that dial each other meet twice; keeping one link is routine, not a warning.
-    const level = code === 'TROUPE_PEER_DUPLICATE_LINK' ? 'info' : 'warn';
+    // Two nodes that dial each other meet twice: routine, not a warning. A cut peer is
+    // refused at each of its redials, on purpose: the cut itself was logged.
+    const level = code === 'TROUPE_PEER_LINK_CUT' ? 'debug' : code === 'TROUPE_PEER_DUPLICATE_LINK' ? 'info' : 'warn';
     this.ctx.log[level]({ code, peer: this.peer || undefined, direction: this.direction, closeCode }, `peer refused: ${reason}`);
     this.close(closeCode, reason);
+  }
+
+  /** Closes the connection because this node holds the link to its peer cut. */
+  refuseCut(): void {
+    this.refuse('TROUPE_PEER_LINK_CUT', CLOSE_CODES.linkCut, `link ${this.ctx.id}-${this.peer} is cut by ${this.ctx.id}`);
   }
 
   private socketOnMessage(data: Buffer, isBinary: boolean): void {
@@ -147,6 +155,13 @@ export class PeerConnection implements PeerLink {
     }
     if (!NODE_ID_PATTERN.test(frame.node)) throw new TroupeError('TROUPE_PROTOCOL_BAD_FRAME', 'invalid node id');
     if (frame.node === this.ctx.id) return this.refuse('TROUPE_PEER_SELF_LINK', CLOSE_CODES.selfLink, 'a node cannot link to itself');
+    if (this.ctx.isCut(frame.node)) {
+      // Known, so that the dialer learns who is at its URL; nothing more is read from it.
+      this.peerHello = frame;
+      this.refuseCut();
+      this.state = 'closed';
+      return;
+    }
     this.peerHello = frame;
     this.state = 'auth';
     this.send({
@@ -164,6 +179,8 @@ export class PeerConnection implements PeerLink {
       frame.proof,
     );
     if (!ok) return this.refuse('TROUPE_PEER_AUTH_FAILED', CLOSE_CODES.authFailed, `${hello.node} failed to prove the cluster secret`);
+    // Cut while its proof was on the way: the closing handshake is under way already.
+    if (this.ctx.isCut(hello.node)) return this.refuseCut();
     this.ctx.clock.clearTimeout(this.timer);
     if (!this.ctx.fabric.linkUp(this)) {
       return this.refuse('TROUPE_PEER_DUPLICATE_LINK', CLOSE_CODES.duplicateLink, `already linked to ${hello.node}`);
@@ -214,6 +231,6 @@ export class PeerConnection implements PeerLink {
       this.ctx.fabric.linkDown(this);
       this.ctx.log.info({ peer: this.peer, code, reason }, 'link down');
     }
-    this.onClose?.();
+    this.onClose?.(code, reason);
   }
 }

@@ -148,6 +148,7 @@ t.test('nodeArgs passes the layout and the app, never the secret', async (t) => 
     '--app', '/repo/examples/orders',
     '--host', '127.0.0.1',
     '--cluster', 'orders',
+    '--chaos',
     '--peer', 'ws://127.0.0.1:7401',
   ]);
 });

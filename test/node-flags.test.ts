@@ -14,3 +14,12 @@ t.test('rejects an --inspect that is not a ws:// or wss:// URL with TROUPE_BAD_F
     t.throws(() => parseNodeFlags([...required, '--inspect', url]), { name: 'TroupeError', code: 'TROUPE_BAD_FLAGS' }, url);
   }
 });
+
+t.test('--chaos is off unless given', async (t) => {
+  t.equal(parseNodeFlags(required, {}).chaos, false);
+  t.equal(parseNodeFlags([...required, '--chaos'], {}).chaos, true);
+});
+
+t.test('--chaos takes no value', async (t) => {
+  t.throws(() => parseNodeFlags([...required, '--chaos=yes'], {}), { code: 'TROUPE_BAD_FLAGS' });
+});

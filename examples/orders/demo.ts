@@ -1,23 +1,21 @@
 /**
  * The orders demo that `troupe cluster --app examples/orders` runs once every node is up.
  *
- * It places a handful of orders through the admin API of different nodes, paced a little
- * apart so the log reads as a story, then polls every node's `GET /actors` until each
- * order has ended and prints what became of it. The orders are picked against the
- * inventory's initial stock so that, on a fresh cluster, whatever order the events
- * arrive in, some complete, some are declined by payment (and their stock is released),
- * and some are rejected by inventory.
+ * It first points at the inspector (every node serves it at `/`). Act 1 places a handful
+ * of orders through the admin API of different nodes, paced a little apart so the log
+ * reads as a story, then polls every node's `GET /actors` until each order has ended and
+ * prints what became of it. The orders are picked against the inventory's initial stock
+ * so that, on a fresh cluster, whatever order the events arrive in, some complete, some
+ * are declined by payment (and their stock is released), and some are rejected by
+ * inventory. Act 2 (`partition-demo.ts`) cuts a node off, places orders on both sides,
+ * says where they wait, heals, and the demo shows every one of them finish.
  */
-import { setTimeout as sleep } from 'node:timers/promises';
 import { customAlphabet } from 'nanoid';
 import type { DemoContext } from '../../runtime/service.js';
+import { listActors, pause, placeOrder, type ActorRow, type DemoOrder, type PlacedOrder } from './demo-client.js';
+import { playPartition } from './partition-demo.js';
 
-/** An order the demo places. */
-export interface DemoOrder {
-  readonly sku: string;
-  readonly qty: number;
-  readonly amount: number;
-}
+export type { DemoOrder } from './demo-client.js';
 
 /**
  * The demo's orders, with the outcome each gets on a fresh cluster. Against the initial
@@ -44,21 +42,6 @@ const pollEveryMs = 250;
 /** How long the demo waits for every order to end before it reports what it has. */
 const settleWithinMs = 30_000;
 
-/** One row of `GET /actors`. */
-interface ActorRow {
-  readonly service: string;
-  readonly key: string | null;
-  readonly state: unknown;
-  readonly status: string;
-  readonly context: Record<string, unknown>;
-}
-
-/** An order the demo placed: its id, what it asked for, and the node it was sent to. */
-interface PlacedOrder extends DemoOrder {
-  readonly orderId: string;
-  readonly node: string;
-}
-
 /** Run ids are short and lower-case so order ids stay readable in logs and traces. */
 const newRunId = customAlphabet('0123456789abcdefghijklmnopqrstuvwxyz', 4);
 
@@ -67,7 +50,9 @@ export async function ordersDemo(ctx: DemoContext): Promise<void> {
   const { nodes, log, signal } = ctx;
   if (nodes.length === 0) return;
   const runId = newRunId();
-  log(`placing ${demoOrders.length} orders across ${nodes.map((n) => n.id).join(', ')} (run ${runId})`);
+  log(`open the inspector to watch: ${nodes[0].url}/ (any node serves it)`);
+  log('');
+  log(`act 1: placing ${demoOrders.length} orders across ${nodes.map((n) => n.id).join(', ')} (run ${runId})`);
 
   const placed: PlacedOrder[] = [];
   for (const [i, order] of demoOrders.entries()) {
@@ -90,27 +75,20 @@ export async function ordersDemo(ctx: DemoContext): Promise<void> {
   report(placed, actors, log);
   const inventory = actors.find((a) => a.service === 'inventory');
   if (inventory !== undefined) log(`stock left: ${JSON.stringify(inventory.context.stock)}`);
-  log(`follow one workflow: curl ${nodes[0].url}/trace/${placed[0].orderId}`);
-}
 
-/**
- * Publishes one `OrderPlaced`; its correlation id is the order id, so `GET /trace/<orderId>`
- * shows the whole workflow. Resolves `false` when the node refuses or cannot be reached.
- */
-async function placeOrder(url: string, orderId: string, order: DemoOrder, signal: AbortSignal): Promise<boolean> {
-  const body = { type: 'OrderPlaced', correlationId: orderId, data: { orderId, sku: order.sku, qty: order.qty, amount: order.amount } };
-  try {
-    const res = await fetch(`${url}/events`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(body),
-      signal,
-    });
-    await res.body?.cancel();
-    return res.status === 201;
-  } catch {
-    return false;
+  const partitioned = await playPartition(ctx, runId, demoOrders.length + 1);
+  if (partitioned !== undefined && partitioned.length > 0) {
+    const after = await settle(nodes, new Set(partitioned.map((o) => o.orderId)), signal);
+    if (after === undefined) return;
+    report(partitioned, after, log);
+    const open = partitioned.filter((o) => !after.some((a) => a.service === 'order' && a.key === o.orderId && a.status === 'done'));
+    log(open.length === 0
+      ? `every order placed during the partition finished once the links healed`
+      : `${open.length} of them still open after ${settleWithinMs / 1000} s: ${open.map((o) => o.orderId).join(', ')}`);
   }
+  log('');
+  log(`follow one workflow: npx troupe trace ${nodes[0].url} ${(partitioned?.[0] ?? placed[0]).orderId}`);
+  log(`watch the cluster: npx troupe status ${nodes[0].url}, or the inspector at ${nodes[0].url}/`);
 }
 
 /**
@@ -134,21 +112,6 @@ async function settle(
   }
 }
 
-/** One node's `GET /actors`; an unreachable node (cut, restarting) lists none. */
-async function listActors(url: string, signal: AbortSignal): Promise<ActorRow[]> {
-  try {
-    const res = await fetch(`${url}/actors`, { signal });
-    if (!res.ok) {
-      await res.body?.cancel();
-      return [];
-    }
-    const rows: unknown = await res.json();
-    return Array.isArray(rows) ? (rows as ActorRow[]) : [];
-  } catch {
-    return [];
-  }
-}
-
 /** Prints one line per placed order: what it asked for and how it ended. */
 function report(placed: readonly PlacedOrder[], actors: readonly ActorRow[], log: DemoContext['log']): void {
   const byKey = new Map(actors.filter((a) => a.service === 'order').map((a) => [a.key, a]));
@@ -163,14 +126,4 @@ function report(placed: readonly PlacedOrder[], actors: readonly ActorRow[], log
   const line = (cells: readonly string[]) => cells.map((c, col) => c.padEnd(widths[col])).join('  ').trimEnd();
   log(line(header));
   for (const row of rows) log(line(row));
-}
-
-/** Waits `ms`; resolves `false` instead when the cluster stops meanwhile. */
-async function pause(ms: number, signal: AbortSignal): Promise<boolean> {
-  try {
-    await sleep(ms, undefined, { signal });
-    return true;
-  } catch {
-    return false;
-  }
 }

@@ -26,6 +26,8 @@ export interface OrdersClusterOptions {
   readonly secret?: string;
   /** `--inspect` for every node: the Stately inspector server they push to. */
   readonly inspect?: string;
+  /** Extra `troupe node` arguments for every node (e.g. `--chaos`). */
+  readonly extraArgs?: readonly string[];
 }
 
 /** Starts n1, n2, n3 and waits until all three links are up. */
@@ -34,16 +36,16 @@ export async function startOrdersCluster(
   options: OrdersClusterOptions = {},
 ): Promise<OrdersCluster> {
   const secret = options.secret ?? 'integration-secret';
-  const extraArgs = options.inspect === undefined ? [] : ['--inspect', options.inspect];
+  const extraArgs = [...(options.inspect === undefined ? [] : ['--inspect', options.inspect]), ...(options.extraArgs ?? [])];
   const n1 = await startNode(t, { id: 'n1', secret, extraArgs });
-  const n2 = await startNode(t, { id: 'n2', secret, peers: [n1.wsUrl], extraArgs });
+  const n2 = await startNode(t, { id: 'n2', secret, extraArgs, peers: [n1.wsUrl] });
   const n3ToN1 = options.proxyN3ToN1 ? await startProxy(t, n1.port!, 'n3→n1') : undefined;
   const n3ToN2 = options.proxyN3ToN2 ? await startProxy(t, n2.port!, 'n3→n2') : undefined;
   const n3 = await startNode(t, {
     id: 'n3',
     secret,
-    peers: [n3ToN1?.wsUrl ?? n1.wsUrl, n3ToN2?.wsUrl ?? n2.wsUrl],
     extraArgs,
+    peers: [n3ToN1?.wsUrl ?? n1.wsUrl, n3ToN2?.wsUrl ?? n2.wsUrl],
   });
   const nodes = [n1, n2, n3];
   await waitForLinks(nodes, [['n1', 'n2'], ['n1', 'n3'], ['n2', 'n3']]);
