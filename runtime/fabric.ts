@@ -324,7 +324,7 @@ export class Fabric {
       if (bytes !== undefined) events.push({ pos: positions[i], ...decodeEvent(bytes) });
     });
     const buffered = this.heldBack().filter((e) => e.correlationId === correlationId);
-    const outboxes = this.replication.outboxes(events);
+    const outboxes = this.replication.outboxesOf(events);
     const ids = new Set(events.map((e) => e.id));
     const deadLetters = (await this.store.deadLetters()).filter((d) => ids.has(d.eventId));
     return { correlationId, events, buffered, outboxes, deadLetters };
