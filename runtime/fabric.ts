@@ -26,6 +26,7 @@ import { systemClock, type Clock } from './clock.js';
 import { CommitPump } from './commit-pump.js';
 import { DeadLetterReplay } from './dead-letter-replay.js';
 import { FabricObservers, type CommitNotice, type FabricObserver } from './fabric-observers.js';
+import { withDefaults, type FabricOptions } from './fabric-options.js';
 import type { Emission, Host } from './host.js';
 import { IdentityRecovery } from './identity-recovery.js';
 import { Intake } from './intake.js';
@@ -37,39 +38,7 @@ import { Replication, type Peer, type PeerLink, type PeerView } from './replicat
 import type { DeadLetter, Store } from './store.js';
 import { WorkQueues } from './work-queues.js';
 
-export type { CommitNotice, FabricObserver, LogEntry, PeerLink, PeerView, PublishInput, Trace };
-
-/** Tuning of {@link Fabric}. */
-export interface FabricOptions {
-  /** Max events sent to one peer and not yet acknowledged. [default 8192] */
-  readonly window?: number;
-  /** Max events per `events` frame. [default 512] */
-  readonly frameEvents?: number;
-  /**
-   * Byte budget of one `events` frame (one event may exceed it alone), of a `/log` page,
-   * and of what may wait unsent in a peer's socket. [default 4 MiB]
-   */
-  readonly frameBytes?: number;
-  /** Max events held waiting for delivery; more are dropped and fetched again. [default 100000] */
-  readonly bufferLimit?: number;
-  /**
-   * Events from peers held decoded and ready for the next batch past which a link that
-   * sends more is paused until that batch takes them (also past `frameBytes` of them).
-   * [default 1024]
-   */
-  readonly intakeEvents?: number;
-  /** Committed events kept in memory for live pushes and `/log`. [default 10000] */
-  readonly recent?: number;
-  /** A peer with unacknowledged events and no ack for this long is re-sent from its ack. [default 5000] */
-  readonly stallMs?: number;
-  /** How long after a commit acks go out, so that one covers several commits. [default 25] */
-  readonly ackDelayMs?: number;
-  /**
-   * Wait at most this long for a first peer's clock before stamping events (0: do not
-   * wait, for a node with no peers). [default 0]
-   */
-  readonly probeMs?: number;
-}
+export type { CommitNotice, FabricObserver, FabricOptions, LogEntry, PeerLink, PeerView, PublishInput, Trace };
 
 /** One node's event fabric. */
 export class Fabric {
@@ -105,16 +74,16 @@ export class Fabric {
   }) {
     const { id, store, host, log } = args;
     const time = args.time ?? systemClock;
-    const o = args.options ?? {};
-    const frameBytes = o.frameBytes ?? 4 * 1024 * 1024;
+    const o = withDefaults(args.options);
+    const { frameBytes } = o;
     this.id = id;
     this.store = store;
     this.log = log;
-    this.bufferLimit = o.bufferLimit ?? 100_000;
+    this.bufferLimit = o.bufferLimit;
     this.committed = { ...args.vc };
     const pos = sum(args.vc);
     this.intake = new Intake<Incoming>(this.bufferLimit, (e) => e.bytes.length);
-    this.recent = new RecentLog(o.recent ?? 10_000);
+    this.recent = new RecentLog(o.recent);
     this.recent.reset(pos + 1);
     this.observers = new FabricObservers(log);
     this.pump = new CommitPump({
@@ -124,8 +93,8 @@ export class Fabric {
       drained: () => this.askAgainIfRoom(),
       log,
     });
-    this.recovery = new IdentityRecovery({ id, log, clock: time, probeMs: o.probeMs ?? 0, onProbeEnd: () => this.pump.kick() });
-    this.backpressure = new LinkBackpressure({ intake: this.intake, maxEvents: o.intakeEvents ?? 1024, maxBytes: frameBytes });
+    this.recovery = new IdentityRecovery({ id, log, clock: time, probeMs: o.probeMs, onProbeEnd: () => this.pump.kick() });
+    this.backpressure = new LinkBackpressure({ intake: this.intake, maxEvents: o.intakeEvents, maxBytes: frameBytes });
     this.deadLetters = new DeadLetterReplay({ store, host });
     this.replication = new Replication({
       id,
@@ -135,11 +104,11 @@ export class Fabric {
       committed: () => this.committed,
       readStored: (from, limit) => this.queries.readStored(from, limit),
       acks: args.acks,
-      window: o.window ?? 8192,
-      frameEvents: o.frameEvents ?? 512,
+      window: o.window,
+      frameEvents: o.frameEvents,
       frameBytes,
-      stallMs: o.stallMs ?? 5000,
-      ackDelayMs: o.ackDelayMs ?? 25,
+      stallMs: o.stallMs,
+      ackDelayMs: o.ackDelayMs,
       clock: time,
     });
     this.queries = new LogQueries({
