@@ -35,7 +35,7 @@ export interface Envelope {
 }
 
 /**
- * An event as msgpack bytes (see `protocol/codec.ts`). The runtime stores and forwards
+ * An event as msgpack bytes (see `protocol/event-codec.ts`). The runtime stores and forwards
  * these without re-encoding them; it never looks inside.
  */
 export type EncodedEvent = Uint8Array;

@@ -1,7 +1,7 @@
 /**
  * Frames: the messages two linked nodes exchange, one msgpack value per WebSocket
  * binary message. A discriminated union keyed by `type`; `protocol/PROTOCOL.md` is the
- * grammar and `protocol/codec.ts` the only code that turns them into bytes.
+ * grammar and `protocol/frame-codec.ts` the only code that turns them into bytes.
  */
 import type { EncodedEvent, VectorClock } from './envelope.js';
 

@@ -11,7 +11,7 @@
  *
  * It also holds the helpers it shares with the codec: the field checks it reads against,
  * `isNodeId` and `isCount` (so the codec's encoders and this reader accept exactly the
- * same values), and `show`. It must not import msgpackr: `protocol/codec.ts` is the only
+ * same values), and `show`. It must not import msgpackr: `protocol/packr.ts` is the only
  * module that does.
  */
 import { copyOf } from './byte-slabs.js';

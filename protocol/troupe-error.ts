@@ -29,7 +29,8 @@ export type TroupeErrorCode =
   | 'TROUPE_BAD_APP'
   | 'TROUPE_STORE_FAILED'
   | 'TROUPE_LISTEN_FAILED'
-  | 'TROUPE_FEED_TOO_SLOW';
+  | 'TROUPE_FEED_TOO_SLOW'
+  | 'TROUPE_INTERNAL';
 
 /** An error with a stable `code` and an optional `cause`. */
 export class TroupeError extends Error {

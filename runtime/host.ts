@@ -347,6 +347,12 @@ export class Host {
   /** Schedules persisted timers again on a freshly restored actor. */
   private rearm(hosted: HostedActor, timers: readonly PendingTimer[]): void {
     const now = this.now();
+    // XState internals, verified on 5.33.3 (package.json pins ~5.33): `system.scheduler` is
+    // typed on ActorSystem but undocumented, and a restored actor's delays are lost because
+    // `getPersistedSnapshot()` leaves out scheduled events (`createSystem` only re-arms
+    // `options.snapshot.scheduler`, which no persisted snapshot carries, and with the full
+    // delay). This goes once XState persists scheduled events with the snapshot and re-arms
+    // them on restore with their remaining time (or offers a public way to schedule them).
     for (const timer of timers) {
       hosted.actor.system.scheduler.schedule(hosted.actor, hosted.actor, timer.event as never, Math.max(0, timer.due - now), timer.id);
     }
@@ -360,6 +366,10 @@ export class Host {
    * is reassigned in place and keeps its old position.
    */
   private claimScheduled(hosted: HostedActor): string | undefined {
+    // XState internal, verified on 5.33.3: `system.getSnapshot()._scheduledEvents` (insertion
+    // ordered, an entry added by `scheduler.schedule` right before it calls `clock.setTimeout`).
+    // This goes once the clock's `setTimeout` is told which scheduled event it is for, or a
+    // public API lists scheduled events.
     const entries = Object.values(hosted.actor.system.getSnapshot()._scheduledEvents);
     for (let i = entries.length - 1; i >= 0; i--) {
       if (this.claimed.has(entries[i])) continue;
@@ -466,6 +476,9 @@ function ignoreActorError(): void {}
 
 /** The delayed events an actor has scheduled on itself, with wall-clock due times. */
 function pendingTimers(actor: Actor<AnyStateMachine>): PendingTimer[] {
+  // XState internal, verified on 5.33.3: `_scheduledEvents` entries carry `startedAt` from
+  // `Date.now()` (not the system clock) and `delay`. This goes once a persisted snapshot
+  // carries its scheduled events (a public API for them), so the host need not record them.
   const scheduled = actor.system.getSnapshot()._scheduledEvents;
   const out: PendingTimer[] = [];
   for (const id in scheduled) {

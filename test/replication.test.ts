@@ -3,11 +3,14 @@
  * the current link (`Replication.received` records them in `peer.heard`), while events
  * of other origins are still relayed to it, and a new link forgets what was heard so that
  * a peer that lost its disk and asks for everything (`want {}`) gets its own events back.
- * Also pins how often acknowledged clocks are persisted. Drives one `Replication` over a
- * real store and `RecentLog` with fake links.
+ * Also pins how acks are paced, how often acknowledged clocks are persisted, and that a
+ * stalled peer is re-sent from its ack. Drives one `Replication` over a real store and
+ * `RecentLog` with fake links and XState's `SimulatedClock`, so time moves only when a
+ * test says.
  */
 import t, { type Test } from 'tap';
 import pino from 'pino';
+import { SimulatedClock } from 'xstate';
 import { encodeEvent, eventHeader } from '../protocol/codec.js';
 import type { VectorClock } from '../protocol/envelope.js';
 import type { Frame } from '../protocol/frame.js';
@@ -31,13 +34,14 @@ const until = (done: () => boolean, what: string): Promise<boolean> => waitFor(d
 
 /** Node `n1` with one Replication over a fresh store; `commit` logs events as delivered, in the given order. */
 async function setup(t: Test) {
+  const clock = new SimulatedClock();
   const store = await Store.open(t.testdir(), 'n1', { sync: false });
   const recent = new RecentLog(1000);
   const committed: VectorClock = {};
   const replication = new Replication({
     id: 'n1', store, recent, log: pino({ level: 'silent' }), committed: () => committed,
     readStored: async (from, limit) => (await store.readFrom(from, Math.min(limit, recent.start - from))).map((r) => ({ pos: r.pos, ...eventHeader(r.bytes), bytes: r.bytes })),
-    acks: new Map(), window: 8192, frameEvents: 512, frameBytes: 1 << 20, stallMs: 5000, ackDelayMs: 25,
+    acks: new Map(), window: 8192, frameEvents: 512, frameBytes: 1 << 20, stallMs: 5000, ackDelayMs: 25, clock,
   });
   t.teardown(async () => {
     replication.stopTicking();
@@ -66,7 +70,7 @@ async function setup(t: Test) {
   }
   /** Whether the push to `peer` is over: no pass running, the whole log considered. */
   const pushed = (peer: Peer) => (): boolean => !peer.sending && peer.cursor === recent.end;
-  return { replication, commit, link, pushed };
+  return { replication, commit, link, pushed, clock };
 }
 
 const heardOf = (...ids: string[]) => ids.map((id) => ({ origin: id.split(':')[0], seq: Number(id.split(':')[1]) }));
@@ -119,4 +123,83 @@ t.test('acknowledged clocks are handed out for persisting at most once a second,
   t.same([...replication.dirtyAcks()], [], 'a change within the second waits');
   t.same([...replication.dirtyAcks(true)], [['p', { p: 2 }]], 'stopping takes it at once');
   t.same([...replication.dirtyAcks(true)], [], 'and only once');
+});
+
+/** The clocks acknowledged on `link`, in order. */
+const acksOn = (link: { frames: Frame[] }): VectorClock[] => link.frames.flatMap((f) => (f.type === 'ack' ? [f.vc] : []));
+
+t.test('a peer that sent events is acknowledged ackDelayMs after the commit, not before', async (t) => {
+  const { replication, commit, link, clock } = await setup(t);
+  const p = link('p');
+  replication.received(p.peer, heardOf('p:1'), 1, false);
+  await commit(['p:1']);
+  replication.scheduleAcks();
+  t.same(acksOn(p.link), [], 'no ack right after the commit');
+  clock.increment(24);
+  t.same(acksOn(p.link), [], 'none 24 ms later');
+  clock.increment(1);
+  t.same(acksOn(p.link), [{ p: 1 }], 'one ack of the committed clock at 25 ms');
+});
+
+t.test('a peer that sent a large share of its window is acknowledged at once', async (t) => {
+  const { replication, commit, link } = await setup(t);
+  const p = link('p');
+  const ids = Array.from({ length: 1024 }, (_, i) => `p:${i + 1}`);
+  replication.received(p.peer, heardOf(...ids), ids.length, false);
+  await commit(ids);
+  replication.scheduleAcks();
+  t.same(acksOn(p.link), [{ p: 1024 }], 'acknowledged without waiting for the delay');
+});
+
+t.test('a frame of duplicates only is acknowledged at once', async (t) => {
+  const { replication, commit, link } = await setup(t);
+  const p = link('p');
+  await commit(['p:1']);
+  replication.received(p.peer, heardOf('p:1'), 0, false);
+  t.same(acksOn(p.link), [{ p: 1 }]);
+});
+
+t.test('the heartbeat tells a linked peer the clock it has not heard, once', async (t) => {
+  const { commit, link, clock } = await setup(t);
+  const p = link('p');
+  await commit(['n1:1', 'n1:2']);
+  clock.increment(1000);
+  t.same(acksOn(p.link), [{ n1: 2 }], 'the first beat acknowledges the committed clock');
+  clock.increment(1000);
+  t.same(acksOn(p.link), [{ n1: 2 }], 'the next beat has nothing new to say');
+});
+
+t.test('a peer whose acks stop while events are in flight is re-sent from its last ack', async (t) => {
+  const { replication, commit, link, pushed, clock } = await setup(t);
+  const p = link('p');
+  await commit(['n1:1', 'n1:2', 'n1:3']);
+  replication.pushAll();
+  await until(pushed(p.peer), 'the push to p');
+  replication.receiveAck(p.peer, { n1: 1 });
+  t.same(sentOn(p.link), ['n1:1', 'n1:2', 'n1:3'], 'sent once');
+  for (let beat = 0; beat < 5; beat++) clock.increment(1000);
+  await until(pushed(p.peer), 'the beats\' pushes');
+  t.same(sentOn(p.link), ['n1:1', 'n1:2', 'n1:3'], 'not re-sent within the 5 s stall timeout');
+  clock.increment(1000);
+  await until(() => sentOn(p.link).length === 5, 'the re-send to p');
+  t.same(sentOn(p.link).slice(3), ['n1:2', 'n1:3'], 'past it, re-sent from the last ack');
+});
+
+t.test('a link\'s changes are timed by the clock', async (t) => {
+  const { replication, link, clock } = await setup(t);
+  clock.set(1_700_000_000_000);
+  const p = link('p');
+  t.match(replication.peerViews(), [{ id: 'p', connected: true, since: 1_700_000_000_000, outbox: 0 }]);
+  clock.increment(500);
+  replication.linkDown(p.link);
+  t.match(replication.peerViews(), [{ id: 'p', connected: false, since: 1_700_000_000_500 }]);
+});
+
+t.test('the heartbeat stops with stopTicking', async (t) => {
+  const { replication, commit, link, clock } = await setup(t);
+  const p = link('p');
+  await commit(['n1:1']);
+  replication.stopTicking();
+  clock.increment(10_000);
+  t.same(acksOn(p.link), [], 'no beat after stopping');
 });

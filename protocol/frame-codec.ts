@@ -1,0 +1,225 @@
+/**
+ * The frame codec: one `writeX`/`readX` pair per frame of `PROTOCOL.md`'s table, the way
+ * y-protocols writes `writeSyncStep1`/`readSyncStep1`.
+ *
+ * A frame is a msgpack array `[type, ...fields]`. Each `writeX` checks every field and
+ * returns that array for msgpackr to pack. Each `readX` reads the fields after the type
+ * with the strict hand-written reader of `msgpack-reader.ts` rather than msgpackr: a
+ * frame is the one input a stranger controls, and a generic decoder would build whatever
+ * the bytes describe (millions of empty arrays, extension objects) before validation
+ * could reject it. The reader only ever allocates the fields it returns. An `events`
+ * frame carries events as msgpack `bin` values that it copies out but does not decode.
+ * Every failure is a `TroupeError`; nothing else escapes, whatever the input.
+ */
+import type { EncodedEvent } from './envelope.js';
+import { MAX_EVENT_BYTES, MIN_EVENT_BYTES } from './event-codec.js';
+import { PROTOCOL_VERSION, type AckFrame, type AuthFrame, type EventsFrame, type Frame, type FrameType, type HelloFrame, type LinksFrame, type WantFrame } from './frame.js';
+import { NONCE_BYTES, PROOF_BYTES } from './handshake.js';
+import { isCount, isNodeId, show, WireReader } from './msgpack-reader.js';
+import { packr } from './packr.js';
+import { TroupeError } from './troupe-error.js';
+import { isAdminUrl, isBytes, isName, isPlainObject, MAX_ADMIN_URL_LENGTH, MAX_NAME_LENGTH } from './wire-fields.js';
+
+/**
+ * The largest frame, in bytes, that `encodeFrame` produces and `decodeFrame` accepts. The
+ * WebSocket layer sets the same `maxPayload` and closes with 1009 above it.
+ */
+export const MAX_FRAME_BYTES = 16 * 1024 * 1024;
+
+/** The longest frame type name. */
+const MAX_FRAME_TYPE_BYTES = 16;
+
+function badFrame(message: string): TroupeError {
+  return new TroupeError('TROUPE_PROTOCOL_BAD_FRAME', message);
+}
+
+function checkClock(vc: unknown): void {
+  if (!isPlainObject(vc)) throw badFrame('vc must be a vector clock');
+  for (const node of Object.keys(vc)) {
+    if (!isNodeId(node) || !isCount(vc[node])) throw badFrame(`vc entry ${show(node)} is invalid`);
+  }
+}
+
+/** Fails unless a frame other than `hello` has exactly its type and one field. */
+function expectTwoFields(r: WireReader, type: FrameType, fields: number): void {
+  if (fields !== 2) throw r.error(`${type} frame must have 2 fields`);
+}
+
+// ── hello: ["hello", cluster: name, node: node, protocol: count, nonce: bytes(32), admin?: str]
+
+/** The wire value of a `hello`. */
+export function writeHello(frame: HelloFrame): unknown[] {
+  if (!isName(frame.cluster)) throw badFrame('hello: cluster must be a string of 1 to 256 characters');
+  if (!isNodeId(frame.node)) throw badFrame('hello: node is not a node id');
+  if (!isCount(frame.protocol)) throw badFrame('hello: protocol must be a non-negative integer');
+  if (!isBytes(frame.nonce, NONCE_BYTES, NONCE_BYTES)) throw badFrame(`hello: nonce must be ${NONCE_BYTES} bytes`);
+  if (frame.admin === undefined) return ['hello', frame.cluster, frame.node, frame.protocol, frame.nonce];
+  if (!isAdminUrl(frame.admin)) throw badFrame('hello: admin must be an http(s) URL');
+  return ['hello', frame.cluster, frame.node, frame.protocol, frame.nonce, frame.admin];
+}
+
+/**
+ * Reads a `hello` after its type. It may carry fields after the fifth (a later protocol
+ * version's); they are not read, so that the version mismatch can be reported as such.
+ */
+export function readHello(r: WireReader, fields: number): HelloFrame {
+  if (fields < 5) throw r.error('hello has 5 fields');
+  const cluster = r.str(MAX_NAME_LENGTH * 4);
+  if (!isName(cluster)) throw r.error('hello: cluster must be a string of 1 to 256 characters');
+  const node = r.nodeId();
+  const protocol = r.count();
+  const nonce = r.bin(NONCE_BYTES, NONCE_BYTES);
+  // A sixth field is this version's admin URL; another version's fields are not read.
+  if (fields < 6 || protocol !== PROTOCOL_VERSION) return { type: 'hello', cluster, node, protocol, nonce };
+  const admin = r.str(MAX_ADMIN_URL_LENGTH);
+  if (!isAdminUrl(admin)) throw r.error('hello: admin must be an http(s) URL');
+  return { type: 'hello', cluster, node, protocol, nonce, admin };
+}
+
+// ── auth: ["auth", proof: bytes(32)]
+
+/** The wire value of an `auth`. */
+export function writeAuth(frame: AuthFrame): unknown[] {
+  if (!isBytes(frame.proof, PROOF_BYTES, PROOF_BYTES)) throw badFrame(`auth: proof must be ${PROOF_BYTES} bytes`);
+  return ['auth', frame.proof];
+}
+
+/** Reads an `auth` after its type. */
+export function readAuth(r: WireReader, fields: number): AuthFrame {
+  expectTwoFields(r, 'auth', fields);
+  return { type: 'auth', proof: r.bin(PROOF_BYTES, PROOF_BYTES) };
+}
+
+// ── want: ["want", vc: clock]
+
+/** The wire value of a `want`. */
+export function writeWant(frame: WantFrame): unknown[] {
+  checkClock(frame.vc);
+  return ['want', frame.vc];
+}
+
+/** Reads a `want` after its type. */
+export function readWant(r: WireReader, fields: number): WantFrame {
+  expectTwoFields(r, 'want', fields);
+  return { type: 'want', vc: r.clock() };
+}
+
+// ── events: ["events", [event, …]]
+
+/** The wire value of an `events` frame: each event as the `bin` it already is. */
+export function writeEvents(frame: EventsFrame): unknown[] {
+  if (!Array.isArray(frame.events) || !frame.events.every((e) => isBytes(e, MIN_EVENT_BYTES, MAX_EVENT_BYTES))) {
+    throw badFrame(`events: every event must be ${MIN_EVENT_BYTES} to ${MAX_EVENT_BYTES} bytes`);
+  }
+  return ['events', frame.events];
+}
+
+/** Reads an `events` frame after its type: each event copied out, checked for length only. */
+export function readEvents(r: WireReader, fields: number): EventsFrame {
+  expectTwoFields(r, 'events', fields);
+  const events: EncodedEvent[] = [];
+  for (let i = r.arrayHeader(); i > 0; i--) events.push(r.bin(MIN_EVENT_BYTES, MAX_EVENT_BYTES));
+  return { type: 'events', events };
+}
+
+// ── ack: ["ack", vc: clock]
+
+/** The wire value of an `ack`. */
+export function writeAck(frame: AckFrame): unknown[] {
+  checkClock(frame.vc);
+  return ['ack', frame.vc];
+}
+
+/** Reads an `ack` after its type. */
+export function readAck(r: WireReader, fields: number): AckFrame {
+  expectTwoFields(r, 'ack', fields);
+  return { type: 'ack', vc: r.clock() };
+}
+
+// ── links: ["links", [node, …]]
+
+/** The wire value of a `links`. */
+export function writeLinks(frame: LinksFrame): unknown[] {
+  if (!Array.isArray(frame.links) || !frame.links.every(isNodeId)) throw badFrame('links: every link must be a node id');
+  return ['links', frame.links];
+}
+
+/** Reads a `links` after its type. */
+export function readLinks(r: WireReader, fields: number): LinksFrame {
+  expectTwoFields(r, 'links', fields);
+  const links: string[] = [];
+  for (let i = r.arrayHeader(); i > 0; i--) links.push(r.nodeId());
+  return { type: 'links', links };
+}
+
+// ── every frame
+
+type Writer<T extends FrameType> = (frame: Extract<Frame, { type: T }>) => unknown[];
+type Reader<T extends FrameType> = (r: WireReader, fields: number) => Extract<Frame, { type: T }>;
+
+const writers: { readonly [T in FrameType]: Writer<T> } = {
+  hello: writeHello,
+  auth: writeAuth,
+  want: writeWant,
+  events: writeEvents,
+  ack: writeAck,
+  links: writeLinks,
+};
+
+const readers: { readonly [T in FrameType]: Reader<T> } = {
+  hello: readHello,
+  auth: readAuth,
+  want: readWant,
+  events: readEvents,
+  ack: readAck,
+  links: readLinks,
+};
+
+function isFrameType(type: unknown): type is FrameType {
+  return typeof type === 'string' && Object.hasOwn(writers, type);
+}
+
+/**
+ * Encodes a frame after checking every field.
+ *
+ * The bytes are a view into a chunk msgpackr shares between results (it never writes over
+ * bytes it has returned); they are meant to be sent right away, not kept.
+ *
+ * @throws TroupeError `TROUPE_PROTOCOL_BAD_FRAME` for an invalid field,
+ *   `TROUPE_PROTOCOL_FRAME_TOO_LARGE` when the frame would exceed `MAX_FRAME_BYTES`
+ *   (send fewer events per frame).
+ */
+export function encodeFrame(frame: Frame): Uint8Array {
+  const type: unknown = frame.type;
+  if (!isFrameType(type)) throw badFrame(`unknown frame type ${show(type)}`);
+  // Every field is checked, so msgpackr has nothing it cannot encode.
+  const bytes = packr.pack((writers[type] as Writer<FrameType>)(frame as never));
+  if (bytes.length > MAX_FRAME_BYTES) {
+    throw new TroupeError('TROUPE_PROTOCOL_FRAME_TOO_LARGE', `${type} frame is ${bytes.length} bytes, over the ${MAX_FRAME_BYTES}-byte limit`);
+  }
+  return bytes;
+}
+
+/**
+ * Decodes a frame and checks every field. Events in an `events` frame are copied out as
+ * they are, not decoded: the runtime decodes each with `decodeEvent`, and relays store and
+ * forward the same bytes.
+ *
+ * @throws TroupeError `TROUPE_PROTOCOL_BAD_FRAME` for bytes that are not a valid frame,
+ *   `TROUPE_PROTOCOL_FRAME_TOO_LARGE` for more than `MAX_FRAME_BYTES`.
+ */
+export function decodeFrame(bytes: Uint8Array): Frame {
+  if (!(bytes instanceof Uint8Array)) throw badFrame('a frame must be bytes');
+  if (bytes.length > MAX_FRAME_BYTES) {
+    throw new TroupeError('TROUPE_PROTOCOL_FRAME_TOO_LARGE', `frame is ${bytes.length} bytes, over the ${MAX_FRAME_BYTES}-byte limit`);
+  }
+  const r = new WireReader(bytes, 'TROUPE_PROTOCOL_BAD_FRAME');
+  const fields = r.arrayHeader();
+  if (fields === 0) throw r.error('a frame is a non-empty array');
+  const type = r.str(MAX_FRAME_TYPE_BYTES);
+  if (!isFrameType(type)) throw r.error(`unknown frame type ${show(type)}`);
+  const frame = readers[type](r, fields);
+  // A hello may end in a later version's fields, unread; every other frame ends here.
+  if (type !== 'hello') r.end();
+  return frame;
+}

@@ -1,0 +1,43 @@
+/**
+ * The field rules of the wire, shared by the encoders and decoders (so both accept
+ * exactly the same data) and by the runtime's one check of a publish. `isNodeId` and
+ * `isCount` live in `msgpack-reader.ts`, which reads frames against them.
+ */
+import { isCount } from './msgpack-reader.js';
+
+/** The longest event type, correlation id, causation id or cluster id, in UTF-16 units. */
+export const MAX_NAME_LENGTH = 256;
+
+/** Longest admin URL a `hello` may carry. */
+export const MAX_ADMIN_URL_LENGTH = 512;
+
+/** A UTF-16 code unit with no partner; UTF-8 cannot carry it (it would arrive as U+FFFD). */
+const LONE_SURROGATE = /\p{Surrogate}/u;
+
+/** A non-empty string of at most `MAX_NAME_LENGTH` units that survives UTF-8 unchanged. */
+export function isName(s: unknown): s is string {
+  return typeof s === 'string' && s.length > 0 && s.length <= MAX_NAME_LENGTH && !LONE_SURROGATE.test(s);
+}
+
+/** An absolute `http:`/`https:` URL of printable ASCII, at most `MAX_ADMIN_URL_LENGTH` long. */
+export function isAdminUrl(s: unknown): s is string {
+  if (typeof s !== 'string' || s.length > MAX_ADMIN_URL_LENGTH || !/^https?:\/\/[\x21-\x7e]+$/.test(s)) return false;
+  return URL.canParse(s);
+}
+
+/** A positive safe integer. */
+export function isSeq(n: unknown): n is number {
+  return isCount(n) && n > 0;
+}
+
+/** A byte array of `min` to `max` bytes. */
+export function isBytes(b: unknown, min: number, max: number): b is Uint8Array {
+  return b instanceof Uint8Array && b.length >= min && b.length <= max;
+}
+
+/** Whether `o` is a plain object (what a msgpack map decodes to, what a clock must be). */
+export function isPlainObject(o: unknown): o is Record<string, unknown> {
+  if (typeof o !== 'object' || o === null) return false;
+  const proto = Object.getPrototypeOf(o);
+  return proto === Object.prototype || proto === null;
+}

@@ -1,0 +1,52 @@
+/**
+ * Dead-letter replay: re-delivering an event that a service failed on, to that service
+ * alone, once an operator asks. One replay at a time per dead letter; the replay runs
+ * inside a batch, so what the service emits is stamped and committed with the removal of
+ * the dead letter, or, if it fails again, nothing changes.
+ */
+import { decodeEvent } from '../protocol/event-codec.js';
+import { TroupeError } from '../protocol/troupe-error.js';
+import type { Emission, Host } from './host.js';
+import type { DeadLetter, Store } from './store.js';
+
+/** Replays dead letters through the host. */
+export class DeadLetterReplay {
+  private readonly store: Store;
+  private readonly host: Host;
+  /** `service/eventId` of the replays under way. */
+  private readonly underWay = new Set<string>();
+
+  constructor(args: { store: Store; host: Host }) {
+    this.store = args.store;
+    this.host = args.host;
+  }
+
+  /**
+   * Runs `replay` for `letter` unless a replay of it is already under way.
+   *
+   * @throws TroupeError `TROUPE_BAD_REQUEST` (as a rejection) if one is.
+   */
+  once(letter: DeadLetter, replay: () => Promise<void>): Promise<void> {
+    const key = `${letter.service}/${letter.eventId}`;
+    if (this.underWay.has(key)) {
+      return Promise.reject(new TroupeError('TROUPE_BAD_REQUEST', `${letter.eventId} is already being replayed to ${letter.service}`));
+    }
+    this.underWay.add(key);
+    return replay().finally(() => this.underWay.delete(key));
+  }
+
+  /**
+   * Re-delivers `letter`'s event to its service: what it emitted, or the error it failed
+   * with (`TROUPE_NOT_FOUND` if the event left the log, `TROUPE_SERVICE_FAILED` if the
+   * service failed again).
+   */
+  async redeliver(letter: DeadLetter): Promise<readonly Emission[] | Error> {
+    const bytes = await this.store.eventAt(letter.pos);
+    if (bytes === undefined) return new TroupeError('TROUPE_NOT_FOUND', `event ${letter.eventId} is no longer in the log`);
+    const result = this.host.replay(letter.service, decodeEvent(bytes));
+    if (result instanceof Error && !(result instanceof TroupeError)) {
+      return new TroupeError('TROUPE_SERVICE_FAILED', `${letter.service} failed again on ${letter.eventId}: ${result.message}`, { cause: result });
+    }
+    return result;
+  }
+}

@@ -1,0 +1,59 @@
+/**
+ * The fabric's tuning: what each knob bounds, and its default. The defaults suit a node
+ * on a LAN with events of a few hundred bytes; the benchmarks run with them.
+ */
+
+/** Tuning of {@link Fabric}. */
+export interface FabricOptions {
+  /** Max events sent to one peer and not yet acknowledged. [default 8192] */
+  readonly window?: number;
+  /** Max events per `events` frame. [default 512] */
+  readonly frameEvents?: number;
+  /**
+   * Byte budget of one `events` frame (one event may exceed it alone), of a `/log` page,
+   * and of what may wait unsent in a peer's socket. [default 4 MiB]
+   */
+  readonly frameBytes?: number;
+  /** Max events held waiting for delivery; more are dropped and fetched again. [default 100000] */
+  readonly bufferLimit?: number;
+  /**
+   * Events from peers held decoded and ready for the next batch past which a link that
+   * sends more is paused until that batch takes them (also past `frameBytes` of them).
+   * [default 1024]
+   */
+  readonly intakeEvents?: number;
+  /** Committed events kept in memory for live pushes and `/log`. [default 10000] */
+  readonly recent?: number;
+  /** A peer with unacknowledged events and no ack for this long is re-sent from its ack. [default 5000] */
+  readonly stallMs?: number;
+  /** How long after a commit acks go out, so that one covers several commits. [default 25] */
+  readonly ackDelayMs?: number;
+  /**
+   * Wait at most this long for a first peer's clock before stamping events (0: do not
+   * wait, for a node with no peers). [default 0]
+   */
+  readonly probeMs?: number;
+}
+
+/** The defaults of {@link FabricOptions}. */
+export const FABRIC_DEFAULTS: Required<FabricOptions> = {
+  window: 8192,
+  frameEvents: 512,
+  frameBytes: 4 * 1024 * 1024,
+  bufferLimit: 100_000,
+  intakeEvents: 1024,
+  recent: 10_000,
+  stallMs: 5000,
+  ackDelayMs: 25,
+  probeMs: 0,
+};
+
+/** `options` with every knob it leaves out set to its default. */
+export function withDefaults(options: FabricOptions = {}): Required<FabricOptions> {
+  const out = { ...FABRIC_DEFAULTS };
+  for (const key of Object.keys(out) as (keyof FabricOptions)[]) {
+    const value = options[key];
+    if (value !== undefined) out[key] = value;
+  }
+  return out;
+}

@@ -1,0 +1,90 @@
+/**
+ * Link topology: which peers are linked right now, and telling peers about it.
+ *
+ * When a link comes up both sides send `links` (so the peer knows what not to relay
+ * before it starts sending), then `want` with their committed clock; every other linked
+ * peer hears the new `links`. A peer that lost a direct link needs that origin's events
+ * relayed again, so its sending restarts from its acknowledged clock.
+ */
+import type { VectorClock } from '../protocol/envelope.js';
+import type { Clock } from './clock.js';
+import { newPeer, type Peer, type PeerLink, type Peers } from './peer-state.js';
+import type { RecentLog } from './recent-log.js';
+
+/** The links of one node to its peers. */
+export class LinkTopology {
+  private readonly peers: Peers;
+  private readonly recent: RecentLog;
+  private readonly clock: Clock;
+  private readonly committed: () => VectorClock;
+
+  constructor(args: { peers: Peers; recent: RecentLog; clock: Clock; committed: () => VectorClock }) {
+    this.peers = args.peers;
+    this.recent = args.recent;
+    this.clock = args.clock;
+    this.committed = args.committed;
+  }
+
+  /** Ids of the peers linked right now. */
+  linkedPeers(): string[] {
+    return [...this.peers.values()].filter((p) => p.link !== null).map((p) => p.id);
+  }
+
+  /** The peer `link` belongs to, if `link` is its current link. */
+  linked(link: PeerLink): Peer | undefined {
+    const peer = this.peers.get(link.peer);
+    return peer === undefined || peer.link !== link ? undefined : peer;
+  }
+
+  /**
+   * A peer proved its identity: its sending starts afresh from what it acknowledged, at
+   * the end of the log until its `want` says otherwise. Returns false if it already has
+   * a link (the caller closes the newer one).
+   */
+  up(link: PeerLink): boolean {
+    const peer = this.peers.get(link.peer) ?? newPeer(link.peer, {});
+    this.peers.set(peer.id, peer);
+    if (peer.link !== null) return false;
+    const now = this.clock.now();
+    peer.link = link;
+    peer.since = now;
+    if (link.admin !== undefined) peer.admin = link.admin;
+    peer.direct = new Set();
+    peer.sent = { ...peer.acked };
+    peer.heard = {};
+    peer.cursor = this.recent.end;
+    peer.epoch++;
+    peer.lastProgress = now;
+    // `links` first: the peer must know what not to relay before it starts sending.
+    link.send({ type: 'links', links: this.linkedPeers() });
+    link.send({ type: 'want', vc: { ...this.committed() } });
+    this.announce(peer.id);
+    return true;
+  }
+
+  /** A peer's link closed. */
+  down(link: PeerLink): void {
+    const peer = this.linked(link);
+    if (peer === undefined) return;
+    peer.link = null;
+    peer.since = this.clock.now();
+    peer.epoch++;
+    this.announce(peer.id);
+  }
+
+  /** `peer` told its direct links; returns whether it lost one (then it needs a rewind). */
+  peerLinks(peer: Peer, links: readonly string[]): boolean {
+    const next = new Set(links);
+    const lost = [...peer.direct].some((id) => !next.has(id));
+    peer.direct = next;
+    return lost;
+  }
+
+  /** Tells every linked peer but `except` this node's links. */
+  private announce(except: string): void {
+    const links = this.linkedPeers();
+    for (const p of this.peers.values()) {
+      if (p.link !== null && p.id !== except) p.link.send({ type: 'links', links });
+    }
+  }
+}

@@ -1,0 +1,119 @@
+/**
+ * The read side of the log: pages of committed events (`/log`), one workflow's causal
+ * history (`/trace`), and waiting for the log to grow (`/log?wait=`). It only reads:
+ * the in-memory tail first, LevelDB for older positions.
+ */
+import { decodeEvent, eventHeader } from '../protocol/event-codec.js';
+import type { Envelope } from '../protocol/envelope.js';
+import type { Clock } from './clock.js';
+import type { OutgoingEvent } from './outbox.js';
+import type { RecentLog } from './recent-log.js';
+import type { PeerOutbox } from './replication.js';
+import type { DeadLetter, Store } from './store.js';
+
+/** An event as `/log` shows it. */
+export interface LogEntry extends Envelope {
+  readonly pos: number;
+}
+
+/** One workflow as `/trace` shows it: where each event is, and what is still waiting. */
+export interface Trace {
+  readonly correlationId: string;
+  /** Committed here, in local delivery order (causal). */
+  readonly events: LogEntry[];
+  /** Arrived here but waiting in the causal buffer for their dependencies. */
+  readonly buffered: Envelope[];
+  /** Per peer, the ids of this workflow's events the peer has not acknowledged. */
+  readonly outboxes: PeerOutbox[];
+  /** Services of this node that failed on an event of this workflow. */
+  readonly deadLetters: DeadLetter[];
+}
+
+/** Queries over one node's log. */
+export class LogQueries {
+  private readonly store: Store;
+  private readonly recent: RecentLog;
+  private readonly clock: Clock;
+  private readonly pageBytes: number;
+  private readonly heldBack: () => Envelope[];
+  private readonly outboxes: (events: readonly Envelope[]) => PeerOutbox[];
+  private waiters: (() => void)[] = [];
+
+  constructor(args: {
+    store: Store;
+    recent: RecentLog;
+    clock: Clock;
+    /** A page stops at this many bytes (at least one event). */
+    pageBytes: number;
+    /** Events waiting in the causal buffer, oldest first. */
+    heldBack: () => Envelope[];
+    /** Per peer, which of `events` it has not acknowledged. */
+    outboxes: (events: readonly Envelope[]) => PeerOutbox[];
+  }) {
+    this.store = args.store;
+    this.recent = args.recent;
+    this.clock = args.clock;
+    this.pageBytes = args.pageBytes;
+    this.heldBack = args.heldBack;
+    this.outboxes = args.outboxes;
+  }
+
+  /** Up to `limit` committed events from position `from`, in local delivery order. */
+  async read(from: number, limit: number): Promise<LogEntry[]> {
+    const start = Math.max(1, from);
+    const tail = this.recent.slice(start, limit);
+    const stored = tail ?? (await this.readStored(start, limit));
+    const out: LogEntry[] = [];
+    let bytes = 0;
+    for (const e of stored) {
+      // A page stops at a byte budget too (at least one event): events may be 1 MiB each.
+      if (out.length > 0 && bytes + e.bytes.length > this.pageBytes) break;
+      bytes += e.bytes.length;
+      out.push({ pos: e.pos, ...decodeEvent(e.bytes) });
+    }
+    return out;
+  }
+
+  /** The causal history of one workflow as this node knows it, and what of it is still waiting. */
+  async trace(correlationId: string, limit = 10_000): Promise<Trace> {
+    const positions = await this.store.positionsOfWorkflow(correlationId, limit);
+    const stored = await this.store.eventsAt(positions);
+    const events: LogEntry[] = [];
+    stored.forEach((bytes, i) => {
+      if (bytes !== undefined) events.push({ pos: positions[i], ...decodeEvent(bytes) });
+    });
+    const buffered = this.heldBack().filter((e) => e.correlationId === correlationId);
+    const outboxes = this.outboxes(events);
+    const ids = new Set(events.map((e) => e.id));
+    const deadLetters = (await this.store.deadLetters()).filter((d) => ids.has(d.eventId));
+    return { correlationId, events, buffered, outboxes, deadLetters };
+  }
+
+  /** Up to `limit` logged events from `from` that are older than the in-memory tail, from disk. */
+  async readStored(from: number, limit: number): Promise<OutgoingEvent[]> {
+    const rows = await this.store.readFrom(from, Math.min(limit, this.recent.start - from));
+    return rows.map((r) => ({ pos: r.pos, ...eventHeader(r.bytes), bytes: r.bytes }));
+  }
+
+  /** Resolves when the log reaches position `pos` or after `ms`, whichever is first. */
+  waitFor(pos: number, ms: number): Promise<void> {
+    if (this.recent.end > pos || ms <= 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = (): void => {
+        this.clock.clearTimeout(timer);
+        const i = this.waiters.indexOf(done);
+        if (i >= 0) this.waiters.splice(i, 1);
+        resolve();
+      };
+      const timer = this.clock.setTimeout(done, ms);
+      this.waiters.push(done);
+    });
+  }
+
+  /** A batch was committed: wakes everyone waiting for the log to grow. */
+  committed(): void {
+    const waiters = this.waiters;
+    this.waiters = [];
+    for (const w of waiters) w();
+  }
+}

@@ -1,0 +1,114 @@
+/**
+ * Outboxes: sending each peer what it lacks.
+ *
+ * A peer's outbox is not a copy but a cursor: the log entries above the clock the peer
+ * acknowledged. Each peer gets events in this node's delivery order (which is causal),
+ * read from the in-memory tail or from disk, with at most `window` events unacknowledged
+ * and at most `frameBytes` waiting unsent in its socket. A relay skips events whose
+ * origin the peer is linked to directly (peers announce their links), so a full mesh
+ * sends each event once per peer, and never sends a peer back what it sent on this link.
+ */
+import type { EncodedEvent, VectorClock } from '../protocol/envelope.js';
+import { dominates } from '../protocol/vector-clock.js';
+import type { Clock } from './clock.js';
+import { inflight, type Peer } from './peer-state.js';
+import type { RecentLog } from './recent-log.js';
+import type { Store, StoredEvent } from './store.js';
+
+/** What sending needs of a logged event. */
+export type OutgoingEvent = Pick<StoredEvent, 'pos' | 'origin' | 'seq' | 'bytes'>;
+
+/** Reads logged events from `from` out of the store. */
+export type ReadStored = (from: number, limit: number) => Promise<OutgoingEvent[]>;
+
+/** Moves each peer's cursor through the log and sends what it passes. */
+export class Outboxes {
+  private readonly id: string;
+  private readonly store: Store;
+  private readonly recent: RecentLog;
+  private readonly clock: Clock;
+  private readonly committed: () => VectorClock;
+  private readonly readStored: ReadStored;
+  private readonly window: number;
+  private readonly frameEvents: number;
+  private readonly frameBytes: number;
+
+  constructor(args: {
+    id: string;
+    store: Store;
+    recent: RecentLog;
+    clock: Clock;
+    /** The fabric's committed clock, read live. */
+    committed: () => VectorClock;
+    readStored: ReadStored;
+    window: number;
+    frameEvents: number;
+    frameBytes: number;
+  }) {
+    this.id = args.id;
+    this.store = args.store;
+    this.recent = args.recent;
+    this.clock = args.clock;
+    this.committed = args.committed;
+    this.readStored = args.readStored;
+    this.window = args.window;
+    this.frameEvents = args.frameEvents;
+    this.frameBytes = args.frameBytes;
+  }
+
+  /** Sends `peer` what it lacks, within the window. One pass at a time per peer. */
+  async push(peer: Peer): Promise<void> {
+    if (peer.sending || peer.link === null) return;
+    peer.sending = true;
+    try {
+      while (
+        peer.link !== null &&
+        peer.cursor < this.recent.end &&
+        inflight(peer) < this.window &&
+        peer.link.bufferedAmount < this.frameBytes
+      ) {
+        const epoch = peer.epoch;
+        const chunk = this.recent.slice(peer.cursor, this.frameEvents) ?? (await this.readStored(peer.cursor, this.frameEvents));
+        if (peer.epoch !== epoch) continue;
+        const link = peer.link;
+        if (link === null || chunk.length === 0) break;
+        let room = this.window - inflight(peer);
+        let bytes = 0;
+        const out: EncodedEvent[] = [];
+        let next = peer.cursor;
+        for (const e of chunk) {
+          if (room <= 0 || (out.length > 0 && bytes + e.bytes.length > this.frameBytes)) break;
+          next = e.pos + 1;
+          if (e.seq <= (peer.sent[e.origin] ?? 0) || e.seq <= (peer.heard[e.origin] ?? 0)) continue;
+          if (e.origin !== this.id && peer.direct.has(e.origin)) continue;
+          out.push(e.bytes);
+          bytes += e.bytes.length;
+          peer.sent[e.origin] = e.seq;
+          room--;
+        }
+        peer.cursor = next;
+        if (out.length > 0) link.send({ type: 'events', events: out });
+      }
+    } finally {
+      peer.sending = false;
+    }
+  }
+
+  /** Restarts sending to `peer` from the clock it acknowledged. */
+  async rewind(peer: Peer): Promise<void> {
+    const epoch = ++peer.epoch;
+    const acked = { ...peer.acked };
+    const cursor = await this.cursorFor(acked);
+    if (peer.epoch !== epoch) return;
+    peer.sent = acked;
+    peer.cursor = cursor;
+    peer.lastProgress = this.clock.now();
+    await this.push(peer);
+  }
+
+  /** A log position from which a node at clock `vc` lacks nothing earlier. */
+  private async cursorFor(vc: VectorClock): Promise<number> {
+    if (dominates(vc, this.committed())) return this.recent.end;
+    return this.store.firstPositionLacking(vc);
+  }
+}

@@ -1,0 +1,112 @@
+/**
+ * What this node knows of each peer: its link, what it acknowledged, what was sent to it
+ * on the current link, and the pacing flags of its acks. Plain records, read and changed
+ * by the parts of replication (topology, outboxes, acks, heartbeat) that share them.
+ */
+import type { VectorClock } from '../protocol/envelope.js';
+import type { Frame } from '../protocol/frame.js';
+import { missingCount } from '../protocol/vector-clock.js';
+
+/** An authenticated connection to a peer, as the fabric uses it. */
+export interface PeerLink {
+  /** The peer's node id, proved in the handshake. */
+  readonly peer: string;
+  /** Where the peer serves its admin API, if it said in the handshake. */
+  readonly admin?: string;
+  send(frame: Frame): void;
+  /** Bytes queued in the socket and not yet sent. */
+  readonly bufferedAmount: number;
+  close(code: number, reason: string): void;
+  /** Stops reading from the peer (backpressure: it then waits on TCP) until `resume`. */
+  pause(): void;
+  resume(): void;
+}
+
+/** A peer as `/status` shows it. */
+export interface PeerView {
+  readonly id: string;
+  readonly connected: boolean;
+  /** Events this node has that the peer has not acknowledged. */
+  readonly outbox: number;
+  /** The peer's admin API URL, as its last handshake told it. */
+  readonly admin?: string;
+  /** When its link last came up or went down (ms since the epoch; 0: not since this node started). */
+  readonly since: number;
+}
+
+/** One peer's replication state. */
+export interface Peer {
+  readonly id: string;
+  link: PeerLink | null;
+  /** Its admin API URL, as its last handshake that told one said. */
+  admin?: string;
+  /** When its link last came up or went down (0: not since this node started). */
+  since: number;
+  /** The peer's committed clock as it last told us. */
+  acked: VectorClock;
+  /** What has been sent on the current link (≥ acked). */
+  sent: VectorClock;
+  /** The newest event of each origin the peer sent us on the current link: it has those. */
+  heard: VectorClock;
+  /** Next log position to consider sending. */
+  cursor: number;
+  /** Bumped whenever `sent`/`cursor` are reset, so a send pass that awaited can tell. */
+  epoch: number;
+  /** Nodes the peer is linked to directly; their events are not relayed to it. */
+  direct: Set<string>;
+  sending: boolean;
+  ackDirty: boolean;
+  /** It sent us events since our last ack to it: it waits on that ack to reopen its window. */
+  owesAck: boolean;
+  /** New events it sent since our last ack to it. */
+  unacked: number;
+  /** Sum of the clock we last acknowledged to it. */
+  ackedSum: number;
+  /** It sent events that overflowed the causal buffer: ask again once there is room. */
+  wantAgain: boolean;
+  /** When it last acknowledged something new, or its sending last restarted. */
+  lastProgress: number;
+}
+
+/** The peers of one node by id, shared by the parts of replication. */
+export type Peers = Map<string, Peer>;
+
+/** A peer known only by what it acknowledged (from the store, or just met). */
+export function newPeer(id: string, acked: VectorClock): Peer {
+  return {
+    id,
+    link: null,
+    acked: { ...acked },
+    sent: { ...acked },
+    heard: {},
+    cursor: 1,
+    epoch: 0,
+    direct: new Set(),
+    sending: false,
+    ackDirty: false,
+    owesAck: false,
+    unacked: 0,
+    ackedSum: -1,
+    wantAgain: false,
+    lastProgress: 0,
+    since: 0,
+  };
+}
+
+/** Events sent to `peer` and not yet acknowledged. */
+export function inflight(peer: Peer): number {
+  let n = 0;
+  for (const o in peer.sent) n += Math.max(0, peer.sent[o] - (peer.acked[o] ?? 0));
+  return n;
+}
+
+/** `peer` as `/status` shows it, given this node's committed clock. */
+export function peerView(peer: Peer, committed: VectorClock): PeerView {
+  return {
+    id: peer.id,
+    connected: peer.link !== null,
+    outbox: missingCount(committed, peer.acked),
+    since: peer.since,
+    ...(peer.admin === undefined ? {} : { admin: peer.admin }),
+  };
+}

@@ -1,0 +1,52 @@
+/**
+ * Stamping: how an event of this node gets its identity. A pure function of the node's
+ * delivered clock, the last time it delivered and the wall clock: the next seq of this
+ * node, the clock with that seq, and a hybrid logical time never behind any event
+ * delivered before it (so `ts` never goes back even if the wall clock does).
+ */
+import { encodeEvent } from '../protocol/event-codec.js';
+import { ENVELOPE_SCHEMA, eventId, type EncodedEvent, type Envelope, type VectorClock } from '../protocol/envelope.js';
+import type { PublishInput } from './publish-input.js';
+
+/** An event of this node with its bytes, ready to deliver and log. */
+export interface Stamped {
+  readonly envelope: Envelope;
+  readonly bytes: EncodedEvent;
+}
+
+/**
+ * Stamps `input` as the next event of node `origin`, whose delivered clock is `delivered`
+ * and latest delivered `ts` is `lastTs`, at wall-clock time `now`; `causationId` is the
+ * event whose handling emitted it (null for a publish). Changes nothing: the caller
+ * advances its clock to `envelope.vc[origin]` and its last ts to `envelope.ts`.
+ *
+ * @throws TroupeError `TROUPE_PROTOCOL_BAD_EVENT` if the event cannot be encoded (data
+ *   msgpack cannot hold, over 1 MiB).
+ */
+export function stamp(
+  origin: string,
+  delivered: VectorClock,
+  lastTs: number,
+  now: number,
+  input: PublishInput,
+  causationId: string | null,
+): Stamped {
+  const seq = (delivered[origin] ?? 0) + 1;
+  const vc = { ...delivered };
+  vc[origin] = seq;
+  const id = eventId(origin, seq);
+  const envelope: Envelope = {
+    id,
+    type: input.type,
+    data: input.data ?? null,
+    origin,
+    seq,
+    vc,
+    // An event that starts a workflow names it: its id is unique cluster-wide already.
+    correlationId: input.correlationId ?? id,
+    causationId,
+    ts: Math.max(now, lastTs),
+    schema: ENVELOPE_SCHEMA,
+  };
+  return { envelope, bytes: encodeEvent(envelope) };
+}

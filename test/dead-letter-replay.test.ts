@@ -1,0 +1,40 @@
+import t from 'tap';
+import { DeadLetterReplay } from '../runtime/dead-letter-replay.js';
+import type { Host } from '../runtime/host.js';
+import type { DeadLetter, Store } from '../runtime/store.js';
+import { encodeEvent } from '../protocol/event-codec.js';
+
+const letter: DeadLetter = { service: 'worker', key: 'j1', eventId: 'n1:1', pos: 1, error: { code: 'TROUPE_SERVICE_FAILED', message: 'x' }, at: 0 };
+const bytes = encodeEvent({ origin: 'n1', seq: 1, schema: 1, vc: { n1: 1 }, type: 'Job', correlationId: 'c', causationId: null, ts: 1, data: null });
+
+function setup(replay: Host['replay'], stored: Uint8Array | null = bytes) {
+  const store = { eventAt: async () => stored ?? undefined } as unknown as Store;
+  const host = { replay } as unknown as Host;
+  return new DeadLetterReplay({ store, host });
+}
+
+t.test('one replay at a time per dead letter', async (t) => {
+  const replays = setup(() => []);
+  let finish: () => void = () => {};
+  const first = replays.once(letter, () => new Promise<void>((resolve) => (finish = resolve)));
+  await t.rejects(replays.once(letter, async () => {}), { code: 'TROUPE_BAD_REQUEST' }, 'a second while the first runs');
+  finish();
+  await first;
+  await t.resolves(replays.once(letter, async () => {}), 'another once the first is over');
+});
+
+t.test('redelivery hands the service the logged event and returns what it emitted', async (t) => {
+  const seen: string[] = [];
+  const replays = setup((service, e) => {
+    seen.push(`${service} ${e.id}`);
+    return [{ emitted: { type: 'Done' }, cause: { id: e.id, correlationId: e.correlationId } }];
+  });
+  const result = await replays.redeliver(letter);
+  t.same(seen, ['worker n1:1']);
+  t.match(result, [{ emitted: { type: 'Done' } }]);
+});
+
+t.test('a service that fails again answers TROUPE_SERVICE_FAILED; an event gone from the log TROUPE_NOT_FOUND', async (t) => {
+  t.match(await setup(() => new Error('still broken')).redeliver(letter), { code: 'TROUPE_SERVICE_FAILED', message: /still broken/ });
+  t.match(await setup(() => [], null).redeliver(letter), { code: 'TROUPE_NOT_FOUND' });
+});

@@ -1,0 +1,121 @@
+/** Pins the frame codec: each frame's golden bytes, round trips, and refusal of invalid frames. */
+import t from 'tap';
+import fc from 'fast-check';
+import { encodeEvent } from '../protocol/event-codec.js';
+import { decodeFrame, encodeFrame, MAX_FRAME_BYTES } from '../protocol/frame-codec.js';
+import { MAX_EVENT_BYTES } from '../protocol/event-codec.js';
+import type { Frame } from '../protocol/frame.js';
+import { clock, codeOf, count, envelope, goldenEvent, goldenEventHex, goldenFrames, hex, name, nodeId, nonce, proofBytes, unhex } from './helpers/codec-fixtures.js';
+
+t.test('every frame type encodes to its golden bytes and back', async (t) => {
+  for (const [frame, expected] of goldenFrames) {
+    const bytes = encodeFrame(frame);
+    t.equal(hex(bytes), expected.replace(/\s+/g, ''), frame.type);
+    t.same(decodeFrame(bytes), frame, `${frame.type} round trip`);
+  }
+});
+
+t.test('arbitrary frames round trip', async (t) => {
+  const bytes = (n: number) => fc.uint8Array({ minLength: n, maxLength: n });
+  const frame: fc.Arbitrary<Frame> = fc.oneof(
+    fc.record({ type: fc.constant('hello' as const), cluster: name, node: nodeId, protocol: count, nonce: bytes(32) }),
+    fc.record({ type: fc.constant('auth' as const), proof: bytes(32) }),
+    fc.record({ type: fc.constant('want' as const), vc: clock }),
+    fc.record({ type: fc.constant('ack' as const), vc: clock }),
+    fc.record({ type: fc.constant('links' as const), links: fc.array(nodeId, { maxLength: 20 }) }),
+    fc.record({ type: fc.constant('events' as const), events: fc.array(envelope.map(encodeEvent), { maxLength: 5 }) }),
+  );
+  fc.assert(
+    fc.property(frame, (f) => {
+      t.same(decodeFrame(encodeFrame(f)), f);
+    }),
+    { numRuns: 300 },
+  );
+});
+
+t.test('clock entries round trip in every integer width', async (t) => {
+  const vc = { a: 0, b: 127, c: 128, d: 255, e: 256, f: 65535, g: 65536, h: 2 ** 32 - 1, i: 2 ** 32, j: Number.MAX_SAFE_INTEGER };
+  t.same(decodeFrame(encodeFrame({ type: 'ack', vc })), { type: 'ack', vc });
+  // Another encoder may write uint64 where msgpackr writes float64.
+  t.same(decodeFrame(unhex('92a361636b81a161cf0000000100000000')), { type: 'ack', vc: { a: 2 ** 32 } });
+});
+
+t.test('decoded bins own their bytes, packed in small shared slabs', async (t) => {
+  const wire = new Uint8Array(encodeFrame({ type: 'events', events: [unhex(goldenEventHex)] }));
+  const frame = decodeFrame(wire);
+  if (frame.type !== 'events') throw new Error('expected events');
+  wire.fill(0);
+  t.equal(hex(frame.events[0]), goldenEventHex, 'unchanged when the frame buffer is reused');
+  t.not(frame.events[0].buffer, wire.buffer, 'not a view into the frame');
+  t.ok(frame.events[0].buffer.byteLength <= 16 * 1024, 'pins at most a 16 KiB slab');
+  const event = encodeEvent(goldenEvent);
+  t.ok(event.buffer.byteLength <= 16 * 1024, 'an encoded event pins at most a 16 KiB slab');
+  const copies = Array.from({ length: 1000 }, () => encodeEvent(goldenEvent));
+  t.ok(copies.every((c) => hex(c) === goldenEventHex), 'copies sharing slabs never overwrite each other');
+  const big = encodeEvent({ ...goldenEvent, data: 'x'.repeat(10_000) });
+  t.equal(big.buffer.byteLength, big.length, 'a large event gets a buffer of its own');
+});
+
+t.test('encodeFrame refuses invalid fields', async (t) => {
+  const bad: [string, unknown][] = [
+    ['unknown type', { type: 'gossip' }],
+    ['a type named after an Object.prototype key', { type: 'toString' }],
+    ['hello with a short nonce', { type: 'hello', cluster: 'c', node: 'n1', protocol: 1, nonce: new Uint8Array(8) }],
+    ['hello with an admin URL that is not http(s)', { type: 'hello', cluster: 'c', node: 'n1', protocol: 2, nonce, admin: 'file:///etc/passwd' }],
+    ['hello with a bad node id', { type: 'hello', cluster: 'c', node: 'n 1', protocol: 1, nonce }],
+    ['hello with an empty cluster', { type: 'hello', cluster: '', node: 'n1', protocol: 1, nonce }],
+    ['hello with protocol -1', { type: 'hello', cluster: 'c', node: 'n1', protocol: -1, nonce }],
+    ['auth with a string proof', { type: 'auth', proof: 'x'.repeat(32) }],
+    ['want with a fractional entry', { type: 'want', vc: { n1: 0.5 } }],
+    ['ack with a clock that is an array', { type: 'ack', vc: [1] }],
+    ['links with a bad id', { type: 'links', links: ['n1', ''] }],
+    ['events with a string', { type: 'events', events: ['x'] }],
+    ['events with a tiny event', { type: 'events', events: [new Uint8Array(3)] }],
+  ];
+  for (const [label, frame] of bad) t.equal(codeOf(() => encodeFrame(frame as Frame)), 'TROUPE_PROTOCOL_BAD_FRAME', label);
+});
+
+t.test('frames over the size limit are refused both ways', async (t) => {
+  const events = Array.from({ length: 17 }, () => new Uint8Array(MAX_EVENT_BYTES));
+  t.equal(codeOf(() => encodeFrame({ type: 'events', events })), 'TROUPE_PROTOCOL_FRAME_TOO_LARGE');
+  t.equal(codeOf(() => decodeFrame(new Uint8Array(MAX_FRAME_BYTES + 1))), 'TROUPE_PROTOCOL_FRAME_TOO_LARGE');
+});
+
+t.test('decodeFrame refuses malformed frames', async (t) => {
+  const bad: [string, string][] = [
+    ['empty', ''],
+    ['a map, not an array', '82a474797065a66576656e7473a66576656e747390'],
+    ['an empty array', '90'],
+    ['unknown type', '92a6676f73736970c0'],
+    ['a type named after an Object.prototype key', '92ab636f6e7374727563746f72c0'],
+    ['type not a string', '9201c0'],
+    ['hello with 4 fields', '94a568656c6c6fa674726f757065a26e3101'],
+    ['hello with a short nonce', '95a568656c6c6fa163a26e3101c40400010203'],
+    ['hello with a bad node id', '95a568656c6c6fa163a36e203101c420' + hex(nonce)],
+    ['hello with invalid UTF-8 in the cluster', '95a568656c6c6fa1ffa26e3101c420' + hex(nonce)],
+    ['hello whose admin URL is not http(s)', '96a568656c6c6fa163a26e3102c420' + hex(nonce) + 'a6663a2f2f2f78'],
+    ['auth with 3 fields', '93a461757468c420' + hex(proofBytes) + 'c0'],
+    ['auth with a str proof', '92a461757468d920' + hex(proofBytes)],
+    ['want with a negative entry', '92a477616e7481a26e31ff'],
+    ['want with a duplicate entry', '92a477616e7482a26e3101a26e3102'],
+    ['want with a float entry', '92a477616e7481a26e31cb3fe0000000000000'],
+    ['want with a non-string key', '92a477616e74810101'],
+    ['links with a number', '92a56c696e6b739101'],
+    ['events with a str', '92a66576656e747391a3616263'],
+    ['events with a short bin', '92a66576656e747391c403010203'],
+    ['trailing bytes', '92a361636b80c0'],
+    ['truncated', '92a361636b81a26e31'],
+    ['a huge declared array in a few bytes', 'ddffffffff'],
+    ['a huge declared events array', '92a66576656e7473ddffffffff'],
+    ['a huge declared clock', '92a361636bdfffffffff'],
+    ['a huge declared bin', '92a66576656e747391c6ffffffff'],
+    ['a huge declared str', '92dbffffffff'],
+  ];
+  for (const [label, h] of bad) t.equal(codeOf(() => decodeFrame(unhex(h))), 'TROUPE_PROTOCOL_BAD_FRAME', label);
+  t.equal(codeOf(() => decodeFrame([0x90] as unknown as Uint8Array)), 'TROUPE_PROTOCOL_BAD_FRAME', 'not bytes');
+});
+
+t.test('a hello from a later protocol version may carry more fields', async (t) => {
+  const later = unhex('96a568656c6c6fa674726f757065a26e3103c420' + hex(nonce) + 'a3666f6f');
+  t.same(decodeFrame(later), { type: 'hello', cluster: 'troupe', node: 'n1', protocol: 3, nonce });
+});

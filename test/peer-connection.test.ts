@@ -1,0 +1,164 @@
+/**
+ * One peer connection's handshake and heartbeat, over a pair of in-memory sockets that
+ * behave as `ws` does (messages and closes arrive on a later turn) and XState's
+ * `SimulatedClock`, so deadlines and heartbeats are driven without real time.
+ */
+import t from 'tap';
+import { EventEmitter } from 'node:events';
+import pino from 'pino';
+import type WebSocket from 'ws';
+import { SimulatedClock } from 'xstate';
+import { encodeFrame } from '../protocol/codec.js';
+import type { Frame } from '../protocol/frame.js';
+import type { Fabric, PeerLink } from '../runtime/fabric.js';
+import { PeerConnection, type ConnectionContext } from '../runtime/peer-connection.js';
+
+/** A socket whose peer end receives what it sends, on a later microtask. */
+class FakeSocket extends EventEmitter {
+  readonly OPEN = 1;
+  readonly CONNECTING = 0;
+  readyState = 1;
+  bufferedAmount = 0;
+  binaryType = 'nodebuffer';
+  other: FakeSocket | undefined;
+  closedWith: number | undefined;
+  terminated = false;
+  pings = 0;
+  answerPings = true;
+
+  send(data: Uint8Array | string): void {
+    const to = this.other;
+    const isBinary = typeof data !== 'string';
+    queueMicrotask(() => to?.readyState === 1 && to.emit('message', isBinary ? Buffer.from(data) : Buffer.from(data), isBinary));
+  }
+  close(code: number, reason: string): void {
+    this.closedWith = code;
+    this.end(code, reason);
+  }
+  terminate(): void {
+    this.terminated = true;
+    this.end(1006, '');
+  }
+  ping(): void {
+    this.pings++;
+    const back = this.other;
+    if (back?.answerPings) queueMicrotask(() => this.emit('pong'));
+  }
+  pause(): void {}
+  resume(): void {}
+  private end(code: number, reason: string): void {
+    if (this.readyState !== 1) return;
+    this.readyState = 3;
+    const other = this.other;
+    queueMicrotask(() => {
+      this.emit('close', code, Buffer.from(reason));
+      if (other !== undefined && other.readyState === 1) {
+        other.readyState = 3;
+        other.emit('close', code, Buffer.from(reason));
+      }
+    });
+  }
+}
+
+/** A fabric that records links. */
+function fakeFabric() {
+  const up: string[] = [];
+  const down: string[] = [];
+  const frames: Frame[] = [];
+  const fabric = {
+    linkUp: (link: PeerLink) => (up.push(link.peer), true),
+    linkDown: (link: PeerLink) => void down.push(link.peer),
+    receive: (_link: PeerLink, frame: Frame) => void frames.push(frame),
+  };
+  return { fabric: fabric as unknown as Fabric, up, down, frames };
+}
+
+const settle = async (): Promise<void> => {
+  for (let i = 0; i < 20; i++) await new Promise<void>((resolve) => setImmediate(resolve));
+};
+
+function side(id: string, secret: string, clock: SimulatedClock) {
+  const socket = new FakeSocket();
+  const f = fakeFabric();
+  const ctx: ConnectionContext = { id, cluster: 'troupe', secret, fabric: f.fabric, log: pino({ level: 'silent' }), clock, heartbeatMs: 5000, handshakeMs: 10_000, isCut: () => false };
+  const conn = new PeerConnection(socket as unknown as WebSocket, ctx, id === 'a' ? 'dialed' : 'accepted');
+  return { socket, conn, ...f };
+}
+
+function pair(secretA = 's', secretB = 's') {
+  const clock = new SimulatedClock();
+  const a = side('a', secretA, clock);
+  const b = side('b', secretB, clock);
+  a.socket.other = b.socket;
+  b.socket.other = a.socket;
+  return { clock, a, b };
+}
+
+t.test('two nodes that share the secret prove it to each other and become links', async (t) => {
+  const { a, b } = pair();
+  a.conn.begin();
+  b.conn.begin();
+  await settle();
+  t.same(a.up, ['b'], 'a linked to b');
+  t.same(b.up, ['a'], 'b linked to a');
+  a.conn.send({ type: 'ack', vc: { a: 1 } });
+  await settle();
+  t.same(b.frames, [{ type: 'ack', vc: { a: 1 } }], 'frames after the handshake go to the fabric');
+});
+
+t.test('a peer with another secret is closed with authFailed and never linked', async (t) => {
+  const { a, b } = pair('s', 'other');
+  a.conn.begin();
+  b.conn.begin();
+  await settle();
+  t.same(a.up, []);
+  t.same(b.up, []);
+  t.ok(a.socket.closedWith === 4401 || b.socket.closedWith === 4401, 'closed 4401');
+});
+
+t.test('a handshake not finished within handshakeMs is closed with timeout', async (t) => {
+  const { clock, a } = pair();
+  a.socket.other = undefined; // nobody answers
+  a.conn.begin();
+  await settle();
+  clock.increment(9999);
+  t.equal(a.socket.closedWith, undefined, 'still waiting just before the deadline');
+  clock.increment(1);
+  t.equal(a.socket.closedWith, 4408);
+  t.ok(a.socket.terminated);
+});
+
+t.test('a text message breaks the protocol: close 4400', async (t) => {
+  const { a, b } = pair();
+  b.socket.send('hello');
+  await settle();
+  t.equal(a.socket.closedWith, 4400);
+});
+
+t.test('a frame out of turn breaks the protocol: close 4400', async (t) => {
+  const { a, b } = pair();
+  b.socket.send(encodeFrame({ type: 'ack', vc: {} }));
+  await settle();
+  t.equal(a.socket.closedWith, 4400);
+});
+
+t.test('a link is pinged every heartbeat and dropped after one missed pong', async (t) => {
+  const { clock, a, b } = pair();
+  a.conn.begin();
+  b.conn.begin();
+  await settle();
+  clock.increment(5000);
+  await settle();
+  t.equal(a.socket.pings, 1, 'pinged after one interval');
+  clock.increment(5000);
+  await settle();
+  t.notOk(a.socket.terminated, 'the pong came back: the link stays');
+  b.socket.answerPings = false;
+  clock.increment(5000);
+  await settle();
+  t.notOk(a.socket.terminated, 'one ping unanswered so far');
+  clock.increment(5000);
+  await settle();
+  t.ok(a.socket.terminated, 'no pong for a whole interval: terminated');
+  t.same(a.down, ['b'], 'the fabric heard the link go down');
+});
