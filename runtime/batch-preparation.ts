@@ -107,14 +107,14 @@ export class BatchPreparation {
     const emit = (emissions: readonly Emission[]): void => {
       for (const { emitted, cause } of emissions) {
         if (typeof emitted.type !== 'string' || emitted.type === '') {
-          this.log.error({ emitted }, 'an actor emitted an event without a type; dropped');
+          this.log.error({ emitted, cause: cause?.id, correlationId: cause?.correlationId }, 'an actor emitted an event without a type; dropped');
           continue;
         }
         try {
           const own = this.stampOwn({ type: emitted.type, data: emitted.data, correlationId: cause?.correlationId }, cause?.id ?? null);
           deliver(own.envelope, own.bytes);
         } catch (err) {
-          this.log.error({ err, type: emitted.type, cause: cause?.id }, 'an actor emitted an event that cannot be encoded; dropped');
+          this.log.error({ err, type: emitted.type, cause: cause?.id, correlationId: cause?.correlationId }, 'an actor emitted an event that cannot be encoded; dropped');
         }
       }
     };

@@ -320,7 +320,9 @@ export class Fabric {
       writeMs = performance.now() - started;
     }
     for (const d of commit.deadLetters) {
-      this.log.warn({ service: d.service, key: d.key, event: d.eventId, code: d.error.code, error: d.error.message }, 'dead letter');
+      // Dead letters are rare: finding the event's workflow here costs nothing on the hot path.
+      const correlationId = delivered.find((e) => e.envelope.id === d.eventId)?.envelope.correlationId;
+      this.log.warn({ service: d.service, key: d.key, event: d.eventId, correlationId, code: d.error.code, error: d.error.message }, 'dead letter');
     }
     this.committed = vc;
     this.recent.append(events);
