@@ -65,7 +65,7 @@ export function shown(event: TailedEvent, args: Pick<TailArgs, 'types' | 'correl
   return (args.types.length === 0 || args.types.includes(event.type)) && (args.correlationId === undefined || event.correlationId === args.correlationId);
 }
 
-/** One event as one line: `12:03:05.120  #57  n2:57  PaymentCaptured  o-x1-3  ← n2:56  orderId=o-x1-3 amount=40`. */
+/** One event as one line: `12:03:05.120  #57  n2:57  PaymentCaptured  o-x1-3  ← n2:56  {"orderId":"o-x1-3","amount":40}`. */
 export function tailLine(event: TailedEvent): string {
   const time = new Date(event.ts);
   const clock = `${time.toTimeString().slice(0, 8)}.${String(time.getMilliseconds()).padStart(3, '0')}`;

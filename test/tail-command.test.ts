@@ -28,6 +28,6 @@ t.test('shown keeps the events of the types and the workflow asked for', async (
 });
 
 t.test('tailLine shows one event on one line: time, position, id, type, workflow, cause, data', async (t) => {
-  t.equal(tailLine(shipped), '12:03:05.120  #57  n3:9  OrderShipped  o-1  ← n2:56  orderId=o-1');
+  t.equal(tailLine(shipped), '12:03:05.120  #57  n3:9  OrderShipped  o-1  ← n2:56  {"orderId":"o-1"}');
   t.equal(tailLine({ ...shipped, causationId: null, data: undefined }), '12:03:05.120  #57  n3:9  OrderShipped  o-1  ← -');
 });
