@@ -4,7 +4,7 @@
  * filed. An actor rolled back after a failure is persisted as restored, never as the
  * stopped one it replaced.
  */
-import { isTroupeError } from '../protocol/troupe-error.js';
+import { errorData } from '../protocol/troupe-error.js';
 import { actorRecord, type HostedActor } from './hosted-actor.js';
 import type { ActorRecord, DeadLetter } from './store.js';
 
@@ -34,17 +34,7 @@ export class HostChanges {
 
   /** Files a dead letter: `service`'s actor for `key` failed on the event `eventId` at log position `pos`. */
   deadLetter(service: string, key: string, eventId: string, pos: number, err: Error): void {
-    this.deadLetters.push({
-      service,
-      key,
-      eventId,
-      pos,
-      error: {
-        code: isTroupeError(err) ? err.code : 'TROUPE_SERVICE_FAILED',
-        message: err.message,
-      },
-      at: this.now(),
-    });
+    this.deadLetters.push({ service, key, eventId, pos, error: errorData(err, 'TROUPE_SERVICE_FAILED'), at: this.now() });
   }
 
   /** The records of the actors touched and the dead letters filed since the last call; starts over. */
