@@ -17,11 +17,12 @@
  * kept by `host-changes.ts`; for the inspector the host also records what each event made
  * the actors do (`transition-ring.ts`) and which types they emit (`emits-seen.ts`).
  */
-import { createActor, type InspectionEvent } from 'xstate';
+import { createActor } from 'xstate';
 import type { ActorDetail, Transition } from '../inspector/feed.js';
 import type { Envelope } from '../protocol/envelope.js';
 import { TroupeError } from '../protocol/troupe-error.js';
 import { actorDetail } from './actor-detail.js';
+import { inspectionObserver, type ActorInspector } from './actor-inspection.js';
 import { ActorTimers, pendingTimers, type FiredTimer, type TimerSlot } from './actor-timers.js';
 import { EmitsSeen } from './emits-seen.js';
 import { HostChanges } from './host-changes.js';
@@ -29,6 +30,8 @@ import { actorId, causeOf, entityKey, shownKey, type Cause, type HostedActor } f
 import type { EmittedEvent, ServiceDefinition, ServiceEvent, ServiceInput } from './service.js';
 import type { ActorRecord, DeadLetter, PendingTimer } from './store.js';
 import { TransitionRing } from './transition-ring.js';
+
+export type { ActorInspector, InspectedActor } from './actor-inspection.js';
 
 /** What an actor emitted, with the event that made it do so. */
 export interface Emission {
@@ -47,18 +50,6 @@ export interface ActorView {
 
 /** Runs `task` inside the fabric's commit loop, as part of the next batch; the fabric stamps what it emits. */
 export type Schedule = (task: () => Emission[]) => void;
-
-/** Which hosted actor an inspection event belongs to: its service and entity key (null for a singleton). */
-export interface InspectedActor {
-  readonly service: string;
-  readonly key: string | null;
-}
-
-/**
- * Sees every actor's XState inspection events (`runtime/inspection-stream.ts`), with the
- * troupe event being delivered to the actor at that moment, if any.
- */
-export type ActorInspector = (actor: InspectedActor, event: InspectionEvent, delivering: Envelope | null) => void;
 
 /** Options of {@link Host}. */
 export interface HostOptions {
@@ -80,6 +71,7 @@ export class Host {
   private readonly changes: HostChanges;
   /** The event `handle` is sending to an actor right now, for the inspector. */
   private delivering: Envelope | null = null;
+  private readonly deliveringNow = (): Envelope | null => this.delivering;
   /** Where the actor being driven right now emits to; set only around a send. */
   private sink: EmittedEvent[] | null = null;
   /** What each recent delivered event made the actors do, by log position. */
@@ -274,7 +266,7 @@ export class Host {
       input,
       snapshot: snapshot as never,
       clock: this.timers.clockFor(slot),
-      inspect: this.inspect === undefined ? undefined : this.inspectorFor(service, input.key ?? null),
+      inspect: this.inspect === undefined ? undefined : inspectionObserver(this.inspect, { service: service.name, key: input.key ?? null }, this.deliveringNow),
     });
     const hosted: HostedActor = { service, key, actor, cause: null, timers: [] };
     slot.owner = hosted;
@@ -285,15 +277,6 @@ export class Host {
     actor.start();
     this.actors.set(actorId(service.name, key), hosted);
     return hosted;
-  }
-
-  /** The inspection observer of one actor (and its children): tells the inspector whose events they are. */
-  private inspectorFor(service: ServiceDefinition, key: string | null): (event: InspectionEvent) => void {
-    const host = this;
-    const inspected: InspectedActor = { service: service.name, key };
-    return function inspectActor(event: InspectionEvent) {
-      host.inspect?.(inspected, event, host.delivering);
-    };
   }
 
   /** Runs a fired XState timer on the actor that set it. */

@@ -25,7 +25,7 @@ import type { AnyActorRef, AnyEventObject, InspectionEvent } from 'xstate';
 import type { Envelope } from '../protocol/envelope.js';
 import type { BackoffOptions } from './backoff.js';
 import { systemClock, type Clock } from './clock.js';
-import type { ActorInspector, InspectedActor } from './host.js';
+import type { ActorInspector, InspectedActor } from './actor-inspection.js';
 import { InspectorClient } from './inspector-client.js';
 import { admitUpgrade } from './upgrade-gate.js';
 import {
