@@ -11,6 +11,7 @@
  * exited, and stops when the launcher's signal aborts.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
+import { getJson } from '../runtime/cluster-reader.js';
 import type { AppDefinition } from '../runtime/service.js';
 // Types only, so no import cycle at run time: the launcher owns the nodes and the printer.
 import type { Printer, RunningNode } from './cluster.js';
@@ -130,7 +131,7 @@ async function waitUntilLinked(nodes: readonly RunningNode[], signal: AbortSigna
 
 async function fetchStatus(node: RunningNode, signal: AbortSignal): Promise<NodeStatus | undefined> {
   try {
-    return await getJson<NodeStatus>(`${node.plan.url}/status`, signal, 1000);
+    return await getJson<NodeStatus>(`${node.plan.url}/status`, 1000, signal);
   } catch {
     return undefined;
   }
@@ -158,7 +159,7 @@ async function followEvents(nodes: readonly RunningNode[], printer: Printer, sig
       failing = false;
     }
     try {
-      const page = await getJson<LogPage>(`${source.plan.url}/log?from=${from}&wait=${LOG_WAIT_MS}`, signal, LOG_WAIT_MS + 5000);
+      const page = await getJson<LogPage>(`${source.plan.url}/log?from=${from}&wait=${LOG_WAIT_MS}`, LOG_WAIT_MS + 5000, signal);
       if (failing) printer.info(`reading the log at ${source.plan.id} again`);
       failing = false;
       for (const event of page.events) {
@@ -196,12 +197,6 @@ async function runDemo(
   } catch (err) {
     if (!signal.aborted) printer.error(`demo failed: ${errorText(err)}`);
   }
-}
-
-async function getJson<T>(url: string, signal: AbortSignal, timeoutMs: number): Promise<T> {
-  const response = await fetch(url, { signal: AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]) });
-  if (!response.ok) throw new Error(`GET ${url} answered ${response.status}`);
-  return (await response.json()) as T;
 }
 
 /** Resolves after `ms`, or at once when `signal` aborts. */

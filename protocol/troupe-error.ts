@@ -47,3 +47,12 @@ export class TroupeError extends Error {
 export function isTroupeError(err: unknown, code?: TroupeErrorCode): err is TroupeError {
   return err instanceof TroupeError && (code === undefined || err.code === code);
 }
+
+/**
+ * An error as plain data, the shape the admin API, the feed and dead letters give it:
+ * a TroupeError keeps its code, anything else gets `fallback`.
+ */
+export function errorData(err: unknown, fallback: TroupeErrorCode): { code: TroupeErrorCode; message: string } {
+  if (isTroupeError(err)) return { code: err.code, message: err.message };
+  return { code: fallback, message: err instanceof Error ? err.message : String(err) };
+}

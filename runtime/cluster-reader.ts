@@ -119,26 +119,8 @@ export class ClusterReader {
    * `GET admin + path` as JSON, within the timeout.
    * @throws TroupeError `TROUPE_NODE_UNREACHABLE` when there is no answer in time, or not a 2xx JSON one.
    */
-  async get<T>(admin: string, path: string, timeoutMs = this.options.timeoutMs ?? DEFAULT_TIMEOUT_MS): Promise<T> {
-    const url = `${admin}${path}`;
-    const timeout = AbortSignal.timeout(timeoutMs);
-    const signal = this.options.signal === undefined ? timeout : AbortSignal.any([this.options.signal, timeout]);
-    let response: Response;
-    try {
-      response = await fetch(url, { signal });
-    } catch (cause) {
-      const why = timeout.aborted ? `no answer within ${timeoutMs} ms` : reason(cause);
-      throw new TroupeError('TROUPE_NODE_UNREACHABLE', `GET ${url}: ${why}`, { cause });
-    }
-    const text = await response.text();
-    if (!response.ok) {
-      const error = parse<{ error?: { code?: string; message?: string } }>(text)?.error;
-      const said = error === undefined ? text.slice(0, 200) : `${error.code}: ${error.message}`;
-      throw new TroupeError('TROUPE_NODE_UNREACHABLE', `GET ${url} answered ${response.status} ${said}`);
-    }
-    const body = parse<T>(text);
-    if (body === undefined) throw new TroupeError('TROUPE_NODE_UNREACHABLE', `GET ${url} answered with something other than JSON`);
-    return body;
+  get<T>(admin: string, path: string, timeoutMs = this.options.timeoutMs ?? DEFAULT_TIMEOUT_MS): Promise<T> {
+    return getJson<T>(`${admin}${path}`, timeoutMs, this.options.signal);
   }
 
   private statusOf(admin: string): Promise<NodeStatus> {
@@ -165,6 +147,31 @@ export class ClusterReader {
       return { ok: false, error: err instanceof TroupeError ? err.message : reason(err) };
     }
   }
+}
+
+/**
+ * `GET url` as JSON, within `timeoutMs`, or sooner if `signal` aborts.
+ * @throws TroupeError `TROUPE_NODE_UNREACHABLE` when there is no answer in time, or not a 2xx JSON one
+ * (with the `{ error: { code, message } }` of an admin API's answer in its message).
+ */
+export async function getJson<T>(url: string, timeoutMs: number, signal?: AbortSignal): Promise<T> {
+  const timeout = AbortSignal.timeout(timeoutMs);
+  let response: Response;
+  try {
+    response = await fetch(url, { signal: signal === undefined ? timeout : AbortSignal.any([signal, timeout]) });
+  } catch (cause) {
+    const why = timeout.aborted ? `no answer within ${timeoutMs} ms` : reason(cause);
+    throw new TroupeError('TROUPE_NODE_UNREACHABLE', `GET ${url}: ${why}`, { cause });
+  }
+  const text = await response.text();
+  if (!response.ok) {
+    const error = parse<{ error?: { code?: string; message?: string } }>(text)?.error;
+    const said = error === undefined ? text.slice(0, 200) : `${error.code}: ${error.message}`;
+    throw new TroupeError('TROUPE_NODE_UNREACHABLE', `GET ${url} answered ${response.status} ${said}`);
+  }
+  const body = parse<T>(text);
+  if (body === undefined) throw new TroupeError('TROUPE_NODE_UNREACHABLE', `GET ${url} answered with something other than JSON`);
+  return body;
 }
 
 /** A failed fetch's reason: its cause's code or message (ECONNREFUSED) when it has one. */

@@ -4,7 +4,7 @@
  *
  * links → `receive` → intake (`intake.ts`, paced by `link-backpressure.ts`)
  *       → batch (`batch-preparation.ts`: host delivery, `stamp.ts`) ← `work-queues.ts`
- *       → write (`commit-pump.ts`: group commit into the store)
+ *       → write (`commit-pump.ts`: group commit; `batch-writer.ts`: into the store)
  *       → acks, publish answers, observers (`fabric-observers.ts`), and replication
  *         (`replication.ts`) → links.
  *
@@ -22,6 +22,7 @@ import type { Frame } from '../protocol/frame.js';
 import { TroupeError } from '../protocol/troupe-error.js';
 import { sum } from '../protocol/vector-clock.js';
 import { BatchPreparation, type Incoming, type PreparedBatch } from './batch-preparation.js';
+import { BatchWriter } from './batch-writer.js';
 import { systemClock, type Clock } from './clock.js';
 import { CommitPump } from './commit-pump.js';
 import { DeadLetterReplay } from './dead-letter-replay.js';
@@ -43,11 +44,8 @@ export type { CommitNotice, FabricObserver, FabricOptions, LogEntry, PeerLink, P
 /** One node's event fabric. */
 export class Fabric {
   readonly id: string;
-  private readonly store: Store;
   private readonly log: Logger;
   private readonly bufferLimit: number;
-  /** Delivered and on disk. */
-  private committed: VectorClock;
   private readonly intake: Intake<Incoming>;
   private readonly queues = new WorkQueues();
   private readonly recent: RecentLog;
@@ -59,6 +57,7 @@ export class Fabric {
   private readonly pump: CommitPump<PreparedBatch>;
   private readonly queries: LogQueries;
   private readonly observers: FabricObservers;
+  private readonly writer: BatchWriter;
   private stopped = false;
 
   constructor(args: {
@@ -77,10 +76,8 @@ export class Fabric {
     const o = withDefaults(args.options);
     const { frameBytes } = o;
     this.id = id;
-    this.store = store;
     this.log = log;
     this.bufferLimit = o.bufferLimit;
-    this.committed = { ...args.vc };
     const pos = sum(args.vc);
     this.intake = new Intake<Incoming>(this.bufferLimit, (e) => e.bytes.length);
     this.recent = new RecentLog(o.recent);
@@ -89,7 +86,7 @@ export class Fabric {
     this.pump = new CommitPump({
       hasWork: () => this.queues.hasWork(this.recovering),
       prepare: () => this.batches.prepare(),
-      write: (batch) => this.write(batch),
+      write: (batch) => this.writer.write(batch),
       drained: () => this.askAgainIfRoom(),
       log,
     });
@@ -101,7 +98,7 @@ export class Fabric {
       store,
       recent: this.recent,
       log,
-      committed: () => this.committed,
+      committed: () => this.writer.committed,
       readStored: (from, limit) => this.queries.readStored(from, limit),
       acks: args.acks,
       window: o.window,
@@ -119,6 +116,7 @@ export class Fabric {
       heldBack: () => this.heldBack(),
       outboxes: (events) => this.replication.outboxesOf(events),
     });
+    this.writer = new BatchWriter({ store, log, recent: this.recent, replication: this.replication, queries: this.queries, observers: this.observers, vc: args.vc });
     this.batches = new BatchPreparation({
       id,
       host,
@@ -137,7 +135,7 @@ export class Fabric {
 
   /** The committed vector clock. */
   get clock(): VectorClock {
-    return { ...this.committed };
+    return { ...this.writer.committed };
   }
 
   /** Number of events in the local log. */
@@ -147,7 +145,7 @@ export class Fabric {
 
   /** Whether this node is fetching back its own history after losing it (or has not yet heard a peer's clock). */
   get recovering(): boolean {
-    return this.recovery.recovering(this.committed[this.id] ?? 0);
+    return this.recovery.recovering(this.writer.committed[this.id] ?? 0);
   }
 
   /** Events waiting in the causal buffer for their dependencies. */
@@ -265,7 +263,7 @@ export class Fabric {
         this.replication.receiveAck(peer, frame.vc);
         return;
       case 'want':
-        this.recovery.peerHolds(peer.id, frame.vc[this.id] ?? 0, this.committed[this.id] ?? 0);
+        this.recovery.peerHolds(peer.id, frame.vc[this.id] ?? 0, this.writer.committed[this.id] ?? 0);
         this.background(this.replication.receiveWant(peer, frame.vc));
         return;
       case 'links':
@@ -284,9 +282,7 @@ export class Fabric {
     await this.pump.idle;
     this.replication.cancelAcks(); // the last write may have armed it
     const acks = this.replication.dirtyAcks(true);
-    if (acks.size > 0) {
-      await this.store.commit({ events: [], vcBefore: this.committed, vc: this.committed, actors: [], deadLetters: [], removedDeadLetters: [], acks });
-    }
+    if (acks.size > 0) await this.writer.writeAcks(acks);
     for (const p of this.queues.takePublishes()) p.reject(stopping());
   }
 
@@ -307,34 +303,6 @@ export class Fabric {
     if (fresh > 0) {
       this.queues.arrived = true;
       this.pump.kick();
-    }
-  }
-
-  /** Writes a prepared batch, then acknowledges and propagates it. */
-  private async write({ commit, delivered, published, replayed }: PreparedBatch): Promise<void> {
-    const { events, vc } = commit;
-    let writeMs = 0;
-    if (events.length > 0 || commit.actors.length > 0 || commit.deadLetters.length > 0 || replayed.length > 0 || commit.acks.size > 0) {
-      const started = performance.now();
-      await this.store.commit(commit);
-      writeMs = performance.now() - started;
-    }
-    for (const d of commit.deadLetters) {
-      // Dead letters are rare: finding the event's workflow here costs nothing on the hot path.
-      const correlationId = delivered.find((e) => e.envelope.id === d.eventId)?.envelope.correlationId;
-      this.log.warn({ service: d.service, key: d.key, event: d.eventId, correlationId, code: d.error.code, error: d.error.message }, 'dead letter');
-    }
-    this.committed = vc;
-    this.recent.append(events);
-    if (events.length > 0) this.replication.scheduleAcks();
-    for (const { publish, envelope } of published) publish.resolve(envelope);
-    for (const r of replayed) r.resolve();
-    this.queries.committed();
-    if (events.length > 0) this.replication.pushAll();
-    if (this.observers.any && (delivered.length > 0 || commit.actors.length > 0 || commit.deadLetters.length > 0 || replayed.length > 0)) {
-      const { actors, deadLetters, removedDeadLetters } = commit;
-      const notice: CommitNotice = { events: delivered, actors, deadLetters, removedDeadLetters, writeMs };
-      this.observers.tell((o) => o.committed?.(notice));
     }
   }
 

@@ -25,9 +25,9 @@ import type { AnyActorRef, AnyEventObject, InspectionEvent } from 'xstate';
 import type { Envelope } from '../protocol/envelope.js';
 import type { BackoffOptions } from './backoff.js';
 import { systemClock, type Clock } from './clock.js';
-import type { ActorInspector, InspectedActor } from './host.js';
+import type { ActorInspector, InspectedActor } from './actor-inspection.js';
 import { InspectorClient } from './inspector-client.js';
-import { isLoopbackOrigin, refuseUpgrade } from './upgrade-gate.js';
+import { admitUpgrade } from './upgrade-gate.js';
 import {
   nodeScoped,
   statelyActor,
@@ -119,15 +119,7 @@ export class InspectionStream {
    * so that a site the user visits cannot read the node's actors.
    */
   upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
-    const origin = req.headers.origin;
-    if (!isLoopbackOrigin(origin)) {
-      refuseUpgrade(socket, 403, 'TROUPE_FORBIDDEN_ORIGIN', `origin ${origin} may not watch this node's actors`);
-      return;
-    }
-    if (this.stopped) {
-      refuseUpgrade(socket, 503, 'TROUPE_NODE_STOPPING', 'the node is shutting down');
-      return;
-    }
+    if (!admitUpgrade(req, socket, this.stopped, "watch this node's actors")) return;
     this.wss.handleUpgrade(req, socket, head, (ws) => this.welcome(ws));
   }
 

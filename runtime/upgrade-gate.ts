@@ -4,6 +4,7 @@
  * happens to visit from reading a node or cutting its links: only tools (no Origin) and
  * pages served from a loopback host are let in.
  */
+import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { TroupeErrorCode } from '../protocol/troupe-error.js';
 
@@ -21,6 +22,24 @@ export function isLoopbackOrigin(origin: string | undefined): boolean {
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') return false;
   return url.hostname === '127.0.0.1' || url.hostname === 'localhost' || url.hostname === '[::1]';
+}
+
+/**
+ * Whether an upgrade may go on; if not, it is answered: 403 `TROUPE_FORBIDDEN_ORIGIN` for
+ * a foreign page (`origin … may not <forbidden>`), 503 `TROUPE_NODE_STOPPING` once the
+ * endpoint is `closed`.
+ */
+export function admitUpgrade(req: IncomingMessage, socket: Duplex, closed: boolean, forbidden: string): boolean {
+  const origin = req.headers.origin;
+  if (!isLoopbackOrigin(origin)) {
+    refuseUpgrade(socket, 403, 'TROUPE_FORBIDDEN_ORIGIN', `origin ${origin} may not ${forbidden}`);
+    return false;
+  }
+  if (closed) {
+    refuseUpgrade(socket, 503, 'TROUPE_NODE_STOPPING', 'the node is shutting down');
+    return false;
+  }
+  return true;
 }
 
 /** Answers an upgrade request with an HTTP error in the admin API's shape and closes the socket. */

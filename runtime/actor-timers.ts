@@ -1,0 +1,153 @@
+/**
+ * The timers of the host's XState actors: the clock each actor is given, and the
+ * recording and re-arming of its delayed events across restarts.
+ *
+ * XState does not re-arm `after` delays when a persisted snapshot is restored, so each
+ * actor's scheduled events are recorded with its snapshot (`pendingTimers`) and scheduled
+ * again on restart (`rearm`) with what is left of their delay. Every actor gets a clock
+ * (`clockFor`) whose timers do not run XState's callback themselves: they hand it to the
+ * host, which runs it inside the fabric's commit loop, so what a timer makes an actor emit
+ * is committed (or fails) like any other transition.
+ */
+import type { Actor, AnyStateMachine } from 'xstate';
+import type { PendingTimer } from './store.js';
+
+/** A timer that fired: which of the actor's scheduled events it was for, if known. */
+export interface FiredTimer {
+  /** The id of the scheduled event it fires (XState's `_scheduledEvents` entry). */
+  readonly eventId: string | undefined;
+}
+
+/** A timer handle given to XState through an actor's clock. */
+interface ActorTimer extends FiredTimer {
+  handle: NodeJS.Timeout | undefined;
+}
+
+/** Whatever owns an actor whose timers are kept here (the host's hosted actor). */
+export interface TimedActor {
+  readonly actor: Actor<AnyStateMachine>;
+}
+
+/** Where an actor's clock finds its owner, set once the actor is created. */
+export interface TimerSlot<T extends TimedActor> {
+  owner?: T;
+}
+
+/** Told of a fired timer: runs XState's `callback` on `owner` (not after `stop`). */
+export type TimerFired<T extends TimedActor> = (owner: T, callback: (...args: unknown[]) => void, timer: FiredTimer) => void;
+
+/** The clock XState's `createActor` takes. */
+export interface ActorClock {
+  setTimeout(fn: (...args: unknown[]) => void, ms: number): unknown;
+  clearTimeout(timer: unknown): void;
+}
+
+/** Options of {@link ActorTimers}. */
+export interface ActorTimersOptions<T extends TimedActor> {
+  /** Wall-clock now; due times are wall-clock so they survive restarts. */
+  readonly now: () => number;
+  readonly fired: TimerFired<T>;
+}
+
+/** Every timer of the host's actors. */
+export class ActorTimers<T extends TimedActor> {
+  private readonly now: () => number;
+  private readonly fired: TimerFired<T>;
+  private stopped = false;
+  /** XState's scheduled-event entries already matched to a timer (see `claimScheduled`). */
+  private readonly claimed = new WeakSet<object>();
+  /**
+   * Every timer set and not yet fired or cleared. XState loses the handle of a timer whose
+   * id it schedules again while pending, so only this can still clear it on stop.
+   */
+  private readonly armed = new Set<ActorTimer>();
+
+  constructor(options: ActorTimersOptions<T>) {
+    this.now = options.now;
+    this.fired = options.fired;
+  }
+
+  /**
+   * A clock for XState whose timers hand their callback to `fired` with the actor in
+   * `slot`, so a delayed transition runs where the host says.
+   */
+  clockFor(slot: TimerSlot<T>): ActorClock {
+    const timers = this;
+    return {
+      setTimeout(fn: (...args: unknown[]) => void, ms: number): ActorTimer {
+        const timer: ActorTimer = { handle: undefined, eventId: slot.owner === undefined ? undefined : timers.claimScheduled(slot.owner.actor) };
+        timer.handle = setTimeout(function actorTimerFired() {
+          timer.handle = undefined;
+          timers.armed.delete(timer);
+          const owner = slot.owner;
+          if (!timers.stopped && owner !== undefined) timers.fired(owner, fn, timer);
+        }, ms);
+        timers.armed.add(timer);
+        return timer;
+      },
+      clearTimeout(timer: unknown): void {
+        const t = timer as ActorTimer;
+        if (t.handle !== undefined) clearTimeout(t.handle);
+        t.handle = undefined;
+        timers.armed.delete(t);
+      },
+    };
+  }
+
+  /** Schedules persisted timers again on a freshly restored actor; returns its pending timers now. */
+  rearm(actor: Actor<AnyStateMachine>, pending: readonly PendingTimer[]): PendingTimer[] {
+    const now = this.now();
+    // XState internals, verified on 5.33.3 (package.json pins ~5.33): `system.scheduler` is
+    // typed on ActorSystem but undocumented, and a restored actor's delays are lost because
+    // `getPersistedSnapshot()` leaves out scheduled events (`createSystem` only re-arms
+    // `options.snapshot.scheduler`, which no persisted snapshot carries, and with the full
+    // delay). This goes once XState persists scheduled events with the snapshot and re-arms
+    // them on restore with their remaining time (or offers a public way to schedule them).
+    for (const timer of pending) {
+      actor.system.scheduler.schedule(actor, actor, timer.event as never, Math.max(0, timer.due - now), timer.id);
+    }
+    return pendingTimers(actor);
+  }
+
+  /** Clears every timer; none fires after this. */
+  stop(): void {
+    this.stopped = true;
+    for (const timer of this.armed) clearTimeout(timer.handle);
+    this.armed.clear();
+  }
+
+  /**
+   * The id of the delayed event a timer being set belongs to. XState records the event
+   * it schedules just before it asks the clock for the timer, so it is the newest entry
+   * not yet claimed — not simply the newest: an id scheduled again while still pending
+   * is reassigned in place and keeps its old position.
+   */
+  private claimScheduled(actor: Actor<AnyStateMachine>): string | undefined {
+    // XState internal, verified on 5.33.3: `system.getSnapshot()._scheduledEvents` (insertion
+    // ordered, an entry added by `scheduler.schedule` right before it calls `clock.setTimeout`).
+    // This goes once the clock's `setTimeout` is told which scheduled event it is for, or a
+    // public API lists scheduled events.
+    const entries = Object.values(actor.system.getSnapshot()._scheduledEvents);
+    for (let i = entries.length - 1; i >= 0; i--) {
+      if (this.claimed.has(entries[i])) continue;
+      this.claimed.add(entries[i]);
+      return entries[i].id;
+    }
+    return undefined;
+  }
+}
+
+/** The delayed events an actor has scheduled on itself, with wall-clock due times. */
+export function pendingTimers(actor: Actor<AnyStateMachine>): PendingTimer[] {
+  // XState internal, verified on 5.33.3: `_scheduledEvents` entries carry `startedAt` from
+  // `Date.now()` (not the system clock) and `delay`. This goes once a persisted snapshot
+  // carries its scheduled events (a public API for them), so the host need not record them.
+  const scheduled = actor.system.getSnapshot()._scheduledEvents;
+  const out: PendingTimer[] = [];
+  for (const id in scheduled) {
+    const s = scheduled[id];
+    if (s.source !== actor) continue;
+    out.push({ id: s.id, event: s.event, due: s.startedAt + s.delay });
+  }
+  return out;
+}

@@ -1,0 +1,84 @@
+/**
+ * The write of a prepared batch and what follows it. A batch is written to the store in
+ * one LevelDB batch (skipped when it holds nothing to write); only once it is on disk does
+ * anyone hear of it: the committed clock moves, the recent log takes its events, acks are
+ * scheduled, publishes resolve, replays resolve, long polls wake, peers are pushed the new
+ * events, and observers are told. Dead letters are logged with their workflow's id.
+ */
+import type { Logger } from 'pino';
+import type { VectorClock } from '../protocol/envelope.js';
+import type { PreparedBatch } from './batch-preparation.js';
+import type { CommitNotice, FabricObservers } from './fabric-observers.js';
+import type { LogQueries } from './log-queries.js';
+import type { RecentLog } from './recent-log.js';
+import type { Replication } from './replication.js';
+import type { Store } from './store.js';
+
+/** Writes one node's batches and fans out what each commit settles. */
+export class BatchWriter {
+  private readonly store: Store;
+  private readonly log: Logger;
+  private readonly recent: RecentLog;
+  private readonly replication: Replication;
+  private readonly queries: LogQueries;
+  private readonly observers: FabricObservers;
+  private clock: VectorClock;
+
+  constructor(args: {
+    store: Store;
+    log: Logger;
+    recent: RecentLog;
+    replication: Replication;
+    queries: LogQueries;
+    observers: FabricObservers;
+    /** The committed clock at start. */
+    vc: VectorClock;
+  }) {
+    this.store = args.store;
+    this.log = args.log;
+    this.recent = args.recent;
+    this.replication = args.replication;
+    this.queries = args.queries;
+    this.observers = args.observers;
+    this.clock = { ...args.vc };
+  }
+
+  /** The committed vector clock: delivered and on disk. Not a copy: do not change it. */
+  get committed(): VectorClock {
+    return this.clock;
+  }
+
+  /** Writes a prepared batch, then acknowledges and propagates it. */
+  async write({ commit, delivered, published, replayed }: PreparedBatch): Promise<void> {
+    const { events, vc } = commit;
+    let writeMs = 0;
+    if (events.length > 0 || commit.actors.length > 0 || commit.deadLetters.length > 0 || replayed.length > 0 || commit.acks.size > 0) {
+      const started = performance.now();
+      await this.store.commit(commit);
+      writeMs = performance.now() - started;
+    }
+    for (const d of commit.deadLetters) {
+      // Dead letters are rare: finding the event's workflow here costs nothing on the hot path.
+      const correlationId = delivered.find((e) => e.envelope.id === d.eventId)?.envelope.correlationId;
+      this.log.warn({ service: d.service, key: d.key, event: d.eventId, correlationId, code: d.error.code, error: d.error.message }, 'dead letter');
+    }
+    this.clock = vc;
+    this.recent.append(events);
+    if (events.length > 0) this.replication.scheduleAcks();
+    for (const { publish, envelope } of published) publish.resolve(envelope);
+    for (const r of replayed) r.resolve();
+    this.queries.committed();
+    if (events.length > 0) this.replication.pushAll();
+    if (this.observers.any && (delivered.length > 0 || commit.actors.length > 0 || commit.deadLetters.length > 0 || replayed.length > 0)) {
+      const { actors, deadLetters, removedDeadLetters } = commit;
+      const notice: CommitNotice = { events: delivered, actors, deadLetters, removedDeadLetters, writeMs };
+      this.observers.tell((o) => o.committed?.(notice));
+    }
+  }
+
+  /** Persists the acknowledged clocks alone (on stop), with nothing else in the batch. */
+  async writeAcks(acks: ReadonlyMap<string, VectorClock>): Promise<void> {
+    const vc = this.clock;
+    await this.store.commit({ events: [], vcBefore: vc, vc, actors: [], deadLetters: [], removedDeadLetters: [], acks });
+  }
+}

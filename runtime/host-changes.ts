@@ -1,0 +1,49 @@
+/**
+ * What the host's actors changed since the fabric last asked: the actors a batch moved,
+ * to persist in the same commit as the events that moved them, and the dead letters it
+ * filed. An actor rolled back after a failure is persisted as restored, never as the
+ * stopped one it replaced.
+ */
+import { errorData } from '../protocol/troupe-error.js';
+import { actorRecord, type HostedActor } from './hosted-actor.js';
+import type { ActorRecord, DeadLetter } from './store.js';
+
+/** The host's changes of one batch. */
+export class HostChanges {
+  private readonly now: () => number;
+  private touched = new Set<HostedActor>();
+  private deadLetters: DeadLetter[] = [];
+
+  /** `now` is wall-clock time, when a dead letter was filed. */
+  constructor(now: () => number) {
+    this.now = now;
+  }
+
+  /** `hosted` moved: its record goes into the next commit. */
+  touch(hosted: HostedActor): void {
+    this.touched.add(hosted);
+  }
+
+  /**
+   * `restored` replaces the failed `rolledBack`: persisted instead of it if that was
+   * touched earlier in the batch, or always when `persist` says so.
+   */
+  replace(rolledBack: HostedActor, restored: HostedActor, persist: boolean): void {
+    if (this.touched.delete(rolledBack) || persist) this.touched.add(restored);
+  }
+
+  /** Files a dead letter: `service`'s actor for `key` failed on the event `eventId` at log position `pos`. */
+  deadLetter(service: string, key: string, eventId: string, pos: number, err: Error): void {
+    this.deadLetters.push({ service, key, eventId, pos, error: errorData(err, 'TROUPE_SERVICE_FAILED'), at: this.now() });
+  }
+
+  /** The records of the actors touched and the dead letters filed since the last call; starts over. */
+  take(): { actors: ActorRecord[]; deadLetters: DeadLetter[] } {
+    const actors: ActorRecord[] = [];
+    for (const hosted of this.touched) actors.push(actorRecord(hosted));
+    const deadLetters = this.deadLetters;
+    this.touched = new Set();
+    this.deadLetters = [];
+    return { actors, deadLetters };
+  }
+}

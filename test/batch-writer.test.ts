@@ -1,0 +1,93 @@
+import t from 'tap';
+import pino from 'pino';
+import type { Envelope, VectorClock } from '../protocol/envelope.js';
+import type { PreparedBatch } from '../runtime/batch-preparation.js';
+import { BatchWriter } from '../runtime/batch-writer.js';
+import { FabricObservers, type CommitNotice } from '../runtime/fabric-observers.js';
+import type { LogQueries } from '../runtime/log-queries.js';
+import { RecentLog } from '../runtime/recent-log.js';
+import type { Replication } from '../runtime/replication.js';
+import type { CommitBatch, Store } from '../runtime/store.js';
+
+const silent = pino({ level: 'silent' });
+
+/** A writer over a store whose commits wait until the test lets them land, with a record of what followed. */
+function setup() {
+  const said: string[] = [];
+  const commits: CommitBatch[] = [];
+  let land: (() => void) | undefined;
+  const store = {
+    commit: (batch: CommitBatch) => {
+      commits.push(batch);
+      said.push('store');
+      return new Promise<void>((resolve) => (land = resolve));
+    },
+  } as unknown as Store;
+  const replication = { scheduleAcks: () => said.push('acks'), pushAll: () => said.push('push') } as unknown as Replication;
+  const queries = { committed: () => said.push('queries') } as unknown as LogQueries;
+  const observers = new FabricObservers(silent);
+  const notices: CommitNotice[] = [];
+  observers.add({ committed: (notice) => notices.push(notice) });
+  const recent = new RecentLog(100);
+  recent.reset(1);
+  const writer = new BatchWriter({ store, log: silent, recent, replication, queries, observers, vc: {} });
+  return { writer, said, commits, notices, recent, land: () => land?.() };
+}
+
+function batch(vc: VectorClock, events: number, more: Partial<PreparedBatch> = {}): PreparedBatch {
+  const stored = Array.from({ length: events }, (_, i) => ({ pos: i + 1, origin: 'n1', seq: i + 1, correlationId: 'c', bytes: new Uint8Array([i]) }));
+  const commit: CommitBatch = { events: stored as never, vcBefore: {}, vc, actors: [], deadLetters: [], removedDeadLetters: [], acks: new Map() };
+  return { commit, delivered: [], published: [], replayed: [], ...more };
+}
+
+t.test('publishes resolve, peers are pushed and the clock moves only once the batch is on disk', async (t) => {
+  const { writer, said, recent, land } = setup();
+  const resolved: string[] = [];
+  const envelope = { id: 'n1:1' } as Envelope;
+  const writing = writer.write(
+    batch({ n1: 1 }, 1, { published: [{ publish: { input: { type: 'T' }, resolve: (e) => resolved.push(e.id), reject: () => {} }, envelope }] }),
+  );
+  await Promise.resolve();
+  t.same(said, ['store']);
+  t.same(resolved, [], 'nothing is acknowledged while the write is in flight');
+  t.same(writer.committed, {});
+  land();
+  await writing;
+  t.same(said, ['store', 'acks', 'queries', 'push']);
+  t.same(resolved, ['n1:1']);
+  t.same(writer.committed, { n1: 1 });
+  t.equal(recent.end, 2, 'the recent log took the event');
+});
+
+t.test('a batch with nothing to write skips the store and tells no observer', async (t) => {
+  const { writer, said, notices } = setup();
+  await writer.write(batch({}, 0));
+  t.same(said, ['queries']);
+  t.same(notices, []);
+});
+
+t.test('observers hear of delivered events, actors and dead letters with the write time', async (t) => {
+  const { writer, notices, land } = setup();
+  const delivered = [{ pos: 1, envelope: { id: 'n1:1', correlationId: 'c' } as Envelope }];
+  const deadLetters = [{ service: 's', key: 'k', eventId: 'n1:1', pos: 1, error: { code: 'TROUPE_SERVICE_FAILED', message: 'boom' }, at: 0 }];
+  const prepared = batch({ n1: 1 }, 1, { delivered });
+  const writing = writer.write({ ...prepared, commit: { ...prepared.commit, deadLetters } });
+  land();
+  await writing;
+  t.equal(notices.length, 1);
+  t.same(notices[0].events, delivered);
+  t.same(notices[0].deadLetters, deadLetters);
+  t.ok(notices[0].writeMs >= 0);
+});
+
+t.test('acks alone are written at the committed clock', async (t) => {
+  const { writer, commits, land } = setup();
+  const first = writer.write(batch({ n1: 3 }, 1));
+  land();
+  await first;
+  const acks = new Map([['n2', { n1: 3 }]]);
+  const writing = writer.writeAcks(acks);
+  land();
+  await writing;
+  t.same(commits[1], { events: [], vcBefore: { n1: 3 }, vc: { n1: 3 }, actors: [], deadLetters: [], removedDeadLetters: [], acks });
+});
