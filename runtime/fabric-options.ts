@@ -33,6 +33,11 @@ export interface FabricOptions {
    * wait, for a node with no peers). [default 0]
    */
   readonly probeMs?: number;
+  /**
+   * A peer's event whose `ts` is more than this far ahead of the wall clock does not move
+   * this node's hybrid time forward (it is kept and delivered as it is). [default 3600000]
+   */
+  readonly maxSkewMs?: number;
 }
 
 /** The defaults of {@link FabricOptions}. */
@@ -46,6 +51,7 @@ export const FABRIC_DEFAULTS: Required<FabricOptions> = {
   stallMs: 5000,
   ackDelayMs: 25,
   probeMs: 0,
+  maxSkewMs: 60 * 60 * 1000,
 };
 
 /** `options` with every knob it leaves out set to its default. */

@@ -68,6 +68,8 @@ export class Fabric {
     log: Logger;
     vc: VectorClock;
     acks: ReadonlyMap<string, VectorClock>;
+    /** The newest `ts` on disk (`StoredState.lastTs`): stamping never goes behind it. [default 0] */
+    lastTs?: number;
     options?: FabricOptions;
     /** Wall-clock time and timers (`clock` is the vector clock). [default the system clock] */
     time?: Clock;
@@ -129,6 +131,8 @@ export class Fabric {
       replay: this.deadLetters,
       vc: args.vc,
       pos,
+      lastTs: args.lastTs ?? 0,
+      maxSkewMs: o.maxSkewMs,
       recovering: () => this.recovering,
       tookIntake: () => this.backpressure.resumeAll(),
       dirtyAcks: () => this.replication.dirtyAcks(),
