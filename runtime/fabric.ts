@@ -95,7 +95,7 @@ export class Fabric {
       drained: () => this.askAgainIfRoom(),
       log,
     });
-    this.recovery = new IdentityRecovery({ id, log, clock: time, probeMs: o.probeMs, onProbeEnd: () => this.pump.kick() });
+    this.recovery = new IdentityRecovery({ id, log, clock: time, probeMs: o.probeMs, maxWaitMs: o.recoveryMs, onResume: () => this.pump.kick() });
     this.backpressure = new LinkBackpressure({ intake: this.intake, maxEvents: o.intakeEvents, maxBytes: frameBytes });
     this.deadLetters = new DeadLetterReplay({ store, host });
     this.replication = new Replication({
@@ -249,6 +249,7 @@ export class Fabric {
   linkDown(link: PeerLink): void {
     this.backpressure.forget(link);
     if (this.replication.linked(link) === undefined) return;
+    this.recovery.peerGone(link.peer);
     this.replication.linkDown(link);
     this.observers.tell((o) => o.linkChanged?.(link.peer, false));
   }
