@@ -298,8 +298,9 @@ export class WireReader {
   /** A big-endian float32 (`n` 4) or float64 (`n` 8). */
   #float(n: 4 | 8): number {
     const start = this.#take(n);
-    const view = new DataView(this.#bytes.buffer, this.#bytes.byteOffset + start, n);
-    return n === 4 ? view.getFloat32(0) : view.getFloat64(0);
+    // Through one shared view: every event's ts is a float64, and a DataView per read adds up.
+    for (let i = 0; i < n; i++) floatBytes.setUint8(i, this.#bytes[start + i]);
+    return n === 4 ? floatBytes.getFloat32(0) : floatBytes.getFloat64(0);
   }
 
   #strLength(): number {
@@ -328,6 +329,9 @@ export class WireReader {
     return b[start] * 0x100_0000 + ((b[start + 1] << 16) | (b[start + 2] << 8) | b[start + 3]);
   }
 }
+
+/** Scratch bytes to read floats from. */
+const floatBytes = new DataView(new ArrayBuffer(8));
 
 /** Strict UTF-8: malformed strings in a frame are refused, not patched with U+FFFD. */
 const utf8 = new TextDecoder('utf-8', { fatal: true });

@@ -159,8 +159,8 @@ t.test('two nodes that dial each other end with one link, and the dialer that lo
     async () => {
       clock.increment(1000);
       await new Promise((resolve) => setTimeout(resolve, 20));
-      const link = a.links.get('b') as unknown as { direction: string } | undefined;
-      return link !== undefined && link !== before && link.direction === 'dialed' && b.links.has('a');
+      const link = a.links.get('b');
+      return link !== undefined && link !== before && (link as unknown as { direction: string }).direction === 'dialed' && b.links.has('a');
     },
     { message: 'a and b linked again by the connection a dialed', until: (up) => up, timeout: 20_000, interval: 5 },
   );
