@@ -8,15 +8,19 @@
  * bytes untouched. The clock leaves out the origin's own entry (it equals seq) and zero
  * entries; the correlation id is nil when it is the event's own id (the event starts its
  * workflow); a causation id of the form `node:seq` travels as `seq` (same node as the
- * origin) or `[node, seq]`. Every failure is a `TroupeError`
- * (`TROUPE_PROTOCOL_BAD_EVENT`); nothing else escapes, whatever the input.
+ * origin) or `[node, seq]`. Events are written by msgpackr and read back by the strict
+ * reader (`msgpack-reader.ts`), data included: a peer's bytes never reach a general
+ * decoder, and data holds only JSON-like values (`event-data.ts`), checked on both sides.
+ * Every failure is a `TroupeError` (`TROUPE_PROTOCOL_BAD_EVENT`); nothing else escapes,
+ * whatever the input.
  */
 import { copyOf } from './byte-slabs.js';
 import { eventId, parseEventId, type EncodedEvent, type Envelope, type VectorClock } from './envelope.js';
+import { checkData, MAX_DATA_DEPTH } from './event-data.js';
 import { isCount, isNodeId, show, WireReader } from './msgpack-reader.js';
 import { describe, packr } from './packr.js';
 import { TroupeError } from './troupe-error.js';
-import { isName, isPlainObject, isSeq } from './wire-fields.js';
+import { isName, isPlainObject, isSeq, MAX_NAME_LENGTH } from './wire-fields.js';
 
 /**
  * The largest encoded event, in bytes. Far below `MAX_FRAME_BYTES` so that any event fits
@@ -32,6 +36,9 @@ export const MAX_EVENT_BYTES = 1024 * 1024;
  */
 export const MIN_EVENT_BYTES = 12;
 
+/** The most UTF-8 bytes a name of `MAX_NAME_LENGTH` UTF-16 units can take. */
+const MAX_NAME_BYTES = MAX_NAME_LENGTH * 3;
+
 /** The causation field on the wire: nil, a seq of the origin, `[node, seq]`, or any other string. */
 type WireCausation = null | number | [string, number] | string;
 
@@ -40,14 +47,6 @@ function packCausation(causationId: string | null, origin: string): WireCausatio
   const id = parseEventId(causationId);
   if (id === undefined) return causationId;
   return id.origin === origin ? id.seq : [id.origin, id.seq];
-}
-
-function unpackCausation(wire: unknown, origin: string): string | null | undefined {
-  if (wire === null) return null;
-  if (isSeq(wire)) return eventId(origin, wire);
-  if (Array.isArray(wire) && wire.length === 2 && isNodeId(wire[0]) && isSeq(wire[1])) return eventId(wire[0], wire[1]);
-  if (isName(wire)) return wire;
-  return undefined;
 }
 
 function badEvent(message: string, cause?: unknown): TroupeError {
@@ -79,8 +78,10 @@ export function encodeEvent(e: Omit<Envelope, 'id'>): EncodedEvent {
   if (!isName(e.type)) throw badEvent('type must be a string of 1 to 256 characters');
   if (!isName(e.correlationId)) throw badEvent('correlationId must be a string of 1 to 256 characters');
   if (e.causationId !== null && !isName(e.causationId)) throw badEvent('causationId must be null or a string of 1 to 256 characters');
-  if (typeof e.ts !== 'number' || !Number.isFinite(e.ts)) throw badEvent('ts must be a finite number');
-  if (!isSeq(e.schema)) throw badEvent('schema must be a positive integer');
+  if (typeof e.ts !== 'number' || !Number.isFinite(e.ts) || e.ts < 0) throw badEvent('ts must be a finite, non-negative number');
+  // msgpackr writes integers of 2³² and above as float64, which is not a `uint`.
+  if (!isSeq(e.schema) || e.schema > 0xffff_ffff) throw badEvent('schema must be an integer from 1 to 2^32-1');
+  if (e.data !== undefined) checkData(e.data);
 
   // A workflow's id is usually the id of the event that started it: then it is implied.
   const correlation = e.correlationId === eventId(origin, seq) ? null : e.correlationId;
@@ -97,26 +98,12 @@ export function encodeEvent(e: Omit<Envelope, 'id'>): EncodedEvent {
 }
 
 /**
- * msgpackr caches a DataView on every array it decodes (`source.dataView`): on an
- * event's bytes that is one more object per event, kept as long as the event is (10,000
- * of them in the recent log). Decoding through one array over the whole underlying
- * buffer (events sit side by side in slabs) gives msgpackr one DataView per buffer.
- */
-let viewedBuffer: ArrayBufferLike | undefined;
-let bufferView: Uint8Array = new Uint8Array(0);
-function unpackView(bytes: Uint8Array): unknown {
-  if (bytes.buffer !== viewedBuffer) {
-    viewedBuffer = bytes.buffer;
-    bufferView = new Uint8Array(bytes.buffer);
-  }
-  return packr.unpack(bufferView, { start: bytes.byteOffset, end: bytes.byteOffset + bytes.byteLength });
-}
-
-/**
- * Decodes and validates an event: origin a node id, seq a positive integer, a clock of
- * node ids to non-negative integers (with `vc[origin] === seq`), type and correlation id
- * non-empty strings of at most 256 characters, causation id null or such a string, ts a
- * finite number, schema a positive integer. `id` is derived as `origin:seq`.
+ * Decodes and validates an event with the strict reader, field by field as `PROTOCOL.md`
+ * has them: origin a node id, seq a positive integer, schema a positive `uint`, a clock
+ * of node ids to counts (no duplicate key, not the origin), type and correlation id names
+ * (correlation nil for the event's own id), causation nil, a seq, `[node, seq]` or a
+ * name, ts a `uint` or a finite non-negative float64, and data, if present, JSON-like
+ * (`event-data.ts`). Nothing follows the last field. `id` is derived as `origin:seq`.
  *
  * @throws TroupeError `TROUPE_PROTOCOL_BAD_EVENT` for anything else.
  */
@@ -124,30 +111,44 @@ export function decodeEvent(bytes: EncodedEvent): Envelope {
   if (!(bytes instanceof Uint8Array)) throw badEvent('an event must be bytes');
   if (bytes.length > MAX_EVENT_BYTES) throw badEvent(`event is ${bytes.length} bytes, over the ${MAX_EVENT_BYTES}-byte limit`);
   // The same header check relays use, so any stored event can later be relayed.
-  const { origin, seq } = eventHeader(bytes);
-  let wire: unknown;
-  try {
-    wire = unpackView(bytes);
-  } catch (err) {
-    throw badEvent(`undecodable event: ${describe(err)}`, err);
-  }
-  if (!Array.isArray(wire) || (wire.length !== 8 && wire.length !== 9)) throw badEvent('an event is an array of 8 or 9 fields');
-  const [, , schema, vc, type, wireCorrelation, wireCausation, ts, data] = wire as unknown[];
+  const r = new WireReader(bytes, 'TROUPE_PROTOCOL_BAD_EVENT');
+  const { fields, origin, seq } = readHeader(r);
   const id = eventId(origin, seq);
-  const correlationId = wireCorrelation === null ? id : wireCorrelation;
-  if (!isSeq(schema)) throw badEvent('schema must be a positive integer');
-  if (!isPlainObject(vc)) throw badEvent('vc must be a map');
-  for (const node of Object.keys(vc)) {
-    if (!isNodeId(node) || node === origin || !isCount(vc[node])) throw badEvent(`vc entry ${show(node)} is invalid`);
+  const schema = r.uint();
+  if (schema === 0) throw r.error('schema must be a positive integer');
+  const vc = r.clock();
+  if (Object.hasOwn(vc, origin)) throw r.error(`the clock holds the origin ${origin}: its entry is seq`);
+  vc[origin] = seq;
+  const type = r.str(MAX_NAME_BYTES);
+  if (!isName(type)) throw r.error('type must be a string of 1 to 256 characters');
+  const correlationId = r.nil() ? id : r.str(MAX_NAME_BYTES);
+  if (!isName(correlationId)) throw r.error('correlationId must be a string of 1 to 256 characters');
+  const causationId = readCausation(r, origin);
+  const ts = r.time();
+  const data = fields === 9 ? r.value(MAX_DATA_DEPTH) : undefined;
+  r.end();
+  return { id, type, data, origin, seq, vc, correlationId, causationId, ts, schema };
+}
+
+/** The causation field: nil, a seq of the origin, `[node, seq]`, or a name. */
+function readCausation(r: WireReader, origin: string): string | null {
+  if (r.nil()) return null;
+  const kind = r.peek();
+  if (kind >= 0x90 && kind <= 0x9f) {
+    if (r.arrayHeader() !== 2) throw r.error('causation [node, seq] must have 2 elements');
+    const node = r.nodeId();
+    const seq = r.count();
+    if (seq === 0) throw r.error('causation seq must be positive');
+    return eventId(node, seq);
   }
-  // The decoder built this object for us alone: completing it in place is safe.
-  (vc as VectorClock)[origin] = seq;
-  if (!isName(type)) throw badEvent('type must be a string of 1 to 256 characters');
-  if (!isName(correlationId)) throw badEvent('correlationId must be a string of 1 to 256 characters');
-  const causationId = unpackCausation(wireCausation, origin);
-  if (causationId === undefined) throw badEvent('causation is invalid');
-  if (typeof ts !== 'number' || !Number.isFinite(ts)) throw badEvent('ts must be a finite number');
-  return { id, type, data, origin, seq, vc: vc as VectorClock, correlationId, causationId, ts, schema };
+  if ((kind >= 0xa0 && kind <= 0xbf) || (kind >= 0xd9 && kind <= 0xdb)) {
+    const name = r.str(MAX_NAME_BYTES);
+    if (!isName(name)) throw r.error('causation must be a string of 1 to 256 characters');
+    return name;
+  }
+  const seq = r.count();
+  if (seq === 0) throw r.error('causation seq must be positive');
+  return eventId(origin, seq);
 }
 
 /**
@@ -160,11 +161,15 @@ export function decodeEvent(bytes: EncodedEvent): Envelope {
  * @throws TroupeError `TROUPE_PROTOCOL_BAD_EVENT` on anything else.
  */
 export function eventHeader(bytes: EncodedEvent): { origin: string; seq: number } {
-  const r = new WireReader(bytes, 'TROUPE_PROTOCOL_BAD_EVENT');
+  const { origin, seq } = readHeader(new WireReader(bytes, 'TROUPE_PROTOCOL_BAD_EVENT'));
+  return { origin, seq };
+}
+
+function readHeader(r: WireReader): { fields: number; origin: string; seq: number } {
   const fields = r.arrayHeader();
   if (fields !== 8 && fields !== 9) throw r.error('an event is an array of 8 or 9 fields');
   const origin = r.nodeId();
   const seq = r.count();
   if (seq === 0) throw r.error('seq must be positive');
-  return { origin, seq };
+  return { fields, origin, seq };
 }

@@ -1,6 +1,6 @@
 /**
- * A strict msgpack reader for the few shapes that frames and event headers use: array and
- * map headers, strings, node ids, non-negative integers and `bin`s.
+ * A strict msgpack reader for frames and events: array and map headers, strings, node
+ * ids, non-negative integers, `bin`s, and the JSON-like values of event data.
  *
  * Why not msgpackr: a frame is the one input a stranger controls, and a generic decoder
  * would build whatever the bytes describe (millions of empty arrays, extension objects)
@@ -120,17 +120,112 @@ export class WireReader {
       case 0xcf:
         n = this.#uint(4) * 0x1_0000_0000 + this.#uint(4);
         break;
-      case 0xcb: {
-        const start = this.#take(8);
-        const bytes = this.#bytes;
-        n = new DataView(bytes.buffer, bytes.byteOffset + start, 8).getFloat64(0);
+      case 0xcb:
+        n = this.#float(8);
         break;
-      }
       default:
         throw this.error('expected a non-negative integer');
     }
     if (!isCount(n)) throw this.error('integer out of range');
     return n;
+  }
+
+  /** The next byte, not read yet. */
+  peek(): number {
+    if (this.#pos >= this.#bytes.length) throw this.error('truncated');
+    return this.#bytes[this.#pos];
+  }
+
+  /** Reads a `nil` if one is next; whether it did. */
+  nil(): boolean {
+    if (this.#pos >= this.#bytes.length || this.#bytes[this.#pos] !== 0xc0) return false;
+    this.#pos++;
+    return true;
+  }
+
+  /** A `uint` (positive fixint, uint8–64) that is a safe integer; unlike `count`, not a float64. */
+  uint(): number {
+    if (this.#pos < this.#bytes.length && this.#bytes[this.#pos] === 0xcb) throw this.error('expected an unsigned integer, not a float64');
+    return this.count();
+  }
+
+  /** An event's ts: a `uint`, or a float64 that is finite and not negative. */
+  time(): number {
+    if (this.#pos >= this.#bytes.length || this.#bytes[this.#pos] !== 0xcb) return this.uint();
+    this.#pos++;
+    const n = this.#float(8);
+    if (!Number.isFinite(n) || n < 0) throw this.error('expected a finite, non-negative time');
+    return n;
+  }
+
+  /**
+   * One value of event data, as JSON would have it: nil, true/false, any msgpack integer
+   * (64-bit ones as numbers, rounded beyond 2⁵³), float32/64, a string of valid UTF-8, a
+   * `bin` (a Buffer copy), an array, or a map with string keys, nested at most `depth`
+   * deep. Anything else is refused: every extension type (msgpackr's BigInt, Date, Set,
+   * Map, Error, RegExp, typed arrays, records), the unused byte 0xc1, map keys that are
+   * not strings, a key twice in one map, and the key `__proto__`.
+   */
+  value(depth: number): unknown {
+    const b = this.#uint(1);
+    if (b <= 0x7f) return b;
+    if (b >= 0xe0) return b - 0x100;
+    if (b >= 0xa0 && b <= 0xbf) return this.#utf8(b & 0x1f);
+    if (b >= 0x90 && b <= 0x9f) return this.#array(b & 0x0f, depth);
+    if (b >= 0x80 && b <= 0x8f) return this.#map(b & 0x0f, depth);
+    switch (b) {
+      case 0xc0:
+        return null;
+      case 0xc2:
+        return false;
+      case 0xc3:
+        return true;
+      case 0xc4:
+      case 0xc5:
+      case 0xc6: {
+        const length = this.#uint(b === 0xc4 ? 1 : b === 0xc5 ? 2 : 4);
+        const start = this.#take(length);
+        // A Buffer, as msgpackr gave: JSON views show `bin` the way they always did.
+        return Buffer.from(this.#bytes.subarray(start, start + length));
+      }
+      case 0xca:
+        return this.#float(4);
+      case 0xcb:
+        return this.#float(8);
+      case 0xcc:
+        return this.#uint(1);
+      case 0xcd:
+        return this.#uint(2);
+      case 0xce:
+        return this.#uint(4);
+      case 0xcf:
+        return this.#uint(4) * 0x1_0000_0000 + this.#uint(4);
+      case 0xd0:
+        return (this.#uint(1) << 24) >> 24;
+      case 0xd1:
+        return (this.#uint(2) << 16) >> 16;
+      case 0xd2:
+        return this.#uint(4) | 0;
+      case 0xd3:
+        return (this.#uint(4) | 0) * 0x1_0000_0000 + this.#uint(4);
+      case 0xd9:
+        return this.#utf8(this.#uint(1));
+      case 0xda:
+        return this.#utf8(this.#uint(2));
+      case 0xdb:
+        return this.#utf8(this.#uint(4));
+      case 0xdc:
+        return this.#array(this.#uint(2), depth);
+      case 0xdd:
+        return this.#array(this.#uint(4), depth);
+      case 0xde:
+        return this.#map(this.#uint(2), depth);
+      case 0xdf:
+        return this.#map(this.#uint(4), depth);
+      default:
+        this.#pos--;
+        throw this.error(`msgpack type 0x${b.toString(16)} (an extension or unused byte) is not allowed in event data`);
+    }
   }
 
   /** A `bin` (bin8/16/32) of `min` to `max` bytes, copied out of the input. */
@@ -155,6 +250,57 @@ export class WireReader {
       vc[node] = this.count();
     }
     return vc;
+  }
+
+  #array(length: number, depth: number): unknown[] {
+    if (depth <= 0) throw this.error('event data nested too deeply');
+    // Every element takes at least a byte: a length beyond the bytes left allocates nothing.
+    if (length > this.#bytes.length - this.#pos) throw this.error('truncated');
+    const out = new Array<unknown>(length);
+    for (let i = 0; i < length; i++) out[i] = this.value(depth - 1);
+    return out;
+  }
+
+  #map(length: number, depth: number): Record<string, unknown> {
+    if (depth <= 0) throw this.error('event data nested too deeply');
+    if (length > (this.#bytes.length - this.#pos) / 2) throw this.error('truncated');
+    const out: Record<string, unknown> = {};
+    for (let i = 0; i < length; i++) {
+      const k = this.#bytes[this.#pos];
+      if (!((k >= 0xa0 && k <= 0xbf) || (k >= 0xd9 && k <= 0xdb))) throw this.error('event data map keys must be strings');
+      const key = this.#utf8(this.#strLength());
+      if (key === '__proto__') throw this.error('the map key __proto__ is not allowed in event data');
+      if (Object.hasOwn(out, key)) throw this.error(`duplicate map key ${show(key)}`);
+      out[key] = this.value(depth - 1);
+    }
+    return out;
+  }
+
+  /** `length` bytes of strict UTF-8 as a string. */
+  #utf8(length: number): string {
+    const start = this.#take(length);
+    const bytes = this.#bytes;
+    // Short ASCII strings (most keys and values) without a TextDecoder call.
+    if (length <= 32) {
+      let s = '';
+      let i = start;
+      for (; i < start + length && bytes[i] < 0x80; i++) s += String.fromCharCode(bytes[i]);
+      if (i === start + length) return s;
+    }
+    try {
+      return utf8.decode(bytes.subarray(start, start + length));
+    } catch {
+      this.#pos = start;
+      throw this.error('invalid UTF-8');
+    }
+  }
+
+  /** A big-endian float32 (`n` 4) or float64 (`n` 8). */
+  #float(n: 4 | 8): number {
+    const start = this.#take(n);
+    // Through one shared view: every event's ts is a float64, and a DataView per read adds up.
+    for (let i = 0; i < n; i++) floatBytes.setUint8(i, this.#bytes[start + i]);
+    return n === 4 ? floatBytes.getFloat32(0) : floatBytes.getFloat64(0);
   }
 
   #strLength(): number {
@@ -183,6 +329,9 @@ export class WireReader {
     return b[start] * 0x100_0000 + ((b[start + 1] << 16) | (b[start + 2] << 8) | b[start + 3]);
   }
 }
+
+/** Scratch bytes to read floats from. */
+const floatBytes = new DataView(new ArrayBuffer(8));
 
 /** Strict UTF-8: malformed strings in a frame are refused, not patched with U+FFFD. */
 const utf8 = new TextDecoder('utf-8', { fatal: true });

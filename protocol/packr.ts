@@ -1,7 +1,8 @@
 /**
  * The one configured msgpackr instance, shared by the event, frame and value codecs. This
  * is the only module that imports msgpackr: every byte troupe writes with it goes through
- * the options below.
+ * the options below. It decodes only the store's own records (`value-codec.ts`): frames
+ * and events, which peers send, are read by the strict `msgpack-reader.ts`.
  */
 import { Packr, type Options } from 'msgpackr';
 

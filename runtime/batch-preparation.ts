@@ -56,8 +56,13 @@ export class BatchPreparation {
   readonly delivered: VectorClock;
   /** The last log position given out. */
   private pos: number;
-  /** The newest `ts` delivered: stamping never goes behind it. */
-  private lastTs = 0;
+  /**
+   * The newest `ts` delivered or stamped here, across restarts (it is committed with each
+   * batch): stamping never goes behind it. A peer's `ts` beyond `maxSkewMs` ahead of the
+   * wall clock does not move it, so one wild clock cannot drag every later event along.
+   */
+  private lastTs: number;
+  private readonly maxSkewMs: number;
 
   constructor(args: {
     id: string;
@@ -70,6 +75,10 @@ export class BatchPreparation {
     /** The clock on disk at start; positions continue from its sum. */
     vc: VectorClock;
     pos: number;
+    /** The newest `ts` on disk at start. */
+    lastTs: number;
+    /** How far ahead of the wall clock a peer's `ts` may be and still be adopted. */
+    maxSkewMs: number;
     /** Whether this node may not stamp now. */
     recovering: () => boolean;
     /** The intake was drained: paused links may be read again. */
@@ -89,6 +98,8 @@ export class BatchPreparation {
     this.dirtyAcks = args.dirtyAcks;
     this.delivered = { ...args.vc };
     this.pos = args.pos;
+    this.lastTs = args.lastTs;
+    this.maxSkewMs = args.maxSkewMs;
   }
 
   /** Builds one batch from everything ready: delivers it to the host and stamps what it emits. */
@@ -98,7 +109,7 @@ export class BatchPreparation {
     const delivered: { envelope: Envelope; pos: number }[] = [];
     const deliver = (envelope: Envelope, bytes: EncodedEvent): void => {
       const pos = ++this.pos;
-      if (envelope.ts > this.lastTs) this.lastTs = envelope.ts;
+      if (envelope.ts > this.lastTs && envelope.ts <= this.clock.now() + this.maxSkewMs) this.lastTs = envelope.ts;
       events.push({ pos, origin: envelope.origin, seq: envelope.seq, correlationId: envelope.correlationId, bytes });
       const entry = { envelope, pos };
       queue.push(entry);
@@ -178,6 +189,7 @@ export class BatchPreparation {
       deadLetters: changes.deadLetters,
       removedDeadLetters: replayed.map((r) => ({ service: r.letter.service, eventId: r.letter.eventId })),
       acks: this.dirtyAcks(),
+      lastTs: this.lastTs,
     };
     return { commit, delivered, published, replayed };
   }

@@ -3,6 +3,12 @@
  * alone, once an operator asks. One replay at a time per dead letter; the replay runs
  * inside a batch, so what the service emits is stamped and committed with the removal of
  * the dead letter, or, if it fails again, nothing changes.
+ *
+ * The letter is looked up again inside the batch: a caller reads it before asking, and a
+ * replay of the same letter may commit between that read and its own turn. Only one
+ * replay of a letter is ever queued or being written (`once`), so by the time the next
+ * one is prepared the previous one is on disk and the store tells whether the letter is
+ * still there.
  */
 import { decodeEvent } from '../protocol/event-codec.js';
 import { TroupeError } from '../protocol/troupe-error.js';
@@ -37,10 +43,13 @@ export class DeadLetterReplay {
 
   /**
    * Re-delivers `letter`'s event to its service: what it emitted, or the error it failed
-   * with (`TROUPE_NOT_FOUND` if the event left the log, `TROUPE_SERVICE_FAILED` if the
-   * service failed again).
+   * with (`TROUPE_NOT_FOUND` if the letter was replayed already or the event left the
+   * log, `TROUPE_SERVICE_FAILED` if the service failed again).
    */
   async redeliver(letter: DeadLetter): Promise<readonly Emission[] | Error> {
+    if ((await this.store.deadLetter(letter.service, letter.eventId)) === undefined) {
+      return new TroupeError('TROUPE_NOT_FOUND', `no dead letter for ${letter.eventId} in ${letter.service}: it was replayed already`);
+    }
     const bytes = await this.store.eventAt(letter.pos);
     if (bytes === undefined) return new TroupeError('TROUPE_NOT_FOUND', `event ${letter.eventId} is no longer in the log`);
     const result = this.host.replay(letter.service, decodeEvent(bytes));

@@ -33,6 +33,16 @@ export interface FabricOptions {
    * wait, for a node with no peers). [default 0]
    */
   readonly probeMs?: number;
+  /**
+   * A peer's event whose `ts` is more than this far ahead of the wall clock does not move
+   * this node's hybrid time forward (it is kept and delivered as it is). [default 3600000]
+   */
+  readonly maxSkewMs?: number;
+  /**
+   * The longest this node waits to fetch back its own events that a peer says it holds
+   * (`TROUPE_NODE_RECOVERING`) before it logs an error and stamps again. [default 60000]
+   */
+  readonly recoveryMs?: number;
 }
 
 /** The defaults of {@link FabricOptions}. */
@@ -46,6 +56,8 @@ export const FABRIC_DEFAULTS: Required<FabricOptions> = {
   stallMs: 5000,
   ackDelayMs: 25,
   probeMs: 0,
+  maxSkewMs: 60 * 60 * 1000,
+  recoveryMs: 60_000,
 };
 
 /** `options` with every knob it leaves out set to its default. */

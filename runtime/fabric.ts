@@ -67,6 +67,8 @@ export class Fabric {
     log: Logger;
     vc: VectorClock;
     acks: ReadonlyMap<string, VectorClock>;
+    /** The newest `ts` on disk (`StoredState.lastTs`): stamping never goes behind it. [default 0] */
+    lastTs?: number;
     options?: FabricOptions;
     /** Wall-clock time and timers (`clock` is the vector clock). [default the system clock] */
     time?: Clock;
@@ -90,7 +92,7 @@ export class Fabric {
       drained: () => this.askAgainIfRoom(),
       log,
     });
-    this.recovery = new IdentityRecovery({ id, log, clock: time, probeMs: o.probeMs, onProbeEnd: () => this.pump.kick() });
+    this.recovery = new IdentityRecovery({ id, log, clock: time, probeMs: o.probeMs, maxWaitMs: o.recoveryMs, onResume: () => this.pump.kick() });
     this.backpressure = new LinkBackpressure({ intake: this.intake, maxEvents: o.intakeEvents, maxBytes: frameBytes });
     this.deadLetters = new DeadLetterReplay({ store, host });
     this.replication = new Replication({
@@ -127,6 +129,8 @@ export class Fabric {
       replay: this.deadLetters,
       vc: args.vc,
       pos,
+      lastTs: args.lastTs ?? 0,
+      maxSkewMs: o.maxSkewMs,
       recovering: () => this.recovering,
       tookIntake: () => this.backpressure.resumeAll(),
       dirtyAcks: () => this.replication.dirtyAcks(),
@@ -243,6 +247,7 @@ export class Fabric {
   linkDown(link: PeerLink): void {
     this.backpressure.forget(link);
     if (this.replication.linked(link) === undefined) return;
+    this.recovery.peerGone(link.peer);
     this.replication.linkDown(link);
     this.observers.tell((o) => o.linkChanged?.(link.peer, false));
   }

@@ -8,6 +8,11 @@
  * accepted, is refused the same way until it is healed. The dialers keep redialing with
  * backoff meanwhile, as after any drop; healing redials at once every URL where that
  * peer was last found.
+ *
+ * Two nodes that dial each other keep one link (`link-tie-break.ts`). A dialer whose
+ * connection closes while this node is linked to the same peer by another connection
+ * (the one the tie-break kept, say) stands aside instead of redialing, and dials again
+ * once no link to that peer is left.
  */
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
@@ -51,6 +56,8 @@ export class Links implements LinkCutter {
   private readonly cuts = new Set<string>();
   /** Who answered at each dialed URL, as its last hello said. */
   private readonly dialedPeers = new Map<string, string>();
+  /** Dialed URLs not redialed while this node is linked to the peer found there by another connection. */
+  private readonly standingAside = new Map<string, string>();
   /** Dialed URLs whose far end refuses this node as cut: logged once, not at every redial. */
   private readonly refusedAt = new Set<string>();
   private stopped = false;
@@ -68,6 +75,7 @@ export class Links implements LinkCutter {
       heartbeatMs: options.heartbeatMs ?? 5000,
       handshakeMs: options.handshakeMs ?? 10_000,
       isCut: (peer) => this.cuts.has(peer),
+      linkTo: (peer) => this.linkTo(peer),
     };
     this.wss = new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME_BYTES, perMessageDeflate: false });
     this.wss.on('connection', (ws) => this.serverOnConnection(ws));
@@ -123,6 +131,7 @@ export class Links implements LinkCutter {
     this.stopped = true;
     for (const t of this.retries.values()) this.ctx.clock.clearTimeout(t);
     this.retries.clear();
+    this.standingAside.clear();
     const closed = new Promise<void>((resolve) => {
       this.onDrained = resolve;
       if (this.connections.size === 0) resolve();
@@ -149,7 +158,23 @@ export class Links implements LinkCutter {
       this.connections.delete(conn);
       if (this.connections.size === 0) this.onDrained?.();
       previous?.(code, reason);
+      if (conn.peer !== '' && this.linkTo(conn.peer) === undefined) this.stopStandingAside(conn.peer);
     };
+  }
+
+  /** The connection that is the link to `peer` right now, if any. */
+  private linkTo(peer: string): PeerConnection | undefined {
+    for (const c of this.connections) if (c.linked && c.peer === peer) return c;
+    return undefined;
+  }
+
+  /** No link to `peer` is left: the dialers that stood aside for it dial again. */
+  private stopStandingAside(peer: string): void {
+    for (const [url, found] of this.standingAside) {
+      if (found !== peer) continue;
+      this.standingAside.delete(url);
+      this.redial(url, 0);
+    }
   }
 
   private dial(url: string, attempt: number): void {
@@ -169,6 +194,11 @@ export class Links implements LinkCutter {
     conn.onClose = (code, reason) => {
       if (conn.peer !== '') this.dialedPeers.set(url, conn.peer);
       this.noteRefusal(url, conn.peer, code, reason);
+      if (conn.peer !== '' && this.linkTo(conn.peer) !== undefined) {
+        this.options.log.debug({ url, peer: conn.peer }, 'linked to that peer by another connection: not redialing until that link goes down');
+        this.standingAside.set(url, conn.peer);
+        return;
+      }
       this.redial(url, next);
     };
     this.track(conn);

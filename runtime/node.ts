@@ -80,7 +80,7 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
   // With peers to ask, wait briefly for one's clock before stamping: it shows whether
   // this node's log was rewound (see Fabric.probing).
   const fabricOptions = { probeMs: options.peers.length > 0 ? 5000 : 0, ...options.fabric };
-  fabric = new Fabric({ id, store, host, log, vc: state.vc, acks: state.acks, options: fabricOptions });
+  fabric = new Fabric({ id, store, host, log, vc: state.vc, acks: state.acks, lastTs: state.lastTs, options: fabricOptions });
   host.restore(state.actors);
 
   const tls = options.tls;

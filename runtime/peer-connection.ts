@@ -18,6 +18,7 @@ import { CLOSE_CODES, newNonce, proof, verifyProof } from '../protocol/handshake
 import { isTroupeError, TroupeError, type TroupeErrorCode } from '../protocol/troupe-error.js';
 import type { Clock, TimerHandle } from './clock.js';
 import type { Fabric, PeerLink } from './fabric.js';
+import { replacesLink, type Direction } from './link-tie-break.js';
 
 /** What a connection needs to know about its own node. */
 export interface ConnectionContext {
@@ -33,6 +34,8 @@ export interface ConnectionContext {
   admin?: string;
   /** Whether this node holds its link to `peer` cut (see `LinkCutter`): such a peer is refused after its hello. */
   readonly isCut: (peer: string) => boolean;
+  /** The connection that is this node's link to `peer` right now, if any. */
+  readonly linkTo: (peer: string) => PeerConnection | undefined;
 }
 
 /** A WebSocket to a peer going through the handshake, then carrying frames. */
@@ -40,7 +43,8 @@ export class PeerConnection implements PeerLink {
   private readonly ws: WebSocket;
   private readonly ctx: ConnectionContext;
   private readonly nonce = newNonce();
-  private readonly direction: 'dialed' | 'accepted';
+  /** Whether this node dialed the connection or accepted it. */
+  readonly direction: Direction;
   private state: 'hello' | 'auth' | 'open' | 'closed' = 'hello';
   private peerHello: HelloFrame | undefined;
   private timer: TimerHandle | undefined;
@@ -50,7 +54,7 @@ export class PeerConnection implements PeerLink {
   /** Called once the socket is closed, with the close code and reason. */
   onClose: ((code: number, reason: string) => void) | undefined;
 
-  constructor(ws: WebSocket, ctx: ConnectionContext, direction: 'dialed' | 'accepted') {
+  constructor(ws: WebSocket, ctx: ConnectionContext, direction: Direction) {
     this.ws = ws;
     this.ctx = ctx;
     this.direction = direction;
@@ -70,6 +74,11 @@ export class PeerConnection implements PeerLink {
   /** Where the peer serves its admin API, if its hello said. */
   get admin(): string | undefined {
     return this.peerHello?.admin;
+  }
+
+  /** Whether this connection is a link (authenticated, handed to the fabric, not closed). */
+  get linked(): boolean {
+    return this.state === 'open';
   }
 
   /** Bytes queued in the socket. */
@@ -182,6 +191,13 @@ export class PeerConnection implements PeerLink {
     // Cut while its proof was on the way: the closing handshake is under way already.
     if (this.ctx.isCut(hello.node)) return this.refuseCut();
     this.ctx.clock.clearTimeout(this.timer);
+    const held = this.ctx.linkTo(hello.node);
+    if (held !== undefined) {
+      if (!replacesLink(this.ctx.id, hello.node, this.direction, held.direction)) {
+        return this.refuse('TROUPE_PEER_DUPLICATE_LINK', CLOSE_CODES.duplicateLink, `already linked to ${hello.node} by the connection the tie-break keeps`);
+      }
+      held.supersede();
+    }
     if (!this.ctx.fabric.linkUp(this)) {
       return this.refuse('TROUPE_PEER_DUPLICATE_LINK', CLOSE_CODES.duplicateLink, `already linked to ${hello.node}`);
     }
@@ -189,6 +205,20 @@ export class PeerConnection implements PeerLink {
     this.ctx.log.info({ peer: hello.node, direction: this.direction }, 'link up');
     this.onOpen?.();
     this.heartbeat();
+  }
+
+  /**
+   * Gives this link up to a connection to the same peer that the tie-break keeps
+   * (`link-tie-break.ts`): the fabric drops it at once, so the other can take its place,
+   * and the socket closes with `duplicateLink`.
+   */
+  supersede(): void {
+    if (this.state !== 'open') return;
+    this.state = 'closed';
+    this.ctx.clock.clearTimeout(this.timer);
+    this.ctx.fabric.linkDown(this);
+    this.ctx.log.info({ peer: this.peer, direction: this.direction, code: 'TROUPE_PEER_DUPLICATE_LINK' }, 'link down: the tie-break keeps the other connection to this peer');
+    this.close(CLOSE_CODES.duplicateLink, `replaced by the link ${this.peer < this.ctx.id ? this.peer : this.ctx.id} dialed`);
   }
 
   private heartbeat(): void {

@@ -2,8 +2,8 @@
  * What may be published, and the one check of it. Every publish from outside the
  * cluster (the admin API, `RunningNode.publish`, tools) goes through `Fabric.publish`,
  * which checks it here first, by the wire's own field rules (`protocol/wire-fields.ts`):
- * what passes is what every peer accepts. Only the data's encoding (msgpack can hold it,
- * 1 MiB at most) is known when the event is stamped (`TROUPE_PROTOCOL_BAD_EVENT`).
+ * what passes is what every peer accepts. The data is checked when the event is stamped
+ * (`TROUPE_PROTOCOL_BAD_EVENT`): JSON-like (`protocol/event-data.ts`), 1 MiB at most.
  */
 import { TroupeError } from '../protocol/troupe-error.js';
 import { isName, MAX_NAME_LENGTH } from '../protocol/wire-fields.js';

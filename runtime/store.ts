@@ -8,6 +8,7 @@
  * | `pos/<n>`                   | the encoded event delivered n-th here (n from 1) |
  * | `clk/<n>`                   | the clock before the commit that began at `pos/n` |
  * | `meta/vc`                   | the committed vector clock                       |
+ * | `meta/ts`                   | the newest hybrid time delivered or stamped here  |
  * | `meta/node`                 | the node id this database belongs to             |
  * | `ack/<peer>`                | the clock that peer last acknowledged            |
  * | `actor/<service>/<key>`     | an actor's persisted snapshot and pending timers |
@@ -85,6 +86,8 @@ export interface CommitBatch {
   readonly deadLetters: readonly DeadLetter[];
   readonly removedDeadLetters: readonly { readonly service: string; readonly eventId: string }[];
   readonly acks: ReadonlyMap<string, VectorClock>;
+  /** The newest `ts` delivered or stamped as of this commit, if it moved (`meta/ts`). */
+  readonly lastTs?: number;
 }
 
 /** What a node finds on disk when it starts. */
@@ -92,7 +95,12 @@ export interface StoredState {
   readonly vc: VectorClock;
   readonly acks: Map<string, VectorClock>;
   readonly actors: ActorRecord[];
+  /** The newest `ts` delivered or stamped here: this node's hybrid time goes on from it. */
+  readonly lastTs: number;
 }
+
+/** A store written before `meta/ts` existed: its newest events stand in for it. */
+const TS_FALLBACK_EVENTS = 1024;
 
 const hex = (n: number): string => n.toString(16).padStart(14, '0');
 const posKey = (n: number): string => `pos/${hex(n)}`;
@@ -158,7 +166,22 @@ export class Store {
     for await (const value of this.db.values({ gt: 'actor/', lt: 'actor0' })) {
       actors.push(decodeValue(value) as ActorRecord);
     }
-    return { vc, acks, actors };
+    const tsBytes = await this.db.get('meta/ts');
+    const lastTs = tsBytes === undefined ? await this.newestTs() : (decodeValue(tsBytes) as number);
+    return { vc, acks, actors, lastTs };
+  }
+
+  /** The newest `ts` among the last events logged (0 for an empty log). */
+  private async newestTs(): Promise<number> {
+    let newest = 0;
+    for await (const bytes of this.db.values({ gt: 'pos/', lt: 'pos0', reverse: true, limit: TS_FALLBACK_EVENTS })) {
+      try {
+        newest = Math.max(newest, decodeEvent(bytes).ts);
+      } catch {
+        // An event an older version let in that today's rules refuse: it says nothing here.
+      }
+    }
+    return newest;
   }
 
   /** Writes one commit atomically; resolves once it is on disk. */
@@ -172,6 +195,7 @@ export class Store {
       if (e.correlationId !== eventId(e.origin, e.seq)) b.put(corrPrefix(e.correlationId) + hex(e.pos), EMPTY);
     }
     b.put('meta/vc', encodeValue(batch.vc));
+    if (batch.lastTs !== undefined) b.put('meta/ts', encodeValue(batch.lastTs));
     for (const a of batch.actors) b.put(actorKey(a.service, a.key), encodeValue(a));
     for (const d of batch.deadLetters) b.put(dlqKey(d.service, d.eventId), encodeValue(d));
     for (const d of batch.removedDeadLetters) b.del(dlqKey(d.service, d.eventId));

@@ -1,14 +1,17 @@
 import t from 'tap';
+import pino from 'pino';
 import { DeadLetterReplay } from '../runtime/dead-letter-replay.js';
-import type { Host } from '../runtime/host.js';
-import type { DeadLetter, Store } from '../runtime/store.js';
+import { Fabric } from '../runtime/fabric.js';
+import { Host } from '../runtime/host.js';
+import { Store, type DeadLetter } from '../runtime/store.js';
 import { encodeEvent } from '../protocol/event-codec.js';
+import flaky from './fixtures/apps/flaky.js';
 
 const letter: DeadLetter = { service: 'worker', key: 'j1', eventId: 'n1:1', pos: 1, error: { code: 'TROUPE_SERVICE_FAILED', message: 'x' }, at: 0 };
 const bytes = encodeEvent({ origin: 'n1', seq: 1, schema: 1, vc: { n1: 1 }, type: 'Job', correlationId: 'c', causationId: null, ts: 1, data: null });
 
 function setup(replay: Host['replay'], stored: Uint8Array | null = bytes) {
-  const store = { eventAt: async () => stored ?? undefined } as unknown as Store;
+  const store = { eventAt: async () => stored ?? undefined, deadLetter: async () => letter } as unknown as Store;
   const host = { replay } as unknown as Host;
   return new DeadLetterReplay({ store, host });
 }
@@ -37,4 +40,28 @@ t.test('redelivery hands the service the logged event and returns what it emitte
 t.test('a service that fails again answers TROUPE_SERVICE_FAILED; an event gone from the log TROUPE_NOT_FOUND', async (t) => {
   t.match(await setup(() => new Error('still broken')).redeliver(letter), { code: 'TROUPE_SERVICE_FAILED', message: /still broken/ });
   t.match(await setup(() => [], null).redeliver(letter), { code: 'TROUPE_NOT_FOUND' });
+});
+
+t.test('a dead letter read before another replay committed is not replayed twice: the second answers TROUPE_NOT_FOUND', async (t) => {
+  const store = await Store.open(t.testdir(), 'solo', { sync: false });
+  let fabric: Fabric | undefined;
+  const host = new Host({ services: flaky.services, schedule: (task) => fabric?.schedule(task) });
+  fabric = new Fabric({ id: 'solo', store, host, log: pino({ level: 'silent' }), vc: {}, acks: new Map() });
+  const running = fabric;
+  t.teardown(async () => {
+    await running.stop();
+    host.stop();
+    await store.close();
+  });
+  const job = await running.publish({ type: 'Job', data: { id: 'j1' } });
+  await running.publish({ type: 'Enable', data: { id: 'j1' } });
+  // Two requests race: both read the letter before either replay is committed.
+  const first = await store.deadLetter('worker', job.id);
+  const second = await store.deadLetter('worker', job.id);
+  t.ok(first !== undefined && second !== undefined, 'both requests found the letter');
+  await running.replay(first as DeadLetter);
+  await t.rejects(running.replay(second as DeadLetter), { code: 'TROUPE_NOT_FOUND' }, 'the letter was replayed already');
+  const events = await running.read(1, 100);
+  t.same(events.map((e) => e.type), ['Job', 'Enable', 'JobDone'], 'the service handled the event once');
+  t.same(await store.deadLetters(), []);
 });

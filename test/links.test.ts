@@ -99,3 +99,70 @@ t.test('stop closes every link and stops redialing', async (t) => {
   await new Promise((resolve) => setTimeout(resolve, 50));
   t.equal(records.filter((r) => r.msg === 'redialing peer').length, 1, 'no dial after stop');
 });
+
+/** A fabric that holds at most one link per peer, as the real one does. */
+function exclusiveFabric() {
+  const links = new Map<string, PeerLink>();
+  const fabric = {
+    linkUp: (link: PeerLink) => (links.has(link.peer) ? false : (links.set(link.peer, link), true)),
+    linkDown: (link: PeerLink) => void (links.get(link.peer) === link && links.delete(link.peer)),
+    receive: () => {},
+  };
+  return { fabric: fabric as unknown as Fabric, links };
+}
+
+t.test('two nodes that dial each other end with one link, and the dialer that lost the tie-break stops redialing until it goes down', async (t) => {
+  const clock = new SimulatedClock();
+  const a = exclusiveFabric();
+  const b = exclusiveFabric();
+  const logA = recordingLog();
+  const logB = recordingLog();
+  const serverA = await listen(t);
+  const serverB = await listen(t);
+  const backoff = { initialMs: 100, maxMs: 1000 };
+  const linksA = new Links({ id: 'a', cluster: 'c', secret: 's', fabric: a.fabric, log: logA.log, peers: [serverB.url], clock, backoff });
+  const linksB = new Links({ id: 'b', cluster: 'c', secret: 's', fabric: b.fabric, log: logB.log, peers: [serverA.url], clock, backoff });
+  serverA.server.on('upgrade', (req, socket, head) => linksA.upgrade(req, socket, head));
+  serverB.server.on('upgrade', (req, socket, head) => linksB.upgrade(req, socket, head));
+  t.teardown(async () => {
+    await linksA.stop();
+    await linksB.stop();
+  });
+  const dials = () => [...logA.records, ...logB.records].filter((r) => r.msg === 'redialing peer').length;
+  linksA.start();
+  linksB.start();
+  // Whatever the race did, drive the backoff until both hold a link.
+  await waitFor(
+    async () => {
+      clock.increment(1000);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      return a.links.has('b') && b.links.has('a');
+    },
+    { message: 'a and b linked', until: (up) => up, timeout: 20_000, interval: 5 },
+  );
+  const settled = dials();
+  for (let i = 0; i < 30; i++) {
+    clock.increment(1000);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  t.ok(dials() - settled <= 1, `${dials() - settled} redials in 30 s of backoff after the link was up`);
+  t.ok(a.links.has('b') && b.links.has('a'), 'still linked');
+  t.equal((a.links.get('b') as unknown as { direction: string }).direction, 'dialed', 'by the connection a, the smaller id, dialed');
+  t.equal((b.links.get('a') as unknown as { direction: string }).direction, 'accepted');
+
+  t.ok(logB.records.some((r) => r.msg === 'linked to that peer by another connection: not redialing until that link goes down'), 'b\'s dialer stood aside');
+
+  // The link goes down: both dial again, and the tie-break settles it again.
+  const before = a.links.get('b');
+  (before as PeerLink).close(1001, 'going away');
+  await waitFor(
+    async () => {
+      clock.increment(1000);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      const link = a.links.get('b');
+      return link !== undefined && link !== before && (link as unknown as { direction: string }).direction === 'dialed' && b.links.has('a');
+    },
+    { message: 'a and b linked again by the connection a dialed', until: (up) => up, timeout: 20_000, interval: 5 },
+  );
+  t.pass('a new link came up, the one a dialed');
+});

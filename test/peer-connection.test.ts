@@ -80,7 +80,7 @@ const settle = async (): Promise<void> => {
 function side(id: string, secret: string, clock: SimulatedClock) {
   const socket = new FakeSocket();
   const f = fakeFabric();
-  const ctx: ConnectionContext = { id, cluster: 'troupe', secret, fabric: f.fabric, log: pino({ level: 'silent' }), clock, heartbeatMs: 5000, handshakeMs: 10_000, isCut: () => false };
+  const ctx: ConnectionContext = { id, cluster: 'troupe', secret, fabric: f.fabric, log: pino({ level: 'silent' }), clock, heartbeatMs: 5000, handshakeMs: 10_000, isCut: () => false, linkTo: () => undefined };
   const conn = new PeerConnection(socket as unknown as WebSocket, ctx, id === 'a' ? 'dialed' : 'accepted');
   return { socket, conn, ...f };
 }
@@ -161,4 +161,55 @@ t.test('a link is pinged every heartbeat and dropped after one missed pong', asy
   await settle();
   t.ok(a.socket.terminated, 'no pong for a whole interval: terminated');
   t.same(a.down, ['b'], 'the fabric heard the link go down');
+});
+
+/** A fabric that holds at most one link per peer, as the real one does. */
+function exclusiveFabric() {
+  const links = new Map<string, PeerLink>();
+  const fabric = {
+    linkUp: (link: PeerLink) => (links.has(link.peer) ? false : (links.set(link.peer, link), true)),
+    linkDown: (link: PeerLink) => void (links.get(link.peer) === link && links.delete(link.peer)),
+    receive: () => {},
+  };
+  return { fabric: fabric as unknown as Fabric, links };
+}
+
+/** A node of the duel: its fabric, and its connections as `Links` keeps them. */
+function duelist(id: string, clock: SimulatedClock) {
+  const f = exclusiveFabric();
+  const conns: PeerConnection[] = [];
+  const ctx: ConnectionContext = {
+    id, cluster: 'troupe', secret: 's', fabric: f.fabric, log: pino({ level: 'silent' }), clock, heartbeatMs: 5000, handshakeMs: 10_000,
+    isCut: () => false,
+    linkTo: (peer) => conns.find((c) => c.linked && c.peer === peer),
+  };
+  const connect = (socket: FakeSocket, direction: 'dialed' | 'accepted'): PeerConnection => {
+    const conn = new PeerConnection(socket as unknown as WebSocket, ctx, direction);
+    conns.push(conn);
+    return conn;
+  };
+  return { ...f, connect };
+}
+
+t.test('two nodes that dial each other at once keep exactly one link, the one the smaller id dialed, whatever the order', async (t) => {
+  // The four hellos go out in every order: each side completes its two handshakes in the
+  // order its hellos left, so some orders make a and b each finish a different one first.
+  const orders = [[0, 1, 2, 3], [0, 2, 1, 3], [0, 3, 1, 2], [1, 2, 0, 3], [2, 0, 3, 1], [3, 2, 1, 0], [1, 3, 0, 2], [2, 3, 0, 1]];
+  for (const order of orders) {
+    const clock = new SimulatedClock();
+    const a = duelist('a', clock);
+    const b = duelist('b', clock);
+    const [aDialed, bAccepted, bDialed, aAccepted] = [new FakeSocket(), new FakeSocket(), new FakeSocket(), new FakeSocket()];
+    aDialed.other = bAccepted;
+    bAccepted.other = aDialed;
+    bDialed.other = aAccepted;
+    aAccepted.other = bDialed;
+    const conns = [a.connect(aDialed, 'dialed'), b.connect(bAccepted, 'accepted'), b.connect(bDialed, 'dialed'), a.connect(aAccepted, 'accepted')];
+    for (const i of order) conns[i].begin();
+    await settle();
+    t.equal(a.links.get('b'), conns[0], `a keeps the connection it dialed (hellos in order ${order})`);
+    t.equal(b.links.get('a'), conns[1], `b keeps the same connection (hellos in order ${order})`);
+    t.notOk(aDialed.readyState !== 1, 'that connection stays open');
+    t.ok(bDialed.readyState !== 1 && aAccepted.readyState !== 1, 'the other one is closed');
+  }
 });

@@ -1,5 +1,6 @@
 import t from 'tap';
 import pino from 'pino';
+import { emit, setup } from 'xstate';
 import { Fabric } from '../runtime/fabric.js';
 import { Host } from '../runtime/host.js';
 import { checkPublish, type PublishInput } from '../runtime/publish-input.js';
@@ -47,4 +48,24 @@ t.test('Fabric.publish refuses an invalid publish and logs nothing', async (t) =
   const e = await fabric.publish({ type: 'Ping', correlationId: 'c'.repeat(256) });
   t.equal(e.seq, 1, 'the first valid publish takes seq 1: the refused ones took none');
   t.equal(fabric.size, 1);
+});
+
+t.test('data that is not JSON-like is refused, from a publish or an actor\'s emit, and never stored', async (t) => {
+  const machine = setup({ types: { emitted: {} as { type: 'Counted'; data: { n: bigint } } } }).createMachine({
+    on: { Count: { actions: emit({ type: 'Counted', data: { n: 10n } }) } },
+  });
+  const store = await Store.open(t.testdir(), 'n1', { sync: false });
+  let fabric: Fabric | undefined;
+  const host = new Host({ services: [{ name: 'counter', machine, on: ['Count'] }], schedule: (task) => fabric?.schedule(task) });
+  fabric = new Fabric({ id: 'n1', store, host, log: pino({ level: 'silent' }), vc: {}, acks: new Map() });
+  const running = fabric;
+  t.teardown(async () => {
+    await running.stop();
+    host.stop();
+    await store.close();
+  });
+  await t.rejects(running.publish({ type: 'Ping', data: { n: 10n } }), { code: 'TROUPE_PROTOCOL_BAD_EVENT', message: /data\.n is a bigint/ });
+  await t.rejects(running.publish({ type: 'Ping', data: { at: new Date(0) } }), { code: 'TROUPE_PROTOCOL_BAD_EVENT', message: /data\.at is a Date/ });
+  await running.publish({ type: 'Count' });
+  t.same((await running.read(1, 10)).map((e) => e.type), ['Count'], 'the emit with a bigint was dropped, not logged');
 });

@@ -142,3 +142,17 @@ t.test('a workflow\'s first event is not indexed: it is found by its id', async 
   t.equal(await store.positionOf('a', 2), 2);
   await store.close();
 });
+
+t.test('the newest hybrid time is committed with each batch and loaded back; older stores read it off their newest events', async (t) => {
+  const dir = t.testdir();
+  const store = await Store.open(dir, 'n1', { sync: false });
+  t.equal((await store.load()).lastTs, 0, 'an empty store');
+  await fill(store, ['a'], 5, 2); // commits without lastTs, as stores written before it
+  t.equal((await store.load()).lastTs, 5, 'the newest ts among the newest events');
+  const vc = (await store.load()).vc;
+  await store.commit({ events: [], vcBefore: vc, vc, actors: [], deadLetters: [], removedDeadLetters: [], acks: new Map(), lastTs: 9_000 });
+  await store.close();
+  const again = await Store.open(dir, 'n1', { sync: false });
+  t.equal((await again.load()).lastTs, 9_000, 'the committed value');
+  await again.close();
+});

@@ -1,0 +1,65 @@
+/**
+ * What an event's `data` may hold: JSON's values, plus byte arrays. nil, booleans,
+ * numbers, strings, `bin`, arrays, and maps with string keys, nested at most
+ * `MAX_DATA_DEPTH` deep (`PROTOCOL.md`, "Event data"). The decoder reads data with
+ * `WireReader.value`, which refuses anything else; `checkData` holds what a node
+ * publishes to the same rule, so that no node stores an event its peers would refuse or
+ * that its own JSON views (`/log`, the inspector) could not show.
+ */
+import { TroupeError } from './troupe-error.js';
+
+/** The deepest nesting of arrays and maps in event data. */
+export const MAX_DATA_DEPTH = 64;
+
+/** A UTF-16 code unit with no partner: UTF-8 cannot carry it. */
+const LONE_SURROGATE = /\p{Surrogate}/u;
+
+/**
+ * Checks that `data` can travel as event data. `undefined` is allowed where JSON allows
+ * it (an object property, left out; an array slot, sent as nil).
+ *
+ * @throws TroupeError `TROUPE_PROTOCOL_BAD_EVENT` naming where the first value that
+ *   cannot is (`data.items[2].at is a Date, …`): a bigint, a symbol or function, a Date,
+ *   Map, Set or any other class instance, a typed array other than a Uint8Array, a string
+ *   with a lone surrogate, an own key `__proto__`, or nesting deeper than
+ *   `MAX_DATA_DEPTH` (a cycle, say).
+ */
+export function checkData(data: unknown): void {
+  check(data, 'data', 0);
+}
+
+function check(value: unknown, path: string, depth: number): void {
+  switch (typeof value) {
+    case 'undefined':
+    case 'boolean':
+    case 'number':
+      return;
+    case 'string':
+      if (LONE_SURROGATE.test(value)) refuse(path, 'a string with a lone UTF-16 surrogate');
+      return;
+    case 'object':
+      break;
+    default:
+      return refuse(path, `a ${typeof value}`);
+  }
+  if (value === null || value instanceof Uint8Array) return;
+  if (depth >= MAX_DATA_DEPTH) refuse(path, `nested deeper than ${MAX_DATA_DEPTH} levels (a cycle?)`);
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) check(value[i], `${path}[${i}]`, depth + 1);
+    return;
+  }
+  const proto: unknown = Object.getPrototypeOf(value);
+  if (proto !== Object.prototype && proto !== null) {
+    const name = (value as { constructor?: { name?: unknown } }).constructor?.name;
+    refuse(path, `a ${typeof name === 'string' && name !== '' ? name : 'class instance'}`);
+  }
+  for (const key of Object.keys(value)) {
+    if (key === '__proto__') refuse(path, 'an object with an own key __proto__');
+    check((value as Record<string, unknown>)[key], `${path}.${key}`, depth + 1);
+  }
+}
+
+function refuse(path: string, what: string): never {
+  const where = path.length > 120 ? `${path.slice(0, 117)}...` : path;
+  throw new TroupeError('TROUPE_PROTOCOL_BAD_EVENT', `${where} is ${what}, which event data cannot hold (JSON values and byte arrays only)`);
+}
