@@ -7,7 +7,8 @@
  * telling the story with `workflow-story.ts`).
  *
  * A node that does not answer is reported, not fatal — except the first one: from a node
- * that cannot be reached, nothing can.
+ * that cannot be reached, nothing can. A cluster shares one admin token: the reader sends
+ * it to every node it asks.
  */
 import type { NodeStatus, WorkflowView } from '../inspector/feed.js';
 import { TroupeError } from '../protocol/troupe-error.js';
@@ -42,6 +43,8 @@ export interface ClusterReaderOptions {
   readonly onNode?: (node: ReachedNode) => void;
   /** Aborts every request. */
   readonly signal?: AbortSignal;
+  /** The admin token, sent as a bearer header to every node. */
+  readonly token?: string;
 }
 
 const DEFAULT_TIMEOUT_MS = 2000;
@@ -125,7 +128,8 @@ export class ClusterReader {
     const signal = this.options.signal === undefined ? timeout : AbortSignal.any([this.options.signal, timeout]);
     let response: Response;
     try {
-      response = await fetch(url, { signal });
+      const token = this.options.token;
+      response = await fetch(url, { signal, headers: token === undefined ? {} : { authorization: `Bearer ${token}` } });
     } catch (cause) {
       const why = timeout.aborted ? `no answer within ${timeoutMs} ms` : reason(cause);
       throw new TroupeError('TROUPE_NODE_UNREACHABLE', `GET ${url}: ${why}`, { cause });
