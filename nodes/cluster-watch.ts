@@ -109,7 +109,7 @@ export async function watchCluster(
     }
     const tasks = [followEvents(nodes, printer, call)];
     if (app.demo === undefined) {
-      const auth = options.adminToken === undefined ? '' : ` -H "authorization: Bearer $TROUPE_ADMIN_TOKEN"`;
+      const auth = options.adminToken === undefined ? '' : ` -H 'authorization: Bearer <admin token>'`;
       printer.info(`post events with: curl -X POST ${nodes[0].plan.url}/events -H 'content-type: application/json'${auth} -d '{"type":"…"}'`);
     } else if (options.demo) {
       tasks.push(runDemo(app.demo, nodes, printer, call));

@@ -113,9 +113,11 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
   const inspected = { fabric, host, store, app: options.app ?? soloApp(id, options.services), chaos };
   const api = adminApi({ ...inspected, metrics, url: () => url, guard });
   const feed = new InspectorFeed(inspected);
+  // Request timeouts are checked this often (Node's default, 30 s, would let them run late).
+  const serverOptions = { keepAliveTimeout: 60_000, connectionsCheckingInterval: 1000 };
   const server: Server = tls === undefined
-    ? createServer({ keepAliveTimeout: 60_000 }, api)
-    : createTlsServer({ keepAliveTimeout: 60_000, cert: tls.cert, key: tls.key }, api);
+    ? createServer(serverOptions, api)
+    : createTlsServer({ ...serverOptions, cert: tls.cert, key: tls.key }, api);
   limitServer(server, options.httpTimeouts);
   // One port serves everything: WebSocket upgrades go by path, and any other path is a peer.
   // The paths here are browser-facing and pass the admin guard; peers prove themselves in

@@ -19,9 +19,10 @@ export interface RawAnswer {
 /**
  * Writes `bytes` to 127.0.0.1:`port` and reads until the node closes the connection (or
  * `timeout`). Resolves with the answer it got; rejects when the connection was reset
- * before any answer came.
+ * before any answer came. With `hold`, the sending side stays open, as a client that is
+ * slow to send the rest; else it is closed after `bytes`.
  */
-export function rawExchange(port: number, bytes: Buffer | string, timeout = 10_000): Promise<RawAnswer> {
+export function rawExchange(port: number, bytes: Buffer | string, { timeout = 10_000, hold = false } = {}): Promise<RawAnswer> {
   return new Promise((resolve, reject) => {
     const socket = connect(port, '127.0.0.1');
     const chunks: Buffer[] = [];
@@ -38,7 +39,8 @@ export function rawExchange(port: number, bytes: Buffer | string, timeout = 10_0
       else resolve(parseAnswer(Buffer.concat(chunks)));
     });
     // Keep reading after the answer: the node closes when it is done.
-    socket.end(bytes);
+    if (hold) socket.write(bytes);
+    else socket.end(bytes);
   });
 }
 
