@@ -6,14 +6,15 @@
  * - a request Node cannot parse (a bad chunk size, a negative `Content-Length`, a request
  *   line that is not HTTP) answers 400 `TROUPE_BAD_REQUEST`; headers over 16 KiB (a long
  *   query counts) 431 `TROUPE_TOO_LARGE`; a request not received in time 408
- *   `TROUPE_REQUEST_TIMEOUT` (headers within 10 s, the whole request within 30 s);
+ *   `TROUPE_REQUEST_TIMEOUT` (headers within 10 s, the whole request within 30 s); an
+ *   `Expect` other than `100-continue` 417 `TROUPE_BAD_REQUEST`;
  * - a body over 1 MiB answers 413 `TROUPE_TOO_LARGE`. The rest of the body is read and
  *   dropped (up to 16 MiB more) rather than the connection closed at once: closing a
  *   socket with unread bytes resets it, and the client, still sending, would lose the
  *   answer. A sender that goes past that is cut off;
  * - a JSON body must be valid UTF-8 (400), not decoded with replacement characters.
  */
-import type { IncomingMessage, Server } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { TroupeError } from '../protocol/troupe-error.js';
 import { refuseUpgrade } from './upgrade-gate.js';
@@ -31,11 +32,23 @@ export interface HttpTimeouts {
   readonly requestMs?: number;
 }
 
-/** Sets the server's receive timeouts and answers what its parser refuses in JSON. */
+/**
+ * Sets the server's receive timeouts and answers what its parser refuses in JSON. Create
+ * the server with `requireHostHeader: false`: a request without `Host` is then the admin
+ * guard's to refuse, in JSON, rather than Node's with a bare 400.
+ */
 export function limitServer(server: Server, timeouts: HttpTimeouts = {}): void {
   server.headersTimeout = timeouts.headersMs ?? 10_000;
   server.requestTimeout = timeouts.requestMs ?? 30_000;
   server.on('clientError', serverOnClientError);
+  server.on('checkExpectation', serverOnCheckExpectation);
+}
+
+/** An `Expect` other than `100-continue`, which Node would refuse with a bare 417. */
+function serverOnCheckExpectation(req: IncomingMessage, res: ServerResponse): void {
+  const body = JSON.stringify({ error: { code: 'TROUPE_BAD_REQUEST', message: `cannot meet Expect: ${req.headers.expect}` } });
+  res.writeHead(417, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), connection: 'close' });
+  res.end(body);
 }
 
 /** A request Node's parser refused, or one that timed out: answered in JSON, then closed. */

@@ -113,8 +113,9 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
   const inspected = { fabric, host, store, app: options.app ?? soloApp(id, options.services), chaos };
   const api = adminApi({ ...inspected, metrics, url: () => url, guard });
   const feed = new InspectorFeed(inspected);
-  // Request timeouts are checked this often (Node's default, 30 s, would let them run late).
-  const serverOptions = { keepAliveTimeout: 60_000, connectionsCheckingInterval: 1000 };
+  // Request timeouts are checked every second (Node's default, 30 s, lets them run late);
+  // a missing Host is refused by the guard, in JSON (see limitServer).
+  const serverOptions = { keepAliveTimeout: 60_000, connectionsCheckingInterval: 1000, requireHostHeader: false };
   const server: Server = tls === undefined
     ? createServer(serverOptions, api)
     : createTlsServer({ ...serverOptions, cert: tls.cert, key: tls.key }, api);

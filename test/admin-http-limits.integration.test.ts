@@ -40,7 +40,7 @@ t.test('a 2 MB POST /events answers 413 TROUPE_TOO_LARGE in JSON instead of rese
   await unchanged(t, node, 0, 'after the large bodies');
 });
 
-t.test('what Node\'s HTTP parser refuses is answered in JSON: a 16 KB query, a bad chunk size, a negative Content-Length', async (t) => {
+t.test('what Node\'s HTTP server refuses is answered in JSON: a 16 KB query, a bad chunk size, a negative Content-Length, no Host', async (t) => {
   const node = await startNode(t, { id: 'solo' });
   dumpOnFailure(t, () => [node]);
   const cases: { name: string; bytes: string; status: number; code: string }[] = [
@@ -58,6 +58,13 @@ t.test('what Node\'s HTTP parser refuses is answered in JSON: a 16 KB query, a b
       code: 'TROUPE_BAD_REQUEST',
     },
     { name: 'a request line that is not HTTP', bytes: 'HELLO THERE\r\n\r\n', status: 400, code: 'TROUPE_BAD_REQUEST' },
+    { name: 'an HTTP/1.1 request without Host', bytes: 'GET /status HTTP/1.1\r\n\r\n', status: 403, code: 'TROUPE_FORBIDDEN_HOST' },
+    {
+      name: 'an Expect the node cannot meet',
+      bytes: 'POST /events HTTP/1.1\r\nHost: 127.0.0.1\r\nExpect: bogus\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}',
+      status: 417,
+      code: 'TROUPE_BAD_REQUEST',
+    },
   ];
   for (const { name, bytes, status, code } of cases) {
     errorAnswer(t, await rawExchange(node.port!, bytes), status, code, name);
