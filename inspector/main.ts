@@ -6,9 +6,11 @@
  * `/app`, then its `/feed`. Every status names peers and, when their handshake told it,
  * their admin URL; the page opens each peer's feed in turn, so it reaches every node
  * some reachable node knows of. It only ever fetches its own origin (no CORS); other
- * nodes are read over their WebSocket feeds.
+ * nodes are read over their WebSocket feeds. On a cluster with an admin token, every
+ * fetch and feed carries it (`admin-token.ts`); without one, the page asks for it.
  */
 import { actorsControls, actorsView } from './actors-view.js';
+import { authHeaders, loginView, takeTokenFromHash, Unauthorized, withToken } from './admin-token.js';
 import { ClusterModel } from './cluster-model.js';
 import { choreographyView } from './choreography-view.js';
 import { clusterView } from './cluster-view.js';
@@ -29,6 +31,8 @@ const workflow = new WorkflowLoader();
 let drawnVersion = -1;
 let drawnRoute = '';
 let forced = false;
+/** A node answered 401: the page shows the login field instead of a view. */
+let needsLogin = false;
 
 /** The pages of the left nav: route prefix, label. */
 const PAGES = [
@@ -71,7 +75,7 @@ function openFeed(node: string, admin: string): void {
     if (message.kind === 'hello' || message.kind === 'status') learnPeers(message.status);
   };
   const feedOnReachable = (up: boolean): void => model.setReachable(node, up);
-  feeds.set(node, new FeedClient(feedUrl(admin), { message: feedOnMessage, reachable: feedOnReachable }));
+  feeds.set(node, new FeedClient(withToken(feedUrl(admin)), { message: feedOnMessage, reachable: feedOnReachable }));
 }
 
 function learnPeers(status: NodeStatus): void {
@@ -81,7 +85,8 @@ function learnPeers(status: NodeStatus): void {
 }
 
 async function getJson<T>(path: string): Promise<T> {
-  const response = await fetch(path, { headers: { accept: 'application/json' } });
+  const response = await fetch(path, { headers: { accept: 'application/json', ...authHeaders() } });
+  if (response.status === 401) throw new Unauthorized(path);
   if (!response.ok) throw new Error(`${path}: HTTP ${response.status}`);
   return (await response.json()) as T;
 }
@@ -91,15 +96,24 @@ async function fetchUntilOk<T>(path: string): Promise<T> {
   for (let wait = 500; ; wait = Math.min(wait * 2, 10_000)) {
     try {
       return await getJson<T>(path);
-    } catch {
+    } catch (err) {
+      if (err instanceof Unauthorized) throw err;
       await new Promise((resolve) => setTimeout(resolve, wait));
     }
   }
 }
 
 async function discover(): Promise<void> {
+  let status: NodeStatus;
+  try {
+    status = await fetchUntilOk<NodeStatus>('/status');
+  } catch {
+    // Only a 401 ends the retries: ask for the token rather than open feeds that would be refused.
+    needsLogin = true;
+    redraw();
+    return;
+  }
   const appLoaded = fetchUntilOk<AppInfo>('/app').then((app) => model.setApp(app));
-  const status = await fetchUntilOk<NodeStatus>('/status');
   model.learnNode(status.id, location.origin);
   openFeed(status.id, location.origin);
   learnPeers(status);
@@ -135,7 +149,8 @@ function draw(): void {
   document.getElementById('app-name')!.textContent = model.app?.name ?? '';
   document.getElementById('header-nodes')!.replaceChildren(header());
   const body =
-    page === 'actors' ? actorsView(ctx)
+    needsLogin ? loginView()
+    : page === 'actors' ? actorsView(ctx)
     : page === 'space-time' ? spaceTimeView(ctx)
     : page === 'choreography' ? choreographyView(ctx)
     : page === 'workflow' ? workflowView(ctx, workflow, id)
@@ -164,6 +179,7 @@ function pageOnHashChange(): void {
 }
 
 function start(): void {
+  takeTokenFromHash();
   document.getElementById('nav')!.replaceChildren(...PAGES.map(([prefix, label]) => h('a', { href: prefix, 'data-page': prefix.slice(2), 'data-testid': `nav-${prefix.slice(2)}` }, label)));
   window.addEventListener('hashchange', pageOnHashChange);
   setInterval(loop, REDRAW_EVERY_MS);

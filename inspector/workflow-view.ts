@@ -4,6 +4,7 @@
  * cause and the transitions each caused, and what is still pending, in words, with a
  * replay button for a dead letter. It refetches when any feed shows a new event of it.
  */
+import { authHeaders } from './admin-token.js';
 import { clockText } from './cluster-view.js';
 import { h, timeOfDay } from './dom.js';
 import type { FeedEvent, PendingItem, Transition, WorkflowView } from './feed.js';
@@ -35,7 +36,7 @@ export class WorkflowLoader {
 
   private async load(ctx: ViewContext, id: string): Promise<void> {
     try {
-      const response = await fetch(`/workflow/${encodeURIComponent(id)}`);
+      const response = await fetch(`/workflow/${encodeURIComponent(id)}`, { headers: authHeaders() });
       const body = (await response.json()) as WorkflowView | { error: { code: string; message: string } };
       if ('error' in body) this.error = `${body.error.code}: ${body.error.message}`;
       else if (id === this.id) [this.view, this.error] = [body, undefined];

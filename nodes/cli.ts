@@ -73,6 +73,7 @@ async function runNode(argv: string[]): Promise<void> {
     relaxed: flags.relaxed,
     inspect: flags.inspect,
     chaos: flags.chaos,
+    admin: { token: flags.adminToken, hosts: flags.adminHosts, insecure: flags.insecureAdmin },
     log,
     tls: flags.tls && {
       cert: readFlagFile(flags.tls.cert, '--tls-cert'),

@@ -33,13 +33,18 @@ export interface ClusterOptions {
   readonly host?: string;
   /** A Stately inspector server every node pushes its actors' inspection events to. */
   readonly inspect?: string;
+  /** The admin token every node asks for; default `TROUPE_ADMIN_TOKEN` from the environment, else none. */
+  readonly adminToken?: string;
+  /** Let nodes off loopback serve the admin API without a token. */
+  readonly insecureAdmin?: boolean;
   /** Where the output goes. [default process.stdout] */
   readonly out?: NodeJS.WritableStream;
 }
 
 /** The synopsis of `troupe cluster`, for the CLI's usage text. */
 export const CLUSTER_USAGE =
-  'troupe cluster --app MODULE [--base-port 7400] [--data .troupe] [--fresh] [--no-demo] [--secret S] [--host 127.0.0.1] [--inspect ws://localhost:8080]';
+  'troupe cluster --app MODULE [--base-port 7400] [--data .troupe] [--fresh] [--no-demo] [--secret S] [--host 127.0.0.1] [--inspect ws://localhost:8080]\n' +
+  '       [--admin-token T] [--insecure-admin]';
 
 /** The interface nodes listen on when `--host` is not given. */
 export const DEFAULT_HOST = '127.0.0.1';
@@ -55,6 +60,8 @@ const CLUSTER_FLAGS = {
   secret: { type: 'string' },
   host: { type: 'string' },
   inspect: { type: 'string' },
+  'admin-token': { type: 'string' },
+  'insecure-admin': { type: 'boolean', default: false },
 } as const;
 
 /**
@@ -84,6 +91,7 @@ export function parseClusterArgs(argv: readonly string[]): ClusterOptions {
   if (values.secret === '') throw badFlags('--secret must not be empty');
   if (values.host === '') throw badFlags('--host must not be empty');
   if (values.inspect !== undefined) checkInspectUrl(values.inspect, (why) => badFlags(why));
+  if (values['admin-token'] === '') throw badFlags('--admin-token must not be empty');
   return {
     app: values.app,
     basePort,
@@ -93,6 +101,8 @@ export function parseClusterArgs(argv: readonly string[]): ClusterOptions {
     ...(values.secret === undefined ? {} : { secret: values.secret }),
     ...(values.host === undefined ? {} : { host: values.host }),
     ...(values.inspect === undefined ? {} : { inspect: values.inspect }),
+    ...(values['admin-token'] === undefined ? {} : { adminToken: values['admin-token'] }),
+    ...(values['insecure-admin'] ? { insecureAdmin: true } : {}),
   };
 }
 
@@ -173,11 +183,11 @@ export function urlHost(host: string): string {
 
 /**
  * The arguments of `troupe node` for one planned node, after the CLI's path, with
- * `--chaos`. The secret is not among them: it goes in the environment.
+ * `--chaos`. The secret and the admin token are not among them: they go in the environment.
  */
 export function nodeArgs(
   plan: NodePlan,
-  options: { readonly app: string; readonly host: string; readonly cluster: string; readonly inspect?: string },
+  options: { readonly app: string; readonly host: string; readonly cluster: string; readonly inspect?: string; readonly insecureAdmin?: boolean },
 ): string[] {
   return [
     'node',
@@ -191,5 +201,6 @@ export function nodeArgs(
     '--chaos',
     ...plan.peers.flatMap((peer) => ['--peer', peer]),
     ...(options.inspect === undefined ? [] : ['--inspect', options.inspect]),
+    ...(options.insecureAdmin === true ? ['--insecure-admin'] : []),
   ];
 }

@@ -26,6 +26,12 @@ const LOG_WAIT_MS = 1000;
 /** How long to wait after a failed request before asking again. */
 const RETRY_MS = 500;
 
+/** What the launcher's requests carry: when to give up, and the cluster's admin token. */
+interface AdminCall {
+  readonly signal: AbortSignal;
+  readonly adminToken?: string;
+}
+
 /** The label the cluster's events are printed under. */
 export const EVENTS: Source = { label: 'events', sgr: '1' };
 /** The label the demo's output is printed under. */
@@ -71,19 +77,26 @@ interface LogPage {
   readonly next: number;
 }
 
+/** How the launcher watches: whether to run the demo, and the admin token its requests carry. */
+export interface WatchOptions {
+  readonly demo: boolean;
+  readonly adminToken?: string;
+}
+
 /** Waits for the cluster to come up, prints its URLs, then follows its events and runs the demo. */
 export async function watchCluster(
   app: AppDefinition,
   nodes: readonly RunningNode[],
-  demo: boolean,
+  options: WatchOptions,
   printer: Printer,
   signal: AbortSignal,
 ): Promise<void> {
+  const call: AdminCall = { signal, adminToken: options.adminToken };
   try {
     const started = Date.now();
     const pairs = (nodes.length * (nodes.length - 1)) / 2;
     printer.info(`waiting for ${nodes.length} nodes to serve and ${pairs} links to come up`);
-    const missing = await waitUntilLinked(nodes, signal);
+    const missing = await waitUntilLinked(nodes, call);
     if (signal.aborted) return;
     const took = `${((Date.now() - started) / 1000).toFixed(1)} s`;
     if (missing.length === 0) printer.info(`all ${nodes.length} nodes up and linked in ${took}`);
@@ -95,11 +108,12 @@ export async function watchCluster(
         `  ${node.plan.id.padEnd(idWidth)}  ${node.plan.url}  ${services.length > 0 ? services.join(', ') : '(relay only)'}`,
       );
     }
-    const tasks = [followEvents(nodes, printer, signal)];
+    const tasks = [followEvents(nodes, printer, call)];
     if (app.demo === undefined) {
-      printer.info(`post events with: curl -X POST ${nodes[0].plan.url}/events -H 'content-type: application/json' -d '{"type":"…"}'`);
-    } else if (demo) {
-      tasks.push(runDemo(app.demo, nodes, printer, signal));
+      const auth = options.adminToken === undefined ? '' : ` -H 'authorization: Bearer <admin token>'`;
+      printer.info(`post events with: curl -X POST ${nodes[0].plan.url}/events -H 'content-type: application/json'${auth} -d '{"type":"…"}'`);
+    } else if (options.demo) {
+      tasks.push(runDemo(app.demo, nodes, printer, call));
     } else {
       printer.info('demo skipped (--no-demo)');
     }
@@ -113,13 +127,14 @@ export async function watchCluster(
  * Polls every node's status until all serve and all links are up, the deadline passes,
  * a node exits, or `signal` aborts. Returns what is still missing.
  */
-async function waitUntilLinked(nodes: readonly RunningNode[], signal: AbortSignal): Promise<string[]> {
+async function waitUntilLinked(nodes: readonly RunningNode[], call: AdminCall): Promise<string[]> {
+  const { signal } = call;
   const deadline = Date.now() + READY_DEADLINE_MS;
   const ids = nodes.map((node) => node.plan.id);
   for (;;) {
     const statuses = new Map(
       await Promise.all(
-        nodes.map(async (node) => [node.plan.id, node.exit === undefined ? await fetchStatus(node, signal) : undefined] as const),
+        nodes.map(async (node) => [node.plan.id, node.exit === undefined ? await fetchStatus(node, call) : undefined] as const),
       ),
     );
     const missing = missingLinks(ids, statuses);
@@ -129,9 +144,9 @@ async function waitUntilLinked(nodes: readonly RunningNode[], signal: AbortSigna
   }
 }
 
-async function fetchStatus(node: RunningNode, signal: AbortSignal): Promise<NodeStatus | undefined> {
+async function fetchStatus(node: RunningNode, call: AdminCall): Promise<NodeStatus | undefined> {
   try {
-    return await getJson<NodeStatus>(`${node.plan.url}/status`, 1000, signal);
+    return await getJson<NodeStatus>(`${node.plan.url}/status`, 1000, call.signal, call.adminToken);
   } catch {
     return undefined;
   }
@@ -142,7 +157,8 @@ async function fetchStatus(node: RunningNode, signal: AbortSignal): Promise<Node
  * exits, follows the next one from the start of its log, skipping what was shown: every
  * node delivers an origin's events in `seq` order, so one counter per origin suffices.
  */
-async function followEvents(nodes: readonly RunningNode[], printer: Printer, signal: AbortSignal): Promise<void> {
+async function followEvents(nodes: readonly RunningNode[], printer: Printer, call: AdminCall): Promise<void> {
+  const { signal } = call;
   const shown: Record<string, number> = {};
   const sgrOf = new Map(nodes.map((node) => [node.plan.id, node.source.sgr]));
   let source: RunningNode | undefined;
@@ -159,7 +175,7 @@ async function followEvents(nodes: readonly RunningNode[], printer: Printer, sig
       failing = false;
     }
     try {
-      const page = await getJson<LogPage>(`${source.plan.url}/log?from=${from}&wait=${LOG_WAIT_MS}`, LOG_WAIT_MS + 5000, signal);
+      const page = await getJson<LogPage>(`${source.plan.url}/log?from=${from}&wait=${LOG_WAIT_MS}`, LOG_WAIT_MS + 5000, call.signal, call.adminToken);
       if (failing) printer.info(`reading the log at ${source.plan.id} again`);
       failing = false;
       for (const event of page.events) {
@@ -185,14 +201,16 @@ async function runDemo(
   demo: NonNullable<AppDefinition['demo']>,
   nodes: readonly RunningNode[],
   printer: Printer,
-  signal: AbortSignal,
+  call: AdminCall,
 ): Promise<void> {
+  const { signal, adminToken } = call;
   function demoLog(line: string): void {
     printer.line(DEMO, line);
   }
   printer.info('running the demo');
   try {
-    await demo({ nodes: nodes.map((node) => ({ id: node.plan.id, url: node.plan.url })), log: demoLog, signal });
+    const targets = nodes.map((node) => ({ id: node.plan.id, url: node.plan.url }));
+    await demo({ nodes: targets, log: demoLog, signal, ...(adminToken === undefined ? {} : { adminToken }) });
     if (!signal.aborted) printer.info('demo finished; the cluster keeps running (Ctrl-C stops it)');
   } catch (err) {
     if (!signal.aborted) printer.error(`demo failed: ${errorText(err)}`);

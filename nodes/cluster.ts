@@ -2,8 +2,9 @@
  * `troupe cluster`: an app's nodes as child processes on one machine.
  *
  * The launcher loads the app, lays its nodes out (`cluster-plan.ts`), checks their ports
- * are free and starts one `troupe node` per id. The cluster secret goes to the children
- * in their environment, never on a command line where `ps` would show it. Children run in
+ * are free and starts one `troupe node` per id. The cluster secret and the admin token
+ * (when there is one) go to the children in their environment, never on a command line
+ * where `ps` would show them; the launcher's own requests and the demo's carry the token. Children run in
  * their own process group: a Ctrl-C in the terminal reaches only the launcher, which then
  * stops them in order.
  *
@@ -22,6 +23,7 @@ import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { TroupeError } from '../protocol/troupe-error.js';
+import { isLoopbackName } from '../runtime/admin-guard.js';
 import { clusterLayout, clusterNodes, DEFAULT_HOST, nodeArgs, type ClusterOptions, type NodePlan } from './cluster-plan.js';
 import { DEMO, EVENTS, watchCluster } from './cluster-watch.js';
 import { loadApp } from './load-app.js';
@@ -116,6 +118,10 @@ export class Printer {
 export async function runCluster(options: ClusterOptions): Promise<void> {
   const out = options.out ?? process.stdout;
   const host = options.host ?? DEFAULT_HOST;
+  const adminToken = options.adminToken ?? (process.env.TROUPE_ADMIN_TOKEN || undefined);
+  if (!isLoopbackName(host) && adminToken === undefined && options.insecureAdmin !== true) {
+    throw new TroupeError('TROUPE_BAD_FLAGS', `cluster: --host ${host} is off loopback: give --admin-token T (or TROUPE_ADMIN_TOKEN), or --insecure-admin`);
+  }
   const appPath = resolve(options.app);
   const app = await loadApp(appPath);
   const plans = clusterLayout(clusterNodes(app), {
@@ -132,6 +138,9 @@ export async function runCluster(options: ClusterOptions): Promise<void> {
     width: Math.max(...labels.map((label) => label.length)),
   });
   const secret = options.secret ?? process.env.TROUPE_SECRET ?? randomBytes(24).toString('base64url');
+  const childEnv: NodeJS.ProcessEnv = { ...process.env, TROUPE_SECRET: secret };
+  if (adminToken === undefined) delete childEnv.TROUPE_ADMIN_TOKEN;
+  else childEnv.TROUPE_ADMIN_TOKEN = adminToken;
 
   const stop = new AbortController();
   const nodes: RunningNode[] = [];
@@ -170,9 +179,10 @@ export async function runCluster(options: ClusterOptions): Promise<void> {
     );
     plans.forEach((plan, i) => {
       const source = { label: plan.id, sgr: NODE_COLOURS[i % NODE_COLOURS.length] };
-      nodes.push(startNode(plan, source, nodeArgs(plan, { app: appPath, host, cluster: app.name, inspect: options.inspect }), secret, printer, nodeOnExit));
+      const args = nodeArgs(plan, { app: appPath, host, cluster: app.name, inspect: options.inspect, insecureAdmin: options.insecureAdmin });
+      nodes.push(startNode(plan, source, args, childEnv, printer, nodeOnExit));
     });
-    const watching = watchCluster(app, nodes, options.demo, printer, stop.signal);
+    const watching = watchCluster(app, nodes, { demo: options.demo, adminToken }, printer, stop.signal);
     if (!stop.signal.aborted) await new Promise((resolveStop) => stop.signal.addEventListener('abort', resolveStop));
     await stopNodes(nodes, printer);
     await watching;
@@ -212,17 +222,17 @@ async function prepareDataDirs(plans: readonly NodePlan[], fresh: boolean): Prom
   }
 }
 
-/** Spawns one node and shows its output; `onExit` hears of its exit once its output is drained. */
+/** Spawns one node with `env` and shows its output; `onExit` hears of its exit once its output is drained. */
 function startNode(
   plan: NodePlan,
   source: Source,
   args: readonly string[],
-  secret: string,
+  env: NodeJS.ProcessEnv,
   printer: Printer,
   onExit: (node: RunningNode) => void,
 ): RunningNode {
   const child = spawn(process.execPath, [CLI_PATH, ...args], {
-    env: { ...process.env, TROUPE_SECRET: secret },
+    env,
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,
   });

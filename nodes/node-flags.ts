@@ -24,6 +24,12 @@ export interface NodeFlags {
   readonly tls: { readonly cert: string; readonly key: string; readonly ca: string | undefined } | undefined;
   /** A Stately inspector server (`ws://localhost:8080`) to push the actors' inspection events to. */
   readonly inspect: string | undefined;
+  /** The admin API's bearer token (`--admin-token` or `TROUPE_ADMIN_TOKEN`). */
+  readonly adminToken: string | undefined;
+  /** More host names the admin API answers to (`--admin-host`). */
+  readonly adminHosts: readonly string[];
+  /** Serve the admin API off loopback without a token (`--insecure-admin`). */
+  readonly insecureAdmin: boolean;
 }
 
 /** Usage text of `troupe node`. */
@@ -31,8 +37,12 @@ export const NODE_USAGE = `usage: troupe node --id ID --port PORT --data DIR --a
        [--services a,b] [--peer ws://HOST:PORT]... [--host 127.0.0.1]
        [--cluster NAME] [--relaxed] [--tls-cert FILE --tls-key FILE] [--tls-ca FILE]
        [--inspect ws://localhost:8080] [--chaos]
+       [--admin-token T] [--admin-host NAME]... [--insecure-admin]
   --secret may come from $TROUPE_SECRET instead.
-  --chaos lets the admin API cut and heal this node's links (POST /links/PEER/cut|heal).`;
+  --chaos lets the admin API cut and heal this node's links (POST /links/PEER/cut|heal).
+  --admin-token (or $TROUPE_ADMIN_TOKEN) is the bearer token every admin call must carry;
+    a node off loopback needs one, unless --insecure-admin. --admin-host adds a host name
+    the admin API answers to (Host header), beside its --host.`;
 
 /** Parses and checks `troupe node` flags; throws TROUPE_BAD_FLAGS saying what is wrong. */
 export function parseNodeFlags(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): NodeFlags {
@@ -58,6 +68,9 @@ export function parseNodeFlags(argv: readonly string[], env: NodeJS.ProcessEnv =
         'tls-key': { type: 'string' },
         'tls-ca': { type: 'string' },
         inspect: { type: 'string' },
+        'admin-token': { type: 'string' },
+        'admin-host': { type: 'string', multiple: true, default: [] },
+        'insecure-admin': { type: 'boolean', default: false },
       },
     }));
   } catch (cause) {
@@ -89,6 +102,11 @@ export function parseNodeFlags(argv: readonly string[], env: NodeJS.ProcessEnv =
   const secret = values.secret ?? env.TROUPE_SECRET ?? '';
   // An empty key would let anyone who knows the cluster id join.
   if (secret === '') throw bad('a cluster secret is required: --secret S or TROUPE_SECRET');
+  if (values['admin-token'] === '') throw bad('--admin-token must not be empty');
+  const adminToken = values['admin-token'] ?? (env.TROUPE_ADMIN_TOKEN || undefined);
+  for (const name of values['admin-host']) {
+    if (!/^[a-z0-9.-]+$/i.test(name) && !/^\[?[0-9a-f:.]+\]?$/i.test(name)) throw bad(`--admin-host ${name}: not a host name or address`);
+  }
   return {
     id,
     port,
@@ -103,6 +121,9 @@ export function parseNodeFlags(argv: readonly string[], env: NodeJS.ProcessEnv =
     chaos: values.chaos,
     tls: cert === undefined || key === undefined ? undefined : { cert, key, ca: values['tls-ca'] },
     inspect: values.inspect,
+    adminToken,
+    adminHosts: values['admin-host'],
+    insecureAdmin: values['insecure-admin'],
   };
 }
 

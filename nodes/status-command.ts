@@ -8,12 +8,12 @@ import type { PeerStatus } from '../inspector/feed.js';
 import { TroupeError } from '../protocol/troupe-error.js';
 import { ClusterReader, type ReachedNode } from '../runtime/cluster-reader.js';
 import { clockTime } from '../runtime/workflow-story.js';
-import { nodeUrl, parseVerb, timeoutFlag } from './verb-args.js';
+import { adminToken, nodeUrl, parseVerb, timeoutFlag } from './verb-args.js';
 import { Progress } from './progress.js';
 import { textTable } from './text-table.js';
 
 /** The synopsis of `troupe status`. */
-export const STATUS_USAGE = 'troupe status <node-url> [--timeout MS]';
+export const STATUS_USAGE = 'troupe status <node-url> [--timeout MS] [--token T]';
 
 /** A node as `troupe status` shows it: what the walk found, and its dead letters. */
 export interface StatusRow extends ReachedNode {
@@ -25,16 +25,18 @@ export interface StatusRow extends ReachedNode {
 export interface StatusArgs {
   readonly url: string;
   readonly timeoutMs: number;
+  /** The cluster's admin token. */
+  readonly token: string | undefined;
 }
 
 /**
  * Reads the arguments of `troupe status` (those after `status`).
  * @throws TroupeError `TROUPE_BAD_FLAGS` on a missing or bad URL, an unknown flag, or a bad timeout.
  */
-export function parseStatusArgs(argv: readonly string[]): StatusArgs {
+export function parseStatusArgs(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): StatusArgs {
   const { values, positionals } = parseVerb(argv, 'status', { timeout: { type: 'string', default: '2000' } });
   if (positionals.length > 1) throw new TroupeError('TROUPE_BAD_FLAGS', `status: one node URL, got ${positionals.length} arguments`);
-  return { url: nodeUrl(positionals[0], 'status'), timeoutMs: timeoutFlag(values.timeout as string, 'status') };
+  return { url: nodeUrl(positionals[0], 'status'), timeoutMs: timeoutFlag(values.timeout as string, 'status'), token: adminToken(values, 'status', env) };
 }
 
 /** Runs `troupe status`: reaches the cluster and prints its tables to `out`. */
@@ -44,6 +46,7 @@ export async function statusCommand(argv: readonly string[], out: NodeJS.Writabl
   let reached = 0;
   const reader = new ClusterReader(args.url, {
     timeoutMs: args.timeoutMs,
+    token: args.token,
     onNode: (node) => progress.show(`reaching the cluster from ${args.url}: ${++reached} found (${node.id})`),
   });
   const nodes = await reader.nodes();

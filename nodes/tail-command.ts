@@ -8,10 +8,10 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { TroupeError } from '../protocol/troupe-error.js';
 import { ClusterReader } from '../runtime/cluster-reader.js';
 import { compactData } from './log-format.js';
-import { nodeUrl, parseVerb } from './verb-args.js';
+import { adminToken, nodeUrl, parseVerb } from './verb-args.js';
 
 /** The synopsis of `troupe tail`. */
-export const TAIL_USAGE = 'troupe tail <node-url> [--type T]... [--correlation C] [--from N]';
+export const TAIL_USAGE = 'troupe tail <node-url> [--type T]... [--correlation C] [--from N] [--token T]';
 
 /** How long one `GET /log` waits for new events. */
 const WAIT_MS = 10_000;
@@ -27,6 +27,8 @@ export interface TailArgs {
   readonly correlationId: string | undefined;
   /** The log position to start from; undefined: the end of the log. */
   readonly from: number | undefined;
+  /** The cluster's admin token. */
+  readonly token: string | undefined;
 }
 
 /** One event of `GET /log`, as far as `tail` shows it. */
@@ -45,7 +47,7 @@ export interface TailedEvent {
  * types with commas.
  * @throws TroupeError `TROUPE_BAD_FLAGS` on a missing or bad URL, an unknown flag, or a bad `--from`.
  */
-export function parseTailArgs(argv: readonly string[]): TailArgs {
+export function parseTailArgs(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): TailArgs {
   const { values, positionals } = parseVerb(argv, 'tail', {
     type: { type: 'string', multiple: true, default: [] },
     correlation: { type: 'string' },
@@ -57,7 +59,13 @@ export function parseTailArgs(argv: readonly string[]): TailArgs {
   if (correlationId === '') throw new TroupeError('TROUPE_BAD_FLAGS', 'tail: --correlation must not be empty');
   const rawFrom = values.from as string | undefined;
   if (rawFrom !== undefined && !/^[1-9]\d{0,15}$/.test(rawFrom)) throw new TroupeError('TROUPE_BAD_FLAGS', `tail: --from must be a log position (1 or more), got '${rawFrom}'`);
-  return { url: nodeUrl(positionals[0], 'tail'), types, correlationId, from: rawFrom === undefined ? undefined : Number(rawFrom) };
+  return {
+    url: nodeUrl(positionals[0], 'tail'),
+    types,
+    correlationId,
+    from: rawFrom === undefined ? undefined : Number(rawFrom),
+    token: adminToken(values, 'tail', env),
+  };
 }
 
 /** Whether `event` passes the filters of `args`. */
@@ -84,7 +92,7 @@ export async function tailCommand(
   err: NodeJS.WritableStream = process.stderr,
 ): Promise<void> {
   const args = parseTailArgs(argv);
-  const reader = new ClusterReader(args.url, { signal });
+  const reader = new ClusterReader(args.url, { signal, token: args.token });
   const status = await reader.get<{ id: string; log: { size: number } }>(args.url, '/status');
   let from = args.from ?? status.log.size + 1;
   const filters = [...(args.types.length > 0 ? [`type ${args.types.join('|')}`] : []), ...(args.correlationId === undefined ? [] : [`correlation ${args.correlationId}`])];

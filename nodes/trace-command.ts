@@ -11,28 +11,30 @@ import type { StoryEvent } from '../runtime/workflow-story.js';
 import { Progress } from './progress.js';
 import { clockText } from './status-command.js';
 import { textTable } from './text-table.js';
-import { nodeUrl, parseVerb, timeoutFlag } from './verb-args.js';
+import { adminToken, nodeUrl, parseVerb, timeoutFlag } from './verb-args.js';
 
 /** The synopsis of `troupe trace`. */
-export const TRACE_USAGE = 'troupe trace <node-url> <correlationId> [--timeout MS]';
+export const TRACE_USAGE = 'troupe trace <node-url> <correlationId> [--timeout MS] [--token T]';
 
 /** `troupe trace` arguments. */
 export interface TraceArgs {
   readonly url: string;
   readonly correlationId: string;
   readonly timeoutMs: number;
+  /** The cluster's admin token. */
+  readonly token: string | undefined;
 }
 
 /**
  * Reads the arguments of `troupe trace` (those after `trace`).
  * @throws TroupeError `TROUPE_BAD_FLAGS` on a missing URL or id, an unknown flag, or a bad timeout.
  */
-export function parseTraceArgs(argv: readonly string[]): TraceArgs {
+export function parseTraceArgs(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): TraceArgs {
   const { values, positionals } = parseVerb(argv, 'trace', { timeout: { type: 'string', default: '10000' } });
   const [url, correlationId, ...rest] = positionals;
   if (correlationId === undefined || correlationId === '') throw new TroupeError('TROUPE_BAD_FLAGS', 'trace: a correlation id is required after the node URL');
   if (rest.length > 0) throw new TroupeError('TROUPE_BAD_FLAGS', `trace: unexpected argument ${rest[0]}`);
-  return { url: nodeUrl(url, 'trace'), correlationId, timeoutMs: timeoutFlag(values.timeout as string, 'trace') };
+  return { url: nodeUrl(url, 'trace'), correlationId, timeoutMs: timeoutFlag(values.timeout as string, 'trace'), token: adminToken(values, 'trace', env) };
 }
 
 /**
@@ -44,7 +46,7 @@ export async function traceCommand(argv: readonly string[], out: NodeJS.Writable
   const args = parseTraceArgs(argv);
   const progress = new Progress();
   progress.show(`asking ${args.url} for workflow ${args.correlationId} across the cluster`);
-  const reader = new ClusterReader(args.url, { timeoutMs: args.timeoutMs });
+  const reader = new ClusterReader(args.url, { timeoutMs: args.timeoutMs, token: args.token });
   const view = await reader.get<WorkflowView>(args.url, `/workflow/${encodeURIComponent(args.correlationId)}`).finally(() => progress.done());
   if (view.events.length === 0 && view.pending.every((item) => item.kind === 'unreachable')) {
     const asked = view.nodes.filter((node) => node.reachable).map((node) => node.id);

@@ -1,7 +1,8 @@
 /**
  * The arguments the verbs that read a running cluster share (`troupe status`, `trace`,
  * `tail`): a `<node-url>` naming one node's admin API, as `http://127.0.0.1:7401` or
- * `127.0.0.1:7401` for short, and flags parsed strictly. Every mistake is a
+ * `127.0.0.1:7401` for short, the cluster's admin token (`--token`, else
+ * `TROUPE_ADMIN_TOKEN`), and flags parsed strictly. Every mistake is a
  * `TROUPE_BAD_FLAGS` that says what is wrong.
  */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
@@ -13,10 +14,13 @@ export interface VerbArgs {
   readonly positionals: string[];
 }
 
-/** `parseArgs` with positionals allowed; an unknown or malformed flag is `TROUPE_BAD_FLAGS`. */
+/**
+ * `parseArgs` with positionals allowed and `--token` taken; an unknown or malformed flag
+ * is `TROUPE_BAD_FLAGS`.
+ */
 export function parseVerb(argv: readonly string[], verb: string, options: NonNullable<ParseArgsConfig['options']>): VerbArgs {
   try {
-    return parseArgs({ args: [...argv], options, strict: true, allowPositionals: true });
+    return parseArgs({ args: [...argv], options: { ...options, token: { type: 'string' } }, strict: true, allowPositionals: true });
   } catch (cause) {
     const { code, message } = cause as { code?: string; message: string };
     const unknown = code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' ? /'([^']+)'/.exec(message)?.[1] : undefined;
@@ -51,4 +55,14 @@ export function timeoutFlag(raw: string, verb: string): number {
     throw new TroupeError('TROUPE_BAD_FLAGS', `${verb}: --timeout must be from 1 to 600000 ms, got '${raw}'`);
   }
   return ms;
+}
+
+/**
+ * The admin token to send: `--token`, else `TROUPE_ADMIN_TOKEN`; none when neither is set.
+ * @throws TroupeError `TROUPE_BAD_FLAGS` on an empty `--token`.
+ */
+export function adminToken(values: VerbArgs['values'], verb: string, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const flag = values.token as string | undefined;
+  if (flag === '') throw new TroupeError('TROUPE_BAD_FLAGS', `${verb}: --token must not be empty`);
+  return flag ?? (env.TROUPE_ADMIN_TOKEN || undefined);
 }

@@ -2,17 +2,20 @@
  * The admin HTTP API: the contract that tools, tests and the cluster launcher use. It
  * reads from the fabric and the host and publishes through the fabric like any actor.
  * Every error answers `{ error: { code, message } }` with a stable code; bad input
- * changes nothing.
+ * changes nothing. Each request passes the node's guard (`admin-guard.ts`: Host, token,
+ * JSON-only state changes) before any route sees it.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { NodeStatus } from '../inspector/feed.js';
 import { isTroupeError, TroupeError } from '../protocol/troupe-error.js';
+import { GUARD_STATUS, type AdminGuard } from './admin-guard.js';
 import { appInfo } from './app-info.js';
 import { ClusterReader } from './cluster-reader.js';
 import type { Fabric, PublishInput } from './fabric.js';
 import type { Host } from './host.js';
 import { waitingFor } from './held-back.js';
 import type { Metrics } from './metrics.js';
+import { readJsonBody } from './http-limits.js';
 import { isInspectorPath, serveInspector } from './inspector-assets.js';
 import { cutOrHeal, type LinkCutter } from './link-cutter.js';
 import { nodeStatus } from './node-status.js';
@@ -20,8 +23,6 @@ import type { AppDefinition } from './service.js';
 import type { Store } from './store.js';
 import type { TraceAnswer } from './workflow-story.js';
 
-/** Largest accepted request body. */
-const MAX_BODY_BYTES = 1024 * 1024;
 /** Longest a `/log?wait=` long poll may hold a request. */
 const MAX_WAIT_MS = 30_000;
 const MAX_LOG_LIMIT = 10_000;
@@ -38,6 +39,8 @@ export interface AdminContext {
   readonly chaos?: LinkCutter;
   /** This node's admin URL (known once it listens), where `/cluster` and `/workflow` start. */
   readonly url: () => string;
+  /** Who may ask; its token is passed on to the peers `/cluster` and `/workflow` read. */
+  readonly guard: AdminGuard;
 }
 
 /** Builds the request handler of the admin API. */
@@ -56,6 +59,8 @@ async function route(ctx: AdminContext, req: IncomingMessage, res: ServerRespons
   }
   const path = url.pathname;
   const method = req.method ?? 'GET';
+  const page = (method === 'GET' || method === 'HEAD') && isInspectorPath(path);
+  ctx.guard.checkRequest(req, page);
   if (method === 'GET' && path === '/status') return json(res, 200, nodeStatus(ctx.fabric, ctx.host, ctx.chaos));
   if (method === 'POST' && path === '/events') return postEvent(ctx, req, res);
   if (method === 'GET' && path === '/log') return getLog(ctx, url, res);
@@ -77,7 +82,7 @@ async function route(ctx: AdminContext, req: IncomingMessage, res: ServerRespons
 }
 
 async function postEvent(ctx: AdminContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
-  const body = await readJson(req);
+  const body = await readJsonBody(req);
   if (body === null || typeof body !== 'object' || Array.isArray(body)) throw badRequest('the body must be a JSON object');
   const { type, data, correlationId } = body as Record<string, unknown>;
   // The fabric checks the fields (`checkPublish`): one set of rules for every publisher.
@@ -110,6 +115,7 @@ async function traceOf(ctx: AdminContext, correlationId: string): Promise<unknow
 function clusterReader(ctx: AdminContext): ClusterReader {
   const admin = ctx.url();
   return new ClusterReader(admin, {
+    token: ctx.guard.token,
     local: { admin, status: () => nodeStatus(ctx.fabric, ctx.host, ctx.chaos), trace: async (id) => (await traceOf(ctx, id)) as TraceAnswer },
   });
 }
@@ -137,36 +143,14 @@ function intParam(url: URL, name: string, fallback: number, min: number, max: nu
   return n;
 }
 
-function readJson(req: IncomingMessage): Promise<unknown> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > MAX_BODY_BYTES) {
-        reject(badRequest(`the body is larger than ${MAX_BODY_BYTES} bytes`));
-        req.destroy();
-        return;
-      }
-      chunks.push(chunk);
-    });
-    req.on('error', reject);
-    req.on('end', () => {
-      try {
-        resolve(JSON.parse(Buffer.concat(chunks).toString('utf8')));
-      } catch {
-        reject(badRequest('the body is not valid JSON'));
-      }
-    });
-  });
-}
-
 function badRequest(message: string): TroupeError {
   return new TroupeError('TROUPE_BAD_REQUEST', message);
 }
 
 const STATUS_OF: Partial<Record<string, number>> = {
+  ...GUARD_STATUS,
   TROUPE_BAD_REQUEST: 400,
+  TROUPE_TOO_LARGE: 413,
   TROUPE_PROTOCOL_BAD_EVENT: 400,
   TROUPE_CHAOS_DISABLED: 403,
   TROUPE_NOT_FOUND: 404,
@@ -182,7 +166,11 @@ const STATUS_OF: Partial<Record<string, number>> = {
  */
 function fail(res: ServerResponse, err: unknown): void {
   if (res.headersSent) return void res.destroy();
-  if (isTroupeError(err)) return json(res, STATUS_OF[err.code] ?? 500, { error: { code: err.code, message: err.message } });
+  if (isTroupeError(err)) {
+    // RFC 6750: a 401 names the scheme it wants.
+    if (err.code === 'TROUPE_UNAUTHORIZED') res.setHeader('www-authenticate', 'Bearer realm="troupe"');
+    return json(res, STATUS_OF[err.code] ?? 500, { error: { code: err.code, message: err.message } });
+  }
   const message = err instanceof Error ? err.message : String(err);
   json(res, 500, { error: { code: 'TROUPE_INTERNAL', message: `internal error: ${message}` } });
 }

@@ -7,7 +7,8 @@
  * telling the story with `workflow-story.ts`).
  *
  * A node that does not answer is reported, not fatal — except the first one: from a node
- * that cannot be reached, nothing can.
+ * that cannot be reached, nothing can. A cluster shares one admin token: the reader sends
+ * it to every node it asks.
  */
 import type { NodeStatus, WorkflowView } from '../inspector/feed.js';
 import { TroupeError } from '../protocol/troupe-error.js';
@@ -42,6 +43,8 @@ export interface ClusterReaderOptions {
   readonly onNode?: (node: ReachedNode) => void;
   /** Aborts every request. */
   readonly signal?: AbortSignal;
+  /** The admin token, sent as a bearer header to every node. */
+  readonly token?: string;
 }
 
 const DEFAULT_TIMEOUT_MS = 2000;
@@ -120,7 +123,7 @@ export class ClusterReader {
    * @throws TroupeError `TROUPE_NODE_UNREACHABLE` when there is no answer in time, or not a 2xx JSON one.
    */
   get<T>(admin: string, path: string, timeoutMs = this.options.timeoutMs ?? DEFAULT_TIMEOUT_MS): Promise<T> {
-    return getJson<T>(`${admin}${path}`, timeoutMs, this.options.signal);
+    return getJson<T>(`${admin}${path}`, timeoutMs, this.options.signal, this.options.token);
   }
 
   private statusOf(admin: string): Promise<NodeStatus> {
@@ -154,11 +157,12 @@ export class ClusterReader {
  * @throws TroupeError `TROUPE_NODE_UNREACHABLE` when there is no answer in time, or not a 2xx JSON one
  * (with the `{ error: { code, message } }` of an admin API's answer in its message).
  */
-export async function getJson<T>(url: string, timeoutMs: number, signal?: AbortSignal): Promise<T> {
+export async function getJson<T>(url: string, timeoutMs: number, signal?: AbortSignal, token?: string): Promise<T> {
   const timeout = AbortSignal.timeout(timeoutMs);
   let response: Response;
   try {
-    response = await fetch(url, { signal: signal === undefined ? timeout : AbortSignal.any([signal, timeout]) });
+    const headers: Record<string, string> = token === undefined ? {} : { authorization: `Bearer ${token}` };
+    response = await fetch(url, { headers, signal: signal === undefined ? timeout : AbortSignal.any([signal, timeout]) });
   } catch (cause) {
     const why = timeout.aborted ? `no answer within ${timeoutMs} ms` : reason(cause);
     throw new TroupeError('TROUPE_NODE_UNREACHABLE', `GET ${url}: ${why}`, { cause });

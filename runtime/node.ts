@@ -10,16 +10,19 @@ import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import { TroupeError } from '../protocol/troupe-error.js';
 import { adminApi } from './admin-api.js';
+import { AdminGuard, GUARD_STATUS, type AdminAccess } from './admin-guard.js';
 import { soloApp } from './app-info.js';
 import type { Envelope } from '../protocol/envelope.js';
 import { Fabric, type FabricOptions, type PublishInput } from './fabric.js';
 import { Host } from './host.js';
+import { limitServer, type HttpTimeouts } from './http-limits.js';
 import { InspectionStream } from './inspection-stream.js';
 import { InspectorFeed } from './inspector-feed.js';
 import { Links } from './links.js';
 import { Metrics } from './metrics.js';
 import type { AppDefinition, ServiceDefinition } from './service.js';
 import { Store } from './store.js';
+import { refuseUpgrade } from './upgrade-gate.js';
 
 /** Options of {@link startNode}. */
 export interface NodeOptions {
@@ -50,6 +53,14 @@ export interface NodeOptions {
   readonly inspect?: string;
   /** Take requests to cut and heal links (`POST /links/:peer/cut`). [default false] */
   readonly chaos?: boolean;
+  /**
+   * Who may use the admin API and the page's WebSockets (see `admin-guard.ts`): a token,
+   * the host names the node is reached by, and whether to serve off loopback without a
+   * token. [default: no token; only a loopback `host` may do without one]
+   */
+  readonly admin?: AdminAccess;
+  /** How long a request's headers and whole body may take to arrive. [default 10 s, 30 s] */
+  readonly httpTimeouts?: HttpTimeouts;
 }
 
 /** A running node. */
@@ -67,6 +78,9 @@ export interface RunningNode {
 /** Opens the store, restores actors, and starts serving and dialing. */
 export async function startNode(options: NodeOptions): Promise<RunningNode> {
   const { id } = options;
+  const hostname = options.host ?? '127.0.0.1';
+  // Checked before anything opens: a node that may not serve starts nothing.
+  const guard = new AdminGuard(hostname, options.admin);
   const log = options.log.bindings().node === undefined ? options.log.child({ node: id }) : options.log;
   const store = await Store.open(options.dataDir, id, { sync: !options.relaxed });
   const state = await store.load();
@@ -97,21 +111,34 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
   const metrics = new Metrics({ fabric, host, store });
   const chaos = options.chaos === true ? links : undefined;
   const inspected = { fabric, host, store, app: options.app ?? soloApp(id, options.services), chaos };
-  const api = adminApi({ ...inspected, metrics, url: () => url });
+  const api = adminApi({ ...inspected, metrics, url: () => url, guard });
   const feed = new InspectorFeed(inspected);
+  // Request timeouts are checked every second (Node's default, 30 s, lets them run late);
+  // a missing Host is refused by the guard, in JSON (see limitServer).
+  const serverOptions = { keepAliveTimeout: 60_000, connectionsCheckingInterval: 1000, requireHostHeader: false };
   const server: Server = tls === undefined
-    ? createServer({ keepAliveTimeout: 60_000 }, api)
-    : createTlsServer({ keepAliveTimeout: 60_000, cert: tls.cert, key: tls.key }, api);
+    ? createServer(serverOptions, api)
+    : createTlsServer({ ...serverOptions, cert: tls.cert, key: tls.key }, api);
+  limitServer(server, options.httpTimeouts);
   // One port serves everything: WebSocket upgrades go by path, and any other path is a peer.
+  // The paths here are browser-facing and pass the admin guard; peers prove themselves in
+  // their handshake instead.
   const upgrades: Readonly<Record<string, UpgradeHandler>> = {
     '/inspect': (req, socket, head) => inspection.upgrade(req, socket, head),
     '/feed': (req, socket, head) => feed.upgrade(req, socket, head),
   };
   server.on('upgrade', function serverOnUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer) {
     const path = (req.url ?? '/').split('?')[0];
-    (upgrades[path] ?? links.upgrade.bind(links))(req, socket, head);
+    const upgrade = upgrades[path];
+    if (upgrade === undefined) return links.upgrade(req, socket, head);
+    try {
+      guard.checkUpgrade(req);
+    } catch (err) {
+      const refused = err as TroupeError;
+      return refuseUpgrade(socket, GUARD_STATUS[refused.code] ?? 403, refused.code, refused.message);
+    }
+    upgrade(req, socket, head);
   });
-  const hostname = options.host ?? '127.0.0.1';
   try {
     await listen(server, options.port, hostname);
   } catch (err) {

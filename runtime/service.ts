@@ -49,6 +49,8 @@ export interface DemoContext {
   readonly log: (line: string) => void;
   /** Aborted when the cluster stops. */
   readonly signal: AbortSignal;
+  /** The cluster's admin token, to send as `Authorization: Bearer <token>` on every admin call; absent when the nodes ask for none. */
+  readonly adminToken?: string;
 }
 
 /** An app module's default export. */

@@ -4,7 +4,7 @@
  * happens to visit from reading a node or cutting its links: only tools (no Origin) and
  * pages served from a loopback host are let in.
  */
-import type { IncomingMessage } from 'node:http';
+import { STATUS_CODES, type IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { TroupeErrorCode } from '../protocol/troupe-error.js';
 
@@ -42,10 +42,13 @@ export function admitUpgrade(req: IncomingMessage, socket: Duplex, closed: boole
   return true;
 }
 
-/** Answers an upgrade request with an HTTP error in the admin API's shape and closes the socket. */
-export function refuseUpgrade(socket: Duplex, status: 403 | 503, code: TroupeErrorCode, message: string): void {
+/**
+ * Answers a request on its raw socket with an HTTP error in the admin API's shape and
+ * closes the socket: an upgrade refused, or a request Node's HTTP parser refused.
+ */
+export function refuseUpgrade(socket: Duplex, status: number, code: TroupeErrorCode, message: string): void {
   const body = JSON.stringify({ error: { code, message } });
-  const reason = status === 403 ? 'Forbidden' : 'Service Unavailable';
+  const reason = STATUS_CODES[status] ?? 'Error';
   // The HTTP server no longer watches an upgraded socket: a reset must not go unhandled.
   socket.on('error', function refusedSocketOnError() {});
   socket.once('finish', function refusedSocketOnFinish() {

@@ -8,12 +8,13 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { TroupeError } from '../protocol/troupe-error.js';
 import { adminApi, type AdminContext } from '../runtime/admin-api.js';
+import { AdminGuard } from '../runtime/admin-guard.js';
 import { Fabric } from '../runtime/fabric.js';
 import { Host } from '../runtime/host.js';
 import { Store } from '../runtime/store.js';
 
 async function serve(t: Test, ctx: Partial<Record<keyof AdminContext, unknown>>): Promise<string> {
-  const server = createServer(adminApi(ctx as AdminContext));
+  const server = createServer(adminApi({ guard: new AdminGuard('127.0.0.1'), ...ctx } as AdminContext));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   t.teardown(() => new Promise<void>((resolve) => server.close(() => resolve())));
   return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -57,7 +58,7 @@ t.test('a publish over HTTP is checked by the fabric alone: a correlation id may
     await store.close();
   });
   const url = await serve(t, { fabric, host, store });
-  const post = (body: unknown) => fetch(`${url}/events`, { method: 'POST', body: JSON.stringify(body) });
+  const post = (body: unknown) => fetch(`${url}/events`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
   const long = await post({ type: 'Ping', correlationId: 'c'.repeat(257) });
   t.equal(long.status, 400);
   t.match(await long.json(), { error: { code: 'TROUPE_BAD_REQUEST' } });

@@ -34,8 +34,22 @@ t.test('parseClusterArgs', async (t) => {
         '0.0.0.0',
         '--inspect',
         'ws://localhost:8080',
+        '--admin-token',
+        'tok',
+        '--insecure-admin',
       ]),
-      { app: 'examples/orders', basePort: 9000, dataDir: '/tmp/d', fresh: true, demo: false, secret: 's3', host: '0.0.0.0', inspect: 'ws://localhost:8080' },
+      {
+        app: 'examples/orders',
+        basePort: 9000,
+        dataDir: '/tmp/d',
+        fresh: true,
+        demo: false,
+        secret: 's3',
+        host: '0.0.0.0',
+        inspect: 'ws://localhost:8080',
+        adminToken: 'tok',
+        insecureAdmin: true,
+      },
     );
   });
 
@@ -50,6 +64,7 @@ t.test('parseClusterArgs', async (t) => {
     ['a port out of range', ['--app', 'a', '--base-port', '70000']],
     ['port zero', ['--app', 'a', '--base-port', '0']],
     ['an empty secret', ['--app', 'a', '--secret', '']],
+    ['an empty admin token', ['--app', 'a', '--admin-token', '']],
     ['an --inspect that is not a URL', ['--app', 'a', '--inspect', 'localhost:8080']],
     ['an --inspect that is not ws:// or wss://', ['--app', 'a', '--inspect', 'http://localhost:8080']],
   ];
@@ -160,4 +175,12 @@ t.test('nodeArgs passes --inspect on to every node', async (t) => {
     t.same(args.slice(args.indexOf('--inspect')), ['--inspect', 'ws://localhost:8080'], plan.id);
   }
   t.notOk(nodeArgs(plans[0], { app: 'a', host: '127.0.0.1', cluster: 'orders' }).includes('--inspect'), 'and nothing without it');
+});
+
+t.test('nodeArgs passes --insecure-admin on, and never the admin token (it goes in the environment)', async (t) => {
+  const [plan] = clusterLayout(['n1'], { basePort: 7400, dataDir: '/d', appName: 'orders', host: '0.0.0.0' });
+  t.ok(nodeArgs(plan, { app: 'a', host: '0.0.0.0', cluster: 'orders', insecureAdmin: true }).includes('--insecure-admin'));
+  const args = nodeArgs(plan, { app: 'a', host: '127.0.0.1', cluster: 'orders' });
+  t.notOk(args.includes('--insecure-admin'), 'and nothing without it');
+  t.notOk(args.some((arg) => arg.startsWith('--admin-token')), 'no token on the command line');
 });

@@ -23,3 +23,20 @@ t.test('--chaos is off unless given', async (t) => {
 t.test('--chaos takes no value', async (t) => {
   t.throws(() => parseNodeFlags([...required, '--chaos=yes'], {}), { code: 'TROUPE_BAD_FLAGS' });
 });
+
+t.test('the admin token comes from --admin-token, else TROUPE_ADMIN_TOKEN; an empty flag is refused', async (t) => {
+  t.equal(parseNodeFlags([...required, '--admin-token', 'flag'], { TROUPE_ADMIN_TOKEN: 'env' }).adminToken, 'flag');
+  t.equal(parseNodeFlags(required, { TROUPE_ADMIN_TOKEN: 'env' }).adminToken, 'env');
+  t.equal(parseNodeFlags(required, {}).adminToken, undefined);
+  t.throws(() => parseNodeFlags([...required, '--admin-token', ''], {}), { code: 'TROUPE_BAD_FLAGS' });
+});
+
+t.test('--admin-host repeats and takes host names or addresses; --insecure-admin is off unless given', async (t) => {
+  const flags = parseNodeFlags([...required, '--admin-host', 'troupe.test', '--admin-host', '[fd00::1]'], {});
+  t.same(flags.adminHosts, ['troupe.test', '[fd00::1]']);
+  t.equal(flags.insecureAdmin, false);
+  t.equal(parseNodeFlags([...required, '--insecure-admin'], {}).insecureAdmin, true);
+  for (const bad of ['evil.example/x', 'user@host', 'a b']) {
+    t.throws(() => parseNodeFlags([...required, '--admin-host', bad], {}), { code: 'TROUPE_BAD_FLAGS' }, bad);
+  }
+});

@@ -10,7 +10,7 @@ function status(id: string, peers: NodeStatus['peers'], fields: Partial<NodeStat
 }
 
 t.test('parseStatusArgs takes one node URL and a timeout', async (t) => {
-  t.same(parseStatusArgs(['127.0.0.1:7401', '--timeout', '500']), { url: 'http://127.0.0.1:7401', timeoutMs: 500 });
+  t.same(parseStatusArgs(['127.0.0.1:7401', '--timeout', '500'], {}), { url: 'http://127.0.0.1:7401', timeoutMs: 500, token: undefined });
   t.throws(() => parseStatusArgs([]), { code: 'TROUPE_BAD_FLAGS' });
   t.throws(() => parseStatusArgs(['http://a', 'http://b']), { code: 'TROUPE_BAD_FLAGS' });
 });

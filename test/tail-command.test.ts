@@ -3,12 +3,13 @@ import t from 'tap';
 import { parseTailArgs, shown, tailLine, type TailedEvent } from '../nodes/tail-command.js';
 
 t.test('parseTailArgs reads the URL and the filters', async (t) => {
-  t.same(parseTailArgs(['127.0.0.1:7401']), { url: 'http://127.0.0.1:7401', types: [], correlationId: undefined, from: undefined });
-  t.same(parseTailArgs(['http://127.0.0.1:7401', '--type', 'OrderPlaced,OrderShipped', '--type', 'PaymentCaptured', '--correlation', 'o-1', '--from', '12']), {
+  t.same(parseTailArgs(['127.0.0.1:7401'], {}), { url: 'http://127.0.0.1:7401', types: [], correlationId: undefined, from: undefined, token: undefined });
+  t.same(parseTailArgs(['http://127.0.0.1:7401', '--type', 'OrderPlaced,OrderShipped', '--type', 'PaymentCaptured', '--correlation', 'o-1', '--from', '12'], {}), {
     url: 'http://127.0.0.1:7401',
     types: ['OrderPlaced', 'OrderShipped', 'PaymentCaptured'],
     correlationId: 'o-1',
     from: 12,
+    token: undefined,
   });
 });
 

@@ -9,7 +9,7 @@ function event(id: string, type: string, causationId: string | null, heldBy: str
 }
 
 t.test('parseTraceArgs takes a node URL and a correlation id', async (t) => {
-  t.same(parseTraceArgs(['127.0.0.1:7401', 'o-1']), { url: 'http://127.0.0.1:7401', correlationId: 'o-1', timeoutMs: 10_000 });
+  t.same(parseTraceArgs(['127.0.0.1:7401', 'o-1'], {}), { url: 'http://127.0.0.1:7401', correlationId: 'o-1', timeoutMs: 10_000, token: undefined });
   for (const argv of [[], ['http://a'], ['http://a', 'o-1', 'extra']]) t.throws(() => parseTraceArgs(argv), { code: 'TROUPE_BAD_FLAGS' }, argv.join(' '));
 });
 

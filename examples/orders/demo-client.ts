@@ -1,9 +1,13 @@
 /**
- * The few admin API calls the orders demo makes, over `fetch`. None throws: a node that
- * refuses or cannot be reached (cut, restarting, stopping) answers `undefined`/`false`,
- * and the demo says so and goes on.
+ * The few admin API calls the orders demo makes, over `fetch`, with the cluster's admin
+ * token when it has one. None throws: a node that refuses or cannot be reached (cut,
+ * restarting, stopping) answers `undefined`/`false`, and the demo says so and goes on.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { DemoContext } from '../../runtime/service.js';
+
+/** What every call needs of the demo's context: when to give up, and the admin token. */
+export type AdminCall = Pick<DemoContext, 'signal' | 'adminToken'>;
 
 /** An order the demo places. */
 export interface DemoOrder {
@@ -31,26 +35,26 @@ export interface ActorRow {
  * Publishes one `OrderPlaced`; its correlation id is the order id, so `GET /trace/<orderId>`
  * shows the whole workflow. Resolves `false` when the node refuses or cannot be reached.
  */
-export async function placeOrder(url: string, orderId: string, order: DemoOrder, signal: AbortSignal): Promise<boolean> {
+export async function placeOrder(url: string, orderId: string, order: DemoOrder, call: AdminCall): Promise<boolean> {
   const body = { type: 'OrderPlaced', correlationId: orderId, data: { orderId, sku: order.sku, qty: order.qty, amount: order.amount } };
-  const answer = await request(url, '/events', signal, { method: 'POST', body: JSON.stringify(body) });
+  const answer = await request(url, '/events', call, { method: 'POST', body: JSON.stringify(body) });
   return answer?.status === 201;
 }
 
 /** `POST url + path` with no body; resolves with the status code and JSON answer, or `undefined` when unreachable. */
-export function post(url: string, path: string, signal: AbortSignal): Promise<{ status: number; body: unknown } | undefined> {
-  return request(url, path, signal, { method: 'POST' });
+export function post(url: string, path: string, call: AdminCall): Promise<{ status: number; body: unknown } | undefined> {
+  return request(url, path, call, { method: 'POST' });
 }
 
 /** `GET url + path` as JSON; `undefined` when it fails. */
-export async function getJson<T>(url: string, path: string, signal: AbortSignal): Promise<T | undefined> {
-  const answer = await request(url, path, signal, { method: 'GET' });
+export async function getJson<T>(url: string, path: string, call: AdminCall): Promise<T | undefined> {
+  const answer = await request(url, path, call, { method: 'GET' });
   return answer?.status === 200 ? (answer.body as T) : undefined;
 }
 
 /** One node's `GET /actors`; an unreachable node lists none. */
-export async function listActors(url: string, signal: AbortSignal): Promise<ActorRow[]> {
-  const rows = await getJson<unknown>(url, '/actors', signal);
+export async function listActors(url: string, call: AdminCall): Promise<ActorRow[]> {
+  const rows = await getJson<unknown>(url, '/actors', call);
   return Array.isArray(rows) ? (rows as ActorRow[]) : [];
 }
 
@@ -67,14 +71,18 @@ export async function pause(ms: number, signal: AbortSignal): Promise<boolean> {
 async function request(
   url: string,
   path: string,
-  signal: AbortSignal,
+  call: AdminCall,
   init: { method: string; body?: string },
 ): Promise<{ status: number; body: unknown } | undefined> {
+  const headers: Record<string, string> = {};
+  // The node takes a state change only as JSON, with a body or without.
+  if (init.method !== 'GET') headers['content-type'] = 'application/json';
+  if (call.adminToken !== undefined) headers.authorization = `Bearer ${call.adminToken}`;
   try {
     const res = await fetch(`${url}${path}`, {
       ...init,
-      headers: init.body === undefined ? {} : { 'content-type': 'application/json' },
-      signal: AbortSignal.any([signal, AbortSignal.timeout(10_000)]),
+      headers,
+      signal: AbortSignal.any([call.signal, AbortSignal.timeout(10_000)]),
     });
     const text = await res.text();
     let body: unknown;

@@ -12,7 +12,7 @@
  */
 import { customAlphabet } from 'nanoid';
 import type { DemoContext } from '../../runtime/service.js';
-import { listActors, pause, placeOrder, type ActorRow, type DemoOrder, type PlacedOrder } from './demo-client.js';
+import { listActors, pause, placeOrder, type ActorRow, type AdminCall, type DemoOrder, type PlacedOrder } from './demo-client.js';
 import { playPartition } from './partition-demo.js';
 
 export type { DemoOrder } from './demo-client.js';
@@ -50,7 +50,8 @@ export async function ordersDemo(ctx: DemoContext): Promise<void> {
   const { nodes, log, signal } = ctx;
   if (nodes.length === 0) return;
   const runId = newRunId();
-  log(`open the inspector to watch: ${nodes[0].url}/ (any node serves it)`);
+  const login = ctx.adminToken === undefined ? '' : '#token=<the admin token>';
+  log(`open the inspector to watch: ${nodes[0].url}/${login} (any node serves it)`);
   log('');
   log(`act 1: placing ${demoOrders.length} orders across ${nodes.map((n) => n.id).join(', ')} (run ${runId})`);
 
@@ -58,7 +59,7 @@ export async function ordersDemo(ctx: DemoContext): Promise<void> {
   for (const [i, order] of demoOrders.entries()) {
     const node = nodes[i % nodes.length];
     const orderId = `o-${runId}-${i + 1}`;
-    if (await placeOrder(node.url, orderId, order, signal)) {
+    if (await placeOrder(node.url, orderId, order, ctx)) {
       placed.push({ ...order, orderId, node: node.id });
       log(`${node.id} ← OrderPlaced ${orderId}: ${order.qty} × ${order.sku} for ${order.amount}`);
     } else if (signal.aborted) {
@@ -70,7 +71,7 @@ export async function ordersDemo(ctx: DemoContext): Promise<void> {
   }
   if (placed.length === 0) return;
 
-  const actors = await settle(nodes, new Set(placed.map((o) => o.orderId)), signal);
+  const actors = await settle(nodes, new Set(placed.map((o) => o.orderId)), ctx);
   if (actors === undefined) return;
   report(placed, actors, log);
   const inventory = actors.find((a) => a.service === 'inventory');
@@ -78,7 +79,7 @@ export async function ordersDemo(ctx: DemoContext): Promise<void> {
 
   const partitioned = await playPartition(ctx, runId, demoOrders.length + 1);
   if (partitioned !== undefined && partitioned.length > 0) {
-    const after = await settle(nodes, new Set(partitioned.map((o) => o.orderId)), signal);
+    const after = await settle(nodes, new Set(partitioned.map((o) => o.orderId)), ctx);
     if (after === undefined) return;
     report(partitioned, after, log);
     const open = partitioned.filter((o) => !after.some((a) => a.service === 'order' && a.key === o.orderId && a.status === 'done'));
@@ -99,12 +100,13 @@ export async function ordersDemo(ctx: DemoContext): Promise<void> {
 async function settle(
   nodes: DemoContext['nodes'],
   orderIds: ReadonlySet<string>,
-  signal: AbortSignal,
+  call: AdminCall,
 ): Promise<ActorRow[] | undefined> {
+  const { signal } = call;
   const deadline = Date.now() + settleWithinMs;
   for (;;) {
     // Each node lists only the actors it hosts, so asking all of them finds every service.
-    const rows = (await Promise.all(nodes.map((node) => listActors(node.url, signal)))).flat();
+    const rows = (await Promise.all(nodes.map((node) => listActors(node.url, call)))).flat();
     if (signal.aborted) return undefined;
     const ended = rows.filter((a) => a.service === 'order' && a.key !== null && orderIds.has(a.key) && a.status === 'done');
     if (ended.length === orderIds.size || Date.now() >= deadline) return rows;

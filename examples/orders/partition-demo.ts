@@ -38,7 +38,7 @@ export async function playPartition(ctx: DemoContext, runId: string, firstNumber
   log('');
   log(`act 2, a partition: cutting ${island.id} off from ${mainland.map((n) => n.id).join(' and ')}`);
   for (const peer of mainland) {
-    const answer = await post(island.url, `/links/${peer.id}/cut`, signal);
+    const answer = await post(island.url, `/links/${peer.id}/cut`, ctx);
     if (signal.aborted) return undefined;
     if (answer?.status !== 200) {
       log(`${island.id} did not cut its link to ${peer.id} (${answer === undefined ? 'no answer' : `HTTP ${answer.status}`}): ` +
@@ -55,7 +55,7 @@ export async function playPartition(ctx: DemoContext, runId: string, firstNumber
   for (const [i, order] of partitionOrders.entries()) {
     const node = sides[i % sides.length];
     const orderId = `o-${runId}-${firstNumber + i}`;
-    if (!(await placeOrder(node.url, orderId, order, signal))) {
+    if (!(await placeOrder(node.url, orderId, order, ctx))) {
       if (signal.aborted) return undefined;
       log(`${node.id} did not accept ${orderId}; leaving it out`);
       continue;
@@ -73,7 +73,7 @@ export async function playPartition(ctx: DemoContext, runId: string, firstNumber
   if (!(await pause(holdMs, signal))) return undefined;
   log(`healing: ${island.id} lets ${mainland.map((n) => n.id).join(' and ')} back in and redials them`);
   for (const peer of mainland) {
-    await post(island.url, `/links/${peer.id}/heal`, signal);
+    await post(island.url, `/links/${peer.id}/heal`, ctx);
     if (signal.aborted) return undefined;
     log(`  POST ${island.url}/links/${peer.id}/heal`);
   }
@@ -86,7 +86,7 @@ async function linksDown(ctx: DemoContext, island: string, mainland: DemoContext
   const deadline = Date.now() + settleWithinMs;
   while (Date.now() < deadline) {
     const statuses = await Promise.all(
-      mainland.map((node) => getJson<{ peers: { id: string; connected: boolean }[] }>(node.url, '/status', ctx.signal)),
+      mainland.map((node) => getJson<{ peers: { id: string; connected: boolean }[] }>(node.url, '/status', ctx)),
     );
     if (ctx.signal.aborted) return false;
     if (statuses.every((s) => s?.peers.every((p) => p.id !== island || !p.connected) === true)) return true;
@@ -104,7 +104,7 @@ async function stuckWorkflows(ctx: DemoContext, url: string, orders: readonly Pl
   const deadline = Date.now() + settleWithinMs;
   let last = '';
   for (;;) {
-    const views = await Promise.all(orders.map((o) => getJson<WorkflowView>(url, `/workflow/${o.orderId}`, ctx.signal)));
+    const views = await Promise.all(orders.map((o) => getJson<WorkflowView>(url, `/workflow/${o.orderId}`, ctx)));
     if (ctx.signal.aborted) return undefined;
     const seen = views.filter((v): v is WorkflowView => v !== undefined);
     const shape = JSON.stringify(seen.map((v) => v.events.map((e) => e.heldBy)));

@@ -65,9 +65,12 @@ export class AdminApiError extends Error {
 
 const REQUEST_TIMEOUT_MS = 15_000;
 
-/** The admin API of the node at `baseUrl` (`http://127.0.0.1:PORT`). */
+/**
+ * The admin API of the node at `baseUrl` (`http://127.0.0.1:PORT`), sending `token` as a
+ * bearer header when the node has one.
+ */
 export class AdminClient {
-  constructor(readonly baseUrl: string, readonly node = baseUrl) {}
+  constructor(readonly baseUrl: string, readonly node = baseUrl, readonly token?: string) {}
 
   /** Any request; resolves with the answer whatever its status. */
   async request(
@@ -77,6 +80,9 @@ export class AdminClient {
     timeout = REQUEST_TIMEOUT_MS,
   ): Promise<HttpAnswer> {
     const headers: Record<string, string> = {};
+    if (this.token !== undefined) headers.authorization = `Bearer ${this.token}`;
+    // A state-changing call is JSON even without a body: the node refuses anything else (415).
+    if (method !== 'GET' && method !== 'HEAD') headers['content-type'] = 'application/json';
     let payload: string | undefined;
     if (body && 'json' in body) {
       headers['content-type'] = 'application/json';

@@ -56,6 +56,8 @@ export interface NodeOptions {
   readonly env?: Readonly<Record<string, string>>;
   /** Extra raw CLI arguments. */
   readonly extraArgs?: readonly string[];
+  /** `--admin-token`: the admin API's bearer token, which {@link NodeProcess.admin} sends. */
+  readonly adminToken?: string;
 }
 
 const MAX_LINES = 20_000;
@@ -118,7 +120,7 @@ export class NodeProcess {
 
   /** The admin API of this node. */
   get admin(): AdminClient {
-    return new AdminClient(this.url, this.id);
+    return new AdminClient(this.url, this.id, this.options.adminToken ?? this.options.env?.TROUPE_ADMIN_TOKEN);
   }
 
   /** The pid of the current process. */
@@ -153,6 +155,7 @@ export class NodeProcess {
     // A node needs a cluster secret; tests that do not care share one.
     const secret = o.secret ?? (o.env?.TROUPE_SECRET === undefined ? 'troupe-test-secret' : undefined);
     if (secret !== undefined) args.push('--secret', secret);
+    if (o.adminToken !== undefined) args.push('--admin-token', o.adminToken);
     args.push(...(o.extraArgs ?? []));
     return args;
   }
