@@ -153,7 +153,7 @@ export class ClusterReader {
 }
 
 /**
- * `GET url` as JSON, within `timeoutMs`, or sooner if `signal` aborts.
+ * `GET url` as JSON, within `timeoutMs`, or sooner if `signal` aborts; with `token` as a bearer credential.
  * @throws TroupeError `TROUPE_NODE_UNREACHABLE` when there is no answer in time, or not a 2xx JSON one
  * (with the `{ error: { code, message } }` of an admin API's answer in its message).
  */
