@@ -68,6 +68,13 @@ export class WireReader {
     throw this.error('expected an array');
   }
 
+  /** Reads a nil if one comes next; whether it did (for the fields that may be nil). */
+  nil(): boolean {
+    if (this.#pos >= this.#bytes.length || this.#bytes[this.#pos] !== 0xc0) return false;
+    this.#pos++;
+    return true;
+  }
+
   /** A map header (fixmap, map16, map32): the entry count. */
   mapHeader(): number {
     const b = this.#uint(1);

@@ -10,6 +10,7 @@ import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import { TroupeError } from '../protocol/troupe-error.js';
 import { adminApi } from './admin-api.js';
+import { ClientEndpoint } from './client-endpoint.js';
 import { soloApp } from './app-info.js';
 import type { Envelope } from '../protocol/envelope.js';
 import { Fabric, type FabricOptions, type PublishInput } from './fabric.js';
@@ -99,6 +100,7 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
   const inspected = { fabric, host, store, app: options.app ?? soloApp(id, options.services), chaos };
   const api = adminApi({ ...inspected, metrics, url: () => url });
   const feed = new InspectorFeed(inspected);
+  const clients = new ClientEndpoint({ fabric, log });
   const server: Server = tls === undefined
     ? createServer({ keepAliveTimeout: 60_000 }, api)
     : createTlsServer({ keepAliveTimeout: 60_000, cert: tls.cert, key: tls.key }, api);
@@ -106,6 +108,7 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
   const upgrades: Readonly<Record<string, UpgradeHandler>> = {
     '/inspect': (req, socket, head) => inspection.upgrade(req, socket, head),
     '/feed': (req, socket, head) => feed.upgrade(req, socket, head),
+    '/client': (req, socket, head) => clients.upgrade(req, socket, head),
   };
   server.on('upgrade', function serverOnUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer) {
     const path = (req.url ?? '/').split('?')[0];
@@ -117,6 +120,7 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
   } catch (err) {
     // Nothing was served: release the store (and its lock) and the actors' timers.
     feed.close();
+    clients.close();
     host.stop();
     await inspection.stop();
     await fabric.stop();
@@ -143,6 +147,7 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
         // an actor stopped before its event is committed would lose that event's effects.
         const closed = new Promise<void>((resolve) => server.close(() => resolve()));
         feed.close();
+        clients.close();
         await links.stop();
         await running.stop();
         host.stop();
