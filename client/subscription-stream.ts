@@ -49,7 +49,8 @@ export class SubscriptionStream implements AsyncIterableIterator<ClientLogEntry>
   private outstanding = 0;
   private done = false;
   private failure: TroupeError | undefined;
-  private waiter: { resolve: (r: IteratorResult<ClientLogEntry>) => void; reject: (err: unknown) => void } | undefined;
+  /** `next()` calls waiting for an event, oldest first. */
+  private waiters: { resolve: (r: IteratorResult<ClientLogEntry>) => void; reject: (err: unknown) => void }[] = [];
 
   constructor(sub: number, options: SubscribeOptions, control: StreamControl) {
     this.sub = sub;
@@ -116,7 +117,7 @@ export class SubscriptionStream implements AsyncIterableIterator<ClientLogEntry>
     if (this.buffer.length > 0) return Promise.resolve(this.take());
     if (this.failure !== undefined) return Promise.reject(this.failure);
     if (this.done) return Promise.resolve({ value: undefined, done: true });
-    return new Promise((resolve, reject) => (this.waiter = { resolve, reject }));
+    return new Promise((resolve, reject) => this.waiters.push({ resolve, reject }));
   }
 
   /** Stops the subscription (a `break` out of `for await` calls it). */
@@ -149,19 +150,13 @@ export class SubscriptionStream implements AsyncIterableIterator<ClientLogEntry>
     this.deliver();
   }
 
-  /** Settles a waiting `next()` if there is something to give it. */
+  /** Settles waiting `next()` calls with what there is to give them. */
   private deliver(): void {
-    const waiter = this.waiter;
-    if (waiter === undefined) return;
-    if (this.buffer.length > 0) {
-      this.waiter = undefined;
-      waiter.resolve(this.take());
-    } else if (this.failure !== undefined) {
-      this.waiter = undefined;
-      waiter.reject(this.failure);
-    } else if (this.done) {
-      this.waiter = undefined;
-      waiter.resolve({ value: undefined, done: true });
+    while (this.waiters.length > 0) {
+      if (this.buffer.length > 0) this.waiters.shift()?.resolve(this.take());
+      else if (this.failure !== undefined) this.waiters.shift()?.reject(this.failure);
+      else if (this.done) this.waiters.shift()?.resolve({ value: undefined, done: true });
+      else return;
     }
   }
 }
