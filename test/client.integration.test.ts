@@ -123,6 +123,22 @@ t.test('one node with clients', async (t) => {
     t.equal((await node.admin.status()).log.size, size, 'no event of a refused batch was published');
   });
 
+  await t.test('a message that is not a request closes that connection with 4400 and changes nothing', async (t) => {
+    const size = (await node.admin.status()).log.size;
+    for (const [what, message] of [['text', 'hello'], ['garbage', Buffer.from([0x93, 0xa7, 0x70, 0x75, 0x62])]] as const) {
+      const ws = new WebSocket(`${node.wsUrl}/client`);
+      const code = await new Promise<number>((resolve) => {
+        ws.on('message', function rawOnHello() {
+          ws.send(message);
+        });
+        ws.on('close', (c: number) => resolve(c));
+      });
+      t.equal(code, 4400, what);
+    }
+    t.equal((await node.admin.status()).log.size, size);
+    t.ok(node.running, 'the node is up');
+  });
+
   await t.test('a page from a foreign origin may not connect', async (t) => {
     const ws = new WebSocket(`${node.wsUrl}/client`, { headers: { origin: 'https://evil.example' } });
     const status = await new Promise<number | undefined>((resolve) => {
