@@ -99,6 +99,42 @@ function latencyGoal(t: FigureSet, mode: 'durable' | 'relaxed', goal: string, ex
   };
 }
 
+/** The bounds of issue 18's goals for `troupe/client`, against in-process publishing. */
+const CLIENT_GOAL = { throughputShare: 0.6, p50SlackMs: 0.2 } as const;
+
+/** Issue 18: the client publishes at ≥ 60% of in-process throughput, with p50 at 1k/s within 0.2 ms of it. */
+function clientGoals(t: FigureSet): GoalRow[] {
+  const value = (id: string): number | null => t[id]?.value ?? null;
+  const inProcess = value('2.durable.embedded.throughput');
+  const client = value('2.durable.client.throughput');
+  const overHttp = value('2.durable.http.throughput');
+  const throughputGoal = '`troupe/client` throughput ≥ 60% of in-process publishing (2 nodes durable; issue 18)';
+  const rows: GoalRow[] = [];
+  if (inProcess === null || client === null) rows.push({ goal: throughputGoal, measured: '—', shortfalls: null });
+  else {
+    const share = client / inProcess;
+    rows.push({
+      goal: throughputGoal,
+      measured: `${formatCount(client)} vs ${formatCount(inProcess)} events/s = ${(share * 100).toFixed(0)}%${overHttp === null ? '' : ` (HTTP POST: ${(overHttp / inProcess * 100).toFixed(0)}%)`}`,
+      shortfalls: when([share < CLIENT_GOAL.throughputShare, `${((CLIENT_GOAL.throughputShare - share) * 100).toFixed(0)} points short`]),
+    });
+  }
+  const p50 = value('2.durable.client.latency.1000.p50');
+  const base = value('2.durable.embedded.latency.1000.p50');
+  const httpP50 = value('2.durable.http.latency.1000.p50');
+  const latencyGoal = '`troupe/client` p50 at 1k events/s within 0.2 ms of in-process publishing (2 nodes durable; issue 18)';
+  if (p50 === null || base === null) rows.push({ goal: latencyGoal, measured: '—', shortfalls: null });
+  else {
+    const gap = p50 - base;
+    rows.push({
+      goal: latencyGoal,
+      measured: `p50 ${formatValue(p50, 'ms')} vs ${formatValue(base, 'ms')} ms in-process (+${formatValue(gap, 'ms')} ms)${httpP50 === null ? '' : `; HTTP POST ${formatValue(httpP50, 'ms')} ms`}`,
+      shortfalls: when([gap > CLIENT_GOAL.p50SlackMs, `${formatValue(gap - CLIENT_GOAL.p50SlackMs, 'ms')} ms over`]),
+    });
+  }
+  return rows;
+}
+
 function goalRows(results: RunResults): GoalRow[] {
   const { troupe: t, moleculer: m, plan } = results;
   const value = (f: Figure | undefined): number | null => f?.value ?? null;
@@ -132,6 +168,8 @@ function goalRows(results: RunResults): GoalRow[] {
     ),
     latencyGoal(t, 'relaxed', "the same, 2 nodes relaxed (no fsync: the event is on its origin's disk, not synced)", ''),
   );
+
+  rows.push(...clientGoals(t));
 
   const largest = [...plan.backlogs].sort((a, b) => b.events - a.events)[0];
   const rateFigure = t[`catchup.${largest?.events}.rate`];
@@ -184,6 +222,7 @@ function sideBySide(results: RunResults): string {
     ['throughput, 2 nodes durable, in-process publish (events/s handled)', 'higher', '2.durable.embedded.throughput', 'batch.throughput', 'emit.throughput'],
     ['throughput, 2 nodes relaxed, in-process publish (events/s)', 'higher', '2.relaxed.embedded.throughput', 'batch.throughput', 'emit.throughput'],
     ['throughput, 2 nodes durable, HTTP POST publish (events/s; ceiling: POST to a bare server)', 'higher', '2.durable.http.throughput', 'post.throughput', 'emit.throughput'],
+    ['throughput, 2 nodes durable, `troupe/client` publish (events/s)', 'higher', '2.durable.client.throughput', 'batch.throughput', 'emit.throughput'],
     ...plan.clusterSizes.map((n): Row => [`throughput, ${n} nodes durable, in-process publish (events/s)`, 'higher', `${n}.throughput`, 'batch.throughput', 'emit.throughput']),
     ...plan.latencyRates.flatMap((rate) =>
       (
@@ -191,6 +230,7 @@ function sideBySide(results: RunResults): string {
           ['durable', 'embedded', 'in-process'],
           ['relaxed', 'embedded', 'in-process'],
           ['durable', 'http', 'HTTP POST'],
+          ['durable', 'client', '`troupe/client`'],
         ] as const
       ).flatMap(([d, publish, how]) =>
         (['p50', 'p99'] as const).map(
@@ -221,14 +261,18 @@ function sideBySide(results: RunResults): string {
 function troupeDetail(results: RunResults): string {
   const { troupe: t, plan } = results;
   const row = (...ids: readonly string[]): string[] => ids.map((id) => show(t[id]));
-  const setups = ['1', '2'].flatMap((n) => ['durable', 'relaxed'].flatMap((d) => ['embedded', 'http'].map((publish) => [n, d, publish] as const)));
+  const setups = [
+    ...['1', '2'].flatMap((n) => ['durable', 'relaxed'].flatMap((d) => ['embedded', 'http'].map((publish) => [n, d, publish] as const))),
+    ['2', 'durable', 'client'] as const,
+  ];
+  const how: Record<string, string> = { embedded: 'in-process', http: 'HTTP POST', client: '`troupe/client`' };
   const two = table(
     ['setup', 'handled events/s', 'committed events/s', 'CPU µs/event', ...plan.latencyRates.flatMap((r) => [`p50 @${formatCount(r)}/s`, `p99 @${formatCount(r)}/s`, `offered @${formatCount(r)}/s`])],
     setups.map(([n, d, publish]) => {
       const p = `${n}.${d}.${publish}`;
       // Publish-to-handler latency is a question between two nodes only.
       const latency = plan.latencyRates.flatMap((r) => (n === '1' ? ['—', '—', '—'] : row(`${p}.latency.${r}.p50`, `${p}.latency.${r}.p99`, `${p}.latency.${r}.offered`)));
-      return [`${n} node${n === '1' ? '' : 's'} ${d}, ${publish === 'http' ? 'HTTP POST' : 'in-process'}`, ...row(`${p}.throughput`, `${p}.accepted`, `${p}.cpuPerEvent`), ...latency];
+      return [`${n} node${n === '1' ? '' : 's'} ${d}, ${how[publish]}`, ...row(`${p}.throughput`, `${p}.accepted`, `${p}.cpuPerEvent`), ...latency];
     }),
   );
   const multi = table(
@@ -248,7 +292,7 @@ function troupeDetail(results: RunResults): string {
   return [
     '### The disk under durable latency (one-event commits through the node\'s store, a 1-ms pause after each)',
     table(['commit of one event', 'p50 ms', 'p99 ms'], [['with fsync (durable)', ...row('disk.sync.p50', 'disk.sync.p99')], ['without fsync (relaxed)', ...row('disk.relaxed.p50', 'disk.relaxed.p99')]]),
-    '### 1 and 2 nodes, publishing in-process and over HTTP',
+    '### 1 and 2 nodes, publishing in-process, over HTTP and with `troupe/client`',
     two,
     '### 3, 5 and 10 nodes (durable, full mesh; every node but the sink publishes its share in-process)',
     multi,

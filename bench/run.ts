@@ -1,6 +1,7 @@
 /**
- * `npm run bench [-- --quick] [-- --only ceiling,moleculer,troupe]`: runs the ceiling,
- * Moleculer and troupe benchmarks in one process tree on 127.0.0.1, prints progress as
+ * `npm run bench [-- --quick] [-- --only ceiling,moleculer,troupe,client]`: runs the ceiling,
+ * Moleculer and troupe benchmarks in one process tree on 127.0.0.1 (`client`: only troupe's
+ * client beside in-process and HTTP publishing, which `troupe` includes), prints progress as
  * it goes, and writes `bench/RESULTS.md`, `bench/results.svg`, and every run's raw
  * figures to `bench/.runs/`. A suite that fails is reported as failed and the others
  * still run; the process exits non-zero only if it could not write the results.
@@ -18,10 +19,12 @@ import { createProgress, type Progress } from './progress.js';
 import { renderChart } from './results-chart.js';
 import { renderResults, type RunResults } from './results-report.js';
 import { planFor } from './suite-plan.js';
-import { runTroupeSuite } from './troupe.js';
+import { runClientSuite, runTroupeSuite } from './troupe.js';
 
-const SUITES = ['ceiling', 'moleculer', 'troupe'] as const;
+const SUITES = ['ceiling', 'moleculer', 'troupe', 'client'] as const;
 type Suite = (typeof SUITES)[number];
+/** What runs without `--only`: `troupe` already measures the client. */
+const DEFAULT_SUITES: readonly Suite[] = ['ceiling', 'moleculer', 'troupe'];
 
 const REPO = new URL('../..', import.meta.url).pathname;
 const BENCH_DIR = join(REPO, 'bench');
@@ -33,7 +36,7 @@ function parseCli(argv: readonly string[]): { quick: boolean; only: Suite[] } {
     options: { quick: { type: 'boolean', default: false }, only: { type: 'string' } },
     strict: true,
   });
-  const only = values.only === undefined ? [...SUITES] : values.only.split(',').map((s) => s.trim());
+  const only = values.only === undefined ? [...DEFAULT_SUITES] : values.only.split(',').map((s) => s.trim());
   for (const name of only) {
     if (!(SUITES as readonly string[]).includes(name)) throw new Error(`--only: unknown suite ${name} (use ${SUITES.join(', ')})`);
   }
@@ -59,12 +62,13 @@ async function main(): Promise<void> {
     progress(`warning: load average ${loadBefore.toFixed(2)} — other work on this machine will slow and scatter every figure`);
   }
 
-  const sets: Record<Suite, FigureSet> = { ceiling: {}, moleculer: {}, troupe: {} };
+  const sets: Record<Suite, FigureSet> = { ceiling: {}, moleculer: {}, troupe: {}, client: {} };
   const failures: Record<string, string> = {};
   const runners: Record<Suite, () => Promise<FigureSet>> = {
     ceiling: () => runCeilingSuite(plan, progress),
     moleculer: () => runMoleculerSuite(plan, progress),
     troupe: () => runTroupeSuite(plan, progress, join(workDir, 'troupe')),
+    client: () => runClientSuite(plan, progress, join(workDir, 'client')),
   };
   for (const suite of only) {
     progress(`— ${suite} —`);
@@ -79,19 +83,22 @@ async function main(): Promise<void> {
 
   const rawPath = join(RUNS_DIR, `results-${stamp}.json`);
   const load = { before: loadBefore, after: os.loadavg()[0] };
-  writeFileSync(rawPath, `${JSON.stringify({ plan, machine, startedAt, load, ...sets, failures }, null, 2)}\n`);
+  // The client's figures are troupe's (`2.durable.client.*` and the setups beside them).
+  const { client, ...suites } = sets;
+  suites.troupe = { ...suites.troupe, ...client };
+  writeFileSync(rawPath, `${JSON.stringify({ plan, machine, startedAt, load, ...suites, failures }, null, 2)}\n`);
   const results: RunResults = {
     plan,
     machine,
     startedAt,
     seconds: (Date.now() - startedAt.getTime()) / 1000,
-    ...sets,
+    ...suites,
     failures,
     rawPath: relative(REPO, rawPath),
     load,
   };
   writeFileSync(join(BENCH_DIR, 'RESULTS.md'), renderResults(results));
-  writeFileSync(join(BENCH_DIR, 'results.svg'), renderChart(plan, sets));
+  writeFileSync(join(BENCH_DIR, 'results.svg'), renderChart(plan, suites));
   rmSync(workDir, { recursive: true, force: true });
   progress(`wrote bench/RESULTS.md, bench/results.svg and ${relative(REPO, rawPath)}`);
 }

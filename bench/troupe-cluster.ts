@@ -5,9 +5,11 @@
  * before it. With `proxied`, every link runs through its own counting proxy (for the
  * wire figures only — a proxy costs the harness CPU).
  *
- * Two ways to publish, chosen per cluster:
+ * Three ways to publish, chosen per cluster:
  * - `http`: every node is `troupe node` (the CLI), and the harness sends `POST /events`
  *   round-robin over the publishing nodes;
+ * - `client`: every node is `troupe node`, and the harness publishes with `troupe/client`
+ *   (one connection per publishing node, round-robin), an application in another process;
  * - `embedded`: the publishing nodes are `troupe-publisher.js` — a node with its
  *   publisher in-process — and each sends its share of the load with `node.publish()`.
  *
@@ -18,6 +20,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { connect, type TroupeClient } from '../client/index.js';
 import { AdminClient, PUBLISH_WINDOW } from './admin-client.js';
 import { SINK_NODE_ID } from './apps/sink.js';
 import type { ProbeReport } from './delivery-probe.js';
@@ -82,6 +85,9 @@ export async function startTroupeNode(spec: NodeSpec): Promise<TroupeNode> {
   };
 }
 
+/** How the harness publishes: in the node's process, over `POST /events`, or with `troupe/client`. */
+export type PublishMode = 'embedded' | 'http' | 'client';
+
 /** What cluster to start. */
 export interface ClusterSpec {
   /** Nodes; the last is the sink node `rx`. */
@@ -91,7 +97,7 @@ export interface ClusterSpec {
   /** Route every link through a counting proxy. */
   readonly proxied: boolean;
   /** How the harness publishes (see the file comment). */
-  readonly publish: 'http' | 'embedded';
+  readonly publish: PublishMode;
   /** Directory for the nodes' data (one subdirectory per node). */
   readonly dataDir: string;
 }
@@ -102,6 +108,8 @@ export class TroupeCluster {
     readonly spec: ClusterSpec,
     readonly nodes: TroupeNode[],
     private readonly proxies: TcpProxy[],
+    /** With `publish: 'client'`, one client per publishing node. */
+    private readonly clients: TroupeClient[] = [],
   ) {}
 
   /** Starts the nodes in order, each dialling the ones before it, and waits until every link is up. */
@@ -127,6 +135,9 @@ export class TroupeCluster {
         nodes.push(await startTroupeNode({ id, port: 0, dataDir: join(spec.dataDir, id), peers, relaxed: spec.relaxed, embedded }));
       }
       await cluster.waitLinked(START_TIMEOUT_MS);
+      if (spec.publish === 'client') {
+        for (const node of cluster.publishers) cluster.clients.push(await connect(`ws://127.0.0.1:${node.port}`));
+      }
     } catch (err) {
       await cluster.stop();
       throw err;
@@ -174,8 +185,8 @@ export class TroupeCluster {
    * (each embedded publisher gets its share of both); resolves when all are committed.
    */
   async runWindowed(count: number, window: number, deadlineMs: number): Promise<WindowedRun> {
-    if (this.spec.publish === 'http') {
-      return runWindowed({ count, window, deadlineMs, send: (i) => this.publishOverHttp(i) });
+    if (this.spec.publish !== 'embedded') {
+      return runWindowed({ count, window, deadlineMs, send: (i) => this.publishFromHarness(i) });
     }
     const shares = this.publishers.map((_, k) => shareOf(count, k, this.publishers.length));
     const runs = await Promise.all(
@@ -191,10 +202,10 @@ export class TroupeCluster {
 
   /** A paced-load runner for this cluster, at most `maxInFlight` publishes in flight in all. */
   pacedRunner(maxInFlight: number): PacedRunner {
-    if (this.spec.publish === 'http') {
+    if (this.spec.publish !== 'embedded') {
       return localPacedRunner(maxInFlight, async (first, n) => {
         const publishes: Promise<void>[] = [];
-        for (let i = first; i < first + n; i++) publishes.push(this.publishOverHttp(i));
+        for (let i = first; i < first + n; i++) publishes.push(this.publishFromHarness(i));
         await Promise.all(publishes);
       });
     }
@@ -223,10 +234,18 @@ export class TroupeCluster {
     if (delivered < events) throw new Error(`warm-up: the sink handled ${delivered} of ${events} events`);
   }
 
-  /** `POST /events` of benchmark event `i` on publisher `i mod n`, stamped now; resolves on its 201. */
-  private publishOverHttp(i: number): Promise<void> {
+  /**
+   * Benchmark event `i` on publisher `i mod n`, stamped now, over `POST /events` or the
+   * client; resolves once committed there.
+   */
+  private async publishFromHarness(i: number): Promise<void> {
+    const data = benchData(i, wallClockMs());
+    if (this.spec.publish === 'client') {
+      await this.clients[i % this.clients.length].publish({ type: BENCH_EVENT_TYPE, data });
+      return;
+    }
     const publishers = this.publishers;
-    return publishers[i % publishers.length].client.publish(BENCH_EVENT_TYPE, benchData(i, wallClockMs()));
+    await publishers[i % publishers.length].client.publish(BENCH_EVENT_TYPE, data);
   }
 
   /** Waits until every node reports a connected link to every other. */
@@ -303,6 +322,7 @@ export class TroupeCluster {
 
   /** Stops every node and proxy; the data directory stays for the caller to remove. */
   async stop(): Promise<void> {
+    await Promise.all(this.clients.map((client) => client.close()));
     await Promise.all(
       this.nodes.map(async (node) => {
         node.client.close();

@@ -11,6 +11,8 @@
  * - 2 nodes, durable (fsync) and relaxed, each publishing in-process and over HTTP:
  *   throughput, latency at fixed loads; the HTTP runs against the POST ceiling tell
  *   whether HTTP publishing or the node limits the figure;
+ * - 2 nodes durable, publishing from the harness with `troupe/client` (also alone, beside
+ *   in-process and HTTP: `runClientSuite`, `--only client`);
  * - 3, 5, 10 nodes, durable, in-process: throughput, and a fixed cluster-wide load with
  *   its latency, how long after the last publish the sink and then every node had
  *   everything;
@@ -32,7 +34,7 @@ import { FigureBook, type FigureSet } from './figure.js';
 import { formatCount, type Progress } from './progress.js';
 import type { SuitePlan } from './suite-plan.js';
 import { measureCatchUp } from './troupe-catch-up.js';
-import { startTroupeNode, TroupeCluster, type ClusterSpec } from './troupe-cluster.js';
+import { startTroupeNode, TroupeCluster, type ClusterSpec, type PublishMode } from './troupe-cluster.js';
 import { wallClockMs } from './wall-clock.js';
 
 /** Publishes in flight at most in fixed-rate runs; past it the sender falls behind and says so. */
@@ -46,31 +48,88 @@ function reason(err: unknown): string {
   return (err instanceof Error ? err.message : String(err)).split('\n')[0];
 }
 
-/** Events per throughput run: as many as Moleculer's in-process, fewer over HTTP. */
-function runEvents(plan: SuitePlan, publish: 'embedded' | 'http'): number {
+/** Events per throughput run: as many as Moleculer's in-process (and with the client), fewer over HTTP. */
+function runEvents(plan: SuitePlan, publish: PublishMode): number {
   return publish === 'http' ? plan.throughputEvents.http : plan.throughputEvents.troupe;
 }
 
-/** Runs the troupe benchmarks; data goes under `workDir` and is removed as each cluster stops. */
-export async function runTroupeSuite(plan: SuitePlan, progress: Progress, workDir: string): Promise<FigureSet> {
-  const book = new FigureBook();
-  let clusters = 0;
-  const dataDir = (): string => join(workDir, `cluster-${++clusters}`);
+/** Fresh clusters under `workDir`, and figures that a failed scenario marks as skipped. */
+class Scenarios {
+  readonly book = new FigureBook();
+  private clusters = 0;
+
+  constructor(
+    private readonly plan: SuitePlan,
+    private readonly progress: Progress,
+    private readonly workDir: string,
+  ) {}
+
+  /** A fresh data directory for one cluster. */
+  dataDir(): string {
+    return join(this.workDir, `cluster-${++this.clusters}`);
+  }
+
   /** Runs `work` on a fresh cluster of `spec`, warmed up with a tenth of a throughput run. */
-  const warmCluster = (spec: Omit<ClusterSpec, 'dataDir'>, work: (cluster: TroupeCluster) => Promise<void>): Promise<void> =>
-    TroupeCluster.run({ ...spec, dataDir: dataDir() }, async (cluster) => {
-      await cluster.warmUp(runEvents(plan, spec.publish) / 10, plan.deliveryDeadlineMs);
+  warmCluster(spec: Omit<ClusterSpec, 'dataDir'>, work: (cluster: TroupeCluster) => Promise<void>): Promise<void> {
+    return TroupeCluster.run({ ...spec, dataDir: this.dataDir() }, async (cluster) => {
+      await cluster.warmUp(runEvents(this.plan, spec.publish) / 10, this.plan.deliveryDeadlineMs);
       await work(cluster);
     });
-  const attempt = async (what: string, ids: readonly string[], body: () => Promise<void>): Promise<void> => {
+  }
+
+  /** Runs `body`; a failure is reported and its figures `ids` marked as skipped. */
+  async attempt(what: string, ids: readonly string[], body: () => Promise<void>): Promise<void> {
     try {
       await body();
     } catch (err) {
       // The whole message: it quotes the failing node's last log lines.
-      progress(`troupe ${what}: FAILED: ${err instanceof Error ? err.message : String(err)}`);
-      for (const id of ids) book.skip(id, '', `${what} failed: ${reason(err)}`);
+      this.progress(`troupe ${what}: FAILED: ${err instanceof Error ? err.message : String(err)}`);
+      for (const id of ids) this.book.skip(id, '', `${what} failed: ${reason(err)}`);
     }
-  };
+  }
+
+  /** Throughput, and on 2 nodes latency at the fixed loads, of one way to publish. */
+  async publishing(publish: PublishMode, durability: 'durable' | 'relaxed', size: number): Promise<void> {
+    const { plan, progress, book } = this;
+    const relaxed = durability === 'relaxed';
+    const prefix = `${size}.${durability}.${publish}`;
+    const what = `${size} node${size === 1 ? '' : 's'} ${durability}, ${publish} publish`;
+    await this.attempt(what, [`${prefix}.throughput`], () =>
+      this.warmCluster({ size, relaxed, proxied: false, publish }, (cluster) => throughputRuns(plan, progress, book, cluster, prefix, plan.repeats)),
+    );
+    // Publish-to-handler latency is a question between two nodes. A fresh cluster:
+    // compacting the stores of the throughput runs would weigh on a fixed load.
+    if (size !== 2) return;
+    await this.attempt(`${what}, fixed loads`, [`${prefix}.latency.${plan.latencyRates[0]}.p50`], () =>
+      this.warmCluster({ size, relaxed, proxied: false, publish }, (cluster) =>
+        fixedRateRuns(plan, progress, book, {
+          label: `troupe ${prefix}`,
+          prefix,
+          target: cluster.sinkProbe(),
+          runner: cluster.pacedRunner(PACED_MAX_IN_FLIGHT),
+        }),
+      ),
+    );
+  }
+}
+
+/**
+ * `troupe/client` beside in-process publishing and HTTP, 2 nodes durable: throughput and
+ * latency at the fixed loads of each (`npm run bench -- --only client`).
+ */
+export async function runClientSuite(plan: SuitePlan, progress: Progress, workDir: string): Promise<FigureSet> {
+  const scenarios = new Scenarios(plan, progress, workDir);
+  for (const publish of ['embedded', 'client', 'http'] as const) await scenarios.publishing(publish, 'durable', 2);
+  return scenarios.book.figures();
+}
+
+/** Runs the troupe benchmarks; data goes under `workDir` and is removed as each cluster stops. */
+export async function runTroupeSuite(plan: SuitePlan, progress: Progress, workDir: string): Promise<FigureSet> {
+  const scenarios = new Scenarios(plan, progress, workDir);
+  const { book } = scenarios;
+  const dataDir = (): string => scenarios.dataDir();
+  const warmCluster = scenarios.warmCluster.bind(scenarios);
+  const attempt = scenarios.attempt.bind(scenarios);
 
   // A node that cannot start fails every scenario the same way: stop here and say why.
   await coldStarts(plan, progress, book, dataDir);
@@ -78,30 +137,10 @@ export async function runTroupeSuite(plan: SuitePlan, progress: Progress, workDi
 
   for (const publish of ['embedded', 'http'] as const) {
     for (const durability of ['durable', 'relaxed'] as const) {
-      const relaxed = durability === 'relaxed';
-      for (const size of [1, 2]) {
-        const prefix = `${size}.${durability}.${publish}`;
-        const what = `${size} node${size === 1 ? '' : 's'} ${durability}, ${publish} publish`;
-        await attempt(what, [`${prefix}.throughput`], () =>
-          warmCluster({ size, relaxed, proxied: false, publish }, (cluster) => throughputRuns(plan, progress, book, cluster, prefix, plan.repeats)),
-        );
-        // Publish-to-handler latency is a question between two nodes. A fresh cluster:
-        // compacting the stores of the throughput runs would weigh on a fixed load.
-        if (size === 2) {
-          await attempt(`${what}, fixed loads`, [`${prefix}.latency.${plan.latencyRates[0]}.p50`], () =>
-            warmCluster({ size, relaxed, proxied: false, publish }, (cluster) =>
-              fixedRateRuns(plan, progress, book, {
-                label: `troupe ${prefix}`,
-                prefix,
-                target: cluster.sinkProbe(),
-                runner: cluster.pacedRunner(PACED_MAX_IN_FLIGHT),
-              }),
-            ),
-          );
-        }
-      }
+      for (const size of [1, 2]) await scenarios.publishing(publish, durability, size);
     }
   }
+  await scenarios.publishing('client', 'durable', 2);
 
   for (const size of plan.clusterSizes) {
     await attempt(`${size} nodes`, [`${size}.throughput`], () =>

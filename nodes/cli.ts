@@ -5,7 +5,8 @@
  * - `troupe node …` runs one node in this very process, so a signal sent to this pid
  *   reaches the node: SIGTERM/SIGINT stop it cleanly.
  * - `troupe cluster …` starts an app's nodes as child processes on loopback.
- * - `troupe status|trace|tail <node-url> …` read a running cluster through a node's admin API.
+ * - `troupe status|trace|tail <node-url> …` read a running cluster through a node's admin API
+ *   (`tail` through its client WebSocket); `troupe publish` publishes one event through it.
  */
 import { readFileSync } from 'node:fs';
 import pino from 'pino';
@@ -16,6 +17,7 @@ import { CLUSTER_USAGE, parseClusterArgs } from './cluster-plan.js';
 import { loadApp } from './load-app.js';
 import { tuneHeapForNode } from './heap-tuning.js';
 import { NODE_USAGE, parseNodeFlags } from './node-flags.js';
+import { PUBLISH_USAGE, publishCommand } from './publish-command.js';
 import { STATUS_USAGE, statusCommand } from './status-command.js';
 import { TAIL_USAGE, tailCommand } from './tail-command.js';
 import { TRACE_USAGE, traceCommand } from './trace-command.js';
@@ -28,13 +30,15 @@ commands:
   status    the cluster as reached from one node: nodes, links, outboxes, buffers
   trace     one workflow across the cluster, and what of it waits where
   tail      follow one node's log live
+  publish   publish one event through a node
 
 ${NODE_USAGE}
 
 usage: ${CLUSTER_USAGE}
 usage: ${STATUS_USAGE}
 usage: ${TRACE_USAGE}
-usage: ${TAIL_USAGE}`;
+usage: ${TAIL_USAGE}
+usage: ${PUBLISH_USAGE}`;
 
 /** Exit codes of failures that are not usage errors (those exit 2). */
 const EXIT_CODES: Partial<Record<TroupeErrorCode, number>> = {
@@ -121,6 +125,7 @@ async function main(argv: string[]): Promise<void> {
   if (command === 'status') return statusCommand(rest);
   if (command === 'trace') return traceCommand(rest);
   if (command === 'tail') return runTail(rest);
+  if (command === 'publish') return publishCommand(rest);
   if (command === undefined || command === 'help' || command === '--help' || command === '-h') {
     process.stdout.write(`${USAGE}\n`);
     return;

@@ -1,23 +1,18 @@
 /**
  * `troupe tail <node-url> [--type T]... [--correlation C] [--from N]`: follows one node's
- * log live, one line per event as that node delivers it, by long-polling `GET /log`.
- * It starts at the end of the log (only new events) unless `--from` says where. A node
- * that stops answering is retried until it answers again; Ctrl-C stops cleanly.
+ * log live, one line per event as that node delivers it, through the node's `/client`
+ * WebSocket (`troupe/client`'s `subscribe`): the node filters, and sends within the
+ * window this process reads. It starts at the end of the log (only new events) unless
+ * `--from` says where. A dropped connection is redialled and the subscription resumes
+ * where it stopped, with no event missed or shown twice; Ctrl-C stops cleanly.
  */
-import { setTimeout as sleep } from 'node:timers/promises';
+import { connect } from '../client/troupe-client.js';
 import { TroupeError } from '../protocol/troupe-error.js';
-import { ClusterReader } from '../runtime/cluster-reader.js';
 import { compactData } from './log-format.js';
 import { adminToken, nodeUrl, parseVerb } from './verb-args.js';
 
 /** The synopsis of `troupe tail`. */
 export const TAIL_USAGE = 'troupe tail <node-url> [--type T]... [--correlation C] [--from N] [--token T]';
-
-/** How long one `GET /log` waits for new events. */
-const WAIT_MS = 10_000;
-/** Pause before asking a node that did not answer again. */
-const RETRY_MS = 1000;
-const PAGE_LIMIT = 1000;
 
 /** `troupe tail` arguments. */
 export interface TailArgs {
@@ -31,7 +26,7 @@ export interface TailArgs {
   readonly token: string | undefined;
 }
 
-/** One event of `GET /log`, as far as `tail` shows it. */
+/** One event of the log, as far as `tail` shows it. */
 export interface TailedEvent {
   readonly pos: number;
   readonly id: string;
@@ -68,11 +63,6 @@ export function parseTailArgs(argv: readonly string[], env: NodeJS.ProcessEnv = 
   };
 }
 
-/** Whether `event` passes the filters of `args`. */
-export function shown(event: TailedEvent, args: Pick<TailArgs, 'types' | 'correlationId'>): boolean {
-  return (args.types.length === 0 || args.types.includes(event.type)) && (args.correlationId === undefined || event.correlationId === args.correlationId);
-}
-
 /** One event as one line: `12:03:05.120  #57  n2:57  PaymentCaptured  o-x1-3  ← n2:56  {"orderId":"o-x1-3","amount":40}`. */
 export function tailLine(event: TailedEvent): string {
   const time = new Date(event.ts);
@@ -92,24 +82,26 @@ export async function tailCommand(
   err: NodeJS.WritableStream = process.stderr,
 ): Promise<void> {
   const args = parseTailArgs(argv);
-  const reader = new ClusterReader(args.url, { signal, token: args.token });
-  const status = await reader.get<{ id: string; log: { size: number } }>(args.url, '/status');
-  let from = args.from ?? status.log.size + 1;
+  let name = args.url;
+  const client = await connect(args.url, {
+    token: args.token,
+    onConnection(connected, reason) {
+      err.write(connected ? `${name} answers again\n` : `${name} does not answer (${reason}); retrying\n`);
+    },
+  });
+  name = client.node;
+  function tailOnAbort(): void {
+    void client.close();
+  }
+  signal.addEventListener('abort', tailOnAbort, { once: true });
+  if (signal.aborted) tailOnAbort();
   const filters = [...(args.types.length > 0 ? [`type ${args.types.join('|')}`] : []), ...(args.correlationId === undefined ? [] : [`correlation ${args.correlationId}`])];
-  err.write(`following the log of ${status.id} at ${args.url} from position ${from}${filters.length > 0 ? `, only ${filters.join(', ')}` : ''} (Ctrl-C stops)\n`);
-  let failing = false;
-  while (!signal.aborted) {
-    try {
-      const page = await reader.get<{ events: TailedEvent[]; next: number }>(args.url, `/log?from=${from}&limit=${PAGE_LIMIT}&wait=${WAIT_MS}`, WAIT_MS + 5000);
-      if (failing) err.write(`${status.id} answers again\n`);
-      failing = false;
-      for (const event of page.events) if (shown(event, args)) out.write(`${tailLine(event)}\n`);
-      from = page.next;
-    } catch (error) {
-      if (signal.aborted) break;
-      if (!failing) err.write(`${status.id} does not answer (${(error as Error).message}); retrying every ${RETRY_MS / 1000} s\n`);
-      failing = true;
-      await sleep(RETRY_MS, undefined, { signal }).catch(() => undefined);
-    }
+  const start = args.from === undefined ? 'its end' : `position ${args.from}`;
+  err.write(`following the log of ${name} at ${args.url} from ${start}${filters.length > 0 ? `, only ${filters.join(', ')}` : ''} (Ctrl-C stops)\n`);
+  try {
+    for await (const event of client.subscribe({ types: args.types, correlationId: args.correlationId, from: args.from })) out.write(`${tailLine(event)}\n`);
+  } finally {
+    signal.removeEventListener('abort', tailOnAbort);
+    await client.close();
   }
 }

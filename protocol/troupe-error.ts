@@ -36,6 +36,8 @@ export type TroupeErrorCode =
   | 'TROUPE_STORE_FAILED'
   | 'TROUPE_LISTEN_FAILED'
   | 'TROUPE_FEED_TOO_SLOW'
+  | 'TROUPE_CLIENT_DISCONNECTED'
+  | 'TROUPE_CLIENT_CLOSED'
   | 'TROUPE_INTERNAL';
 
 /** An error with a stable `code` and an optional `cause`. */

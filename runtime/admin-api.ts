@@ -7,6 +7,8 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { NodeStatus } from '../inspector/feed.js';
+import type { PublishAck } from '../protocol/client-message.js';
+import type { Envelope } from '../protocol/envelope.js';
 import { isTroupeError, TroupeError } from '../protocol/troupe-error.js';
 import { GUARD_STATUS, type AdminGuard } from './admin-guard.js';
 import { appInfo } from './app-info.js';
@@ -19,6 +21,7 @@ import { readJsonBody } from './http-limits.js';
 import { isInspectorPath, serveInspector } from './inspector-assets.js';
 import { cutOrHeal, type LinkCutter } from './link-cutter.js';
 import { nodeStatus } from './node-status.js';
+import { checkPublishBatch } from './publish-input.js';
 import type { AppDefinition } from './service.js';
 import type { Store } from './store.js';
 import type { TraceAnswer } from './workflow-story.js';
@@ -83,11 +86,19 @@ async function route(ctx: AdminContext, req: IncomingMessage, res: ServerRespons
 
 async function postEvent(ctx: AdminContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const body = await readJsonBody(req);
-  if (body === null || typeof body !== 'object' || Array.isArray(body)) throw badRequest('the body must be a JSON object');
+  if (Array.isArray(body)) {
+    // All checked before any is published: a bad event refuses the batch and changes nothing.
+    const published = await Promise.all(checkPublishBatch(body).map((input) => ctx.fabric.publish(input)));
+    return json(res, 201, published.map(publishAnswer));
+  }
+  if (body === null || typeof body !== 'object') throw badRequest('the body must be a JSON object or an array of them');
   const { type, data, correlationId } = body as Record<string, unknown>;
   // The fabric checks the fields (`checkPublish`): one set of rules for every publisher.
-  const e = await ctx.fabric.publish({ type, data, correlationId } as PublishInput);
-  json(res, 201, { id: e.id, origin: e.origin, seq: e.seq, vc: e.vc, correlationId: e.correlationId });
+  json(res, 201, publishAnswer(await ctx.fabric.publish({ type, data, correlationId } as PublishInput)));
+}
+
+function publishAnswer(e: Envelope): PublishAck {
+  return { id: e.id, origin: e.origin, seq: e.seq, vc: e.vc, correlationId: e.correlationId };
 }
 
 async function getLog(ctx: AdminContext, url: URL, res: ServerResponse): Promise<void> {

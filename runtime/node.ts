@@ -11,6 +11,7 @@ import type { Logger } from 'pino';
 import { TroupeError } from '../protocol/troupe-error.js';
 import { adminApi } from './admin-api.js';
 import { AdminGuard, GUARD_STATUS, type AdminAccess } from './admin-guard.js';
+import { ClientEndpoint } from './client-endpoint.js';
 import { soloApp } from './app-info.js';
 import type { Envelope } from '../protocol/envelope.js';
 import { Fabric, type FabricOptions, type PublishInput } from './fabric.js';
@@ -116,6 +117,7 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
   // Request timeouts are checked every second (Node's default, 30 s, lets them run late);
   // a missing Host is refused by the guard, in JSON (see limitServer).
   const serverOptions = { keepAliveTimeout: 60_000, connectionsCheckingInterval: 1000, requireHostHeader: false };
+  const clients = new ClientEndpoint({ fabric, log });
   const server: Server = tls === undefined
     ? createServer(serverOptions, api)
     : createTlsServer({ ...serverOptions, cert: tls.cert, key: tls.key }, api);
@@ -126,6 +128,7 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
   const upgrades: Readonly<Record<string, UpgradeHandler>> = {
     '/inspect': (req, socket, head) => inspection.upgrade(req, socket, head),
     '/feed': (req, socket, head) => feed.upgrade(req, socket, head),
+    '/client': (req, socket, head) => clients.upgrade(req, socket, head),
   };
   server.on('upgrade', function serverOnUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer) {
     const path = (req.url ?? '/').split('?')[0];
@@ -144,6 +147,7 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
   } catch (err) {
     // Nothing was served: release the store (and its lock) and the actors' timers.
     feed.close();
+    clients.close();
     host.stop();
     await inspection.stop();
     await fabric.stop();
@@ -170,6 +174,7 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
         // an actor stopped before its event is committed would lose that event's effects.
         const closed = new Promise<void>((resolve) => server.close(() => resolve()));
         feed.close();
+        clients.close();
         await links.stop();
         await running.stop();
         host.stop();

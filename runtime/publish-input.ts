@@ -5,7 +5,8 @@
  * what passes is what every peer accepts. The data is checked when the event is stamped
  * (`TROUPE_PROTOCOL_BAD_EVENT`): JSON-like (`protocol/event-data.ts`), 1 MiB at most.
  */
-import { TroupeError } from '../protocol/troupe-error.js';
+import { encodeData } from '../protocol/client-codec.js';
+import { isTroupeError, TroupeError } from '../protocol/troupe-error.js';
 import { isName, MAX_NAME_LENGTH } from '../protocol/wire-fields.js';
 
 /** What to publish: an event from outside the cluster (admin API) or from a tool. */
@@ -28,4 +29,32 @@ export function checkPublish(input: unknown): asserts input is PublishInput {
   if (correlationId !== undefined && !isName(correlationId)) {
     throw new TroupeError('TROUPE_BAD_REQUEST', `\`correlationId\` must be a string of 1 to ${MAX_NAME_LENGTH} characters`);
   }
+}
+
+/** Most events one `POST /events` array may carry. */
+export const MAX_PUBLISH_BATCH = 10_000;
+
+/**
+ * Checks a batch of publishes (the array form of `POST /events`) all at once, before any
+ * is published: each by {@link checkPublish}, and its data encodable within the event
+ * limit, so that bad input refuses the whole batch and changes nothing.
+ *
+ * @throws TroupeError `TROUPE_BAD_REQUEST` naming the first bad event's index, or
+ *   `TROUPE_PROTOCOL_BAD_EVENT` for data that cannot be encoded or is over 1 MiB.
+ */
+export function checkPublishBatch(inputs: readonly unknown[]): PublishInput[] {
+  if (inputs.length === 0 || inputs.length > MAX_PUBLISH_BATCH) {
+    throw new TroupeError('TROUPE_BAD_REQUEST', `a batch holds 1 to ${MAX_PUBLISH_BATCH} events, got ${inputs.length}`);
+  }
+  return inputs.map((input, i) => {
+    try {
+      checkPublish(input);
+      encodeData(input.data);
+    } catch (err) {
+      if (!isTroupeError(err)) throw err;
+      throw new TroupeError(err.code, `event ${i}: ${err.message}`, { cause: err });
+    }
+    const { type, data, correlationId } = input;
+    return { type, data, correlationId };
+  });
 }

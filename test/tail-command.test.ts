@@ -1,6 +1,6 @@
 process.env.TZ = 'UTC';
 import t from 'tap';
-import { parseTailArgs, shown, tailLine, type TailedEvent } from '../nodes/tail-command.js';
+import { parseTailArgs, tailLine, type TailedEvent } from '../nodes/tail-command.js';
 
 t.test('parseTailArgs reads the URL and the filters', async (t) => {
   t.same(parseTailArgs(['127.0.0.1:7401'], {}), { url: 'http://127.0.0.1:7401', types: [], correlationId: undefined, from: undefined, token: undefined });
@@ -20,13 +20,6 @@ t.test('parseTailArgs refuses a missing URL, a second one, a bad --from and an e
 });
 
 const shipped: TailedEvent = { pos: 57, id: 'n3:9', type: 'OrderShipped', correlationId: 'o-1', causationId: 'n2:56', ts: Date.UTC(2026, 0, 2, 12, 3, 5, 120), data: { orderId: 'o-1' } };
-
-t.test('shown keeps the events of the types and the workflow asked for', async (t) => {
-  t.ok(shown(shipped, { types: [], correlationId: undefined }));
-  t.ok(shown(shipped, { types: ['OrderPlaced', 'OrderShipped'], correlationId: 'o-1' }));
-  t.notOk(shown(shipped, { types: ['OrderPlaced'], correlationId: undefined }));
-  t.notOk(shown(shipped, { types: [], correlationId: 'o-2' }));
-});
 
 t.test('tailLine shows one event on one line: time, position, id, type, workflow, cause, data', async (t) => {
   t.equal(tailLine(shipped), '12:03:05.120  #57  n3:9  OrderShipped  o-1  ← n2:56  {"orderId":"o-1"}');

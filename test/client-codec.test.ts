@@ -1,0 +1,48 @@
+import t from 'tap';
+import { decodeReply, decodeRequest, encodeControl, encodePublish, encodeReply, wirePublish } from '../protocol/client-codec.js';
+import type { ClientReply } from '../protocol/client-message.js';
+import { packr } from '../protocol/packr.js';
+
+const hex = (bytes: Uint8Array): string => Buffer.from(bytes).toString('hex');
+
+t.test('a publish carries each event as [type, correlationId, data bytes] and reads back', async (t) => {
+  const bytes = encodePublish(7, [wirePublish({ type: 'A' }), wirePublish({ type: 'B', data: { n: 1 }, correlationId: 'w' })]);
+  t.equal(hex(bytes), '93a77075626c69736807929' + '3a141c0c0' + '93a142a177c40481a16e01', 'golden bytes');
+  t.same(decodeRequest(bytes), { type: 'publish', ref: 7, events: [{ type: 'A' }, { type: 'B', data: { n: 1 }, correlationId: 'w' }] });
+});
+
+t.test('subscribe, credit and unsubscribe read back as written', async (t) => {
+  const subscribe = { type: 'subscribe', sub: 2, from: 0, types: ['A', 'B'], correlationId: null, credit: 500 } as const;
+  t.same(decodeRequest(encodeControl(subscribe)), subscribe);
+  t.same(decodeRequest(encodeControl({ ...subscribe, correlationId: 'o-1', types: [] })), { ...subscribe, correlationId: 'o-1', types: [] });
+  t.same(decodeRequest(encodeControl({ type: 'credit', sub: 2, n: 250 })), { type: 'credit', sub: 2, n: 250 });
+  t.same(decodeRequest(encodeControl({ type: 'unsubscribe', sub: 2 })), { type: 'unsubscribe', sub: 2 });
+});
+
+t.test('a request that is not one is a protocol error, never anything else', async (t) => {
+  const bad: [string, Uint8Array][] = [
+    ['not msgpack', Buffer.from([0xc1])],
+    ['an unknown request', packr.pack(['drop', 1])],
+    ['a map', packr.pack({ type: 'publish' })],
+    ['a publish without events', packr.pack(['publish', 1])],
+    ['an event of two fields', packr.pack(['publish', 1, [['A', null]]])],
+    ['data that is not bytes', packr.pack(['publish', 1, [['A', null, 5]]])],
+    ['data bytes that are not msgpack', packr.pack(['publish', 1, [['A', null, Buffer.from([0x92, 0x01])]]])],
+    ['a negative credit', packr.pack(['credit', 1, -5])],
+    ['trailing bytes', Buffer.concat([encodeControl({ type: 'unsubscribe', sub: 1 }), Buffer.from([0])])],
+    ['an empty array', packr.pack([])],
+  ];
+  for (const [what, bytes] of bad) t.throws(() => decodeRequest(bytes), { code: 'TROUPE_PROTOCOL_BAD_FRAME' }, what);
+});
+
+t.test('replies read back as written', async (t) => {
+  const replies: ClientReply[] = [
+    { type: 'hello', node: 'n1', protocol: 1 },
+    { type: 'published', ref: 3, answers: [{ id: 'n1:1', origin: 'n1', seq: 1, vc: { n1: 1 }, correlationId: 'n1:1' }, { error: { code: 'TROUPE_BAD_REQUEST', message: 'no' } }] },
+    { type: 'subscribed', sub: 1, from: 42 },
+    { type: 'events', sub: 1, next: 44, events: [{ pos: 42, id: 'n1:9', type: 'A', origin: 'n1', seq: 9, vc: { n1: 9 }, correlationId: 'n1:9', causationId: null, ts: 1700000000000, data: { at: new Date(0) } }] },
+    { type: 'error', ref: null, error: { code: 'TROUPE_BAD_REQUEST', message: 'no' } },
+  ];
+  for (const reply of replies) t.same(decodeReply(encodeReply(reply)), reply, reply.type);
+  t.throws(() => decodeReply(packr.pack(['events', 1])), { code: 'TROUPE_PROTOCOL_BAD_FRAME' });
+});
