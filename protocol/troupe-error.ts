@@ -30,6 +30,7 @@ export type TroupeErrorCode =
   | 'TROUPE_STORE_FAILED'
   | 'TROUPE_LISTEN_FAILED'
   | 'TROUPE_FEED_TOO_SLOW'
+  | 'TROUPE_SIMULATION_UNSETTLED'
   | 'TROUPE_INTERNAL';
 
 /** An error with a stable `code` and an optional `cause`. */
