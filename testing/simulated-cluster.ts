@@ -70,6 +70,10 @@ export async function simulateCluster(options: SimulationOptions): Promise<Simul
   if (ids.length === 0 || new Set(ids).size !== ids.length) {
     throw new TroupeError('TROUPE_BAD_REQUEST', `a simulated cluster needs distinct node ids, got [${ids.join(', ')}]`);
   }
+  for (const id of ids) {
+    const missing = (options.app.placement[id] ?? []).filter((name) => !options.app.services.some((s) => s.name === name));
+    if (missing.length > 0) throw new TroupeError('TROUPE_BAD_APP', `placement of ${id} names services the app lacks: ${missing.join(', ')}`);
+  }
   const ownDir = options.dataDir === undefined;
   const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'troupe-sim-')));
   const cluster = new SimulatedCluster(options, ids, dataDir, ownDir);
@@ -102,8 +106,6 @@ export class SimulatedCluster {
     for (const id of ids) {
       const names = app.placement[id] ?? [];
       const services = app.services.filter((s) => names.includes(s.name));
-      const missing = names.filter((name) => !services.some((s) => s.name === name));
-      if (missing.length > 0) throw new TroupeError('TROUPE_BAD_APP', `placement of ${id} names services the app lacks: ${missing.join(', ')}`);
       const hasPeers = ids.length > 1;
       this.nodes.set(id, new SimulatedNode({ id, dataDir: join(dataDir, id), services, hasPeers, time: this.time, log, fabric: options.fabric }));
     }
