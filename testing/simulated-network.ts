@@ -46,6 +46,13 @@ export function seededRandom(seed: number): () => number {
   };
 }
 
+/** A 32-bit hash of `text` (FNV-1a), to derive one seed from another and a name. */
+function hash(text: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
+  return h >>> 0;
+}
+
 /** A frame on its way, and when it arrives. */
 interface InFlight {
   readonly bytes: Uint8Array;
@@ -61,6 +68,12 @@ interface Direction {
   paused: boolean;
   /** Arrival time of the last frame sent, which no later frame may precede. */
   lastAt: number;
+  /**
+   * Draws this direction's jitter. Its own source, so a frame's delay depends only on the
+   * frames sent before it on this link, not on how the sender's sends to other peers
+   * happened to interleave.
+   */
+  readonly random: () => number;
 }
 
 /** A link for as long as it stays up. */
@@ -78,6 +91,8 @@ interface Pair {
   cut: boolean;
   delayMs: number;
   connection: Connection | undefined;
+  /** How many times the pair has linked. */
+  generation: number;
 }
 
 /** Options of {@link SimulatedNetwork}. */
@@ -126,6 +141,7 @@ export class SimulatedLink implements PeerLink {
 export class SimulatedNetwork {
   private readonly time: SimulatedTime;
   private readonly log: Logger;
+  private readonly seed: number;
   private readonly random: () => number;
   private readonly jitterMs: number;
   private readonly endpoints = new Map<string, Endpoint>();
@@ -134,6 +150,7 @@ export class SimulatedNetwork {
   constructor(options: SimulatedNetworkOptions) {
     this.time = options.time;
     this.log = options.log;
+    this.seed = options.seed;
     this.random = seededRandom(options.seed);
     this.jitterMs = options.jitterMs ?? 0;
   }
@@ -244,7 +261,7 @@ export class SimulatedNetwork {
     const key = `${x}\u0000${y}`;
     let pair = this.pairs.get(key);
     if (pair === undefined) {
-      pair = { a: x, b: y, cut: false, delayMs: 0, connection: undefined };
+      pair = { a: x, b: y, cut: false, delayMs: 0, connection: undefined, generation: 0 };
       this.pairs.set(key, pair);
     }
     return pair;
@@ -256,8 +273,12 @@ export class SimulatedNetwork {
     const endA = this.endpoints.get(a);
     const endB = this.endpoints.get(b);
     if (pair.connection !== undefined || endA === undefined || endB === undefined) return;
-    const toB: Direction = { from: a, to: b, queue: [], paused: false, lastAt: -Infinity };
-    const toA: Direction = { from: b, to: a, queue: [], paused: false, lastAt: -Infinity };
+    const generation = ++pair.generation;
+    const direction = (from: string, to: string): Direction => ({
+      from, to, queue: [], paused: false, lastAt: -Infinity, random: seededRandom(hash(`${this.seed}:${from}>${to}#${generation}`)),
+    });
+    const toB = direction(a, b);
+    const toA = direction(b, a);
     const connection: Connection = { open: true, ends: new Map(), directions: [toB, toA] };
     // A link closed after the pair linked again must not take the newer link down.
     const closing = (): void => {
@@ -290,7 +311,7 @@ export class SimulatedNetwork {
 
   private transmit(pair: Pair, connection: Connection, direction: Direction, bytes: Uint8Array): void {
     if (!connection.open) return;
-    const jitter = this.jitterMs > 0 ? Math.floor(this.random() * (this.jitterMs + 1)) : 0;
+    const jitter = this.jitterMs > 0 ? Math.floor(direction.random() * (this.jitterMs + 1)) : 0;
     const at = Math.max(this.time.now() + pair.delayMs + jitter, direction.lastAt);
     direction.lastAt = at;
     direction.queue.push({ bytes, at });
