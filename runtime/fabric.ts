@@ -16,12 +16,12 @@
  * (`identity-recovery.ts`). The read side (`/log`, `/trace`) is `log-queries.ts`.
  */
 import type { Logger } from 'pino';
-import { BackgroundTasks } from './background-tasks.js';
 import { decodeEvent } from '../protocol/event-codec.js';
 import type { EncodedEvent, Envelope, VectorClock } from '../protocol/envelope.js';
 import type { Frame } from '../protocol/frame.js';
 import { TroupeError } from '../protocol/troupe-error.js';
 import { sum } from '../protocol/vector-clock.js';
+import { BackgroundTasks } from './background-tasks.js';
 import { BatchPreparation, type Incoming, type PreparedBatch } from './batch-preparation.js';
 import { BatchWriter } from './batch-writer.js';
 import { systemClock, type Clock } from './clock.js';
