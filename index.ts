@@ -4,6 +4,8 @@
  */
 export { defineApp } from './runtime/service.js';
 export type { AppDefinition, DemoContext, EmittedEvent, ServiceDefinition, ServiceEvent, ServiceInput } from './runtime/service.js';
+export { defineService } from './runtime/define-service.js';
+export type { AcceptedEvent, AcceptedType, ConsumedBy, EmittedBy, TypedService, TypedServiceSpec } from './runtime/define-service.js';
 export { startNode } from './runtime/node.js';
 export type { NodeOptions, RunningNode } from './runtime/node.js';
 export type { PublishInput } from './runtime/fabric.js';

@@ -38,6 +38,7 @@ export type TroupeErrorCode =
   | 'TROUPE_FEED_TOO_SLOW'
   | 'TROUPE_CLIENT_DISCONNECTED'
   | 'TROUPE_CLIENT_CLOSED'
+  | 'TROUPE_SIMULATION_UNSETTLED'
   | 'TROUPE_INTERNAL';
 
 /** An error with a stable `code` and an optional `cause`. */

@@ -10,6 +10,7 @@
  * is committed (or fails) like any other transition.
  */
 import type { Actor, AnyStateMachine } from 'xstate';
+import type { Clock, TimerHandle } from './clock.js';
 import type { PendingTimer } from './store.js';
 
 /** A timer that fired: which of the actor's scheduled events it was for, if known. */
@@ -20,7 +21,7 @@ export interface FiredTimer {
 
 /** A timer handle given to XState through an actor's clock. */
 interface ActorTimer extends FiredTimer {
-  handle: NodeJS.Timeout | undefined;
+  handle: TimerHandle | undefined;
 }
 
 /** Whatever owns an actor whose timers are kept here (the host's hosted actor). */
@@ -44,16 +45,31 @@ export interface ActorClock {
 
 /** Options of {@link ActorTimers}. */
 export interface ActorTimersOptions<T extends TimedActor> {
-  /** Wall-clock now; due times are wall-clock so they survive restarts. */
-  readonly now: () => number;
+  /** Wall-clock now; due times are wall-clock so they survive restarts. [default `clock.now`] */
+  readonly now?: () => number;
+  /** Where timers are set; a test's simulated clock drives `after` delays. [default Node's timers] */
+  readonly clock?: Clock;
   readonly fired: TimerFired<T>;
 }
+
+/** Node's own timers, which (unlike `systemClock`'s) keep the process alive while pending. */
+const nodeTimers: Clock = {
+  now: () => Date.now(),
+  setTimeout: (fn, ms) => setTimeout(fn, ms),
+  clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
+};
 
 /** Every timer of the host's actors. */
 export class ActorTimers<T extends TimedActor> {
   private readonly now: () => number;
+  private readonly clock: Clock;
   private readonly fired: TimerFired<T>;
   private stopped = false;
+  /**
+   * When each scheduled event claimed by a timer is due, on this clock. XState stamps its
+   * entries with `Date.now()`, which is not the injected clock's time.
+   */
+  private readonly dueAt = new WeakMap<object, number>();
   /** XState's scheduled-event entries already matched to a timer (see `claimScheduled`). */
   private readonly claimed = new WeakSet<object>();
   /**
@@ -63,7 +79,8 @@ export class ActorTimers<T extends TimedActor> {
   private readonly armed = new Set<ActorTimer>();
 
   constructor(options: ActorTimersOptions<T>) {
-    this.now = options.now;
+    this.clock = options.clock ?? nodeTimers;
+    this.now = options.now ?? (() => this.clock.now());
     this.fired = options.fired;
   }
 
@@ -75,8 +92,9 @@ export class ActorTimers<T extends TimedActor> {
     const timers = this;
     return {
       setTimeout(fn: (...args: unknown[]) => void, ms: number): ActorTimer {
-        const timer: ActorTimer = { handle: undefined, eventId: slot.owner === undefined ? undefined : timers.claimScheduled(slot.owner.actor) };
-        timer.handle = setTimeout(function actorTimerFired() {
+        const eventId = slot.owner === undefined ? undefined : timers.claimScheduled(slot.owner.actor, ms);
+        const timer: ActorTimer = { handle: undefined, eventId };
+        timer.handle = timers.clock.setTimeout(function actorTimerFired() {
           timer.handle = undefined;
           timers.armed.delete(timer);
           const owner = slot.owner;
@@ -87,7 +105,7 @@ export class ActorTimers<T extends TimedActor> {
       },
       clearTimeout(timer: unknown): void {
         const t = timer as ActorTimer;
-        if (t.handle !== undefined) clearTimeout(t.handle);
+        if (t.handle !== undefined) timers.clock.clearTimeout(t.handle);
         t.handle = undefined;
         timers.armed.delete(t);
       },
@@ -106,13 +124,18 @@ export class ActorTimers<T extends TimedActor> {
     for (const timer of pending) {
       actor.system.scheduler.schedule(actor, actor, timer.event as never, Math.max(0, timer.due - now), timer.id);
     }
-    return pendingTimers(actor);
+    return this.pending(actor);
+  }
+
+  /** The delayed events `actor` has scheduled on itself, due when this clock says. */
+  pending(actor: Actor<AnyStateMachine>): PendingTimer[] {
+    return pendingTimers(actor, (entry) => this.dueAt.get(entry));
   }
 
   /** Clears every timer; none fires after this. */
   stop(): void {
     this.stopped = true;
-    for (const timer of this.armed) clearTimeout(timer.handle);
+    for (const timer of this.armed) this.clock.clearTimeout(timer.handle);
     this.armed.clear();
   }
 
@@ -122,7 +145,7 @@ export class ActorTimers<T extends TimedActor> {
    * not yet claimed — not simply the newest: an id scheduled again while still pending
    * is reassigned in place and keeps its old position.
    */
-  private claimScheduled(actor: Actor<AnyStateMachine>): string | undefined {
+  private claimScheduled(actor: Actor<AnyStateMachine>, ms: number): string | undefined {
     // XState internal, verified on 5.33.3: `system.getSnapshot()._scheduledEvents` (insertion
     // ordered, an entry added by `scheduler.schedule` right before it calls `clock.setTimeout`).
     // This goes once the clock's `setTimeout` is told which scheduled event it is for, or a
@@ -131,14 +154,18 @@ export class ActorTimers<T extends TimedActor> {
     for (let i = entries.length - 1; i >= 0; i--) {
       if (this.claimed.has(entries[i])) continue;
       this.claimed.add(entries[i]);
+      this.dueAt.set(entries[i], this.now() + ms);
       return entries[i].id;
     }
     return undefined;
   }
 }
 
-/** The delayed events an actor has scheduled on itself, with wall-clock due times. */
-export function pendingTimers(actor: Actor<AnyStateMachine>): PendingTimer[] {
+/**
+ * The delayed events an actor has scheduled on itself, with wall-clock due times:
+ * `dueOf(entry)` where it knows one, else XState's own `startedAt + delay`.
+ */
+export function pendingTimers(actor: Actor<AnyStateMachine>, dueOf: (entry: object) => number | undefined = () => undefined): PendingTimer[] {
   // XState internal, verified on 5.33.3: `_scheduledEvents` entries carry `startedAt` from
   // `Date.now()` (not the system clock) and `delay`. This goes once a persisted snapshot
   // carries its scheduled events (a public API for them), so the host need not record them.
@@ -147,7 +174,7 @@ export function pendingTimers(actor: Actor<AnyStateMachine>): PendingTimer[] {
   for (const id in scheduled) {
     const s = scheduled[id];
     if (s.source !== actor) continue;
-    out.push({ id: s.id, event: s.event, due: s.startedAt + s.delay });
+    out.push({ id: s.id, event: s.event, due: dueOf(s) ?? s.startedAt + s.delay });
   }
   return out;
 }

@@ -37,6 +37,11 @@ export class CommitPump<B> {
     this.log = args.log;
   }
 
+  /** Whether a batch is being prepared or written, or the loop is about to start. */
+  get busy(): boolean {
+    return this.pumping;
+  }
+
   /** Resolves once the pump has stopped for lack of work. */
   get idle(): Promise<void> {
     return this.running;

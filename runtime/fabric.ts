@@ -21,6 +21,7 @@ import type { EncodedEvent, Envelope, VectorClock } from '../protocol/envelope.j
 import type { Frame } from '../protocol/frame.js';
 import { TroupeError } from '../protocol/troupe-error.js';
 import { sum } from '../protocol/vector-clock.js';
+import { BackgroundTasks } from './background-tasks.js';
 import { BatchPreparation, type Incoming, type PreparedBatch } from './batch-preparation.js';
 import { BatchWriter } from './batch-writer.js';
 import { systemClock, type Clock } from './clock.js';
@@ -44,7 +45,6 @@ export type { CommitNotice, FabricObserver, FabricOptions, LogEntry, PeerLink, P
 /** One node's event fabric. */
 export class Fabric {
   readonly id: string;
-  private readonly log: Logger;
   private readonly bufferLimit: number;
   private readonly intake: Intake<Incoming>;
   private readonly queues = new WorkQueues();
@@ -58,6 +58,7 @@ export class Fabric {
   private readonly queries: LogQueries;
   private readonly observers: FabricObservers;
   private readonly writer: BatchWriter;
+  private readonly tasks: BackgroundTasks;
   private stopped = false;
 
   constructor(args: {
@@ -78,13 +79,13 @@ export class Fabric {
     const o = withDefaults(args.options);
     const { frameBytes } = o;
     this.id = id;
-    this.log = log;
     this.bufferLimit = o.bufferLimit;
     const pos = sum(args.vc);
     this.intake = new Intake<Incoming>(this.bufferLimit, (e) => e.bytes.length);
     this.recent = new RecentLog(o.recent);
     this.recent.reset(pos + 1);
     this.observers = new FabricObservers(log);
+    this.tasks = new BackgroundTasks(log);
     this.pump = new CommitPump({
       hasWork: () => this.queues.hasWork(this.recovering),
       prepare: () => this.batches.prepare(),
@@ -109,6 +110,7 @@ export class Fabric {
       stallMs: o.stallMs,
       ackDelayMs: o.ackDelayMs,
       clock: time,
+      background: (task) => this.tasks.run(task),
     });
     this.queries = new LogQueries({
       store,
@@ -279,6 +281,17 @@ export class Fabric {
     }
   }
 
+  /**
+   * Resolves once this node is quiet: no batch being prepared or written and no
+   * background send running. Work that starts meanwhile is waited for too.
+   */
+  async idle(): Promise<void> {
+    while (this.pump.busy || this.tasks.size > 0) {
+      await this.pump.idle;
+      await this.tasks.idle();
+    }
+  }
+
   /** Stops taking work, waits for the batch in progress, and persists acknowledged clocks. */
   async stop(): Promise<void> {
     this.stopped = true;
@@ -319,7 +332,7 @@ export class Fabric {
 
   /** Runs a task nobody awaits; a failure is logged, never an unhandled rejection. */
   private background(task: Promise<void>): void {
-    task.catch((err: unknown) => this.log.error({ err }, 'background fabric task failed'));
+    this.tasks.run(task);
   }
 }
 

@@ -23,7 +23,8 @@ import type { Envelope } from '../protocol/envelope.js';
 import { TroupeError } from '../protocol/troupe-error.js';
 import { actorDetail } from './actor-detail.js';
 import { inspectionObserver, type ActorInspector } from './actor-inspection.js';
-import { ActorTimers, pendingTimers, type FiredTimer, type TimerSlot } from './actor-timers.js';
+import { ActorTimers, type FiredTimer, type TimerSlot } from './actor-timers.js';
+import type { Clock } from './clock.js';
 import { EmitsSeen } from './emits-seen.js';
 import { HostChanges } from './host-changes.js';
 import { actorId, causeOf, entityKey, shownKey, type Cause, type HostedActor } from './hosted-actor.js';
@@ -55,8 +56,10 @@ export type Schedule = (task: () => Emission[]) => void;
 export interface HostOptions {
   readonly services: readonly ServiceDefinition[];
   readonly schedule: Schedule;
-  /** Wall-clock now; timers' due times are wall-clock so they survive restarts. */
+  /** Wall-clock now; timers' due times are wall-clock so they survive restarts. [default `clock.now`] */
   readonly now?: () => number;
+  /** Where the actors' `after` delays are timed (`troupe/testing` drives them). [default Node's timers] */
+  readonly clock?: Clock;
   /** Given every actor's inspection events; without it XState skips inspection altogether. */
   readonly inspect?: ActorInspector;
 }
@@ -83,11 +86,13 @@ export class Host {
   constructor(options: HostOptions) {
     this.services = options.services;
     this.inspect = options.inspect;
-    const now = options.now ?? Date.now;
+    const clock = options.clock;
+    const now = options.now ?? (clock === undefined ? Date.now : () => clock.now());
     const host = this;
     const schedule = options.schedule;
     this.timers = new ActorTimers<HostedActor>({
       now,
+      clock,
       fired(hosted, callback, timer) {
         schedule(() => host.fire(hosted, callback, timer));
       },
@@ -254,7 +259,7 @@ export class Host {
       this.changes.replace(hosted, restored, firedTimer !== undefined);
       return failure instanceof Error ? failure : new Error(String(failure));
     }
-    hosted.timers = pendingTimers(hosted.actor);
+    hosted.timers = this.timers.pending(hosted.actor);
     this.changes.touch(hosted);
     return emitted;
   }

@@ -14,15 +14,14 @@ import { AdminGuard, GUARD_STATUS, type AdminAccess } from './admin-guard.js';
 import { ClientEndpoint } from './client-endpoint.js';
 import { soloApp } from './app-info.js';
 import type { Envelope } from '../protocol/envelope.js';
-import { Fabric, type FabricOptions, type PublishInput } from './fabric.js';
-import { Host } from './host.js';
+import type { FabricOptions, PublishInput } from './fabric.js';
 import { limitServer, type HttpTimeouts } from './http-limits.js';
 import { InspectionStream } from './inspection-stream.js';
 import { InspectorFeed } from './inspector-feed.js';
 import { Links } from './links.js';
 import { Metrics } from './metrics.js';
+import { openKernel } from './node-kernel.js';
 import type { AppDefinition, ServiceDefinition } from './service.js';
-import { Store } from './store.js';
 import { refuseUpgrade } from './upgrade-gate.js';
 
 /** Options of {@link startNode}. */
@@ -83,20 +82,17 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
   // Checked before anything opens: a node that may not serve starts nothing.
   const guard = new AdminGuard(hostname, options.admin);
   const log = options.log.bindings().node === undefined ? options.log.child({ node: id }) : options.log;
-  const store = await Store.open(options.dataDir, id, { sync: !options.relaxed });
-  const state = await store.load();
-  let fabric: Fabric | undefined;
   const inspection = new InspectionStream({ node: id, log, push: options.inspect });
-  const host = new Host({
+  const { store, host, fabric } = await openKernel({
+    id,
+    dataDir: options.dataDir,
     services: options.services,
-    schedule: (task) => fabric?.schedule(task),
+    log,
+    relaxed: options.relaxed,
+    hasPeers: options.peers.length > 0,
+    fabric: options.fabric,
     inspect: inspection.inspect,
   });
-  // With peers to ask, wait briefly for one's clock before stamping: it shows whether
-  // this node's log was rewound (see Fabric.probing).
-  const fabricOptions = { probeMs: options.peers.length > 0 ? 5000 : 0, ...options.fabric };
-  fabric = new Fabric({ id, store, host, log, vc: state.vc, acks: state.acks, lastTs: state.lastTs, options: fabricOptions });
-  host.restore(state.actors);
 
   const tls = options.tls;
   const links = new Links({

@@ -42,6 +42,7 @@ export class Replication {
   private readonly outboxes: Outboxes;
   private readonly acks: AckSchedule;
   private readonly heartbeat: ReplicationHeartbeat;
+  private readonly run: (task: Promise<void>) => void;
 
   constructor(args: {
     id: string;
@@ -58,11 +59,14 @@ export class Replication {
     ackDelayMs: number;
     /** Time and timers. [default the system clock] */
     clock?: Clock;
+    /** Runs a task nobody awaits (the fabric counts them). [default: run it, logging a failure] */
+    background?: (task: Promise<void>) => void;
   }) {
     const clock = args.clock ?? systemClock;
     const { committed, recent } = args;
     this.log = args.log;
     this.committed = committed;
+    this.run = args.background ?? ((task) => this.logFailure(task));
     for (const [id, acked] of args.acks) this.peers.set(id, newPeer(id, acked));
     const peers = this.peers;
     this.topology = new LinkTopology({ peers, recent, clock, committed });
@@ -174,8 +178,13 @@ export class Replication {
     this.acks.cancel();
   }
 
-  /** Runs a task nobody awaits; a failure is logged, never an unhandled rejection. */
+  /** Runs a task nobody awaits. */
   private background(task: Promise<void>): void {
+    this.run(task);
+  }
+
+  /** Logs a background task's failure, never an unhandled rejection. */
+  private logFailure(task: Promise<void>): void {
     task.catch((err: unknown) => this.log.error({ err }, 'background fabric task failed'));
   }
 }

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { createActor, raise, setup, type Actor, type AnyStateMachine } from 'xstate';
+import { createActor, raise, setup, SimulatedClock, type Actor, type AnyStateMachine } from 'xstate';
 import { ActorTimers, pendingTimers, type FiredTimer, type TimerSlot } from '../runtime/actor-timers.js';
 import { waitFor } from './helpers/wait-for.js';
 
@@ -67,7 +67,7 @@ t.test('re-arming a restored actor schedules its timers with what is left of the
   const rearmed = again.timers.rearm(restored.actor, [pending]);
   t.equal(rearmed.length, 1);
   t.equal(rearmed[0].id, 'ring');
-  t.ok(rearmed[0].due - Date.now() <= 10, 'only the remaining 10 ms are scheduled');
+  t.equal(rearmed[0].due, pending.due, 'it stays due when it was, on the injected clock: 10 ms from now');
   await waitFor(() => again.fired.length, { message: 'the re-armed timer to fire', timeout: 5000, interval: 5 });
   t.equal(again.fired[0].timer.eventId, 'ring');
   again.timers.stop();
@@ -83,4 +83,20 @@ t.test('after stop no timer fires and none is left running', async (t) => {
   timers.stop();
   t.equal(timeouts(), idle, 'the timer is cleared');
   t.same(fired, []);
+});
+
+t.test('timers run on an injected clock, and their due times are that clock\'s', async (t) => {
+  const clock = new SimulatedClock();
+  clock.set(1_000_000);
+  const fired: FiredTimer[] = [];
+  const timers = new ActorTimers<Owned>({ clock, fired: (_owner, callback, timer) => (fired.push(timer), callback()) });
+  const owned = started(timers);
+  owned.actor.send({ type: 'Wait', ms: 30_000 });
+  t.same(timers.pending(owned.actor).map((p) => p.due), [1_030_000], 'due 30 s after the injected now, not after Date.now()');
+  clock.increment(29_999);
+  t.same(fired, [], 'not due yet');
+  clock.increment(1);
+  t.same(fired.map((f) => f.eventId), ['ring'], 'fires when the injected clock reaches it');
+  t.equal(owned.actor.getSnapshot().value, 'rung');
+  timers.stop();
 });

@@ -1,0 +1,61 @@
+/**
+ * A node's kernel: its store, host and fabric, wired as every node wires them. The real
+ * node (`node.ts`) serves it on a port with links, the admin API and the inspector;
+ * `troupe/testing` runs several in one process over a simulated network and clock. Both
+ * build it here, so a simulated node is the real one, not a copy.
+ */
+import type { Logger } from 'pino';
+import type { ActorInspector } from './actor-inspection.js';
+import type { Clock } from './clock.js';
+import { Fabric, type FabricOptions } from './fabric.js';
+import { Host } from './host.js';
+import type { ServiceDefinition } from './service.js';
+import { Store } from './store.js';
+
+/** With peers to ask, how long a starting node waits for one's clock before stamping (see `IdentityRecovery`). */
+export const PROBE_MS = 5000;
+
+/** Options of {@link openKernel}. */
+export interface KernelOptions {
+  readonly id: string;
+  /** The LevelDB directory. */
+  readonly dataDir: string;
+  readonly services: readonly ServiceDefinition[];
+  readonly log: Logger;
+  /** Skip fsync on commit. [default false] */
+  readonly relaxed?: boolean;
+  /** Whether the node has peers to ask for their clocks when it starts. */
+  readonly hasPeers: boolean;
+  readonly fabric?: FabricOptions;
+  /** Given every actor's inspection events. */
+  readonly inspect?: ActorInspector;
+  /** Time and timers of the fabric and the actors. [default the system's] */
+  readonly clock?: Clock;
+}
+
+/** A node's store, host and fabric. */
+export interface Kernel {
+  readonly store: Store;
+  readonly host: Host;
+  readonly fabric: Fabric;
+}
+
+/** Opens the store, and restores the fabric's clocks and the host's actors from it. */
+export async function openKernel(options: KernelOptions): Promise<Kernel> {
+  const { id, log, clock } = options;
+  const store = await Store.open(options.dataDir, id, { sync: !options.relaxed });
+  const state = await store.load();
+  let fabric: Fabric | undefined;
+  const host = new Host({
+    services: options.services,
+    schedule: (task) => fabric?.schedule(task),
+    inspect: options.inspect,
+    clock,
+  });
+  // With peers to ask, wait briefly for one's clock before stamping: it shows whether
+  // this node's log was rewound (see Fabric.probing).
+  const fabricOptions = { probeMs: options.hasPeers ? PROBE_MS : 0, ...options.fabric };
+  fabric = new Fabric({ id, store, host, log, vc: state.vc, acks: state.acks, lastTs: state.lastTs, options: fabricOptions, time: clock });
+  host.restore(state.actors);
+  return { store, host, fabric };
+}

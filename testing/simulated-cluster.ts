@@ -1,0 +1,344 @@
+/**
+ * A simulated cluster: an app's nodes in one process, each the real kernel (store, host,
+ * fabric) on its own LevelDB, linked by a seeded {@link SimulatedNetwork} and timed by
+ * one {@link SimulatedTime}.
+ *
+ * The simulation moves one step at a time: it delivers the next frame in flight or fires
+ * the next timer, whichever is due first, and then waits until every node is quiet (its
+ * batch committed, its sends done) before the next step. What each node does in a step
+ * then depends only on what it was given, so a seed replays the same run, event for
+ * event, with no real sleeps: time moves only by steps and {@link SimulatedCluster.advance}.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pino, { type Logger } from 'pino';
+import type { Envelope, VectorClock } from '../protocol/envelope.js';
+import { TroupeError } from '../protocol/troupe-error.js';
+import { compare } from '../protocol/vector-clock.js';
+import type { FabricOptions, LogEntry, PublishInput, Trace } from '../runtime/fabric.js';
+import type { ActorView } from '../runtime/host.js';
+import type { AppDefinition } from '../runtime/service.js';
+import { SimulatedNetwork, type Delivery } from './simulated-network.js';
+import { SimulatedNode } from './simulated-node.js';
+import { SimulatedTime } from './simulated-time.js';
+
+/** Options of {@link simulateCluster}. */
+export interface SimulationOptions {
+  /** The app: its services, and their placement on nodes. */
+  readonly app: AppDefinition;
+  /** The nodes to run. [default the app's `cluster.nodes`, else the nodes its placement names] */
+  readonly nodes?: readonly string[];
+  /** Picks how links interleave (and frames' jitter): the same seed, the same run. [default 1] */
+  readonly seed?: number;
+  /** Simulated time at the start, ms since the epoch. [default 2025-01-01T00:00:00Z] */
+  readonly start?: number;
+  /** Extra delay of each frame, drawn from [0, jitterMs] by the seed. [default 0] */
+  readonly jitterMs?: number;
+  /** Where the nodes keep their LevelDB directories. [default a fresh temporary directory, removed by `stop`] */
+  readonly dataDir?: string;
+  /** Tuning of every node's fabric. */
+  readonly fabric?: FabricOptions;
+  /** Where the nodes log. [default silent] */
+  readonly log?: Logger;
+  /** Steps one `settle` or `advance` may take before it gives up with `TROUPE_SIMULATION_UNSETTLED`. [default 100000] */
+  readonly maxSteps?: number;
+}
+
+/** An actor as `GET /actors` shows it, its context typed as the caller says. */
+export interface ActorOf<TContext> extends Omit<ActorView, 'context'> {
+  readonly context: TContext;
+}
+
+/** 2025-01-01T00:00:00Z: simulated runs start at a fixed time, so their event times repeat too. */
+const DEFAULT_START = Date.UTC(2025, 0, 1);
+
+/**
+ * Starts the app's nodes in one process on a simulated network and clock, links them all
+ * and settles, so that every node has heard a peer's clock and may publish.
+ *
+ * @example
+ * const sim = await simulateCluster({ app: orders, seed: 7 });
+ * sim.cut('n3');
+ * await sim.publish('n1', { type: 'OrderPlaced', data: { orderId: 'o-1', sku: 'widget', qty: 1, amount: 5000 } });
+ * await sim.settle();
+ * sim.actor('n1', 'order', 'o-1')?.state; // 'cancelled'
+ * await sim.stop();
+ */
+export async function simulateCluster(options: SimulationOptions): Promise<SimulatedCluster> {
+  const ids = options.nodes ?? options.app.cluster?.nodes ?? Object.keys(options.app.placement);
+  if (ids.length === 0 || new Set(ids).size !== ids.length) {
+    throw new TroupeError('TROUPE_BAD_REQUEST', `a simulated cluster needs distinct node ids, got [${ids.join(', ')}]`);
+  }
+  for (const id of ids) {
+    const missing = (options.app.placement[id] ?? []).filter((name) => !options.app.services.some((s) => s.name === name));
+    if (missing.length > 0) throw new TroupeError('TROUPE_BAD_APP', `placement of ${id} names services the app lacks: ${missing.join(', ')}`);
+  }
+  const ownDir = options.dataDir === undefined;
+  const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'troupe-sim-')));
+  const cluster = new SimulatedCluster(options, ids, dataDir, ownDir);
+  for (const id of ids) await cluster.restore(id);
+  await cluster.settle();
+  return cluster;
+}
+
+/** A running simulated cluster: drive it, break it, and look inside its nodes. */
+export class SimulatedCluster {
+  /** The seed this run was started with. */
+  readonly seed: number;
+  private readonly time: SimulatedTime;
+  private readonly network: SimulatedNetwork;
+  private readonly nodes = new Map<string, SimulatedNode>();
+  private readonly maxSteps: number;
+  private readonly dataDir: string;
+  private readonly ownDir: boolean;
+
+  /** Use {@link simulateCluster}. */
+  constructor(options: SimulationOptions, ids: readonly string[], dataDir: string, ownDir: boolean) {
+    const log = options.log ?? pino({ level: 'silent' });
+    this.seed = options.seed ?? 1;
+    this.time = new SimulatedTime(options.start ?? DEFAULT_START);
+    this.network = new SimulatedNetwork({ seed: this.seed, time: this.time, log, jitterMs: options.jitterMs });
+    this.maxSteps = options.maxSteps ?? 100_000;
+    this.dataDir = dataDir;
+    this.ownDir = ownDir;
+    const { app } = options;
+    for (const id of ids) {
+      const names = app.placement[id] ?? [];
+      const services = app.services.filter((s) => names.includes(s.name));
+      const hasPeers = ids.length > 1;
+      this.nodes.set(id, new SimulatedNode({ id, dataDir: join(dataDir, id), services, hasPeers, time: this.time, log, fabric: options.fabric }));
+    }
+  }
+
+  /** Simulated time now, ms since the epoch. */
+  now(): number {
+    return this.time.now();
+  }
+
+  /** Frames sent and not yet delivered. */
+  get inFlight(): number {
+    return this.network.inFlight;
+  }
+
+  /**
+   * Publishes an event from `node`, as `POST /events` does; resolves with its envelope
+   * once it is committed there. Nothing is delivered to other nodes until the simulation
+   * steps ({@link settle}, {@link deliver}, {@link advance}).
+   */
+  async publish(node: string, input: PublishInput): Promise<Envelope> {
+    const committed = this.kernelOf(node).fabric.publish(input);
+    const [result] = await Promise.allSettled([committed, this.quiet()]);
+    if (result.status === 'rejected') throw result.reason;
+    return result.value;
+  }
+
+  /**
+   * Delivers frames, in the seed's order, until none is in flight: every node has then
+   * committed what it was sent. Timers due before a frame arrives fire on the way; later
+   * ones wait for {@link advance}. Throws `TROUPE_SIMULATION_UNSETTLED` if the nodes keep
+   * sending past `maxSteps` (a choreography that never comes to rest).
+   */
+  async settle(): Promise<void> {
+    await this.quiet();
+    let steps = 0;
+    while (this.network.nextArrival() !== undefined) {
+      this.count(++steps, 'settle');
+      await this.step(Infinity);
+    }
+  }
+
+  /**
+   * Delivers frames one step at a time until `condition` holds (checked before the first
+   * and after each step). Resolves true once it does, or false when nothing is left in
+   * flight and it still does not: a test then stops a workflow exactly where it wants.
+   */
+  async settleUntil(condition: () => boolean): Promise<boolean> {
+    await this.quiet();
+    let steps = 0;
+    for (;;) {
+      if (condition()) return true;
+      if (this.network.nextArrival() === undefined) return false;
+      this.count(++steps, 'settleUntil');
+      await this.step(Infinity);
+    }
+  }
+
+  /** Delivers up to `count` frames, in the seed's order (timers due before each fire first); returns them. */
+  async deliver(count = 1): Promise<Delivery[]> {
+    await this.quiet();
+    const out: Delivery[] = [];
+    let steps = 0;
+    while (out.length < count && this.network.nextArrival() !== undefined) {
+      this.count(++steps, 'deliver');
+      const delivery = await this.step(Infinity);
+      if (delivery !== undefined) out.push(delivery);
+    }
+    return out;
+  }
+
+  /**
+   * Moves time forward by `ms`, firing every timer (actors' `after` delays, heartbeats,
+   * delayed acks) and delivering every frame due meanwhile, in time order.
+   */
+  async advance(ms: number): Promise<void> {
+    await this.quiet();
+    const until = this.time.now() + ms;
+    let steps = 0;
+    while (this.nextEventAt() <= until) {
+      this.count(++steps, 'advance');
+      await this.step(until);
+    }
+    this.time.moveTo(until);
+  }
+
+  /** Cuts the link between `a` and `b` (or, without `b`, every link of `a`): what is in flight on it is lost. */
+  cut(a: string, b?: string): void {
+    for (const other of this.others(a, b)) this.network.cut(a, other);
+  }
+
+  /** Heals the link between `a` and `b` (or, without `b`, every link of `a`): they link again at once. */
+  heal(a: string, b?: string): void {
+    for (const other of this.others(a, b)) this.network.heal(a, other);
+  }
+
+  /** Frames between `a` and `b` sent from now on arrive `ms` later (0: as soon as delivered). */
+  delay(a: string, b: string, ms: number): void {
+    this.others(a, b);
+    this.network.delay(a, b, ms);
+  }
+
+  /** Whether `a` and `b` are linked right now. */
+  linked(a: string, b: string): boolean {
+    this.others(a, b);
+    return this.network.linked(a, b);
+  }
+
+  /**
+   * Kills `node` between two steps, as SIGKILL would: what it committed stays on its disk,
+   * everything else it held (causal buffer, timers, unpersisted acks) and every frame in
+   * flight to or from it is lost. {@link restore} starts it again.
+   */
+  async crash(node: string): Promise<void> {
+    const n = this.node(node);
+    await this.quiet();
+    this.network.detach(node, false);
+    await n.crash();
+  }
+
+  /** Starts a crashed or stopped `node` from its disk and links it to every node up whose link to it is not cut. */
+  async restore(node: string): Promise<void> {
+    const n = this.node(node);
+    if (n.up) return;
+    const kernel = await n.start();
+    this.network.attach(node, kernel.fabric);
+  }
+
+  /** Stops `node` cleanly (as on SIGTERM) and starts it again from its disk. */
+  async restart(node: string): Promise<void> {
+    const n = this.node(node);
+    await this.quiet();
+    this.network.detach(node, true);
+    await n.stop();
+    await this.restore(node);
+  }
+
+  /** Every actor on `node`, as `GET /actors` shows them. */
+  actors(node: string): ActorView[] {
+    return this.kernelOf(node).host.views();
+  }
+
+  /**
+   * One actor on `node` (`key` omitted for a singleton), or `undefined` if it has none.
+   * `TContext` is what the test knows its context to be (the machine's context type).
+   */
+  actor<TContext = unknown>(node: string, service: string, key?: string): ActorOf<TContext> | undefined {
+    return this.actors(node).find((a) => a.service === service && a.key === (key ?? null)) as ActorOf<TContext> | undefined;
+  }
+
+  /** Every event committed on `node`, in its delivery order, as `GET /log` shows them. */
+  async log(node: string): Promise<LogEntry[]> {
+    const fabric = this.kernelOf(node).fabric;
+    const out: LogEntry[] = [];
+    for (;;) {
+      const page = await fabric.read(out.length + 1, 1000);
+      if (page.length === 0) return out;
+      out.push(...page);
+    }
+  }
+
+  /** One workflow as `node` knows it, as `GET /trace/:correlationId` shows it. */
+  trace(node: string, correlationId: string): Promise<Trace> {
+    return this.kernelOf(node).fabric.trace(correlationId);
+  }
+
+  /** The committed vector clock of `node`. */
+  clock(node: string): VectorClock {
+    return this.kernelOf(node).fabric.clock;
+  }
+
+  /** Whether every node is up with the same committed clock, nothing waits in a causal buffer and nothing is in flight. */
+  converged(): boolean {
+    const nodes = [...this.nodes.values()];
+    if (!nodes.every((n) => n.up) || this.network.inFlight > 0) return false;
+    const first = nodes[0].kernel.fabric.clock;
+    return nodes.every((n) => n.kernel.fabric.buffered === 0 && compare(n.kernel.fabric.clock, first) === 'equal');
+  }
+
+  /** Stops every node cleanly and removes the data directory it made. */
+  async stop(): Promise<void> {
+    await this.quiet();
+    for (const [id, n] of this.nodes) {
+      this.network.detach(id, true);
+      await n.stop();
+    }
+    if (this.ownDir) await rm(this.dataDir, { recursive: true, force: true });
+  }
+
+  /** Delivers the next frame or fires the next timer due by `until`, then waits for every node to be quiet. */
+  private async step(until: number): Promise<Delivery | undefined> {
+    const frameAt = this.network.nextArrival() ?? Infinity;
+    const timerAt = this.time.nextDue ?? Infinity;
+    let delivery: Delivery | undefined;
+    if (timerAt <= frameAt && timerAt <= until) this.time.fireNext();
+    else if (frameAt <= until) delivery = this.network.deliverNext();
+    await this.quiet();
+    return delivery;
+  }
+
+  private nextEventAt(): number {
+    return Math.min(this.network.nextArrival() ?? Infinity, this.time.nextDue ?? Infinity);
+  }
+
+  /** Resolves once every node up is quiet: nothing being committed, nothing being sent. */
+  private async quiet(): Promise<void> {
+    await Promise.all([...this.nodes.values()].filter((n) => n.up).map((n) => n.kernel.fabric.idle()));
+  }
+
+  private count(steps: number, what: string): void {
+    if (steps > this.maxSteps) {
+      throw new TroupeError('TROUPE_SIMULATION_UNSETTLED', `${what} took over ${this.maxSteps} steps: the nodes keep sending each other frames`);
+    }
+  }
+
+  private node(id: string): SimulatedNode {
+    const node = this.nodes.get(id);
+    if (node === undefined) throw new TroupeError('TROUPE_NOT_FOUND', `no node ${id} in this simulated cluster`);
+    return node;
+  }
+
+  private kernelOf(id: string): SimulatedNode['kernel'] {
+    return this.node(id).kernel;
+  }
+
+  /** `[b]`, or every node but `a` when `b` is omitted; both must be nodes of this cluster. */
+  private others(a: string, b?: string): string[] {
+    this.node(a);
+    if (b !== undefined) {
+      this.node(b);
+      if (a === b) throw new TroupeError('TROUPE_BAD_REQUEST', `a node has no link to itself (${a})`);
+      return [b];
+    }
+    return [...this.nodes.keys()].filter((id) => id !== a);
+  }
+}

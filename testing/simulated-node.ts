@@ -1,0 +1,86 @@
+/**
+ * One node of a simulated cluster: the real kernel (`openKernel`: LevelDB store, host,
+ * fabric) on a simulated clock, without a port. Crashing it drops everything in memory
+ * (causal buffer, timers, acknowledged clocks not yet persisted) and keeps only what is
+ * on disk, which is what starting it again reads back.
+ */
+import type { Logger } from 'pino';
+import { TroupeError } from '../protocol/troupe-error.js';
+import type { FabricOptions } from '../runtime/fabric.js';
+import { openKernel, type Kernel } from '../runtime/node-kernel.js';
+import type { ServiceDefinition } from '../runtime/service.js';
+import type { NodeClock, SimulatedTime } from './simulated-time.js';
+
+/** Options of {@link SimulatedNode}. */
+export interface SimulatedNodeOptions {
+  readonly id: string;
+  /** Its LevelDB directory, kept across crashes. */
+  readonly dataDir: string;
+  readonly services: readonly ServiceDefinition[];
+  /** Whether the cluster has other nodes (then a starting node waits for a peer's clock, as a real one does). */
+  readonly hasPeers: boolean;
+  readonly time: SimulatedTime;
+  readonly log: Logger;
+  readonly fabric?: FabricOptions;
+}
+
+/** A node that can be started, crashed and started again from its disk. */
+export class SimulatedNode {
+  readonly id: string;
+  private readonly options: SimulatedNodeOptions;
+  private running: { readonly kernel: Kernel; readonly clock: NodeClock } | undefined;
+
+  constructor(options: SimulatedNodeOptions) {
+    this.id = options.id;
+    this.options = options;
+  }
+
+  /** Whether the node is running. */
+  get up(): boolean {
+    return this.running !== undefined;
+  }
+
+  /** The running node's store, host and fabric; throws `TROUPE_NODE_UNREACHABLE` when it is down. */
+  get kernel(): Kernel {
+    if (this.running === undefined) throw new TroupeError('TROUPE_NODE_UNREACHABLE', `node ${this.id} is down`);
+    return this.running.kernel;
+  }
+
+  /** Opens its store and restores its clocks and actors from it, as a node process starting does. */
+  async start(): Promise<Kernel> {
+    if (this.running !== undefined) return this.running.kernel;
+    const { id, dataDir, services, hasPeers, fabric, time } = this.options;
+    const clock = time.forNode();
+    const log = this.options.log.child({ node: id });
+    // Relaxed: a simulated crash kills no operating system, so what LevelDB wrote survives it.
+    const kernel = await openKernel({ id, dataDir, services, log, relaxed: true, hasPeers, fabric, clock });
+    this.running = { kernel, clock };
+    return kernel;
+  }
+
+  /**
+   * Kills the node: its timers are dropped and nothing more is written (no clean stop:
+   * acknowledged clocks not yet persisted are lost). The store is closed only so that a
+   * restart in this process may open it, as the lock of a killed process is released.
+   * Call it while the node is quiet (between simulation steps): what it committed is
+   * then all on disk, as for a process killed between two commits.
+   */
+  async crash(): Promise<void> {
+    const running = this.running;
+    if (running === undefined) return;
+    this.running = undefined;
+    running.clock.dispose();
+    await running.kernel.store.close();
+  }
+
+  /** Stops the node cleanly, as on SIGTERM: the batch in progress finishes and acknowledged clocks are persisted. */
+  async stop(): Promise<void> {
+    const running = this.running;
+    if (running === undefined) return;
+    this.running = undefined;
+    await running.kernel.fabric.stop();
+    running.kernel.host.stop();
+    running.clock.dispose();
+    await running.kernel.store.close();
+  }
+}
