@@ -4,6 +4,7 @@
  * filed. An actor rolled back after a failure is persisted as restored, never as the
  * stopped one it replaced.
  */
+import { nanoid } from 'nanoid';
 import { errorData } from '../protocol/troupe-error.js';
 import { actorRecord, type HostedActor } from './hosted-actor.js';
 import type { ActorRecord, DeadLetter } from './store.js';
@@ -35,6 +36,15 @@ export class HostChanges {
   /** Files a dead letter: `service`'s actor for `key` failed on the event `eventId` at log position `pos`. */
   deadLetter(service: string, key: string, eventId: string, pos: number, err: Error): void {
     this.deadLetters.push({ service, key, eventId, pos, error: errorData(err, 'TROUPE_SERVICE_FAILED'), at: this.now() });
+  }
+
+  /**
+   * Files a dead letter for a delayed event of `service`'s actor for `key` that failed. It
+   * is in no log, so the letter carries it, under an id of its own: an actor may have
+   * several timers fail, and its last event says nothing after a restore.
+   */
+  timerDeadLetter(service: string, key: string, timer: { id: string; event: unknown }, err: Error): void {
+    this.deadLetters.push({ service, key, eventId: `timer:${nanoid(12)}`, pos: 0, error: errorData(err, 'TROUPE_SERVICE_FAILED'), at: this.now(), timer });
   }
 
   /** The records of the actors touched and the dead letters filed since the last call; starts over. */

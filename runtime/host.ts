@@ -161,6 +161,22 @@ export class Host {
     return this.handle(service, envelope);
   }
 
+  /**
+   * Replays a failed timer's dead letter: sends its delayed `event` again to the actor of
+   * `serviceName` for `key`. Returns what the actor emitted (with its last event as cause),
+   * or the error if it failed again (the dead letter then stays).
+   */
+  replayTimer(serviceName: string, key: string, event: unknown): readonly Emission[] | Error {
+    const hosted = this.actors.get(actorId(serviceName, key));
+    if (hosted === undefined) return new TroupeError('TROUPE_NOT_FOUND', `no actor of ${serviceName} for ${JSON.stringify(key)} is hosted here`);
+    if (!isEvent(event)) return new TroupeError('TROUPE_NOT_FOUND', `the dead letter of ${serviceName} holds no timer event to send again`);
+    const emitted = this.drive(hosted, () => hosted.actor.send(event));
+    if (emitted instanceof Error) return emitted;
+    this.emitted.note(serviceName, emitted);
+    const cause = causeOf(hosted.cause);
+    return emitted.map((e) => ({ emitted: e, cause }));
+  }
+
   /** What the last batch changed: actor records to persist and new dead letters. Resets both. */
   takeChanges(): { actors: ActorRecord[]; deadLetters: DeadLetter[] } {
     return this.changes.take();
@@ -284,7 +300,7 @@ export class Host {
     if (this.actors.get(actorId(hosted.service.name, hosted.key)) !== hosted) return []; // rolled back since
     const emitted = this.drive(hosted, callback, timer);
     if (emitted instanceof Error) {
-      this.changes.deadLetter(hosted.service.name, hosted.key, `timer:${hosted.cause?.id ?? 'none'}`, 0, emitted);
+      this.changes.timerDeadLetter(hosted.service.name, hosted.key, { id: timer.eventId ?? '', event: timer.event }, emitted);
       return [];
     }
     this.emitted.note(hosted.service.name, emitted);
@@ -311,3 +327,7 @@ function detailOf(hosted: HostedActor): ActorDetail {
 }
 
 function ignoreActorError(): void {}
+
+function isEvent(value: unknown): value is { type: string } {
+  return typeof value === 'object' && value !== null && typeof (value as { type?: unknown }).type === 'string';
+}
