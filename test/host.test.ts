@@ -281,3 +281,19 @@ t.test('replaying a timer letter sends its delayed event again to the actor', as
   t.match(host.replayTimer('counter', 'q', undefined), { code: 'TROUPE_NOT_FOUND' });
   host.stop();
 });
+
+t.test('an event for an actor that reached a final state is recorded as ignored, not sent and not a dead letter', async (t) => {
+  const fired: Emission[][] = [];
+  const host = hostWithTimers(fired);
+  host.deliver(envelope('Arm', { id: 'f' }), 1);
+  await waitUntil(() => fired.length > 0);
+  host.takeChanges();
+  t.equal(host.views()[0].status, 'done', 'the actor rang and ended');
+  const late = envelope('Add', { id: 'f', by: 1 });
+  t.same(host.deliver(late, 2), []);
+  const { actors, deadLetters, ignored } = host.takeChanges();
+  t.same(ignored, [{ service: 'counter', key: 'f', type: 'Add', eventId: late.id, correlationId: late.correlationId, reason: 'actor-done' }]);
+  t.same(deadLetters, [], 'a replay would meet the same ended actor');
+  t.same(actors, [], 'the ended actor did not change');
+  host.stop();
+});
