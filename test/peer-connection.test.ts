@@ -80,7 +80,7 @@ const settle = async (): Promise<void> => {
 function side(id: string, secret: string, clock: SimulatedClock) {
   const socket = new FakeSocket();
   const f = fakeFabric();
-  const ctx: ConnectionContext = { id, cluster: 'troupe', secret, fabric: f.fabric, log: pino({ level: 'silent' }), clock, heartbeatMs: 5000, handshakeMs: 10_000, isCut: () => false, linkTo: () => undefined };
+  const ctx: ConnectionContext = { id, cluster: 'troupe', secret, fabric: f.fabric, log: pino({ level: 'silent' }), clock, heartbeatMs: 5000, handshakeMs: 10_000, instance: `i-${id}`, isCut: () => false, linkTo: () => undefined };
   const conn = new PeerConnection(socket as unknown as WebSocket, ctx, id === 'a' ? 'dialed' : 'accepted');
   return { socket, conn, ...f };
 }
@@ -179,7 +179,7 @@ function duelist(id: string, clock: SimulatedClock) {
   const f = exclusiveFabric();
   const conns: PeerConnection[] = [];
   const ctx: ConnectionContext = {
-    id, cluster: 'troupe', secret: 's', fabric: f.fabric, log: pino({ level: 'silent' }), clock, heartbeatMs: 5000, handshakeMs: 10_000,
+    id, cluster: 'troupe', secret: 's', fabric: f.fabric, log: pino({ level: 'silent' }), clock, heartbeatMs: 5000, handshakeMs: 10_000, instance: `i-${id}`,
     isCut: () => false,
     linkTo: (peer) => conns.find((c) => c.linked && c.peer === peer),
   };
