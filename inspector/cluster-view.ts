@@ -60,7 +60,7 @@ function deadLetterList(ctx: ViewContext, nodes: readonly NodeView[]): HTMLEleme
       h('span', { class: 'tag' }, `at ${n.id}`), ' ', h('b', {}, d.service), d.key !== '' ? `[${d.key}]` : '', ' ',
       event ? h('a', { href: `#/trace/${encodeURIComponent(event.correlationId)}` }, `${event.type} ${d.eventId}`) : d.eventId, ' ',
       h('span', { class: 'error' }, `${d.error.code}: ${d.error.message}`), ' ', h('span', { class: 'muted' }, timeOfDay(d.at)), ' ',
-      !d.eventId.startsWith('timer:') && h('button', { onclick: replayOnClick, 'data-testid': `replay-${n.id}-${d.eventId}` }, 'replay'));
+      h('button', { onclick: replayOnClick, 'data-testid': `replay-${n.id}-${d.eventId}` }, 'replay'));
   }));
   return items.length > 0 ? h('ul', { class: 'list' }, items) : h('p', { class: 'muted' }, 'No dead letters.');
 }

@@ -26,6 +26,16 @@ export interface PeerStatus {
   readonly cut?: boolean;
 }
 
+/**
+ * Two live processes with one node id: `refusedBy` refused a second process of `node`
+ * (it was linked to another one already), last at `at` (ms since the epoch).
+ */
+export interface DuplicateIdView {
+  readonly node: string;
+  readonly refusedBy: string;
+  readonly at: number;
+}
+
 /** `GET /status`. */
 export interface NodeStatus {
   readonly id: string;
@@ -37,6 +47,8 @@ export interface NodeStatus {
   readonly recovering: boolean;
   /** Whether this node takes cut/heal requests (started with `--chaos`, as `troupe cluster` does). */
   readonly chaos?: boolean;
+  /** Node-id conflicts this node refused, or was refused for (when its own id is `node`); absent when none. */
+  readonly duplicates?: readonly DuplicateIdView[];
 }
 
 /** A transition an event caused in one actor on the node that delivered it. */

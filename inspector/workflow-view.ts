@@ -97,7 +97,7 @@ function pendingList(ctx: ViewContext, pending: readonly PendingItem[]): HTMLEle
   if (pending.length === 0) return h('p', { class: 'ok', 'data-testid': 'workflow-pending-none' }, 'Nothing pending: every event of this workflow is everywhere it must be.');
   return h('ul', { class: 'list', 'data-testid': 'workflow-pending' }, pending.map((item) => {
     const replayOnClick = (): void => void act(ctx, item.node, { op: 'replay', service: item.service!, eventId: item.eventId! }, `${item.eventId} replayed to ${item.service} on ${item.node}`);
-    const replayable = item.kind === 'dead-letter' && item.service !== undefined && item.eventId !== undefined && !item.eventId.startsWith('timer:');
+    const replayable = item.kind === 'dead-letter' && item.service !== undefined && item.eventId !== undefined;
     return h('li', { 'data-testid': `pending-${item.kind}`, 'data-node': item.node },
       h('span', { class: `badge ${item.kind}` }, item.kind), ' ', h('span', { 'data-testid': 'pending-text' }, item.text), ' ',
       replayable && h('button', { onclick: replayOnClick, 'data-testid': `workflow-replay-${item.eventId}` }, `replay on ${item.node}`));

@@ -18,7 +18,7 @@ import { NONCE_BYTES, PROOF_BYTES } from './handshake.js';
 import { isCount, isNodeId, show, WireReader } from './msgpack-reader.js';
 import { packr } from './packr.js';
 import { TroupeError } from './troupe-error.js';
-import { isAdminUrl, isBytes, isName, isPlainObject, MAX_ADMIN_URL_LENGTH, MAX_NAME_LENGTH } from './wire-fields.js';
+import { isAdminUrl, isBytes, isInstanceId, isName, isPlainObject, MAX_ADMIN_URL_LENGTH, MAX_INSTANCE_LENGTH, MAX_NAME_LENGTH } from './wire-fields.js';
 
 /**
  * The largest frame, in bytes, that `encodeFrame` produces and `decodeFrame` accepts. The
@@ -45,7 +45,7 @@ function expectTwoFields(r: WireReader, type: FrameType, fields: number): void {
   if (fields !== 2) throw r.error(`${type} frame must have 2 fields`);
 }
 
-// ── hello: ["hello", cluster: name, node: node, protocol: count, nonce: bytes(32), admin?: str]
+// ── hello: ["hello", cluster: name, node: node, protocol: count, nonce: bytes(32), admin?: str, instance?: str]
 
 /** The wire value of a `hello`. */
 export function writeHello(frame: HelloFrame): unknown[] {
@@ -53,9 +53,14 @@ export function writeHello(frame: HelloFrame): unknown[] {
   if (!isNodeId(frame.node)) throw badFrame('hello: node is not a node id');
   if (!isCount(frame.protocol)) throw badFrame('hello: protocol must be a non-negative integer');
   if (!isBytes(frame.nonce, NONCE_BYTES, NONCE_BYTES)) throw badFrame(`hello: nonce must be ${NONCE_BYTES} bytes`);
-  if (frame.admin === undefined) return ['hello', frame.cluster, frame.node, frame.protocol, frame.nonce];
+  if (frame.admin === undefined) {
+    if (frame.instance !== undefined) throw badFrame('hello: instance follows admin on the wire: it needs one');
+    return ['hello', frame.cluster, frame.node, frame.protocol, frame.nonce];
+  }
   if (!isAdminUrl(frame.admin)) throw badFrame('hello: admin must be an http(s) URL');
-  return ['hello', frame.cluster, frame.node, frame.protocol, frame.nonce, frame.admin];
+  if (frame.instance === undefined) return ['hello', frame.cluster, frame.node, frame.protocol, frame.nonce, frame.admin];
+  if (!isInstanceId(frame.instance)) throw badFrame('hello: instance must be 1 to 64 characters of A-Z a-z 0-9 _ -');
+  return ['hello', frame.cluster, frame.node, frame.protocol, frame.nonce, frame.admin, frame.instance];
 }
 
 /**
@@ -69,11 +74,15 @@ export function readHello(r: WireReader, fields: number): HelloFrame {
   const node = r.nodeId();
   const protocol = r.count();
   const nonce = r.bin(NONCE_BYTES, NONCE_BYTES);
-  // A sixth field is this version's admin URL; another version's fields are not read.
+  // A sixth field is this version's admin URL, a seventh its process instance id; another
+  // version's fields are not read, nor any after the seventh.
   if (fields < 6 || protocol !== PROTOCOL_VERSION) return { type: 'hello', cluster, node, protocol, nonce };
   const admin = r.str(MAX_ADMIN_URL_LENGTH);
   if (!isAdminUrl(admin)) throw r.error('hello: admin must be an http(s) URL');
-  return { type: 'hello', cluster, node, protocol, nonce, admin };
+  if (fields < 7) return { type: 'hello', cluster, node, protocol, nonce, admin };
+  const instance = r.str(MAX_INSTANCE_LENGTH);
+  if (!isInstanceId(instance)) throw r.error('hello: instance must be 1 to 64 characters of A-Z a-z 0-9 _ -');
+  return { type: 'hello', cluster, node, protocol, nonce, admin, instance };
 }
 
 // ── auth: ["auth", proof: bytes(32)]

@@ -20,6 +20,12 @@ export interface HelloFrame {
    * inspector or a CLI that reached one node finds the others.
    */
   readonly admin?: string;
+  /**
+   * A random id of the sending process, fresh at each start: how a peer tells a reconnect
+   * of this process from a second process running under the same node id. It follows
+   * `admin` on the wire, so it is sent only with it.
+   */
+  readonly instance?: string;
 }
 
 /** Proof of the cluster secret: an HMAC over both nonces and both ids (see `handshake.ts`). */

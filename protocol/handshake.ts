@@ -11,8 +11,9 @@
  *    proof is useless on any later connection.
  * 3. On the peer's auth, each side checks it with
  *      verifyProof(secret, { cluster, fromNode: peer, toNode: me, fromNonce: peerNonce, toNonce: myNonce }, proof)
- *    and closes with `authFailed` if it does not verify, or `duplicateLink` if it is
- *    already linked to that node. A side that has not finished within
+ *    and closes with `authFailed` if it does not verify, `duplicateId` if another
+ *    process with that node id (another instance id) is linked already, or
+ *    `duplicateLink` if it is already linked to that node. A side that has not finished within
  *    `HANDSHAKE_TIMEOUT_MS` closes with `timeout`.
  * 4. Once the peer's proof verifies, each side sends `links { links }` (so the peer knows
  *    what not to relay before it starts sending), then `want { vc }`, and the link
@@ -55,6 +56,11 @@ export const CLOSE_CODES = {
   timeout: 4408,
   /** There is already a link to that node. */
   duplicateLink: 4409,
+  /**
+   * Another process with the peer's node id is linked here already (its hello carried
+   * another instance id): two live processes under one id are refused, never merged.
+   */
+  duplicateId: 4423,
   /** The peer speaks another protocol version. */
   versionMismatch: 4426,
   /** This node cut its link to the peer on purpose (`--chaos`); it refuses the peer until healed. */
@@ -74,6 +80,11 @@ export interface ProofArgs {
   readonly fromNonce: Uint8Array;
   /** The verifier's nonce, from its hello: fresh, so the proof cannot be replayed. */
   readonly toNonce: Uint8Array;
+}
+
+/** A fresh random id for this process, told in every hello (see `HelloFrame.instance`). */
+export function newInstanceId(): string {
+  return randomBytes(12).toString('base64url');
 }
 
 /** A fresh random nonce for a hello frame. */

@@ -11,6 +11,9 @@ export const MAX_NAME_LENGTH = 256;
 /** Longest admin URL a `hello` may carry. */
 export const MAX_ADMIN_URL_LENGTH = 512;
 
+/** Longest process instance id a `hello` may carry. */
+export const MAX_INSTANCE_LENGTH = 64;
+
 /** A UTF-16 code unit with no partner; UTF-8 cannot carry it (it would arrive as U+FFFD). */
 const LONE_SURROGATE = /\p{Surrogate}/u;
 
@@ -23,6 +26,11 @@ export function isName(s: unknown): s is string {
 export function isAdminUrl(s: unknown): s is string {
   if (typeof s !== 'string' || s.length > MAX_ADMIN_URL_LENGTH || !/^https?:\/\/[\x21-\x7e]+$/.test(s)) return false;
   return URL.canParse(s);
+}
+
+/** A process instance id: 1 to `MAX_INSTANCE_LENGTH` characters of `A-Z a-z 0-9 _ -`. */
+export function isInstanceId(s: unknown): s is string {
+  return typeof s === 'string' && s.length > 0 && s.length <= MAX_INSTANCE_LENGTH && /^[A-Za-z0-9_-]+$/.test(s);
 }
 
 /** A positive safe integer. */

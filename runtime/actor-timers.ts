@@ -17,6 +17,8 @@ import type { PendingTimer } from './store.js';
 export interface FiredTimer {
   /** The id of the scheduled event it fires (XState's `_scheduledEvents` entry). */
   readonly eventId: string | undefined;
+  /** The delayed event itself (`{ type: 'xstate.after.…' }` for an `after`), so a failed one can be sent again. */
+  readonly event: unknown;
 }
 
 /** A timer handle given to XState through an actor's clock. */
@@ -92,8 +94,8 @@ export class ActorTimers<T extends TimedActor> {
     const timers = this;
     return {
       setTimeout(fn: (...args: unknown[]) => void, ms: number): ActorTimer {
-        const eventId = slot.owner === undefined ? undefined : timers.claimScheduled(slot.owner.actor, ms);
-        const timer: ActorTimer = { handle: undefined, eventId };
+        const scheduled = slot.owner === undefined ? undefined : timers.claimScheduled(slot.owner.actor, ms);
+        const timer: ActorTimer = { handle: undefined, eventId: scheduled?.id, event: scheduled?.event };
         timer.handle = timers.clock.setTimeout(function actorTimerFired() {
           timer.handle = undefined;
           timers.armed.delete(timer);
@@ -140,12 +142,12 @@ export class ActorTimers<T extends TimedActor> {
   }
 
   /**
-   * The id of the delayed event a timer being set belongs to. XState records the event
+   * The delayed event a timer being set belongs to (its id and event). XState records the event
    * it schedules just before it asks the clock for the timer, so it is the newest entry
    * not yet claimed — not simply the newest: an id scheduled again while still pending
    * is reassigned in place and keeps its old position.
    */
-  private claimScheduled(actor: Actor<AnyStateMachine>, ms: number): string | undefined {
+  private claimScheduled(actor: Actor<AnyStateMachine>, ms: number): { id: string; event: unknown } | undefined {
     // XState internal, verified on 5.33.3: `system.getSnapshot()._scheduledEvents` (insertion
     // ordered, an entry added by `scheduler.schedule` right before it calls `clock.setTimeout`).
     // This goes once the clock's `setTimeout` is told which scheduled event it is for, or a
@@ -155,7 +157,7 @@ export class ActorTimers<T extends TimedActor> {
       if (this.claimed.has(entries[i])) continue;
       this.claimed.add(entries[i]);
       this.dueAt.set(entries[i], this.now() + ms);
-      return entries[i].id;
+      return { id: entries[i].id, event: entries[i].event };
     }
     return undefined;
   }

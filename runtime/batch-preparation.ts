@@ -16,6 +16,7 @@ import { TroupeError } from '../protocol/troupe-error.js';
 import type { Clock } from './clock.js';
 import type { DeadLetterReplay } from './dead-letter-replay.js';
 import type { CommitNotice } from './fabric-observers.js';
+import type { IgnoredEvent } from './host-changes.js';
 import type { Emission, Host } from './host.js';
 import type { Intake } from './intake.js';
 import type { PublishInput } from './publish-input.js';
@@ -38,6 +39,8 @@ export interface PreparedBatch {
   readonly delivered: CommitNotice['events'];
   readonly published: readonly { readonly publish: PendingPublish; readonly envelope: Envelope }[];
   readonly replayed: readonly PendingReplay[];
+  /** Events the host did not deliver to an actor that had ended: logged and counted once written. */
+  readonly ignored: readonly IgnoredEvent[];
 }
 
 /** Builds batches for one node; holds what it has delivered so far. */
@@ -191,7 +194,7 @@ export class BatchPreparation {
       acks: this.dirtyAcks(),
       lastTs: this.lastTs,
     };
-    return { commit, delivered, published, replayed };
+    return { commit, delivered, published, replayed, ignored: changes.ignored };
   }
 
   /** Stamps the next event of this node and counts it as delivered. */

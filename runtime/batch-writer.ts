@@ -3,7 +3,8 @@
  * one LevelDB batch (skipped when it holds nothing to write); only once it is on disk does
  * anyone hear of it: the committed clock moves, the recent log takes its events, acks are
  * scheduled, publishes resolve, replays resolve, long polls wake, peers are pushed the new
- * events, and observers are told. Dead letters are logged with their workflow's id.
+ * events, and observers are told. Dead letters, and events handed to actors that had
+ * ended, are logged with their workflow's id.
  */
 import type { Logger } from 'pino';
 import type { VectorClock } from '../protocol/envelope.js';
@@ -49,7 +50,7 @@ export class BatchWriter {
   }
 
   /** Writes a prepared batch, then acknowledges and propagates it. */
-  async write({ commit, delivered, published, replayed }: PreparedBatch): Promise<void> {
+  async write({ commit, delivered, published, replayed, ignored }: PreparedBatch): Promise<void> {
     const { events, vc } = commit;
     let writeMs = 0;
     if (events.length > 0 || commit.actors.length > 0 || commit.deadLetters.length > 0 || replayed.length > 0 || commit.acks.size > 0) {
@@ -62,6 +63,9 @@ export class BatchWriter {
       const correlationId = delivered.find((e) => e.envelope.id === d.eventId)?.envelope.correlationId;
       this.log.warn({ service: d.service, key: d.key, event: d.eventId, correlationId, code: d.error.code, error: d.error.message }, 'dead letter');
     }
+    for (const i of ignored) {
+      this.log.warn({ service: i.service, key: i.key, type: i.type, event: i.eventId, correlationId: i.correlationId, reason: i.reason }, 'event ignored: its actor has ended');
+    }
     this.clock = vc;
     this.recent.append(events);
     if (events.length > 0) this.replication.scheduleAcks();
@@ -69,9 +73,9 @@ export class BatchWriter {
     for (const r of replayed) r.resolve();
     this.queries.committed();
     if (events.length > 0) this.replication.pushAll();
-    if (this.observers.any && (delivered.length > 0 || commit.actors.length > 0 || commit.deadLetters.length > 0 || replayed.length > 0)) {
+    if (this.observers.any && (delivered.length > 0 || commit.actors.length > 0 || commit.deadLetters.length > 0 || replayed.length > 0 || ignored.length > 0)) {
       const { actors, deadLetters, removedDeadLetters } = commit;
-      const notice: CommitNotice = { events: delivered, actors, deadLetters, removedDeadLetters, writeMs };
+      const notice: CommitNotice = { events: delivered, actors, deadLetters, removedDeadLetters, ignored, writeMs };
       this.observers.tell((o) => o.committed?.(notice));
     }
   }

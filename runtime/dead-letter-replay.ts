@@ -1,8 +1,9 @@
 /**
  * Dead-letter replay: re-delivering an event that a service failed on, to that service
- * alone, once an operator asks. One replay at a time per dead letter; the replay runs
- * inside a batch, so what the service emits is stamped and committed with the removal of
- * the dead letter, or, if it fails again, nothing changes.
+ * alone, once an operator asks; for a failed timer, its delayed event (kept in the letter:
+ * it is in no log) to the actor that set it. One replay at a time per dead letter; the
+ * replay runs inside a batch, so what the service emits is stamped and committed with the
+ * removal of the dead letter, or, if it fails again, nothing changes.
  *
  * The letter is looked up again inside the batch: a caller reads it before asking, and a
  * replay of the same letter may commit between that read and its own turn. Only one
@@ -42,7 +43,8 @@ export class DeadLetterReplay {
   }
 
   /**
-   * Re-delivers `letter`'s event to its service: what it emitted, or the error it failed
+   * Re-delivers `letter`'s event to its service (a failed timer's delayed event to its
+   * actor): what it emitted, or the error it failed
    * with (`TROUPE_NOT_FOUND` if the letter was replayed already or the event left the
    * log, `TROUPE_SERVICE_FAILED` if the service failed again).
    */
@@ -50,9 +52,14 @@ export class DeadLetterReplay {
     if ((await this.store.deadLetter(letter.service, letter.eventId)) === undefined) {
       return new TroupeError('TROUPE_NOT_FOUND', `no dead letter for ${letter.eventId} in ${letter.service}: it was replayed already`);
     }
-    const bytes = await this.store.eventAt(letter.pos);
-    if (bytes === undefined) return new TroupeError('TROUPE_NOT_FOUND', `event ${letter.eventId} is no longer in the log`);
-    const result = this.host.replay(letter.service, decodeEvent(bytes));
+    let result: readonly Emission[] | Error;
+    if (letter.timer !== undefined) {
+      result = this.host.replayTimer(letter.service, letter.key, letter.timer.event);
+    } else {
+      const bytes = await this.store.eventAt(letter.pos);
+      if (bytes === undefined) return new TroupeError('TROUPE_NOT_FOUND', `event ${letter.eventId} is no longer in the log`);
+      result = this.host.replay(letter.service, decodeEvent(bytes));
+    }
     if (result instanceof Error && !(result instanceof TroupeError)) {
       return new TroupeError('TROUPE_SERVICE_FAILED', `${letter.service} failed again on ${letter.eventId}: ${result.message}`, { cause: result });
     }

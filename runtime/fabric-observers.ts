@@ -4,6 +4,7 @@
  */
 import type { Logger } from 'pino';
 import type { Envelope } from '../protocol/envelope.js';
+import type { IgnoredEvent } from './host-changes.js';
 import type { ActorRecord, DeadLetter } from './store.js';
 
 /** One batch as it lands on disk: what observers (metrics, the inspector) are told. */
@@ -14,6 +15,8 @@ export interface CommitNotice {
   readonly actors: readonly ActorRecord[];
   readonly deadLetters: readonly DeadLetter[];
   readonly removedDeadLetters: readonly { readonly service: string; readonly eventId: string }[];
+  /** Events its deliveries and replays handed to actors that had already ended. */
+  readonly ignored: readonly IgnoredEvent[];
   /** How long the LevelDB write took (0 when the batch held nothing to write). */
   readonly writeMs: number;
 }

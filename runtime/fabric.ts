@@ -27,6 +27,7 @@ import { BatchWriter } from './batch-writer.js';
 import { systemClock, type Clock } from './clock.js';
 import { CommitPump } from './commit-pump.js';
 import { DeadLetterReplay } from './dead-letter-replay.js';
+import { DuplicateIds } from './duplicate-ids.js';
 import { FabricObservers, type CommitNotice, type FabricObserver } from './fabric-observers.js';
 import { withDefaults, type FabricOptions } from './fabric-options.js';
 import type { Emission, Host } from './host.js';
@@ -45,6 +46,8 @@ export type { CommitNotice, FabricObserver, FabricOptions, LogEntry, PeerLink, P
 /** One node's event fabric. */
 export class Fabric {
   readonly id: string;
+  /** Second processes under one node id that this node's links refused or were refused as. */
+  readonly duplicates = new DuplicateIds();
   private readonly bufferLimit: number;
   private readonly intake: Intake<Incoming>;
   private readonly queues = new WorkQueues();

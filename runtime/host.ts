@@ -11,6 +11,10 @@
  * to its snapshot from before the event, its emissions are discarded, and the event
  * becomes a dead letter for that service.
  *
+ * An event for an actor that has reached a final state is not sent (XState would drop it
+ * without a word): it is recorded as ignored, to be logged and counted, and is no dead
+ * letter, since replaying it would meet the same ended actor.
+ *
  * Timers (`actor-timers.ts`) fire inside the fabric's commit loop and run through the same
  * rollback, so what a timer makes an actor emit is committed like any other transition;
  * they are persisted with each actor and re-armed on restart. What a batch changed is
@@ -26,10 +30,10 @@ import { inspectionObserver, type ActorInspector } from './actor-inspection.js';
 import { ActorTimers, type FiredTimer, type TimerSlot } from './actor-timers.js';
 import type { Clock } from './clock.js';
 import { EmitsSeen } from './emits-seen.js';
-import { HostChanges } from './host-changes.js';
+import { HostChanges, type HostChangeSet } from './host-changes.js';
 import { actorId, causeOf, entityKey, shownKey, type Cause, type HostedActor } from './hosted-actor.js';
 import type { EmittedEvent, ServiceDefinition, ServiceEvent, ServiceInput } from './service.js';
-import type { ActorRecord, DeadLetter, PendingTimer } from './store.js';
+import type { ActorRecord, PendingTimer } from './store.js';
 import { TransitionRing } from './transition-ring.js';
 
 export type { ActorInspector, InspectedActor } from './actor-inspection.js';
@@ -166,8 +170,25 @@ export class Host {
     return this.handle(service, envelope);
   }
 
-  /** What the last batch changed: actor records to persist and new dead letters. Resets both. */
-  takeChanges(): { actors: ActorRecord[]; deadLetters: DeadLetter[] } {
+  /**
+   * Replays a failed timer's dead letter: sends its delayed `event` again to the actor of
+   * `serviceName` for `key`. Returns what the actor emitted (with its last event as cause),
+   * or the error if it failed again (the dead letter then stays).
+   */
+  replayTimer(serviceName: string, key: string, event: unknown): readonly Emission[] | Error {
+    const hosted = this.actors.get(actorId(serviceName, key));
+    if (hosted === undefined) return new TroupeError('TROUPE_NOT_FOUND', `no actor of ${serviceName} for ${JSON.stringify(key)} is hosted here`);
+    if (!isEvent(event)) return new TroupeError('TROUPE_NOT_FOUND', `the dead letter of ${serviceName} holds no timer event to send again`);
+    if (this.ended(hosted, event.type, null, hosted.cause?.correlationId ?? null)) return NO_EMISSIONS;
+    const emitted = this.drive(hosted, () => hosted.actor.send(event));
+    if (emitted instanceof Error) return emitted;
+    this.emitted.note(serviceName, emitted);
+    const cause = causeOf(hosted.cause);
+    return emitted.map((e) => ({ emitted: e, cause }));
+  }
+
+  /** What the last batch changed: actor records to persist, new dead letters, events ignored. Resets them. */
+  takeChanges(): HostChangeSet {
     return this.changes.take();
   }
 
@@ -213,6 +234,7 @@ export class Host {
       return err as Error;
     }
     const hosted = this.actors.get(actorId(service.name, key)) ?? this.spawn(service, key, undefined);
+    if (this.ended(hosted, envelope.type, envelope.id, envelope.correlationId)) return NO_EMISSIONS;
     this.delivering = envelope;
     const from = hosted.actor.getSnapshot().value;
     const emitted = this.drive(hosted, () => hosted.actor.send(event));
@@ -264,6 +286,16 @@ export class Host {
     return emitted;
   }
 
+  /**
+   * Whether `hosted` has reached a final state, and so takes nothing more: XState would
+   * drop the event without a word, so it is recorded as ignored (logged and counted).
+   */
+  private ended(hosted: HostedActor, type: string, eventId: string | null, correlationId: string | null): boolean {
+    if (hosted.actor.getSnapshot().status !== 'done') return false;
+    this.changes.ignore({ service: hosted.service.name, key: hosted.key, type, eventId, correlationId, reason: 'actor-done' });
+    return true;
+  }
+
   private spawn(service: ServiceDefinition, key: string, snapshot: unknown): HostedActor {
     const input: ServiceInput = { key: service.key === undefined ? undefined : key };
     const slot: TimerSlot<HostedActor> = {};
@@ -289,7 +321,7 @@ export class Host {
     if (this.actors.get(actorId(hosted.service.name, hosted.key)) !== hosted) return []; // rolled back since
     const emitted = this.drive(hosted, callback, timer);
     if (emitted instanceof Error) {
-      this.changes.deadLetter(hosted.service.name, hosted.key, `timer:${hosted.cause?.id ?? 'none'}`, 0, emitted);
+      this.changes.timerDeadLetter(hosted.service.name, hosted.key, { id: timer.eventId ?? '', event: timer.event }, emitted);
       return [];
     }
     this.emitted.note(hosted.service.name, emitted);
@@ -316,3 +348,7 @@ function detailOf(hosted: HostedActor): ActorDetail {
 }
 
 function ignoreActorError(): void {}
+
+function isEvent(value: unknown): value is { type: string } {
+  return typeof value === 'object' && value !== null && typeof (value as { type?: unknown }).type === 'string';
+}

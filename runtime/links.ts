@@ -19,7 +19,7 @@ import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import WebSocket, { WebSocketServer } from 'ws';
 import { MAX_FRAME_BYTES } from '../protocol/codec.js';
-import { CLOSE_CODES } from '../protocol/handshake.js';
+import { CLOSE_CODES, newInstanceId } from '../protocol/handshake.js';
 import { backoffDelay, type BackoffOptions } from './backoff.js';
 import { systemClock, type Clock, type TimerHandle } from './clock.js';
 import type { Fabric } from './fabric.js';
@@ -74,6 +74,7 @@ export class Links implements LinkCutter {
       clock: options.clock ?? systemClock,
       heartbeatMs: options.heartbeatMs ?? 5000,
       handshakeMs: options.handshakeMs ?? 10_000,
+      instance: newInstanceId(),
       isCut: (peer) => this.cuts.has(peer),
       linkTo: (peer) => this.linkTo(peer),
     };

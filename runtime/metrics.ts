@@ -51,6 +51,7 @@ export class Metrics {
   private readonly batchEvents: Histogram;
   private readonly batchSeconds: Histogram;
   private readonly reconnects: Counter<'peer'>;
+  private readonly ignored: Counter<'service' | 'reason'>;
 
   constructor(sources: MetricsSources) {
     const { fabric, host, store } = sources;
@@ -92,6 +93,12 @@ export class Metrics {
       name: 'troupe_peer_reconnects_total',
       help: 'Times a peer\'s link came up again after its first time since this node started.',
       labelNames: ['peer'],
+      registers,
+    });
+    this.ignored = new Counter({
+      name: 'troupe_events_ignored_total',
+      help: 'Events delivered here that an actor could not take, by service and reason (actor-done: it had reached a final state).',
+      labelNames: ['service', 'reason'],
       registers,
     });
     // Gauges read their value when scraped: registering them is all they need.
@@ -174,6 +181,7 @@ export class Metrics {
       // Clocks of different hosts disagree a little: a remote `ts` may be ahead of ours.
       this.latency.observe(Math.max(0, now - envelope.ts) / 1000);
     }
+    for (const { service, reason } of notice.ignored) this.ignored.inc({ service, reason });
     this.batchEvents.observe(notice.events.length);
     this.batchSeconds.observe(notice.writeMs / 1000);
   }

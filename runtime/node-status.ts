@@ -1,7 +1,8 @@
 /**
  * A node's status (`GET /status`, and the inspector feed's `hello` and `status`): its
  * clock, its peers with link state and outbox depth, what it hosts, its log, and whether
- * it takes cut/heal requests — with each peer's link marked when this node cut it.
+ * it takes cut/heal requests — with each peer's link marked when this node cut it — and
+ * any second process under one node id that it refused or was refused as.
  */
 import type { NodeStatus } from '../inspector/feed.js';
 import type { Fabric } from './fabric.js';
@@ -11,6 +12,7 @@ import type { LinkCutter } from './link-cutter.js';
 /** The status of the node made of `fabric` and `host`; `chaos` when it takes cut/heal requests. */
 export function nodeStatus(fabric: Fabric, host: Host, chaos?: LinkCutter): NodeStatus {
   const peers = fabric.peerViews();
+  const duplicates = fabric.duplicates.list();
   return {
     id: fabric.id,
     vc: fabric.clock,
@@ -19,5 +21,6 @@ export function nodeStatus(fabric: Fabric, host: Host, chaos?: LinkCutter): Node
     log: { size: fabric.size, buffered: fabric.buffered },
     recovering: fabric.recovering,
     ...(chaos === undefined ? {} : { chaos: true }),
+    ...(duplicates.length === 0 ? {} : { duplicates }),
   };
 }

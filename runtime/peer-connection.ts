@@ -32,6 +32,8 @@ export interface ConnectionContext {
   readonly handshakeMs: number;
   /** This node's admin API URL, told to peers in `hello` once the node listens. */
   admin?: string;
+  /** This process's random instance id, told to peers in `hello` (with `admin`). */
+  readonly instance: string;
   /** Whether this node holds its link to `peer` cut (see `LinkCutter`): such a peer is refused after its hello. */
   readonly isCut: (peer: string) => boolean;
   /** The connection that is this node's link to `peer` right now, if any. */
@@ -49,6 +51,8 @@ export class PeerConnection implements PeerLink {
   private peerHello: HelloFrame | undefined;
   private timer: TimerHandle | undefined;
   private alive = true;
+  /** This side closed the connection as a second process of the peer's node id. */
+  private refusedDuplicate = false;
   /** Called once the peer is authenticated (used by the dialer to reset its backoff). */
   onOpen: (() => void) | undefined;
   /** Called once the socket is closed, with the close code and reason. */
@@ -76,6 +80,11 @@ export class PeerConnection implements PeerLink {
     return this.peerHello?.admin;
   }
 
+  /** The peer process's instance id, if its hello said. */
+  get instance(): string | undefined {
+    return this.peerHello?.instance;
+  }
+
   /** Whether this connection is a link (authenticated, handed to the fabric, not closed). */
   get linked(): boolean {
     return this.state === 'open';
@@ -88,8 +97,8 @@ export class PeerConnection implements PeerLink {
 
   /** Sends our hello; called once the socket is open. */
   begin(): void {
-    const { cluster, id, admin } = this.ctx;
-    this.send({ type: 'hello', cluster, node: id, protocol: PROTOCOL_VERSION, nonce: this.nonce, ...(admin === undefined ? {} : { admin }) });
+    const { cluster, id, admin, instance } = this.ctx;
+    this.send({ type: 'hello', cluster, node: id, protocol: PROTOCOL_VERSION, nonce: this.nonce, ...(admin === undefined ? {} : { admin, instance }) });
   }
 
   /** Sends a frame if the socket is open. */
@@ -192,6 +201,7 @@ export class PeerConnection implements PeerLink {
     if (this.ctx.isCut(hello.node)) return this.refuseCut();
     this.ctx.clock.clearTimeout(this.timer);
     const held = this.ctx.linkTo(hello.node);
+    if (held !== undefined && isSecondProcess(held.instance, hello.instance)) return this.refuseDuplicateId(held.instance as string);
     if (held !== undefined) {
       if (!replacesLink(this.ctx.id, hello.node, this.direction, held.direction)) {
         return this.refuse('TROUPE_PEER_DUPLICATE_LINK', CLOSE_CODES.duplicateLink, `already linked to ${hello.node} by the connection the tie-break keeps`);
@@ -205,6 +215,32 @@ export class PeerConnection implements PeerLink {
     this.ctx.log.info({ peer: hello.node, direction: this.direction }, 'link up');
     this.onOpen?.();
     this.heartbeat();
+  }
+
+  /**
+   * Refuses a second process of the peer's node id: this node is linked to another one,
+   * `heldInstance`, already. Merging the two would fork that id's sequence; refusing one
+   * keeps it whole, and says so loudly on both sides. (A process restarted after a crash
+   * whose old link is not yet seen dead is refused too, until the heartbeat drops it.)
+   */
+  private refuseDuplicateId(heldInstance: string): void {
+    const node = this.peer;
+    this.refusedDuplicate = true;
+    const first = this.ctx.fabric.duplicates.note(node, this.ctx.id, this.ctx.clock.now());
+    this.ctx.log[first ? 'error' : 'warn'](
+      { code: 'TROUPE_PEER_DUPLICATE_ID', peer: node, instance: this.instance, linkedInstance: heldInstance, direction: this.direction, closeCode: CLOSE_CODES.duplicateId },
+      `peer refused: another process with node id ${node} is linked here already; two live processes must not share one id`,
+    );
+    this.close(CLOSE_CODES.duplicateId, `another process with node id ${node} is linked to ${this.ctx.id}`);
+  }
+
+  /** The peer refused this node because another process with this node's id is linked to it. */
+  private refusedAsDuplicate(reason: string): void {
+    const first = this.ctx.fabric.duplicates.note(this.ctx.id, this.peer, this.ctx.clock.now());
+    this.ctx.log[first ? 'error' : 'warn'](
+      { code: 'TROUPE_PEER_DUPLICATE_ID', peer: this.peer, direction: this.direction, reason },
+      `refused by ${this.peer}: another process with this node id (${this.ctx.id}) is linked to it; two live processes must not share one id`,
+    );
   }
 
   /**
@@ -254,6 +290,7 @@ export class PeerConnection implements PeerLink {
   }
 
   private socketOnClose(code: number, reason: string): void {
+    if (code === CLOSE_CODES.duplicateId && !this.refusedDuplicate && this.peer !== '') this.refusedAsDuplicate(reason);
     const wasOpen = this.state === 'open';
     this.state = 'closed';
     this.ctx.clock.clearTimeout(this.timer);
@@ -263,4 +300,13 @@ export class PeerConnection implements PeerLink {
     }
     this.onClose?.(code, reason);
   }
+}
+
+/**
+ * Whether a newly authenticated peer is a second process beside the linked one: both
+ * hellos name their instance, and the names differ. The same instance is a reconnect of
+ * the linked process (the tie-break settles it); a peer that names none cannot be told.
+ */
+function isSecondProcess(linked: string | undefined, arriving: string | undefined): boolean {
+  return linked !== undefined && arriving !== undefined && linked !== arriving;
 }

@@ -70,10 +70,14 @@ export interface ActorRecord {
 export interface DeadLetter {
   readonly service: string;
   readonly key: string;
+  /** The event's id; for a failed timer `timer:<random id>`, unique to the letter. */
   readonly eventId: string;
+  /** The event's log position; 0 for a failed timer, whose event is in `timer` instead. */
   readonly pos: number;
   readonly error: { readonly code: string; readonly message: string };
   readonly at: number;
+  /** For a failed timer: the delayed event it fired (XState's id and event), sent again to the actor on replay. */
+  readonly timer?: { readonly id: string; readonly event: unknown };
 }
 
 /** Everything one commit writes. */

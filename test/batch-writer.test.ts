@@ -12,7 +12,7 @@ import type { CommitBatch, Store } from '../runtime/store.js';
 const silent = pino({ level: 'silent' });
 
 /** A writer over a store whose commits wait until the test lets them land, with a record of what followed. */
-function setup() {
+function setup(log = silent) {
   const said: string[] = [];
   const commits: CommitBatch[] = [];
   let land: (() => void) | undefined;
@@ -30,14 +30,14 @@ function setup() {
   observers.add({ committed: (notice) => notices.push(notice) });
   const recent = new RecentLog(100);
   recent.reset(1);
-  const writer = new BatchWriter({ store, log: silent, recent, replication, queries, observers, vc: {} });
+  const writer = new BatchWriter({ store, log, recent, replication, queries, observers, vc: {} });
   return { writer, said, commits, notices, recent, land: () => land?.() };
 }
 
 function batch(vc: VectorClock, events: number, more: Partial<PreparedBatch> = {}): PreparedBatch {
   const stored = Array.from({ length: events }, (_, i) => ({ pos: i + 1, origin: 'n1', seq: i + 1, correlationId: 'c', bytes: new Uint8Array([i]) }));
   const commit: CommitBatch = { events: stored as never, vcBefore: {}, vc, actors: [], deadLetters: [], removedDeadLetters: [], acks: new Map() };
-  return { commit, delivered: [], published: [], replayed: [], ...more };
+  return { commit, delivered: [], published: [], replayed: [], ignored: [], ...more };
 }
 
 t.test('publishes resolve, peers are pushed and the clock moves only once the batch is on disk', async (t) => {
@@ -78,6 +78,18 @@ t.test('observers hear of delivered events, actors and dead letters with the wri
   t.same(notices[0].events, delivered);
   t.same(notices[0].deadLetters, deadLetters);
   t.ok(notices[0].writeMs >= 0);
+});
+
+t.test('an event handed to an ended actor is logged with its ids and told to observers', async (t) => {
+  const lines: Record<string, unknown>[] = [];
+  const { writer, notices, land } = setup(pino({ level: 'info' }, { write: (line: string) => void lines.push(JSON.parse(line)) }));
+  const delivered = [{ pos: 1, envelope: { id: 'n1:1', correlationId: 'c1' } as Envelope }];
+  const ignored = [{ service: 's', key: 'k', type: 'Late', eventId: 'n1:1', correlationId: 'c1', reason: 'actor-done' as const }];
+  const writing = writer.write(batch({ n1: 1 }, 1, { delivered, ignored }));
+  land();
+  await writing;
+  t.match(lines, [{ level: 40, service: 's', key: 'k', type: 'Late', event: 'n1:1', correlationId: 'c1', reason: 'actor-done', msg: /ignored/ }]);
+  t.same(notices[0].ignored, ignored);
 });
 
 t.test('acks alone are written at the committed clock', async (t) => {

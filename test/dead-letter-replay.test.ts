@@ -5,7 +5,10 @@ import { Fabric } from '../runtime/fabric.js';
 import { Host } from '../runtime/host.js';
 import { Store, type DeadLetter } from '../runtime/store.js';
 import { encodeEvent } from '../protocol/event-codec.js';
+import { assign, emit, setup as machineSetup } from 'xstate';
+import type { ServiceDefinition } from '../runtime/service.js';
 import flaky from './fixtures/apps/flaky.js';
+import { waitFor } from './helpers/wait-for.js';
 
 const letter: DeadLetter = { service: 'worker', key: 'j1', eventId: 'n1:1', pos: 1, error: { code: 'TROUPE_SERVICE_FAILED', message: 'x' }, at: 0 };
 const bytes = encodeEvent({ origin: 'n1', seq: 1, schema: 1, vc: { n1: 1 }, type: 'Job', correlationId: 'c', causationId: null, ts: 1, data: null });
@@ -64,4 +67,58 @@ t.test('a dead letter read before another replay committed is not replayed twice
   const events = await running.read(1, 100);
   t.same(events.map((e) => e.type), ['Job', 'Enable', 'JobDone'], 'the service handled the event once');
   t.same(await store.deadLetters(), []);
+});
+
+/** Rings a while after `Arm`, and fails to until it is `Ready`. */
+const alarm = machineSetup({
+  types: {
+    context: {} as { ready: boolean },
+    events: {} as { type: 'Arm' | 'Ready'; data: { id: string }; ts: number },
+    emitted: {} as { type: 'Rang'; data: { id: string } },
+  },
+}).createMachine({
+  id: 'alarm',
+  context: { ready: false },
+  initial: 'idle',
+  states: {
+    idle: { on: { Arm: 'armed' } },
+    armed: {
+      on: { Ready: { actions: assign({ ready: true }) } },
+      after: {
+        20: {
+          target: 'rung',
+          actions: [
+            ({ context }) => {
+              if (!context.ready) throw new Error('not ready to ring');
+            },
+            emit({ type: 'Rang', data: { id: 'a' } }),
+          ],
+        },
+      },
+    },
+    rung: { type: 'final' },
+  },
+});
+
+t.test('a failed timer\'s dead letter replays: its delayed event is sent again to the actor and what it emits is committed', async (t) => {
+  const store = await Store.open(t.testdir(), 'solo', { sync: false });
+  let fabric: Fabric | undefined;
+  const service: ServiceDefinition = { name: 'alarm', machine: alarm, on: ['Arm', 'Ready'], key: (e) => e.data?.id };
+  const host = new Host({ services: [service], schedule: (task) => fabric?.schedule(task) });
+  fabric = new Fabric({ id: 'solo', store, host, log: pino({ level: 'silent' }), vc: {}, acks: new Map() });
+  const running = fabric;
+  t.teardown(async () => {
+    await running.stop();
+    host.stop();
+    await store.close();
+  });
+  await running.publish({ type: 'Arm', data: { id: 'a' } });
+  const [letter] = await waitFor(() => store.deadLetters(), { message: 'the timer failed into a dead letter', until: (l) => l.length > 0, interval: 10 });
+  t.match(letter, { service: 'alarm', key: 'a', eventId: /^timer:/, error: { code: 'TROUPE_SERVICE_FAILED' } });
+  await running.publish({ type: 'Ready', data: { id: 'a' } });
+  await running.replay(letter);
+  const events = await running.read(1, 100);
+  t.same(events.map((e) => e.type), ['Arm', 'Ready', 'Rang'], 'the actor rang on the replay');
+  t.same(await store.deadLetters(), [], 'the letter is gone');
+  t.equal(host.views()[0].state, 'rung');
 });

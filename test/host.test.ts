@@ -3,6 +3,7 @@ import { assign, emit, raise, setup } from 'xstate';
 import type { Envelope } from '../protocol/envelope.js';
 import { Host, type Emission } from '../runtime/host.js';
 import type { ServiceDefinition } from '../runtime/service.js';
+import type { DeadLetter } from '../runtime/store.js';
 
 /** A counter that emits `Counted`, throws on `Boom`, and rings `after` a delay once armed. */
 const counter = setup({
@@ -206,4 +207,93 @@ t.test('a timer scheduled again under a pending id is the one told as failed, no
   t.same(actors[0]?.timers.map((x) => x.id), ['later'], 'the failed timer is dropped and the other one kept');
   host.stop();
   t.equal(timeouts(), idle, 'stopping clears every timer, the first Fail too (XState lost its handle)');
+});
+
+/** Fails both of its delayed transitions, one after the other. */
+const twoTimers = setup({
+  types: { events: {} as { type: 'Go'; data: { id: string }; ts: number } },
+}).createMachine({
+  id: 'twoTimers',
+  initial: 'idle',
+  states: {
+    idle: { on: { Go: 'waiting' } },
+    waiting: {
+      after: {
+        10: {
+          actions: () => {
+            throw new Error('first boom');
+          },
+        },
+        30: {
+          actions: () => {
+            throw new Error('second boom');
+          },
+        },
+      },
+    },
+  },
+});
+
+t.test('two failed timers of one actor are two dead letters, each holding its own delayed event', async (t) => {
+  const fired: Emission[][] = [];
+  const twoService: ServiceDefinition = { name: 'two', machine: twoTimers, on: ['Go'], key: (e) => e.data?.id };
+  const host = new Host({ services: [twoService], schedule: (task) => fired.push(task()) });
+  host.deliver(envelope('Go', { id: 'g' }), 1);
+  host.takeChanges();
+  const letters: DeadLetter[] = [];
+  await waitUntil(() => {
+    letters.push(...host.takeChanges().deadLetters);
+    return letters.length >= 2;
+  });
+  t.match(letters, [{ service: 'two', key: 'g', error: { message: 'first boom' } }, { service: 'two', key: 'g', error: { message: 'second boom' } }]);
+  t.not(letters[0].eventId, letters[1].eventId, 'each letter has an id of its own');
+  t.match(letters.map((l) => l.eventId), [/^timer:/, /^timer:/]);
+  t.not(letters[0].timer?.event, undefined, 'the delayed event is kept in the letter');
+  t.not(letters[0].timer?.id, letters[1].timer?.id, 'each letter names its own timer');
+  host.stop();
+});
+
+t.test('a timer restored without a last event fails into a letter with an id of its own', async (t) => {
+  const fired: Emission[][] = [];
+  const first = hostWithTimers([]);
+  first.deliver(envelope('Trap', { id: 'r' }), 1);
+  const record = first.takeChanges().actors[0];
+  first.stop();
+  const second = hostWithTimers(fired);
+  second.restore([{ ...record, cause: null, timers: record.timers.map((x) => ({ ...x, due: 0 })) }]);
+  await waitUntil(() => fired.length > 0);
+  const { deadLetters } = second.takeChanges();
+  t.equal(deadLetters.length, 1);
+  t.not(deadLetters[0].eventId, 'timer:none');
+  t.match(deadLetters[0].timer, { event: { type: /^xstate\.after\./ } });
+  second.stop();
+});
+
+t.test('replaying a timer letter sends its delayed event again to the actor', async (t) => {
+  const fired: Emission[][] = [];
+  const host = hostWithTimers(fired);
+  host.deliver(envelope('Trap', { id: 'q' }), 1);
+  host.takeChanges();
+  await waitUntil(() => fired.length > 0);
+  const [letter] = host.takeChanges().deadLetters;
+  t.match(host.replayTimer('counter', 'q', letter.timer?.event), { message: 'timer boom' }, 'it fails again the same way: the event reached the timer');
+  t.match(host.replayTimer('counter', 'nobody', letter.timer?.event), { code: 'TROUPE_NOT_FOUND' });
+  t.match(host.replayTimer('counter', 'q', undefined), { code: 'TROUPE_NOT_FOUND' });
+  host.stop();
+});
+
+t.test('an event for an actor that reached a final state is recorded as ignored, not sent and not a dead letter', async (t) => {
+  const fired: Emission[][] = [];
+  const host = hostWithTimers(fired);
+  host.deliver(envelope('Arm', { id: 'f' }), 1);
+  await waitUntil(() => fired.length > 0);
+  host.takeChanges();
+  t.equal(host.views()[0].status, 'done', 'the actor rang and ended');
+  const late = envelope('Add', { id: 'f', by: 1 });
+  t.same(host.deliver(late, 2), []);
+  const { actors, deadLetters, ignored } = host.takeChanges();
+  t.same(ignored, [{ service: 'counter', key: 'f', type: 'Add', eventId: late.id, correlationId: late.correlationId, reason: 'actor-done' }]);
+  t.same(deadLetters, [], 'a replay would meet the same ended actor');
+  t.same(actors, [], 'the ended actor did not change');
+  host.stop();
 });

@@ -90,7 +90,7 @@ t.test('each node\'s /metrics counts the orders\' events it delivered and publis
 
   const readme = await readFile(join(REPO_ROOT, 'README.md'), 'utf8');
   const families = [...metrics.get('n1')!.types.keys()].filter((name) => name.startsWith('troupe_'));
-  t.equal(families.length, 12, 'twelve troupe metrics');
+  t.equal(families.length, 13, 'thirteen troupe metrics');
   t.same(families.filter((name) => !readme.includes(`\`${name}\``)), [], 'the README lists every troupe metric');
 
   // n3 goes down and comes back: n1 and n2 count one reconnect each; n3 counts afresh.

@@ -38,12 +38,13 @@ function fakeNode() {
     store: { deadLetters: async () => world.letters },
     clock,
   });
-  const commit = (events: Envelope[], writeMs = 2): void => {
+  const commit = (events: Envelope[], writeMs = 2, ignored: CommitNotice['ignored'] = []): void => {
     const notice: CommitNotice = {
       events: events.map((envelope, i) => ({ pos: i + 1, envelope })),
       actors: [],
       deadLetters: [],
       removedDeadLetters: [],
+      ignored,
       writeMs,
     };
     world.observer!.committed!(notice);
@@ -117,6 +118,17 @@ t.test('reads outboxes, links, the causal buffer and the log size when scraped',
   m = await scrape();
   t.same(byLabel(m, 'troupe_outbox_events', 'peer'), { n2: 0, n3: 0 }, 'the next scrape reads again');
   t.equal(valueOf(m, 'troupe_causal_buffer_events'), 0);
+});
+
+t.test('counts events ignored by an ended actor, by service and reason', async (t) => {
+  const { commit, scrape } = fakeNode();
+  const late = (service: string, seq: number) => ({ service, key: 'k', type: 'Late', eventId: `n1:${seq}`, correlationId: 'c', reason: 'actor-done' as const });
+  commit([event('n1', 1, 'Late'), event('n1', 2, 'Late')], 2, [late('order', 1), late('order', 2)]);
+  commit([event('n1', 3, 'Late')], 2, [late('payment', 3)]);
+  const m = await scrape();
+  t.equal(valueOf(m, 'troupe_events_ignored_total', { service: 'order', reason: 'actor-done' }), 2);
+  t.equal(valueOf(m, 'troupe_events_ignored_total', { service: 'payment', reason: 'actor-done' }), 1);
+  t.equal(m.types.get('troupe_events_ignored_total'), 'counter');
 });
 
 t.test('counts dead letters per hosted service, zero included', async (t) => {

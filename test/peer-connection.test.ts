@@ -11,6 +11,7 @@ import { SimulatedClock } from 'xstate';
 import { encodeFrame } from '../protocol/codec.js';
 import type { Frame } from '../protocol/frame.js';
 import type { Fabric, PeerLink } from '../runtime/fabric.js';
+import { DuplicateIds } from '../runtime/duplicate-ids.js';
 import { PeerConnection, type ConnectionContext } from '../runtime/peer-connection.js';
 
 /** A socket whose peer end receives what it sends, on a later microtask. */
@@ -80,7 +81,7 @@ const settle = async (): Promise<void> => {
 function side(id: string, secret: string, clock: SimulatedClock) {
   const socket = new FakeSocket();
   const f = fakeFabric();
-  const ctx: ConnectionContext = { id, cluster: 'troupe', secret, fabric: f.fabric, log: pino({ level: 'silent' }), clock, heartbeatMs: 5000, handshakeMs: 10_000, isCut: () => false, linkTo: () => undefined };
+  const ctx: ConnectionContext = { id, cluster: 'troupe', secret, fabric: f.fabric, log: pino({ level: 'silent' }), clock, heartbeatMs: 5000, handshakeMs: 10_000, instance: `i-${id}`, isCut: () => false, linkTo: () => undefined };
   const conn = new PeerConnection(socket as unknown as WebSocket, ctx, id === 'a' ? 'dialed' : 'accepted');
   return { socket, conn, ...f };
 }
@@ -170,16 +171,17 @@ function exclusiveFabric() {
     linkUp: (link: PeerLink) => (links.has(link.peer) ? false : (links.set(link.peer, link), true)),
     linkDown: (link: PeerLink) => void (links.get(link.peer) === link && links.delete(link.peer)),
     receive: () => {},
+    duplicates: new DuplicateIds(),
   };
-  return { fabric: fabric as unknown as Fabric, links };
+  return { fabric: fabric as unknown as Fabric, links, duplicates: fabric.duplicates };
 }
 
 /** A node of the duel: its fabric, and its connections as `Links` keeps them. */
-function duelist(id: string, clock: SimulatedClock) {
+function duelist(id: string, clock: SimulatedClock, instance = `i-${id}`, admin?: string) {
   const f = exclusiveFabric();
   const conns: PeerConnection[] = [];
   const ctx: ConnectionContext = {
-    id, cluster: 'troupe', secret: 's', fabric: f.fabric, log: pino({ level: 'silent' }), clock, heartbeatMs: 5000, handshakeMs: 10_000,
+    id, cluster: 'troupe', secret: 's', fabric: f.fabric, log: pino({ level: 'silent' }), clock, heartbeatMs: 5000, handshakeMs: 10_000, instance, admin,
     isCut: () => false,
     linkTo: (peer) => conns.find((c) => c.linked && c.peer === peer),
   };
@@ -212,4 +214,49 @@ t.test('two nodes that dial each other at once keep exactly one link, the one th
     t.notOk(aDialed.readyState !== 1, 'that connection stays open');
     t.ok(bDialed.readyState !== 1 && aAccepted.readyState !== 1, 'the other one is closed');
   }
+});
+
+/** Links a connection of `from` (dialed) to `to` (accepted) and begins both. */
+function dialTo(from: ReturnType<typeof duelist>, to: ReturnType<typeof duelist>): { dialed: PeerConnection; accepted: PeerConnection; socket: FakeSocket; acceptedSocket: FakeSocket } {
+  const [out, back] = [new FakeSocket(), new FakeSocket()];
+  out.other = back;
+  back.other = out;
+  const dialed = from.connect(out, 'dialed');
+  const accepted = to.connect(back, 'accepted');
+  dialed.begin();
+  accepted.begin();
+  return { dialed, accepted, socket: out, acceptedSocket: back };
+}
+
+t.test('a second process under a linked node id is refused with duplicateId on both sides; the first keeps its link', async (t) => {
+  const clock = new SimulatedClock();
+  const p = duelist('p', clock, 'i-p', 'http://127.0.0.1:1');
+  const first = duelist('b', clock, 'one', 'http://127.0.0.1:2');
+  const second = duelist('b', clock, 'two', 'http://127.0.0.1:3');
+  const kept = dialTo(first, p);
+  await settle();
+  t.equal(p.links.get('b'), kept.accepted, 'p is linked to the first b');
+  const refused = dialTo(second, p);
+  await settle();
+  t.equal(refused.acceptedSocket.closedWith, 4423, 'p closes the second b\'s connection with duplicateId');
+  t.notOk(refused.dialed.linked, 'the second b is not linked');
+  t.equal(p.links.get('b'), kept.accepted, 'p keeps the first b');
+  t.ok(kept.dialed.linked, 'the first b keeps its link');
+  t.match(p.duplicates.list(), [{ node: 'b', refusedBy: 'p', at: Number }], 'p records the conflict it refused');
+  t.match(second.duplicates.list(), [{ node: 'b', refusedBy: 'p' }], 'the second b records why it was refused');
+  t.same(first.duplicates.list(), [], 'the first b hears of nothing');
+});
+
+t.test('a reconnect of the linked process itself is no conflict: the tie-break settles it with duplicateLink', async (t) => {
+  const clock = new SimulatedClock();
+  const p = duelist('p', clock, 'i-p', 'http://127.0.0.1:1');
+  const b = duelist('b', clock, 'one', 'http://127.0.0.1:2');
+  const kept = dialTo(b, p);
+  await settle();
+  const again = dialTo(b, p);
+  await settle();
+  t.equal(p.links.get('b'), kept.accepted, 'the link already up stays');
+  t.equal(again.socket.readyState, 3, 'the new connection is closed');
+  t.same(p.duplicates.list(), [], 'p sees no second process');
+  t.same(b.duplicates.list(), []);
 });

@@ -15,6 +15,8 @@ export interface NodeStatus {
   readonly peers: readonly { readonly id: string; readonly connected: boolean; readonly outbox: number }[];
   readonly services: unknown;
   readonly log: { readonly size: number };
+  /** Node-id conflicts refused here or of this node (absent when none). */
+  readonly duplicates?: readonly { readonly node: string; readonly refusedBy: string; readonly at: number }[];
 }
 
 /** `201` of `POST /events`. */

@@ -63,6 +63,10 @@ export const goldenFrames: readonly [Frame, string][] = [
     { type: 'hello', cluster: 'troupe', node: 'n1', protocol: 2, nonce, admin: 'http://h:1' },
     '96 a568656c6c6f a674726f757065 a26e31 02 c420' + hex(nonce) + ' aa687474703a2f2f683a31',
   ],
+  [
+    { type: 'hello', cluster: 'troupe', node: 'n1', protocol: 2, nonce, admin: 'http://h:1', instance: 'i-1' },
+    '97 a568656c6c6f a674726f757065 a26e31 02 c420' + hex(nonce) + ' aa687474703a2f2f683a31 a3692d31',
+  ],
   [{ type: 'auth', proof: proofBytes }, '92 a461757468 c420' + hex(proofBytes)],
   [{ type: 'want', vc: { n1: 3, n2: 0 } }, '92 a477616e74 82 a26e31 03 a26e32 00'],
   [{ type: 'links', links: ['n2', 'n3'] }, '92 a56c696e6b73 92 a26e32 a26e33'],

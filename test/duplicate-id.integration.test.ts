@@ -1,0 +1,54 @@
+/**
+ * Two live processes started with one node id (each with its own data dir) never merge
+ * into one sequence: the peer they both link to keeps the first and refuses the second,
+ * loudly, on both sides.
+ */
+import t from 'tap';
+import { crashed, dumpOnFailure, startNode } from './helpers/node-process.js';
+import { waitFor } from './helpers/wait-for.js';
+
+const SECRET = 'duplicate-secret';
+
+t.test('a second process with a linked node id is refused by the peer, logged on both sides and shown in /status', async (t) => {
+  const p = await startNode(t, { id: 'p', secret: SECRET });
+  const first = await startNode(t, { id: 'a', secret: SECRET, peers: [p.wsUrl] });
+  const nodes = [p, first];
+  dumpOnFailure(t, () => nodes);
+  await waitFor(() => p.admin.status(), {
+    failFast: crashed(nodes),
+    until: (s) => s.peers.some((peer) => peer.id === 'a' && peer.connected),
+    message: () => `p to link to the first a\n${p.tail()}`,
+  });
+  await first.admin.publish('Ping', { from: 'first' });
+
+  const second = await startNode(t, { id: 'a', secret: SECRET, peers: [p.wsUrl] });
+  nodes.push(second);
+  const refusal = await p.waitForRecord((r) => r.code === 'TROUPE_PEER_DUPLICATE_ID', 'that it refused a second process of a');
+  t.match(refusal, { peer: 'a', closeCode: 4423 }, 'p names the node id and the close code');
+  t.not(refusal.instance, refusal.linkedInstance, 'the two processes told different instance ids');
+  const refused = await second.waitForRecord((r) => r.code === 'TROUPE_PEER_DUPLICATE_ID', 'that p refused it as a second process of a');
+  t.match(refused, { peer: 'p' });
+  t.same(first.records((r) => r.code === 'TROUPE_PEER_DUPLICATE_ID'), [], 'the first process is left alone');
+
+  const onP = await p.admin.status();
+  t.match(onP.duplicates, [{ node: 'a', refusedBy: 'p', at: Number }], 'p shows the conflict in /status');
+  t.ok(onP.peers.some((peer) => peer.id === 'a' && peer.connected), 'p keeps its link to the first a');
+  const onSecond = await second.admin.status();
+  t.match(onSecond.duplicates, [{ node: 'a', refusedBy: 'p' }], 'the second a shows why it has no link');
+  t.notOk(onSecond.peers.some((peer) => peer.connected), 'the second a is linked to nobody');
+
+  // The second process stamps a:1 of its own; p must never take it beside the first's a:1.
+  // (It waits for a peer's clock before stamping, and none answers it: it goes on after the probe.)
+  await waitFor(() => second.admin.publishRaw('Ping', { from: 'second' }), {
+    failFast: crashed(nodes),
+    until: (answer) => answer.status === 201,
+    message: () => `the second a to publish once its probe for a peer's clock is over\n${second.tail()}`,
+  });
+  await first.admin.publish('Ping', { from: 'first' });
+  const fromA = await waitFor(async () => (await p.admin.log()).filter((e) => e.origin === 'a'), {
+    failFast: crashed(nodes),
+    until: (events) => events.length >= 2,
+    message: () => `p to hold the first a's two events\n${p.tail()}`,
+  });
+  t.same(fromA.map((e) => [e.id, e.data]), [['a:1', { from: 'first' }], ['a:2', { from: 'first' }]], 'p holds one sequence for a: the first process\'s');
+});
