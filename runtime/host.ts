@@ -21,36 +21,27 @@
  * kept by `host-changes.ts`; for the inspector the host also records what each event made
  * the actors do (`transition-ring.ts`) and which types they emit (`emits-seen.ts`).
  */
-import { createActor } from 'xstate';
 import type { ActorDetail, Transition } from '../inspector/feed.js';
 import type { Envelope } from '../protocol/envelope.js';
 import { TroupeError } from '../protocol/troupe-error.js';
-import { actorDetail } from './actor-detail.js';
-import { inspectionObserver, type ActorInspector } from './actor-inspection.js';
-import { ActorTimers, type FiredTimer, type TimerSlot } from './actor-timers.js';
+import { actorViews, detailOf, type ActorView } from './actor-views.js';
+import type { ActorInspector } from './actor-inspection.js';
+import { ActorTimers, type FiredTimer } from './actor-timers.js';
 import type { Clock } from './clock.js';
 import { EmitsSeen } from './emits-seen.js';
 import { HostChanges, type HostChangeSet } from './host-changes.js';
-import { actorId, causeOf, entityKey, shownKey, type Cause, type HostedActor } from './hosted-actor.js';
-import type { EmittedEvent, ServiceDefinition, ServiceEvent, ServiceInput } from './service.js';
+import { actorId, causeOf, entityKey, shownKey, spawnActor, type Cause, type HostedActor, type SpawnOptions } from './hosted-actor.js';
+import type { EmittedEvent, ServiceDefinition, ServiceEvent } from './service.js';
 import type { ActorRecord, PendingTimer } from './store.js';
 import { TransitionRing } from './transition-ring.js';
 
 export type { ActorInspector, InspectedActor } from './actor-inspection.js';
+export type { ActorView } from './actor-views.js';
 
 /** What an actor emitted, with the event that made it do so. */
 export interface Emission {
   readonly emitted: EmittedEvent;
   readonly cause: Cause | null;
-}
-
-/** A view of one actor, as `GET /actors` shows it. */
-export interface ActorView {
-  readonly service: string;
-  readonly key: string | null;
-  readonly state: unknown;
-  readonly status: string;
-  readonly context: unknown;
 }
 
 /** Runs `task` inside the fabric's commit loop, as part of the next batch; the fabric stamps what it emits. */
@@ -73,14 +64,14 @@ export class Host {
   private readonly services: readonly ServiceDefinition[];
   private readonly byType = new Map<string, ServiceDefinition[]>();
   private readonly actors = new Map<string, HostedActor>();
-  private readonly inspect: ActorInspector | undefined;
   private readonly timers: ActorTimers<HostedActor>;
   private readonly changes: HostChanges;
   /** The event `handle` is sending to an actor right now, for the inspector. */
   private delivering: Envelope | null = null;
-  private readonly deliveringNow = (): Envelope | null => this.delivering;
   /** Where the actor being driven right now emits to; set only around a send. */
   private sink: EmittedEvent[] | null = null;
+  /** How `spawn` starts an actor: this host's timers, inspector and emission sink. */
+  private readonly spawning: SpawnOptions;
   /** What each recent delivered event made the actors do, by log position. */
   private readonly transitions = new TransitionRing();
   /** Where the delivery in progress records its transitions; set only around a delivery. */
@@ -89,7 +80,6 @@ export class Host {
 
   constructor(options: HostOptions) {
     this.services = options.services;
-    this.inspect = options.inspect;
     const clock = options.clock;
     const now = options.now ?? (clock === undefined ? Date.now : () => clock.now());
     const host = this;
@@ -102,6 +92,16 @@ export class Host {
       },
     });
     this.changes = new HostChanges(now);
+    this.spawning = {
+      timers: this.timers,
+      inspect: options.inspect,
+      delivering() {
+        return host.delivering;
+      },
+      emitted(emitted) {
+        host.sink?.push(emitted);
+      },
+    };
     for (const service of options.services) {
       for (const type of service.on) {
         const list = this.byType.get(type) ?? [];
@@ -194,12 +194,7 @@ export class Host {
 
   /** Every actor's current state. */
   views(): ActorView[] {
-    const out: ActorView[] = [];
-    for (const hosted of this.actors.values()) {
-      const snapshot = hosted.actor.getSnapshot();
-      out.push({ service: hosted.service.name, key: shownKey(hosted), state: snapshot.value, status: snapshot.status, context: snapshot.context });
-    }
-    return out;
+    return actorViews(this.actors.values());
   }
 
   /** Every actor as the inspector shows it: state, context, pending timers, what it accepts. */
@@ -297,21 +292,7 @@ export class Host {
   }
 
   private spawn(service: ServiceDefinition, key: string, snapshot: unknown): HostedActor {
-    const input: ServiceInput = { key: service.key === undefined ? undefined : key };
-    const slot: TimerSlot<HostedActor> = {};
-    const actor = createActor(service.machine, {
-      input,
-      snapshot: snapshot as never,
-      clock: this.timers.clockFor(slot),
-      inspect: this.inspect === undefined ? undefined : inspectionObserver(this.inspect, { service: service.name, key: input.key ?? null }, this.deliveringNow),
-    });
-    const hosted: HostedActor = { service, key, actor, cause: null, timers: [] };
-    slot.owner = hosted;
-    actor.on('*', (emitted) => this.sink?.push(emitted as EmittedEvent));
-    // Without an error observer XState rethrows an actor's error on a later tick, which
-    // would take the node down; the failure is handled in `drive` instead.
-    actor.subscribe({ error: ignoreActorError });
-    actor.start();
+    const hosted = spawnActor(service, key, snapshot, this.spawning);
     this.actors.set(actorId(service.name, key), hosted);
     return hosted;
   }
@@ -342,12 +323,6 @@ export class Host {
 
 /** What a delivery that emits nothing returns: shared, never mutated. */
 const NO_EMISSIONS: readonly Emission[] = Object.freeze([]);
-
-function detailOf(hosted: HostedActor): ActorDetail {
-  return actorDetail(hosted.service.name, shownKey(hosted), hosted.actor, hosted.timers);
-}
-
-function ignoreActorError(): void {}
 
 function isEvent(value: unknown): value is { type: string } {
   return typeof value === 'object' && value !== null && typeof (value as { type?: unknown }).type === 'string';

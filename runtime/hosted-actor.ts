@@ -4,9 +4,12 @@
  * as. Ids and records are built here so that the host, its timers and its batch changes
  * agree on them.
  */
-import type { Actor, AnyStateMachine } from 'xstate';
+import { createActor, type Actor, type AnyStateMachine } from 'xstate';
+import type { Envelope } from '../protocol/envelope.js';
 import { TroupeError } from '../protocol/troupe-error.js';
-import type { ServiceDefinition, ServiceEvent } from './service.js';
+import { inspectionObserver, type ActorInspector } from './actor-inspection.js';
+import type { ActorTimers, TimerSlot } from './actor-timers.js';
+import type { EmittedEvent, ServiceDefinition, ServiceEvent, ServiceInput } from './service.js';
 import type { ActorRecord, PendingTimer } from './store.js';
 
 /** Which event caused something: its id and its workflow's. */
@@ -21,6 +24,41 @@ export interface HostedActor {
   cause: Cause | null;
   timers: PendingTimer[];
 }
+
+/** What {@link spawnActor} takes from the host. */
+export interface SpawnOptions {
+  readonly timers: ActorTimers<HostedActor>;
+  readonly inspect: ActorInspector | undefined;
+  /** The event being sent to an actor right now, for the inspector. */
+  readonly delivering: () => Envelope | null;
+  /** Given each event the actor emits. */
+  readonly emitted: (emitted: EmittedEvent) => void;
+}
+
+/**
+ * Starts the actor of `service` for `key`, from `snapshot` if it has one. Its timers run
+ * on the host's clock, and an error observer keeps XState from rethrowing its failure on
+ * a later tick (which would take the node down): the host handles failures itself.
+ */
+export function spawnActor(service: ServiceDefinition, key: string, snapshot: unknown, options: SpawnOptions): HostedActor {
+  const input: ServiceInput = { key: service.key === undefined ? undefined : key };
+  const slot: TimerSlot<HostedActor> = {};
+  const inspect = options.inspect;
+  const actor = createActor(service.machine, {
+    input,
+    snapshot: snapshot as never,
+    clock: options.timers.clockFor(slot),
+    inspect: inspect === undefined ? undefined : inspectionObserver(inspect, { service: service.name, key: input.key ?? null }, options.delivering),
+  });
+  const hosted: HostedActor = { service, key, actor, cause: null, timers: [] };
+  slot.owner = hosted;
+  actor.on('*', options.emitted as (emitted: unknown) => void);
+  actor.subscribe({ error: ignoreActorError });
+  actor.start();
+  return hosted;
+}
+
+function ignoreActorError(): void {}
 
 /** The ids of the event an actor last handled, as emissions carry and records persist them. */
 export function causeOf(cause: Cause | null): Cause | null {

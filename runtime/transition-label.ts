@@ -2,7 +2,7 @@
  * How a statechart transition is named for people: its event type, or `after 5s` for a
  * delayed one and `always` for an eventless one. XState names a delayed transition's event
  * `xstate.after.<delay>.<state id>`; the chart (statechart-layout.ts) and an actor's
- * pending timers (actor-detail.ts) both show it by the same words, so the page can match a
+ * pending timers (actor-views.ts) both show it by the same words, so the page can match a
  * timer to its arrow.
  */
 
