@@ -2,7 +2,7 @@
  * The fabric: a causally ordered, fully replicated, durable event log. This module wires
  * its parts; data flows one way through them:
  *
- * links → `receive` → intake (`intake.ts`, paced by `link-backpressure.ts`)
+ * links → `receive` (`frame-receiver.ts`) → intake (`intake.ts`, paced by `link-backpressure.ts`)
  *       → batch (`batch-preparation.ts`: host delivery, `stamp.ts`) ← `work-queues.ts`
  *       → write (`commit-pump.ts`: group commit; `batch-writer.ts`: into the store)
  *       → acks, publish answers, observers (`fabric-observers.ts`), and replication
@@ -16,8 +16,7 @@
  * (`identity-recovery.ts`). The read side (`/log`, `/trace`) is `log-queries.ts`.
  */
 import type { Logger } from 'pino';
-import { decodeEvent } from '../protocol/event-codec.js';
-import type { EncodedEvent, Envelope, VectorClock } from '../protocol/envelope.js';
+import type { Envelope, VectorClock } from '../protocol/envelope.js';
 import type { Frame } from '../protocol/frame.js';
 import { TroupeError } from '../protocol/troupe-error.js';
 import { sum } from '../protocol/vector-clock.js';
@@ -30,6 +29,7 @@ import { DeadLetterReplay } from './dead-letter-replay.js';
 import { DuplicateIds } from './duplicate-ids.js';
 import { FabricObservers, type CommitNotice, type FabricObserver } from './fabric-observers.js';
 import { withDefaults, type FabricOptions } from './fabric-options.js';
+import { FrameReceiver } from './frame-receiver.js';
 import type { Emission, Host } from './host.js';
 import { IdentityRecovery } from './identity-recovery.js';
 import { Intake } from './intake.js';
@@ -37,7 +37,7 @@ import { LinkBackpressure } from './link-backpressure.js';
 import { LogQueries, type LogEntry, type Trace } from './log-queries.js';
 import { checkPublish, type PublishInput } from './publish-input.js';
 import { RecentLog } from './recent-log.js';
-import { Replication, type Peer, type PeerLink, type PeerView } from './replication.js';
+import { Replication, type PeerLink, type PeerView } from './replication.js';
 import type { DeadLetter, Store } from './store.js';
 import { WorkQueues } from './work-queues.js';
 
@@ -48,7 +48,6 @@ export class Fabric {
   readonly id: string;
   /** Second processes under one node id that this node's links refused or were refused as. */
   readonly duplicates = new DuplicateIds();
-  private readonly bufferLimit: number;
   private readonly intake: Intake<Incoming>;
   private readonly queues = new WorkQueues();
   private readonly recent: RecentLog;
@@ -62,6 +61,7 @@ export class Fabric {
   private readonly observers: FabricObservers;
   private readonly writer: BatchWriter;
   private readonly tasks: BackgroundTasks;
+  private readonly receiver: FrameReceiver;
   private stopped = false;
 
   constructor(args: {
@@ -82,9 +82,8 @@ export class Fabric {
     const o = withDefaults(args.options);
     const { frameBytes } = o;
     this.id = id;
-    this.bufferLimit = o.bufferLimit;
     const pos = sum(args.vc);
-    this.intake = new Intake<Incoming>(this.bufferLimit, (e) => e.bytes.length);
+    this.intake = new Intake<Incoming>(o.bufferLimit, (e) => e.bytes.length);
     this.recent = new RecentLog(o.recent);
     this.recent.reset(pos + 1);
     this.observers = new FabricObservers(log);
@@ -93,7 +92,7 @@ export class Fabric {
       hasWork: () => this.queues.hasWork(this.recovering),
       prepare: () => this.batches.prepare(),
       write: (batch) => this.writer.write(batch),
-      drained: () => this.askAgainIfRoom(),
+      drained: () => this.receiver.askAgainIfRoom(),
       log,
     });
     this.recovery = new IdentityRecovery({ id, log, clock: time, probeMs: o.probeMs, maxWaitMs: o.recoveryMs, onResume: () => this.pump.kick() });
@@ -139,6 +138,19 @@ export class Fabric {
       recovering: () => this.recovering,
       tookIntake: () => this.backpressure.resumeAll(),
       dirtyAcks: () => this.replication.dirtyAcks(),
+    });
+    this.receiver = new FrameReceiver({
+      id,
+      intake: this.intake,
+      bufferLimit: o.bufferLimit,
+      replication: this.replication,
+      recovery: this.recovery,
+      backpressure: this.backpressure,
+      queues: this.queues,
+      batches: this.batches,
+      committed: () => this.writer.committed,
+      kick: () => this.pump.kick(),
+      background: (task) => this.tasks.run(task),
     });
   }
 
@@ -262,26 +274,7 @@ export class Fabric {
    * the protocol; the caller closes the link. A bad frame changes no state.
    */
   receive(link: PeerLink, frame: Frame): void {
-    const peer = this.replication.linked(link);
-    if (peer === undefined) return;
-    switch (frame.type) {
-      case 'events':
-        this.receiveEvents(peer, frame.events);
-        this.backpressure.holdBackIfFull(link);
-        return;
-      case 'ack':
-        this.replication.receiveAck(peer, frame.vc);
-        return;
-      case 'want':
-        this.recovery.peerHolds(peer.id, frame.vc[this.id] ?? 0, this.writer.committed[this.id] ?? 0);
-        this.background(this.replication.receiveWant(peer, frame.vc));
-        return;
-      case 'links':
-        this.replication.receiveLinks(peer, frame.links);
-        return;
-      default:
-        throw new TroupeError('TROUPE_PROTOCOL_UNEXPECTED_FRAME', `unexpected ${frame.type} frame after the handshake`);
-    }
+    this.receiver.receive(link, frame);
   }
 
   /**
@@ -305,37 +298,6 @@ export class Fabric {
     const acks = this.replication.dirtyAcks(true);
     if (acks.size > 0) await this.writer.writeAcks(acks);
     for (const p of this.queues.takePublishes()) p.reject(stopping());
-  }
-
-  private receiveEvents(peer: Peer, list: readonly EncodedEvent[]): void {
-    // Decode all before keeping any: a bad event rejects the whole frame unchanged.
-    const incoming = list.map((bytes): Incoming => {
-      const envelope = decodeEvent(bytes);
-      return { origin: envelope.origin, seq: envelope.seq, vc: envelope.vc, envelope, bytes };
-    });
-    let fresh = 0;
-    let overflowed = false;
-    for (const e of incoming) {
-      const r = this.intake.add(e, this.batches.delivered);
-      if (r === 'fresh') fresh++;
-      else if (r === 'overflow') overflowed = true;
-    }
-    this.replication.received(peer, incoming, fresh, overflowed);
-    if (fresh > 0) {
-      this.queues.arrived = true;
-      this.pump.kick();
-    }
-  }
-
-  /** Peers whose events overflowed the buffer are asked again once it has room. */
-  private askAgainIfRoom(): void {
-    if (this.intake.size > this.bufferLimit / 2) return;
-    this.replication.askAgain(() => this.clock);
-  }
-
-  /** Runs a task nobody awaits; a failure is logged, never an unhandled rejection. */
-  private background(task: Promise<void>): void {
-    this.tasks.run(task);
   }
 }
 
