@@ -20,10 +20,10 @@ import {
 } from './client-message.js';
 import { MAX_EVENT_BYTES } from './event-codec.js';
 import { MAX_FRAME_BYTES } from './frame-codec.js';
-import { isCount, show, WireReader } from './msgpack-reader.js';
+import { WireReader } from './msgpack-reader.js';
 import { describe, packr } from './packr.js';
 import { TroupeError } from './troupe-error.js';
-import { MAX_NAME_LENGTH } from './wire-fields.js';
+import { isCount, MAX_NAME_LENGTH, show } from './wire-fields.js';
 
 /** The largest client message either side sends or accepts: the peer frame limit. */
 export const MAX_CLIENT_MESSAGE_BYTES = MAX_FRAME_BYTES;

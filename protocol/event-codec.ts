@@ -17,10 +17,10 @@
 import { copyOf } from './byte-slabs.js';
 import { eventId, parseEventId, type EncodedEvent, type Envelope, type VectorClock } from './envelope.js';
 import { checkData, MAX_DATA_DEPTH } from './event-data.js';
-import { isCount, isNodeId, show, WireReader } from './msgpack-reader.js';
+import { WireReader } from './msgpack-reader.js';
 import { describe, packr } from './packr.js';
 import { TroupeError } from './troupe-error.js';
-import { isName, isPlainObject, isSeq, MAX_NAME_LENGTH } from './wire-fields.js';
+import { isCount, isName, isNodeId, isPlainObject, isSeq, MAX_NAME_LENGTH, show } from './wire-fields.js';
 
 /**
  * The largest encoded event, in bytes. Far below `MAX_FRAME_BYTES` so that any event fits

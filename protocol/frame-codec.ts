@@ -15,10 +15,10 @@ import type { EncodedEvent } from './envelope.js';
 import { MAX_EVENT_BYTES, MIN_EVENT_BYTES } from './event-codec.js';
 import { PROTOCOL_VERSION, type AckFrame, type AuthFrame, type EventsFrame, type Frame, type FrameType, type HelloFrame, type LinksFrame, type WantFrame } from './frame.js';
 import { NONCE_BYTES, PROOF_BYTES } from './handshake.js';
-import { isCount, isNodeId, show, WireReader } from './msgpack-reader.js';
+import { WireReader } from './msgpack-reader.js';
 import { packr } from './packr.js';
 import { TroupeError } from './troupe-error.js';
-import { isAdminUrl, isBytes, isInstanceId, isName, isPlainObject, MAX_ADMIN_URL_LENGTH, MAX_INSTANCE_LENGTH, MAX_NAME_LENGTH } from './wire-fields.js';
+import { isAdminUrl, isBytes, isCount, isInstanceId, isName, isNodeId, isPlainObject, MAX_ADMIN_URL_LENGTH, MAX_INSTANCE_LENGTH, MAX_NAME_LENGTH, show } from './wire-fields.js';
 
 /**
  * The largest frame, in bytes, that `encodeFrame` produces and `decodeFrame` accepts. The

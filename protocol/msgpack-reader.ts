@@ -9,29 +9,14 @@
  * allocates the fields it returns. Any malformed input fails with a `TroupeError` carrying
  * the code the caller chose (`TROUPE_PROTOCOL_BAD_FRAME` or `TROUPE_PROTOCOL_BAD_EVENT`).
  *
- * It also holds the helpers it shares with the codec: the field checks it reads against,
- * `isNodeId` and `isCount` (so the codec's encoders and this reader accept exactly the
- * same values), and `show`. It must not import msgpackr: `protocol/packr.ts` is the only
- * module that does.
+ * It reads against the wire's field rules (`wire-fields.ts`: `isNodeId`, `isCount`), so
+ * the codec's encoders and this reader accept exactly the same values. It must not import
+ * msgpackr: `protocol/packr.ts` is the only module that does.
  */
 import { copyOf } from './byte-slabs.js';
-import { NODE_ID_PATTERN, type VectorClock } from './envelope.js';
+import type { VectorClock } from './envelope.js';
 import { TroupeError, type TroupeErrorCode } from './troupe-error.js';
-
-/** A short, never-throwing rendering of a bad value for an error message. */
-export function show(value: unknown): string {
-  return typeof value === 'string' ? JSON.stringify(value.slice(0, 80)) : typeof value;
-}
-
-/** A node id: `NODE_ID_PATTERN`, and not `__proto__`, which no plain-object clock can hold. */
-export function isNodeId(s: unknown): s is string {
-  return typeof s === 'string' && NODE_ID_PATTERN.test(s) && s !== '__proto__';
-}
-
-/** A non-negative safe integer. */
-export function isCount(n: unknown): n is number {
-  return typeof n === 'number' && Number.isSafeInteger(n) && n >= 0;
-}
+import { isCount, isNodeId, show } from './wire-fields.js';
 
 /**
  * A strict msgpack reader for the few shapes frames and event headers use. It reads in

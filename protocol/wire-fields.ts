@@ -1,9 +1,9 @@
 /**
  * The field rules of the wire, shared by the encoders and decoders (so both accept
- * exactly the same data) and by the runtime's one check of a publish. `isNodeId` and
- * `isCount` live in `msgpack-reader.ts`, which reads frames against them.
+ * exactly the same data) and by the runtime's one check of a publish, and `show`, how a
+ * bad value appears in their error messages.
  */
-import { isCount } from './msgpack-reader.js';
+import { NODE_ID_PATTERN } from './envelope.js';
 
 /** The longest event type, correlation id, causation id or cluster id, in UTF-16 units. */
 export const MAX_NAME_LENGTH = 256;
@@ -13,6 +13,21 @@ export const MAX_ADMIN_URL_LENGTH = 512;
 
 /** Longest process instance id a `hello` may carry. */
 export const MAX_INSTANCE_LENGTH = 64;
+
+/** A short, never-throwing rendering of a bad value for an error message. */
+export function show(value: unknown): string {
+  return typeof value === 'string' ? JSON.stringify(value.slice(0, 80)) : typeof value;
+}
+
+/** A node id: `NODE_ID_PATTERN`, and not `__proto__`, which no plain-object clock can hold. */
+export function isNodeId(s: unknown): s is string {
+  return typeof s === 'string' && NODE_ID_PATTERN.test(s) && s !== '__proto__';
+}
+
+/** A non-negative safe integer. */
+export function isCount(n: unknown): n is number {
+  return typeof n === 'number' && Number.isSafeInteger(n) && n >= 0;
+}
 
 /** A UTF-16 code unit with no partner; UTF-8 cannot carry it (it would arrive as U+FFFD). */
 const LONE_SURROGATE = /\p{Surrogate}/u;
