@@ -1,19 +1,7 @@
 /**
  * The node's LevelDB: one database per node, everything the node must not forget.
  *
- * Layout (string keys; numbers are fixed-width hex so that keys sort numerically):
- *
- * | key                         | value                                            |
- * | --------------------------- | ------------------------------------------------ |
- * | `pos/<n>`                   | the encoded event delivered n-th here (n from 1) |
- * | `clk/<n>`                   | the clock before the commit that began at `pos/n` |
- * | `meta/vc`                   | the committed vector clock                       |
- * | `meta/ts`                   | the newest hybrid time delivered or stamped here  |
- * | `meta/node`                 | the node id this database belongs to             |
- * | `ack/<peer>`                | the clock that peer last acknowledged            |
- * | `actor/<service>/<key>`     | an actor's persisted snapshot and pending timers |
- * | `dlq/<service>/<eventId>`   | a dead letter                                    |
- * | `corr/<correlationId>/<n>`  | empty: the events of one workflow, for `/trace`   |
+ * Its key layout (`pos/`, `clk/`, `meta/`, `ack/`, `actor/`, `dlq/`, `corr/`) is in `store-keys.ts`.
  *
  * A workflow's first event has no `corr/` entry: its correlation id is its own id
  * (`origin:seq`), which locates it in the log by itself (see {@link Store.positionOf}).
@@ -37,6 +25,7 @@ import { decodeEvent, decodeValue, encodeValue, eventHeader } from '../protocol/
 import { eventId, parseEventId, type EncodedEvent, type VectorClock } from '../protocol/envelope.js';
 import { TroupeError } from '../protocol/troupe-error.js';
 import { dominates } from '../protocol/vector-clock.js';
+import { actorKey, clockKey, corrPrefix, dlqKey, hex, posKey } from './store-keys.js';
 
 /** An event as committed: its place in the local delivery order and its bytes. */
 export interface StoredEvent {
@@ -106,18 +95,6 @@ export interface StoredState {
 /** A store written before `meta/ts` existed: its newest events stand in for it. */
 const TS_FALLBACK_EVENTS = 1024;
 
-const hex = (n: number): string => n.toString(16).padStart(14, '0');
-const posKey = (n: number): string => `pos/${hex(n)}`;
-const clockKey = (n: number): string => `clk/${hex(n)}`;
-const actorKey = (service: string, key: string): string => `actor/${service}/${key}`;
-const dlqKey = (service: string, eventId: string): string => `dlq/${service}/${eventId}`;
-/**
- * Event ids (`node:seq`, the default correlation id) and nanoids need no escaping; other
- * ids are escaped so that no `/` in one can make its prefix match another's keys.
- */
-const corrPrefix = (correlationId: string): string =>
-  `corr/${KEY_SAFE.test(correlationId) ? correlationId : encodeURIComponent(correlationId)}/`;
-const KEY_SAFE = /^[A-Za-z0-9_.:-]+$/;
 const EMPTY = new Uint8Array(0);
 
 /** Options of {@link Store.open}. */

@@ -1,0 +1,42 @@
+/**
+ * The keys of the node's LevelDB (`store.ts`).
+ *
+ * Layout (string keys; numbers are fixed-width hex so that keys sort numerically):
+ *
+ * | key                         | value                                            |
+ * | --------------------------- | ------------------------------------------------ |
+ * | `pos/<n>`                   | the encoded event delivered n-th here (n from 1) |
+ * | `clk/<n>`                   | the clock before the commit that began at `pos/n` |
+ * | `meta/vc`                   | the committed vector clock                       |
+ * | `meta/ts`                   | the newest hybrid time delivered or stamped here  |
+ * | `meta/node`                 | the node id this database belongs to             |
+ * | `ack/<peer>`                | the clock that peer last acknowledged            |
+ * | `actor/<service>/<key>`     | an actor's persisted snapshot and pending timers |
+ * | `dlq/<service>/<eventId>`   | a dead letter                                    |
+ * | `corr/<correlationId>/<n>`  | empty: the events of one workflow, for `/trace`   |
+ */
+
+/** A position as a fixed-width hex number, so that keys sort numerically. */
+export const hex = (n: number): string => n.toString(16).padStart(14, '0');
+
+/** The key of the event delivered `n`-th here. */
+export const posKey = (n: number): string => `pos/${hex(n)}`;
+
+/** The key of the clock before the commit that began at position `n`. */
+export const clockKey = (n: number): string => `clk/${hex(n)}`;
+
+/** The key of the record of the actor of `service` for entity `key`. */
+export const actorKey = (service: string, key: string): string => `actor/${service}/${key}`;
+
+/** The key of the dead letter of `service` for event `eventId`. */
+export const dlqKey = (service: string, eventId: string): string => `dlq/${service}/${eventId}`;
+
+const KEY_SAFE = /^[A-Za-z0-9_.:-]+$/;
+
+/**
+ * The prefix of a workflow's `corr/` keys. Event ids (`node:seq`, the default correlation
+ * id) and nanoids need no escaping; other ids are escaped so that no `/` in one can make
+ * its prefix match another's keys.
+ */
+export const corrPrefix = (correlationId: string): string =>
+  `corr/${KEY_SAFE.test(correlationId) ? correlationId : encodeURIComponent(correlationId)}/`;
