@@ -32,7 +32,7 @@ import { EmitsSeen } from './emits-seen.js';
 import { HostChanges, type HostChangeSet } from './host-changes.js';
 import { actorId, causeOf, entityKey, shownKey, spawnActor, type Cause, type HostedActor, type SpawnOptions } from './hosted-actor.js';
 import type { EmittedEvent, ServiceDefinition, ServiceEvent } from './service.js';
-import type { ActorRecord, PendingTimer } from './store.js';
+import type { ActorRecord } from './store.js';
 import { TransitionRing } from './transition-ring.js';
 
 export type { ActorInspector, InspectedActor } from './actor-inspection.js';
