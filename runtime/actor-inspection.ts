@@ -4,7 +4,7 @@
  * which troupe actor or which delivered event they belong to; the observer given to each
  * actor adds both.
  */
-import type { InspectionEvent } from 'xstate';
+import type { AnyActorRef, InspectionEvent, Subscription } from 'xstate';
 import type { Envelope } from '../protocol/envelope.js';
 
 /** Which hosted actor an inspection event belongs to: its service and entity key (null for a singleton). */
@@ -27,4 +27,17 @@ export function inspectionObserver(inspect: ActorInspector, inspected: Inspected
   return function inspectActor(event: InspectionEvent) {
     inspect(inspected, event, delivering());
   };
+}
+
+/**
+ * Starts telling `observe` one actor's inspection events (its children's too: they share
+ * its system). XState builds an inspection event for every transition once anyone
+ * observes, which costs a quarter of a busy node's CPU, so the host observes only while
+ * somebody watches. The actor's own `@xstate.actor`, told by XState only as it is created,
+ * is told here, so that a late observer learns of it too.
+ */
+export function observeActor(actor: AnyActorRef, observe: (event: InspectionEvent) => void): Subscription {
+  const subscription = actor.system.inspect(observe);
+  observe({ type: '@xstate.actor', actorRef: actor, rootId: actor.sessionId } as InspectionEvent);
+  return subscription;
 }

@@ -30,7 +30,7 @@ import { ActorTimers, type FiredTimer } from './actor-timers.js';
 import type { Clock } from './clock.js';
 import { EmitsSeen } from './emits-seen.js';
 import { HostChanges, type HostChangeSet } from './host-changes.js';
-import { actorId, causeOf, entityKey, shownKey, spawnActor, type Cause, type HostedActor, type SpawnOptions } from './hosted-actor.js';
+import { actorId, causeOf, entityKey, inspectHosted, shownKey, spawnActor, type Cause, type HostedActor, type SpawnOptions } from './hosted-actor.js';
 import type { EmittedEvent, ServiceDefinition, ServiceEvent } from './service.js';
 import type { ActorRecord } from './store.js';
 import { TransitionRing } from './transition-ring.js';
@@ -55,7 +55,7 @@ export interface HostOptions {
   readonly now?: () => number;
   /** Where the actors' `after` delays are timed (`troupe/testing` drives them). [default Node's timers] */
   readonly clock?: Clock;
-  /** Given every actor's inspection events; without it XState skips inspection altogether. */
+  /** Given every actor's inspection events while `inspectActors(true)`; XState builds none otherwise. */
   readonly inspect?: ActorInspector;
 }
 
@@ -77,6 +77,8 @@ export class Host {
   /** Where the delivery in progress records its transitions; set only around a delivery. */
   private moved: Transition[] | null = null;
   private readonly emitted = new EmitsSeen();
+  /** Whether the actors' inspection events are observed (only while somebody watches). */
+  private inspecting = false;
 
   constructor(options: HostOptions) {
     this.services = options.services;
@@ -95,6 +97,9 @@ export class Host {
     this.spawning = {
       timers: this.timers,
       inspect: options.inspect,
+      inspecting() {
+        return host.inspecting;
+      },
       delivering() {
         return host.delivering;
       },
@@ -211,6 +216,23 @@ export class Host {
   /** Service → the event types its actors here have emitted since this node started. */
   emitsSeen(): Record<string, string[]> {
     return this.emitted.all();
+  }
+
+  /**
+   * Starts or stops observing every actor's XState inspection events for the host's
+   * inspector (the Stately stream calls it as its first viewer comes and its last goes).
+   * Starting tells the inspector of every current actor first.
+   */
+  inspectActors(on: boolean): void {
+    if (on === this.inspecting) return;
+    this.inspecting = on;
+    for (const hosted of this.actors.values()) {
+      if (on) inspectHosted(hosted, this.spawning);
+      else {
+        hosted.inspection?.unsubscribe();
+        hosted.inspection = undefined;
+      }
+    }
   }
 
   /** Stops every actor and its timers; nothing fires after this. */

@@ -4,10 +4,10 @@
  * as. Ids and records are built here so that the host, its timers and its batch changes
  * agree on them.
  */
-import { createActor, type Actor, type AnyStateMachine } from 'xstate';
+import { createActor, type Actor, type AnyStateMachine, type Subscription } from 'xstate';
 import type { Envelope } from '../protocol/envelope.js';
 import { TroupeError } from '../protocol/troupe-error.js';
-import { inspectionObserver, type ActorInspector } from './actor-inspection.js';
+import { inspectionObserver, observeActor, type ActorInspector } from './actor-inspection.js';
 import type { ActorTimers, TimerSlot } from './actor-timers.js';
 import type { EmittedEvent, ServiceDefinition, ServiceEvent, ServiceInput } from './service.js';
 import type { ActorRecord, PendingTimer } from './store.js';
@@ -23,12 +23,16 @@ export interface HostedActor {
   /** The event it last handled, or just that event's ids when restored from a record. */
   cause: Cause | null;
   timers: PendingTimer[];
+  /** Its inspection events' observer, while somebody watches (see `Host.inspectActors`). */
+  inspection?: Subscription;
 }
 
 /** What {@link spawnActor} takes from the host. */
 export interface SpawnOptions {
   readonly timers: ActorTimers<HostedActor>;
   readonly inspect: ActorInspector | undefined;
+  /** Whether somebody watches the actors' inspection events right now. */
+  readonly inspecting: () => boolean;
   /** The event being sent to an actor right now, for the inspector. */
   readonly delivering: () => Envelope | null;
   /** Given each event the actor emits. */
@@ -43,15 +47,14 @@ export interface SpawnOptions {
 export function spawnActor(service: ServiceDefinition, key: string, snapshot: unknown, options: SpawnOptions): HostedActor {
   const input: ServiceInput = { key: service.key === undefined ? undefined : key };
   const slot: TimerSlot<HostedActor> = {};
-  const inspect = options.inspect;
   const actor = createActor(service.machine, {
     input,
     snapshot: snapshot as never,
     clock: options.timers.clockFor(slot),
-    inspect: inspect === undefined ? undefined : inspectionObserver(inspect, { service: service.name, key: input.key ?? null }, options.delivering),
   });
   const hosted: HostedActor = { service, key, actor, cause: null, timers: [] };
   slot.owner = hosted;
+  if (options.inspecting()) inspectHosted(hosted, options);
   actor.on('*', options.emitted as (emitted: unknown) => void);
   actor.subscribe({ error: ignoreActorError });
   actor.start();
@@ -59,6 +62,13 @@ export function spawnActor(service: ServiceDefinition, key: string, snapshot: un
 }
 
 function ignoreActorError(): void {}
+
+/** Starts observing `hosted`'s inspection events for the host's inspector, if it has one and is not already. */
+export function inspectHosted(hosted: HostedActor, options: Pick<SpawnOptions, 'inspect' | 'delivering'>): void {
+  if (options.inspect === undefined || hosted.inspection !== undefined) return;
+  const inspected = { service: hosted.service.name, key: hosted.service.key === undefined ? null : hosted.key };
+  hosted.inspection = observeActor(hosted.actor, inspectionObserver(options.inspect, inspected, options.delivering));
+}
 
 /** The ids of the event an actor last handled, as emissions carry and records persist them. */
 export function causeOf(cause: Cause | null): Cause | null {

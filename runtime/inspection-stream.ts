@@ -75,6 +75,8 @@ export class InspectionStream {
   /** Delivered event id → the node-scoped id of the first local actor that handled it. */
   private readonly handledBy = new Map<string, string>();
   private stopped = false;
+  /** The host whose actors are inspected while this stream is watched (see `attach`). */
+  private host: { inspectActors(on: boolean): void } | undefined;
 
   /** The host's inspection hook: pass it as `HostOptions.inspect`. */
   readonly inspect: ActorInspector;
@@ -107,8 +109,17 @@ export class InspectionStream {
     return this.viewers.size > 0 || this.client !== undefined;
   }
 
+  /**
+   * The host that feeds this stream: it is asked to inspect its actors only while a viewer
+   * or an inspector server watches, since XState's inspection costs every transition.
+   */
+  attach(host: { inspectActors(on: boolean): void }): void {
+    this.host = host;
+  }
+
   /** Starts pushing to the inspector server, if one was given. */
   start(): void {
+    if (this.client !== undefined) this.host?.inspectActors(true);
     this.client?.start();
   }
 
@@ -160,7 +171,11 @@ export class InspectionStream {
     });
     ws.on('close', function viewerOnClose() {
       stream.viewers.delete(ws);
+      if (stream.watched) return;
+      stream.host?.inspectActors(false);
+      stream.actors.clear(); // told again, as they are then, when the next viewer comes
     });
+    if (!this.watched) this.host?.inspectActors(true);
     for (const frame of this.currentActors()) ws.send(frame);
     this.viewers.add(ws);
     this.log.info({ viewers: this.viewers.size }, 'inspection viewer connected');

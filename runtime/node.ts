@@ -93,6 +93,7 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
     fabric: options.fabric,
     inspect: inspection.inspect,
   });
+  inspection.attach(host);
 
   const tls = options.tls;
   const links = new Links({

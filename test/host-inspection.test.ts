@@ -135,3 +135,30 @@ async function waitUntil(cond: () => boolean, ms = 5000): Promise<void> {
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
 }
+
+t.test('XState inspection runs only while the inspector asks for it, and starts with every current actor', async (t) => {
+  const seen: string[] = [];
+  const host = new Host({
+    services,
+    schedule: () => {},
+    now: () => 5_000,
+    inspect: (actor, event) => seen.push(`${actor.service}:${actor.key ?? '-'} ${event.type}`),
+  });
+  t.teardown(() => host.stop());
+  host.deliver(envelope('Add', { id: 'a' }), 1);
+  t.same(seen, [], 'nothing is inspected while nobody watches');
+
+  host.inspectActors(true);
+  t.same(seen.sort(), ['counter:a @xstate.actor', 'tally:- @xstate.actor'], 'watching starts by telling every current actor');
+  seen.length = 0;
+  host.deliver(envelope('Add', { id: 'a' }), 2);
+  host.deliver(envelope('Add', { id: 'b' }), 3);
+  t.ok(seen.includes('counter:a @xstate.snapshot'), 'an existing actor is inspected');
+  t.ok(seen.includes('counter:b @xstate.actor') && seen.includes('counter:b @xstate.snapshot'), 'an actor created while watched is told and inspected');
+
+  host.inspectActors(false);
+  seen.length = 0;
+  host.deliver(envelope('Add', { id: 'a' }), 4);
+  host.deliver(envelope('Add', { id: 'c' }), 5);
+  t.same(seen, [], 'nothing is inspected once nobody watches again');
+});

@@ -32,6 +32,7 @@ function envelope(type: string, data: unknown, causationId: string | null = null
 function inspectedHost(push?: string): { host: Host; stream: InspectionStream } {
   const stream = new InspectionStream({ node: 'n1', log, push, backoff: { initialMs: 20, maxMs: 200 } });
   const host = new Host({ services: orders.services, schedule: () => {}, inspect: stream.inspect });
+  stream.attach(host);
   return { host, stream };
 }
 
