@@ -5,9 +5,9 @@
  * token-less node off loopback.
  */
 import t from 'tap';
-import WebSocket from 'ws';
 import { runCli } from './helpers/cli-run.js';
 import { waitForLinks } from './helpers/convergence.js';
+import { wsUpgradeStatus } from './helpers/feed-client.js';
 import { dumpOnFailure, startNode, tempDataDir } from './helpers/node-process.js';
 import { httpExchange, type RawAnswer } from './helpers/raw-http.js';
 
@@ -15,23 +15,6 @@ const TOKEN = 'correct-horse-battery-staple';
 
 function code(answer: RawAnswer): unknown {
   return (answer.body as { error?: { code?: unknown } } | undefined)?.error?.code;
-}
-
-/** The HTTP status a WebSocket upgrade to `path` gets, or 101 when it is taken. */
-function upgradeStatus(url: string, headers: Record<string, string> = {}): Promise<number> {
-  const socket = new WebSocket(url, { headers });
-  return new Promise((resolve, reject) => {
-    socket.once('open', () => {
-      socket.close();
-      resolve(101);
-    });
-    socket.once('unexpected-response', (_req, res) => {
-      res.resume();
-      socket.terminate();
-      resolve(res.statusCode ?? 0);
-    });
-    socket.once('error', reject);
-  });
 }
 
 t.test('with --admin-token every admin call needs the bearer token; the page\'s own files do not', async (t) => {
@@ -65,10 +48,10 @@ t.test('the browser-facing WebSockets need the token as a bearer header or acces
   await waitForLinks([first, second], [['n1', 'n2']]);
   for (const path of ['/feed', '/inspect']) {
     const url = `${first.wsUrl}${path}`;
-    t.equal(await upgradeStatus(url), 401, `${path} without the token is refused with 401`);
-    t.equal(await upgradeStatus(`${url}?access_token=wrong`), 401, `${path} with a wrong access_token is refused`);
-    t.equal(await upgradeStatus(`${url}?access_token=${encodeURIComponent(TOKEN)}`), 101, `${path} with access_token opens`);
-    t.equal(await upgradeStatus(url, { authorization: `Bearer ${TOKEN}` }), 101, `${path} with a bearer header opens`);
+    t.equal(await wsUpgradeStatus(url), 401, `${path} without the token is refused with 401`);
+    t.equal(await wsUpgradeStatus(`${url}?access_token=wrong`), 401, `${path} with a wrong access_token is refused`);
+    t.equal(await wsUpgradeStatus(`${url}?access_token=${encodeURIComponent(TOKEN)}`), 101, `${path} with access_token opens`);
+    t.equal(await wsUpgradeStatus(url, { authorization: `Bearer ${TOKEN}` }), 101, `${path} with a bearer header opens`);
   }
   const cluster = await first.admin.request('GET', '/cluster');
   const nodes = (cluster.body as { nodes: { id: string; reachable: boolean }[] }).nodes;
@@ -138,12 +121,12 @@ t.test('a Host header that does not name the node is refused with 403 TROUPE_FOR
       t.equal(answer.status, 403, `${method} ${path} with Host ${host} answers 403`, { text: answer.text });
       t.equal(code(answer), 'TROUPE_FORBIDDEN_HOST');
     }
-    t.equal(await upgradeStatus(`${node.wsUrl}/feed`, { host }), 403, `/feed with Host ${host} is refused with 403`);
+    t.equal(await wsUpgradeStatus(`${node.wsUrl}/feed`, { host }), 403, `/feed with Host ${host} is refused with 403`);
   }
   t.equal((await node.admin.status()).log.size, 0, 'nothing was published');
   for (const host of [`localhost:${port}`, `127.0.0.1:${port}`, `[::1]:${port}`, `LOCALHOST:${port}`, `troupe.test:${port}`]) {
     const answer = await httpExchange(`${node.url}/status`, { headers: { host } });
     t.equal(answer.status, 200, `Host ${host} names the node`, { text: answer.text });
   }
-  t.equal(await upgradeStatus(`${node.wsUrl}/feed`, { host: `localhost:${port}` }), 101, '/feed with Host localhost opens');
+  t.equal(await wsUpgradeStatus(`${node.wsUrl}/feed`, { host: `localhost:${port}` }), 101, '/feed with Host localhost opens');
 });

@@ -61,7 +61,12 @@ export class FeedClient {
 
 /** The HTTP status a WebSocket upgrade to `/feed` is refused with, or `101` if it is accepted. */
 export function upgradeStatus(baseUrl: string, origin: string | undefined): Promise<number> {
-  const socket = new WebSocket(`${baseUrl.replace(/^http/, 'ws')}/feed`, origin === undefined ? {} : { origin });
+  return wsUpgradeStatus(`${baseUrl.replace(/^http/, 'ws')}/feed`, origin === undefined ? {} : { origin });
+}
+
+/** The HTTP status a WebSocket upgrade to `url` with `headers` gets, or `101` when it is taken. */
+export function wsUpgradeStatus(url: string, headers: Record<string, string> = {}): Promise<number> {
+  const socket = new WebSocket(url, { headers });
   return new Promise((resolve, reject) => {
     socket.once('open', () => {
       socket.close();
