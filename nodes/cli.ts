@@ -16,6 +16,8 @@ import { runCluster } from './cluster.js';
 import { CLUSTER_USAGE, parseClusterArgs } from './cluster-plan.js';
 import { loadApp } from './load-app.js';
 import { tuneHeapForNode } from './heap-tuning.js';
+import { loadIdentity } from './key-files.js';
+import { KEYS_USAGE, keysCommand } from './keys-command.js';
 import { NODE_USAGE, parseNodeFlags } from './node-flags.js';
 import { PUBLISH_USAGE, publishCommand } from './publish-command.js';
 import { STATUS_USAGE, statusCommand } from './status-command.js';
@@ -31,6 +33,7 @@ commands:
   trace     one workflow across the cluster, and what of it waits where
   tail      follow one node's log live
   publish   publish one event through a node
+  keys      create or show a node's key pair (its trust list line)
 
 ${NODE_USAGE}
 
@@ -38,7 +41,8 @@ usage: ${CLUSTER_USAGE}
 usage: ${STATUS_USAGE}
 usage: ${TRACE_USAGE}
 usage: ${TAIL_USAGE}
-usage: ${PUBLISH_USAGE}`;
+usage: ${PUBLISH_USAGE}
+usage: ${KEYS_USAGE}`;
 
 /** Exit codes of failures that are not usage errors (those exit 2). */
 const EXIT_CODES: Partial<Record<TroupeErrorCode, number>> = {
@@ -63,11 +67,13 @@ async function runNode(argv: string[]): Promise<void> {
     if (service === undefined) throw new TroupeError('TROUPE_BAD_FLAGS', `--services: app ${app.name} has no service ${name}`);
     return service;
   });
+  const identity = flags.keys && loadIdentity(flags.id, flags.keys.key, flags.keys.trust);
   const log = pino({ base: { node: flags.id } });
   const node = await startNode({
     id: flags.id,
     cluster: flags.cluster,
     secret: flags.secret,
+    identity,
     dataDir: flags.data,
     host: flags.host,
     port: flags.port,
@@ -126,6 +132,7 @@ async function main(argv: string[]): Promise<void> {
   if (command === 'trace') return traceCommand(rest);
   if (command === 'tail') return runTail(rest);
   if (command === 'publish') return publishCommand(rest);
+  if (command === 'keys') return keysCommand(rest);
   if (command === undefined || command === 'help' || command === '--help' || command === '-h') {
     process.stdout.write(`${USAGE}\n`);
     return;

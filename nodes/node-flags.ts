@@ -4,6 +4,7 @@
 import { parseArgs } from 'node:util';
 import { NODE_ID_PATTERN } from '../protocol/envelope.js';
 import { TroupeError } from '../protocol/troupe-error.js';
+import { defaultKeyFile } from './key-files.js';
 
 /** `troupe node` flags, validated. */
 export interface NodeFlags {
@@ -16,6 +17,11 @@ export interface NodeFlags {
   readonly services: readonly string[] | undefined;
   readonly peers: readonly string[];
   readonly secret: string;
+  /**
+   * This node's private key file and the cluster's trust list (`--key`, `--trust`); with no
+   * `--trust`, undefined: the secret alone, as before keys.
+   */
+  readonly keys: { readonly key: string; readonly trust: string } | undefined;
   readonly cluster: string;
   readonly relaxed: boolean;
   /** Take requests to cut and heal links (`POST /links/:peer/cut`). */
@@ -38,7 +44,12 @@ export const NODE_USAGE = `usage: troupe node --id ID --port PORT --data DIR --a
        [--cluster NAME] [--relaxed] [--tls-cert FILE --tls-key FILE] [--tls-ca FILE]
        [--inspect ws://localhost:8080] [--chaos]
        [--admin-token T] [--admin-host NAME]... [--insecure-admin]
+       [--trust FILE [--key FILE]]
   --secret may come from $TROUPE_SECRET instead.
+  --trust is the cluster's trust list (one "nodeId publicKey" line per node): peers must
+    then prove their node id, and events their origin. --key is this node's private key
+    [default DIR.key, beside --data, so that it outlives a wiped data directory].
+    Without --trust, the secret alone admits peers (a warning says so).
   --chaos lets the admin API cut and heal this node's links (POST /links/PEER/cut|heal).
   --admin-token (or $TROUPE_ADMIN_TOKEN) is the bearer token every admin call must carry;
     a node off loopback needs one, unless --insecure-admin. --admin-host adds a host name
@@ -71,6 +82,8 @@ export function parseNodeFlags(argv: readonly string[], env: NodeJS.ProcessEnv =
         'admin-token': { type: 'string' },
         'admin-host': { type: 'string', multiple: true, default: [] },
         'insecure-admin': { type: 'boolean', default: false },
+        key: { type: 'string' },
+        trust: { type: 'string' },
       },
     }));
   } catch (cause) {
@@ -103,6 +116,8 @@ export function parseNodeFlags(argv: readonly string[], env: NodeJS.ProcessEnv =
   // An empty key would let anyone who knows the cluster id join.
   if (secret === '') throw bad('a cluster secret is required: --secret S or TROUPE_SECRET');
   if (values['admin-token'] === '') throw bad('--admin-token must not be empty');
+  if (values.trust === '' || values.key === '') throw bad('--trust and --key must not be empty');
+  if (values.key !== undefined && values.trust === undefined) throw bad('--key needs --trust: a key proves nothing without the trust list');
   const adminToken = values['admin-token'] ?? (env.TROUPE_ADMIN_TOKEN || undefined);
   for (const name of values['admin-host']) {
     if (!/^[a-z0-9.-]+$/i.test(name) && !/^\[?[0-9a-f:.]+\]?$/i.test(name)) throw bad(`--admin-host ${name}: not a host name or address`);
@@ -116,6 +131,7 @@ export function parseNodeFlags(argv: readonly string[], env: NodeJS.ProcessEnv =
     services,
     peers: values.peer,
     secret,
+    keys: values.trust === undefined ? undefined : { trust: values.trust, key: values.key ?? defaultKeyFile(values.data as string) },
     cluster: values.cluster,
     relaxed: values.relaxed,
     chaos: values.chaos,

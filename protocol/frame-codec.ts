@@ -16,6 +16,8 @@ import { MAX_EVENT_BYTES, MIN_EVENT_BYTES } from './event-codec.js';
 import { PROTOCOL_VERSION, type AckFrame, type AuthFrame, type EventsFrame, type Frame, type FrameType, type HelloFrame, type LinksFrame, type WantFrame } from './frame.js';
 import { NONCE_BYTES, PROOF_BYTES } from './handshake.js';
 import { WireReader } from './msgpack-reader.js';
+import { SIGNATURE_BYTES } from './node-keys.js';
+import { readProof, writeProof } from './proof-codec.js';
 import { packr } from './packr.js';
 import { TroupeError } from './troupe-error.js';
 import { isAdminUrl, isBytes, isCount, isInstanceId, isName, isNodeId, isPlainObject, MAX_ADMIN_URL_LENGTH, MAX_INSTANCE_LENGTH, MAX_NAME_LENGTH, show } from './wire-fields.js';
@@ -85,18 +87,22 @@ export function readHello(r: WireReader, fields: number): HelloFrame {
   return { type: 'hello', cluster, node, protocol, nonce, admin, instance };
 }
 
-// ── auth: ["auth", proof: bytes(32)]
+// ── auth: ["auth", proof: bytes(32), signature?: bytes(64)]
 
 /** The wire value of an `auth`. */
 export function writeAuth(frame: AuthFrame): unknown[] {
   if (!isBytes(frame.proof, PROOF_BYTES, PROOF_BYTES)) throw badFrame(`auth: proof must be ${PROOF_BYTES} bytes`);
-  return ['auth', frame.proof];
+  if (frame.signature === undefined) return ['auth', frame.proof];
+  if (!isBytes(frame.signature, SIGNATURE_BYTES, SIGNATURE_BYTES)) throw badFrame(`auth: signature must be ${SIGNATURE_BYTES} bytes`);
+  return ['auth', frame.proof, frame.signature];
 }
 
-/** Reads an `auth` after its type. */
+/** Reads an `auth` after its type: a proof, and a signature from a node with a key. */
 export function readAuth(r: WireReader, fields: number): AuthFrame {
-  expectTwoFields(r, 'auth', fields);
-  return { type: 'auth', proof: r.bin(PROOF_BYTES, PROOF_BYTES) };
+  if (fields !== 2 && fields !== 3) throw r.error('auth frame must have 2 or 3 fields');
+  const proof = r.bin(PROOF_BYTES, PROOF_BYTES);
+  if (fields === 2) return { type: 'auth', proof };
+  return { type: 'auth', proof, signature: r.bin(SIGNATURE_BYTES, SIGNATURE_BYTES) };
 }
 
 // ── want: ["want", vc: clock]
@@ -173,6 +179,7 @@ const writers: { readonly [T in FrameType]: Writer<T> } = {
   events: writeEvents,
   ack: writeAck,
   links: writeLinks,
+  proof: writeProof,
 };
 
 const readers: { readonly [T in FrameType]: Reader<T> } = {
@@ -182,6 +189,7 @@ const readers: { readonly [T in FrameType]: Reader<T> } = {
   events: readEvents,
   ack: readAck,
   links: readLinks,
+  proof: readProof,
 };
 
 function isFrameType(type: unknown): type is FrameType {

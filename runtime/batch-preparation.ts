@@ -19,6 +19,7 @@ import type { CommitNotice } from './fabric-observers.js';
 import type { IgnoredEvent } from './host-changes.js';
 import type { Emission, Host } from './host.js';
 import type { Intake } from './intake.js';
+import type { OriginProofs } from './origin-proofs.js';
 import type { PublishInput } from './publish-input.js';
 import { stamp, type Stamped } from './stamp.js';
 import type { CommitBatch, StoredEvent } from './store.js';
@@ -55,6 +56,7 @@ export class BatchPreparation {
   private readonly recovering: () => boolean;
   private readonly tookIntake: () => void;
   private readonly dirtyAcks: () => Map<string, VectorClock>;
+  private readonly proofs: OriginProofs | undefined;
   /** Delivered here, committed or in the batch being built. The intake reads it live. */
   readonly delivered: VectorClock;
   /** The last log position given out. */
@@ -88,6 +90,8 @@ export class BatchPreparation {
     tookIntake: () => void;
     /** The peers' acknowledged clocks to persist with the batch. */
     dirtyAcks: () => Map<string, VectorClock>;
+    /** Signs this node's events and stores its peers' checkpoints; none on a node without a key. */
+    proofs?: OriginProofs;
   }) {
     this.id = args.id;
     this.host = args.host;
@@ -99,6 +103,7 @@ export class BatchPreparation {
     this.recovering = args.recovering;
     this.tookIntake = args.tookIntake;
     this.dirtyAcks = args.dirtyAcks;
+    this.proofs = args.proofs;
     this.delivered = { ...args.vc };
     this.pos = args.pos;
     this.lastTs = args.lastTs;
@@ -193,6 +198,7 @@ export class BatchPreparation {
       removedDeadLetters: replayed.map((r) => ({ service: r.letter.service, eventId: r.letter.eventId })),
       acks: this.dirtyAcks(),
       lastTs: this.lastTs,
+      proofs: this.proofs?.forBatch(events, this.delivered),
     };
     return { commit, delivered, published, replayed, ignored: changes.ignored };
   }

@@ -35,6 +35,7 @@ import { IdentityRecovery } from './identity-recovery.js';
 import { Intake } from './intake.js';
 import { LinkBackpressure } from './link-backpressure.js';
 import { LogQueries, type LogEntry, type Trace } from './log-queries.js';
+import type { OriginProofs } from './origin-proofs.js';
 import { checkPublish, type PublishInput } from './publish-input.js';
 import { RecentLog } from './recent-log.js';
 import { Replication, type PeerLink, type PeerView } from './replication.js';
@@ -76,8 +77,10 @@ export class Fabric {
     options?: FabricOptions;
     /** Wall-clock time and timers (`clock` is the vector clock). [default the system clock] */
     time?: Clock;
+    /** Signs, checks and forwards origin checkpoints (`origin-proofs.ts`). [default none: a node without a key] */
+    proofs?: OriginProofs;
   }) {
-    const { id, store, host, log } = args;
+    const { id, store, host, log, proofs } = args;
     const time = args.time ?? systemClock;
     const o = withDefaults(args.options);
     const { frameBytes } = o;
@@ -111,6 +114,7 @@ export class Fabric {
       frameBytes,
       stallMs: o.stallMs,
       ackDelayMs: o.ackDelayMs,
+      proofs,
       clock: time,
       background: (task) => this.tasks.run(task),
     });
@@ -138,6 +142,7 @@ export class Fabric {
       recovering: () => this.recovering,
       tookIntake: () => this.backpressure.resumeAll(),
       dirtyAcks: () => this.replication.dirtyAcks(),
+      proofs,
     });
     this.receiver = new FrameReceiver({
       id,
@@ -147,6 +152,7 @@ export class Fabric {
       recovery: this.recovery,
       backpressure: this.backpressure,
       queues: this.queues,
+      proofs,
       batches: this.batches,
       committed: () => this.writer.committed,
       kick: () => this.pump.kick(),

@@ -13,6 +13,7 @@ import type { Incoming } from './batch-preparation.js';
 import type { IdentityRecovery } from './identity-recovery.js';
 import type { Intake } from './intake.js';
 import type { LinkBackpressure } from './link-backpressure.js';
+import type { OriginProofs } from './origin-proofs.js';
 import type { Peer, PeerLink, Replication } from './replication.js';
 import type { WorkQueues } from './work-queues.js';
 
@@ -26,6 +27,8 @@ export interface FrameReceiverArgs {
   readonly recovery: IdentityRecovery;
   readonly backpressure: LinkBackpressure;
   readonly queues: WorkQueues;
+  /** Checks events against their origins' checkpoints; none on a node without a key. */
+  readonly proofs?: OriginProofs;
   /** What the batches have delivered so far (read as each event arrives). */
   readonly batches: { readonly delivered: VectorClock };
   /** The committed vector clock, as it is now (not a copy). */
@@ -65,9 +68,12 @@ export class FrameReceiver {
       case 'links':
         replication.receiveLinks(peer, frame.links);
         return;
-      default:
-        throw new TroupeError('TROUPE_PROTOCOL_UNEXPECTED_FRAME', `unexpected ${frame.type} frame after the handshake`);
+      case 'proof':
+        if (this.args.proofs === undefined) break;
+        this.args.proofs.receive(frame);
+        return;
     }
+    throw new TroupeError('TROUPE_PROTOCOL_UNEXPECTED_FRAME', `unexpected ${frame.type} frame after the handshake`);
   }
 
   /** Peers whose events overflowed the buffer are asked again once it has room. */
@@ -84,6 +90,7 @@ export class FrameReceiver {
       const envelope = decodeEvent(bytes);
       return { origin: envelope.origin, seq: envelope.seq, vc: envelope.vc, envelope, bytes };
     });
+    this.args.proofs?.check(incoming, batches.delivered);
     let fresh = 0;
     let overflowed = false;
     for (const e of incoming) {

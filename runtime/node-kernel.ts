@@ -5,10 +5,12 @@
  * build it here, so a simulated node is the real one, not a copy.
  */
 import type { Logger } from 'pino';
+import type { NodeIdentity } from '../protocol/node-keys.js';
 import type { ActorInspector } from './actor-inspection.js';
 import type { Clock } from './clock.js';
 import { Fabric, type FabricOptions } from './fabric.js';
 import { Host } from './host.js';
+import { OriginProofs } from './origin-proofs.js';
 import type { ServiceDefinition } from './service.js';
 import { Store } from './store.js';
 
@@ -31,6 +33,11 @@ export interface KernelOptions {
   readonly inspect?: ActorInspector;
   /** Time and timers of the fabric and the actors. [default the system's] */
   readonly clock?: Clock;
+  /**
+   * This node's key and the cluster's trust list: its events are signed and its peers'
+   * checked (`origin-proofs.ts`), in cluster `cluster`. [default none: no origin proofs]
+   */
+  readonly identity?: { readonly identity: NodeIdentity; readonly cluster: string };
 }
 
 /** A node's store, host and fabric. */
@@ -55,7 +62,8 @@ export async function openKernel(options: KernelOptions): Promise<Kernel> {
   // With peers to ask, wait briefly for one's clock before stamping: it shows whether
   // this node's log was rewound (see Fabric.probing).
   const fabricOptions = { probeMs: options.hasPeers ? PROBE_MS : 0, ...options.fabric };
-  fabric = new Fabric({ id, store, host, log, vc: state.vc, acks: state.acks, lastTs: state.lastTs, options: fabricOptions, time: clock });
+  const proofs = options.identity && new OriginProofs({ ...options.identity, store });
+  fabric = new Fabric({ id, store, host, log, vc: state.vc, acks: state.acks, lastTs: state.lastTs, options: fabricOptions, time: clock, proofs });
   host.restore(state.actors);
   return { store, host, fabric };
 }

@@ -9,8 +9,10 @@
  * sends each event once per peer, and never sends a peer back what it sent on this link.
  */
 import type { EncodedEvent, VectorClock } from '../protocol/envelope.js';
+import { lastSeq, type ProofFrame } from '../protocol/origin-proof.js';
 import { dominates } from '../protocol/vector-clock.js';
 import type { Clock } from './clock.js';
+import type { OriginProofs } from './origin-proofs.js';
 import { inflight, type Peer } from './peer-state.js';
 import type { RecentLog } from './recent-log.js';
 import type { Store, StoredEvent } from './store.js';
@@ -32,6 +34,7 @@ export class Outboxes {
   private readonly window: number;
   private readonly frameEvents: number;
   private readonly frameBytes: number;
+  private readonly proofs: OriginProofs | undefined;
 
   constructor(args: {
     id: string;
@@ -44,6 +47,8 @@ export class Outboxes {
     window: number;
     frameEvents: number;
     frameBytes: number;
+    /** The origin checkpoints to send ahead of events; none on a node without a key. */
+    proofs?: OriginProofs;
   }) {
     this.id = args.id;
     this.store = args.store;
@@ -54,6 +59,7 @@ export class Outboxes {
     this.window = args.window;
     this.frameEvents = args.frameEvents;
     this.frameBytes = args.frameBytes;
+    this.proofs = args.proofs;
   }
 
   /** Sends `peer` what it lacks, within the window. One pass at a time per peer. */
@@ -70,17 +76,23 @@ export class Outboxes {
         const epoch = peer.epoch;
         const chunk = this.recent.slice(peer.cursor, this.frameEvents) ?? (await this.readStored(peer.cursor, this.frameEvents));
         if (peer.epoch !== epoch) continue;
+        const checkpoints = await this.checkpointsFor(peer, chunk);
+        if (peer.epoch !== epoch) continue;
         const link = peer.link;
         if (link === null || chunk.length === 0) break;
         let room = this.window - inflight(peer);
         let bytes = 0;
         const out: EncodedEvent[] = [];
         let next = peer.cursor;
-        for (const e of chunk) {
+        for (const [i, e] of chunk.entries()) {
           if (room <= 0 || (out.length > 0 && bytes + e.bytes.length > this.frameBytes)) break;
           next = e.pos + 1;
-          if (e.seq <= (peer.sent[e.origin] ?? 0) || e.seq <= (peer.heard[e.origin] ?? 0)) continue;
-          if (e.origin !== this.id && peer.direct.has(e.origin)) continue;
+          if (!this.wanted(peer, e)) continue;
+          const checkpoint = checkpoints[i];
+          if (checkpoint !== undefined && e.seq > (peer.proved[e.origin] ?? 0)) {
+            link.send(checkpoint);
+            peer.proved[e.origin] = lastSeq(checkpoint);
+          }
           out.push(e.bytes);
           bytes += e.bytes.length;
           peer.sent[e.origin] = e.seq;
@@ -94,6 +106,32 @@ export class Outboxes {
     }
   }
 
+  /** Whether `peer` is to be sent `e` on this pass: it lacks it, and gets it from no one closer. */
+  private wanted(peer: Peer, e: OutgoingEvent): boolean {
+    if (e.seq <= (peer.sent[e.origin] ?? 0) || e.seq <= (peer.heard[e.origin] ?? 0)) return false;
+    return e.origin === this.id || !peer.direct.has(e.origin);
+  }
+
+  /**
+   * For each event of `chunk` that `peer` is to be sent and whose checkpoint has not gone
+   * out on this link, that checkpoint (at the index of the first event it lists). Sent
+   * ahead of the events, so the peer can verify each as it arrives. None on a node
+   * without a key, and none for an event stored without one (from before keys).
+   */
+  private async checkpointsFor(peer: Peer, chunk: readonly OutgoingEvent[]): Promise<(ProofFrame | undefined)[]> {
+    const out: (ProofFrame | undefined)[] = [];
+    if (this.proofs === undefined) return out;
+    const proved = { ...peer.proved };
+    for (const [i, e] of chunk.entries()) {
+      if (e.seq <= (proved[e.origin] ?? 0) || !this.wanted(peer, e)) continue;
+      const checkpoint = await this.proofs.covering(e.origin, e.seq);
+      if (checkpoint === undefined) continue;
+      out[i] = checkpoint;
+      proved[e.origin] = lastSeq(checkpoint);
+    }
+    return out;
+  }
+
   /** Restarts sending to `peer` from the clock it acknowledged. */
   async rewind(peer: Peer): Promise<void> {
     const epoch = ++peer.epoch;
@@ -101,6 +139,7 @@ export class Outboxes {
     const cursor = await this.cursorFor(acked);
     if (peer.epoch !== epoch) return;
     peer.sent = acked;
+    peer.proved = {};
     peer.cursor = cursor;
     peer.lastProgress = this.clock.now();
     await this.push(peer);

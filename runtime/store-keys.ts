@@ -14,6 +14,7 @@
  * | `actor/<service>/<key>`     | an actor's persisted snapshot and pending timers |
  * | `dlq/<service>/<eventId>`   | a dead letter                                    |
  * | `corr/<correlationId>/<n>`  | empty: the events of one workflow, for `/trace`   |
+ * | `prf/<origin>/<last>`       | a checkpoint of origin's events up to seq `last` (`origin-proofs.ts`) |
  */
 
 /** A position as a fixed-width hex number, so that keys sort numerically. */
@@ -24,6 +25,9 @@ export const posKey = (n: number): string => `pos/${hex(n)}`;
 
 /** The key of the clock before the commit that began at position `n`. */
 export const clockKey = (n: number): string => `clk/${hex(n)}`;
+
+/** The key of the checkpoint of `origin` whose last seq is `last`. */
+export const proofKey = (origin: string, last: number): string => `prf/${origin}/${hex(last)}`;
 
 /** The key of the record of the actor of `service` for entity `key`. */
 export const actorKey = (service: string, key: string): string => `actor/${service}/${key}`;

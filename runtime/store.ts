@@ -25,7 +25,7 @@ import { decodeEvent, decodeValue, encodeValue, eventHeader } from '../protocol/
 import { eventId, parseEventId, type EncodedEvent, type VectorClock } from '../protocol/envelope.js';
 import { TroupeError } from '../protocol/troupe-error.js';
 import { dominates } from '../protocol/vector-clock.js';
-import { actorKey, clockKey, corrPrefix, dlqKey, hex, posKey } from './store-keys.js';
+import { actorKey, clockKey, corrPrefix, dlqKey, hex, posKey, proofKey } from './store-keys.js';
 
 /** An event as committed: its place in the local delivery order and its bytes. */
 export interface StoredEvent {
@@ -81,6 +81,15 @@ export interface CommitBatch {
   readonly acks: ReadonlyMap<string, VectorClock>;
   /** The newest `ts` delivered or stamped as of this commit, if it moved (`meta/ts`). */
   readonly lastTs?: number;
+  /** Origin checkpoints of events in this commit, first kept here (`prf/`, see `origin-proofs.ts`). */
+  readonly proofs?: readonly StoredProof[];
+}
+
+/** A checkpoint as stored: its origin, the last seq it lists, and its encoded `proof` frame. */
+export interface StoredProof {
+  readonly origin: string;
+  readonly last: number;
+  readonly bytes: Uint8Array;
 }
 
 /** What a node finds on disk when it starts. */
@@ -177,6 +186,7 @@ export class Store {
     }
     b.put('meta/vc', encodeValue(batch.vc));
     if (batch.lastTs !== undefined) b.put('meta/ts', encodeValue(batch.lastTs));
+    for (const p of batch.proofs ?? []) b.put(proofKey(p.origin, p.last), p.bytes);
     for (const a of batch.actors) b.put(actorKey(a.service, a.key), encodeValue(a));
     for (const d of batch.deadLetters) b.put(dlqKey(d.service, d.eventId), encodeValue(d));
     for (const d of batch.removedDeadLetters) b.del(dlqKey(d.service, d.eventId));
@@ -279,6 +289,12 @@ export class Store {
   /** Where the commit after the one starting at `start` starts, if there is one. */
   private async commitAfter(start: number): Promise<number | undefined> {
     for await (const key of this.db.keys({ gt: clockKey(start), lt: 'clk0', limit: 1 })) return parseInt(key.slice(4), 16);
+    return undefined;
+  }
+
+  /** The stored checkpoint of `origin` that lists `seq`, if any: the first whose last seq is at or above it. */
+  async proofCovering(origin: string, seq: number): Promise<Uint8Array | undefined> {
+    for await (const bytes of this.db.values({ gte: proofKey(origin, seq), lt: `prf/${origin}/~`, limit: 1 })) return bytes;
     return undefined;
   }
 
