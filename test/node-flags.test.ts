@@ -40,3 +40,12 @@ t.test('--admin-host repeats and takes host names or addresses; --insecure-admin
     t.throws(() => parseNodeFlags([...required, '--admin-host', bad], {}), { code: 'TROUPE_BAD_FLAGS' }, bad);
   }
 });
+
+t.test('--trust turns keys on, with the key beside the data directory unless --key says', async (t) => {
+  t.equal(parseNodeFlags(required).keys, undefined, 'no --trust: the secret alone');
+  t.same(parseNodeFlags([...required, '--trust', '/etc/trust']).keys, { trust: '/etc/trust', key: '/tmp/d.key' });
+  t.same(parseNodeFlags(['--id', 'n1', '--port', '0', '--data', '/tmp/d/', '--app', 'a', '--secret', 's', '--trust', 't']).keys?.key, '/tmp/d.key', 'a trailing slash is not part of the name');
+  t.same(parseNodeFlags([...required, '--trust', 't', '--key', '/k']).keys, { trust: 't', key: '/k' });
+  t.throws(() => parseNodeFlags([...required, '--key', '/k']), { code: 'TROUPE_BAD_FLAGS' }, '--key without --trust');
+  t.throws(() => parseNodeFlags([...required, '--trust', '']), { code: 'TROUPE_BAD_FLAGS' }, 'an empty --trust');
+});
