@@ -121,6 +121,11 @@ export class OriginProofs {
     return out;
   }
 
+  /** The checkpoint in memory that lists event `seq` of `origin`, if any (see {@link covering}). */
+  inMemory(origin: string, seq: number): ProofFrame | undefined {
+    return this.find(origin, seq)?.proof;
+  }
+
   /** The checkpoint that lists event `seq` of `origin`: from memory, else from the store. */
   async covering(origin: string, seq: number): Promise<ProofFrame | undefined> {
     const kept = this.find(origin, seq);

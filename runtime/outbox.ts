@@ -20,6 +20,9 @@ import type { Store, StoredEvent } from './store.js';
 /** What sending needs of a logged event. */
 export type OutgoingEvent = Pick<StoredEvent, 'pos' | 'origin' | 'seq' | 'bytes'>;
 
+/** Per event of a chunk, the checkpoint to send ahead of it, if any. */
+type Checkpoints = readonly (ProofFrame | undefined)[];
+
 /** Reads logged events from `from` out of the store. */
 export type ReadStored = (from: number, limit: number) => Promise<OutgoingEvent[]>;
 
@@ -76,7 +79,9 @@ export class Outboxes {
         const epoch = peer.epoch;
         const chunk = this.recent.slice(peer.cursor, this.frameEvents) ?? (await this.readStored(peer.cursor, this.frameEvents));
         if (peer.epoch !== epoch) continue;
-        const checkpoints = await this.checkpointsFor(peer, chunk);
+        const found = this.checkpointsFor(peer, chunk);
+        // Checkpoints of recent events are in memory; only older ones wait on the store.
+        const checkpoints = Array.isArray(found) ? found : await found;
         if (peer.epoch !== epoch) continue;
         const link = peer.link;
         if (link === null || chunk.length === 0) break;
@@ -84,7 +89,8 @@ export class Outboxes {
         let bytes = 0;
         const out: EncodedEvent[] = [];
         let next = peer.cursor;
-        for (const [i, e] of chunk.entries()) {
+        for (let i = 0; i < chunk.length; i++) {
+          const e = chunk[i];
           if (room <= 0 || (out.length > 0 && bytes + e.bytes.length > this.frameBytes)) break;
           next = e.pos + 1;
           if (!this.wanted(peer, e)) continue;
@@ -118,13 +124,30 @@ export class Outboxes {
    * ahead of the events, so the peer can verify each as it arrives. None on a node
    * without a key, and none for an event stored without one (from before keys).
    */
-  private async checkpointsFor(peer: Peer, chunk: readonly OutgoingEvent[]): Promise<(ProofFrame | undefined)[]> {
+  private checkpointsFor(peer: Peer, chunk: readonly OutgoingEvent[]): Checkpoints | Promise<Checkpoints> {
     const out: (ProofFrame | undefined)[] = [];
-    if (this.proofs === undefined) return out;
+    const proofs = this.proofs;
+    if (proofs === undefined) return out;
     const proved = { ...peer.proved };
-    for (const [i, e] of chunk.entries()) {
+    for (let i = 0; i < chunk.length; i++) {
+      const e = chunk[i];
       if (e.seq <= (proved[e.origin] ?? 0) || !this.wanted(peer, e)) continue;
-      const checkpoint = await this.proofs.covering(e.origin, e.seq);
+      const checkpoint = proofs.inMemory(e.origin, e.seq);
+      if (checkpoint === undefined) return this.checkpointsFromStore(peer, chunk);
+      out[i] = checkpoint;
+      proved[e.origin] = lastSeq(checkpoint);
+    }
+    return out;
+  }
+
+  /** {@link checkpointsFor}, reading from the store what memory no longer holds. */
+  private async checkpointsFromStore(peer: Peer, chunk: readonly OutgoingEvent[]): Promise<Checkpoints> {
+    const out: (ProofFrame | undefined)[] = [];
+    const proved = { ...peer.proved };
+    for (let i = 0; i < chunk.length; i++) {
+      const e = chunk[i];
+      if (e.seq <= (proved[e.origin] ?? 0) || !this.wanted(peer, e)) continue;
+      const checkpoint = await this.proofs!.covering(e.origin, e.seq);
       if (checkpoint === undefined) continue;
       out[i] = checkpoint;
       proved[e.origin] = lastSeq(checkpoint);
