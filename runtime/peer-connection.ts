@@ -148,7 +148,9 @@ export class PeerConnection implements PeerLink {
   }
 
   private socketOnMessage(data: Buffer, isBinary: boolean): void {
-    if (this.state === 'closed') return;
+    // Once this side has closed (a refusal, a cut, a timeout), frames still in flight or
+    // in the same read are not handled: a refused connection says nothing more here.
+    if (this.state === 'closed' || this.ws.readyState !== this.ws.OPEN) return;
     try {
       if (!isBinary) throw new TroupeError('TROUPE_PROTOCOL_BAD_FRAME', 'text message; frames are binary msgpack');
       const frame = decodeFrame(data);
