@@ -43,6 +43,11 @@ export interface FabricOptions {
    * (`TROUPE_NODE_RECOVERING`) before it logs an error and stamps again. [default 60000]
    */
   readonly recoveryMs?: number;
+  /**
+   * Free bytes to keep on the store's file system: below them nothing is written and
+   * publishes answer `TROUPE_DISK_FULL` (507) until space is freed. [default 16 MiB]
+   */
+  readonly diskReserveBytes?: number;
 }
 
 /** The defaults of {@link FabricOptions}. */
@@ -58,6 +63,7 @@ export const FABRIC_DEFAULTS: Required<FabricOptions> = {
   probeMs: 0,
   maxSkewMs: 60 * 60 * 1000,
   recoveryMs: 60_000,
+  diskReserveBytes: 16 * 1024 * 1024,
 };
 
 /** `options` with every knob it leaves out set to its default. */

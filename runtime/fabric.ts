@@ -26,6 +26,7 @@ import { BatchWriter } from './batch-writer.js';
 import { systemClock, type Clock } from './clock.js';
 import { CommitPump } from './commit-pump.js';
 import { DeadLetterReplay } from './dead-letter-replay.js';
+import { DiskGuard, type FreeSpace } from './disk-guard.js';
 import { DuplicateIds } from './duplicate-ids.js';
 import { FabricObservers, type CommitNotice, type FabricObserver } from './fabric-observers.js';
 import { withDefaults, type FabricOptions } from './fabric-options.js';
@@ -62,6 +63,7 @@ export class Fabric {
   private readonly writer: BatchWriter;
   private readonly tasks: BackgroundTasks;
   private readonly receiver: FrameReceiver;
+  private readonly disk: DiskGuard;
   private stopped = false;
 
   constructor(args: {
@@ -76,6 +78,8 @@ export class Fabric {
     options?: FabricOptions;
     /** Wall-clock time and timers (`clock` is the vector clock). [default the system clock] */
     time?: Clock;
+    /** The store's directory, whose free space is watched (`disk-guard.ts`), and how to measure it. */
+    disk?: { readonly dir: string; readonly freeSpace?: FreeSpace };
   }) {
     const { id, store, host, log } = args;
     const time = args.time ?? systemClock;
@@ -88,8 +92,10 @@ export class Fabric {
     this.recent.reset(pos + 1);
     this.observers = new FabricObservers(log);
     this.tasks = new BackgroundTasks(log);
+    this.disk = new DiskGuard({ ...args.disk, reserveBytes: o.diskReserveBytes, clock: time, log, onRoom: () => this.pump.kick() });
     this.pump = new CommitPump({
       hasWork: () => this.queues.hasWork(this.recovering),
+      hasRoom: () => this.roomToWrite(),
       prepare: () => this.batches.prepare(),
       write: (batch) => this.writer.write(batch),
       drained: () => this.receiver.askAgainIfRoom(),
@@ -122,7 +128,7 @@ export class Fabric {
       heldBack: () => this.heldBack(),
       outboxes: (events) => this.replication.outboxesOf(events),
     });
-    this.writer = new BatchWriter({ store, log, recent: this.recent, replication: this.replication, queries: this.queries, observers: this.observers, vc: args.vc });
+    this.writer = new BatchWriter({ store, log, recent: this.recent, replication: this.replication, queries: this.queries, observers: this.observers, disk: this.disk, vc: args.vc });
     this.batches = new BatchPreparation({
       id,
       host,
@@ -198,8 +204,8 @@ export class Fabric {
    * Publishes an event from this node. Resolves once it is committed (the durable
    * acknowledgement); the host's subscribers have handled it by then. Rejects with
    * `TROUPE_BAD_REQUEST` for an invalid input (see `checkPublish`), `TROUPE_NODE_STOPPING`
-   * or `TROUPE_NODE_RECOVERING`, and `TROUPE_PROTOCOL_BAD_EVENT` for data that cannot be
-   * encoded.
+   * or `TROUPE_NODE_RECOVERING`, `TROUPE_DISK_FULL` (nothing of it is kept), and
+   * `TROUPE_PROTOCOL_BAD_EVENT` for data that cannot be encoded.
    */
   publish(input: PublishInput): Promise<Envelope> {
     try {
@@ -208,6 +214,7 @@ export class Fabric {
       return Promise.reject(err);
     }
     if (this.stopped) return Promise.reject(stopping());
+    if (this.disk.full) return Promise.reject(this.disk.refusal());
     if (this.recovering) {
       return Promise.reject(
         new TroupeError('TROUPE_NODE_RECOVERING', `fetching back own events up to ${this.recovery.recoverTo} from peers before publishing`),
@@ -293,11 +300,20 @@ export class Fabric {
     this.stopped = true;
     this.replication.stopTicking();
     this.recovery.stop();
+    this.disk.stop();
     await this.pump.idle;
     this.replication.cancelAcks(); // the last write may have armed it
     const acks = this.replication.dirtyAcks(true);
-    if (acks.size > 0) await this.writer.writeAcks(acks);
+    // A full disk takes no more writes: the peers re-send what these acks would have saved.
+    if (acks.size > 0 && !this.disk.full) await this.writer.writeAcks(acks);
     for (const p of this.queues.takePublishes()) p.reject(stopping());
+  }
+
+  /** Without room on disk, nothing is prepared and queued publishes are refused unstamped. */
+  private async roomToWrite(): Promise<boolean> {
+    if (await this.disk.hasRoom()) return true;
+    for (const p of this.queues.takePublishes()) p.reject(this.disk.refusal());
+    return false;
   }
 }
 

@@ -55,7 +55,7 @@ export async function openKernel(options: KernelOptions): Promise<Kernel> {
   // With peers to ask, wait briefly for one's clock before stamping: it shows whether
   // this node's log was rewound (see Fabric.probing).
   const fabricOptions = { probeMs: options.hasPeers ? PROBE_MS : 0, ...options.fabric };
-  fabric = new Fabric({ id, store, host, log, vc: state.vc, acks: state.acks, lastTs: state.lastTs, options: fabricOptions, time: clock });
+  fabric = new Fabric({ id, store, host, log, vc: state.vc, acks: state.acks, lastTs: state.lastTs, options: fabricOptions, time: clock, disk: { dir: options.dataDir } });
   host.restore(state.actors);
   return { store, host, fabric };
 }
