@@ -88,15 +88,18 @@ export class BatchWriter {
 
   /**
    * Writes a commit; one that fails for lack of space is held and written again once the
-   * disk has room (LevelDB wrote none of it). Its batch is delivered in memory already:
-   * it can only go forward, never be dropped.
+   * disk has room (LevelDB applied none of it), on a store opened again first: a torn
+   * record would otherwise swallow the writes behind it (`store-db.ts`). Its batch is
+   * delivered in memory already: it can only go forward, never be dropped.
    */
   private async commitWhenRoom(commit: CommitBatch): Promise<void> {
-    for (;;) {
+    for (let failed = false; ; ) {
       try {
+        if (failed) await this.store.reopen();
         return await this.store.commit(commit);
       } catch (err) {
         if (!isDiskFull(err)) throw err;
+        failed = true;
         this.disk.writeFailed(new TroupeError('TROUPE_DISK_FULL', `a commit of ${commit.events.length} events failed for lack of space; it is held and written again once there is room`, { cause: err }));
         await this.disk.waitForRoom();
       }

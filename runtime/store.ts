@@ -20,11 +20,11 @@
  * clock, the actors' snapshots, dead letters and acknowledged clocks, fsync'd unless the
  * node runs relaxed. A crash therefore leaves the store at the end of some batch.
  */
-import { Level } from 'level';
 import { decodeEvent, decodeValue, encodeValue, eventHeader } from '../protocol/codec.js';
 import { eventId, parseEventId, type EncodedEvent, type VectorClock } from '../protocol/envelope.js';
 import { TroupeError } from '../protocol/troupe-error.js';
 import { dominates } from '../protocol/vector-clock.js';
+import { openStoreDb, reopenStoreDb, type StoreDb } from './store-db.js';
 import { actorKey, clockKey, corrPrefix, dlqKey, hex, posKey } from './store-keys.js';
 
 /** An event as committed: its place in the local delivery order and its bytes. */
@@ -105,11 +105,13 @@ export interface StoreOptions {
 
 /** One node's LevelDB. */
 export class Store {
-  private readonly db: Level<string, Uint8Array>;
+  private db: StoreDb;
+  private readonly dir: string;
   private readonly sync: boolean;
 
-  private constructor(db: Level<string, Uint8Array>, sync: boolean) {
+  private constructor(db: StoreDb, dir: string, sync: boolean) {
     this.db = db;
+    this.dir = dir;
     this.sync = sync;
   }
 
@@ -118,13 +120,8 @@ export class Store {
    * belongs to another node id is refused: reusing it would corrupt both identities.
    */
   static async open(dir: string, nodeId: string, options: StoreOptions = {}): Promise<Store> {
-    const db = new Level<string, Uint8Array>(dir, { keyEncoding: 'utf8', valueEncoding: 'view' });
-    try {
-      await db.open();
-    } catch (cause) {
-      throw new TroupeError('TROUPE_STORE_FAILED', `cannot open the store in ${dir}: ${(cause as Error).message}`, { cause });
-    }
-    const store = new Store(db, options.sync ?? true);
+    const db = await openStoreDb(dir);
+    const store = new Store(db, dir, options.sync ?? true);
     const owner = await db.get('meta/node');
     if (owner === undefined) {
       await db.put('meta/node', encodeValue(nodeId), { sync: store.sync });
@@ -303,6 +300,11 @@ export class Store {
   async deadLetter(service: string, eventId: string): Promise<DeadLetter | undefined> {
     const value = await this.db.get(dlqKey(service, eventId));
     return value === undefined ? undefined : (decodeValue(value) as DeadLetter);
+  }
+
+  /** Opens the database again after a failed write (see `store-db.ts`); fails while the disk is still full. */
+  async reopen(): Promise<void> {
+    this.db = await reopenStoreDb(this.db, this.dir);
   }
 
   /** Closes the database. */

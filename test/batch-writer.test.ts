@@ -114,11 +114,14 @@ t.test('a commit that fails for lack of space is held, written again once there 
   let roomTold = 0;
   const disk = new DiskGuard({ dir: '/data', reserveBytes: 100, clock: time, log: silent, onRoom: () => roomTold++, freeSpace: async () => free });
   const attempts: CommitBatch[] = [];
+  const calls: string[] = [];
   const store = {
     commit: async (b: CommitBatch) => {
       attempts.push(b);
+      calls.push('commit');
       if (attempts.length === 1) throw new TroupeError('TROUPE_STORE_FAILED', 'commit failed: IO error: /data/000003.log: No space left on device');
     },
+    reopen: async () => void calls.push('reopen'),
   } as unknown as Store;
   const replication = { scheduleAcks: () => {}, pushAll: () => {} } as unknown as Replication;
   const queries = { committed: () => {} } as unknown as LogQueries;
@@ -140,6 +143,7 @@ t.test('a commit that fails for lack of space is held, written again once there 
   await writing;
   t.equal(attempts.length, 2, 'written again once there is room');
   t.equal(attempts[1], attempts[0], 'the same batch, whole');
+  t.same(calls, ['commit', 'reopen', 'commit'], 'on a store opened again first');
   t.same(resolved, ['n1:1'], 'the publish is acknowledged once written');
   t.same(writer.committed, { n1: 1 });
   t.equal(roomTold, 1, 'the guard told that space is back');
