@@ -1,14 +1,14 @@
 /**
- * The frame fuzzer: a real node pair (two processes) and a fake peer that knows the
- * cluster secret, does the real handshake and then sends mutated frames to the first
- * node, one at a time. After each frame it sends a WebSocket ping: a pong means the node
+ * The frame fuzzer: a real node pair (two processes) and fake peers (one by default) that
+ * know the cluster secret, do the real handshake and then send mutated frames to the
+ * first node, one at a time each. After each frame it sends a WebSocket ping: a pong means the node
  * took the frame, a close means it refused it (counted by close code), and the fake peer
  * then connects again. At the end it checks that both nodes are up and `/status` answers,
  * that every entry of both logs re-encodes under the grammar (`encodeEvent` checks every
  * field), that no log holds a ts the nodes stamped from a far-future peer, and that a
  * publish on each node reaches the other.
  *
- * `npm run fuzz -- --frames N --seed S` runs it from the command line (`main.ts`); the
+ * `npm run fuzz -- --frames N --seed S [--peers K]` runs it from the command line (`main.ts`); the
  * integration test runs a short one.
  */
 import fc from 'fast-check';
@@ -26,6 +26,11 @@ export interface FuzzOptions {
   readonly frames: number;
   /** The seed of the frames drawn. */
   readonly seed: number;
+  /**
+   * Fake peers sending at once, each under its own node id (`mallory0`, …). Each draws its
+   * own share of the seeded frames; with 1 a run replays exactly. [default 1]
+   */
+  readonly peers?: number;
   /** Told of progress now and then. [default: silent] */
   readonly progress?: (line: string) => void;
   /** Given the nodes as they start (for output tails on a failure). */
@@ -35,6 +40,7 @@ export interface FuzzOptions {
 /** What a run sent, what the nodes did with it, and what the checks after it found. */
 export interface FuzzSummary {
   readonly seed: number;
+  readonly peers: number;
   readonly sent: number;
   /** Frames the node took (answered the ping after them). */
   readonly accepted: number;
@@ -68,60 +74,79 @@ export async function fuzzFrames(owner: Teardownable, options: FuzzOptions): Pro
   const nodes = [n1, n2];
   for (const node of nodes) options.started?.(node);
   await waitForLinks(nodes, [['n1', 'n2']]);
-  say(`nodes up: n1 ${n1.url}, n2 ${n2.url}; sending ${options.frames} frames, seed ${options.seed}`);
+  say(`nodes up: n1 ${n1.url}, n2 ${n2.url}; sending ${options.frames} frames from ${options.peers ?? 1} fake peers, seed ${options.seed}`);
 
-  const refused: Record<string, number> = {};
-  const problems: string[] = [];
-  let accepted = 0;
-  let connections = 0;
-  let sent = 0;
-  let peer: AuthenticatedPeer | undefined;
-  const view: PeerView = { nextSeq: 1, nodeClock: {}, nodes: ['n1', 'n2'] };
-  for (let chunk = 0; sent < options.frames && problems.length === 0; chunk++) {
-    const drawn: Recipe[] = fc.sample(recipes(view.nodes), { seed: options.seed + chunk, numRuns: Math.min(CHUNK, options.frames - sent) });
-    for (const recipe of drawn) {
-      if (peer === undefined || peer.isClosed) {
-        peer = await connect(n1, view);
-        connections++;
-      }
-      const bytes = frameBytes(recipe, view);
-      sent++;
-      const verdict = await sendAndProbe(peer, bytes);
-      if (verdict === 'taken') accepted++;
-      else if (verdict === 'hung') problems.push(`the node answered neither pong nor close within ${FRAME_TIMEOUT_MS} ms after frame ${sent} (${Buffer.from(bytes.subarray(0, 64)).toString('hex')})`);
-      else refused[verdict] = (refused[verdict] ?? 0) + 1;
-      const down = crashed(nodes)();
-      if (down !== undefined) problems.push(`${down} after frame ${sent}`);
-      if (problems.length > 0) break;
-    }
-    if (chunk % 40 === 0) say(`${sent} frames: ${accepted} taken, refused ${JSON.stringify(refused)}, ${connections} connections`);
-  }
-  await peer?.close();
+  const peers = Math.max(1, options.peers ?? 1);
+  const tally: Tally = { sent: 0, accepted: 0, connections: 0, refused: {}, problems: [] };
+  const nextChunk = { value: 0 };
+  await Promise.all(Array.from({ length: peers }, (_, i) => sendAsPeer(`${FUZZ_PEER}${i}`, nodes, options, tally, nextChunk, say)));
+  const { sent, accepted, connections, refused, problems } = tally;
 
   if (problems.length === 0) problems.push(...(await checkNodes(nodes)));
   const logs = await Promise.all(nodes.map((n) => n.admin.log().catch(() => [])));
   return {
     seed: options.seed,
+    peers,
     sent,
     accepted,
     refused,
     connections,
-    storedFromPeer: logs[0].filter((e) => e.origin === FUZZ_PEER).length,
+    storedFromPeer: logs[0].filter((e) => e.origin.startsWith(FUZZ_PEER)).length,
     logged: Object.fromEntries(nodes.map((n, i) => [n.id, logs[i].length])),
     problems,
     ms: Date.now() - started,
   };
 }
 
+/** What the fake peers did, counted together. */
+interface Tally {
+  sent: number;
+  accepted: number;
+  connections: number;
+  readonly refused: Record<string, number>;
+  readonly problems: string[];
+}
+
+/**
+ * One fake peer's share of the run: chunks of seeded recipes, taken in turn with the other
+ * peers (chunk `c` is drawn from seed + c), sent one frame at a time.
+ */
+async function sendAsPeer(self: string, nodes: readonly NodeProcess[], options: FuzzOptions, tally: Tally, nextChunk: { value: number }, say: (line: string) => void): Promise<void> {
+  const view: PeerView = { self, nextSeq: 1, nodeClock: {}, nodes: nodes.map((n) => n.id) };
+  let peer: AuthenticatedPeer | undefined;
+  while (tally.sent < options.frames && tally.problems.length === 0) {
+    const chunk = nextChunk.value++;
+    const drawn: Recipe[] = fc.sample(recipes(view.nodes, self), { seed: options.seed + chunk, numRuns: Math.min(CHUNK, options.frames - tally.sent) });
+    for (const recipe of drawn) {
+      if (tally.sent >= options.frames || tally.problems.length > 0) break;
+      // Counted before any wait, so that the peers together send exactly `frames`.
+      const n = ++tally.sent;
+      if (peer === undefined || peer.isClosed) {
+        peer = await connect(nodes[0], view);
+        tally.connections++;
+      }
+      const bytes = frameBytes(recipe, view);
+      const verdict = await sendAndProbe(peer, bytes);
+      if (verdict === 'taken') tally.accepted++;
+      else if (verdict === 'hung') tally.problems.push(`the node answered neither pong nor close within ${FRAME_TIMEOUT_MS} ms after frame ${n} from ${self} (${Buffer.from(bytes.subarray(0, 64)).toString('hex')})`);
+      else tally.refused[verdict] = (tally.refused[verdict] ?? 0) + 1;
+      const down = crashed(nodes)();
+      if (down !== undefined) tally.problems.push(`${down} after frame ${n}`);
+    }
+    if (chunk % 40 === 0) say(`${tally.sent} frames: ${tally.accepted} taken, refused ${JSON.stringify(tally.refused)}, ${tally.connections} connections`);
+  }
+  await peer?.close();
+}
+
 /** Connects the fake peer and learns its next seq and the node's clock from the node's `want`. */
 async function connect(node: NodeProcess, view: PeerView): Promise<AuthenticatedPeer> {
-  const peer = await connectAuthenticated(node.wsUrl, { cluster: CLUSTER, secret: SECRET, node: FUZZ_PEER });
+  const peer = await connectAuthenticated(node.wsUrl, { cluster: CLUSTER, secret: SECRET, node: view.self });
   const want = await waitFor(() => peer.received.find((f) => f.type === 'want'), { message: 'the node to send its want', timeout: FRAME_TIMEOUT_MS, interval: 2 });
   if (want?.type === 'want') {
-    view.nextSeq = (want.vc[FUZZ_PEER] ?? 0) + 1;
+    view.nextSeq = (want.vc[view.self] ?? 0) + 1;
     const clock = view.nodeClock as Record<string, number>;
     for (const key of Object.keys(clock)) delete clock[key];
-    for (const [node, n] of Object.entries(want.vc)) if (node !== FUZZ_PEER) clock[node] = n;
+    for (const [node, n] of Object.entries(want.vc)) if (node !== view.self) clock[node] = n;
   }
   return peer;
 }

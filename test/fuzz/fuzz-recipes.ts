@@ -11,7 +11,7 @@ import { encodeEvent, encodeFrame } from '../../protocol/codec.js';
 import { ENVELOPE_SCHEMA, type Envelope, type VectorClock } from '../../protocol/envelope.js';
 import { msgpackValue, mutatedFrame } from '../helpers/hostile-bytes.js';
 
-/** The fake peer's node id. */
+/** The node ids of the fake peers start with this. */
 export const FUZZ_PEER = 'mallory';
 
 /** How a well-formed event of the fake peer is bent. */
@@ -40,24 +40,26 @@ const twist = fc.constantFrom<EventTwist>('none', 'none', 'none', 'farFutureTs',
 /** Counts a clock may hold: small, plausible, and the largest there are. */
 const claim = fc.oneof(fc.nat(20), fc.constantFrom(2 ** 32, 2 ** 53 - 1), fc.maxSafeNat());
 
-/** Clocks over the nodes of the run (their ids given) and a stranger. */
-function clockOver(nodes: readonly string[]): fc.Arbitrary<VectorClock> {
-  return fc.dictionary(fc.constantFrom(...nodes, FUZZ_PEER, 'ghost'), claim, { maxKeys: 4 });
+/** Clocks over the nodes of the run (their ids given), the fake peer and a stranger. */
+function clockOver(nodes: readonly string[], self: string): fc.Arbitrary<VectorClock> {
+  return fc.dictionary(fc.constantFrom(...nodes, self, 'ghost'), claim, { maxKeys: 4 });
 }
 
-/** Recipes for a run against nodes `nodes` (the first is the one the fake peer talks to). */
-export function recipes(nodes: readonly string[]): fc.Arbitrary<Recipe> {
+/** Recipes for fake peer `self` against nodes `nodes` (the first is the one it talks to). */
+export function recipes(nodes: readonly string[], self: string): fc.Arbitrary<Recipe> {
   return fc.oneof(
     { weight: 4, arbitrary: mutatedFrame.map((bytes): Recipe => ({ kind: 'bytes', bytes })) },
     { weight: 1, arbitrary: fc.uint8Array({ maxLength: 64 }).map((bytes): Recipe => ({ kind: 'bytes', bytes })) },
     { weight: 4, arbitrary: fc.record({ kind: fc.constant('events' as const), twists: fc.array(twist, { minLength: 1, maxLength: 3 }), data: msgpackValue }) },
-    { weight: 1, arbitrary: fc.record({ kind: fc.constantFrom('want' as const, 'ack' as const), vc: clockOver(nodes) }) },
-    { weight: 1, arbitrary: fc.record({ kind: fc.constant('links' as const), links: fc.array(fc.constantFrom(...nodes, FUZZ_PEER, 'ghost'), { maxLength: 3 }) }) },
+    { weight: 1, arbitrary: fc.record({ kind: fc.constantFrom('want' as const, 'ack' as const), vc: clockOver(nodes, self) }) },
+    { weight: 1, arbitrary: fc.record({ kind: fc.constant('links' as const), links: fc.array(fc.constantFrom(...nodes, self, 'ghost'), { maxLength: 3 }) }) },
   );
 }
 
 /** What the fake peer knows when it builds a frame. */
 export interface PeerView {
+  /** The fake peer's own node id. */
+  readonly self: string;
   /** Its next own seq, as the node's `want` said (or as it counted since). */
   nextSeq: number;
   /** The node's clock, as the node's `want` said. */
@@ -68,10 +70,10 @@ export interface PeerView {
 /** The bytes of one event of the fake peer bent by `how`. */
 function eventBytes(view: PeerView, how: EventTwist, data: readonly number[]): Uint8Array {
   const seq = how === 'seqGap' ? view.nextSeq + 1000 : how === 'replay' ? Math.max(1, view.nextSeq - 1) : view.nextSeq;
-  const origin = how === 'forgeFirst' ? view.nodes[0] : how === 'forgeSecond' ? view.nodes[1] ?? view.nodes[0] : FUZZ_PEER;
-  const forgedSeq = origin === FUZZ_PEER ? seq : (view.nodeClock[origin] ?? 0) + 1;
+  const origin = how === 'forgeFirst' ? view.nodes[0] : how === 'forgeSecond' ? view.nodes[1] ?? view.nodes[0] : view.self;
+  const forgedSeq = origin === view.self ? seq : (view.nodeClock[origin] ?? 0) + 1;
   const vc: VectorClock = { ...view.nodeClock, [origin]: forgedSeq };
-  if (origin !== FUZZ_PEER) vc[FUZZ_PEER] = view.nextSeq - 1;
+  if (origin !== view.self) vc[view.self] = view.nextSeq - 1;
   if (how === 'claimsUnseen') vc[view.nodes[0]] = Number.MAX_SAFE_INTEGER;
   const e: Omit<Envelope, 'id'> = {
     origin,
@@ -84,7 +86,7 @@ function eventBytes(view: PeerView, how: EventTwist, data: readonly number[]): U
     ts: how === 'farFutureTs' ? 1e300 : how === 'maxTs' ? Number.MAX_VALUE : Date.now(),
     schema: ENVELOPE_SCHEMA,
   };
-  if (origin === FUZZ_PEER && how !== 'seqGap' && how !== 'replay') view.nextSeq++;
+  if (origin === view.self && how !== 'seqGap' && how !== 'replay') view.nextSeq++;
   const bytes = encodeEvent(how === 'hostileData' ? { ...e, data: null } : e);
   // Data the encoder would never write, spliced in place of the nil.
   return how === 'hostileData' ? Uint8Array.from([...bytes.subarray(0, bytes.length - 1), ...data]) : bytes;
