@@ -16,6 +16,8 @@ export interface ClientPublishInput {
   readonly type: string;
   readonly data?: unknown;
   readonly correlationId?: string;
+  /** The version of the type the data has (see `runtime/upcasters.ts`). [default 1] */
+  readonly version?: number;
 }
 
 /** Publish a batch: answered once by one `published` with an answer per event, in order. */
