@@ -143,7 +143,7 @@ export class Host {
     for (const record of records) {
       const service = this.services.find((s) => s.name === record.service);
       if (service === undefined) continue; // a service this node no longer hosts keeps its record on disk
-      const hosted = restoreActor(service, record, this.spawning);
+      const hosted = restoreActor(service, record, (snapshot) => spawnActor(service, record.key, snapshot, this.spawning));
       if (hosted instanceof TroupeError) {
         this.unrestored.add(service.name, record.key, hosted);
         this.changes.snapshotDeadLetter(service.name, record.key, record.version ?? 1, hosted);

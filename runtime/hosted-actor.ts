@@ -9,8 +9,7 @@ import type { Envelope } from '../protocol/envelope.js';
 import { TroupeError } from '../protocol/troupe-error.js';
 import { inspectionObserver, observeActor, type ActorInspector } from './actor-inspection.js';
 import type { ActorTimers, TimerSlot } from './actor-timers.js';
-import type { EmittedEvent, ServiceDefinition, ServiceEvent, ServiceInput } from './service.js';
-import { machineVersion } from './snapshot-migration.js';
+import { machineVersion, type EmittedEvent, type ServiceDefinition, type ServiceEvent, type ServiceInput } from './service.js';
 import type { ActorRecord, PendingTimer } from './store.js';
 
 /** Which event caused something: its id and its workflow's. */

@@ -79,6 +79,11 @@ export interface AppDefinition {
   readonly demo?: (ctx: DemoContext) => Promise<void>;
 }
 
+/** The machine version of `service`: its highest migration's, or 1 (see `snapshot-migration.ts`). */
+export function machineVersion(service: ServiceDefinition): number {
+  return service.migrations === undefined ? 1 : 1 + Object.keys(service.migrations).length;
+}
+
 /** Declares an app; an identity function that gives the app its type. */
 export function defineApp(app: AppDefinition): AppDefinition {
   return app;

@@ -16,8 +16,8 @@
  * until a node with code that restores it starts; then the operator replays the letters.
  */
 import { TroupeError } from '../protocol/troupe-error.js';
-import { spawnActor, type HostedActor, type SpawnOptions } from './hosted-actor.js';
-import type { ServiceDefinition } from './service.js';
+import { actorId, type HostedActor } from './hosted-actor.js';
+import { machineVersion, type ServiceDefinition } from './service.js';
 import type { ActorRecord } from './store.js';
 
 /** Turns a persisted snapshot of a machine's previous version into the version it is declared under. */
@@ -25,11 +25,6 @@ export type SnapshotMigration = (previous: any) => unknown;
 
 /** A service's migrations, by the machine version each produces: `{ 2: (v1) => v2 }`. */
 export type SnapshotMigrations = { readonly [version: number]: SnapshotMigration };
-
-/** The machine version of `service`: its highest migration's, or 1. */
-export function machineVersion(service: ServiceDefinition): number {
-  return service.migrations === undefined ? 1 : 1 + Object.keys(service.migrations).length;
-}
 
 /**
  * Checks a service's `migrations`: functions under consecutive versions from 2.
@@ -79,11 +74,11 @@ export function migrateSnapshot(service: ServiceDefinition, record: ActorRecord)
 }
 
 /**
- * Starts the actor of `record` from its snapshot migrated to the machine's version, or
- * says why it cannot: the migration's error, or `TROUPE_SNAPSHOT_REJECTED` when XState
- * will not start from the snapshot (it names a state the machine lacks, say).
+ * Starts the actor of `record` with `start`, from its snapshot migrated to the machine's
+ * version, or says why it cannot: the migration's error, or `TROUPE_SNAPSHOT_REJECTED`
+ * when XState will not start from the snapshot (it names a state the machine lacks, say).
  */
-export function restoreActor(service: ServiceDefinition, record: ActorRecord, options: SpawnOptions): HostedActor | TroupeError {
+export function restoreActor(service: ServiceDefinition, record: ActorRecord, start: (snapshot: unknown) => HostedActor): HostedActor | TroupeError {
   let snapshot: unknown;
   try {
     snapshot = migrateSnapshot(service, record);
@@ -92,7 +87,7 @@ export function restoreActor(service: ServiceDefinition, record: ActorRecord, op
   }
   let hosted: HostedActor;
   try {
-    hosted = spawnActor(service, record.key, snapshot, options);
+    hosted = start(snapshot);
   } catch (err) {
     return rejectedSnapshot(service, record.key, err);
   }
@@ -122,12 +117,14 @@ export class UnrestoredActors {
 
   /** `service`'s actor for `key` could not be restored, for `reason`. */
   add(service: string, key: string, reason: TroupeError): void {
-    this.byActor.set(`${service}\u0000${key}`, reason);
+    this.byActor.set(actorId(service, key), reason);
   }
 
   /** Why an event for `service`'s actor for `key` cannot be delivered, or `undefined` when it can. */
   refusal(service: string, key: string): TroupeError | undefined {
-    const reason = this.byActor.get(`${service}\u0000${key}`);
+    // Asked on every delivery: almost always there is nothing to look up.
+    if (this.byActor.size === 0) return undefined;
+    const reason = this.byActor.get(actorId(service, key));
     if (reason === undefined) return undefined;
     return new TroupeError(
       'TROUPE_SNAPSHOT_UNRESTORED',

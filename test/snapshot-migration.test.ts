@@ -4,8 +4,8 @@ import pino from 'pino';
 import { assign, setup } from 'xstate';
 import { Host } from '../runtime/host.js';
 import { openKernel, type Kernel } from '../runtime/node-kernel.js';
-import type { ServiceDefinition } from '../runtime/service.js';
-import { checkMigrations, machineVersion, migrateSnapshot, snapshotLetterId } from '../runtime/snapshot-migration.js';
+import { machineVersion, type ServiceDefinition } from '../runtime/service.js';
+import { checkMigrations, migrateSnapshot, snapshotLetterId } from '../runtime/snapshot-migration.js';
 import type { ActorRecord } from '../runtime/store.js';
 import { waitFor } from './helpers/wait-for.js';
 
