@@ -87,6 +87,8 @@ export interface ClientLogEntry {
   readonly causationId: string | null;
   readonly ts: number;
   readonly data: unknown;
+  /** The version of the type the data has, as published (absent for version 1; see `runtime/upcasters.ts`). */
+  readonly version?: number;
 }
 
 /** The node's first message: who it is and which client protocol it speaks. */
