@@ -81,10 +81,10 @@ export type EmittedBy<TService> = TService extends TypedService<infer TMachine, 
  * // on: ['InventoryReserve'] or key: (event) => event.data.customerId do not compile.
  *
  * @example
- * // OrderPlaced v1 had `sku`; the machine now takes `lines`. Old events are upcast.
- * const inventory = defineService({
- *   name: 'inventory',
- *   machine: inventoryMachine,
+ * // OrderPlaced v1 had `sku`; the packer's machine takes `lines`. Old events are upcast.
+ * const packer = defineService({
+ *   name: 'packer',
+ *   machine: packerMachine,
  *   on: ['OrderPlaced'],
  *   versions: { OrderPlaced: { 2: (v1: { orderId: string; sku: string }) => ({ orderId: v1.orderId, lines: [{ sku: v1.sku, qty: 1 }] }) } },
  * });
