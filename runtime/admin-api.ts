@@ -92,9 +92,9 @@ async function postEvent(ctx: AdminContext, req: IncomingMessage, res: ServerRes
     return json(res, 201, published.map(publishAnswer));
   }
   if (body === null || typeof body !== 'object') throw badRequest('the body must be a JSON object or an array of them');
-  const { type, data, correlationId } = body as Record<string, unknown>;
+  const { type, data, correlationId, version } = body as Record<string, unknown>;
   // The fabric checks the fields (`checkPublish`): one set of rules for every publisher.
-  json(res, 201, publishAnswer(await ctx.fabric.publish({ type, data, correlationId } as PublishInput)));
+  json(res, 201, publishAnswer(await ctx.fabric.publish({ type, data, correlationId, version } as PublishInput)));
 }
 
 function publishAnswer(e: Envelope): PublishAck {
@@ -170,6 +170,12 @@ const STATUS_OF: Partial<Record<string, number>> = {
   TROUPE_DISK_FULL: 507,
   TROUPE_SERVICE_FAILED: 409,
   TROUPE_SERVICE_NO_KEY: 409,
+  TROUPE_EVENT_VERSION_UNKNOWN: 409,
+  TROUPE_EVENT_UPCAST_FAILED: 409,
+  TROUPE_SNAPSHOT_UNRESTORED: 409,
+  TROUPE_SNAPSHOT_MIGRATION_FAILED: 409,
+  TROUPE_SNAPSHOT_VERSION_UNKNOWN: 409,
+  TROUPE_SNAPSHOT_REJECTED: 409,
 };
 
 /**

@@ -125,7 +125,7 @@ export class BatchPreparation {
           continue;
         }
         try {
-          const own = this.stampOwn({ type: emitted.type, data: emitted.data, correlationId: cause?.correlationId }, cause?.id ?? null);
+          const own = this.stampOwn({ type: emitted.type, data: emitted.data, correlationId: cause?.correlationId, version: emitted.version }, cause?.id ?? null);
           deliver(own.envelope, own.bytes);
         } catch (err) {
           this.log.error({ err, type: emitted.type, cause: cause?.id, correlationId: cause?.correlationId }, 'an actor emitted an event that cannot be encoded; dropped');

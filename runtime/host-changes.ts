@@ -7,6 +7,7 @@
 import { nanoid } from 'nanoid';
 import { errorData } from '../protocol/troupe-error.js';
 import { actorRecord, type HostedActor } from './hosted-actor.js';
+import { snapshotLetterId } from './snapshot-migration.js';
 import type { ActorRecord, DeadLetter } from './store.js';
 
 /** Why an event reached no actor that could take it. */
@@ -71,6 +72,11 @@ export class HostChanges {
    */
   timerDeadLetter(service: string, key: string, timer: { id: string; event: unknown }, err: Error): void {
     this.deadLetters.push({ service, key, eventId: `timer:${nanoid(12)}`, pos: 0, error: errorData(err, 'TROUPE_SERVICE_FAILED'), at: this.now(), timer });
+  }
+
+  /** Files a dead letter for `service`'s actor for `key`, whose record of machine `version` could not be restored. */
+  snapshotDeadLetter(service: string, key: string, version: number, err: Error): void {
+    this.deadLetters.push({ service, key, eventId: snapshotLetterId(key), pos: 0, error: errorData(err, 'TROUPE_SNAPSHOT_REJECTED'), at: this.now(), snapshot: { version } });
   }
 
   /** An event was not delivered, for `ignored.reason`. */

@@ -20,6 +20,10 @@
  * they are persisted with each actor and re-armed on restart. What a batch changed is
  * kept by `host-changes.ts`; for the inspector the host also records what each event made
  * the actors do (`transition-ring.ts`) and which types they emit (`emits-seen.ts`).
+ *
+ * Services evolve: an event reaches a machine upcast to the newest version the service
+ * knows (`upcasters.ts`), and a persisted actor is migrated to the machine's version on
+ * restore, or kept out with a dead letter if it cannot be (`snapshot-migration.ts`).
  */
 import type { ActorDetail, Transition } from '../inspector/feed.js';
 import type { Envelope } from '../protocol/envelope.js';
@@ -32,8 +36,10 @@ import { EmitsSeen } from './emits-seen.js';
 import { HostChanges, type HostChangeSet } from './host-changes.js';
 import { actorId, causeOf, entityKey, inspectHosted, shownKey, spawnActor, type Cause, type HostedActor, type SpawnOptions } from './hosted-actor.js';
 import type { EmittedEvent, ServiceDefinition, ServiceEvent } from './service.js';
+import { restoreActor, UnrestoredActors } from './snapshot-migration.js';
 import type { ActorRecord } from './store.js';
 import { TransitionRing } from './transition-ring.js';
+import { newestVersions, upcast, versioned, type NewestVersions } from './upcasters.js';
 
 export type { ActorInspector, InspectedActor } from './actor-inspection.js';
 export type { ActorView } from './actor-views.js';
@@ -57,6 +63,8 @@ export interface HostOptions {
   readonly clock?: Clock;
   /** Given every actor's inspection events while `inspectActors(true)`; XState builds none otherwise. */
   readonly inspect?: ActorInspector;
+  /** The newest version of each event type the app knows, which its actors' emits are published at. [default `newestVersions(services)`] */
+  readonly versions?: NewestVersions;
 }
 
 /** The node's actors. */
@@ -79,6 +87,8 @@ export class Host {
   private readonly emitted = new EmitsSeen();
   /** Whether the actors' inspection events are observed (only while somebody watches). */
   private inspecting = false;
+  /** Actors whose records could not be restored: their events become dead letters. */
+  private readonly unrestored = new UnrestoredActors();
 
   constructor(options: HostOptions) {
     this.services = options.services;
@@ -86,6 +96,7 @@ export class Host {
     const now = options.now ?? (clock === undefined ? Date.now : () => clock.now());
     const host = this;
     const schedule = options.schedule;
+    const newest = options.versions ?? newestVersions(options.services);
     this.timers = new ActorTimers<HostedActor>({
       now,
       clock,
@@ -104,7 +115,7 @@ export class Host {
         return host.delivering;
       },
       emitted(emitted) {
-        host.sink?.push(emitted);
+        host.sink?.push(versioned(emitted, newest));
       },
     };
     for (const service of options.services) {
@@ -121,15 +132,37 @@ export class Host {
     return this.services.map((s) => s.name);
   }
 
-  /** Brings back actors from their persisted records and re-arms their pending timers. */
-  restore(records: readonly ActorRecord[]): void {
+  /**
+   * Brings back actors from their persisted records (migrated to their machine's version)
+   * and re-arms their pending timers. A record that cannot be restored files a dead
+   * letter and keeps its actor out (see `snapshot-migration.ts`).
+   * @returns how many records could not be restored.
+   */
+  restore(records: readonly ActorRecord[]): number {
+    let unrestored = 0;
     for (const record of records) {
       const service = this.services.find((s) => s.name === record.service);
       if (service === undefined) continue; // a service this node no longer hosts keeps its record on disk
-      const hosted = this.spawn(service, record.key, record.snapshot);
+      const hosted = restoreActor(service, record, (snapshot) => spawnActor(service, record.key, snapshot, this.spawning));
+      if (hosted instanceof TroupeError) {
+        this.unrestored.add(service.name, record.key, hosted);
+        this.changes.snapshotDeadLetter(service.name, record.key, record.version ?? 1, hosted);
+        unrestored++;
+        continue;
+      }
+      this.actors.set(actorId(service.name, record.key), hosted);
       hosted.cause = record.cause;
       hosted.timers = this.timers.rearm(hosted.actor, record.timers);
     }
+    return unrestored;
+  }
+
+  /**
+   * Replays the dead letter of an actor whose record could not be restored: succeeds
+   * (emitting nothing) once this node has restored it, else fails again.
+   */
+  replaySnapshot(serviceName: string, key: string): readonly Emission[] | Error {
+    return this.unrestored.refusal(serviceName, key) ?? NO_EMISSIONS;
   }
 
   /**
@@ -243,13 +276,16 @@ export class Host {
 
   /** Sends one event to the actor of `service` it belongs to. */
   private handle(service: ServiceDefinition, envelope: Envelope): readonly Emission[] | Error {
-    const event: ServiceEvent = { type: envelope.type, data: envelope.data, ts: envelope.ts };
+    let event: ServiceEvent;
     let key: string;
     try {
+      event = upcast(service, envelope);
       key = entityKey(service, event);
     } catch (err) {
       return err as Error;
     }
+    const refusal = this.unrestored.refusal(service.name, key);
+    if (refusal !== undefined) return refusal;
     const hosted = this.actors.get(actorId(service.name, key)) ?? this.spawn(service, key, undefined);
     if (this.ended(hosted, envelope.type, envelope.id, envelope.correlationId)) return NO_EMISSIONS;
     this.delivering = envelope;
@@ -335,7 +371,7 @@ export class Host {
   private deadLetter(service: ServiceDefinition, envelope: Envelope, pos: number, err: Error): void {
     let key = '';
     try {
-      key = entityKey(service, { type: envelope.type, data: envelope.data, ts: envelope.ts });
+      key = entityKey(service, upcast(service, envelope));
     } catch {
       // the missing key is the failure itself; the letter is filed without one
     }

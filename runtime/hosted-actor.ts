@@ -9,7 +9,7 @@ import type { Envelope } from '../protocol/envelope.js';
 import { TroupeError } from '../protocol/troupe-error.js';
 import { inspectionObserver, observeActor, type ActorInspector } from './actor-inspection.js';
 import type { ActorTimers, TimerSlot } from './actor-timers.js';
-import type { EmittedEvent, ServiceDefinition, ServiceEvent, ServiceInput } from './service.js';
+import { machineVersion, type EmittedEvent, type ServiceDefinition, type ServiceEvent, type ServiceInput } from './service.js';
 import type { ActorRecord, PendingTimer } from './store.js';
 
 /** Which event caused something: its id and its workflow's. */
@@ -83,7 +83,14 @@ export function actorRecord(hosted: HostedActor): ActorRecord {
     snapshot: hosted.actor.getPersistedSnapshot(),
     timers: hosted.timers,
     cause: causeOf(hosted.cause),
+    ...versionOf(hosted.service),
   };
+}
+
+/** The machine version a record carries: none for version 1, as records from before versions. */
+function versionOf(service: ServiceDefinition): { version?: number } {
+  const version = machineVersion(service);
+  return version === 1 ? {} : { version };
 }
 
 /** The host's map key of the actor of `service` for entity `key`. */

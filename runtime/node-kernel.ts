@@ -11,6 +11,7 @@ import { Fabric, type FabricOptions } from './fabric.js';
 import { Host } from './host.js';
 import type { ServiceDefinition } from './service.js';
 import { Store } from './store.js';
+import type { NewestVersions } from './upcasters.js';
 
 /** With peers to ask, how long a starting node waits for one's clock before stamping (see `IdentityRecovery`). */
 export const PROBE_MS = 5000;
@@ -21,6 +22,8 @@ export interface KernelOptions {
   /** The LevelDB directory. */
   readonly dataDir: string;
   readonly services: readonly ServiceDefinition[];
+  /** The newest version of each event type the app knows (`newestVersions(app.services)`), which actors' emits carry. [default from `services`] */
+  readonly versions?: NewestVersions;
   readonly log: Logger;
   /** Skip fsync on commit. [default false] */
   readonly relaxed?: boolean;
@@ -51,11 +54,17 @@ export async function openKernel(options: KernelOptions): Promise<Kernel> {
     schedule: (task) => fabric?.schedule(task),
     inspect: options.inspect,
     clock,
+    versions: options.versions,
   });
   // With peers to ask, wait briefly for one's clock before stamping: it shows whether
   // this node's log was rewound (see Fabric.probing).
   const fabricOptions = { probeMs: options.hasPeers ? PROBE_MS : 0, ...options.fabric };
   fabric = new Fabric({ id, store, host, log, vc: state.vc, acks: state.acks, lastTs: state.lastTs, options: fabricOptions, time: clock, disk: { dir: options.dataDir } });
-  host.restore(state.actors);
+  // A record that could not be restored filed a dead letter: commit it now, not with whatever comes next.
+  if (host.restore(state.actors) > 0) fabric.schedule(noEmissions);
   return { store, host, fabric };
+}
+
+function noEmissions(): [] {
+  return [];
 }

@@ -22,6 +22,7 @@ import { Links } from './links.js';
 import { Metrics } from './metrics.js';
 import { openKernel } from './node-kernel.js';
 import type { AppDefinition, ServiceDefinition } from './service.js';
+import { newestVersions } from './upcasters.js';
 import { refuseUpgrade } from './upgrade-gate.js';
 
 /** Options of {@link startNode}. */
@@ -87,6 +88,7 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
     id,
     dataDir: options.dataDir,
     services: options.services,
+    versions: options.app === undefined ? undefined : newestVersions(options.app.services),
     log,
     relaxed: options.relaxed,
     hasPeers: options.peers.length > 0,

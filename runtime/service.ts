@@ -4,6 +4,8 @@
  * machines import nothing from troupe.
  */
 import type { AnyStateMachine } from 'xstate';
+import type { SnapshotMigrations } from './snapshot-migration.js';
+import type { EventVersions } from './upcasters.js';
 
 /** The event a machine receives: the envelope's `type` and `data`, and its time. */
 export interface ServiceEvent {
@@ -20,6 +22,8 @@ export interface ServiceEvent {
 export interface EmittedEvent {
   readonly type: string;
   readonly data?: unknown;
+  /** The version of the type its data has. [default the newest any service of the app declares (`versions`), else 1] */
+  readonly version?: number;
 }
 
 /** Input every actor is created with. */
@@ -39,6 +43,16 @@ export interface ServiceDefinition {
   readonly on: readonly string[];
   /** Picks the entity an event belongs to; an event with no key goes to the DLQ. */
   readonly key?: (event: ServiceEvent) => string | undefined;
+  /**
+   * Upcasters by event type and the version each produces (`{ OrderPlaced: { 2: (v1) => v2 } }`):
+   * the machine always receives the newest shape (`runtime/upcasters.ts`).
+   */
+  readonly versions?: EventVersions;
+  /**
+   * Migrations of persisted snapshots by the machine version each produces (`{ 2: (v1) => v2 }`):
+   * actors persisted by an older machine are migrated on restore (`runtime/snapshot-migration.ts`).
+   */
+  readonly migrations?: SnapshotMigrations;
 }
 
 /** What a demo (run by `troupe cluster`) may use. */
@@ -63,6 +77,11 @@ export interface AppDefinition {
   readonly cluster?: { readonly nodes: readonly string[] };
   /** Run by `troupe cluster` once every node is up. */
   readonly demo?: (ctx: DemoContext) => Promise<void>;
+}
+
+/** The machine version of `service`: its highest migration's, or 1 (see `snapshot-migration.ts`). */
+export function machineVersion(service: ServiceDefinition): number {
+  return service.migrations === undefined ? 1 : 1 + Object.keys(service.migrations).length;
 }
 
 /** Declares an app; an identity function that gives the app its type. */

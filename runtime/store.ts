@@ -53,20 +53,27 @@ export interface ActorRecord {
   readonly timers: readonly PendingTimer[];
   /** The last event the actor handled, so that what its timers emit keeps the workflow's ids. */
   readonly cause: { readonly id: string; readonly correlationId: string } | null;
+  /** The machine version the snapshot was written by (`runtime/snapshot-migration.ts`); absent for 1. */
+  readonly version?: number;
 }
 
 /** A dead letter: an event a service failed on. */
 export interface DeadLetter {
   readonly service: string;
   readonly key: string;
-  /** The event's id; for a failed timer `timer:<random id>`, unique to the letter. */
+  /**
+   * The event's id; for a failed timer `timer:<random id>`, unique to the letter; for an
+   * actor whose snapshot could not be restored `snapshot:key=<key>`.
+   */
   readonly eventId: string;
-  /** The event's log position; 0 for a failed timer, whose event is in `timer` instead. */
+  /** The event's log position; 0 for a failed timer or a snapshot, which no event caused. */
   readonly pos: number;
   readonly error: { readonly code: string; readonly message: string };
   readonly at: number;
   /** For a failed timer: the delayed event it fired (XState's id and event), sent again to the actor on replay. */
   readonly timer?: { readonly id: string; readonly event: unknown };
+  /** For an actor whose record could not be restored: the machine version it was written by. Replaying it checks the actor is restored now. */
+  readonly snapshot?: { readonly version: number };
 }
 
 /** Everything one commit writes. */

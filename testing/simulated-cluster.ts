@@ -19,6 +19,7 @@ import { compare } from '../protocol/vector-clock.js';
 import type { FabricOptions, LogEntry, PublishInput, Trace } from '../runtime/fabric.js';
 import type { ActorView } from '../runtime/host.js';
 import type { AppDefinition } from '../runtime/service.js';
+import { newestVersions } from '../runtime/upcasters.js';
 import { SimulatedNetwork, type Delivery } from './simulated-network.js';
 import { SimulatedNode } from './simulated-node.js';
 import { SimulatedTime } from './simulated-time.js';
@@ -103,11 +104,12 @@ export class SimulatedCluster {
     this.dataDir = dataDir;
     this.ownDir = ownDir;
     const { app } = options;
+    const versions = newestVersions(app.services);
     for (const id of ids) {
       const names = app.placement[id] ?? [];
       const services = app.services.filter((s) => names.includes(s.name));
       const hasPeers = ids.length > 1;
-      this.nodes.set(id, new SimulatedNode({ id, dataDir: join(dataDir, id), services, hasPeers, time: this.time, log, fabric: options.fabric }));
+      this.nodes.set(id, new SimulatedNode({ id, dataDir: join(dataDir, id), services, versions, hasPeers, time: this.time, log, fabric: options.fabric }));
     }
   }
 
