@@ -100,7 +100,7 @@ export async function runChaos(options: ChaosOptions, progress: (line: string) =
     for (const node of [...nodes.values(), ...impostors]) if (node.running) void node.stop('SIGKILL');
   }
   process.on('exit', processOnExit);
-  const started = Date.now();
+  let started = Date.now();
   const now = (): number => Date.now() - started;
   const history = new History();
   const injector = new FaultInjector({
@@ -119,6 +119,8 @@ export async function runChaos(options: ChaosOptions, progress: (line: string) =
     progress(`starting ${ids.length} nodes of ${app.name} (seed ${options.seed}, data in ${workDir})`);
     await Promise.all([...nodes.values()].map((node) => node.start()));
     await waitForLinks([...nodes.values()]);
+    // Times in the report count from here: the cluster is up and linked.
+    started = Date.now();
     const prng = new Prng(options.seed);
     const schedule = planSchedule({ seed: options.seed, nodes: ids, durationMs: options.durationMs, kinds: options.faults });
     const workload = new Workload({
