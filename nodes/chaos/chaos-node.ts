@@ -17,7 +17,8 @@ import { fileURLToPath } from 'node:url';
 /** The CLI beside this module once built (`dist/nodes/cli.js`). */
 const CLI_PATH = fileURLToPath(new URL('../cli.js', import.meta.url));
 const KEPT_LINES = 400;
-const START_TIMEOUT_MS = 30_000;
+// Generous: on a loaded machine five nodes starting at once take a while.
+const START_TIMEOUT_MS = 120_000;
 
 /** How to run one node. */
 export interface ChaosNodeSpec {

@@ -33,7 +33,7 @@ import { buildReport, formatReport, type ChaosReport } from './report.js';
 import { readSnapshots } from './snapshots.js';
 import { Workload } from './workload.js';
 
-const LINK_UP_DEADLINE_MS = 60_000;
+const LINK_UP_DEADLINE_MS = 120_000;
 
 /** A free port on 127.0.0.1, released for the node that will take it. */
 function freePort(): Promise<number> {
