@@ -171,7 +171,16 @@ export async function chaosCommand(options: ChaosOptions): Promise<void> {
   function progress(line: string): void {
     process.stderr.write(`chaos: ${line}\n`);
   }
+  // Exiting runs the 'exit' listener that kills the nodes; a signal's default would not.
+  function processOnSignal(signal: NodeJS.Signals): void {
+    progress(`${signal}: killing the nodes`);
+    process.exit(130);
+  }
+  process.once('SIGINT', processOnSignal);
+  process.once('SIGTERM', processOnSignal);
   const report = await runChaos(options, progress);
+  process.off('SIGINT', processOnSignal);
+  process.off('SIGTERM', processOnSignal);
   process.stdout.write(options.json ? `${JSON.stringify(report, null, 2)}\n` : formatReport(report));
   if (!report.ok) process.exitCode = 1;
 }
