@@ -14,6 +14,8 @@ export interface ChaosOptions {
   readonly nodes: number | undefined;
   /** How long faults are injected, in ms. */
   readonly durationMs: number;
+  /** Play exactly this many faults of the schedule, however long they take; `undefined`: as many as the duration holds. */
+  readonly rounds: number | undefined;
   readonly seed: number;
   /** The fault kinds to pick from. */
   readonly faults: readonly FaultKind[];
@@ -29,11 +31,12 @@ export interface ChaosOptions {
 
 /** Usage text of `troupe chaos`. */
 export const CHAOS_USAGE = `troupe chaos --app MODULE [--nodes N] [--duration S] [--seed N]
-       [--faults kind,kind…] [--settle S] [--sessions N] [--data DIR] [--json]
+       [--faults kind,kind…] [--rounds N] [--settle S] [--sessions N] [--data DIR] [--json]
   Starts N nodes of the app on 127.0.0.1 with a TCP proxy on every link, publishes orders
   (when the app is the orders example) and plain events on every node, injects faults on
   a schedule the seed fixes for S seconds, heals, waits up to --settle seconds (default 60)
   for the cluster to go quiet, checks every node and prints a report (JSON with --json).
+  --rounds N plays exactly the schedule's first N faults, however long they take.
   Exits 1 on any violation. Faults: ${FAULT_KINDS.join(', ')}.`;
 
 function integer(raw: string | undefined, flag: string, min: number, max: number): number | undefined {
@@ -51,6 +54,7 @@ export function parseChaosArgs(argv: readonly string[]): ChaosOptions {
     duration: { type: 'string' },
     seed: { type: 'string' },
     faults: { type: 'string' },
+    rounds: { type: 'string' },
     settle: { type: 'string' },
     sessions: { type: 'string' },
     data: { type: 'string' },
@@ -69,6 +73,7 @@ export function parseChaosArgs(argv: readonly string[]): ChaosOptions {
     app,
     nodes: integer(values.nodes as string | undefined, 'nodes', 2, 16),
     durationMs: (integer(values.duration as string | undefined, 'duration', 1, 86_400) ?? 60) * 1000,
+    rounds: integer(values.rounds as string | undefined, 'rounds', 1, 10_000),
     seed: integer(values.seed as string | undefined, 'seed', 0, 2 ** 32 - 1) ?? randomInt(2 ** 31),
     faults: faults as FaultKind[],
     settleMs: (integer(values.settle as string | undefined, 'settle', 1, 3600) ?? 60) * 1000,

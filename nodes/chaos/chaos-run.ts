@@ -122,7 +122,7 @@ export async function runChaos(options: ChaosOptions, progress: (line: string) =
     // Times in the report count from here: the cluster is up and linked.
     started = Date.now();
     const prng = new Prng(options.seed);
-    const schedule = planSchedule({ seed: options.seed, nodes: ids, durationMs: options.durationMs, kinds: options.faults });
+    const schedule = planSchedule({ seed: options.seed, nodes: ids, durationMs: options.durationMs, kinds: options.faults, rounds: options.rounds });
     const workload = new Workload({
       nodes: [...nodes.values()], history, prng: prng.fork(), orders: hosts.length > 0,
       prefix: `c${options.seed}`, sessions: options.sessions, now,
@@ -130,8 +130,8 @@ export async function runChaos(options: ChaosOptions, progress: (line: string) =
     workload.start();
     const faults: FaultRecord[] = [];
     const faultsStart = now();
-    for (const fault of schedule) {
-      if (now() - faultsStart + fault.gapMs >= options.durationMs) break;
+    for (const fault of schedule.slice(0, options.rounds)) {
+      if (options.rounds === undefined && now() - faultsStart + fault.gapMs >= options.durationMs) break;
       await sleep(fault.gapMs);
       progress(`${(now() / 1000).toFixed(1)} s: fault #${fault.n} ${fault.kind} on ${fault.nodes.join(' ')}`);
       faults.push(await injector.play(fault));

@@ -64,6 +64,8 @@ export interface ScheduleSpec {
   readonly durationMs: number;
   /** The kinds to pick from. [default: all] */
   readonly kinds?: readonly FaultKind[];
+  /** At least this many faults, whatever the duration. */
+  readonly rounds?: number;
 }
 
 /** Every pair of `a` × `b`. */
@@ -134,7 +136,8 @@ function planOne(prng: Prng, n: number, kind: FaultKind, nodes: readonly string[
 /**
  * The schedule of a seed: faults of the allowed kinds until their gaps and holds fill
  * `durationMs`, plus as many again in reserve (restarts take longer than planned; a run
- * stops starting faults when its duration is over, not when the list ends).
+ * stops starting faults when its duration is over, not when the list ends), and at least
+ * `rounds`. The n-th fault of a seed is the same whatever the duration or rounds.
  */
 export function planSchedule(spec: ScheduleSpec): PlannedFault[] {
   const prng = new Prng(spec.seed);
@@ -142,7 +145,7 @@ export function planSchedule(spec: ScheduleSpec): PlannedFault[] {
   if (kinds.length === 0) return [];
   const faults: PlannedFault[] = [];
   let planned = 0;
-  while (planned < spec.durationMs * 2) {
+  while (planned < spec.durationMs * 2 || faults.length < (spec.rounds ?? 0)) {
     const fault = planOne(prng, faults.length + 1, prng.pick(kinds), spec.nodes);
     faults.push(fault);
     planned += fault.gapMs + fault.holdMs;
