@@ -59,11 +59,6 @@ export class History {
     return recorded;
   }
 
-  /** Acknowledged operations. */
-  acked(): Operation[] {
-    return this.operations.filter((op) => op.outcome === 'ok');
-  }
-
   /** `origin:seq` of acknowledged events lost with a disk: a node cannot keep what it lost before it was replicated. */
   lostIds(): Set<string> {
     const lost = new Set<string>();

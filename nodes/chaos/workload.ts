@@ -20,7 +20,7 @@ const SKUS = ['widget', 'gadget', 'gizmo'] as const;
 /** Tries to find a node holding a session's previous event before the session gives up on it. */
 const MAX_MISSES = 50;
 /** The event type of a session's plain events. */
-export const PING = 'ChaosPing';
+const PING = 'ChaosPing';
 
 /** What the workload drives. */
 export interface WorkloadOptions {
@@ -42,7 +42,7 @@ export interface WorkloadOptions {
  * they reserve stock, are declined and release it (the compensation path); every fourth is
  * paid and shipped, one unit at a time.
  */
-export function orderData(orderId: string, n: number): Record<string, unknown> {
+function orderData(orderId: string, n: number): Record<string, unknown> {
   const paid = n % 4 === 0;
   return { orderId, sku: SKUS[n % SKUS.length], qty: paid ? 1 : 1 + (n % 3), amount: paid ? 10 + (n % 90) : 1500 + n, shipDelayMs: 20 };
 }
