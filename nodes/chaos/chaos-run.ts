@@ -117,7 +117,11 @@ export async function runChaos(options: ChaosOptions, progress: (line: string) =
   });
   try {
     progress(`starting ${ids.length} nodes of ${app.name} (seed ${options.seed}, data in ${workDir})`);
-    await Promise.all([...nodes.values()].map((node) => node.start()));
+    try {
+      await Promise.all([...nodes.values()].map((node) => node.start()));
+    } catch (cause) {
+      throw new TroupeError('TROUPE_NODE_UNREACHABLE', `chaos: ${(cause as Error).message}`, { cause });
+    }
     await waitForLinks([...nodes.values()]);
     // Times in the report count from here: the cluster is up and linked.
     started = Date.now();
