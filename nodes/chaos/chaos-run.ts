@@ -159,7 +159,7 @@ export async function runChaos(options: ChaosOptions, progress: (line: string) =
       })),
     ];
     return buildReport({
-      seed: options.seed, app: app.name, nodes: ids, durationMs: options.durationMs, history, faults, violations,
+      seed: options.seed, app: app.name, nodes: ids, durationMs: options.durationMs, rounds: options.rounds, history, faults, violations,
       convergenceMs: quiet.convergedMs, quiet: quiet.quiet,
     });
   } finally {

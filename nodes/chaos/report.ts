@@ -19,6 +19,8 @@ export interface ChaosReport {
   readonly app: string;
   readonly nodes: readonly string[];
   readonly durationMs: number;
+  /** `--rounds`: the faults were counted, not timed. */
+  readonly rounds?: number;
   readonly operations: { readonly acknowledged: number; readonly failed: number; readonly unknown: number; readonly lostWithDisk: number };
   readonly faults: readonly {
     readonly n: number;
@@ -47,6 +49,7 @@ export interface ReportInput {
   readonly app: string;
   readonly nodes: readonly string[];
   readonly durationMs: number;
+  readonly rounds?: number;
   readonly history: History;
   readonly faults: readonly FaultRecord[];
   readonly violations: readonly Violation[];
@@ -79,6 +82,7 @@ export function buildReport(input: ReportInput): ChaosReport {
     app: input.app,
     nodes: input.nodes,
     durationMs: input.durationMs,
+    ...(input.rounds !== undefined && { rounds: input.rounds }),
     operations: {
       acknowledged: ops.filter((op) => op.outcome === 'ok').length,
       failed: ops.filter((op) => op.outcome === 'failed').length,
@@ -114,7 +118,7 @@ function seconds(ms: number | null | undefined): string {
 export function formatReport(report: ChaosReport): string {
   const o = report.operations;
   const lines = [
-    `troupe chaos: app ${report.app}, nodes ${report.nodes.join(' ')}, ${seconds(report.durationMs)} of faults, seed ${report.seed}`,
+    `troupe chaos: app ${report.app}, nodes ${report.nodes.join(' ')}, ${report.rounds === undefined ? `${seconds(report.durationMs)} of faults` : `${report.rounds} faults`}, seed ${report.seed}`,
     '',
     `operations: ${o.acknowledged} acknowledged, ${o.failed} failed, ${o.unknown} unknown; ${o.lostWithDisk} acknowledged events lost with a disk before any other node held them`,
     '',
