@@ -140,7 +140,8 @@ export async function runChaos(options: ChaosOptions, progress: (line: string) =
       progress(`${(now() / 1000).toFixed(1)} s: fault #${fault.n} ${fault.kind} on ${fault.nodes.join(' ')}`);
       faults.push(await injector.play(fault));
     }
-    const left = options.durationMs - (now() - faultsStart);
+    // A timed run keeps the workload going to the end of its duration; a counted one stops at its last fault.
+    const left = options.rounds === undefined ? options.durationMs - (now() - faultsStart) : 0;
     if (left > 0) await sleep(left);
     await workload.stop();
     await injector.healAll();
