@@ -7,11 +7,14 @@
  * - `troupe cluster …` starts an app's nodes as child processes on loopback.
  * - `troupe status|trace|tail <node-url> …` read a running cluster through a node's admin API
  *   (`tail` through its client WebSocket); `troupe publish` publishes one event through it.
+ * - `troupe chaos …` runs an app's nodes under injected faults and checks them (`chaos/`).
  */
 import { readFileSync } from 'node:fs';
 import pino from 'pino';
 import { isTroupeError, TroupeError, type TroupeErrorCode } from '../protocol/troupe-error.js';
 import { startNode } from '../runtime/node.js';
+import { CHAOS_USAGE, parseChaosArgs } from './chaos/chaos-args.js';
+import { chaosCommand } from './chaos/chaos-run.js';
 import { runCluster } from './cluster.js';
 import { CLUSTER_USAGE, parseClusterArgs } from './cluster-plan.js';
 import { loadApp } from './load-app.js';
@@ -31,6 +34,7 @@ commands:
   trace     one workflow across the cluster, and what of it waits where
   tail      follow one node's log live
   publish   publish one event through a node
+  chaos     run an app's nodes under injected faults and check what they hold
 
 ${NODE_USAGE}
 
@@ -38,7 +42,8 @@ usage: ${CLUSTER_USAGE}
 usage: ${STATUS_USAGE}
 usage: ${TRACE_USAGE}
 usage: ${TAIL_USAGE}
-usage: ${PUBLISH_USAGE}`;
+usage: ${PUBLISH_USAGE}
+usage: ${CHAOS_USAGE}`;
 
 /** Exit codes of failures that are not usage errors (those exit 2). */
 const EXIT_CODES: Partial<Record<TroupeErrorCode, number>> = {
@@ -126,6 +131,7 @@ async function main(argv: string[]): Promise<void> {
   if (command === 'trace') return traceCommand(rest);
   if (command === 'tail') return runTail(rest);
   if (command === 'publish') return publishCommand(rest);
+  if (command === 'chaos') return chaosCommand(parseChaosArgs(rest));
   if (command === undefined || command === 'help' || command === '--help' || command === '-h') {
     process.stdout.write(`${USAGE}\n`);
     return;
