@@ -56,8 +56,10 @@ function publishOverClient(wsUrl: string, type: string): Promise<ClientReply> {
   return new Promise((resolve, reject) => {
     const socket = new WebSocket(`${wsUrl}/client`, { perMessageDeflate: false });
     socket.on('error', reject);
-    socket.on('open', () => socket.send(encodePublish(7, [wirePublish({ type, data: { n: 1 } })]), { binary: true }));
-    socket.on('message', (data: Buffer) => {
+    socket.on('open', function clientOnOpen() {
+      socket.send(encodePublish(7, [wirePublish({ type, data: { n: 1 } })]), { binary: true });
+    });
+    socket.on('message', function clientOnMessage(data: Buffer) {
       const reply = decodeReply(data);
       if (reply.type !== 'published') return;
       socket.close();

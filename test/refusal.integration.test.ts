@@ -19,9 +19,13 @@ const SECRET = 'refusal-secret';
 function openWithFirstMessage(url: string): Promise<{ socket: WebSocket; first: Buffer; closed: Promise<number> }> {
   return new Promise((resolve, reject) => {
     const socket = new WebSocket(url, { perMessageDeflate: false });
-    const closed = new Promise<number>((done) => socket.on('close', (code) => done(code)));
+    const closed = new Promise<number>((done) => socket.on('close', function probeOnClose(code) {
+      done(code);
+    }));
     socket.on('error', reject);
-    socket.once('message', (data: Buffer) => resolve({ socket, first: data, closed }));
+    socket.once('message', function probeOnFirstMessage(data: Buffer) {
+      resolve({ socket, first: data, closed });
+    });
   });
 }
 

@@ -31,13 +31,13 @@ export class AuthenticatedPeer {
   private closeInfo: PeerClose | undefined;
 
   constructor(readonly socket: WebSocket) {
+    const peer = this;
     this.closed = new Promise<PeerClose>((resolve) => {
-      socket.on('close', (code, reason) => {
-        this.closeInfo = { code, reason: reason.toString('utf8') };
-        resolve(this.closeInfo);
+      socket.on('close', function fakePeerOnClose(code, reason) {
+        peer.closeInfo = { code, reason: reason.toString('utf8') };
+        resolve(peer.closeInfo);
       });
     });
-    const peer = this;
     socket.on('message', function fakePeerOnMessage(data: Buffer) {
       try {
         peer.received.push(decodeFrame(data));
