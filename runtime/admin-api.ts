@@ -10,6 +10,7 @@ import type { NodeStatus } from '../inspector/feed.js';
 import type { PublishAck } from '../protocol/client-message.js';
 import type { Envelope } from '../protocol/envelope.js';
 import { isTroupeError, TroupeError } from '../protocol/troupe-error.js';
+import { actorPage, MAX_ACTOR_PAGE, type ActorQuery } from './actor-pages.js';
 import { GUARD_STATUS, type AdminGuard } from './admin-guard.js';
 import { appInfo } from './app-info.js';
 import { ClusterReader } from './cluster-reader.js';
@@ -67,7 +68,7 @@ async function route(ctx: AdminContext, req: IncomingMessage, res: ServerRespons
   if (method === 'GET' && path === '/status') return json(res, 200, nodeStatus(ctx.fabric, ctx.host, ctx.chaos));
   if (method === 'POST' && path === '/events') return postEvent(ctx, req, res);
   if (method === 'GET' && path === '/log') return getLog(ctx, url, res);
-  if (method === 'GET' && path === '/actors') return json(res, 200, ctx.host.views());
+  if (method === 'GET' && path === '/actors') return json(res, 200, await actorPage(ctx.host, ctx.store.actors, actorQuery(url)));
   if (method === 'GET' && path === '/dlq') return json(res, 200, await ctx.store.deadLetters());
   if (method === 'GET' && path === '/metrics') return text(res, 200, ctx.metrics.contentType, await ctx.metrics.render());
   if (method === 'GET' && path === '/app') return json(res, 200, await appInfo(ctx.app, ctx.host.emitsSeen()));
@@ -109,6 +110,16 @@ async function getLog(ctx: AdminContext, url: URL, res: ServerResponse): Promise
   const events = await ctx.fabric.read(from, limit);
   const next = events.length === 0 ? from : events[events.length - 1].pos + 1;
   json(res, 200, { events, next });
+}
+
+/** `GET /actors?service=&state=&limit=&after=`. */
+function actorQuery(url: URL): ActorQuery {
+  const text = (name: string): string | undefined => {
+    const value = url.searchParams.get(name);
+    if (value === '') throw badRequest(`\`${name}\` must not be empty`);
+    return value ?? undefined;
+  };
+  return { service: text('service'), state: text('state'), after: text('after'), limit: intParam(url, 'limit', 1000, 0, MAX_ACTOR_PAGE) };
 }
 
 /** `/trace`, with what each event made this node's actors do and each held-back event's missing dependencies named. */

@@ -169,6 +169,11 @@ export class Fabric {
     return this.recovery.recovering(this.writer.committed[this.id] ?? 0);
   }
 
+  /** Whether a batch is being prepared or written (its actors' records may not be on disk yet). */
+  get busy(): boolean {
+    return this.pump.busy;
+  }
+
   /** Events waiting in the causal buffer for their dependencies. */
   get buffered(): number {
     return this.intake.blocked;

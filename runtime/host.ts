@@ -17,21 +17,28 @@
  *
  * Timers (`actor-timers.ts`) fire inside the fabric's commit loop and run through the same
  * rollback, so what a timer makes an actor emit is committed like any other transition;
- * they are persisted with each actor and re-armed on restart. What a batch changed is
+ * they are persisted with each actor and re-armed on restart. Only the actors that moved
+ * lately are in memory (`live-actors.ts`, `passivation.ts`); the others are read back from
+ * their records when an event or a due timer needs them. What a batch changed is
  * kept by `host-changes.ts`; for the inspector the host also records what each event made
  * the actors do (`transition-ring.ts`) and which types they emit (`emits-seen.ts`).
  */
 import type { ActorDetail, Transition } from '../inspector/feed.js';
 import type { Envelope } from '../protocol/envelope.js';
 import { TroupeError } from '../protocol/troupe-error.js';
-import { actorViews, detailOf, type ActorView } from './actor-views.js';
+import { actorViews, detailOf, recordView, type ActorView } from './actor-views.js';
 import type { ActorInspector } from './actor-inspection.js';
+import { ActorIndex } from './actor-index.js';
+import type { ActorCounts, ActorRecords } from './actor-records.js';
 import { ActorTimers, type FiredTimer } from './actor-timers.js';
-import type { Clock } from './clock.js';
+import { systemClock, type Clock } from './clock.js';
 import { EmitsSeen } from './emits-seen.js';
 import { HostChanges, type HostChangeSet } from './host-changes.js';
-import { actorId, causeOf, entityKey, inspectHosted, shownKey, spawnActor, type Cause, type HostedActor, type SpawnOptions } from './hosted-actor.js';
+import { causeOf, entityKey, inspectHosted, shownKey, type Cause, type HostedActor, type SpawnOptions } from './hosted-actor.js';
+import { LiveActors } from './live-actors.js';
+import { Passivation } from './passivation.js';
 import type { EmittedEvent, ServiceDefinition, ServiceEvent } from './service.js';
+import { stateLabel } from './state-label.js';
 import type { ActorRecord } from './store.js';
 import { TransitionRing } from './transition-ring.js';
 
@@ -57,15 +64,29 @@ export interface HostOptions {
   readonly clock?: Clock;
   /** Given every actor's inspection events while `inspectActors(true)`; XState builds none otherwise. */
   readonly inspect?: ActorInspector;
+  /** The actors on disk and their counts: with them, idle actors are passivated. [default: every actor stays in memory] */
+  readonly records?: { readonly store: ActorRecords; readonly counts: ActorCounts };
+  /** Idle this long (ms), an actor is passivated. [default 5 minutes] */
+  readonly passivateAfterMs?: number;
+  /** Whether a batch is being prepared or written now (then its actors may not be on disk yet). */
+  readonly writing?: () => boolean;
+  /** Told of a failed read of the due index. */
+  readonly failed?: (err: unknown) => void;
 }
 
 /** The node's actors. */
 export class Host {
   private readonly services: readonly ServiceDefinition[];
   private readonly byType = new Map<string, ServiceDefinition[]>();
-  private readonly actors = new Map<string, HostedActor>();
+  /** The actors in memory; the rest are on disk. */
+  readonly actors: LiveActors;
   private readonly timers: ActorTimers<HostedActor>;
   private readonly changes: HostChanges;
+  /** The count of actors per service and state (with a store). */
+  private readonly index: ActorIndex | undefined;
+  private readonly passivation: Passivation | undefined;
+  /** Wall-clock now (the clock's, when given). */
+  private readonly now: () => number;
   /** The event `handle` is sending to an actor right now, for the inspector. */
   private delivering: Envelope | null = null;
   /** Where the actor being driven right now emits to; set only around a send. */
@@ -84,6 +105,7 @@ export class Host {
     this.services = options.services;
     const clock = options.clock;
     const now = options.now ?? (clock === undefined ? Date.now : () => clock.now());
+    this.now = now;
     const host = this;
     const schedule = options.schedule;
     this.timers = new ActorTimers<HostedActor>({
@@ -93,7 +115,8 @@ export class Host {
         schedule(() => host.fire(hosted, callback, timer));
       },
     });
-    this.changes = new HostChanges(now);
+    this.index = options.records === undefined ? undefined : new ActorIndex(options.records.counts);
+    this.changes = new HostChanges(now, this.index);
     this.spawning = {
       timers: this.timers,
       inspect: options.inspect,
@@ -107,6 +130,23 @@ export class Host {
         host.sink?.push(emitted);
       },
     };
+    this.actors = new LiveActors({ services: options.services, records: options.records?.store, spawning: this.spawning, timers: this.timers, now });
+    const records = options.records?.store;
+    if (records !== undefined) {
+      const writing = options.writing ?? (() => false);
+      const timing = clock ?? systemClock;
+      this.passivation = new Passivation({
+        clock: { now, setTimeout: (fn, ms) => timing.setTimeout(fn, ms), clearTimeout: (handle) => timing.clearTimeout(handle) },
+        records,
+        afterMs: options.passivateAfterMs,
+        failed: options.failed ?? (() => undefined),
+        actors: {
+          passivateIdle: (idleSince, dueAfter) =>
+            host.actors.passivate({ idleSince, dueAfter, unwrittenFrom: writing() ? host.changes.batch - 1 : host.changes.batch }).earliestDue,
+          wake: (service, key) => void host.actors.find(service, key),
+        },
+      });
+    }
     for (const service of options.services) {
       for (const type of service.on) {
         const list = this.byType.get(type) ?? [];
@@ -121,15 +161,41 @@ export class Host {
     return this.services.map((s) => s.name);
   }
 
-  /** Brings back actors from their persisted records and re-arms their pending timers. */
+  /** The names of the hosted services that are singletons (no entity key). */
+  get singletonNames(): string[] {
+    return this.services.filter((s) => s.key === undefined).map((s) => s.name);
+  }
+
+  /** Brings back the actors whose timers are due soon (no other: the rest come back when needed) and starts passivating idle ones. */
+  async start(): Promise<void> {
+    await this.passivation?.start();
+  }
+
+  /** Brings back actors from the given records and re-arms their pending timers. */
   restore(records: readonly ActorRecord[]): void {
-    for (const record of records) {
-      const service = this.services.find((s) => s.name === record.service);
-      if (service === undefined) continue; // a service this node no longer hosts keeps its record on disk
-      const hosted = this.spawn(service, record.key, record.snapshot);
-      hosted.cause = record.cause;
-      hosted.timers = this.timers.rearm(hosted.actor, record.timers);
+    for (const record of records) this.actors.restore(record);
+  }
+
+  /** Passivates the actors idle for `--passivate-after` now, as the periodic sweep does. */
+  passivateIdle(): void {
+    this.passivation?.sweep();
+  }
+
+  /** Actors per service and state (with a store: every actor, in memory or not; else those in memory). */
+  counts(): ActorCounts {
+    if (this.index !== undefined) return this.index.counts();
+    const counts: ActorCounts = {};
+    for (const view of this.views()) {
+      const byState = (counts[view.service] ??= {});
+      const label = stateLabel(view.state);
+      byState[label] = (byState[label] ?? 0) + 1;
     }
+    return counts;
+  }
+
+  /** How many actors there are (in memory and on disk). */
+  get actorTotal(): number {
+    return this.index?.total ?? this.actors.size;
   }
 
   /**
@@ -181,7 +247,7 @@ export class Host {
    * or the error if it failed again (the dead letter then stays).
    */
   replayTimer(serviceName: string, key: string, event: unknown): readonly Emission[] | Error {
-    const hosted = this.actors.get(actorId(serviceName, key));
+    const hosted = this.actors.find(serviceName, key);
     if (hosted === undefined) return new TroupeError('TROUPE_NOT_FOUND', `no actor of ${serviceName} for ${JSON.stringify(key)} is hosted here`);
     if (!isEvent(event)) return new TroupeError('TROUPE_NOT_FOUND', `the dead letter of ${serviceName} holds no timer event to send again`);
     if (this.ended(hosted, event.type, null, hosted.cause?.correlationId ?? null)) return NO_EMISSIONS;
@@ -197,19 +263,27 @@ export class Host {
     return this.changes.take();
   }
 
-  /** Every actor's current state. */
+  /** The current state of every actor in memory (passivated ones are paged from disk: `actor-pages.ts`). */
   views(): ActorView[] {
     return actorViews(this.actors.values());
   }
 
-  /** Every actor as the inspector shows it: state, context, pending timers, what it accepts. */
+  /** One actor's current state (`key` is `''` for a singleton), in memory or from its record, without bringing it back. */
+  view(service: string, key: string): ActorView | undefined {
+    const live = this.actors.peek(service, key);
+    if (live !== undefined) return actorViews([live])[0];
+    const record = this.actors.record(service, key);
+    return record === undefined ? undefined : recordView(record, this.services.find((s) => s.name === service)?.key === undefined);
+  }
+
+  /** Every actor in memory as the inspector shows it: state, context, pending timers, what it accepts. */
   details(): ActorDetail[] {
     return [...this.actors.values()].map(detailOf);
   }
 
-  /** One actor's detail (`key` is `''` for a singleton, as records hold it), or `undefined` if not hosted. */
+  /** One in-memory actor's detail (`key` is `''` for a singleton, as records hold it), or `undefined` if not in memory. */
   detail(service: string, key: string): ActorDetail | undefined {
-    const hosted = this.actors.get(actorId(service, key));
+    const hosted = this.actors.peek(service, key);
     return hosted === undefined ? undefined : detailOf(hosted);
   }
 
@@ -237,8 +311,9 @@ export class Host {
 
   /** Stops every actor and its timers; nothing fires after this. */
   stop(): void {
+    this.passivation?.stop();
     this.timers.stop();
-    for (const hosted of this.actors.values()) hosted.actor.stop();
+    this.actors.stop();
   }
 
   /** Sends one event to the actor of `service` it belongs to. */
@@ -250,7 +325,7 @@ export class Host {
     } catch (err) {
       return err as Error;
     }
-    const hosted = this.actors.get(actorId(service.name, key)) ?? this.spawn(service, key, undefined);
+    const hosted = this.actors.get(service, key);
     if (this.ended(hosted, envelope.type, envelope.id, envelope.correlationId)) return NO_EMISSIONS;
     this.delivering = envelope;
     const from = hosted.actor.getSnapshot().value;
@@ -286,9 +361,7 @@ export class Host {
     const after = hosted.actor.getSnapshot();
     if (failure === undefined && after.status === 'error') failure = after.error;
     if (failure !== undefined) {
-      hosted.actor.stop();
-      const restored = this.spawn(hosted.service, hosted.key, hosted.service.machine.getPersistedSnapshot(before));
-      restored.cause = hosted.cause;
+      const restored = this.actors.respawn(hosted, hosted.service.machine.getPersistedSnapshot(before));
       // A timer that failed must not be re-armed, or it fires and fails forever. (Its due
       // time cannot tell it: a timer may fire a millisecond before the wall clock says.)
       const pending = firedTimer === undefined ? hosted.timers : hosted.timers.filter((t) => t.id !== firedTimer.eventId);
@@ -299,6 +372,7 @@ export class Host {
       return failure instanceof Error ? failure : new Error(String(failure));
     }
     hosted.timers = this.timers.pending(hosted.actor);
+    hosted.active = this.now();
     this.changes.touch(hosted);
     return emitted;
   }
@@ -313,15 +387,9 @@ export class Host {
     return true;
   }
 
-  private spawn(service: ServiceDefinition, key: string, snapshot: unknown): HostedActor {
-    const hosted = spawnActor(service, key, snapshot, this.spawning);
-    this.actors.set(actorId(service.name, key), hosted);
-    return hosted;
-  }
-
   /** Runs a fired XState timer on the actor that set it. */
   private fire(hosted: HostedActor, callback: (...args: unknown[]) => void, timer: FiredTimer): Emission[] {
-    if (this.actors.get(actorId(hosted.service.name, hosted.key)) !== hosted) return []; // rolled back since
+    if (this.actors.peek(hosted.service.name, hosted.key) !== hosted) return []; // rolled back or passivated since
     const emitted = this.drive(hosted, callback, timer);
     if (emitted instanceof Error) {
       this.changes.timerDeadLetter(hosted.service.name, hosted.key, { id: timer.eventId ?? '', event: timer.event }, emitted);

@@ -15,7 +15,10 @@ import { collectDefaultMetrics, Counter, exponentialBuckets, Gauge, Histogram, R
 import { systemClock, type Clock } from './clock.js';
 import type { CommitNotice, Fabric } from './fabric.js';
 import type { Host } from './host.js';
+import { stateLabel } from './state-label.js';
 import type { Store } from './store.js';
+
+export { stateLabel };
 
 /** What the metrics read. */
 export interface MetricsSources {
@@ -199,22 +202,6 @@ export class Metrics {
     this.types.add(type);
     return type;
   }
-}
-
-/**
- * An actor's state value as one label: `'idle'`, `'a.b'` for a nested state, and its
- * active paths joined by commas for parallel regions (`'p.left.on,p.right.off'`).
- */
-export function stateLabel(value: unknown): string {
-  return statePaths(value).join(',');
-}
-
-function statePaths(value: unknown): string[] {
-  if (value === null || typeof value !== 'object') return [String(value)];
-  return Object.entries(value).flatMap(([key, inner]: [string, unknown]) => {
-    const below = inner === null || inner === undefined ? [] : statePaths(inner);
-    return below.length === 0 ? [key] : below.map((path) => `${key}.${path}`);
-  });
 }
 
 let shared: Registry | undefined;

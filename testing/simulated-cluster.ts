@@ -16,6 +16,7 @@ import pino, { type Logger } from 'pino';
 import type { Envelope, VectorClock } from '../protocol/envelope.js';
 import { TroupeError } from '../protocol/troupe-error.js';
 import { compare } from '../protocol/vector-clock.js';
+import { actorPage, MAX_ACTOR_PAGE } from '../runtime/actor-pages.js';
 import type { FabricOptions, LogEntry, PublishInput, Trace } from '../runtime/fabric.js';
 import type { ActorView } from '../runtime/host.js';
 import type { AppDefinition } from '../runtime/service.js';
@@ -243,9 +244,16 @@ export class SimulatedCluster {
     await this.restore(node);
   }
 
-  /** Every actor on `node`, as `GET /actors` shows them. */
-  actors(node: string): ActorView[] {
-    return this.kernelOf(node).host.views();
+  /** Every actor on `node`, in memory or passivated, as `GET /actors` shows them. */
+  async actors(node: string): Promise<ActorView[]> {
+    const { host, store } = this.kernelOf(node);
+    const out: ActorView[] = [];
+    for (let after: string | undefined; ; ) {
+      const page = await actorPage(host, store.actors, { limit: MAX_ACTOR_PAGE, after });
+      out.push(...page.actors);
+      if (page.next === null) return out;
+      after = page.next;
+    }
   }
 
   /**
@@ -253,7 +261,7 @@ export class SimulatedCluster {
    * `TContext` is what the test knows its context to be (the machine's context type).
    */
   actor<TContext = unknown>(node: string, service: string, key?: string): ActorOf<TContext> | undefined {
-    return this.actors(node).find((a) => a.service === service && a.key === (key ?? null)) as ActorOf<TContext> | undefined;
+    return this.kernelOf(node).host.view(service, key ?? '') as ActorOf<TContext> | undefined;
   }
 
   /** Every event committed on `node`, in its delivery order, as `GET /log` shows them. */
