@@ -74,7 +74,7 @@ async function route(ctx: AdminContext, req: IncomingMessage, res: ServerRespons
   if (method === 'GET' && path === '/app') return json(res, 200, await appInfo(ctx.app, ctx.host.emitsSeen()));
   if (method === 'GET' && isInspectorPath(path)) return serveInspector(path, res);
   const trace = /^\/trace\/([^/]+)$/.exec(path);
-  if (method === 'GET' && trace !== null) return json(res, 200, await traceOf(ctx, segment(trace[1])));
+  if (method === 'GET' && trace !== null) return json(res, 200, await traceOf(ctx, segment(trace[1]), intParam(url, 'after', 0, 0, Number.MAX_SAFE_INTEGER)));
   const replay = /^\/dlq\/([^/]+)\/([^/]+)\/replay$/.exec(path);
   if (method === 'POST' && replay !== null) return replayLetter(ctx, segment(replay[1]), segment(replay[2]), res);
   const link = /^\/links\/([^/]+)\/(cut|heal)$/.exec(path);
@@ -123,8 +123,8 @@ function actorQuery(url: URL): ActorQuery {
 }
 
 /** `/trace`, with what each event made this node's actors do and each held-back event's missing dependencies named. */
-async function traceOf(ctx: AdminContext, correlationId: string): Promise<unknown> {
-  const trace = await ctx.fabric.trace(correlationId);
+async function traceOf(ctx: AdminContext, correlationId: string, after = 0): Promise<unknown> {
+  const trace = await ctx.fabric.trace(correlationId, undefined, after);
   const clock = ctx.fabric.clock;
   return {
     ...trace,

@@ -83,8 +83,8 @@ export class Fabric {
     const { frameBytes } = o;
     this.id = id;
     const pos = sum(args.vc);
-    this.intake = new Intake<Incoming>(o.bufferLimit, (e) => e.bytes.length);
-    this.recent = new RecentLog(o.recent);
+    this.intake = new Intake<Incoming>(o.bufferLimit, (e) => e.bytes.length, o.bufferBytes);
+    this.recent = new RecentLog(o.recent, o.recentBytes);
     this.recent.reset(pos + 1);
     this.observers = new FabricObservers(log);
     this.tasks = new BackgroundTasks(log);
@@ -96,7 +96,7 @@ export class Fabric {
       log,
     });
     this.recovery = new IdentityRecovery({ id, log, clock: time, probeMs: o.probeMs, maxWaitMs: o.recoveryMs, onResume: () => this.pump.kick() });
-    this.backpressure = new LinkBackpressure({ intake: this.intake, maxEvents: o.intakeEvents, maxBytes: frameBytes });
+    this.backpressure = new LinkBackpressure({ intake: this.intake, maxEvents: o.intakeEvents, maxBytes: o.intakeBytes });
     this.deadLetters = new DeadLetterReplay({ store, host });
     this.replication = new Replication({
       id,
@@ -118,7 +118,7 @@ export class Fabric {
       store,
       recent: this.recent,
       clock: time,
-      pageBytes: frameBytes,
+      pageBytes: o.pageBytes,
       heldBack: () => this.heldBack(),
       outboxes: (events) => this.replication.outboxesOf(events),
     });
@@ -142,7 +142,6 @@ export class Fabric {
     this.receiver = new FrameReceiver({
       id,
       intake: this.intake,
-      bufferLimit: o.bufferLimit,
       replication: this.replication,
       recovery: this.recovery,
       backpressure: this.backpressure,
@@ -245,9 +244,9 @@ export class Fabric {
     return this.queries.read(from, limit);
   }
 
-  /** The causal history of one workflow as this node knows it, and what of it is still waiting. */
-  trace(correlationId: string, limit = 10_000): Promise<Trace> {
-    return this.queries.trace(correlationId, limit);
+  /** The causal history of one workflow as this node knows it (after position `after`, up to `pageBytes`), and what of it is still waiting. */
+  trace(correlationId: string, limit = 10_000, after = 0): Promise<Trace> {
+    return this.queries.trace(correlationId, limit, after);
   }
 
   /** Resolves when the log reaches position `pos` or after `ms`, whichever is first. */

@@ -8,7 +8,9 @@ import { nanoid } from 'nanoid';
 import { errorData } from '../protocol/troupe-error.js';
 import type { ActorIndex } from './actor-index.js';
 import type { ActorIndexChanges } from './actor-records.js';
-import { actorRecord, type HostedActor } from './hosted-actor.js';
+import type { Envelope } from '../protocol/envelope.js';
+import { actorRecord, entityKey, type HostedActor } from './hosted-actor.js';
+import type { ServiceDefinition } from './service.js';
 import type { ActorRecord, DeadLetter } from './store.js';
 
 /** Why an event reached no actor that could take it. */
@@ -71,6 +73,17 @@ export class HostChanges {
    */
   replace(rolledBack: HostedActor, restored: HostedActor, persist: boolean): void {
     if (this.touched.delete(rolledBack) || persist) this.touch(restored);
+  }
+
+  /** Files a dead letter: `service` failed on `envelope`, at log position `pos` (its key is the event's, if it has one). */
+  deadLetterOf(service: ServiceDefinition, envelope: Envelope, pos: number, err: Error): void {
+    let key = '';
+    try {
+      key = entityKey(service, { type: envelope.type, data: envelope.data, ts: envelope.ts });
+    } catch {
+      // the missing key is the failure itself; the letter is filed without one
+    }
+    this.deadLetter(service.name, key, envelope.id, pos, err);
   }
 
   /** Files a dead letter: `service`'s actor for `key` failed on the event `eventId` at log position `pos`. */

@@ -26,19 +26,16 @@
 import type { ActorDetail, Transition } from '../inspector/feed.js';
 import type { Envelope } from '../protocol/envelope.js';
 import { TroupeError } from '../protocol/troupe-error.js';
-import { actorViews, detailOf, recordView, type ActorView } from './actor-views.js';
+import { actorViews, detailOf, type ActorView } from './actor-views.js';
 import type { ActorInspector } from './actor-inspection.js';
-import { ActorIndex } from './actor-index.js';
-import type { ActorCounts, ActorRecords } from './actor-records.js';
+import type { ActorCounts } from './actor-records.js';
 import { ActorTimers, type FiredTimer } from './actor-timers.js';
 import { systemClock, type Clock } from './clock.js';
 import { EmitsSeen } from './emits-seen.js';
 import { HostChanges, type HostChangeSet } from './host-changes.js';
-import { causeOf, entityKey, inspectHosted, shownKey, type Cause, type HostedActor, type SpawnOptions } from './hosted-actor.js';
-import { LiveActors } from './live-actors.js';
-import { Passivation } from './passivation.js';
+import { causeOf, entityKey, shownKey, type Cause, type HostedActor, type SpawnOptions } from './hosted-actor.js';
+import { LiveActors, type HostPassivation } from './live-actors.js';
 import type { EmittedEvent, ServiceDefinition, ServiceEvent } from './service.js';
-import { stateLabel } from './state-label.js';
 import type { ActorRecord } from './store.js';
 import { TransitionRing } from './transition-ring.js';
 
@@ -64,14 +61,8 @@ export interface HostOptions {
   readonly clock?: Clock;
   /** Given every actor's inspection events while `inspectActors(true)`; XState builds none otherwise. */
   readonly inspect?: ActorInspector;
-  /** The actors on disk and their counts: with them, idle actors are passivated. [default: every actor stays in memory] */
-  readonly records?: { readonly store: ActorRecords; readonly counts: ActorCounts };
-  /** Idle this long (ms), an actor is passivated. [default 5 minutes] */
-  readonly passivateAfterMs?: number;
-  /** Whether a batch is being prepared or written now (then its actors may not be on disk yet). */
-  readonly writing?: () => boolean;
-  /** Told of a failed read of the due index. */
-  readonly failed?: (err: unknown) => void;
+  /** The actors on disk: with them, idle actors are passivated. [default: every actor stays in memory] */
+  readonly passivation?: HostPassivation;
 }
 
 /** The node's actors. */
@@ -82,9 +73,6 @@ export class Host {
   readonly actors: LiveActors;
   private readonly timers: ActorTimers<HostedActor>;
   private readonly changes: HostChanges;
-  /** The count of actors per service and state (with a store). */
-  private readonly index: ActorIndex | undefined;
-  private readonly passivation: Passivation | undefined;
   /** Wall-clock now (the clock's, when given). */
   private readonly now: () => number;
   /** The event `handle` is sending to an actor right now, for the inspector. */
@@ -115,8 +103,6 @@ export class Host {
         schedule(() => host.fire(hosted, callback, timer));
       },
     });
-    this.index = options.records === undefined ? undefined : new ActorIndex(options.records.counts);
-    this.changes = new HostChanges(now, this.index);
     this.spawning = {
       timers: this.timers,
       inspect: options.inspect,
@@ -130,23 +116,9 @@ export class Host {
         host.sink?.push(emitted);
       },
     };
-    this.actors = new LiveActors({ services: options.services, records: options.records?.store, spawning: this.spawning, timers: this.timers, now });
-    const records = options.records?.store;
-    if (records !== undefined) {
-      const writing = options.writing ?? (() => false);
-      const timing = clock ?? systemClock;
-      this.passivation = new Passivation({
-        clock: { now, setTimeout: (fn, ms) => timing.setTimeout(fn, ms), clearTimeout: (handle) => timing.clearTimeout(handle) },
-        records,
-        afterMs: options.passivateAfterMs,
-        failed: options.failed ?? (() => undefined),
-        actors: {
-          passivateIdle: (idleSince, dueAfter) =>
-            host.actors.passivate({ idleSince, dueAfter, unwrittenFrom: writing() ? host.changes.batch - 1 : host.changes.batch }).earliestDue,
-          wake: (service, key) => void host.actors.find(service, key),
-        },
-      });
-    }
+    const { services, passivation } = options;
+    this.actors = new LiveActors({ services, passivation, spawning: this.spawning, timers: this.timers, now, clock: clock ?? systemClock, batch: () => host.changes.batch });
+    this.changes = new HostChanges(now, this.actors.index);
     for (const service of options.services) {
       for (const type of service.on) {
         const list = this.byType.get(type) ?? [];
@@ -167,8 +139,8 @@ export class Host {
   }
 
   /** Brings back the actors whose timers are due soon (no other: the rest come back when needed) and starts passivating idle ones. */
-  async start(): Promise<void> {
-    await this.passivation?.start();
+  start(): Promise<void> {
+    return this.actors.start();
   }
 
   /** Brings back actors from the given records and re-arms their pending timers. */
@@ -176,26 +148,9 @@ export class Host {
     for (const record of records) this.actors.restore(record);
   }
 
-  /** Passivates the actors idle for `--passivate-after` now, as the periodic sweep does. */
-  passivateIdle(): void {
-    this.passivation?.sweep();
-  }
-
   /** Actors per service and state (with a store: every actor, in memory or not; else those in memory). */
   counts(): ActorCounts {
-    if (this.index !== undefined) return this.index.counts();
-    const counts: ActorCounts = {};
-    for (const view of this.views()) {
-      const byState = (counts[view.service] ??= {});
-      const label = stateLabel(view.state);
-      byState[label] = (byState[label] ?? 0) + 1;
-    }
-    return counts;
-  }
-
-  /** How many actors there are (in memory and on disk). */
-  get actorTotal(): number {
-    return this.index?.total ?? this.actors.size;
+    return this.actors.counts();
   }
 
   /**
@@ -210,13 +165,13 @@ export class Host {
     let out: readonly Emission[];
     if (services.length === 1) {
       const result = this.handle(services[0], envelope);
-      if (result instanceof Error) this.deadLetter(services[0], envelope, pos, result);
+      if (result instanceof Error) this.changes.deadLetterOf(services[0], envelope, pos, result);
       out = result instanceof Error ? NO_EMISSIONS : result;
     } else {
       const all: Emission[] = [];
       for (const service of services) {
         const result = this.handle(service, envelope);
-        if (result instanceof Error) this.deadLetter(service, envelope, pos, result);
+        if (result instanceof Error) this.changes.deadLetterOf(service, envelope, pos, result);
         else all.push(...result);
       }
       out = all;
@@ -270,10 +225,7 @@ export class Host {
 
   /** One actor's current state (`key` is `''` for a singleton), in memory or from its record, without bringing it back. */
   view(service: string, key: string): ActorView | undefined {
-    const live = this.actors.peek(service, key);
-    if (live !== undefined) return actorViews([live])[0];
-    const record = this.actors.record(service, key);
-    return record === undefined ? undefined : recordView(record, this.services.find((s) => s.name === service)?.key === undefined);
+    return this.actors.view(service, key);
   }
 
   /** Every actor in memory as the inspector shows it: state, context, pending timers, what it accepts. */
@@ -300,18 +252,11 @@ export class Host {
   inspectActors(on: boolean): void {
     if (on === this.inspecting) return;
     this.inspecting = on;
-    for (const hosted of this.actors.values()) {
-      if (on) inspectHosted(hosted, this.spawning);
-      else {
-        hosted.inspection?.unsubscribe();
-        hosted.inspection = undefined;
-      }
-    }
+    this.actors.inspect(on);
   }
 
   /** Stops every actor and its timers; nothing fires after this. */
   stop(): void {
-    this.passivation?.stop();
     this.timers.stop();
     this.actors.stop();
   }
@@ -398,16 +343,6 @@ export class Host {
     this.emitted.note(hosted.service.name, emitted);
     const cause = causeOf(hosted.cause);
     return emitted.map((e) => ({ emitted: e, cause }));
-  }
-
-  private deadLetter(service: ServiceDefinition, envelope: Envelope, pos: number, err: Error): void {
-    let key = '';
-    try {
-      key = entityKey(service, { type: envelope.type, data: envelope.data, ts: envelope.ts });
-    } catch {
-      // the missing key is the failure itself; the letter is filed without one
-    }
-    this.changes.deadLetter(service.name, key, envelope.id, pos, err);
   }
 }
 

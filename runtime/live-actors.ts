@@ -9,22 +9,44 @@
  * back re-arms its timers with what is left of their delays. An actor is never dropped
  * while the batch that last persisted it may not be on disk yet.
  */
-import { indexOf } from './actor-index.js';
-import type { ActorRecords } from './actor-records.js';
+import { ActorIndex, indexOf } from './actor-index.js';
+import type { ActorCounts, ActorRecords } from './actor-records.js';
 import type { ActorTimers } from './actor-timers.js';
-import { actorId, spawnActor, type HostedActor, type SpawnOptions } from './hosted-actor.js';
+import { actorViews, recordView, type ActorView } from './actor-views.js';
+import type { Clock } from './clock.js';
+import { actorId, inspectHosted, spawnActor, type HostedActor, type SpawnOptions } from './hosted-actor.js';
+import { Passivation } from './passivation.js';
 import type { ServiceDefinition } from './service.js';
+import { stateLabel } from './state-label.js';
 import type { ActorRecord } from './store.js';
+
+/** Where passivated actors are kept, and when to passivate. */
+export interface HostPassivation {
+  /** The actors on disk. */
+  readonly store: ActorRecords;
+  /** Their persisted counts (`ActorRecords.counts`). */
+  readonly counts: ActorCounts;
+  /** Idle this long (ms), an actor is passivated. [default 5 minutes] */
+  readonly afterMs?: number;
+  /** Whether a batch is being prepared or written now (then its actors may not be on disk yet). */
+  readonly writing: () => boolean;
+  /** Told of a failed read of the due index. */
+  readonly failed: (err: unknown) => void;
+}
 
 /** Options of {@link LiveActors}. */
 export interface LiveActorsOptions {
   readonly services: readonly ServiceDefinition[];
-  /** Where passivated actors are read back from; without it nothing is passivated. */
-  readonly records: Pick<ActorRecords, 'get'> | undefined;
+  /** Without it nothing is passivated. */
+  readonly passivation: HostPassivation | undefined;
   readonly spawning: SpawnOptions;
   readonly timers: ActorTimers<HostedActor>;
-  /** Now, on the clock idleness is measured by. */
+  /** Now, on the clock idleness and due times are measured by. */
   readonly now: () => number;
+  /** Timers of the passivation sweep and wake. */
+  readonly clock: Clock;
+  /** The number of the batch being built (`HostChanges.batch`). */
+  readonly batch: () => number;
 }
 
 /** What {@link LiveActors.passivate} may drop. */
@@ -42,6 +64,9 @@ export class LiveActors {
   private readonly actors = new Map<string, HostedActor>();
   private readonly byName: ReadonlyMap<string, ServiceDefinition>;
   private readonly options: LiveActorsOptions;
+  /** The count of actors per service and state and the due index, with a store. */
+  readonly index: ActorIndex | undefined;
+  private readonly passivation: Passivation | undefined;
   /** Actors read back from their records since start. */
   activated = 0;
   /** Actors passivated since start. */
@@ -50,6 +75,63 @@ export class LiveActors {
   constructor(options: LiveActorsOptions) {
     this.options = options;
     this.byName = new Map(options.services.map((s) => [s.name, s]));
+    const p = options.passivation;
+    if (p === undefined) return;
+    this.index = new ActorIndex(p.counts);
+    const { now, clock, batch } = options;
+    const live = this;
+    // While a batch is being written, the one before the batch being built may not be on disk.
+    const unwrittenFrom = (): number => (p.writing() ? batch() - 1 : batch());
+    this.passivation = new Passivation({
+      clock: { now, setTimeout: (fn, ms) => clock.setTimeout(fn, ms), clearTimeout: (handle) => clock.clearTimeout(handle) },
+      records: p.store,
+      afterMs: p.afterMs,
+      failed: p.failed,
+      actors: {
+        passivateIdle: (idleSince, dueAfter) => live.passivate({ idleSince, dueAfter, unwrittenFrom: unwrittenFrom() }).earliestDue,
+        wake: (service, key) => void live.find(service, key),
+      },
+    });
+  }
+
+  /** Brings back the actors whose timers are due soon (no other) and starts passivating idle ones. */
+  async start(): Promise<void> {
+    await this.passivation?.start();
+  }
+
+  /** Resolves once no passivated actor is being read back for a due timer. */
+  idle(): Promise<void> {
+    return this.passivation?.idle() ?? Promise.resolve();
+  }
+
+  /** Passivates the actors idle for `passivateAfterMs` now, as the periodic sweep does. */
+  sweep(): void {
+    this.passivation?.sweep();
+  }
+
+  /** Actors per service and state: with a store every actor, in memory or not; else those in memory. */
+  counts(): ActorCounts {
+    if (this.index !== undefined) return this.index.counts();
+    const counts: ActorCounts = {};
+    for (const view of actorViews(this.actors.values())) {
+      const byState = (counts[view.service] ??= {});
+      const label = stateLabel(view.state);
+      byState[label] = (byState[label] ?? 0) + 1;
+    }
+    return counts;
+  }
+
+  /** How many actors there are, in memory and on disk. */
+  get total(): number {
+    return this.index?.total ?? this.actors.size;
+  }
+
+  /** One actor's current state (`key` is `''` for a singleton), in memory or from its record, without bringing it back. */
+  view(service: string, key: string): ActorView | undefined {
+    const live = this.actors.get(actorId(service, key));
+    if (live !== undefined) return actorViews([live])[0];
+    const record = this.record(service, key);
+    return record === undefined ? undefined : recordView(record, this.byName.get(service)?.key === undefined);
   }
 
   /** How many actors are in memory. */
@@ -59,7 +141,7 @@ export class LiveActors {
 
   /** Whether actors can be passivated (there is a store to read them back from). */
   get passivating(): boolean {
-    return this.options.records !== undefined;
+    return this.passivation !== undefined;
   }
 
   /** Every actor in memory. */
@@ -87,7 +169,7 @@ export class LiveActors {
 
   /** The record of the actor of `service` for `key` on disk, without bringing it into memory. */
   record(service: string, key: string): ActorRecord | undefined {
-    return this.options.records?.get(service, key);
+    return this.options.passivation?.store.get(service, key);
   }
 
   /** Brings back an actor from `record` (re-arming its timers), replacing any in memory. */
@@ -142,13 +224,25 @@ export class LiveActors {
     return { count, earliestDue };
   }
 
-  /** Stops every actor in memory. */
+  /** Starts or stops observing every actor's inspection events (see `Host.inspectActors`). */
+  inspect(on: boolean): void {
+    for (const hosted of this.actors.values()) {
+      if (on) inspectHosted(hosted, this.options.spawning);
+      else {
+        hosted.inspection?.unsubscribe();
+        hosted.inspection = undefined;
+      }
+    }
+  }
+
+  /** Stops passivating, and every actor in memory. */
   stop(): void {
+    this.passivation?.stop();
     for (const hosted of this.actors.values()) hosted.actor.stop();
   }
 
   private load(service: ServiceDefinition, key: string): HostedActor | undefined {
-    const record = this.options.records?.get(service.name, key);
+    const record = this.options.passivation?.store.get(service.name, key);
     if (record === undefined) return undefined;
     this.activated++;
     return this.restore(record);

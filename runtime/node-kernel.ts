@@ -58,10 +58,13 @@ export async function openKernel(options: KernelOptions): Promise<Kernel> {
     schedule: (task) => fabric?.schedule(task),
     inspect: options.inspect,
     clock,
-    records: { store: store.actors, counts },
-    passivateAfterMs: options.passivateAfterMs,
-    writing: () => fabric?.busy ?? false,
-    failed: (err) => log.error({ err }, 'cannot read the due index of passivated actors; trying again shortly'),
+    passivation: {
+      store: store.actors,
+      counts,
+      afterMs: options.passivateAfterMs,
+      writing: () => fabric?.busy ?? false,
+      failed: (err) => log.error({ err }, 'cannot read the due index of passivated actors; trying again shortly'),
+    },
   });
   // With peers to ask, wait briefly for one's clock before stamping: it shows whether
   // this node's log was rewound (see Fabric.probing).

@@ -77,6 +77,11 @@ export class Passivation {
     if (due !== undefined) this.wakeBy(due);
   }
 
+  /** Resolves once no read of the due index is under way (the simulated cluster waits for it between steps). */
+  idle(): Promise<void> {
+    return this.waking ?? Promise.resolve();
+  }
+
   /** Stops both timers. */
   stop(): void {
     this.stopped = true;
