@@ -144,6 +144,11 @@ export class ChildHandle {
     return readStatusKb(this.pid, 'VmHWM');
   }
 
+  /** Resident set size now in bytes (`VmRSS`), or `null` once the process is gone. */
+  rssBytes(): number | null {
+    return readStatusKb(this.pid, 'VmRSS');
+  }
+
   /** Restarts the peak-RSS watermark at the current RSS (Linux `clear_refs` 5); false if refused. */
   resetPeakRss(): boolean {
     try {
