@@ -56,7 +56,7 @@ export class HostChanges {
     this.index = index;
   }
 
-  /** The number of the batch being built; the one before it may still be being written. */
+  /** The number of the batch being built; the two before it may not be written yet. */
   get batch(): number {
     return this.taken;
   }

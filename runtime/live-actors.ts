@@ -80,8 +80,9 @@ export class LiveActors {
     this.index = new ActorIndex(p.counts);
     const { now, clock, batch } = options;
     const live = this;
-    // While a batch is being written, the one before the batch being built may not be on disk.
-    const unwrittenFrom = (): number => (p.writing() ? batch() - 1 : batch());
+    // While the commit pump runs, the last two batches taken may not be on disk: one being
+    // written while the next, already taken, waits for it (`commit-pump.ts`).
+    const unwrittenFrom = (): number => (p.writing() ? batch() - 2 : batch());
     this.passivation = new Passivation({
       clock: { now, setTimeout: (fn, ms) => clock.setTimeout(fn, ms), clearTimeout: (handle) => clock.clearTimeout(handle) },
       records: p.store,
