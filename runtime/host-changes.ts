@@ -6,7 +6,7 @@
  */
 import { nanoid } from 'nanoid';
 import { errorData } from '../protocol/troupe-error.js';
-import type { ActorIndex } from './actor-index.js';
+import { indexOf, type ActorIndex } from './actor-index.js';
 import type { ActorIndexChanges } from './actor-records.js';
 import type { Envelope } from '../protocol/envelope.js';
 import { actorRecord, entityKey, type HostedActor } from './hosted-actor.js';
@@ -110,7 +110,9 @@ export class HostChanges {
     const actors: ActorRecord[] = [];
     for (const hosted of this.touched) {
       const record = actorRecord(hosted);
-      this.index?.persisting(hosted, record);
+      // What the record shows is kept on the actor either way: it tells a persisted actor from a new one.
+      if (this.index !== undefined) this.index.persisting(hosted, record);
+      else hosted.indexed = indexOf(record);
       actors.push(record);
     }
     const { deadLetters, ignored } = this;

@@ -312,8 +312,9 @@ export class Host {
       const pending = firedTimer === undefined ? hosted.timers : hosted.timers.filter((t) => t.id !== firedTimer.eventId);
       restored.timers = this.timers.rearm(restored.actor, pending);
       // If an earlier step of this batch touched the actor, what is persisted is the
-      // rolled-back actor, never the stopped one; a failed timer always changes the record.
-      this.changes.replace(hosted, restored, firedTimer !== undefined);
+      // rolled-back actor, never the stopped one; a failed timer always changes the record,
+      // and an actor with no record yet gets one (it is listed, counted and passivated).
+      this.changes.replace(hosted, restored, firedTimer !== undefined || hosted.indexed === undefined);
       return failure instanceof Error ? failure : new Error(String(failure));
     }
     hosted.timers = this.timers.pending(hosted.actor);
