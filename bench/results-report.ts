@@ -362,6 +362,7 @@ function idleActors(results: RunResults): string {
     ['creation rate (actors/s, one event and record each)', show(f['idle.create.rate'])],
     ['peak RSS while creating (MB)', show(f['idle.rss.peak'])],
     ['RSS once every actor is passivated (MB)', show(f['idle.rss'])],
+    ['of which anonymous, not mapped files (MB)', show(f['idle.rss.anon'])],
     ['event to a passivated actor, p50 / p99 (ms)', `${show(f['idle.wake.p50'])} / ${show(f['idle.wake.p99'])}`],
     ['event to an actor in memory, p50 / p99 (ms)', `${show(f['idle.live.p50'])} / ${show(f['idle.live.p99'])}`],
   ];

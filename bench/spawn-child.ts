@@ -149,6 +149,11 @@ export class ChildHandle {
     return readStatusKb(this.pid, 'VmRSS');
   }
 
+  /** Anonymous resident memory in bytes (`RssAnon`: the heap and native allocations, not mapped files), or `null`. */
+  rssAnonBytes(): number | null {
+    return readStatusKb(this.pid, 'RssAnon');
+  }
+
   /** Restarts the peak-RSS watermark at the current RSS (Linux `clear_refs` 5); false if refused. */
   resetPeakRss(): boolean {
     try {
