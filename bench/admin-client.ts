@@ -57,8 +57,19 @@ export class AdminClient {
     return JSON.parse(await this.request('GET', '/status', undefined, 200)) as NodeStatus;
   }
 
+  /** The first page of `GET /actors` (a thousand actors), with the counts of all. */
   async actors(): Promise<ActorView[]> {
-    return JSON.parse(await this.request('GET', '/actors', undefined, 200)) as ActorView[];
+    return (JSON.parse(await this.request('GET', '/actors', undefined, 200)) as { actors: ActorView[] }).actors;
+  }
+
+  /** `POST /events` with an array: resolves once all of them are committed on that node. */
+  async publishBatch(events: readonly { readonly type: string; readonly data: unknown }[]): Promise<void> {
+    await this.request('POST', '/events', JSON.stringify(events), 201);
+  }
+
+  /** `GET /actors?limit=0`: the count of actors per service and state, and how many are in memory. */
+  async actorCounts(): Promise<{ counts: Record<string, Record<string, number>>; live: number }> {
+    return JSON.parse(await this.request('GET', '/actors?limit=0', undefined, 200)) as { counts: Record<string, Record<string, number>>; live: number };
   }
 
   /** Closes the keep-alive connections. */

@@ -82,6 +82,8 @@ async function runNode(argv: string[]): Promise<void> {
     relaxed: flags.relaxed,
     inspect: flags.inspect,
     chaos: flags.chaos,
+    passivateAfterMs: flags.passivateAfterMs,
+    fabric: flags.fabric,
     admin: { token: flags.adminToken, hosts: flags.adminHosts, insecure: flags.insecureAdmin },
     log,
     tls: flags.tls && {

@@ -4,6 +4,8 @@
 import { parseArgs } from 'node:util';
 import { NODE_ID_PATTERN } from '../protocol/envelope.js';
 import { TroupeError } from '../protocol/troupe-error.js';
+import type { FabricOptions } from '../runtime/fabric-options.js';
+import { parseBytes, parseDuration } from './flag-units.js';
 
 /** `troupe node` flags, validated. */
 export interface NodeFlags {
@@ -30,6 +32,10 @@ export interface NodeFlags {
   readonly adminHosts: readonly string[];
   /** Serve the admin API off loopback without a token (`--insecure-admin`). */
   readonly insecureAdmin: boolean;
+  /** Idle this long (ms), an actor is dropped from memory (`--passivate-after`); `undefined`: the default. */
+  readonly passivateAfterMs: number | undefined;
+  /** Byte bounds (`--buffer-bytes`, `--recent-bytes`, `--intake-bytes`, `--page-bytes`); those not given keep their defaults. */
+  readonly fabric: FabricOptions;
 }
 
 /** Usage text of `troupe node`. */
@@ -38,7 +44,13 @@ export const NODE_USAGE = `usage: troupe node --id ID --port PORT --data DIR --a
        [--cluster NAME] [--relaxed] [--tls-cert FILE --tls-key FILE] [--tls-ca FILE]
        [--inspect ws://localhost:8080] [--chaos]
        [--admin-token T] [--admin-host NAME]... [--insecure-admin]
+       [--passivate-after 5m] [--buffer-bytes 256MiB] [--recent-bytes 64MiB]
+       [--intake-bytes 4MiB] [--page-bytes 4MiB]
   --secret may come from $TROUPE_SECRET instead.
+  --passivate-after: an actor idle this long is dropped from memory (its record stays on
+    disk; its next event or due timer brings it back).
+  --buffer-bytes / --recent-bytes / --intake-bytes / --page-bytes bound in bytes the causal
+    buffer, the in-memory log tail, what links hold decoded, and a /log or /trace answer.
   --chaos lets the admin API cut and heal this node's links (POST /links/PEER/cut|heal).
   --admin-token (or $TROUPE_ADMIN_TOKEN) is the bearer token every admin call must carry;
     a node off loopback needs one, unless --insecure-admin. --admin-host adds a host name
@@ -71,6 +83,11 @@ export function parseNodeFlags(argv: readonly string[], env: NodeJS.ProcessEnv =
         'admin-token': { type: 'string' },
         'admin-host': { type: 'string', multiple: true, default: [] },
         'insecure-admin': { type: 'boolean', default: false },
+        'passivate-after': { type: 'string' },
+        'buffer-bytes': { type: 'string' },
+        'recent-bytes': { type: 'string' },
+        'intake-bytes': { type: 'string' },
+        'page-bytes': { type: 'string' },
       },
     }));
   } catch (cause) {
@@ -107,6 +124,17 @@ export function parseNodeFlags(argv: readonly string[], env: NodeJS.ProcessEnv =
   for (const name of values['admin-host']) {
     if (!/^[a-z0-9.-]+$/i.test(name) && !/^\[?[0-9a-f:.]+\]?$/i.test(name)) throw bad(`--admin-host ${name}: not a host name or address`);
   }
+  const passivate = values['passivate-after'];
+  const passivateAfterMs = passivate === undefined ? undefined : parseDuration(passivate);
+  if (passivate !== undefined && passivateAfterMs === undefined) throw bad(`--passivate-after ${passivate}: not a duration (300ms, 30s, 5m, 1h)`);
+  const bytes = (name: 'buffer-bytes' | 'recent-bytes' | 'intake-bytes' | 'page-bytes'): number | undefined => {
+    const text = values[name];
+    if (text === undefined) return undefined;
+    const n = parseBytes(text);
+    if (n === undefined || n < 1024) throw bad(`--${name} ${text}: not a size of at least 1KiB (64MiB, 4MB, 1048576)`);
+    return n;
+  };
+  const fabric: FabricOptions = { bufferBytes: bytes('buffer-bytes'), recentBytes: bytes('recent-bytes'), intakeBytes: bytes('intake-bytes'), pageBytes: bytes('page-bytes') };
   return {
     id,
     port,
@@ -124,6 +152,8 @@ export function parseNodeFlags(argv: readonly string[], env: NodeJS.ProcessEnv =
     adminToken,
     adminHosts: values['admin-host'],
     insecureAdmin: values['insecure-admin'],
+    passivateAfterMs,
+    fabric,
   };
 }
 

@@ -193,6 +193,7 @@ export class BatchPreparation {
       removedDeadLetters: replayed.map((r) => ({ service: r.letter.service, eventId: r.letter.eventId })),
       acks: this.dirtyAcks(),
       lastTs: this.lastTs,
+      index: changes.index,
     };
     return { commit, delivered, published, replayed, ignored: changes.ignored };
   }

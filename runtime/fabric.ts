@@ -87,8 +87,8 @@ export class Fabric {
     const { frameBytes } = o;
     this.id = id;
     const pos = sum(args.vc);
-    this.intake = new Intake<Incoming>(o.bufferLimit, (e) => e.bytes.length);
-    this.recent = new RecentLog(o.recent);
+    this.intake = new Intake<Incoming>(o.bufferLimit, (e) => e.bytes.length, o.bufferBytes);
+    this.recent = new RecentLog(o.recent, o.recentBytes);
     this.recent.reset(pos + 1);
     this.observers = new FabricObservers(log);
     this.tasks = new BackgroundTasks(log);
@@ -102,7 +102,7 @@ export class Fabric {
       log,
     });
     this.recovery = new IdentityRecovery({ id, log, clock: time, probeMs: o.probeMs, maxWaitMs: o.recoveryMs, onResume: () => this.pump.kick() });
-    this.backpressure = new LinkBackpressure({ intake: this.intake, maxEvents: o.intakeEvents, maxBytes: frameBytes });
+    this.backpressure = new LinkBackpressure({ intake: this.intake, maxEvents: o.intakeEvents, maxBytes: o.intakeBytes });
     this.deadLetters = new DeadLetterReplay({ store, host });
     this.replication = new Replication({
       id,
@@ -124,7 +124,7 @@ export class Fabric {
       store,
       recent: this.recent,
       clock: time,
-      pageBytes: frameBytes,
+      pageBytes: o.pageBytes,
       heldBack: () => this.heldBack(),
       outboxes: (events) => this.replication.outboxesOf(events),
     });
@@ -148,7 +148,6 @@ export class Fabric {
     this.receiver = new FrameReceiver({
       id,
       intake: this.intake,
-      bufferLimit: o.bufferLimit,
       replication: this.replication,
       recovery: this.recovery,
       backpressure: this.backpressure,
@@ -173,6 +172,11 @@ export class Fabric {
   /** Whether this node is fetching back its own history after losing it (or has not yet heard a peer's clock). */
   get recovering(): boolean {
     return this.recovery.recovering(this.writer.committed[this.id] ?? 0);
+  }
+
+  /** Whether a batch is being prepared or written (its actors' records may not be on disk yet). */
+  get busy(): boolean {
+    return this.pump.busy;
   }
 
   /** Events waiting in the causal buffer for their dependencies. */
@@ -247,9 +251,9 @@ export class Fabric {
     return this.queries.read(from, limit);
   }
 
-  /** The causal history of one workflow as this node knows it, and what of it is still waiting. */
-  trace(correlationId: string, limit = 10_000): Promise<Trace> {
-    return this.queries.trace(correlationId, limit);
+  /** The causal history of one workflow as this node knows it (after position `after`, up to `pageBytes`), and what of it is still waiting. */
+  trace(correlationId: string, limit = 10_000, after = 0): Promise<Trace> {
+    return this.queries.trace(correlationId, limit, after);
   }
 
   /** Resolves when the log reaches position `pos` or after `ms`, whichever is first. */

@@ -20,8 +20,6 @@ import type { WorkQueues } from './work-queues.js';
 export interface FrameReceiverArgs {
   readonly id: string;
   readonly intake: Intake<Incoming>;
-  /** Most events the causal buffer holds; peers are asked again below half of it. */
-  readonly bufferLimit: number;
   readonly replication: Replication;
   readonly recovery: IdentityRecovery;
   readonly backpressure: LinkBackpressure;
@@ -72,8 +70,8 @@ export class FrameReceiver {
 
   /** Peers whose events overflowed the buffer are asked again once it has room. */
   askAgainIfRoom(): void {
-    const { intake, bufferLimit, committed } = this.args;
-    if (intake.size > bufferLimit / 2) return;
+    const { intake, committed } = this.args;
+    if (!intake.roomy) return;
     this.args.replication.askAgain(() => ({ ...committed() }));
   }
 

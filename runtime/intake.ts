@@ -6,8 +6,10 @@
  * checked against the delivered clock as extended by the lane, and are delivered in
  * arrival order. Only an event that overtook a dependency (a relay raced a direct link, a
  * peer re-sent after a gap) waits in the causal buffer (`causal-buffer.ts`) until the
- * CBCAST condition lets it through. Both together hold at most `limit` events; past it an
- * event that is not deliverable is refused and asked for again later.
+ * CBCAST condition lets it through. Both together hold at most `limit` events, and the
+ * buffer at most `maxBytes` of them; past either an event that is not deliverable is
+ * refused (not acknowledged) and asked for again later. The lane is bounded by pausing
+ * the links that fill it (`link-backpressure.ts`).
  */
 import type { VectorClock } from '../protocol/envelope.js';
 import type { CausalStamp } from '../protocol/vector-clock.js';
@@ -24,16 +26,29 @@ export class Intake<E extends CausalStamp> {
   private laneBytes = 0;
   private readonly buffer: CausalBuffer<E>;
   private readonly limit: number;
+  private readonly maxBytes: number;
   private readonly weigh: (event: E) => number;
 
   /**
    * @param limit the most events held at once.
-   * @param weigh an event's size in bytes, for {@link deliverableBytes}.
+   * @param weigh an event's size in bytes, for {@link deliverableBytes} and `maxBytes`.
+   * @param maxBytes the most bytes the causal buffer holds. [default unbounded]
    */
-  constructor(limit: number, weigh: (event: E) => number = () => 0) {
-    this.buffer = new CausalBuffer<E>(limit);
+  constructor(limit: number, weigh: (event: E) => number = () => 0, maxBytes = Infinity) {
+    this.buffer = new CausalBuffer<E>(limit, { maxBytes, weigh });
     this.limit = limit;
+    this.maxBytes = maxBytes;
     this.weigh = weigh;
+  }
+
+  /** Whether there is room to ask peers again for what overflowed: below half of both bounds. */
+  get roomy(): boolean {
+    return this.size <= this.limit / 2 && this.buffer.bytes <= this.maxBytes / 2;
+  }
+
+  /** Bytes of the events waiting for a dependency. */
+  get blockedBytes(): number {
+    return this.buffer.bytes;
   }
 
   /** Events waiting, in the lane and in the buffer. */
@@ -75,7 +90,7 @@ export class Intake<E extends CausalStamp> {
       this.laneBytes += this.weigh(event);
       return 'fresh';
     }
-    if (this.size >= this.limit) return 'overflow';
+    if (this.size >= this.limit || this.buffer.full(this.weigh(event))) return 'overflow';
     const r = this.buffer.add(event, delivered);
     return r === 'buffered' ? 'fresh' : r;
   }

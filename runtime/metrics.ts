@@ -15,12 +15,15 @@ import { collectDefaultMetrics, Counter, exponentialBuckets, Gauge, Histogram, R
 import { systemClock, type Clock } from './clock.js';
 import type { CommitNotice, Fabric } from './fabric.js';
 import type { Host } from './host.js';
+import { stateLabel } from './state-label.js';
 import type { Store } from './store.js';
+
+export { stateLabel };
 
 /** What the metrics read. */
 export interface MetricsSources {
   readonly fabric: Pick<Fabric, 'id' | 'observe' | 'peerViews' | 'buffered' | 'size'>;
-  readonly host: Pick<Host, 'views' | 'serviceNames'>;
+  readonly host: Pick<Host, 'counts' | 'serviceNames'> & { readonly actors: { readonly size: number; readonly total: number } };
   readonly store: Pick<Store, 'deadLetters'>;
   /** What latency is measured against: the wall clock events' `ts` come from. [default systemClock] */
   readonly clock?: Clock;
@@ -150,13 +153,26 @@ export class Metrics {
     });
     new Gauge({
       name: 'troupe_actors',
-      help: 'Actors hosted here, by service and state (dotted for nested states, comma-separated for parallel ones).',
+      help: 'Actors hosted here, in memory or passivated, by service and state (dotted for nested states, comma-separated for parallel ones).',
       labelNames: ['service', 'state'],
       registers,
       collect() {
         // Reset first: a state no actor is in any more drops out instead of keeping its last count.
         this.reset();
-        for (const actor of host.views()) this.inc({ service: actor.service, state: stateLabel(actor.state) });
+        for (const [service, byState] of Object.entries(host.counts())) {
+          for (const [state, count] of Object.entries(byState)) this.set({ service, state }, count);
+        }
+      },
+    });
+    new Gauge({
+      name: 'troupe_actors_resident',
+      help: 'Actors hosted here by residency: live (in memory) or passivated (on disk only, brought back by their next event or due timer).',
+      labelNames: ['residency'],
+      registers,
+      collect() {
+        const live = host.actors.size;
+        this.set({ residency: 'live' }, live);
+        this.set({ residency: 'passivated' }, Math.max(0, host.actors.total - live));
       },
     });
     this.registry = Registry.merge([own, processRegistry()]);
@@ -199,22 +215,6 @@ export class Metrics {
     this.types.add(type);
     return type;
   }
-}
-
-/**
- * An actor's state value as one label: `'idle'`, `'a.b'` for a nested state, and its
- * active paths joined by commas for parallel regions (`'p.left.on,p.right.off'`).
- */
-export function stateLabel(value: unknown): string {
-  return statePaths(value).join(',');
-}
-
-function statePaths(value: unknown): string[] {
-  if (value === null || typeof value !== 'object') return [String(value)];
-  return Object.entries(value).flatMap(([key, inner]: [string, unknown]) => {
-    const below = inner === null || inner === undefined ? [] : statePaths(inner);
-    return below.length === 0 ? [key] : below.map((path) => `${key}.${path}`);
-  });
 }
 
 let shared: Registry | undefined;

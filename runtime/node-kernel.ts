@@ -8,6 +8,7 @@ import type { Logger } from 'pino';
 import type { ActorInspector } from './actor-inspection.js';
 import type { Clock } from './clock.js';
 import { Fabric, type FabricOptions } from './fabric.js';
+import { indexOf } from './actor-index.js';
 import { Host } from './host.js';
 import type { ServiceDefinition } from './service.js';
 import { Store } from './store.js';
@@ -34,6 +35,8 @@ export interface KernelOptions {
   readonly inspect?: ActorInspector;
   /** Time and timers of the fabric and the actors. [default the system's] */
   readonly clock?: Clock;
+  /** Idle this long (ms), an actor is dropped from memory until needed (`--passivate-after`). [default 5 minutes] */
+  readonly passivateAfterMs?: number;
 }
 
 /** A node's store, host and fabric. */
@@ -43,11 +46,15 @@ export interface Kernel {
   readonly fabric: Fabric;
 }
 
-/** Opens the store, and restores the fabric's clocks and the host's actors from it. */
+/**
+ * Opens the store, restores the fabric's clocks from it, and brings back the actors whose
+ * timers are due soon (the others stay on disk until an event needs them).
+ */
 export async function openKernel(options: KernelOptions): Promise<Kernel> {
   const { id, log, clock } = options;
   const store = await Store.open(options.dataDir, id, { sync: !options.relaxed });
   const state = await store.load();
+  const counts = await store.actors.counts(indexOf);
   let fabric: Fabric | undefined;
   const host = new Host({
     services: options.services,
@@ -55,16 +62,18 @@ export async function openKernel(options: KernelOptions): Promise<Kernel> {
     inspect: options.inspect,
     clock,
     versions: options.versions,
+    passivation: {
+      store: store.actors,
+      counts,
+      afterMs: options.passivateAfterMs,
+      writing: () => fabric?.busy ?? false,
+      failed: (err) => log.error({ err }, 'cannot read the due index of passivated actors; trying again shortly'),
+    },
   });
   // With peers to ask, wait briefly for one's clock before stamping: it shows whether
   // this node's log was rewound (see Fabric.probing).
   const fabricOptions = { probeMs: options.hasPeers ? PROBE_MS : 0, ...options.fabric };
   fabric = new Fabric({ id, store, host, log, vc: state.vc, acks: state.acks, lastTs: state.lastTs, options: fabricOptions, time: clock, disk: { dir: options.dataDir } });
-  // A record that could not be restored filed a dead letter: commit it now, not with whatever comes next.
-  if (host.restore(state.actors) > 0) fabric.schedule(noEmissions);
+  await host.start();
   return { store, host, fabric };
-}
-
-function noEmissions(): [] {
-  return [];
 }

@@ -45,6 +45,8 @@ export interface NodeOptions {
   /** Every line carries `node: id`; a child logger adds it when this one lacks it. */
   readonly log: Logger;
   readonly fabric?: FabricOptions;
+  /** Idle this long (ms), an actor is dropped from memory until needed (`--passivate-after`). [default 5 minutes] */
+  readonly passivateAfterMs?: number;
   /**
    * Serve HTTPS and `wss://` with this certificate and key (PEM). `ca` is what dialed
    * `wss://` peers' certificates must chain to, beside the system's roots.
@@ -93,6 +95,7 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
     relaxed: options.relaxed,
     hasPeers: options.peers.length > 0,
     fabric: options.fabric,
+    passivateAfterMs: options.passivateAfterMs,
     inspect: inspection.inspect,
   });
   inspection.attach(host);

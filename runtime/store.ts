@@ -1,7 +1,8 @@
 /**
  * The node's LevelDB: one database per node, everything the node must not forget.
  *
- * Its key layout (`pos/`, `clk/`, `meta/`, `ack/`, `actor/`, `dlq/`, `corr/`) is in `store-keys.ts`.
+ * Its key layout (`pos/`, `clk/`, `meta/`, `ack/`, `actor/`, `due/`, `dlq/`, `corr/`) is in `store-keys.ts`;
+ * the actors' records and their index are read through `actor-records.ts`.
  *
  * A workflow's first event has no `corr/` entry: its correlation id is its own id
  * (`origin:seq`), which locates it in the log by itself (see {@link Store.positionOf}).
@@ -25,6 +26,7 @@ import { eventId, parseEventId, type EncodedEvent, type VectorClock } from '../p
 import { TroupeError } from '../protocol/troupe-error.js';
 import { dominates } from '../protocol/vector-clock.js';
 import { openStoreDb, reopenStoreDb, type StoreDb } from './store-db.js';
+import { ActorRecords, writeActorIndex, type ActorIndexChanges } from './actor-records.js';
 import { actorKey, clockKey, corrPrefix, dlqKey, hex, posKey } from './store-keys.js';
 
 /** An event as committed: its place in the local delivery order and its bytes. */
@@ -88,13 +90,14 @@ export interface CommitBatch {
   readonly acks: ReadonlyMap<string, VectorClock>;
   /** The newest `ts` delivered or stamped as of this commit, if it moved (`meta/ts`). */
   readonly lastTs?: number;
+  /** What `actors` change in the due index and the count of actors per state. */
+  readonly index?: ActorIndexChanges;
 }
 
 /** What a node finds on disk when it starts. */
 export interface StoredState {
   readonly vc: VectorClock;
   readonly acks: Map<string, VectorClock>;
-  readonly actors: ActorRecord[];
   /** The newest `ts` delivered or stamped here: this node's hybrid time goes on from it. */
   readonly lastTs: number;
 }
@@ -115,11 +118,14 @@ export class Store {
   private db: StoreDb;
   private readonly dir: string;
   private readonly sync: boolean;
+  /** The actors on disk: records, due index, counts. */
+  readonly actors: ActorRecords;
 
   private constructor(db: StoreDb, dir: string, sync: boolean) {
     this.db = db;
     this.dir = dir;
     this.sync = sync;
+    this.actors = new ActorRecords(() => this.db);
   }
 
   /**
@@ -139,7 +145,7 @@ export class Store {
     return store;
   }
 
-  /** Reads the committed clock, acknowledged clocks and actor records. */
+  /** Reads the committed clock and acknowledged clocks (no actor: those are read when needed, see `actors`). */
   async load(): Promise<StoredState> {
     const vcBytes = await this.db.get('meta/vc');
     const vc = vcBytes === undefined ? {} : (decodeValue(vcBytes) as VectorClock);
@@ -147,13 +153,9 @@ export class Store {
     for await (const [key, value] of this.db.iterator({ gt: 'ack/', lt: 'ack0' })) {
       acks.set(key.slice(4), decodeValue(value) as VectorClock);
     }
-    const actors: ActorRecord[] = [];
-    for await (const value of this.db.values({ gt: 'actor/', lt: 'actor0' })) {
-      actors.push(decodeValue(value) as ActorRecord);
-    }
     const tsBytes = await this.db.get('meta/ts');
     const lastTs = tsBytes === undefined ? await this.newestTs() : (decodeValue(tsBytes) as number);
-    return { vc, acks, actors, lastTs };
+    return { vc, acks, lastTs };
   }
 
   /** The newest `ts` among the last events logged (0 for an empty log). */
@@ -182,6 +184,7 @@ export class Store {
     b.put('meta/vc', encodeValue(batch.vc));
     if (batch.lastTs !== undefined) b.put('meta/ts', encodeValue(batch.lastTs));
     for (const a of batch.actors) b.put(actorKey(a.service, a.key), encodeValue(a));
+    writeActorIndex(b, batch.index);
     for (const d of batch.deadLetters) b.put(dlqKey(d.service, d.eventId), encodeValue(d));
     for (const d of batch.removedDeadLetters) b.del(dlqKey(d.service, d.eventId));
     for (const [peer, vc] of batch.acks) b.put(`ack/${peer}`, encodeValue(vc));

@@ -25,6 +25,8 @@ export interface SimulatedNodeOptions {
   readonly time: SimulatedTime;
   readonly log: Logger;
   readonly fabric?: FabricOptions;
+  /** Idle this long (simulated ms), an actor is dropped from memory. [default 5 minutes] */
+  readonly passivateAfterMs?: number;
 }
 
 /** A node that can be started, crashed and started again from its disk. */
@@ -52,11 +54,11 @@ export class SimulatedNode {
   /** Opens its store and restores its clocks and actors from it, as a node process starting does. */
   async start(): Promise<Kernel> {
     if (this.running !== undefined) return this.running.kernel;
-    const { id, dataDir, services, hasPeers, fabric, time } = this.options;
+    const { id, dataDir, services, hasPeers, fabric, time, passivateAfterMs } = this.options;
     const clock = time.forNode();
     const log = this.options.log.child({ node: id });
     // Relaxed: a simulated crash kills no operating system, so what LevelDB wrote survives it.
-    const kernel = await openKernel({ id, dataDir, services, versions: this.options.versions, log, relaxed: true, hasPeers, fabric, clock });
+    const kernel = await openKernel({ id, dataDir, services, versions: this.options.versions, log, relaxed: true, hasPeers, fabric, clock, passivateAfterMs });
     this.running = { kernel, clock };
     return kernel;
   }

@@ -171,13 +171,17 @@ export class AdminClient {
     return events;
   }
 
-  /** `GET /actors`. */
+  /** Every actor, through `GET /actors` a page at a time. */
   async actors(): Promise<ActorInfo[]> {
-    const answer = await this.request('GET', '/actors');
-    if (answer.status !== 200 || !Array.isArray(answer.body)) {
-      throw new AdminApiError(this.node, 'GET /actors', answer);
+    const out: ActorInfo[] = [];
+    for (let after: string | null = ''; after !== null; ) {
+      const answer = await this.request('GET', `/actors${after === '' ? '' : `?after=${encodeURIComponent(after)}`}`);
+      const body = answer.body as { actors?: unknown; next?: unknown } | null;
+      if (answer.status !== 200 || body === null || !Array.isArray(body.actors)) throw new AdminApiError(this.node, 'GET /actors', answer);
+      out.push(...(body.actors as ActorInfo[]));
+      after = typeof body.next === 'string' ? body.next : null;
     }
-    return answer.body as ActorInfo[];
+    return out;
   }
 }
 
