@@ -2,7 +2,7 @@
  * What an event's `data` may hold: JSON's values, plus byte arrays. nil, booleans,
  * numbers, strings, `bin`, arrays, and maps with string keys, nested at most
  * `MAX_DATA_DEPTH` deep (`PROTOCOL.md`, "Event data"). The decoder reads data with
- * `WireReader.value`, which refuses anything else; `checkData` holds what a node
+ * `readData` (`data-reader.ts`), which refuses anything else; `checkData` holds what a node
  * publishes to the same rule, so that no node stores an event its peers would refuse or
  * that its own JSON views (`/log`, the inspector) could not show.
  */
