@@ -7,12 +7,10 @@
  * that its own JSON views (`/log`, the inspector) could not show.
  */
 import { TroupeError } from './troupe-error.js';
+import { isWellFormed } from './wire-fields.js';
 
 /** The deepest nesting of arrays and maps in event data. */
 export const MAX_DATA_DEPTH = 64;
-
-/** A UTF-16 code unit with no partner: UTF-8 cannot carry it. */
-const LONE_SURROGATE = /\p{Surrogate}/u;
 
 /**
  * Checks that `data` can travel as event data. `undefined` is allowed where JSON allows
@@ -49,7 +47,7 @@ function check(value: unknown, depth: number): Refusal | undefined {
     case 'number':
       return undefined;
     case 'string':
-      return LONE_SURROGATE.test(value) ? refusal('a string with a lone UTF-16 surrogate') : undefined;
+      return isWellFormed(value) ? undefined : refusal('a string with a lone UTF-16 surrogate');
     case 'object':
       break;
     default:
