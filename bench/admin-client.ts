@@ -5,6 +5,7 @@
  * URL that is not on 127.0.0.1.
  */
 import http from 'node:http';
+import type { NodeStatus } from '../inspector/feed.js';
 import type { ActorView } from '../runtime/host.js';
 
 /**
@@ -19,16 +20,6 @@ export const PUBLISH_SOCKETS = 64;
 
 /** Longest any request may take: a publish queued behind an overloaded commit, at worst. */
 const REQUEST_TIMEOUT_MS = 60_000;
-
-/** `GET /status`. */
-export interface NodeStatus {
-  readonly id: string;
-  readonly vc: Record<string, number>;
-  readonly peers: readonly { readonly id: string; readonly connected: boolean; readonly outbox: number }[];
-  readonly services: readonly string[];
-  readonly log: { readonly size: number };
-}
-
 
 /** Talks to one node. */
 export class AdminClient {

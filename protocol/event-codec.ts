@@ -10,13 +10,15 @@
  * workflow); the version of the event's type travels only from 2 on (an event without it
  * is version 1, as every event written before versions existed is); a causation id of the form `node:seq` travels as `seq` (same node as the
  * origin) or `[node, seq]`. Events are written by msgpackr and read back by the strict
- * reader (`msgpack-reader.ts`), data included: a peer's bytes never reach a general
- * decoder, and data holds only JSON-like values (`event-data.ts`), checked on both sides.
+ * reader (`msgpack-reader.ts`; data by `data-reader.ts`): a peer's bytes never reach a
+ * general decoder, and data holds only JSON-like values (`event-data.ts`), checked on both
+ * sides.
  * Every failure is a `TroupeError` (`TROUPE_PROTOCOL_BAD_EVENT`); nothing else escapes,
  * whatever the input.
  */
 import { copyOf } from './byte-slabs.js';
 import { eventId, parseEventId, type EncodedEvent, type Envelope, type VectorClock } from './envelope.js';
+import { readData } from './data-reader.js';
 import { checkData, MAX_DATA_DEPTH } from './event-data.js';
 import { WireReader } from './msgpack-reader.js';
 import { describe, packr } from './packr.js';
@@ -135,7 +137,7 @@ export function decodeEvent(bytes: EncodedEvent): Envelope {
   if (!isName(correlationId)) throw r.error('correlationId must be a string of 1 to 256 characters');
   const causationId = readCausation(r, origin);
   const ts = r.time();
-  const data = fields >= 9 ? r.value(MAX_DATA_DEPTH) : undefined;
+  const data = fields >= 9 ? readData(r, MAX_DATA_DEPTH) : undefined;
   const version = fields === 10 ? r.uint() : 1;
   if (fields === 10 && (version < 2 || version > MAX_EVENT_VERSION)) throw r.error('a version is from 2 to 2^32-1: version 1 is its absence');
   r.end();

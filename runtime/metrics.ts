@@ -15,6 +15,7 @@ import { collectDefaultMetrics, Counter, exponentialBuckets, Gauge, Histogram, R
 import { systemClock, type Clock } from './clock.js';
 import type { CommitNotice, Fabric } from './fabric.js';
 import type { Host } from './host.js';
+import { EventHistogram } from './event-histogram.js';
 import { stateLabel } from './state-label.js';
 import type { Store } from './store.js';
 
@@ -50,7 +51,7 @@ export class Metrics {
   private readonly linkedOnce = new Set<string>();
   private readonly published: Counter<'type'>;
   private readonly delivered: Counter<'type'>;
-  private readonly latency: Histogram;
+  private readonly latency: EventHistogram;
   private readonly batchEvents: Histogram;
   private readonly batchSeconds: Histogram;
   private readonly reconnects: Counter<'peer'>;
@@ -74,7 +75,7 @@ export class Metrics {
       labelNames: ['type'],
       registers,
     });
-    this.latency = new Histogram({
+    this.latency = new EventHistogram({
       name: 'troupe_event_delivery_seconds',
       help: 'Time from an event\'s publish on its origin (its ts) to its commit here.',
       buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300],
@@ -190,13 +191,18 @@ export class Metrics {
 
   private committed(notice: CommitNotice): void {
     const now = this.clock.now();
+    // Counted per commit, not per event: each prom-client `inc` builds and hashes a label set.
+    const delivered = new Map<string, number>();
+    const published = new Map<string, number>();
     for (const { envelope } of notice.events) {
       const type = this.typeLabel(envelope.type);
-      this.delivered.inc({ type });
-      if (envelope.origin === this.self) this.published.inc({ type });
+      delivered.set(type, (delivered.get(type) ?? 0) + 1);
+      if (envelope.origin === this.self) published.set(type, (published.get(type) ?? 0) + 1);
       // Clocks of different hosts disagree a little: a remote `ts` may be ahead of ours.
       this.latency.observe(Math.max(0, now - envelope.ts) / 1000);
     }
+    for (const [type, n] of delivered) this.delivered.inc({ type }, n);
+    for (const [type, n] of published) this.published.inc({ type }, n);
     for (const { service, reason } of notice.ignored) this.ignored.inc({ service, reason });
     this.batchEvents.observe(notice.events.length);
     this.batchSeconds.observe(notice.writeMs / 1000);
