@@ -3,6 +3,7 @@
  */
 import { parseArgs } from 'node:util';
 import { NODE_ID_PATTERN } from '../protocol/envelope.js';
+import { isPattern } from '../protocol/interest-pattern.js';
 import { TroupeError } from '../protocol/troupe-error.js';
 
 /** `troupe node` flags, validated. */
@@ -30,6 +31,8 @@ export interface NodeFlags {
   readonly adminHosts: readonly string[];
   /** Serve the admin API off loopback without a token (`--insecure-admin`). */
   readonly insecureAdmin: boolean;
+  /** Event types wanted beside the services' (`--want`, repeatable); `undefined`: none given. */
+  readonly want: readonly string[] | undefined;
 }
 
 /** Usage text of `troupe node`. */
@@ -37,8 +40,10 @@ export const NODE_USAGE = `usage: troupe node --id ID --port PORT --data DIR --a
        [--services a,b] [--peer ws://HOST:PORT]... [--host 127.0.0.1]
        [--cluster NAME] [--relaxed] [--tls-cert FILE --tls-key FILE] [--tls-ca FILE]
        [--inspect ws://localhost:8080] [--chaos]
-       [--admin-token T] [--admin-host NAME]... [--insecure-admin]
+       [--admin-token T] [--admin-host NAME]... [--insecure-admin] [--want TYPE]...
   --secret may come from $TROUPE_SECRET instead.
+  --want makes the node partial: peers send it only the types its services consume, its
+    own events and each --want (a type, a prefix ending in '*', or '*' for everything).
   --chaos lets the admin API cut and heal this node's links (POST /links/PEER/cut|heal).
   --admin-token (or $TROUPE_ADMIN_TOKEN) is the bearer token every admin call must carry;
     a node off loopback needs one, unless --insecure-admin. --admin-host adds a host name
@@ -71,6 +76,7 @@ export function parseNodeFlags(argv: readonly string[], env: NodeJS.ProcessEnv =
         'admin-token': { type: 'string' },
         'admin-host': { type: 'string', multiple: true, default: [] },
         'insecure-admin': { type: 'boolean', default: false },
+        want: { type: 'string', multiple: true },
       },
     }));
   } catch (cause) {
@@ -104,6 +110,9 @@ export function parseNodeFlags(argv: readonly string[], env: NodeJS.ProcessEnv =
   if (secret === '') throw bad('a cluster secret is required: --secret S or TROUPE_SECRET');
   if (values['admin-token'] === '') throw bad('--admin-token must not be empty');
   const adminToken = values['admin-token'] ?? (env.TROUPE_ADMIN_TOKEN || undefined);
+  for (const pattern of values.want ?? []) {
+    if (!isPattern(pattern)) throw bad(`--want ${pattern}: an event type, a prefix ending in '*', or '*'`);
+  }
   for (const name of values['admin-host']) {
     if (!/^[a-z0-9.-]+$/i.test(name) && !/^\[?[0-9a-f:.]+\]?$/i.test(name)) throw bad(`--admin-host ${name}: not a host name or address`);
   }
@@ -124,6 +133,7 @@ export function parseNodeFlags(argv: readonly string[], env: NodeJS.ProcessEnv =
     adminToken,
     adminHosts: values['admin-host'],
     insecureAdmin: values['insecure-admin'],
+    want: values.want,
   };
 }
 

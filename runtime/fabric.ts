@@ -33,6 +33,8 @@ import { FrameReceiver } from './frame-receiver.js';
 import type { Emission, Host } from './host.js';
 import { IdentityRecovery } from './identity-recovery.js';
 import { Intake } from './intake.js';
+import type { Interest } from './interest.js';
+import { InterestSync, type StoredInterest } from './interest-sync.js';
 import { LinkBackpressure } from './link-backpressure.js';
 import { LogQueries, type LogEntry, type Trace } from './log-queries.js';
 import { checkPublish, type PublishInput } from './publish-input.js';
@@ -62,6 +64,7 @@ export class Fabric {
   private readonly writer: BatchWriter;
   private readonly tasks: BackgroundTasks;
   private readonly receiver: FrameReceiver;
+  private readonly interest: InterestSync;
   private stopped = false;
 
   constructor(args: {
@@ -76,13 +79,21 @@ export class Fabric {
     options?: FabricOptions;
     /** Wall-clock time and timers (`clock` is the vector clock). [default the system clock] */
     time?: Clock;
+    /** What this node wants (`interest.ts`). [default everything] */
+    want?: Interest;
+    /** What the store kept of its interest: the last one, skipped and to-refill seqs (`StoredState.interest`). [default nothing] */
+    interest?: StoredInterest;
   }) {
     const { id, store, host, log } = args;
     const time = args.time ?? systemClock;
     const o = withDefaults(args.options);
     const { frameBytes } = o;
     this.id = id;
-    const pos = sum(args.vc);
+    const interest = new InterestSync(args.want ?? ['*'], args.interest ?? { skips: new Map(), refill: new Map() });
+    this.interest = interest;
+    const told = (): VectorClock => interest.told(this.writer.committed);
+    // Every delivery and every skipped seq advances the clock by one; only deliveries take a position.
+    const pos = sum(args.vc) - interest.skips.total;
     this.intake = new Intake<Incoming>(o.bufferLimit, (e) => e.bytes.length);
     this.recent = new RecentLog(o.recent);
     this.recent.reset(pos + 1);
@@ -113,6 +124,8 @@ export class Fabric {
       ackDelayMs: o.ackDelayMs,
       clock: time,
       background: (task) => this.tasks.run(task),
+      told,
+      partial: interest.partial,
     });
     this.queries = new LogQueries({
       store,
@@ -138,6 +151,7 @@ export class Fabric {
       recovering: () => this.recovering,
       tookIntake: () => this.backpressure.resumeAll(),
       dirtyAcks: () => this.replication.dirtyAcks(),
+      interest,
     });
     this.receiver = new FrameReceiver({
       id,
@@ -151,7 +165,19 @@ export class Fabric {
       committed: () => this.writer.committed,
       kick: () => this.pump.kick(),
       background: (task) => this.tasks.run(task),
+      told,
+      interest,
     });
+  }
+
+  /** What this node wants, as it tells peers in the handshake. */
+  get wants(): Interest {
+    return this.interest.interest;
+  }
+
+  /** This node's interest as `/status` shows it; `undefined` when it wants everything and skipped nothing. */
+  get interestView(): { want: readonly string[]; skipped: number; refilling: number } | undefined {
+    return this.interest.view();
   }
 
   /** The committed vector clock. */

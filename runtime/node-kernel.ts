@@ -9,6 +9,7 @@ import type { ActorInspector } from './actor-inspection.js';
 import type { Clock } from './clock.js';
 import { Fabric, type FabricOptions } from './fabric.js';
 import { Host } from './host.js';
+import { interestOf } from './interest.js';
 import type { ServiceDefinition } from './service.js';
 import { Store } from './store.js';
 
@@ -31,6 +32,8 @@ export interface KernelOptions {
   readonly inspect?: ActorInspector;
   /** Time and timers of the fabric and the actors. [default the system's] */
   readonly clock?: Clock;
+  /** The event types this node wants beside its services' (`--want`); absent: everything (`interest.ts`). */
+  readonly want?: readonly string[];
 }
 
 /** A node's store, host and fabric. */
@@ -55,7 +58,8 @@ export async function openKernel(options: KernelOptions): Promise<Kernel> {
   // With peers to ask, wait briefly for one's clock before stamping: it shows whether
   // this node's log was rewound (see Fabric.probing).
   const fabricOptions = { probeMs: options.hasPeers ? PROBE_MS : 0, ...options.fabric };
-  fabric = new Fabric({ id, store, host, log, vc: state.vc, acks: state.acks, lastTs: state.lastTs, options: fabricOptions, time: clock });
+  const want = interestOf(options.services, options.want);
+  fabric = new Fabric({ id, store, host, log, vc: state.vc, acks: state.acks, lastTs: state.lastTs, options: fabricOptions, time: clock, want, interest: state.interest });
   host.restore(state.actors);
   return { store, host, fabric };
 }

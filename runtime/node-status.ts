@@ -22,5 +22,6 @@ export function nodeStatus(fabric: Fabric, host: Host, chaos?: LinkCutter): Node
     recovering: fabric.recovering,
     ...(chaos === undefined ? {} : { chaos: true }),
     ...(duplicates.length === 0 ? {} : { duplicates }),
+    ...(fabric.interestView === undefined ? {} : { interest: fabric.interestView }),
   };
 }

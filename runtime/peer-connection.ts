@@ -85,6 +85,11 @@ export class PeerConnection implements PeerLink {
     return this.peerHello?.instance;
   }
 
+  /** What the peer wants, if its hello said (absent: everything). */
+  get interest(): readonly string[] | undefined {
+    return this.peerHello?.interest;
+  }
+
   /** Whether this connection is a link (authenticated, handed to the fabric, not closed). */
   get linked(): boolean {
     return this.state === 'open';
@@ -98,7 +103,10 @@ export class PeerConnection implements PeerLink {
   /** Sends our hello; called once the socket is open. */
   begin(): void {
     const { cluster, id, admin, instance } = this.ctx;
-    this.send({ type: 'hello', cluster, node: id, protocol: PROTOCOL_VERSION, nonce: this.nonce, ...(admin === undefined ? {} : { admin, instance }) });
+    const wants = this.ctx.fabric.wants;
+    // A node that wants everything says nothing: its hello stays as it was before interest.
+    const interest = wants.includes('*') ? {} : { interest: wants };
+    this.send({ type: 'hello', cluster, node: id, protocol: PROTOCOL_VERSION, nonce: this.nonce, ...(admin === undefined ? {} : { admin, instance, ...interest }) });
   }
 
   /** Sends a frame if the socket is open. */

@@ -6,6 +6,7 @@
 import type { VectorClock } from '../protocol/envelope.js';
 import type { Frame } from '../protocol/frame.js';
 import { missingCount } from '../protocol/vector-clock.js';
+import { InterestFilter, isEverything } from './interest.js';
 
 /** An authenticated connection to a peer, as the fabric uses it. */
 export interface PeerLink {
@@ -13,6 +14,8 @@ export interface PeerLink {
   readonly peer: string;
   /** Where the peer serves its admin API, if it said in the handshake. */
   readonly admin?: string;
+  /** The event types the peer wants, if its handshake said (absent: everything). */
+  readonly interest?: readonly string[];
   send(frame: Frame): void;
   /** Bytes queued in the socket and not yet sent. */
   readonly bufferedAmount: number;
@@ -32,6 +35,8 @@ export interface PeerView {
   readonly admin?: string;
   /** When its link last came up or went down (ms since the epoch; 0: not since this node started). */
   readonly since: number;
+  /** The event types the peer wants; absent: everything. */
+  readonly interest?: readonly string[];
 }
 
 /** One peer's replication state. */
@@ -42,6 +47,8 @@ export interface Peer {
   admin?: string;
   /** When its link last came up or went down (0: not since this node started). */
   since: number;
+  /** What the peer wants, as its last handshake told it; `null`: everything. */
+  interest: InterestFilter | null;
   /** The peer's committed clock as it last told us. */
   acked: VectorClock;
   /** What has been sent on the current link (≥ acked). */
@@ -90,6 +97,7 @@ export function newPeer(id: string, acked: VectorClock): Peer {
     wantAgain: false,
     lastProgress: 0,
     since: 0,
+    interest: null,
   };
 }
 
@@ -108,5 +116,11 @@ export function peerView(peer: Peer, committed: VectorClock): PeerView {
     outbox: missingCount(committed, peer.acked),
     since: peer.since,
     ...(peer.admin === undefined ? {} : { admin: peer.admin }),
+    ...(peer.interest === null ? {} : { interest: peer.interest.interest }),
   };
+}
+
+/** What a peer that told `interest` in its handshake wants (`null`: everything). */
+export function peerInterest(interest: readonly string[] | undefined): InterestFilter | null {
+  return interest === undefined || isEverything(interest) ? null : new InterestFilter(interest);
 }
