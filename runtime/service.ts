@@ -69,7 +69,11 @@ export interface AppDefinition {
    */
   readonly interest?: Readonly<Record<string, readonly string[]>>;
   /** The nodes `troupe cluster` starts for this app. */
-  readonly cluster?: { readonly nodes: readonly string[] };
+  readonly cluster?: {
+    readonly nodes: readonly string[];
+    /** A gateway every other node links to, and to nothing else (an edge fleet). [default: every pair linked] */
+    readonly hub?: string;
+  };
   /** Run by `troupe cluster` once every node is up. */
   readonly demo?: (ctx: DemoContext) => Promise<void>;
 }
