@@ -64,7 +64,8 @@ export class Fabric {
   private readonly writer: BatchWriter;
   private readonly tasks: BackgroundTasks;
   private readonly receiver: FrameReceiver;
-  private readonly interest: InterestSync;
+  /** What this node wants, the seqs it skipped and those it is fetching back (`interest-sync.ts`). */
+  readonly interest: InterestSync;
   private stopped = false;
 
   constructor(args: {
@@ -89,11 +90,9 @@ export class Fabric {
     const o = withDefaults(args.options);
     const { frameBytes } = o;
     this.id = id;
-    const interest = new InterestSync(args.want ?? ['*'], args.interest ?? { skips: new Map(), refill: new Map() });
-    this.interest = interest;
+    const interest = (this.interest = new InterestSync(args.want ?? ['*'], args.interest ?? { skips: new Map(), refill: new Map() }));
     const told = (): VectorClock => interest.told(this.writer.committed);
-    // Every delivery and every skipped seq advances the clock by one; only deliveries take a position.
-    const pos = sum(args.vc) - interest.skips.total;
+    const pos = sum(args.vc) - interest.skips.total; // a skipped seq moves the clock, not the log
     this.intake = new Intake<Incoming>(o.bufferLimit, (e) => e.bytes.length);
     this.recent = new RecentLog(o.recent);
     this.recent.reset(pos + 1);
@@ -168,16 +167,6 @@ export class Fabric {
       told,
       interest,
     });
-  }
-
-  /** What this node wants, as it tells peers in the handshake. */
-  get wants(): Interest {
-    return this.interest.interest;
-  }
-
-  /** This node's interest as `/status` shows it; `undefined` when it wants everything and skipped nothing. */
-  get interestView(): { want: readonly string[]; skipped: number; refilling: number } | undefined {
-    return this.interest.view();
   }
 
   /** The committed vector clock. */

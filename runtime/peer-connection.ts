@@ -103,9 +103,8 @@ export class PeerConnection implements PeerLink {
   /** Sends our hello; called once the socket is open. */
   begin(): void {
     const { cluster, id, admin, instance } = this.ctx;
-    const wants = this.ctx.fabric.wants;
     // A node that wants everything says nothing: its hello stays as it was before interest.
-    const interest = wants.includes('*') ? {} : { interest: wants };
+    const interest = this.ctx.fabric.interest.partial ? { interest: this.ctx.fabric.interest.interest } : {};
     this.send({ type: 'hello', cluster, node: id, protocol: PROTOCOL_VERSION, nonce: this.nonce, ...(admin === undefined ? {} : { admin, instance, ...interest }) });
   }
 
