@@ -26,6 +26,8 @@ export interface PeerStatus {
   readonly cut?: boolean;
   /** The event types the peer wants, as its handshake told them; absent: everything. */
   readonly interest?: readonly string[];
+  /** While the outbox drains to a linked peer: its acknowledgement rate (events/s) and the time to go at that pace (ms). */
+  readonly catchUp?: { readonly rate: number; readonly etaMs: number };
 }
 
 /**

@@ -37,6 +37,8 @@ export interface PeerView {
   readonly since: number;
   /** The event types the peer wants; absent: everything. */
   readonly interest?: readonly string[];
+  /** While the outbox drains: how fast the peer acknowledges (events/s) and when it will be done at that pace (ms). */
+  readonly catchUp?: { readonly rate: number; readonly etaMs: number };
 }
 
 /** One peer's replication state. */
@@ -73,6 +75,10 @@ export interface Peer {
   wantAgain: boolean;
   /** When it last acknowledged something new, or its sending last restarted. */
   lastProgress: number;
+  /** Events per second it acknowledged lately (a moving average; 0: none lately). */
+  ackRate: number;
+  /** The sum of its acknowledged clock and when, at the last rate sample. */
+  rateSample: { at: number; sum: number } | null;
 }
 
 /** The peers of one node by id, shared by the parts of replication. */
@@ -98,6 +104,8 @@ export function newPeer(id: string, acked: VectorClock): Peer {
     lastProgress: 0,
     since: 0,
     interest: null,
+    ackRate: 0,
+    rateSample: null,
   };
 }
 
@@ -110,14 +118,34 @@ export function inflight(peer: Peer): number {
 
 /** `peer` as `/status` shows it, given this node's committed clock. */
 export function peerView(peer: Peer, committed: VectorClock): PeerView {
+  const outbox = missingCount(committed, peer.acked);
+  const rate = Math.round(peer.ackRate);
   return {
     id: peer.id,
     connected: peer.link !== null,
-    outbox: missingCount(committed, peer.acked),
+    outbox,
+    ...(outbox > 0 && rate > 0 && peer.link !== null ? { catchUp: { rate, etaMs: Math.round((outbox / rate) * 1000) } } : {}),
     since: peer.since,
     ...(peer.admin === undefined ? {} : { admin: peer.admin }),
     ...(peer.interest === null ? {} : { interest: peer.interest.interest }),
   };
+}
+
+/** How often at most the acknowledgement rate is sampled, and how much a sample weighs. */
+const RATE_SAMPLE_MS = 500;
+const RATE_WEIGHT = 0.5;
+
+/** Samples how fast `peer` acknowledges, given the sum of its acknowledged clock at `now`. */
+export function sampleAckRate(peer: Peer, ackedSum: number, now: number): void {
+  const last = peer.rateSample;
+  if (last === null || ackedSum < last.sum) {
+    peer.rateSample = { at: now, sum: ackedSum };
+    return;
+  }
+  if (now - last.at < RATE_SAMPLE_MS) return;
+  const rate = ((ackedSum - last.sum) * 1000) / (now - last.at);
+  peer.ackRate = peer.ackRate === 0 ? rate : RATE_WEIGHT * rate + (1 - RATE_WEIGHT) * peer.ackRate;
+  peer.rateSample = { at: now, sum: ackedSum };
 }
 
 /** What a peer that told `interest` in its handshake wants (`null`: everything). */
