@@ -122,7 +122,8 @@ export class FrameReceiver {
         interest.confirmSkipped(origin, from, Math.min(to, batches.delivered[origin] ?? 0));
         confirmed = true;
       }
-      if (intake.addSkip(origin, from, to, batches.delivered) === 'fresh') fresh++;
+      // Counted in seqs, as the sender's window counts them: a long run is acked eagerly.
+      if (intake.addSkip(origin, from, to, batches.delivered) === 'fresh') fresh += to - from + 1;
     }
     // A confirmation alone changes what is to refill: a batch writes it, and acks the risen clock.
     this.arrived(peer, [], confirmed ? Math.max(fresh, 1) : fresh, false);

@@ -34,6 +34,8 @@ export interface ConnectionContext {
   admin?: string;
   /** This process's random instance id, told to peers in `hello` (with `admin`). */
   readonly instance: string;
+  /** What this node wants, told to peers in `hello` (after `instance`) when it wants less than everything. */
+  readonly interest?: readonly string[];
   /** Whether this node holds its link to `peer` cut (see `LinkCutter`): such a peer is refused after its hello. */
   readonly isCut: (peer: string) => boolean;
   /** The connection that is this node's link to `peer` right now, if any. */
@@ -103,8 +105,7 @@ export class PeerConnection implements PeerLink {
   /** Sends our hello; called once the socket is open. */
   begin(): void {
     const { cluster, id, admin, instance } = this.ctx;
-    // A node that wants everything says nothing: its hello stays as it was before interest.
-    const interest = this.ctx.fabric.interest.partial ? { interest: this.ctx.fabric.interest.interest } : {};
+    const interest = this.ctx.interest === undefined ? {} : { interest: this.ctx.interest };
     this.send({ type: 'hello', cluster, node: id, protocol: PROTOCOL_VERSION, nonce: this.nonce, ...(admin === undefined ? {} : { admin, instance, ...interest }) });
   }
 

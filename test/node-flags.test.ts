@@ -40,3 +40,9 @@ t.test('--admin-host repeats and takes host names or addresses; --insecure-admin
     t.throws(() => parseNodeFlags([...required, '--admin-host', bad], {}), { code: 'TROUPE_BAD_FLAGS' }, bad);
   }
 });
+
+t.test('--want is repeatable, absent when not given, and refuses a pattern with a star inside', async (t) => {
+  t.same(parseNodeFlags([...required, '--want', 'alert.*', '--want', 'reading']).want, ['alert.*', 'reading']);
+  t.equal(parseNodeFlags(required).want, undefined);
+  t.throws(() => parseNodeFlags([...required, '--want', 'a*b']), { code: 'TROUPE_BAD_FLAGS' });
+});
