@@ -13,7 +13,9 @@
  * stamps what the actors emit, and writes the whole group in one LevelDB batch. Only
  * after that batch is on disk are publishes acknowledged, acks sent and events pushed on.
  * Nothing is stamped while this node may have lost its own history
- * (`identity-recovery.ts`). The read side (`/log`, `/trace`) is `log-queries.ts`.
+ * (`identity-recovery.ts`). The read side (`/log`, `/trace`) is `log-queries.ts`. A
+ * partial node's clock also counts the seqs peers skipped for it (`interest-sync.ts`),
+ * which take no log position.
  */
 import type { Logger } from 'pino';
 import type { Envelope, VectorClock } from '../protocol/envelope.js';
