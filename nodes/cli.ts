@@ -20,6 +20,7 @@ import { CLUSTER_USAGE, parseClusterArgs } from './cluster-plan.js';
 import { loadApp } from './load-app.js';
 import { tuneHeapForNode } from './heap-tuning.js';
 import { NODE_USAGE, parseNodeFlags } from './node-flags.js';
+import { nodeWants, placedServices } from './placed-services.js';
 import { PUBLISH_USAGE, publishCommand } from './publish-command.js';
 import { STATUS_USAGE, statusCommand } from './status-command.js';
 import { TAIL_USAGE, tailCommand } from './tail-command.js';
@@ -62,12 +63,7 @@ function readFlagFile(path: string, flag: string): Buffer {
 async function runNode(argv: string[]): Promise<void> {
   const flags = parseNodeFlags(argv);
   const app = await loadApp(flags.app);
-  const names = flags.services ?? app.placement[flags.id] ?? [];
-  const services = names.map((name) => {
-    const service = app.services.find((s) => s.name === name);
-    if (service === undefined) throw new TroupeError('TROUPE_BAD_FLAGS', `--services: app ${app.name} has no service ${name}`);
-    return service;
-  });
+  const services = placedServices(app, flags.id, flags.services ?? app.placement[flags.id] ?? []);
   const log = pino({ base: { node: flags.id } });
   const node = await startNode({
     id: flags.id,
@@ -84,6 +80,7 @@ async function runNode(argv: string[]): Promise<void> {
     chaos: flags.chaos,
     passivateAfterMs: flags.passivateAfterMs,
     fabric: flags.fabric,
+    want: nodeWants(app, flags.id, flags.want),
     admin: { token: flags.adminToken, hosts: flags.adminHosts, insecure: flags.insecureAdmin },
     log,
     tls: flags.tls && {

@@ -3,6 +3,7 @@
  */
 import { parseArgs } from 'node:util';
 import { NODE_ID_PATTERN } from '../protocol/envelope.js';
+import { isPattern } from '../protocol/interest-pattern.js';
 import { TroupeError } from '../protocol/troupe-error.js';
 import type { FabricOptions } from '../runtime/fabric-options.js';
 import { parseBytes, parseDuration } from './flag-units.js';
@@ -36,6 +37,8 @@ export interface NodeFlags {
   readonly passivateAfterMs: number | undefined;
   /** Byte bounds (`--buffer-bytes`, `--recent-bytes`, `--intake-bytes`, `--page-bytes`); those not given keep their defaults. */
   readonly fabric: FabricOptions;
+  /** Event types wanted beside the services' (`--want`, repeatable); `undefined`: none given. */
+  readonly want: readonly string[] | undefined;
 }
 
 /** Usage text of `troupe node`. */
@@ -43,10 +46,12 @@ export const NODE_USAGE = `usage: troupe node --id ID --port PORT --data DIR --a
        [--services a,b] [--peer ws://HOST:PORT]... [--host 127.0.0.1]
        [--cluster NAME] [--relaxed] [--tls-cert FILE --tls-key FILE] [--tls-ca FILE]
        [--inspect ws://localhost:8080] [--chaos]
-       [--admin-token T] [--admin-host NAME]... [--insecure-admin]
+       [--admin-token T] [--admin-host NAME]... [--insecure-admin] [--want TYPE]...
        [--passivate-after 5m] [--buffer-bytes 256MiB] [--recent-bytes 64MiB]
        [--intake-bytes 4MiB] [--page-bytes 4MiB]
   --secret may come from $TROUPE_SECRET instead.
+  --want makes the node partial: peers send it only the types its services consume, its
+    own events and each --want (a type, a prefix ending in '*', or '*' for everything).
   --passivate-after: an actor idle this long is dropped from memory (its record stays on
     disk; its next event or due timer brings it back).
   --buffer-bytes / --recent-bytes / --intake-bytes / --page-bytes bound in bytes the causal
@@ -88,6 +93,7 @@ export function parseNodeFlags(argv: readonly string[], env: NodeJS.ProcessEnv =
         'recent-bytes': { type: 'string' },
         'intake-bytes': { type: 'string' },
         'page-bytes': { type: 'string' },
+        want: { type: 'string', multiple: true },
       },
     }));
   } catch (cause) {
@@ -121,6 +127,9 @@ export function parseNodeFlags(argv: readonly string[], env: NodeJS.ProcessEnv =
   if (secret === '') throw bad('a cluster secret is required: --secret S or TROUPE_SECRET');
   if (values['admin-token'] === '') throw bad('--admin-token must not be empty');
   const adminToken = values['admin-token'] ?? (env.TROUPE_ADMIN_TOKEN || undefined);
+  for (const pattern of values.want ?? []) {
+    if (!isPattern(pattern)) throw bad(`--want ${pattern}: an event type, a prefix ending in '*', or '*'`);
+  }
   for (const name of values['admin-host']) {
     if (!/^[a-z0-9.-]+$/i.test(name) && !/^\[?[0-9a-f:.]+\]?$/i.test(name)) throw bad(`--admin-host ${name}: not a host name or address`);
   }
@@ -154,6 +163,7 @@ export function parseNodeFlags(argv: readonly string[], env: NodeJS.ProcessEnv =
     insecureAdmin: values['insecure-admin'],
     passivateAfterMs,
     fabric,
+    want: values.want,
   };
 }
 

@@ -188,3 +188,18 @@ function readHeader(r: WireReader): { fields: number; origin: string; seq: numbe
   if (seq === 0) throw r.error('seq must be positive');
   return { fields, origin, seq };
 }
+
+/**
+ * Reads the origin, seq and type of an encoded event without decoding its correlation,
+ * causation, time or data: a sender calls it on every stored event it considers sending a
+ * peer with a narrower interest. Validates only what it reads.
+ *
+ * @throws TroupeError `TROUPE_PROTOCOL_BAD_EVENT` on a malformed header.
+ */
+export function eventHeaderAndType(bytes: EncodedEvent): { origin: string; seq: number; type: string } {
+  const r = new WireReader(bytes, 'TROUPE_PROTOCOL_BAD_EVENT');
+  const { origin, seq } = readHeader(r);
+  r.uint();
+  r.clock();
+  return { origin, seq, type: r.str(MAX_NAME_BYTES) };
+}

@@ -19,6 +19,7 @@ import type { CommitNotice } from './fabric-observers.js';
 import type { IgnoredEvent } from './host-changes.js';
 import type { Emission, Host } from './host.js';
 import type { Intake } from './intake.js';
+import type { InterestSync } from './interest-sync.js';
 import type { PublishInput } from './publish-input.js';
 import { stamp, type Stamped } from './stamp.js';
 import type { CommitBatch, StoredEvent } from './store.js';
@@ -55,6 +56,7 @@ export class BatchPreparation {
   private readonly recovering: () => boolean;
   private readonly tookIntake: () => void;
   private readonly dirtyAcks: () => Map<string, VectorClock>;
+  private readonly interest: InterestSync | undefined;
   /** Delivered here, committed or in the batch being built. The intake reads it live. */
   readonly delivered: VectorClock;
   /** The last log position given out. */
@@ -88,7 +90,10 @@ export class BatchPreparation {
     tookIntake: () => void;
     /** The peers' acknowledged clocks to persist with the batch. */
     dirtyAcks: () => Map<string, VectorClock>;
+    /** Where skipped seqs are kept (`interest-sync.ts`). [default: none; a skip run is then only counted] */
+    interest?: InterestSync;
   }) {
+    this.interest = args.interest;
     this.id = args.id;
     this.host = args.host;
     this.log = args.log;
@@ -141,11 +146,16 @@ export class BatchPreparation {
     const vcBefore = { ...this.delivered };
     const handle = !this.recovering();
     this.queues.arrived = false;
-    this.intake.drain(this.delivered, (e) => {
-      deliver(e.envelope, e.bytes);
-      if (handle) settle();
-      else queue.length = 0;
-    });
+    const interest = this.interest;
+    this.intake.drain(
+      this.delivered,
+      (e) => {
+        deliver(e.envelope, e.bytes);
+        if (handle) settle();
+        else queue.length = 0;
+      },
+      interest === undefined ? undefined : (origin, from, to) => interest.skipped(origin, from, to),
+    );
     this.tookIntake();
 
     const published: { publish: PendingPublish; envelope: Envelope }[] = [];
@@ -194,6 +204,7 @@ export class BatchPreparation {
       acks: this.dirtyAcks(),
       lastTs: this.lastTs,
       index: changes.index,
+      interest: this.interest?.takeChanges(),
     };
     return { commit, delivered, published, replayed, ignored: changes.ignored };
   }

@@ -59,7 +59,8 @@ export class BatchWriter {
   async write({ commit, delivered, published, replayed, ignored }: PreparedBatch): Promise<void> {
     const { events, vc } = commit;
     let writeMs = 0;
-    if (events.length > 0 || commit.actors.length > 0 || commit.deadLetters.length > 0 || replayed.length > 0 || commit.acks.size > 0) {
+    const skipped = commit.interest !== undefined;
+    if (events.length > 0 || commit.actors.length > 0 || commit.deadLetters.length > 0 || replayed.length > 0 || commit.acks.size > 0 || skipped) {
       const started = performance.now();
       await this.commitWhenRoom(commit);
       writeMs = performance.now() - started;
@@ -74,7 +75,7 @@ export class BatchWriter {
     }
     this.clock = vc;
     this.recent.append(events);
-    if (events.length > 0) this.replication.scheduleAcks();
+    if (events.length > 0 || skipped) this.replication.scheduleAcks();
     for (const { publish, envelope } of published) publish.resolve(envelope);
     for (const r of replayed) r.resolve();
     this.queries.committed();

@@ -13,7 +13,9 @@
  * stamps what the actors emit, and writes the whole group in one LevelDB batch. Only
  * after that batch is on disk are publishes acknowledged, acks sent and events pushed on.
  * Nothing is stamped while this node may have lost its own history
- * (`identity-recovery.ts`). The read side (`/log`, `/trace`) is `log-queries.ts`.
+ * (`identity-recovery.ts`). The read side (`/log`, `/trace`) is `log-queries.ts`. A
+ * partial node's clock also counts the seqs peers skipped for it (`interest-sync.ts`),
+ * which take no log position.
  */
 import type { Logger } from 'pino';
 import type { Envelope, VectorClock } from '../protocol/envelope.js';
@@ -34,6 +36,8 @@ import { FrameReceiver } from './frame-receiver.js';
 import type { Emission, Host } from './host.js';
 import { IdentityRecovery } from './identity-recovery.js';
 import { Intake } from './intake.js';
+import type { Interest } from './interest.js';
+import { InterestSync, type StoredInterest } from './interest-sync.js';
 import { LinkBackpressure } from './link-backpressure.js';
 import { LogQueries, type LogEntry, type Trace } from './log-queries.js';
 import { checkPublish, type PublishInput } from './publish-input.js';
@@ -64,6 +68,8 @@ export class Fabric {
   private readonly tasks: BackgroundTasks;
   private readonly receiver: FrameReceiver;
   private readonly disk: DiskGuard;
+  /** What this node wants, the seqs it skipped and those it is fetching back (`interest-sync.ts`). */
+  readonly interest: InterestSync;
   private stopped = false;
 
   constructor(args: {
@@ -80,13 +86,19 @@ export class Fabric {
     time?: Clock;
     /** The store's directory, whose free space is watched (`disk-guard.ts`), and how to measure it. */
     disk?: { readonly dir: string; readonly freeSpace?: FreeSpace };
+    /** What this node wants (`interest.ts`). [default everything] */
+    want?: Interest;
+    /** What the store kept of its interest: the last one, skipped and to-refill seqs (`StoredState.interest`). [default nothing] */
+    interest?: StoredInterest;
   }) {
     const { id, store, host, log } = args;
     const time = args.time ?? systemClock;
     const o = withDefaults(args.options);
     const { frameBytes } = o;
     this.id = id;
-    const pos = sum(args.vc);
+    const interest = (this.interest = new InterestSync(args.want ?? ['*'], args.interest ?? { skips: new Map(), refill: new Map() }));
+    const told = (): VectorClock => interest.told(this.writer.committed);
+    const pos = sum(args.vc) - interest.skips.total; // a skipped seq moves the clock, not the log
     this.intake = new Intake<Incoming>(o.bufferLimit, (e) => e.bytes.length, o.bufferBytes);
     this.recent = new RecentLog(o.recent, o.recentBytes);
     this.recent.reset(pos + 1);
@@ -119,6 +131,8 @@ export class Fabric {
       ackDelayMs: o.ackDelayMs,
       clock: time,
       background: (task) => this.tasks.run(task),
+      told,
+      partial: interest.partial,
     });
     this.queries = new LogQueries({
       store,
@@ -144,6 +158,7 @@ export class Fabric {
       recovering: () => this.recovering,
       tookIntake: () => this.backpressure.resumeAll(),
       dirtyAcks: () => this.replication.dirtyAcks(),
+      interest,
     });
     this.receiver = new FrameReceiver({
       id,
@@ -156,6 +171,8 @@ export class Fabric {
       committed: () => this.writer.committed,
       kick: () => this.pump.kick(),
       background: (task) => this.tasks.run(task),
+      told,
+      interest,
     });
   }
 

@@ -10,6 +10,7 @@ import type { Clock } from './clock.js';
 import { Fabric, type FabricOptions } from './fabric.js';
 import { indexOf } from './actor-index.js';
 import { Host } from './host.js';
+import { interestOf } from './interest.js';
 import type { ServiceDefinition } from './service.js';
 import { Store } from './store.js';
 import type { NewestVersions } from './upcasters.js';
@@ -37,6 +38,8 @@ export interface KernelOptions {
   readonly clock?: Clock;
   /** Idle this long (ms), an actor is dropped from memory until needed (`--passivate-after`). [default 5 minutes] */
   readonly passivateAfterMs?: number;
+  /** The event types this node wants beside its services' (`--want`); absent: everything (`interest.ts`). */
+  readonly want?: readonly string[];
 }
 
 /** A node's store, host and fabric. */
@@ -73,7 +76,8 @@ export async function openKernel(options: KernelOptions): Promise<Kernel> {
   // With peers to ask, wait briefly for one's clock before stamping: it shows whether
   // this node's log was rewound (see Fabric.probing).
   const fabricOptions = { probeMs: options.hasPeers ? PROBE_MS : 0, ...options.fabric };
-  fabric = new Fabric({ id, store, host, log, vc: state.vc, acks: state.acks, lastTs: state.lastTs, options: fabricOptions, time: clock, disk: { dir: options.dataDir } });
+  const want = interestOf(options.services, options.want);
+  fabric = new Fabric({ id, store, host, log, vc: state.vc, acks: state.acks, lastTs: state.lastTs, options: fabricOptions, time: clock, disk: { dir: options.dataDir }, want, interest: state.interest });
   await host.start();
   return { store, host, fabric };
 }

@@ -64,6 +64,12 @@ export interface NodeOptions {
   readonly admin?: AdminAccess;
   /** How long a request's headers and whole body may take to arrive. [default 10 s, 30 s] */
   readonly httpTimeouts?: HttpTimeouts;
+  /**
+   * Event types this node wants beside its services' (`--want`: types, `prefix*`, `*`).
+   * Given, the node is partial: peers send it only that and its own events (`interest.ts`).
+   * [default: everything]
+   */
+  readonly want?: readonly string[];
 }
 
 /** A running node. */
@@ -97,6 +103,7 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
     fabric: options.fabric,
     passivateAfterMs: options.passivateAfterMs,
     inspect: inspection.inspect,
+    want: options.want,
   });
   inspection.attach(host);
 

@@ -7,12 +7,21 @@
  * and at most `frameBytes` waiting unsent in its socket. A relay skips events whose
  * origin the peer is linked to directly (peers announce their links), so a full mesh
  * sends each event once per peer, and never sends a peer back what it sent on this link.
+ *
+ * Interest: to a peer that wants only some types, events outside its interest (other than
+ * its own node's) go out as skip notices instead (`skip-notices.ts`), so it counts them
+ * without holding them; they take room in its window like events, since its ack covers
+ * them the same way. A partial node holds gaps, so it relays nothing: it sends peers only
+ * its own events, and they get the rest from a node that wants everything.
  */
-import type { EncodedEvent, VectorClock } from '../protocol/envelope.js';
+import type { VectorClock } from '../protocol/envelope.js';
+import { eventHeaderAndType } from '../protocol/event-codec.js';
+import { nodeOf } from '../protocol/origin.js';
 import { dominates } from '../protocol/vector-clock.js';
 import type { Clock } from './clock.js';
 import { inflight, type Peer } from './peer-state.js';
 import type { RecentLog } from './recent-log.js';
+import { StreamSegment } from './skip-notices.js';
 import type { Store, StoredEvent } from './store.js';
 
 /** What sending needs of a logged event. */
@@ -32,6 +41,8 @@ export class Outboxes {
   private readonly window: number;
   private readonly frameEvents: number;
   private readonly frameBytes: number;
+  /** This node is partial: it sends only its own events. */
+  private readonly partial: boolean;
 
   constructor(args: {
     id: string;
@@ -44,7 +55,10 @@ export class Outboxes {
     window: number;
     frameEvents: number;
     frameBytes: number;
+    /** Whether this node wants less than everything. [default false] */
+    partial?: boolean;
   }) {
+    this.partial = args.partial ?? false;
     this.id = args.id;
     this.store = args.store;
     this.recent = args.recent;
@@ -73,21 +87,21 @@ export class Outboxes {
         const link = peer.link;
         if (link === null || chunk.length === 0) break;
         let room = this.window - inflight(peer);
-        let bytes = 0;
-        const out: EncodedEvent[] = [];
+        const out = new StreamSegment(link);
         let next = peer.cursor;
         for (const e of chunk) {
-          if (room <= 0 || (out.length > 0 && bytes + e.bytes.length > this.frameBytes)) break;
+          if (room <= 0 || (out.size > 0 && out.bytes + e.bytes.length > this.frameBytes)) break;
           next = e.pos + 1;
           if (e.seq <= (peer.sent[e.origin] ?? 0) || e.seq <= (peer.heard[e.origin] ?? 0)) continue;
-          if (e.origin !== this.id && peer.direct.has(e.origin)) continue;
-          out.push(e.bytes);
-          bytes += e.bytes.length;
+          const node = nodeOf(e.origin);
+          if (node !== this.id && (this.partial || peer.direct.has(node))) continue;
           peer.sent[e.origin] = e.seq;
           room--;
+          if (peer.interest === null || node === peer.id || peer.interest.wants(eventHeaderAndType(e.bytes).type)) out.event(e.origin, e.bytes);
+          else out.skip(e.origin, e.seq);
         }
         peer.cursor = next;
-        if (out.length > 0) link.send({ type: 'events', events: out });
+        out.flush();
       }
     } finally {
       peer.sending = false;

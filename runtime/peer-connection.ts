@@ -34,6 +34,8 @@ export interface ConnectionContext {
   admin?: string;
   /** This process's random instance id, told to peers in `hello` (with `admin`). */
   readonly instance: string;
+  /** What this node wants, told to peers in `hello` (after `instance`) when it wants less than everything. */
+  readonly interest?: readonly string[];
   /** Whether this node holds its link to `peer` cut (see `LinkCutter`): such a peer is refused after its hello. */
   readonly isCut: (peer: string) => boolean;
   /** The connection that is this node's link to `peer` right now, if any. */
@@ -85,6 +87,11 @@ export class PeerConnection implements PeerLink {
     return this.peerHello?.instance;
   }
 
+  /** What the peer wants, if its hello said (absent: everything). */
+  get interest(): readonly string[] | undefined {
+    return this.peerHello?.interest;
+  }
+
   /** Whether this connection is a link (authenticated, handed to the fabric, not closed). */
   get linked(): boolean {
     return this.state === 'open';
@@ -98,7 +105,8 @@ export class PeerConnection implements PeerLink {
   /** Sends our hello; called once the socket is open. */
   begin(): void {
     const { cluster, id, admin, instance } = this.ctx;
-    this.send({ type: 'hello', cluster, node: id, protocol: PROTOCOL_VERSION, nonce: this.nonce, ...(admin === undefined ? {} : { admin, instance }) });
+    const interest = this.ctx.interest === undefined ? {} : { interest: this.ctx.interest };
+    this.send({ type: 'hello', cluster, node: id, protocol: PROTOCOL_VERSION, nonce: this.nonce, ...(admin === undefined ? {} : { admin, instance, ...interest }) });
   }
 
   /** Sends a frame if the socket is open. */

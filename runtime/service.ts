@@ -39,7 +39,11 @@ export interface ServiceInput {
 export interface ServiceDefinition {
   readonly name: string;
   readonly machine: AnyStateMachine;
-  /** Event types delivered to this service. */
+  /**
+   * Event types delivered to this service. `{node}` in a type stands for the id of the node
+   * hosting it, so one service placed on many devices takes each device's own events
+   * (`on: ['alert.{node}']`).
+   */
   readonly on: readonly string[];
   /** Picks the entity an event belongs to; an event with no key goes to the DLQ. */
   readonly key?: (event: ServiceEvent) => string | undefined;
@@ -73,8 +77,17 @@ export interface AppDefinition {
   readonly services: readonly ServiceDefinition[];
   /** Node id → names of the services it hosts. A node not listed hosts none and only relays. */
   readonly placement: Readonly<Record<string, readonly string[]>>;
+  /**
+   * Node id → the event types it wants beside its services' (`--want`): such a node is
+   * partial (an edge device). A node not listed wants everything. [default none listed]
+   */
+  readonly interest?: Readonly<Record<string, readonly string[]>>;
   /** The nodes `troupe cluster` starts for this app. */
-  readonly cluster?: { readonly nodes: readonly string[] };
+  readonly cluster?: {
+    readonly nodes: readonly string[];
+    /** A gateway every other node links to, and to nothing else (an edge fleet). [default: every pair linked] */
+    readonly hub?: string;
+  };
   /** Run by `troupe cluster` once every node is up. */
   readonly demo?: (ctx: DemoContext) => Promise<void>;
 }

@@ -10,6 +10,9 @@
  * | `meta/vc`                   | the committed vector clock                       |
  * | `meta/ts`                   | the newest hybrid time delivered or stamped here  |
  * | `meta/node`                 | the node id this database belongs to             |
+ * | `meta/interest`             | the interest the node last ran with (`interest.ts`) |
+ * | `skip/<origin>`             | seq ranges of that origin counted but not held    |
+ * | `refill/<origin>`           | seq ranges of that origin to fetch back (widened interest) |
  * | `ack/<peer>`                | the clock that peer last acknowledged            |
  * | `actor/<service>/<key>`     | an actor's persisted snapshot and pending timers |
  * | `dlq/<service>/<eventId>`   | a dead letter                                    |

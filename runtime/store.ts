@@ -27,6 +27,8 @@ import { TroupeError } from '../protocol/troupe-error.js';
 import { dominates } from '../protocol/vector-clock.js';
 import { openStoreDb, reopenStoreDb, type StoreDb } from './store-db.js';
 import { ActorRecords, writeActorIndex, type ActorIndexChanges } from './actor-records.js';
+import type { InterestChanges, StoredInterest } from './interest-sync.js';
+import type { Ranges } from './skips.js';
 import { actorKey, clockKey, corrPrefix, dlqKey, hex, posKey } from './store-keys.js';
 
 /** An event as committed: its place in the local delivery order and its bytes. */
@@ -92,6 +94,8 @@ export interface CommitBatch {
   readonly lastTs?: number;
   /** What `actors` change in the due index and the count of actors per state. */
   readonly index?: ActorIndexChanges;
+  /** Skipped and to-refill seq ranges that changed, and a new interest (`interest-sync.ts`). */
+  readonly interest?: InterestChanges;
 }
 
 /** What a node finds on disk when it starts. */
@@ -100,6 +104,8 @@ export interface StoredState {
   readonly acks: Map<string, VectorClock>;
   /** The newest `ts` delivered or stamped here: this node's hybrid time goes on from it. */
   readonly lastTs: number;
+  /** The interest it last ran with, and the seqs it skipped or is fetching back. */
+  readonly interest: StoredInterest;
 }
 
 /** A store written before `meta/ts` existed: its newest events stand in for it. */
@@ -155,7 +161,21 @@ export class Store {
     }
     const tsBytes = await this.db.get('meta/ts');
     const lastTs = tsBytes === undefined ? await this.newestTs() : (decodeValue(tsBytes) as number);
-    return { vc, acks, lastTs };
+    const interestBytes = await this.db.get('meta/interest');
+    const interest = {
+      ...(interestBytes === undefined ? {} : { interest: decodeValue(interestBytes) as string[] }),
+      skips: await this.rangesUnder('skip/'),
+      refill: await this.rangesUnder('refill/'),
+    };
+    return { vc, acks, lastTs, interest };
+  }
+
+  /** The seq ranges per origin stored under `prefix` (`skip/`, `refill/`). */
+  private async rangesUnder(prefix: string): Promise<Map<string, Ranges>> {
+    const out = new Map<string, Ranges>();
+    const end = prefix.slice(0, -1) + '0';
+    for await (const [key, value] of this.db.iterator({ gt: prefix, lt: end })) out.set(key.slice(prefix.length), decodeValue(value) as Ranges);
+    return out;
   }
 
   /** The newest `ts` among the last events logged (0 for an empty log). */
@@ -188,6 +208,16 @@ export class Store {
     for (const d of batch.deadLetters) b.put(dlqKey(d.service, d.eventId), encodeValue(d));
     for (const d of batch.removedDeadLetters) b.del(dlqKey(d.service, d.eventId));
     for (const [peer, vc] of batch.acks) b.put(`ack/${peer}`, encodeValue(vc));
+    const interest = batch.interest;
+    if (interest !== undefined) {
+      for (const [prefix, changed] of [['skip/', interest.skips], ['refill/', interest.refill]] as const) {
+        for (const [origin, ranges] of changed) {
+          if (ranges.length === 0) b.del(prefix + origin);
+          else b.put(prefix + origin, encodeValue(ranges));
+        }
+      }
+      if (interest.interest !== undefined) b.put('meta/interest', encodeValue(interest.interest));
+    }
     try {
       await b.write({ sync: this.sync });
     } catch (cause) {

@@ -55,3 +55,9 @@ t.test('refuses a duration or size it cannot read, or a size under 1 KiB, with T
     t.throws(() => parseNodeFlags([...required, ...bad], {}), { code: 'TROUPE_BAD_FLAGS' }, bad.join(' '));
   }
 });
+
+t.test('--want is repeatable, absent when not given, and refuses a pattern with a star inside', async (t) => {
+  t.same(parseNodeFlags([...required, '--want', 'alert.*', '--want', 'reading'], {}).want, ['alert.*', 'reading']);
+  t.equal(parseNodeFlags(required, {}).want, undefined);
+  t.throws(() => parseNodeFlags([...required, '--want', 'a*b'], {}), { code: 'TROUPE_BAD_FLAGS' });
+});
