@@ -7,11 +7,14 @@
  * - `troupe cluster …` starts an app's nodes as child processes on loopback.
  * - `troupe status|trace|tail <node-url> …` read a running cluster through a node's admin API
  *   (`tail` through its client WebSocket); `troupe publish` publishes one event through it.
+ * - `troupe chaos …` runs an app's nodes under injected faults and checks them (`chaos/`).
  */
 import { readFileSync } from 'node:fs';
 import pino from 'pino';
 import { isTroupeError, TroupeError, type TroupeErrorCode } from '../protocol/troupe-error.js';
 import { startNode } from '../runtime/node.js';
+import { CHAOS_USAGE, parseChaosArgs } from './chaos/chaos-args.js';
+import { chaosCommand } from './chaos/chaos-run.js';
 import { runCluster } from './cluster.js';
 import { CLUSTER_USAGE, parseClusterArgs } from './cluster-plan.js';
 import { loadApp } from './load-app.js';
@@ -19,6 +22,7 @@ import { tuneHeapForNode } from './heap-tuning.js';
 import { loadIdentity } from './key-files.js';
 import { KEYS_USAGE, keysCommand } from './keys-command.js';
 import { NODE_USAGE, parseNodeFlags } from './node-flags.js';
+import { nodeWants, placedServices } from './placed-services.js';
 import { PUBLISH_USAGE, publishCommand } from './publish-command.js';
 import { STATUS_USAGE, statusCommand } from './status-command.js';
 import { TAIL_USAGE, tailCommand } from './tail-command.js';
@@ -33,6 +37,7 @@ commands:
   trace     one workflow across the cluster, and what of it waits where
   tail      follow one node's log live
   publish   publish one event through a node
+  chaos     run an app's nodes under injected faults and check what they hold
   keys      create or show a node's key pair (its trust list line)
 
 ${NODE_USAGE}
@@ -42,6 +47,7 @@ usage: ${STATUS_USAGE}
 usage: ${TRACE_USAGE}
 usage: ${TAIL_USAGE}
 usage: ${PUBLISH_USAGE}
+usage: ${CHAOS_USAGE}
 usage: ${KEYS_USAGE}`;
 
 /** Exit codes of failures that are not usage errors (those exit 2). */
@@ -61,12 +67,7 @@ function readFlagFile(path: string, flag: string): Buffer {
 async function runNode(argv: string[]): Promise<void> {
   const flags = parseNodeFlags(argv);
   const app = await loadApp(flags.app);
-  const names = flags.services ?? app.placement[flags.id] ?? [];
-  const services = names.map((name) => {
-    const service = app.services.find((s) => s.name === name);
-    if (service === undefined) throw new TroupeError('TROUPE_BAD_FLAGS', `--services: app ${app.name} has no service ${name}`);
-    return service;
-  });
+  const services = placedServices(app, flags.id, flags.services ?? app.placement[flags.id] ?? []);
   const identity = flags.keys && loadIdentity(flags.id, flags.keys.key, flags.keys.trust);
   const log = pino({ base: { node: flags.id } });
   const node = await startNode({
@@ -83,6 +84,9 @@ async function runNode(argv: string[]): Promise<void> {
     relaxed: flags.relaxed,
     inspect: flags.inspect,
     chaos: flags.chaos,
+    passivateAfterMs: flags.passivateAfterMs,
+    fabric: flags.fabric,
+    want: nodeWants(app, flags.id, flags.want),
     admin: { token: flags.adminToken, hosts: flags.adminHosts, insecure: flags.insecureAdmin },
     log,
     tls: flags.tls && {
@@ -132,6 +136,7 @@ async function main(argv: string[]): Promise<void> {
   if (command === 'trace') return traceCommand(rest);
   if (command === 'tail') return runTail(rest);
   if (command === 'publish') return publishCommand(rest);
+  if (command === 'chaos') return chaosCommand(parseChaosArgs(rest));
   if (command === 'keys') return keysCommand(rest);
   if (command === undefined || command === 'help' || command === '--help' || command === '-h') {
     process.stdout.write(`${USAGE}\n`);

@@ -3,8 +3,11 @@
  */
 import { parseArgs } from 'node:util';
 import { NODE_ID_PATTERN } from '../protocol/envelope.js';
+import { isPattern } from '../protocol/interest-pattern.js';
 import { TroupeError } from '../protocol/troupe-error.js';
 import { defaultKeyFile } from './key-files.js';
+import type { FabricOptions } from '../runtime/fabric-options.js';
+import { parseBytes, parseDuration } from './flag-units.js';
 
 /** `troupe node` flags, validated. */
 export interface NodeFlags {
@@ -36,6 +39,12 @@ export interface NodeFlags {
   readonly adminHosts: readonly string[];
   /** Serve the admin API off loopback without a token (`--insecure-admin`). */
   readonly insecureAdmin: boolean;
+  /** Idle this long (ms), an actor is dropped from memory (`--passivate-after`); `undefined`: the default. */
+  readonly passivateAfterMs: number | undefined;
+  /** Byte bounds (`--buffer-bytes`, `--recent-bytes`, `--intake-bytes`, `--page-bytes`); those not given keep their defaults. */
+  readonly fabric: FabricOptions;
+  /** Event types wanted beside the services' (`--want`, repeatable); `undefined`: none given. */
+  readonly want: readonly string[] | undefined;
 }
 
 /** Usage text of `troupe node`. */
@@ -43,9 +52,16 @@ export const NODE_USAGE = `usage: troupe node --id ID --port PORT --data DIR --a
        [--services a,b] [--peer ws://HOST:PORT]... [--host 127.0.0.1]
        [--cluster NAME] [--relaxed] [--tls-cert FILE --tls-key FILE] [--tls-ca FILE]
        [--inspect ws://localhost:8080] [--chaos]
-       [--admin-token T] [--admin-host NAME]... [--insecure-admin]
-       [--trust FILE [--key FILE]]
+       [--admin-token T] [--admin-host NAME]... [--insecure-admin] [--want TYPE]...
+       [--passivate-after 5m] [--buffer-bytes 256MiB] [--recent-bytes 64MiB]
+       [--intake-bytes 4MiB] [--page-bytes 4MiB] [--trust FILE [--key FILE]]
   --secret may come from $TROUPE_SECRET instead.
+  --want makes the node partial: peers send it only the types its services consume, its
+    own events and each --want (a type, a prefix ending in '*', or '*' for everything).
+  --passivate-after: an actor idle this long is dropped from memory (its record stays on
+    disk; its next event or due timer brings it back).
+  --buffer-bytes / --recent-bytes / --intake-bytes / --page-bytes bound in bytes the causal
+    buffer, the in-memory log tail, what links hold decoded, and a /log or /trace answer.
   --trust is the cluster's trust list (one "nodeId publicKey" line per node): peers must
     then prove their node id, and events their origin. --key is this node's private key
     [default DIR.key, beside --data, so that it outlives a wiped data directory].
@@ -82,6 +98,12 @@ export function parseNodeFlags(argv: readonly string[], env: NodeJS.ProcessEnv =
         'admin-token': { type: 'string' },
         'admin-host': { type: 'string', multiple: true, default: [] },
         'insecure-admin': { type: 'boolean', default: false },
+        'passivate-after': { type: 'string' },
+        'buffer-bytes': { type: 'string' },
+        'recent-bytes': { type: 'string' },
+        'intake-bytes': { type: 'string' },
+        'page-bytes': { type: 'string' },
+        want: { type: 'string', multiple: true },
         key: { type: 'string' },
         trust: { type: 'string' },
       },
@@ -119,9 +141,23 @@ export function parseNodeFlags(argv: readonly string[], env: NodeJS.ProcessEnv =
   if (values.trust === '' || values.key === '') throw bad('--trust and --key must not be empty');
   if (values.key !== undefined && values.trust === undefined) throw bad('--key needs --trust: a key proves nothing without the trust list');
   const adminToken = values['admin-token'] ?? (env.TROUPE_ADMIN_TOKEN || undefined);
+  for (const pattern of values.want ?? []) {
+    if (!isPattern(pattern)) throw bad(`--want ${pattern}: an event type, a prefix ending in '*', or '*'`);
+  }
   for (const name of values['admin-host']) {
     if (!/^[a-z0-9.-]+$/i.test(name) && !/^\[?[0-9a-f:.]+\]?$/i.test(name)) throw bad(`--admin-host ${name}: not a host name or address`);
   }
+  const passivate = values['passivate-after'];
+  const passivateAfterMs = passivate === undefined ? undefined : parseDuration(passivate);
+  if (passivate !== undefined && passivateAfterMs === undefined) throw bad(`--passivate-after ${passivate}: not a duration (300ms, 30s, 5m, 1h)`);
+  const bytes = (name: 'buffer-bytes' | 'recent-bytes' | 'intake-bytes' | 'page-bytes'): number | undefined => {
+    const text = values[name];
+    if (text === undefined) return undefined;
+    const n = parseBytes(text);
+    if (n === undefined || n < 1024) throw bad(`--${name} ${text}: not a size of at least 1KiB (64MiB, 4MB, 1048576)`);
+    return n;
+  };
+  const fabric: FabricOptions = { bufferBytes: bytes('buffer-bytes'), recentBytes: bytes('recent-bytes'), intakeBytes: bytes('intake-bytes'), pageBytes: bytes('page-bytes') };
   return {
     id,
     port,
@@ -140,6 +176,9 @@ export function parseNodeFlags(argv: readonly string[], env: NodeJS.ProcessEnv =
     adminToken,
     adminHosts: values['admin-host'],
     insecureAdmin: values['insecure-admin'],
+    passivateAfterMs,
+    fabric,
+    want: values.want,
   };
 }
 

@@ -29,6 +29,12 @@ export interface HelloFrame {
    * `admin` on the wire, so it is sent only with it.
    */
   readonly instance?: string;
+  /**
+   * The event types the sender wants (`interest.ts`): event types, prefixes ending in `*`,
+   * or `['*']` for everything. It follows `instance` on the wire, so it is sent only with
+   * it; a hello without it wants everything.
+   */
+  readonly interest?: readonly string[];
 }
 
 /**
@@ -63,6 +69,22 @@ export interface EventsFrame {
   readonly events: readonly EncodedEvent[];
 }
 
+/** One run of events left out of a stream: seqs `from`…`to` of `origin`. */
+export interface SkipRange {
+  readonly origin: string;
+  readonly from: number;
+  readonly to: number;
+}
+
+/**
+ * Events the sender leaves out of its stream because they are outside the receiver's
+ * interest, in stream order: the receiver counts them in its clock without holding them.
+ */
+export interface SkipFrame {
+  readonly type: 'skip';
+  readonly ranges: readonly SkipRange[];
+}
+
 /** The sender's committed vector clock: everything at or below it is durable there. */
 export interface AckFrame {
   readonly type: 'ack';
@@ -70,7 +92,7 @@ export interface AckFrame {
 }
 
 /** Any frame. */
-export type Frame = HelloFrame | AuthFrame | WantFrame | LinksFrame | EventsFrame | AckFrame | ProofFrame;
+export type Frame = HelloFrame | AuthFrame | WantFrame | LinksFrame | EventsFrame | SkipFrame | AckFrame | ProofFrame;
 
 /** The `type` of any frame. */
 export type FrameType = Frame['type'];

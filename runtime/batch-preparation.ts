@@ -19,6 +19,7 @@ import type { CommitNotice } from './fabric-observers.js';
 import type { IgnoredEvent } from './host-changes.js';
 import type { Emission, Host } from './host.js';
 import type { Intake } from './intake.js';
+import type { InterestSync } from './interest-sync.js';
 import type { OriginProofs } from './origin-proofs.js';
 import type { PublishInput } from './publish-input.js';
 import { stamp, type Stamped } from './stamp.js';
@@ -57,6 +58,7 @@ export class BatchPreparation {
   private readonly tookIntake: () => void;
   private readonly dirtyAcks: () => Map<string, VectorClock>;
   private readonly proofs: OriginProofs | undefined;
+  private readonly interest: InterestSync | undefined;
   /** Delivered here, committed or in the batch being built. The intake reads it live. */
   readonly delivered: VectorClock;
   /** The last log position given out. */
@@ -92,7 +94,10 @@ export class BatchPreparation {
     dirtyAcks: () => Map<string, VectorClock>;
     /** Signs this node's events and stores its peers' checkpoints; none on a node without a key. */
     proofs?: OriginProofs;
+    /** Where skipped seqs are kept (`interest-sync.ts`). [default: none; a skip run is then only counted] */
+    interest?: InterestSync;
   }) {
+    this.interest = args.interest;
     this.id = args.id;
     this.host = args.host;
     this.log = args.log;
@@ -130,7 +135,7 @@ export class BatchPreparation {
           continue;
         }
         try {
-          const own = this.stampOwn({ type: emitted.type, data: emitted.data, correlationId: cause?.correlationId }, cause?.id ?? null);
+          const own = this.stampOwn({ type: emitted.type, data: emitted.data, correlationId: cause?.correlationId, version: emitted.version }, cause?.id ?? null);
           deliver(own.envelope, own.bytes);
         } catch (err) {
           this.log.error({ err, type: emitted.type, cause: cause?.id, correlationId: cause?.correlationId }, 'an actor emitted an event that cannot be encoded; dropped');
@@ -146,11 +151,16 @@ export class BatchPreparation {
     const vcBefore = { ...this.delivered };
     const handle = !this.recovering();
     this.queues.arrived = false;
-    this.intake.drain(this.delivered, (e) => {
-      deliver(e.envelope, e.bytes);
-      if (handle) settle();
-      else queue.length = 0;
-    });
+    const interest = this.interest;
+    this.intake.drain(
+      this.delivered,
+      (e) => {
+        deliver(e.envelope, e.bytes);
+        if (handle) settle();
+        else queue.length = 0;
+      },
+      interest === undefined ? undefined : (origin, from, to) => interest.skipped(origin, from, to),
+    );
     this.tookIntake();
 
     const published: { publish: PendingPublish; envelope: Envelope }[] = [];
@@ -198,6 +208,8 @@ export class BatchPreparation {
       removedDeadLetters: replayed.map((r) => ({ service: r.letter.service, eventId: r.letter.eventId })),
       acks: this.dirtyAcks(),
       lastTs: this.lastTs,
+      index: changes.index,
+      interest: this.interest?.takeChanges(),
       proofs: this.proofs?.forBatch(events, this.delivered),
     };
     return { commit, delivered, published, replayed, ignored: changes.ignored };

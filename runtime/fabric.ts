@@ -13,7 +13,9 @@
  * stamps what the actors emit, and writes the whole group in one LevelDB batch. Only
  * after that batch is on disk are publishes acknowledged, acks sent and events pushed on.
  * Nothing is stamped while this node may have lost its own history
- * (`identity-recovery.ts`). The read side (`/log`, `/trace`) is `log-queries.ts`.
+ * (`identity-recovery.ts`). The read side (`/log`, `/trace`) is `log-queries.ts`. A
+ * partial node's clock also counts the seqs peers skipped for it (`interest-sync.ts`),
+ * which take no log position.
  */
 import type { Logger } from 'pino';
 import type { Envelope, VectorClock } from '../protocol/envelope.js';
@@ -26,6 +28,7 @@ import { BatchWriter } from './batch-writer.js';
 import { systemClock, type Clock } from './clock.js';
 import { CommitPump } from './commit-pump.js';
 import { DeadLetterReplay } from './dead-letter-replay.js';
+import { DiskGuard, type FreeSpace } from './disk-guard.js';
 import { DuplicateIds } from './duplicate-ids.js';
 import { FabricObservers, type CommitNotice, type FabricObserver } from './fabric-observers.js';
 import { withDefaults, type FabricOptions } from './fabric-options.js';
@@ -33,6 +36,8 @@ import { FrameReceiver } from './frame-receiver.js';
 import type { Emission, Host } from './host.js';
 import { IdentityRecovery } from './identity-recovery.js';
 import { Intake } from './intake.js';
+import type { Interest } from './interest.js';
+import { InterestSync, type StoredInterest } from './interest-sync.js';
 import { LinkBackpressure } from './link-backpressure.js';
 import { LogQueries, type LogEntry, type Trace } from './log-queries.js';
 import type { OriginProofs } from './origin-proofs.js';
@@ -63,6 +68,9 @@ export class Fabric {
   private readonly writer: BatchWriter;
   private readonly tasks: BackgroundTasks;
   private readonly receiver: FrameReceiver;
+  private readonly disk: DiskGuard;
+  /** What this node wants, the seqs it skipped and those it is fetching back (`interest-sync.ts`). */
+  readonly interest: InterestSync;
   private stopped = false;
 
   constructor(args: {
@@ -77,6 +85,12 @@ export class Fabric {
     options?: FabricOptions;
     /** Wall-clock time and timers (`clock` is the vector clock). [default the system clock] */
     time?: Clock;
+    /** The store's directory, whose free space is watched (`disk-guard.ts`), and how to measure it. */
+    disk?: { readonly dir: string; readonly freeSpace?: FreeSpace };
+    /** What this node wants (`interest.ts`). [default everything] */
+    want?: Interest;
+    /** What the store kept of its interest: the last one, skipped and to-refill seqs (`StoredState.interest`). [default nothing] */
+    interest?: StoredInterest;
     /** Signs, checks and forwards origin checkpoints (`origin-proofs.ts`). [default none: a node without a key] */
     proofs?: OriginProofs;
   }) {
@@ -85,21 +99,25 @@ export class Fabric {
     const o = withDefaults(args.options);
     const { frameBytes } = o;
     this.id = id;
-    const pos = sum(args.vc);
-    this.intake = new Intake<Incoming>(o.bufferLimit, (e) => e.bytes.length);
-    this.recent = new RecentLog(o.recent);
+    const interest = (this.interest = new InterestSync(args.want ?? ['*'], args.interest ?? { skips: new Map(), refill: new Map() }));
+    const told = (): VectorClock => interest.told(this.writer.committed);
+    const pos = sum(args.vc) - interest.skips.total; // a skipped seq moves the clock, not the log
+    this.intake = new Intake<Incoming>(o.bufferLimit, (e) => e.bytes.length, o.bufferBytes);
+    this.recent = new RecentLog(o.recent, o.recentBytes);
     this.recent.reset(pos + 1);
     this.observers = new FabricObservers(log);
     this.tasks = new BackgroundTasks(log);
+    this.disk = new DiskGuard({ ...args.disk, reserveBytes: o.diskReserveBytes, clock: time, log, onRoom: () => this.pump.kick() });
     this.pump = new CommitPump({
       hasWork: () => this.queues.hasWork(this.recovering),
+      hasRoom: () => this.roomToWrite(),
       prepare: () => this.batches.prepare(),
       write: (batch) => this.writer.write(batch),
       drained: () => this.receiver.askAgainIfRoom(),
       log,
     });
     this.recovery = new IdentityRecovery({ id, log, clock: time, probeMs: o.probeMs, maxWaitMs: o.recoveryMs, onResume: () => this.pump.kick() });
-    this.backpressure = new LinkBackpressure({ intake: this.intake, maxEvents: o.intakeEvents, maxBytes: frameBytes });
+    this.backpressure = new LinkBackpressure({ intake: this.intake, maxEvents: o.intakeEvents, maxBytes: o.intakeBytes });
     this.deadLetters = new DeadLetterReplay({ store, host });
     this.replication = new Replication({
       id,
@@ -117,16 +135,18 @@ export class Fabric {
       proofs,
       clock: time,
       background: (task) => this.tasks.run(task),
+      told,
+      partial: interest.partial,
     });
     this.queries = new LogQueries({
       store,
       recent: this.recent,
       clock: time,
-      pageBytes: frameBytes,
+      pageBytes: o.pageBytes,
       heldBack: () => this.heldBack(),
       outboxes: (events) => this.replication.outboxesOf(events),
     });
-    this.writer = new BatchWriter({ store, log, recent: this.recent, replication: this.replication, queries: this.queries, observers: this.observers, vc: args.vc });
+    this.writer = new BatchWriter({ store, log, recent: this.recent, replication: this.replication, queries: this.queries, observers: this.observers, disk: this.disk, vc: args.vc });
     this.batches = new BatchPreparation({
       id,
       host,
@@ -142,12 +162,12 @@ export class Fabric {
       recovering: () => this.recovering,
       tookIntake: () => this.backpressure.resumeAll(),
       dirtyAcks: () => this.replication.dirtyAcks(),
+      interest,
       proofs,
     });
     this.receiver = new FrameReceiver({
       id,
       intake: this.intake,
-      bufferLimit: o.bufferLimit,
       replication: this.replication,
       recovery: this.recovery,
       backpressure: this.backpressure,
@@ -157,6 +177,8 @@ export class Fabric {
       committed: () => this.writer.committed,
       kick: () => this.pump.kick(),
       background: (task) => this.tasks.run(task),
+      told,
+      interest,
     });
   }
 
@@ -173,6 +195,11 @@ export class Fabric {
   /** Whether this node is fetching back its own history after losing it (or has not yet heard a peer's clock). */
   get recovering(): boolean {
     return this.recovery.recovering(this.writer.committed[this.id] ?? 0);
+  }
+
+  /** Whether a batch is being prepared or written (its actors' records may not be on disk yet). */
+  get busy(): boolean {
+    return this.pump.busy;
   }
 
   /** Events waiting in the causal buffer for their dependencies. */
@@ -204,8 +231,8 @@ export class Fabric {
    * Publishes an event from this node. Resolves once it is committed (the durable
    * acknowledgement); the host's subscribers have handled it by then. Rejects with
    * `TROUPE_BAD_REQUEST` for an invalid input (see `checkPublish`), `TROUPE_NODE_STOPPING`
-   * or `TROUPE_NODE_RECOVERING`, and `TROUPE_PROTOCOL_BAD_EVENT` for data that cannot be
-   * encoded.
+   * or `TROUPE_NODE_RECOVERING`, `TROUPE_DISK_FULL` (nothing of it is kept), and
+   * `TROUPE_PROTOCOL_BAD_EVENT` for data that cannot be encoded.
    */
   publish(input: PublishInput): Promise<Envelope> {
     try {
@@ -214,6 +241,7 @@ export class Fabric {
       return Promise.reject(err);
     }
     if (this.stopped) return Promise.reject(stopping());
+    if (this.disk.full) return Promise.reject(this.disk.refusal());
     if (this.recovering) {
       return Promise.reject(
         new TroupeError('TROUPE_NODE_RECOVERING', `fetching back own events up to ${this.recovery.recoverTo} from peers before publishing`),
@@ -246,9 +274,9 @@ export class Fabric {
     return this.queries.read(from, limit);
   }
 
-  /** The causal history of one workflow as this node knows it, and what of it is still waiting. */
-  trace(correlationId: string, limit = 10_000): Promise<Trace> {
-    return this.queries.trace(correlationId, limit);
+  /** The causal history of one workflow as this node knows it (after position `after`, up to `pageBytes`), and what of it is still waiting. */
+  trace(correlationId: string, limit = 10_000, after = 0): Promise<Trace> {
+    return this.queries.trace(correlationId, limit, after);
   }
 
   /** Resolves when the log reaches position `pos` or after `ms`, whichever is first. */
@@ -299,11 +327,20 @@ export class Fabric {
     this.stopped = true;
     this.replication.stopTicking();
     this.recovery.stop();
+    this.disk.stop();
     await this.pump.idle;
     this.replication.cancelAcks(); // the last write may have armed it
     const acks = this.replication.dirtyAcks(true);
-    if (acks.size > 0) await this.writer.writeAcks(acks);
+    // A full disk takes no more writes: the peers re-send what these acks would have saved.
+    if (acks.size > 0 && !this.disk.full) await this.writer.writeAcks(acks);
     for (const p of this.queues.takePublishes()) p.reject(stopping());
+  }
+
+  /** Without room on disk, nothing is prepared and queued publishes are refused unstamped. */
+  private async roomToWrite(): Promise<boolean> {
+    if (await this.disk.hasRoom()) return true;
+    for (const p of this.queues.takePublishes()) p.reject(this.disk.refusal());
+    return false;
   }
 }
 

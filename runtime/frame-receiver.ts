@@ -3,15 +3,18 @@
  * (paced by `link-backpressure.ts`) and wake the commit loop; acks, wants and link lists
  * go to replication, and a want also tells identity recovery how much of this node's own
  * history the peer holds. Peers whose events overflowed the causal buffer are asked again
- * once it has room.
+ * once it has room. Skip notices go into the intake in stream order, like events; an
+ * event this node counts already but is fetching back (`interest-sync.ts`) goes in as a
+ * refill rather than a duplicate.
  */
 import { decodeEvent } from '../protocol/event-codec.js';
 import type { EncodedEvent, VectorClock } from '../protocol/envelope.js';
-import type { Frame } from '../protocol/frame.js';
+import type { Frame, SkipRange } from '../protocol/frame.js';
 import { TroupeError } from '../protocol/troupe-error.js';
 import type { Incoming } from './batch-preparation.js';
 import type { IdentityRecovery } from './identity-recovery.js';
 import type { Intake } from './intake.js';
+import type { InterestSync } from './interest-sync.js';
 import type { LinkBackpressure } from './link-backpressure.js';
 import type { OriginProofs } from './origin-proofs.js';
 import type { Peer, PeerLink, Replication } from './replication.js';
@@ -21,8 +24,6 @@ import type { WorkQueues } from './work-queues.js';
 export interface FrameReceiverArgs {
   readonly id: string;
   readonly intake: Intake<Incoming>;
-  /** Most events the causal buffer holds; peers are asked again below half of it. */
-  readonly bufferLimit: number;
   readonly replication: Replication;
   readonly recovery: IdentityRecovery;
   readonly backpressure: LinkBackpressure;
@@ -37,6 +38,10 @@ export interface FrameReceiverArgs {
   readonly kick: () => void;
   /** Runs a task nobody awaits; a failure is logged. */
   readonly background: (task: Promise<void>) => void;
+  /** The clock told to peers (see `Replication`'s `told`). [default `committed`] */
+  readonly told?: () => VectorClock;
+  /** This node's skipped and to-refill seqs. [default none] */
+  readonly interest?: InterestSync;
 }
 
 /** Takes frames from authenticated peers into one node's fabric. */
@@ -54,6 +59,10 @@ export class FrameReceiver {
     switch (frame.type) {
       case 'events':
         this.receiveEvents(peer, frame.events);
+        this.args.backpressure.holdBackIfFull(link);
+        return;
+      case 'skip':
+        this.receiveSkips(peer, frame.ranges);
         this.args.backpressure.holdBackIfFull(link);
         return;
       case 'ack':
@@ -78,9 +87,10 @@ export class FrameReceiver {
 
   /** Peers whose events overflowed the buffer are asked again once it has room. */
   askAgainIfRoom(): void {
-    const { intake, bufferLimit, committed } = this.args;
-    if (intake.size > bufferLimit / 2) return;
-    this.args.replication.askAgain(() => ({ ...committed() }));
+    const { intake, committed } = this.args;
+    if (!intake.roomy) return;
+    const told = this.args.told ?? committed;
+    this.args.replication.askAgain(() => ({ ...told() }));
   }
 
   private receiveEvents(peer: Peer, list: readonly EncodedEvent[]): void {
@@ -90,15 +100,43 @@ export class FrameReceiver {
       const envelope = decodeEvent(bytes);
       return { origin: envelope.origin, seq: envelope.seq, vc: envelope.vc, envelope, bytes };
     });
-    this.args.proofs?.check(incoming, batches.delivered);
+    const interest = this.args.interest;
+    // A refilled seq is counted already, yet new here: it is checked like any new event.
+    this.args.proofs?.check(incoming, (e) => e.seq > (batches.delivered[e.origin] ?? 0) || interest?.refilling(e.origin, e.seq) === true);
     let fresh = 0;
     let overflowed = false;
     for (const e of incoming) {
+      if (interest?.refilling(e.origin, e.seq) === true) {
+        interest.refilled(e.origin, e.seq);
+        intake.addRefill(e);
+        fresh++;
+        continue;
+      }
       const r = intake.add(e, batches.delivered);
       if (r === 'fresh') fresh++;
       else if (r === 'overflow') overflowed = true;
     }
-    this.args.replication.received(peer, incoming, fresh, overflowed);
+    this.arrived(peer, incoming, fresh, overflowed);
+  }
+
+  private receiveSkips(peer: Peer, ranges: readonly SkipRange[]): void {
+    const { intake, batches, interest } = this.args;
+    let fresh = 0;
+    let confirmed = false;
+    for (const { origin, from, to } of ranges) {
+      if (interest !== undefined && !interest.refill.empty) {
+        interest.confirmSkipped(origin, from, Math.min(to, batches.delivered[origin] ?? 0));
+        confirmed = true;
+      }
+      // Counted in seqs, as the sender's window counts them: a long run is acked eagerly.
+      if (intake.addSkip(origin, from, to, batches.delivered) === 'fresh') fresh += to - from + 1;
+    }
+    // A confirmation alone changes what is to refill: a batch writes it, and acks the risen clock.
+    this.arrived(peer, [], confirmed ? Math.max(fresh, 1) : fresh, false);
+  }
+
+  private arrived(peer: Peer, events: readonly { readonly origin: string; readonly seq: number }[], fresh: number, overflowed: boolean): void {
+    this.args.replication.received(peer, events, fresh, overflowed);
     if (fresh > 0) {
       this.args.queues.arrived = true;
       this.args.kick();

@@ -79,6 +79,8 @@ export class Links implements LinkCutter {
       heartbeatMs: options.heartbeatMs ?? 5000,
       handshakeMs: options.handshakeMs ?? 10_000,
       instance: newInstanceId(),
+      // Told only by a partial node; a fabric stand-in without interest wants everything.
+      interest: options.fabric.interest?.partial === true ? options.fabric.interest.interest : undefined,
       isCut: (peer) => this.cuts.has(peer),
       linkTo: (peer) => this.linkTo(peer),
     };

@@ -9,10 +9,13 @@ import type { NodeIdentity } from '../protocol/node-keys.js';
 import type { ActorInspector } from './actor-inspection.js';
 import type { Clock } from './clock.js';
 import { Fabric, type FabricOptions } from './fabric.js';
+import { indexOf } from './actor-index.js';
 import { Host } from './host.js';
+import { interestOf } from './interest.js';
 import { OriginProofs } from './origin-proofs.js';
 import type { ServiceDefinition } from './service.js';
 import { Store } from './store.js';
+import type { NewestVersions } from './upcasters.js';
 
 /** With peers to ask, how long a starting node waits for one's clock before stamping (see `IdentityRecovery`). */
 export const PROBE_MS = 5000;
@@ -23,6 +26,8 @@ export interface KernelOptions {
   /** The LevelDB directory. */
   readonly dataDir: string;
   readonly services: readonly ServiceDefinition[];
+  /** The newest version of each event type the app knows (`newestVersions(app.services)`), which actors' emits carry. [default from `services`] */
+  readonly versions?: NewestVersions;
   readonly log: Logger;
   /** Skip fsync on commit. [default false] */
   readonly relaxed?: boolean;
@@ -38,6 +43,10 @@ export interface KernelOptions {
    * checked (`origin-proofs.ts`), in cluster `cluster`. [default none: no origin proofs]
    */
   readonly identity?: { readonly identity: NodeIdentity; readonly cluster: string };
+  /** Idle this long (ms), an actor is dropped from memory until needed (`--passivate-after`). [default 5 minutes] */
+  readonly passivateAfterMs?: number;
+  /** The event types this node wants beside its services' (`--want`); absent: everything (`interest.ts`). */
+  readonly want?: readonly string[];
 }
 
 /** A node's store, host and fabric. */
@@ -47,23 +56,36 @@ export interface Kernel {
   readonly fabric: Fabric;
 }
 
-/** Opens the store, and restores the fabric's clocks and the host's actors from it. */
+/**
+ * Opens the store, restores the fabric's clocks from it, and brings back the actors whose
+ * timers are due soon (the others stay on disk until an event needs them).
+ */
 export async function openKernel(options: KernelOptions): Promise<Kernel> {
   const { id, log, clock } = options;
   const store = await Store.open(options.dataDir, id, { sync: !options.relaxed });
   const state = await store.load();
+  const counts = await store.actors.counts(indexOf);
   let fabric: Fabric | undefined;
   const host = new Host({
     services: options.services,
     schedule: (task) => fabric?.schedule(task),
     inspect: options.inspect,
     clock,
+    versions: options.versions,
+    passivation: {
+      store: store.actors,
+      counts,
+      afterMs: options.passivateAfterMs,
+      writing: () => fabric?.busy ?? false,
+      failed: (err) => log.error({ err }, 'cannot read the due index of passivated actors; trying again shortly'),
+    },
   });
   // With peers to ask, wait briefly for one's clock before stamping: it shows whether
   // this node's log was rewound (see Fabric.probing).
   const fabricOptions = { probeMs: options.hasPeers ? PROBE_MS : 0, ...options.fabric };
+  const want = interestOf(options.services, options.want);
   const proofs = options.identity && new OriginProofs({ ...options.identity, store });
-  fabric = new Fabric({ id, store, host, log, vc: state.vc, acks: state.acks, lastTs: state.lastTs, options: fabricOptions, time: clock, proofs });
-  host.restore(state.actors);
+  fabric = new Fabric({ id, store, host, log, vc: state.vc, acks: state.acks, lastTs: state.lastTs, options: fabricOptions, time: clock, disk: { dir: options.dataDir }, want, interest: state.interest, proofs });
+  await host.start();
   return { store, host, fabric };
 }

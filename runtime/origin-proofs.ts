@@ -73,13 +73,14 @@ export class OriginProofs {
   }
 
   /**
-   * Checks events from a peer before any is kept: each one this node has not delivered
-   * (`seq` above `delivered`) must match a checkpoint received from a peer.
+   * Checks events from a peer before any is kept: each one this node would take (`isNew`:
+   * a seq above what it delivered, or a skipped seq it refills) must match a checkpoint
+   * received from a peer. The others are duplicates, which change nothing.
    * @throws TroupeError `TROUPE_PEER_FORGED_EVENT` naming the first that does not
    */
-  check(events: readonly { readonly origin: string; readonly seq: number; readonly bytes: EncodedEvent }[], delivered: VectorClock): void {
+  check<E extends { readonly origin: string; readonly seq: number; readonly bytes: EncodedEvent }>(events: readonly E[], isNew: (e: E) => boolean): void {
     for (const e of events) {
-      if (e.seq <= (delivered[e.origin] ?? 0)) continue;
+      if (!isNew(e)) continue;
       const kept = this.find(e.origin, e.seq);
       if (kept === undefined) throw new TroupeError('TROUPE_PEER_FORGED_EVENT', `event ${e.origin}:${e.seq} came without a checkpoint of its origin`);
       if (!provesEvent(kept.proof, e.seq, e.bytes)) {

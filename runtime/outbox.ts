@@ -7,14 +7,26 @@
  * and at most `frameBytes` waiting unsent in its socket. A relay skips events whose
  * origin the peer is linked to directly (peers announce their links), so a full mesh
  * sends each event once per peer, and never sends a peer back what it sent on this link.
+ *
+ * Interest: to a peer that wants only some types, events outside its interest (other than
+ * its own node's) go out as skip notices instead (`skip-notices.ts`), so it counts them
+ * without holding them; they take room in its window like events, since its ack covers
+ * them the same way. A partial node holds gaps, so it relays nothing: it sends peers only
+ * its own events, and they get the rest from a node that wants everything.
+ *
+ * Origin checkpoints (`origin-proofs.ts`) go out once per link, ahead of the first event
+ * each one lists that the peer is sent; a skip notice needs none.
  */
-import type { EncodedEvent, VectorClock } from '../protocol/envelope.js';
+import type { VectorClock } from '../protocol/envelope.js';
+import { eventHeaderAndType } from '../protocol/event-codec.js';
 import { lastSeq, type ProofFrame } from '../protocol/origin-proof.js';
+import { nodeOf } from '../protocol/origin.js';
 import { dominates } from '../protocol/vector-clock.js';
 import type { Clock } from './clock.js';
 import type { OriginProofs } from './origin-proofs.js';
 import { inflight, type Peer } from './peer-state.js';
 import type { RecentLog } from './recent-log.js';
+import { StreamSegment } from './skip-notices.js';
 import type { Store, StoredEvent } from './store.js';
 
 /** What sending needs of a logged event. */
@@ -37,6 +49,8 @@ export class Outboxes {
   private readonly window: number;
   private readonly frameEvents: number;
   private readonly frameBytes: number;
+  /** This node is partial: it sends only its own events. */
+  private readonly partial: boolean;
   private readonly proofs: OriginProofs | undefined;
 
   constructor(args: {
@@ -50,9 +64,12 @@ export class Outboxes {
     window: number;
     frameEvents: number;
     frameBytes: number;
+    /** Whether this node wants less than everything. [default false] */
+    partial?: boolean;
     /** The origin checkpoints to send ahead of events; none on a node without a key. */
     proofs?: OriginProofs;
   }) {
+    this.partial = args.partial ?? false;
     this.id = args.id;
     this.store = args.store;
     this.recent = args.recent;
@@ -86,36 +103,48 @@ export class Outboxes {
         const link = peer.link;
         if (link === null || chunk.length === 0) break;
         let room = this.window - inflight(peer);
-        let bytes = 0;
-        const out: EncodedEvent[] = [];
+        const out = new StreamSegment(link);
         let next = peer.cursor;
         for (let i = 0; i < chunk.length; i++) {
           const e = chunk[i];
-          if (room <= 0 || (out.length > 0 && bytes + e.bytes.length > this.frameBytes)) break;
+          if (room <= 0 || (out.size > 0 && out.bytes + e.bytes.length > this.frameBytes)) break;
           next = e.pos + 1;
           if (!this.wanted(peer, e)) continue;
+          peer.sent[e.origin] = e.seq;
+          room--;
+          if (this.skipped(peer, e)) {
+            out.skip(e.origin, e.seq);
+            continue;
+          }
           const checkpoint = checkpoints[i];
           if (checkpoint !== undefined && e.seq > (peer.proved[e.origin] ?? 0)) {
+            // Ahead of the segment's events: the peer keeps it until they arrive.
             link.send(checkpoint);
             peer.proved[e.origin] = lastSeq(checkpoint);
           }
-          out.push(e.bytes);
-          bytes += e.bytes.length;
-          peer.sent[e.origin] = e.seq;
-          room--;
+          out.event(e.origin, e.bytes);
         }
         peer.cursor = next;
-        if (out.length > 0) link.send({ type: 'events', events: out });
+        out.flush();
       }
     } finally {
       peer.sending = false;
     }
   }
 
-  /** Whether `peer` is to be sent `e` on this pass: it lacks it, and gets it from no one closer. */
+  /**
+   * Whether `peer` is to be sent `e` (or its skip notice) on this pass: it lacks it, and
+   * gets it from no one closer; a partial node sends only its own events.
+   */
   private wanted(peer: Peer, e: OutgoingEvent): boolean {
     if (e.seq <= (peer.sent[e.origin] ?? 0) || e.seq <= (peer.heard[e.origin] ?? 0)) return false;
-    return e.origin === this.id || !peer.direct.has(e.origin);
+    const node = nodeOf(e.origin);
+    return node === this.id || !(this.partial || peer.direct.has(node));
+  }
+
+  /** Whether `e` goes to `peer` as a skip notice: outside its interest, and not its own node's. */
+  private skipped(peer: Peer, e: OutgoingEvent): boolean {
+    return peer.interest !== null && nodeOf(e.origin) !== peer.id && !peer.interest.wants(eventHeaderAndType(e.bytes).type);
   }
 
   /**
@@ -131,7 +160,7 @@ export class Outboxes {
     const proved = { ...peer.proved };
     for (let i = 0; i < chunk.length; i++) {
       const e = chunk[i];
-      if (e.seq <= (proved[e.origin] ?? 0) || !this.wanted(peer, e)) continue;
+      if (e.seq <= (proved[e.origin] ?? 0) || !this.wanted(peer, e) || this.skipped(peer, e)) continue;
       const checkpoint = proofs.inMemory(e.origin, e.seq);
       if (checkpoint === undefined) return this.checkpointsFromStore(peer, chunk);
       out[i] = checkpoint;
@@ -146,7 +175,7 @@ export class Outboxes {
     const proved = { ...peer.proved };
     for (let i = 0; i < chunk.length; i++) {
       const e = chunk[i];
-      if (e.seq <= (proved[e.origin] ?? 0) || !this.wanted(peer, e)) continue;
+      if (e.seq <= (proved[e.origin] ?? 0) || !this.wanted(peer, e) || this.skipped(peer, e)) continue;
       const checkpoint = await this.proofs!.covering(e.origin, e.seq);
       if (checkpoint === undefined) continue;
       out[i] = checkpoint;

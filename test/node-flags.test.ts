@@ -42,10 +42,31 @@ t.test('--admin-host repeats and takes host names or addresses; --insecure-admin
 });
 
 t.test('--trust turns keys on, with the key beside the data directory unless --key says', async (t) => {
-  t.equal(parseNodeFlags(required).keys, undefined, 'no --trust: the secret alone');
-  t.same(parseNodeFlags([...required, '--trust', '/etc/trust']).keys, { trust: '/etc/trust', key: '/tmp/d.key' });
-  t.same(parseNodeFlags(['--id', 'n1', '--port', '0', '--data', '/tmp/d/', '--app', 'a', '--secret', 's', '--trust', 't']).keys?.key, '/tmp/d.key', 'a trailing slash is not part of the name');
-  t.same(parseNodeFlags([...required, '--trust', 't', '--key', '/k']).keys, { trust: 't', key: '/k' });
-  t.throws(() => parseNodeFlags([...required, '--key', '/k']), { code: 'TROUPE_BAD_FLAGS' }, '--key without --trust');
-  t.throws(() => parseNodeFlags([...required, '--trust', '']), { code: 'TROUPE_BAD_FLAGS' }, 'an empty --trust');
+  t.equal(parseNodeFlags(required, {}).keys, undefined, 'no --trust: the secret alone');
+  t.same(parseNodeFlags([...required, '--trust', '/etc/trust'], {}).keys, { trust: '/etc/trust', key: '/tmp/d.key' });
+  t.same(parseNodeFlags(['--id', 'n1', '--port', '0', '--data', '/tmp/d/', '--app', 'a', '--secret', 's', '--trust', 't'], {}).keys?.key, '/tmp/d.key', 'a trailing slash is not part of the name');
+  t.same(parseNodeFlags([...required, '--trust', 't', '--key', '/k'], {}).keys, { trust: 't', key: '/k' });
+  t.throws(() => parseNodeFlags([...required, '--key', '/k'], {}), { code: 'TROUPE_BAD_FLAGS' }, '--key without --trust');
+  t.throws(() => parseNodeFlags([...required, '--trust', ''], {}), { code: 'TROUPE_BAD_FLAGS' }, 'an empty --trust');
+});
+
+t.test('--passivate-after takes a duration, and the byte bounds a size', async (t) => {
+  const flags = parseNodeFlags([...required, '--passivate-after', '30s', '--buffer-bytes', '64MiB', '--recent-bytes', '2GB', '--page-bytes', '1048576'], {});
+  t.equal(flags.passivateAfterMs, 30_000);
+  t.same(flags.fabric, { bufferBytes: 64 * 2 ** 20, recentBytes: 2e9, intakeBytes: undefined, pageBytes: 1_048_576 });
+  t.equal(parseNodeFlags([...required, '--passivate-after', '250ms'], {}).passivateAfterMs, 250);
+  t.equal(parseNodeFlags([...required, '--passivate-after', '1h'], {}).passivateAfterMs, 3_600_000);
+  t.equal(parseNodeFlags(required, {}).passivateAfterMs, undefined, 'the default unless given');
+});
+
+t.test('refuses a duration or size it cannot read, or a size under 1 KiB, with TROUPE_BAD_FLAGS', async (t) => {
+  for (const bad of [['--passivate-after', 'soon'], ['--passivate-after', '0'], ['--passivate-after', '5 weeks'], ['--buffer-bytes', 'lots'], ['--recent-bytes', '512'], ['--intake-bytes', '-1MiB']]) {
+    t.throws(() => parseNodeFlags([...required, ...bad], {}), { code: 'TROUPE_BAD_FLAGS' }, bad.join(' '));
+  }
+});
+
+t.test('--want is repeatable, absent when not given, and refuses a pattern with a star inside', async (t) => {
+  t.same(parseNodeFlags([...required, '--want', 'alert.*', '--want', 'reading'], {}).want, ['alert.*', 'reading']);
+  t.equal(parseNodeFlags(required, {}).want, undefined);
+  t.throws(() => parseNodeFlags([...required, '--want', 'a*b'], {}), { code: 'TROUPE_BAD_FLAGS' });
 });

@@ -9,6 +9,7 @@ import { TroupeError } from '../protocol/troupe-error.js';
 import type { FabricOptions } from '../runtime/fabric.js';
 import { openKernel, type Kernel } from '../runtime/node-kernel.js';
 import type { ServiceDefinition } from '../runtime/service.js';
+import type { NewestVersions } from '../runtime/upcasters.js';
 import type { NodeClock, SimulatedTime } from './simulated-time.js';
 
 /** Options of {@link SimulatedNode}. */
@@ -17,11 +18,15 @@ export interface SimulatedNodeOptions {
   /** Its LevelDB directory, kept across crashes. */
   readonly dataDir: string;
   readonly services: readonly ServiceDefinition[];
+  /** The newest version of each event type the app knows, which actors' emits carry. [default from `services`] */
+  readonly versions?: NewestVersions;
   /** Whether the cluster has other nodes (then a starting node waits for a peer's clock, as a real one does). */
   readonly hasPeers: boolean;
   readonly time: SimulatedTime;
   readonly log: Logger;
   readonly fabric?: FabricOptions;
+  /** Idle this long (simulated ms), an actor is dropped from memory. [default 5 minutes] */
+  readonly passivateAfterMs?: number;
 }
 
 /** A node that can be started, crashed and started again from its disk. */
@@ -49,11 +54,11 @@ export class SimulatedNode {
   /** Opens its store and restores its clocks and actors from it, as a node process starting does. */
   async start(): Promise<Kernel> {
     if (this.running !== undefined) return this.running.kernel;
-    const { id, dataDir, services, hasPeers, fabric, time } = this.options;
+    const { id, dataDir, services, hasPeers, fabric, time, passivateAfterMs } = this.options;
     const clock = time.forNode();
     const log = this.options.log.child({ node: id });
     // Relaxed: a simulated crash kills no operating system, so what LevelDB wrote survives it.
-    const kernel = await openKernel({ id, dataDir, services, log, relaxed: true, hasPeers, fabric, clock });
+    const kernel = await openKernel({ id, dataDir, services, versions: this.options.versions, log, relaxed: true, hasPeers, fabric, clock, passivateAfterMs });
     this.running = { kernel, clock };
     return kernel;
   }
