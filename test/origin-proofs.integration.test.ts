@@ -12,7 +12,7 @@ import { ENVELOPE_SCHEMA, type EncodedEvent } from '../protocol/envelope.js';
 import { CLOSE_CODES } from '../protocol/handshake.js';
 import { signProof, type ProofFrame } from '../protocol/origin-proof.js';
 import { waitForLinks } from './helpers/convergence.js';
-import { FakePeer, testKeys } from './helpers/keyed-peer.js';
+import { keyedPeer, testKeys } from './helpers/keyed-peer.js';
 import { crashed, dumpOnFailure, startNode, type NodeProcess } from './helpers/node-process.js';
 import { waitFor } from './helpers/wait-for.js';
 
@@ -41,17 +41,17 @@ t.test('an authenticated peer cannot publish under another node id, or the recei
     { what: 'an event of n1 itself with a checkpoint n2 signed', frames: [signProof(n2, 'troupe', 'n1', 1, [event('n1', 1)]), { type: 'events', events: [event('n1', 1)] }] },
   ];
   for (const c of cases) {
-    const peer = FakePeer.dial(t, n1.wsUrl, { secret: SECRET, identity: n2 });
+    const peer = await keyedPeer(t, n1.wsUrl, { secret: SECRET, identity: n2 });
     await peer.linked();
     for (const frame of c.frames) peer.send(frame);
-    const closed = await peer.closing();
+    const closed = await peer.closed;
     t.equal(closed.code, CLOSE_CODES.forgedEvent, `${c.what} closes the link with 4422`);
   }
-  const proofOnly = FakePeer.dial(t, n1.wsUrl, { secret: SECRET, identity: n2 });
+  const proofOnly = await keyedPeer(t, n1.wsUrl, { secret: SECRET, identity: n2 });
   await proofOnly.linked();
   const events = [event('n3', 1), event('n3', 2)];
   proofOnly.send({ ...signProof(keys.identity('n3'), 'troupe', 'n3', 1, events), first: 2 });
-  t.equal((await proofOnly.closing()).code, CLOSE_CODES.forgedEvent, 'a real signature moved to other seqs does not verify');
+  t.equal((await proofOnly.closed).code, CLOSE_CODES.forgedEvent, 'a real signature moved to other seqs does not verify');
 
   const after = await n1.admin.status();
   t.same(after.vc, before.vc, 'the node\'s clock did not move');
@@ -65,31 +65,31 @@ t.test('an event a relay altered is refused; the same event unaltered, with its 
   const n3 = await startNode(t, { id: 'n3', secret: SECRET, extraArgs: keys.args('n3') });
   dumpOnFailure(t, () => [n1, n3]);
   // The fake n2 hears n1's event and its checkpoint, as a relay would.
-  const fromN1 = FakePeer.dial(t, n1.wsUrl, { secret: SECRET, identity: keys.identity('n2') });
+  const fromN1 = await keyedPeer(t, n1.wsUrl, { secret: SECRET, identity: keys.identity('n2') });
   await fromN1.linked();
   await n1.admin.publish('Ping', { secret: 'pay 10' });
-  await waitFor(() => fromN1.frames, { until: (f) => f.some((x) => x.type === 'events'), message: 'n1 to send its event to n2' });
-  const proof = fromN1.frames.find((f) => f.type === 'proof') as ProofFrame | undefined;
-  const sent = fromN1.frames.find((f) => f.type === 'events');
+  await waitFor(() => fromN1.received, { until: (f) => f.some((x) => x.type === 'events'), message: 'n1 to send its event to n2' });
+  const proof = fromN1.received.find((f) => f.type === 'proof') as ProofFrame | undefined;
+  const sent = fromN1.received.find((f) => f.type === 'events');
   t.ok(proof, 'n1 sent its checkpoint ahead of its event');
-  t.equal(fromN1.frames.indexOf(proof!) < fromN1.frames.indexOf(sent!), true, 'before the event');
+  t.equal(fromN1.received.indexOf(proof!) < fromN1.received.indexOf(sent!), true, 'before the event');
   const genuine = sent!.type === 'events' ? sent!.events[0] : new Uint8Array();
   const altered = Buffer.from(Buffer.from(genuine).toString('latin1').replace('pay 10', 'pay 99'), 'latin1');
   t.not(Buffer.compare(altered, genuine), 0, 'the test altered the event');
 
-  const tampering = FakePeer.dial(t, n3.wsUrl, { secret: SECRET, identity: keys.identity('n2') });
+  const tampering = await keyedPeer(t, n3.wsUrl, { secret: SECRET, identity: keys.identity('n2') });
   await tampering.linked();
   tampering.send(proof!);
   tampering.send({ type: 'events', events: [altered] });
-  t.equal((await tampering.closing()).code, CLOSE_CODES.forgedEvent, 'the altered event closes the link with 4422');
+  t.equal((await tampering.closed).code, CLOSE_CODES.forgedEvent, 'the altered event closes the link with 4422');
   t.equal((await clockOf(n3)).n1, undefined, 'and n3 took nothing of n1');
 
-  const relaying = FakePeer.dial(t, n3.wsUrl, { secret: SECRET, identity: keys.identity('n2') });
+  const relaying = await keyedPeer(t, n3.wsUrl, { secret: SECRET, identity: keys.identity('n2') });
   await relaying.linked();
   relaying.send(proof!);
   relaying.send({ type: 'events', events: [genuine] });
   await waitFor(() => clockOf(n3), { until: (vc) => vc.n1 === 1, message: 'n3 to take n1\'s event relayed by n2', failFast: crashed([n1, n3]) });
-  t.notOk(relaying.closed, 'the relay that forwarded it unaltered is still linked');
+  t.notOk(relaying.isClosed, 'the relay that forwarded it unaltered is still linked');
   const log = await n3.admin.log();
   t.same(log.map((e) => [e.id, e.data]), [['n1:1', { secret: 'pay 10' }]], 'n3 logged n1\'s event as n1 published it');
 });
