@@ -3,15 +3,17 @@
  * peer only if the event's bytes hash to what a checkpoint signed by `nodeOf(origin)`'s key
  * lists for it. A peer with a valid key of its own still cannot publish under another
  * node's id (or the receiver's own), nor alter what it relays; a real relay, even after a
- * restart, forwards the origin's checkpoints with its events. Refusals close the link with
- * 4422 (`forgedEvent`) and change nothing.
+ * restart, forwards the origin's checkpoints with its events. A partial node verifies the
+ * subset of an origin's events it is sent, and the history it fetches back when its
+ * interest widens. Refusals close the link with 4422 (`forgedEvent`) and change nothing.
  */
 import t from 'tap';
 import { encodeEvent } from '../protocol/event-codec.js';
 import { ENVELOPE_SCHEMA, type EncodedEvent } from '../protocol/envelope.js';
 import { CLOSE_CODES } from '../protocol/handshake.js';
 import { signProof, type ProofFrame } from '../protocol/origin-proof.js';
-import { waitForLinks } from './helpers/convergence.js';
+import { tails, waitForLinks } from './helpers/convergence.js';
+import { EDGE_APP, startFleet, waitForFleetClock } from './helpers/edge-fleet.js';
 import { keyedPeer, testKeys } from './helpers/keyed-peer.js';
 import { crashed, dumpOnFailure, startNode, type NodeProcess } from './helpers/node-process.js';
 import { waitFor } from './helpers/wait-for.js';
@@ -120,4 +122,61 @@ t.test('events relayed through a third node keep verifying, also from its store 
   t.pass('n3 verified n1\'s events relayed from n2\'s store after n2 restarted');
   const refused = [n2, n3].flatMap((n) => n.lines.filter((l) => l.json?.code === 'TROUPE_PEER_FORGED_EVENT'));
   t.same(refused, [], 'no link was refused on the way');
+});
+
+t.test('a partial node verifies the events of an origin it is sent without the rest, and the history it refills', async (t) => {
+  const keys = await testKeys(t, ['gw', 'd1', 'd2']);
+  const fleet = await startFleet(t, ['d1', 'd2'], { gw: keys.args('gw'), d1: keys.args('d1'), d2: keys.args('d2') });
+  const [d1, d2] = fleet.devices;
+  await waitForLinks(fleet.all(), [['gw', 'd1'], ['gw', 'd2']]);
+  // The gateway's alerts for d1 and d2 share its checkpoints; d1 is sent only its own.
+  for (const value of [96, 5, 97]) await d2.admin.publish('reading', { device: 'd2', value });
+  for (const value of [91, 2]) await d1.admin.publish('reading', { device: 'd1', value });
+  await waitForFleetClock(fleet);
+  const gatewayLog = await fleet.gw.admin.log();
+  const held = (await d1.admin.log()).map((e) => e.id);
+  t.ok(gatewayLog.some((e) => e.type === 'alert.d2'), 'the gateway alerted d2');
+  t.same(held.filter((id) => id.startsWith('gw')), gatewayLog.filter((e) => e.type === 'alert.d1').map((e) => e.id), 'd1 took the gateway\'s alerts for it, and no other of its events');
+
+  await d1.stop();
+  const wider = await startNode(t, { id: 'd1', app: EDGE_APP, data: d1.data, port: d1.port, peers: [fleet.gw.wsUrl], extraArgs: ['--relaxed', '--want', 'reading', ...keys.args('d1')] });
+  fleet.devices[0] = wider;
+  await waitFor(() => wider.admin.status(), {
+    until: (s) => (s as { interest?: { refilling: number } }).interest?.refilling === 0 && s.peers.some((p) => p.connected),
+    failFast: crashed(fleet.all()),
+    timeout: 60_000,
+    message: () => tails(fleet.all()),
+  });
+  await waitForFleetClock(fleet);
+  const refilled = (await wider.admin.log()).filter((e) => e.origin.split('~')[0] === 'd2' && e.type === 'reading');
+  t.equal(refilled.length, 3, 'd1 fetched back and verified the three readings of d2 it had skipped');
+  const refused = [...fleet.all(), d1].flatMap((n) => n.lines.filter((l) => l.json?.code === 'TROUPE_PEER_FORGED_EVENT'));
+  t.same(refused, [], 'no event was refused on the way');
+});
+
+t.test('a refilled event is checked like a new one: a skipped seq comes back only with its origin\'s checkpoint', async (t) => {
+  const keys = await testKeys(t, ['gw', 'd1', 'd2']);
+  const d1 = await startNode(t, { id: 'd1', app: EDGE_APP, secret: SECRET, extraArgs: ['--relaxed', ...keys.args('d1')] });
+  dumpOnFailure(t, () => [d1]);
+  const skipping = await keyedPeer(t, d1.wsUrl, { secret: SECRET, identity: keys.identity('gw') });
+  await skipping.linked();
+  skipping.send({ type: 'skip', ranges: [{ origin: 'd2', from: 1, to: 3 }] });
+  await waitFor(() => clockOf(d1), { until: (vc) => vc.d2 === 3, message: 'd1 to count d2\'s three skipped readings', failFast: crashed([d1]) });
+  await d1.stop();
+
+  const wider = await startNode(t, { id: 'd1', app: EDGE_APP, secret: SECRET, data: d1.data, port: d1.port, extraArgs: ['--relaxed', '--want', 'reading', ...keys.args('d1')] });
+  dumpOnFailure(t, () => [wider]);
+  const readings = [1, 2, 3].map((seq) => event('d2', seq, 'reading'));
+  const forging = await keyedPeer(t, wider.wsUrl, { secret: SECRET, identity: keys.identity('gw') });
+  await forging.linked();
+  forging.send({ type: 'events', events: [readings[0]] });
+  t.equal((await forging.closed).code, CLOSE_CODES.forgedEvent, 'a seq to refill sent without a checkpoint closes the link with 4422');
+  t.same((await wider.admin.log()).filter((e) => e.origin === 'd2'), [], 'and is not taken');
+
+  const refilling = await keyedPeer(t, wider.wsUrl, { secret: SECRET, identity: keys.identity('gw') });
+  await refilling.linked();
+  refilling.send(signProof(keys.identity('d2'), 'troupe', 'd2', 1, readings));
+  refilling.send({ type: 'events', events: readings });
+  await waitFor(async () => (await wider.admin.log()).filter((e) => e.origin === 'd2').length, { until: (n) => n === 3, message: 'd1 to take back d2\'s readings', failFast: crashed([wider]) });
+  t.notOk(refilling.isClosed, 'with d2\'s checkpoint they are taken, and the link stays up');
 });
