@@ -87,9 +87,15 @@ export class NodeAdmin {
     return this.get<StatusView>('/status');
   }
 
-  /** `GET /actors`. */
-  actors(): Promise<ActorView[]> {
-    return this.get<ActorView[]>('/actors');
+  /** Every actor, through `GET /actors` a page at a time. */
+  async actors(): Promise<ActorView[]> {
+    const actors: ActorView[] = [];
+    for (let after: string | null = null; ; ) {
+      const page: { actors: ActorView[]; next: string | null } = await this.get(`/actors${after === null ? '' : `?after=${encodeURIComponent(after)}`}`);
+      actors.push(...page.actors);
+      if (page.next === null || page.actors.length === 0) return actors;
+      after = page.next;
+    }
   }
 
   /** The whole log, page by page, in delivery order. */
