@@ -18,7 +18,7 @@ import { NONCE_BYTES, PROOF_BYTES } from './handshake.js';
 import { WireReader } from './msgpack-reader.js';
 import { packr } from './packr.js';
 import { TroupeError } from './troupe-error.js';
-import { isAdminUrl, isBytes, isCount, isInstanceId, isName, isNodeId, isPlainObject, MAX_ADMIN_URL_LENGTH, MAX_INSTANCE_LENGTH, MAX_NAME_LENGTH, show } from './wire-fields.js';
+import { isAdminUrl, isBytes, isCount, isInstanceId, isName, isNodeId, isOriginId, isPlainObject, MAX_ADMIN_URL_LENGTH, MAX_INSTANCE_LENGTH, MAX_NAME_LENGTH, show } from './wire-fields.js';
 
 /**
  * The largest frame, in bytes, that `encodeFrame` produces and `decodeFrame` accepts. The
@@ -36,7 +36,7 @@ function badFrame(message: string): TroupeError {
 function checkClock(vc: unknown): void {
   if (!isPlainObject(vc)) throw badFrame('vc must be a vector clock');
   for (const node of Object.keys(vc)) {
-    if (!isNodeId(node) || !isCount(vc[node])) throw badFrame(`vc entry ${show(node)} is invalid`);
+    if (!isOriginId(node) || !isCount(vc[node])) throw badFrame(`vc entry ${show(node)} is invalid`);
   }
 }
 
@@ -59,7 +59,7 @@ export function writeHello(frame: HelloFrame): unknown[] {
   }
   if (!isAdminUrl(frame.admin)) throw badFrame('hello: admin must be an http(s) URL');
   if (frame.instance === undefined) return ['hello', frame.cluster, frame.node, frame.protocol, frame.nonce, frame.admin];
-  if (!isInstanceId(frame.instance)) throw badFrame('hello: instance must be 1 to 64 characters of A-Z a-z 0-9 _ -');
+  if (!isInstanceId(frame.instance)) throw badFrame('hello: instance must be 1 to 16 characters of A-Z a-z 0-9 _ -');
   return ['hello', frame.cluster, frame.node, frame.protocol, frame.nonce, frame.admin, frame.instance];
 }
 
@@ -81,7 +81,7 @@ export function readHello(r: WireReader, fields: number): HelloFrame {
   if (!isAdminUrl(admin)) throw r.error('hello: admin must be an http(s) URL');
   if (fields < 7) return { type: 'hello', cluster, node, protocol, nonce, admin };
   const instance = r.str(MAX_INSTANCE_LENGTH);
-  if (!isInstanceId(instance)) throw r.error('hello: instance must be 1 to 64 characters of A-Z a-z 0-9 _ -');
+  if (!isInstanceId(instance)) throw r.error('hello: instance must be 1 to 16 characters of A-Z a-z 0-9 _ -');
   return { type: 'hello', cluster, node, protocol, nonce, admin, instance };
 }
 
@@ -145,11 +145,11 @@ export function readAck(r: WireReader, fields: number): AckFrame {
   return { type: 'ack', vc: r.clock() };
 }
 
-// ── links: ["links", [node, …]]
+// ── links: ["links", [origin, …]]
 
 /** The wire value of a `links`. */
 export function writeLinks(frame: LinksFrame): unknown[] {
-  if (!Array.isArray(frame.links) || !frame.links.every(isNodeId)) throw badFrame('links: every link must be a node id');
+  if (!Array.isArray(frame.links) || !frame.links.every(isOriginId)) throw badFrame('links: every link must be an origin');
   return ['links', frame.links];
 }
 
@@ -157,7 +157,7 @@ export function writeLinks(frame: LinksFrame): unknown[] {
 export function readLinks(r: WireReader, fields: number): LinksFrame {
   expectTwoFields(r, 'links', fields);
   const links: string[] = [];
-  for (let i = r.arrayHeader(); i > 0; i--) links.push(r.nodeId());
+  for (let i = r.arrayHeader(); i > 0; i--) links.push(r.origin());
   return { type: 'links', links };
 }
 

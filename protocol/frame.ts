@@ -6,7 +6,7 @@
 import type { EncodedEvent, VectorClock } from './envelope.js';
 
 /** The protocol version this code speaks. */
-export const PROTOCOL_VERSION = 2;
+export const PROTOCOL_VERSION = 3;
 
 /** First frame from each side: who I am, and a fresh nonce for the peer to prove the secret on. */
 export interface HelloFrame {

@@ -16,7 +16,8 @@
 import { copyOf } from './byte-slabs.js';
 import type { VectorClock } from './envelope.js';
 import { TroupeError, type TroupeErrorCode } from './troupe-error.js';
-import { isCount, isNodeId, show } from './wire-fields.js';
+import { MAX_ORIGIN_LENGTH } from './origin.js';
+import { isCount, isNodeId, isOriginId, show } from './wire-fields.js';
 
 /**
  * A strict msgpack reader for the few shapes frames and event headers use. It reads in
@@ -84,6 +85,17 @@ export class WireReader {
     let id = '';
     for (let i = start; i < start + length; i++) id += String.fromCharCode(this.#bytes[i]);
     if (!isNodeId(id)) throw this.error(`${show(id)} is not a node id`);
+    return id;
+  }
+
+  /** An origin: a node id, optionally `~` and an incarnation (`origin.ts`), all ASCII. */
+  origin(): string {
+    const length = this.#strLength();
+    if (length < 1 || length > MAX_ORIGIN_LENGTH) throw this.error('expected an origin');
+    const start = this.#take(length);
+    let id = '';
+    for (let i = start; i < start + length; i++) id += String.fromCharCode(this.#bytes[i]);
+    if (!isOriginId(id)) throw this.error(`${show(id)} is not an origin`);
     return id;
   }
 
@@ -226,11 +238,11 @@ export class WireReader {
     return copyOf(this.#bytes.subarray(start, start + length));
   }
 
-  /** A vector clock: a map of node ids to non-negative integers, without duplicate keys. */
+  /** A vector clock: a map of origins to non-negative integers, without duplicate keys. */
   clock(): VectorClock {
     const vc: VectorClock = {};
     for (let i = this.mapHeader(); i > 0; i--) {
-      const node = this.nodeId();
+      const node = this.origin();
       if (Object.hasOwn(vc, node)) throw this.error(`duplicate clock entry ${node}`);
       vc[node] = this.count();
     }

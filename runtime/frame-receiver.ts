@@ -1,16 +1,17 @@
 /**
  * What the fabric does with a frame from an authenticated peer: events go into the intake
  * (paced by `link-backpressure.ts`) and wake the commit loop; acks, wants and link lists
- * go to replication, and a want also tells identity recovery how much of this node's own
- * history the peer holds. Peers whose events overflowed the causal buffer are asked again
- * once it has room.
+ * go to replication, and a want also tells history recovery how much of this node's
+ * earlier origins the peer holds. Peers whose events overflowed the causal buffer are
+ * asked again once it has room. No peer's event under this node's current origin is ever
+ * taken: only this process stamps those.
  */
 import { decodeEvent } from '../protocol/event-codec.js';
 import type { EncodedEvent, VectorClock } from '../protocol/envelope.js';
 import type { Frame } from '../protocol/frame.js';
 import { TroupeError } from '../protocol/troupe-error.js';
 import type { Incoming } from './batch-preparation.js';
-import type { IdentityRecovery } from './identity-recovery.js';
+import type { HistoryRecovery } from './history-recovery.js';
 import type { Intake } from './intake.js';
 import type { LinkBackpressure } from './link-backpressure.js';
 import type { Peer, PeerLink, Replication } from './replication.js';
@@ -18,12 +19,13 @@ import type { WorkQueues } from './work-queues.js';
 
 /** What a {@link FrameReceiver} hands received frames to. */
 export interface FrameReceiverArgs {
-  readonly id: string;
+  /** The origin this node stamps under now. */
+  readonly origin: string;
   readonly intake: Intake<Incoming>;
   /** Most events the causal buffer holds; peers are asked again below half of it. */
   readonly bufferLimit: number;
   readonly replication: Replication;
-  readonly recovery: IdentityRecovery;
+  readonly recovery: HistoryRecovery;
   readonly backpressure: LinkBackpressure;
   readonly queues: WorkQueues;
   /** What the batches have delivered so far (read as each event arrives). */
@@ -56,12 +58,10 @@ export class FrameReceiver {
       case 'ack':
         replication.receiveAck(peer, frame.vc);
         return;
-      case 'want': {
-        const id = this.args.id;
-        this.args.recovery.peerHolds(peer.id, frame.vc[id] ?? 0, this.args.committed()[id] ?? 0);
+      case 'want':
+        this.args.recovery.peerClock(peer.id, frame.vc, this.args.committed());
         this.args.background(replication.receiveWant(peer, frame.vc));
         return;
-      }
       case 'links':
         replication.receiveLinks(peer, frame.links);
         return;
@@ -87,6 +87,7 @@ export class FrameReceiver {
     let fresh = 0;
     let overflowed = false;
     for (const e of incoming) {
+      if (e.origin === this.args.origin) continue; // already here, or forged: never taken
       const r = intake.add(e, batches.delivered);
       if (r === 'fresh') fresh++;
       else if (r === 'overflow') overflowed = true;

@@ -61,7 +61,8 @@ export interface HostOptions {
 
 /** The node's actors. */
 export class Host {
-  private readonly services: readonly ServiceDefinition[];
+  /** The services this host runs actors of. */
+  readonly services: readonly ServiceDefinition[];
   private readonly byType = new Map<string, ServiceDefinition[]>();
   private readonly actors = new Map<string, HostedActor>();
   private readonly timers: ActorTimers<HostedActor>;
@@ -121,8 +122,13 @@ export class Host {
     return this.services.map((s) => s.name);
   }
 
-  /** Brings back actors from their persisted records and re-arms their pending timers. */
+  /**
+   * Brings back actors from their persisted records and re-arms their pending timers; any
+   * actor running before is stopped and forgotten (a rebuild replaces them all).
+   */
   restore(records: readonly ActorRecord[]): void {
+    for (const hosted of this.actors.values()) hosted.actor.stop();
+    this.actors.clear();
     for (const record of records) {
       const service = this.services.find((s) => s.name === record.service);
       if (service === undefined) continue; // a service this node no longer hosts keeps its record on disk
@@ -190,6 +196,18 @@ export class Host {
     this.emitted.note(serviceName, emitted);
     const cause = causeOf(hosted.cause);
     return emitted.map((e) => ({ emitted: e, cause }));
+  }
+
+  /**
+   * Fires now the earliest pending timer of an actor whose last handled event is
+   * `causeId`, as if it were due (see `actor-rebuild.ts`); its run is scheduled like any
+   * fired timer's. Returns whether one fired.
+   */
+  fireTimerCausedBy(causeId: string): boolean {
+    for (const hosted of this.actors.values()) {
+      if (hosted.cause?.id === causeId && this.timers.fireNow(hosted)) return true;
+    }
+    return false;
   }
 
   /** What the last batch changed: actor records to persist, new dead letters, events ignored. Resets them. */

@@ -19,7 +19,7 @@ import type { Store } from './store.js';
 
 /** What the metrics read. */
 export interface MetricsSources {
-  readonly fabric: Pick<Fabric, 'id' | 'observe' | 'peerViews' | 'buffered' | 'size'>;
+  readonly fabric: Pick<Fabric, 'id' | 'origin' | 'observe' | 'peerViews' | 'buffered' | 'size'>;
   readonly host: Pick<Host, 'views' | 'serviceNames'>;
   readonly store: Pick<Store, 'deadLetters'>;
   /** What latency is measured against: the wall clock events' `ts` come from. [default systemClock] */
@@ -39,7 +39,7 @@ export class Metrics {
   /** The `content-type` of {@link render}'s text. */
   readonly contentType: string;
   private readonly registry: Registry;
-  /** This node's id: the origin of the events it published. */
+  /** The origin this node stamps under in this start: what it published since it started. */
   private readonly self: string;
   private readonly clock: Clock;
   private readonly types = new Set<string>();
@@ -55,7 +55,7 @@ export class Metrics {
 
   constructor(sources: MetricsSources) {
     const { fabric, host, store } = sources;
-    this.self = fabric.id;
+    this.self = fabric.origin;
     this.clock = sources.clock ?? systemClock;
     const own = new Registry();
     const registers = [own];

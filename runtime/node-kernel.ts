@@ -6,14 +6,12 @@
  */
 import type { Logger } from 'pino';
 import type { ActorInspector } from './actor-inspection.js';
+import { newIncarnation, originOf } from '../protocol/origin.js';
 import type { Clock } from './clock.js';
 import { Fabric, type FabricOptions } from './fabric.js';
 import { Host } from './host.js';
 import type { ServiceDefinition } from './service.js';
 import { Store } from './store.js';
-
-/** With peers to ask, how long a starting node waits for one's clock before stamping (see `IdentityRecovery`). */
-export const PROBE_MS = 5000;
 
 /** Options of {@link openKernel}. */
 export interface KernelOptions {
@@ -24,8 +22,6 @@ export interface KernelOptions {
   readonly log: Logger;
   /** Skip fsync on commit. [default false] */
   readonly relaxed?: boolean;
-  /** Whether the node has peers to ask for their clocks when it starts. */
-  readonly hasPeers: boolean;
   readonly fabric?: FabricOptions;
   /** Given every actor's inspection events. */
   readonly inspect?: ActorInspector;
@@ -40,7 +36,11 @@ export interface Kernel {
   readonly fabric: Fabric;
 }
 
-/** Opens the store, and restores the fabric's clocks and the host's actors from it. */
+/**
+ * Opens the store, and restores the fabric's clocks and the host's actors from it. The
+ * node stamps under a fresh origin in this start (`protocol/origin.ts`), never one its
+ * clock already counts.
+ */
 export async function openKernel(options: KernelOptions): Promise<Kernel> {
   const { id, log, clock } = options;
   const store = await Store.open(options.dataDir, id, { sync: !options.relaxed });
@@ -52,10 +52,9 @@ export async function openKernel(options: KernelOptions): Promise<Kernel> {
     inspect: options.inspect,
     clock,
   });
-  // With peers to ask, wait briefly for one's clock before stamping: it shows whether
-  // this node's log was rewound (see Fabric.probing).
-  const fabricOptions = { probeMs: options.hasPeers ? PROBE_MS : 0, ...options.fabric };
-  fabric = new Fabric({ id, store, host, log, vc: state.vc, acks: state.acks, lastTs: state.lastTs, options: fabricOptions, time: clock });
+  const origin = originOf(id, newIncarnation(id, Object.keys(state.vc)));
+  log.info({ origin }, 'stamping under a fresh origin');
+  fabric = new Fabric({ id, origin, store, host, log, vc: state.vc, acks: state.acks, lastTs: state.lastTs, held: state.held, options: options.fabric, time: clock });
   host.restore(state.actors);
   return { store, host, fabric };
 }

@@ -89,7 +89,6 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
     services: options.services,
     log,
     relaxed: options.relaxed,
-    hasPeers: options.peers.length > 0,
     fabric: options.fabric,
     inspect: inspection.inspect,
   });

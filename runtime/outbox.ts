@@ -5,8 +5,10 @@
  * acknowledged. Each peer gets events in this node's delivery order (which is causal),
  * read from the in-memory tail or from disk, with at most `window` events unacknowledged
  * and at most `frameBytes` waiting unsent in its socket. A relay skips events whose
- * origin the peer is linked to directly (peers announce their links), so a full mesh
- * sends each event once per peer, and never sends a peer back what it sent on this link.
+ * origin the peer is linked to directly (peers announce the current origins of their
+ * links), so a full mesh sends each event once per peer, and never sends a peer back what
+ * it sent on this link. Events of a node's earlier origins are relayed to it like any
+ * others: it may have lost them with its disk.
  */
 import type { EncodedEvent, VectorClock } from '../protocol/envelope.js';
 import { dominates } from '../protocol/vector-clock.js';
@@ -23,7 +25,7 @@ export type ReadStored = (from: number, limit: number) => Promise<OutgoingEvent[
 
 /** Moves each peer's cursor through the log and sends what it passes. */
 export class Outboxes {
-  private readonly id: string;
+  private readonly origin: string;
   private readonly store: Store;
   private readonly recent: RecentLog;
   private readonly clock: Clock;
@@ -34,7 +36,8 @@ export class Outboxes {
   private readonly frameBytes: number;
 
   constructor(args: {
-    id: string;
+    /** The origin this node stamps under now. */
+    origin: string;
     store: Store;
     recent: RecentLog;
     clock: Clock;
@@ -45,7 +48,7 @@ export class Outboxes {
     frameEvents: number;
     frameBytes: number;
   }) {
-    this.id = args.id;
+    this.origin = args.origin;
     this.store = args.store;
     this.recent = args.recent;
     this.clock = args.clock;
@@ -80,7 +83,7 @@ export class Outboxes {
           if (room <= 0 || (out.length > 0 && bytes + e.bytes.length > this.frameBytes)) break;
           next = e.pos + 1;
           if (e.seq <= (peer.sent[e.origin] ?? 0) || e.seq <= (peer.heard[e.origin] ?? 0)) continue;
-          if (e.origin !== this.id && peer.direct.has(e.origin)) continue;
+          if (e.origin !== this.origin && peer.direct.has(e.origin)) continue;
           out.push(e.bytes);
           bytes += e.bytes.length;
           peer.sent[e.origin] = e.seq;

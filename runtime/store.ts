@@ -81,6 +81,8 @@ export interface CommitBatch {
   readonly acks: ReadonlyMap<string, VectorClock>;
   /** The newest `ts` delivered or stamped as of this commit, if it moved (`meta/ts`). */
   readonly lastTs?: number;
+  /** Whether the log now holds events the actors were not handed (`meta/held`), if that changed. */
+  readonly held?: boolean;
 }
 
 /** What a node finds on disk when it starts. */
@@ -90,6 +92,8 @@ export interface StoredState {
   readonly actors: ActorRecord[];
   /** The newest `ts` delivered or stamped here: this node's hybrid time goes on from it. */
   readonly lastTs: number;
+  /** The log holds events the actors were not handed (a recovery was under way): rebuild them. */
+  readonly held: boolean;
 }
 
 /** A store written before `meta/ts` existed: its newest events stand in for it. */
@@ -149,7 +153,8 @@ export class Store {
     }
     const tsBytes = await this.db.get('meta/ts');
     const lastTs = tsBytes === undefined ? await this.newestTs() : (decodeValue(tsBytes) as number);
-    return { vc, acks, actors, lastTs };
+    const held = (await this.db.get('meta/held')) !== undefined;
+    return { vc, acks, actors, lastTs, held };
   }
 
   /** The newest `ts` among the last events logged (0 for an empty log). */
@@ -177,6 +182,8 @@ export class Store {
     }
     b.put('meta/vc', encodeValue(batch.vc));
     if (batch.lastTs !== undefined) b.put('meta/ts', encodeValue(batch.lastTs));
+    if (batch.held === true) b.put('meta/held', EMPTY);
+    else if (batch.held === false) b.del('meta/held');
     for (const a of batch.actors) b.put(actorKey(a.service, a.key), encodeValue(a));
     for (const d of batch.deadLetters) b.put(dlqKey(d.service, d.eventId), encodeValue(d));
     for (const d of batch.removedDeadLetters) b.del(dlqKey(d.service, d.eventId));

@@ -22,7 +22,7 @@ import { waitFor } from './helpers/wait-for.js';
 /** A link that records what is sent on it. */
 function fakeLink(peer: string): PeerLink & { frames: Frame[] } {
   const frames: Frame[] = [];
-  return { peer, bufferedAmount: 0, frames, send: (frame) => void frames.push(frame), close: () => {}, pause: () => {}, resume: () => {} };
+  return { peer, origin: peer, bufferedAmount: 0, frames, send: (frame) => void frames.push(frame), close: () => {}, pause: () => {}, resume: () => {} };
 }
 
 /** `origin:seq` of every event sent on `link`, in order (`links`, `want`, `ack` frames ignored). */
@@ -39,7 +39,7 @@ async function setup(t: Test) {
   const recent = new RecentLog(1000);
   const committed: VectorClock = {};
   const replication = new Replication({
-    id: 'n1', store, recent, log: pino({ level: 'silent' }), committed: () => committed,
+    origin: 'n1', store, recent, log: pino({ level: 'silent' }), committed: () => committed,
     readStored: async (from, limit) => (await store.readFrom(from, Math.min(limit, recent.start - from))).map((r) => ({ pos: r.pos, ...eventHeader(r.bytes), bytes: r.bytes })),
     acks: new Map(), window: 8192, frameEvents: 512, frameBytes: 1 << 20, stallMs: 5000, ackDelayMs: 25, clock,
   });

@@ -17,8 +17,6 @@ export interface SimulatedNodeOptions {
   /** Its LevelDB directory, kept across crashes. */
   readonly dataDir: string;
   readonly services: readonly ServiceDefinition[];
-  /** Whether the cluster has other nodes (then a starting node waits for a peer's clock, as a real one does). */
-  readonly hasPeers: boolean;
   readonly time: SimulatedTime;
   readonly log: Logger;
   readonly fabric?: FabricOptions;
@@ -49,11 +47,11 @@ export class SimulatedNode {
   /** Opens its store and restores its clocks and actors from it, as a node process starting does. */
   async start(): Promise<Kernel> {
     if (this.running !== undefined) return this.running.kernel;
-    const { id, dataDir, services, hasPeers, fabric, time } = this.options;
+    const { id, dataDir, services, fabric, time } = this.options;
     const clock = time.forNode();
     const log = this.options.log.child({ node: id });
     // Relaxed: a simulated crash kills no operating system, so what LevelDB wrote survives it.
-    const kernel = await openKernel({ id, dataDir, services, log, relaxed: true, hasPeers, fabric, clock });
+    const kernel = await openKernel({ id, dataDir, services, log, relaxed: true, fabric, clock });
     this.running = { kernel, clock };
     return kernel;
   }
