@@ -5,8 +5,10 @@
  * stopped one it replaced.
  */
 import { nanoid } from 'nanoid';
+import type { Envelope } from '../protocol/envelope.js';
 import { errorData } from '../protocol/troupe-error.js';
-import { actorRecord, type HostedActor } from './hosted-actor.js';
+import { actorRecord, entityKey, type HostedActor } from './hosted-actor.js';
+import type { ServiceDefinition } from './service.js';
 import type { ActorRecord, DeadLetter } from './store.js';
 
 /** Why an event reached no actor that could take it. */
@@ -62,6 +64,17 @@ export class HostChanges {
   /** Files a dead letter: `service`'s actor for `key` failed on the event `eventId` at log position `pos`. */
   deadLetter(service: string, key: string, eventId: string, pos: number, err: Error): void {
     this.deadLetters.push({ service, key, eventId, pos, error: errorData(err, 'TROUPE_SERVICE_FAILED'), at: this.now() });
+  }
+
+  /** Files a dead letter: `service` failed on `envelope` at log position `pos`. */
+  failed(service: ServiceDefinition, envelope: Envelope, pos: number, err: Error): void {
+    let key = '';
+    try {
+      key = entityKey(service, { type: envelope.type, data: envelope.data, ts: envelope.ts });
+    } catch {
+      // the missing key is the failure itself; the letter is filed without one
+    }
+    this.deadLetter(service.name, key, envelope.id, pos, err);
   }
 
   /**

@@ -150,13 +150,13 @@ export class Host {
     let out: readonly Emission[];
     if (services.length === 1) {
       const result = this.handle(services[0], envelope);
-      if (result instanceof Error) this.deadLetter(services[0], envelope, pos, result);
+      if (result instanceof Error) this.changes.failed(services[0], envelope, pos, result);
       out = result instanceof Error ? NO_EMISSIONS : result;
     } else {
       const all: Emission[] = [];
       for (const service of services) {
         const result = this.handle(service, envelope);
-        if (result instanceof Error) this.deadLetter(service, envelope, pos, result);
+        if (result instanceof Error) this.changes.failed(service, envelope, pos, result);
         else all.push(...result);
       }
       out = all;
@@ -198,11 +198,7 @@ export class Host {
     return emitted.map((e) => ({ emitted: e, cause }));
   }
 
-  /**
-   * Fires now the earliest pending timer of an actor whose last handled event is
-   * `causeId`, as if it were due (see `actor-rebuild.ts`); its run is scheduled like any
-   * fired timer's. Returns whether one fired.
-   */
+  /** Fires now, as if due, the earliest timer of an actor whose last event is `causeId` (`actor-rebuild.ts`); whether one fired. */
   fireTimerCausedBy(causeId: string): boolean {
     for (const hosted of this.actors.values()) {
       if (hosted.cause?.id === causeId && this.timers.fireNow(hosted)) return true;
@@ -350,15 +346,6 @@ export class Host {
     return emitted.map((e) => ({ emitted: e, cause }));
   }
 
-  private deadLetter(service: ServiceDefinition, envelope: Envelope, pos: number, err: Error): void {
-    let key = '';
-    try {
-      key = entityKey(service, { type: envelope.type, data: envelope.data, ts: envelope.ts });
-    } catch {
-      // the missing key is the failure itself; the letter is filed without one
-    }
-    this.changes.deadLetter(service.name, key, envelope.id, pos, err);
-  }
 }
 
 /** What a delivery that emits nothing returns: shared, never mutated. */
