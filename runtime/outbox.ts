@@ -83,7 +83,8 @@ export class Outboxes {
           if (room <= 0 || (out.length > 0 && bytes + e.bytes.length > this.frameBytes)) break;
           next = e.pos + 1;
           if (e.seq <= (peer.sent[e.origin] ?? 0) || e.seq <= (peer.heard[e.origin] ?? 0)) continue;
-          if (e.origin !== this.origin && peer.direct.has(e.origin)) continue;
+          // The peer stamps its current origin's events, and its direct links send theirs.
+          if (e.origin === link.origin || (e.origin !== this.origin && peer.direct.has(e.origin))) continue;
           out.push(e.bytes);
           bytes += e.bytes.length;
           peer.sent[e.origin] = e.seq;
