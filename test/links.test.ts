@@ -18,6 +18,7 @@ function fakeFabric() {
   const up: string[] = [];
   const down: string[] = [];
   const fabric = {
+    origin: 'n~test',
     linkUp: (link: PeerLink) => (up.push(link.peer), true),
     linkDown: (link: PeerLink) => void down.push(link.peer),
     receive: () => {},
