@@ -105,6 +105,7 @@ t.test('stop closes every link and stops redialing', async (t) => {
 function exclusiveFabric() {
   const links = new Map<string, PeerLink>();
   const fabric = {
+    origin: 'n~test',
     linkUp: (link: PeerLink) => (links.has(link.peer) ? false : (links.set(link.peer, link), true)),
     linkDown: (link: PeerLink) => void (links.get(link.peer) === link && links.delete(link.peer)),
     receive: () => {},
