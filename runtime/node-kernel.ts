@@ -27,6 +27,12 @@ export interface KernelOptions {
   readonly inspect?: ActorInspector;
   /** Time and timers of the fabric and the actors. [default the system's] */
   readonly clock?: Clock;
+  /**
+   * The incarnation of this start, unless the store's clock knows it already (a
+   * simulation derives it from its seed, so that a seed replays the same run).
+   * [default a fresh random one]
+   */
+  readonly incarnation?: string;
 }
 
 /** A node's store, host and fabric. */
@@ -52,7 +58,9 @@ export async function openKernel(options: KernelOptions): Promise<Kernel> {
     inspect: options.inspect,
     clock,
   });
-  const origin = originOf(id, newIncarnation(id, Object.keys(state.vc)));
+  const known = Object.keys(state.vc);
+  const asked = options.incarnation === undefined ? undefined : originOf(id, options.incarnation);
+  const origin = asked !== undefined && !known.includes(asked) ? asked : originOf(id, newIncarnation(id, known));
   log.info({ origin }, 'stamping under a fresh origin');
   fabric = new Fabric({ id, origin, store, host, log, vc: state.vc, acks: state.acks, lastTs: state.lastTs, held: state.held, options: options.fabric, time: clock });
   host.restore(state.actors);

@@ -106,7 +106,7 @@ export class SimulatedCluster {
     for (const id of ids) {
       const names = app.placement[id] ?? [];
       const services = app.services.filter((s) => names.includes(s.name));
-      this.nodes.set(id, new SimulatedNode({ id, dataDir: join(dataDir, id), services, time: this.time, log, fabric: options.fabric }));
+      this.nodes.set(id, new SimulatedNode({ id, dataDir: join(dataDir, id), services, seed: this.seed, time: this.time, log, fabric: options.fabric }));
     }
   }
 

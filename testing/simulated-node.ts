@@ -4,6 +4,7 @@
  * (causal buffer, timers, acknowledged clocks not yet persisted) and keeps only what is
  * on disk, which is what starting it again reads back.
  */
+import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
 import { TroupeError } from '../protocol/troupe-error.js';
 import type { FabricOptions } from '../runtime/fabric.js';
@@ -20,6 +21,8 @@ export interface SimulatedNodeOptions {
   readonly time: SimulatedTime;
   readonly log: Logger;
   readonly fabric?: FabricOptions;
+  /** The run's seed: each start's incarnation is drawn from it. */
+  readonly seed: number;
 }
 
 /** A node that can be started, crashed and started again from its disk. */
@@ -27,6 +30,8 @@ export class SimulatedNode {
   readonly id: string;
   private readonly options: SimulatedNodeOptions;
   private running: { readonly kernel: Kernel; readonly clock: NodeClock } | undefined;
+  /** How often it started. */
+  private starts = 0;
 
   constructor(options: SimulatedNodeOptions) {
     this.id = options.id;
@@ -51,7 +56,9 @@ export class SimulatedNode {
     const clock = time.forNode();
     const log = this.options.log.child({ node: id });
     // Relaxed: a simulated crash kills no operating system, so what LevelDB wrote survives it.
-    const kernel = await openKernel({ id, dataDir, services, log, relaxed: true, fabric, clock });
+    // Each start a fresh origin, as a process gets, but drawn from the seed: a seed replays the run.
+    const incarnation = createHash('sha256').update(`${this.options.seed}:${id}:${++this.starts}`).digest('base64url').slice(0, 6);
+    const kernel = await openKernel({ id, dataDir, services, log, relaxed: true, fabric, clock, incarnation });
     this.running = { kernel, clock };
     return kernel;
   }
