@@ -89,8 +89,8 @@ t.test('troupe trace, status and tail show a workflow split by cut links, and it
     t.match(row('InventoryReserved'), /^ {3}└─ InventoryReserved\s+n2~[\w-]+:\d+\s.*\s+n1,n2(\s|$)/);
     t.match(row('PaymentCaptured'), /^ {6}└─ PaymentCaptured\s+n2~[\w-]+:\d+\s.*\s+n1,n2(\s|$)/);
     t.ok(lines.includes('pending:'));
-    t.match(run.stdout, new RegExp(`PaymentCaptured \\(n2:\\d+\\) waits in n2's outbox for n3; link n2–n3 ${linkWord} since \\d\\d:\\d\\d:\\d\\d`));
-    t.match(run.stdout, new RegExp(`PaymentCaptured \\(n2:\\d+\\) waits in n1's outbox for n3; link n1–n3 ${linkWord} since \\d\\d:\\d\\d:\\d\\d`));
+    t.match(run.stdout, new RegExp(`PaymentCaptured \\(n2~[\\w-]+:\\d+\\) waits in n2's outbox for n3; link n2–n3 ${linkWord} since \\d\\d:\\d\\d:\\d\\d`));
+    t.match(run.stdout, new RegExp(`PaymentCaptured \\(n2~[\\w-]+:\\d+\\) waits in n1's outbox for n3; link n1–n3 ${linkWord} since \\d\\d:\\d\\d:\\d\\d`));
   });
 
   await t.test('troupe status prints every node and the state and outbox of every link', async (t) => {
