@@ -5,6 +5,7 @@
  * URL that is not on 127.0.0.1.
  */
 import http from 'node:http';
+import type { NodeStatus } from '../inspector/feed.js';
 import type { ActorView } from '../runtime/host.js';
 
 /**
@@ -19,16 +20,6 @@ export const PUBLISH_SOCKETS = 64;
 
 /** Longest any request may take: a publish queued behind an overloaded commit, at worst. */
 const REQUEST_TIMEOUT_MS = 60_000;
-
-/** `GET /status`. */
-export interface NodeStatus {
-  readonly id: string;
-  readonly vc: Record<string, number>;
-  readonly peers: readonly { readonly id: string; readonly connected: boolean; readonly outbox: number }[];
-  readonly services: readonly string[];
-  readonly log: { readonly size: number };
-}
-
 
 /** Talks to one node. */
 export class AdminClient {
@@ -57,8 +48,19 @@ export class AdminClient {
     return JSON.parse(await this.request('GET', '/status', undefined, 200)) as NodeStatus;
   }
 
+  /** The first page of `GET /actors` (a thousand actors), with the counts of all. */
   async actors(): Promise<ActorView[]> {
-    return JSON.parse(await this.request('GET', '/actors', undefined, 200)) as ActorView[];
+    return (JSON.parse(await this.request('GET', '/actors', undefined, 200)) as { actors: ActorView[] }).actors;
+  }
+
+  /** `POST /events` with an array: resolves once all of them are committed on that node. */
+  async publishBatch(events: readonly { readonly type: string; readonly data: unknown }[]): Promise<void> {
+    await this.request('POST', '/events', JSON.stringify(events), 201);
+  }
+
+  /** `GET /actors?limit=0`: the count of actors per service and state, and how many are in memory. */
+  async actorCounts(): Promise<{ counts: Record<string, Record<string, number>>; live: number }> {
+    return JSON.parse(await this.request('GET', '/actors?limit=0', undefined, 200)) as { counts: Record<string, Record<string, number>>; live: number };
   }
 
   /** Closes the keep-alive connections. */

@@ -24,7 +24,8 @@ import { localPacedRunner } from './paced-sender.js';
 import { formatCount, type Progress } from './progress.js';
 import { ChildHandle, parseJsonLine } from './spawn-child.js';
 import type { SuitePlan } from './suite-plan.js';
-import { TcpProxy } from './tcp-proxy.js';
+import { TcpProxy } from '../nodes/tcp-proxy.js';
+import { createFrameCounter } from './frame-counter.js';
 import { estimateClockOffset, wallClockMs } from './wall-clock.js';
 import { runWindowed } from './windowed-sender.js';
 
@@ -197,7 +198,7 @@ export async function runCeilingSuite(plan: SuitePlan, progress: Progress): Prom
     // HTTP requests are the publish API, not a link between nodes: no wire figure for `post`.
     if (mode !== 'post') {
       for (const rate of plan.wireRates) {
-        const proxy = await TcpProxy.start(receiver.port, { framing: 'websocket' });
+        const proxy = await TcpProxy.start(receiver.port, { messages: () => createFrameCounter('websocket') });
         const proxied = await openSender(mode, proxy.port);
         const wire = await measureWire(probe, { reset: () => proxy.resetCounters(), read: () => proxy.traffic() }, {
           rate,

@@ -18,7 +18,7 @@ import type { FigureBook } from './figure.js';
 import type { PacedRunner } from './paced-sender.js';
 import { formatCount, type Progress } from './progress.js';
 import type { SuitePlan } from './suite-plan.js';
-import type { ProxyTraffic } from './tcp-proxy.js';
+import type { ProxyTraffic } from '../nodes/tcp-proxy.js';
 import type { WindowedRun } from './windowed-sender.js';
 import { wallClockMs } from './wall-clock.js';
 

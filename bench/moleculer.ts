@@ -18,7 +18,8 @@ import { BENCH_EVENT_TYPE, benchData } from './payload.js';
 import { formatCount, type Progress } from './progress.js';
 import { ChildHandle, parseJsonLine } from './spawn-child.js';
 import type { SuitePlan } from './suite-plan.js';
-import { TcpProxy } from './tcp-proxy.js';
+import { TcpProxy } from '../nodes/tcp-proxy.js';
+import { createFrameCounter } from './frame-counter.js';
 import { wallClockMs } from './wall-clock.js';
 import { runWindowed } from './windowed-sender.js';
 
@@ -135,8 +136,8 @@ export async function runMoleculerSuite(plan: SuitePlan, progress: Progress): Pr
   // Wire: a fresh pair whose every link runs through a counting proxy — the sender's
   // socket to the receiver (events) and the receiver's socket to the sender (gossip).
   const wirePorts = { tx: await freePort(), rx: await freePort() };
-  const toReceiver = await TcpProxy.start(wirePorts.rx, { framing: 'moleculer' });
-  const toSender = await TcpProxy.start(wirePorts.tx, { framing: 'moleculer' });
+  const toReceiver = await TcpProxy.start(wirePorts.rx, { messages: () => createFrameCounter('moleculer') });
+  const toSender = await TcpProxy.start(wirePorts.tx, { messages: () => createFrameCounter('moleculer') });
   const wirePair = await startPair(wirePorts, toReceiver.port, toSender.port);
   const proxies = [toReceiver, toSender];
   const meter = {

@@ -18,6 +18,8 @@ export interface RunResults {
   readonly ceiling: FigureSet;
   readonly moleculer: FigureSet;
   readonly troupe: FigureSet;
+  /** The idle-actors run (`idle-actors.ts`), when it ran. */
+  readonly idle?: FigureSet;
   /** Suites that failed outright, with why. */
   readonly failures: Readonly<Record<string, string>>;
   /** Where the raw figures (every run's value) were written. */
@@ -344,6 +346,31 @@ function allRuns(results: RunResults): string {
   return `<details><summary>Every run's values</summary>\n\n${table(['suite', 'figure', 'unit', 'median', 'runs'], rows)}\n\n</details>`;
 }
 
+/** The bound of issue 17's idle-actors goal, for a million actors. */
+const IDLE_RSS_MB = 300;
+
+/** The idle-actors table and its verdict: RSS once a million actors are passivated. */
+function idleActors(results: RunResults): string {
+  const f = results.idle ?? {};
+  const count = f['idle.actors']?.value;
+  if (count == null) return 'Not run.';
+  const rss = f['idle.rss']?.value ?? null;
+  const shortfalls = rss === null ? null : rss < IDLE_RSS_MB ? [] : [`${formatValue(rss, 'MB')} MB ≥ ${IDLE_RSS_MB} MB`];
+  const scaled = count < 1_000_000 ? ` (this run: ${formatCount(count)} actors, not a million — the goal is for a million)` : '';
+  const rows = [
+    ['actors created then left idle', formatCount(count)],
+    ['creation rate (actors/s, one event and record each)', show(f['idle.create.rate'])],
+    ['peak RSS while creating (MB)', show(f['idle.rss.peak'])],
+    ['RSS once every actor is passivated (MB)', show(f['idle.rss'])],
+    ['of which anonymous, not mapped files (MB)', show(f['idle.rss.anon'])],
+    ['event to a passivated actor, p50 / p99 (ms)', `${show(f['idle.wake.p50'])} / ${show(f['idle.wake.p99'])}`],
+    ['event to an actor in memory, p50 / p99 (ms)', `${show(f['idle.live.p50'])} / ${show(f['idle.live.p99'])}`],
+  ];
+  return `${table(['figure', 'measured'], rows, 1)}
+
+${table(['goal', 'measured', 'verdict'], [[`RSS after passivation under ${IDLE_RSS_MB} MB for a million actors${scaled}`, `${formatValue(rss, 'MB')} MB`, verdict(shortfalls)]])}`;
+}
+
 /** The whole `RESULTS.md`. */
 export function renderResults(results: RunResults): string {
   const { plan, machine, load } = results;
@@ -367,6 +394,10 @@ The event: ${formatValue(results.ceiling['eventBytes']?.value ?? null, 'B')} byt
 ## Goals (issue 3)
 
 ${table(['goal', 'measured', 'verdict'], goalRows(results).map((g) => [g.goal, g.measured, verdict(g.shortfalls)]))}
+
+## Idle actors (issue 17)
+
+${idleActors(results)}
 
 ## Side by side (same run, same machine, same event)
 

@@ -1,7 +1,9 @@
 /**
- * `npm run bench [-- --quick] [-- --only ceiling,moleculer,troupe,client]`: runs the ceiling,
- * Moleculer and troupe benchmarks in one process tree on 127.0.0.1 (`client`: only troupe's
- * client beside in-process and HTTP publishing, which `troupe` includes), prints progress as
+ * `npm run bench [-- --quick] [-- --only ceiling,moleculer,troupe,client,idle] [-- --actors N]`:
+ * runs the ceiling, Moleculer and troupe benchmarks in one process tree on 127.0.0.1
+ * (`client`: only troupe's client beside in-process and HTTP publishing, which `troupe`
+ * includes; `idle`: keyed actors created then passivated, `--actors` of them, a million
+ * in a full run, see `idle-actors.ts`), prints progress as
  * it goes, and writes `bench/RESULTS.md`, `bench/results.svg`, and every run's raw
  * figures to `bench/.runs/`. A suite that fails is reported as failed and the others
  * still run; the process exits non-zero only if it could not write the results.
@@ -19,28 +21,31 @@ import { createProgress, type Progress } from './progress.js';
 import { renderChart } from './results-chart.js';
 import { renderResults, type RunResults } from './results-report.js';
 import { planFor } from './suite-plan.js';
+import { runIdleActorsSuite } from './idle-actors.js';
 import { runClientSuite, runTroupeSuite } from './troupe.js';
 
-const SUITES = ['ceiling', 'moleculer', 'troupe', 'client'] as const;
+const SUITES = ['ceiling', 'moleculer', 'troupe', 'client', 'idle'] as const;
 type Suite = (typeof SUITES)[number];
 /** What runs without `--only`: `troupe` already measures the client. */
-const DEFAULT_SUITES: readonly Suite[] = ['ceiling', 'moleculer', 'troupe'];
+const DEFAULT_SUITES: readonly Suite[] = ['ceiling', 'moleculer', 'troupe', 'idle'];
 
 const REPO = new URL('../..', import.meta.url).pathname;
 const BENCH_DIR = join(REPO, 'bench');
 const RUNS_DIR = join(BENCH_DIR, '.runs');
 
-function parseCli(argv: readonly string[]): { quick: boolean; only: Suite[] } {
+function parseCli(argv: readonly string[]): { quick: boolean; only: Suite[]; actors: number | undefined } {
   const { values } = parseArgs({
     args: [...argv],
-    options: { quick: { type: 'boolean', default: false }, only: { type: 'string' } },
+    options: { quick: { type: 'boolean', default: false }, only: { type: 'string' }, actors: { type: 'string' } },
     strict: true,
   });
+  const actors = values.actors === undefined ? undefined : Number(values.actors);
+  if (actors !== undefined && (!Number.isInteger(actors) || actors < 1)) throw new Error(`--actors ${values.actors}: not a positive integer`);
   const only = values.only === undefined ? [...DEFAULT_SUITES] : values.only.split(',').map((s) => s.trim());
   for (const name of only) {
     if (!(SUITES as readonly string[]).includes(name)) throw new Error(`--only: unknown suite ${name} (use ${SUITES.join(', ')})`);
   }
-  return { quick: values.quick, only: only as Suite[] };
+  return { quick: values.quick, only: only as Suite[], actors };
 }
 
 async function main(): Promise<void> {
@@ -48,7 +53,7 @@ async function main(): Promise<void> {
   // Exit through 'exit' handlers on Ctrl-C, so every child process is killed with the harness.
   process.once('SIGINT', () => process.exit(130));
   process.once('SIGTERM', () => process.exit(143));
-  const { quick, only } = parseCli(process.argv.slice(2));
+  const { quick, only, actors } = parseCli(process.argv.slice(2));
   const plan = planFor(quick);
   const progress: Progress = createProgress();
   const startedAt = new Date();
@@ -62,13 +67,14 @@ async function main(): Promise<void> {
     progress(`warning: load average ${loadBefore.toFixed(2)} — other work on this machine will slow and scatter every figure`);
   }
 
-  const sets: Record<Suite, FigureSet> = { ceiling: {}, moleculer: {}, troupe: {}, client: {} };
+  const sets: Record<Suite, FigureSet> = { ceiling: {}, moleculer: {}, troupe: {}, client: {}, idle: {} };
   const failures: Record<string, string> = {};
   const runners: Record<Suite, () => Promise<FigureSet>> = {
     ceiling: () => runCeilingSuite(plan, progress),
     moleculer: () => runMoleculerSuite(plan, progress),
     troupe: () => runTroupeSuite(plan, progress, join(workDir, 'troupe')),
     client: () => runClientSuite(plan, progress, join(workDir, 'client')),
+    idle: () => runIdleActorsSuite(plan, progress, join(workDir, 'idle'), actors),
   };
   for (const suite of only) {
     progress(`— ${suite} —`);
@@ -84,15 +90,16 @@ async function main(): Promise<void> {
   const rawPath = join(RUNS_DIR, `results-${stamp}.json`);
   const load = { before: loadBefore, after: os.loadavg()[0] };
   // The client's figures are troupe's (`2.durable.client.*` and the setups beside them).
-  const { client, ...suites } = sets;
+  const { client, idle, ...suites } = sets;
   suites.troupe = { ...suites.troupe, ...client };
-  writeFileSync(rawPath, `${JSON.stringify({ plan, machine, startedAt, load, ...suites, failures }, null, 2)}\n`);
+  writeFileSync(rawPath, `${JSON.stringify({ plan, machine, startedAt, load, ...suites, idle, failures }, null, 2)}\n`);
   const results: RunResults = {
     plan,
     machine,
     startedAt,
     seconds: (Date.now() - startedAt.getTime()) / 1000,
     ...suites,
+    idle,
     failures,
     rawPath: relative(REPO, rawPath),
     load,

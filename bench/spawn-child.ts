@@ -144,6 +144,16 @@ export class ChildHandle {
     return readStatusKb(this.pid, 'VmHWM');
   }
 
+  /** Resident set size now in bytes (`VmRSS`), or `null` once the process is gone. */
+  rssBytes(): number | null {
+    return readStatusKb(this.pid, 'VmRSS');
+  }
+
+  /** Anonymous resident memory in bytes (`RssAnon`: the heap and native allocations, not mapped files), or `null`. */
+  rssAnonBytes(): number | null {
+    return readStatusKb(this.pid, 'RssAnon');
+  }
+
   /** Restarts the peak-RSS watermark at the current RSS (Linux `clear_refs` 5); false if refused. */
   resetPeakRss(): boolean {
     try {

@@ -41,6 +41,8 @@ export interface SuitePlan {
   readonly backlogs: readonly { readonly events: number; readonly repeats: number }[];
   /** Upper bound on any single wait for delivery (ms). */
   readonly deliveryDeadlineMs: number;
+  /** Keyed actors the idle-actors run creates on one node before they go idle (`--actors` overrides). */
+  readonly idleActors: number;
 }
 
 /** The plan for a full or a quick run. */
@@ -62,6 +64,7 @@ export function planFor(quick: boolean): SuitePlan {
         sustainSeconds: 3,
         backlogs: [{ events: 20_000, repeats: 1 }],
         deliveryDeadlineMs: 60_000,
+        idleActors: 100_000,
       }
     : {
         quick,
@@ -82,5 +85,6 @@ export function planFor(quick: boolean): SuitePlan {
           { events: 1_000_000, repeats: 3 },
         ],
         deliveryDeadlineMs: 300_000,
+        idleActors: 1_000_000,
       };
 }

@@ -27,7 +27,8 @@ import type { ProbeReport } from './delivery-probe.js';
 import { waitForDelivery, type ProbeTarget } from './delivery-runs.js';
 import { localPacedRunner, mergePacedRuns, type PacedRun, type PacedRunner } from './paced-sender.js';
 import { BENCH_EVENT_TYPE, benchData } from './payload.js';
-import { TcpProxy, type ProxyTraffic } from './tcp-proxy.js';
+import { TcpProxy, type ProxyTraffic } from '../nodes/tcp-proxy.js';
+import { createFrameCounter } from './frame-counter.js';
 import { ChildHandle, parseJsonLine } from './spawn-child.js';
 import { wallClockMs } from './wall-clock.js';
 import { mergeWindowedRuns, runWindowed, type WindowedRun } from './windowed-sender.js';
@@ -124,7 +125,7 @@ export class TroupeCluster {
         for (const earlier of nodes) {
           let port = earlier.port;
           if (spec.proxied) {
-            const proxy = await TcpProxy.start(earlier.port, { framing: 'websocket' });
+            const proxy = await TcpProxy.start(earlier.port, { messages: () => createFrameCounter('websocket') });
             proxies.push(proxy);
             port = proxy.port;
           }

@@ -7,7 +7,7 @@
  * it or its status clock counts it, and it has landed when every known node holds it.
  */
 import { nodeOf } from './event-origin.js';
-import type { ActorDetail, AppInfo, DeadLetterView, FeedEvent, FeedMessage, HeldBackEvent, NodeStatus } from './feed.js';
+import type { ActorDetail, AppInfo, DeadLetterView, DuplicateIdView, FeedEvent, FeedMessage, HeldBackEvent, NodeStatus } from './feed.js';
 import { outboxProgress, recordSample, type OutboxProgress, type OutboxSample } from './outbox-progress.js';
 
 /** A link as one end sees it: `cut` when that end holds it cut, `reconnecting` when down otherwise. */
@@ -198,6 +198,23 @@ export class ClusterModel {
       }
     }
     return links.sort((a, b) => (a.from + '>' + a.to < b.from + '>' + b.to ? -1 : 1));
+  }
+
+  /**
+   * Second processes refused for using a live node's id, as every status tells them: each
+   * pair of id and refusing node once, at its latest refusal, newest first. Both ends of a
+   * refusal report it, so one conflict shows once, not once per node that saw it.
+   */
+  duplicates(): DuplicateIdView[] {
+    const latest = new Map<string, DuplicateIdView>();
+    for (const node of this.nodes.values()) {
+      for (const conflict of node.status?.duplicates ?? []) {
+        const key = `${conflict.node}\u0000${conflict.refusedBy}`;
+        const known = latest.get(key);
+        if (known === undefined || conflict.at > known.at) latest.set(key, conflict);
+      }
+    }
+    return [...latest.values()].sort((a, b) => b.at - a.at || (a.node < b.node ? -1 : a.node > b.node ? 1 : 0));
   }
 
   /** Whether `node` holds the event: its feed showed it or its status clock counts it. */

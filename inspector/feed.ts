@@ -24,6 +24,10 @@ export interface PeerStatus {
   readonly since: number;
   /** This node cut the link on purpose (`POST /links/:peer/cut`); it stays down until healed. */
   readonly cut?: boolean;
+  /** The event types the peer wants, as its handshake told them; absent: everything. */
+  readonly interest?: readonly string[];
+  /** While the outbox drains to a linked peer: its acknowledgement rate (events/s) and the time to go at that pace (ms). */
+  readonly catchUp?: { readonly rate: number; readonly etaMs: number };
 }
 
 /**
@@ -52,6 +56,12 @@ export interface NodeStatus {
   readonly chaos?: boolean;
   /** Node-id conflicts this node refused, or was refused for (when its own id is `node`); absent when none. */
   readonly duplicates?: readonly DuplicateIdView[];
+  /**
+   * A partial node's interest (`--want`), and how many events its clock counts without
+   * holding them (`skipped`) and it is fetching back after its interest widened
+   * (`refilling`); absent on a node that wants everything.
+   */
+  readonly interest?: { readonly want: readonly string[]; readonly skipped: number; readonly refilling: number };
 }
 
 /** A transition an event caused in one actor on the node that delivered it. */

@@ -7,16 +7,20 @@
  * - `troupe cluster …` starts an app's nodes as child processes on loopback.
  * - `troupe status|trace|tail <node-url> …` read a running cluster through a node's admin API
  *   (`tail` through its client WebSocket); `troupe publish` publishes one event through it.
+ * - `troupe chaos …` runs an app's nodes under injected faults and checks them (`chaos/`).
  */
 import { readFileSync } from 'node:fs';
 import pino from 'pino';
 import { isTroupeError, TroupeError, type TroupeErrorCode } from '../protocol/troupe-error.js';
 import { startNode } from '../runtime/node.js';
+import { CHAOS_USAGE, parseChaosArgs } from './chaos/chaos-args.js';
+import { chaosCommand } from './chaos/chaos-run.js';
 import { runCluster } from './cluster.js';
 import { CLUSTER_USAGE, parseClusterArgs } from './cluster-plan.js';
 import { loadApp } from './load-app.js';
 import { tuneHeapForNode } from './heap-tuning.js';
 import { NODE_USAGE, parseNodeFlags } from './node-flags.js';
+import { nodeWants, placedServices } from './placed-services.js';
 import { PUBLISH_USAGE, publishCommand } from './publish-command.js';
 import { STATUS_USAGE, statusCommand } from './status-command.js';
 import { TAIL_USAGE, tailCommand } from './tail-command.js';
@@ -31,6 +35,7 @@ commands:
   trace     one workflow across the cluster, and what of it waits where
   tail      follow one node's log live
   publish   publish one event through a node
+  chaos     run an app's nodes under injected faults and check what they hold
 
 ${NODE_USAGE}
 
@@ -38,7 +43,8 @@ usage: ${CLUSTER_USAGE}
 usage: ${STATUS_USAGE}
 usage: ${TRACE_USAGE}
 usage: ${TAIL_USAGE}
-usage: ${PUBLISH_USAGE}`;
+usage: ${PUBLISH_USAGE}
+usage: ${CHAOS_USAGE}`;
 
 /** Exit codes of failures that are not usage errors (those exit 2). */
 const EXIT_CODES: Partial<Record<TroupeErrorCode, number>> = {
@@ -57,12 +63,7 @@ function readFlagFile(path: string, flag: string): Buffer {
 async function runNode(argv: string[]): Promise<void> {
   const flags = parseNodeFlags(argv);
   const app = await loadApp(flags.app);
-  const names = flags.services ?? app.placement[flags.id] ?? [];
-  const services = names.map((name) => {
-    const service = app.services.find((s) => s.name === name);
-    if (service === undefined) throw new TroupeError('TROUPE_BAD_FLAGS', `--services: app ${app.name} has no service ${name}`);
-    return service;
-  });
+  const services = placedServices(app, flags.id, flags.services ?? app.placement[flags.id] ?? []);
   const log = pino({ base: { node: flags.id } });
   const node = await startNode({
     id: flags.id,
@@ -77,6 +78,9 @@ async function runNode(argv: string[]): Promise<void> {
     relaxed: flags.relaxed,
     inspect: flags.inspect,
     chaos: flags.chaos,
+    passivateAfterMs: flags.passivateAfterMs,
+    fabric: flags.fabric,
+    want: nodeWants(app, flags.id, flags.want),
     admin: { token: flags.adminToken, hosts: flags.adminHosts, insecure: flags.insecureAdmin },
     log,
     tls: flags.tls && {
@@ -126,6 +130,7 @@ async function main(argv: string[]): Promise<void> {
   if (command === 'trace') return traceCommand(rest);
   if (command === 'tail') return runTail(rest);
   if (command === 'publish') return publishCommand(rest);
+  if (command === 'chaos') return chaosCommand(parseChaosArgs(rest));
   if (command === undefined || command === 'help' || command === '--help' || command === '-h') {
     process.stdout.write(`${USAGE}\n`);
     return;

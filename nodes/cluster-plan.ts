@@ -3,7 +3,7 @@
  * (`parseClusterArgs`), the nodes an app names (`clusterNodes`), and where each of them
  * listens, keeps its data and dials (`clusterLayout`). The nodes take consecutive ports
  * (base port + 1, + 2, …) and each dials every node before it, so each pair is linked
- * exactly once; `nodeArgs` turns one node's plan into the arguments of `troupe node`.
+ * exactly once (or, when the app names a `hub`, every other node dials the hub alone); `nodeArgs` turns one node's plan into the arguments of `troupe node`.
  *
  * Everything here is pure, and it is where the launcher's input is checked: `cluster.ts`
  * trusts the plan it is given and only runs it.
@@ -143,8 +143,11 @@ export interface NodePlan {
  */
 export function clusterLayout(
   ids: readonly string[],
-  options: { readonly basePort: number; readonly dataDir: string; readonly appName: string; readonly host: string },
+  options: { readonly basePort: number; readonly dataDir: string; readonly appName: string; readonly host: string; readonly hub?: string },
 ): NodePlan[] {
+  if (options.hub !== undefined && !ids.includes(options.hub)) {
+    throw new TroupeError('TROUPE_BAD_APP', `cluster.hub '${options.hub}' is not one of cluster.nodes`);
+  }
   if (!isPathSegment(options.appName)) {
     throw new TroupeError('TROUPE_BAD_APP', `app name '${options.appName}' must be a plain name (letters, digits, _ . -)`);
   }
@@ -160,12 +163,15 @@ export function clusterLayout(
   }
   const host = urlHost(options.host);
   const ports = ids.map((_, i) => options.basePort + i + 1);
+  const hub = options.hub === undefined ? -1 : ids.indexOf(options.hub);
+  // With a hub, every other node dials the hub alone; the hub dials nobody.
+  const dials = (i: number): number[] => (hub < 0 ? ports.slice(0, i) : i === hub ? [] : [ports[hub]]);
   return ids.map((id, i) => ({
     id,
     port: ports[i],
     url: `http://${host}:${ports[i]}`,
     dataDir: join(options.dataDir, options.appName, id),
-    peers: ports.slice(0, i).map((port) => `ws://${host}:${port}`),
+    peers: dials(i).map((port) => `ws://${host}:${port}`),
   }));
 }
 

@@ -11,6 +11,7 @@
  * exited, and stops when the launcher's signal aborts.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { NodeStatus } from '../inspector/feed.js';
 import { nodeOf } from '../protocol/origin.js';
 import { getJson } from '../runtime/cluster-reader.js';
 import type { AppDefinition } from '../runtime/service.js';
@@ -38,18 +39,12 @@ export const EVENTS: Source = { label: 'events', sgr: '1' };
 /** The label the demo's output is printed under. */
 export const DEMO: Source = { label: 'demo', sgr: '97' };
 
-/** What the launcher reads of `GET /status`. */
-export interface NodeStatus {
-  readonly id: string;
-  readonly peers: readonly { readonly id: string; readonly connected: boolean }[];
-}
-
 /**
  * What keeps a cluster from being ready: each node that does not answer `GET /status`,
  * and each pair of serving nodes that do not both report their link connected. Empty
  * when every node serves and every pair is linked.
  */
-export function missingLinks(ids: readonly string[], statuses: ReadonlyMap<string, NodeStatus | undefined>): string[] {
+export function missingLinks(ids: readonly string[], statuses: ReadonlyMap<string, Pick<NodeStatus, 'peers'> | undefined>): string[] {
   const missing = ids.filter((id) => statuses.get(id) === undefined).map((id) => `${id} is not serving`);
   const connected = (from: string, to: string): boolean =>
     statuses.get(from)?.peers.some((peer) => peer.id === to && peer.connected) === true;

@@ -129,6 +129,7 @@ export async function runCluster(options: ClusterOptions): Promise<void> {
     dataDir: resolve(options.dataDir),
     appName: app.name,
     host,
+    ...(app.cluster?.hub === undefined ? {} : { hub: app.cluster.hub }),
   });
   await assertPortsFree(plans, host);
   await prepareDataDirs(plans, options.fresh);

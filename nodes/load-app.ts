@@ -8,6 +8,8 @@ import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { TroupeError } from '../protocol/troupe-error.js';
 import type { AppDefinition } from '../runtime/service.js';
+import { checkMigrations } from '../runtime/snapshot-migration.js';
+import { checkVersions } from '../runtime/upcasters.js';
 
 const INDEX_FILES = ['index.js', 'index.mjs', 'index.ts', 'index.mts'];
 
@@ -53,6 +55,8 @@ function checkApp(app: unknown, path: string): AppDefinition {
     if (s.machine === undefined || typeof s.machine.transition !== 'function') throw bad(`service ${s.name} needs an XState \`machine\``);
     if (!Array.isArray(s.on) || s.on.some((t: unknown) => typeof t !== 'string')) throw bad(`service ${s.name}: \`on\` must list event types`);
     if (s.key !== undefined && typeof s.key !== 'function') throw bad(`service ${s.name}: \`key\` must be a function`);
+    checkVersions(s);
+    checkMigrations(s);
   }
   if (a.placement === null || typeof a.placement !== 'object') throw bad('`placement` must map node ids to service names');
   for (const [node, list] of Object.entries(a.placement)) {

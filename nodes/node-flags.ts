@@ -3,7 +3,10 @@
  */
 import { parseArgs } from 'node:util';
 import { NODE_ID_PATTERN } from '../protocol/envelope.js';
+import { isPattern } from '../protocol/interest-pattern.js';
 import { TroupeError } from '../protocol/troupe-error.js';
+import type { FabricOptions } from '../runtime/fabric-options.js';
+import { parseBytes, parseDuration } from './flag-units.js';
 
 /** `troupe node` flags, validated. */
 export interface NodeFlags {
@@ -30,6 +33,12 @@ export interface NodeFlags {
   readonly adminHosts: readonly string[];
   /** Serve the admin API off loopback without a token (`--insecure-admin`). */
   readonly insecureAdmin: boolean;
+  /** Idle this long (ms), an actor is dropped from memory (`--passivate-after`); `undefined`: the default. */
+  readonly passivateAfterMs: number | undefined;
+  /** Byte bounds (`--buffer-bytes`, `--recent-bytes`, `--intake-bytes`, `--page-bytes`); those not given keep their defaults. */
+  readonly fabric: FabricOptions;
+  /** Event types wanted beside the services' (`--want`, repeatable); `undefined`: none given. */
+  readonly want: readonly string[] | undefined;
 }
 
 /** Usage text of `troupe node`. */
@@ -37,8 +46,16 @@ export const NODE_USAGE = `usage: troupe node --id ID --port PORT --data DIR --a
        [--services a,b] [--peer ws://HOST:PORT]... [--host 127.0.0.1]
        [--cluster NAME] [--relaxed] [--tls-cert FILE --tls-key FILE] [--tls-ca FILE]
        [--inspect ws://localhost:8080] [--chaos]
-       [--admin-token T] [--admin-host NAME]... [--insecure-admin]
+       [--admin-token T] [--admin-host NAME]... [--insecure-admin] [--want TYPE]...
+       [--passivate-after 5m] [--buffer-bytes 256MiB] [--recent-bytes 64MiB]
+       [--intake-bytes 4MiB] [--page-bytes 4MiB]
   --secret may come from $TROUPE_SECRET instead.
+  --want makes the node partial: peers send it only the types its services consume, its
+    own events and each --want (a type, a prefix ending in '*', or '*' for everything).
+  --passivate-after: an actor idle this long is dropped from memory (its record stays on
+    disk; its next event or due timer brings it back).
+  --buffer-bytes / --recent-bytes / --intake-bytes / --page-bytes bound in bytes the causal
+    buffer, the in-memory log tail, what links hold decoded, and a /log or /trace answer.
   --chaos lets the admin API cut and heal this node's links (POST /links/PEER/cut|heal).
   --admin-token (or $TROUPE_ADMIN_TOKEN) is the bearer token every admin call must carry;
     a node off loopback needs one, unless --insecure-admin. --admin-host adds a host name
@@ -71,6 +88,12 @@ export function parseNodeFlags(argv: readonly string[], env: NodeJS.ProcessEnv =
         'admin-token': { type: 'string' },
         'admin-host': { type: 'string', multiple: true, default: [] },
         'insecure-admin': { type: 'boolean', default: false },
+        'passivate-after': { type: 'string' },
+        'buffer-bytes': { type: 'string' },
+        'recent-bytes': { type: 'string' },
+        'intake-bytes': { type: 'string' },
+        'page-bytes': { type: 'string' },
+        want: { type: 'string', multiple: true },
       },
     }));
   } catch (cause) {
@@ -104,9 +127,23 @@ export function parseNodeFlags(argv: readonly string[], env: NodeJS.ProcessEnv =
   if (secret === '') throw bad('a cluster secret is required: --secret S or TROUPE_SECRET');
   if (values['admin-token'] === '') throw bad('--admin-token must not be empty');
   const adminToken = values['admin-token'] ?? (env.TROUPE_ADMIN_TOKEN || undefined);
+  for (const pattern of values.want ?? []) {
+    if (!isPattern(pattern)) throw bad(`--want ${pattern}: an event type, a prefix ending in '*', or '*'`);
+  }
   for (const name of values['admin-host']) {
     if (!/^[a-z0-9.-]+$/i.test(name) && !/^\[?[0-9a-f:.]+\]?$/i.test(name)) throw bad(`--admin-host ${name}: not a host name or address`);
   }
+  const passivate = values['passivate-after'];
+  const passivateAfterMs = passivate === undefined ? undefined : parseDuration(passivate);
+  if (passivate !== undefined && passivateAfterMs === undefined) throw bad(`--passivate-after ${passivate}: not a duration (300ms, 30s, 5m, 1h)`);
+  const bytes = (name: 'buffer-bytes' | 'recent-bytes' | 'intake-bytes' | 'page-bytes'): number | undefined => {
+    const text = values[name];
+    if (text === undefined) return undefined;
+    const n = parseBytes(text);
+    if (n === undefined || n < 1024) throw bad(`--${name} ${text}: not a size of at least 1KiB (64MiB, 4MB, 1048576)`);
+    return n;
+  };
+  const fabric: FabricOptions = { bufferBytes: bytes('buffer-bytes'), recentBytes: bytes('recent-bytes'), intakeBytes: bytes('intake-bytes'), pageBytes: bytes('page-bytes') };
   return {
     id,
     port,
@@ -124,6 +161,9 @@ export function parseNodeFlags(argv: readonly string[], env: NodeJS.ProcessEnv =
     adminToken,
     adminHosts: values['admin-host'],
     insecureAdmin: values['insecure-admin'],
+    passivateAfterMs,
+    fabric,
+    want: values.want,
   };
 }
 

@@ -103,7 +103,13 @@ function linkRow(from: string, peer: PeerStatus, rows: readonly StatusRow[], tim
   let state = peer.connected ? 'up' : 'down';
   if (peer.cut === true) state = `cut by ${from}`;
   else if (cutByPeer && !peer.connected) state = `cut by ${peer.id}`;
-  return [`${from} → ${peer.id}`, state, peer.since > 0 ? time(peer.since) : '-', String(peer.outbox)];
+  return [`${from} → ${peer.id}`, state, peer.since > 0 ? time(peer.since) : '-', outboxText(peer)];
+}
+
+/** An outbox depth, with the catch-up's pace and time to go while it drains: `41200 left, 52000/s, ~1s`. */
+export function outboxText(peer: Pick<PeerStatus, 'outbox' | 'catchUp'>): string {
+  if (peer.catchUp === undefined) return String(peer.outbox);
+  return `${peer.outbox} left, ${peer.catchUp.rate}/s, ~${Math.ceil(peer.catchUp.etaMs / 1000)}s`;
 }
 
 /** A clock as `n1:4 n2:6`, by node id; `-` when empty. */

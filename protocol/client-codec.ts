@@ -53,8 +53,10 @@ export function encodeData(data: unknown): Uint8Array | null {
   return bytes;
 }
 
-/** One event of a `publish` as it goes on the wire: `[type, correlationId | nil, data | nil]`. */
-export type WirePublish = readonly [type: string, correlationId: string | null, data: Uint8Array | null];
+/** One event of a `publish` as it goes on the wire: `[type, correlationId | nil, data | nil, version?]`. */
+export type WirePublish =
+  | readonly [type: string, correlationId: string | null, data: Uint8Array | null]
+  | readonly [type: string, correlationId: string | null, data: Uint8Array | null, version: number];
 
 /**
  * One event ready for a `publish` message (its data encoded now, so that a bad event fails
@@ -62,7 +64,8 @@ export type WirePublish = readonly [type: string, correlationId: string | null, 
  * @throws TroupeError `TROUPE_PROTOCOL_BAD_EVENT` (see {@link encodeData}).
  */
 export function wirePublish(input: ClientPublishInput): WirePublish {
-  return [input.type, input.correlationId ?? null, encodeData(input.data)];
+  const wire = [input.type, input.correlationId ?? null, encodeData(input.data)] as const;
+  return input.version === undefined ? wire : [...wire, input.version];
 }
 
 /** A `publish` message of events already made ready by {@link wirePublish}. */
@@ -133,18 +136,30 @@ function readRequest(r: WireReader, type: string, fields: number): ClientRequest
 }
 
 function readPublishInput(r: WireReader): ClientPublishInput {
-  if (r.arrayHeader() !== 3) throw r.error('a published event is [type, correlationId, data]');
+  const fields = r.arrayHeader();
+  if (fields !== 3 && fields !== 4) throw r.error('a published event is [type, correlationId, data, version?]');
   const type = r.str(MAX_NAME_LENGTH * 4);
   const correlationId = r.nil() ? undefined : r.str(MAX_NAME_LENGTH * 4);
-  if (r.nil()) return correlationId === undefined ? { type } : { type, correlationId };
+  const data = readPublishedData(r);
+  // The version's range is the publish check's, like the other fields' rules.
+  const version = fields === 4 ? r.count() : undefined;
+  return {
+    type,
+    ...(data === undefined ? {} : { data }),
+    ...(correlationId === undefined ? {} : { correlationId }),
+    ...(version === undefined ? {} : { version }),
+  };
+}
+
+/** A published event's data: nil for none, else its own msgpack bytes. */
+function readPublishedData(r: WireReader): unknown {
+  if (r.nil()) return undefined;
   const bytes = r.bin(1, MAX_EVENT_BYTES);
-  let data: unknown;
   try {
-    data = packr.unpack(bytes);
+    return packr.unpack(bytes);
   } catch (cause) {
     throw new TroupeError('TROUPE_PROTOCOL_BAD_FRAME', `an event's data is not msgpack: ${describe(cause)}`, { cause });
   }
-  return correlationId === undefined ? { type, data } : { type, data, correlationId };
 }
 
 /** Encodes a reply from the node. */

@@ -16,6 +16,8 @@ export interface ClientPublishInput {
   readonly type: string;
   readonly data?: unknown;
   readonly correlationId?: string;
+  /** The version of the type the data has (see `runtime/upcasters.ts`). [default 1] */
+  readonly version?: number;
 }
 
 /** Publish a batch: answered once by one `published` with an answer per event, in order. */
@@ -85,6 +87,8 @@ export interface ClientLogEntry {
   readonly causationId: string | null;
   readonly ts: number;
   readonly data: unknown;
+  /** The version of the type the data has, as published (absent for version 1; see `runtime/upcasters.ts`). */
+  readonly version?: number;
 }
 
 /** The node's first message: who it is and which client protocol it speaks. */

@@ -33,6 +33,11 @@ export interface Envelope {
   readonly ts: number;
   /** Envelope schema version. */
   readonly schema: number;
+  /**
+   * The version of the event's type, the shape of its `data` (see `runtime/upcasters.ts`):
+   * absent for version 1, which is also what every event written before versions were.
+   */
+  readonly version?: number;
 }
 
 /**

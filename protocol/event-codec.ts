@@ -3,19 +3,22 @@
  * origin and stored and forwarded unchanged everywhere else.
  *
  * An event is a msgpack array `[origin, seq, schema, vc, type, correlationId, causation,
- * ts, data?]` (the grammar is in `PROTOCOL.md`). Origin and seq come first so a relay can
+ * ts, data?, version?]` (the grammar is in `PROTOCOL.md`). Origin and seq come first so a relay can
  * read them with `eventHeader` (a few bytes, no msgpack decoder) and forward the stored
  * bytes untouched. The clock leaves out the origin's own entry (it equals seq) and zero
  * entries; the correlation id is nil when it is the event's own id (the event starts its
- * workflow); a causation id of the form `node:seq` travels as `seq` (same node as the
+ * workflow); the version of the event's type travels only from 2 on (an event without it
+ * is version 1, as every event written before versions existed is); a causation id of the form `node:seq` travels as `seq` (same node as the
  * origin) or `[node, seq]`. Events are written by msgpackr and read back by the strict
- * reader (`msgpack-reader.ts`), data included: a peer's bytes never reach a general
- * decoder, and data holds only JSON-like values (`event-data.ts`), checked on both sides.
+ * reader (`msgpack-reader.ts`; data by `data-reader.ts`): a peer's bytes never reach a
+ * general decoder, and data holds only JSON-like values (`event-data.ts`), checked on both
+ * sides.
  * Every failure is a `TroupeError` (`TROUPE_PROTOCOL_BAD_EVENT`); nothing else escapes,
  * whatever the input.
  */
 import { copyOf } from './byte-slabs.js';
 import { eventId, parseEventId, type EncodedEvent, type Envelope, type VectorClock } from './envelope.js';
+import { readData } from './data-reader.js';
 import { checkData, MAX_DATA_DEPTH } from './event-data.js';
 import { WireReader } from './msgpack-reader.js';
 import { describe, packr } from './packr.js';
@@ -38,6 +41,9 @@ export const MIN_EVENT_BYTES = 12;
 
 /** The most UTF-8 bytes a name of `MAX_NAME_LENGTH` UTF-16 units can take. */
 const MAX_NAME_BYTES = MAX_NAME_LENGTH * 3;
+
+/** The most a version of an event type can be: a `uint32`. */
+export const MAX_EVENT_VERSION = 0xffff_ffff;
 
 /** The causation field on the wire: nil, a seq of the origin, `[node, seq]`, or any other string. */
 type WireCausation = null | number | [string, number] | string;
@@ -82,11 +88,15 @@ export function encodeEvent(e: Omit<Envelope, 'id'>): EncodedEvent {
   // msgpackr writes integers of 2³² and above as float64, which is not a `uint`.
   if (!isSeq(e.schema) || e.schema > 0xffff_ffff) throw badEvent('schema must be an integer from 1 to 2^32-1');
   if (e.data !== undefined) checkData(e.data);
+  const version = e.version ?? 1;
+  if (!isSeq(version) || version > MAX_EVENT_VERSION) throw badEvent('version must be an integer from 1 to 2^32-1');
 
   // A workflow's id is usually the id of the event that started it: then it is implied.
   const correlation = e.correlationId === eventId(origin, seq) ? null : e.correlationId;
   const wire: unknown[] = [origin, seq, e.schema, others, e.type, correlation, packCausation(e.causationId, origin), e.ts];
-  if (e.data !== undefined) wire.push(e.data);
+  // Version 1 is the absence of a version; a later one needs the data slot before it.
+  if (version > 1) wire.push(e.data ?? null, version);
+  else if (e.data !== undefined) wire.push(e.data);
   let packed: Uint8Array;
   try {
     packed = packr.pack(wire);
@@ -103,7 +113,9 @@ export function encodeEvent(e: Omit<Envelope, 'id'>): EncodedEvent {
  * of node ids to counts (no duplicate key, not the origin), type and correlation id names
  * (correlation nil for the event's own id), causation nil, a seq, `[node, seq]` or a
  * name, ts a `uint` or a finite non-negative float64, and data, if present, JSON-like
- * (`event-data.ts`). Nothing follows the last field. `id` is derived as `origin:seq`.
+ * (`event-data.ts`), then a version of 2 or more if present (its data then present too,
+ * nil for none). Nothing follows the last field. `id` is derived as `origin:seq`;
+ * `version` is set only from 2 on.
  *
  * @throws TroupeError `TROUPE_PROTOCOL_BAD_EVENT` for anything else.
  */
@@ -125,9 +137,12 @@ export function decodeEvent(bytes: EncodedEvent): Envelope {
   if (!isName(correlationId)) throw r.error('correlationId must be a string of 1 to 256 characters');
   const causationId = readCausation(r, origin);
   const ts = r.time();
-  const data = fields === 9 ? r.value(MAX_DATA_DEPTH) : undefined;
+  const data = fields >= 9 ? readData(r, MAX_DATA_DEPTH) : undefined;
+  const version = fields === 10 ? r.uint() : 1;
+  if (fields === 10 && (version < 2 || version > MAX_EVENT_VERSION)) throw r.error('a version is from 2 to 2^32-1: version 1 is its absence');
   r.end();
-  return { id, type, data, origin, seq, vc, correlationId, causationId, ts, schema };
+  const envelope: Envelope = { id, type, data, origin, seq, vc, correlationId, causationId, ts, schema };
+  return version === 1 ? envelope : { ...envelope, version };
 }
 
 /** The causation field: nil, a seq of the origin, `[node, seq]`, or a name. */
@@ -153,8 +168,8 @@ function readCausation(r: WireReader, origin: string): string | null {
 
 /**
  * Reads only the origin and seq of an encoded event, without decoding the rest: relays
- * call it on every stored event they consider forwarding. Accepts an array header of 8 or
- * 9 fields, then a node id (a str) and a positive safe integer (positive fixint,
+ * call it on every stored event they consider forwarding. Accepts an array header of 8
+ * to 10 fields, then a node id (a str) and a positive safe integer (positive fixint,
  * uint8–64, or an integral float64, which is how msgpackr writes integers of 2³² and
  * above). Validates nothing after seq.
  *
@@ -167,9 +182,24 @@ export function eventHeader(bytes: EncodedEvent): { origin: string; seq: number 
 
 function readHeader(r: WireReader): { fields: number; origin: string; seq: number } {
   const fields = r.arrayHeader();
-  if (fields !== 8 && fields !== 9) throw r.error('an event is an array of 8 or 9 fields');
+  if (fields < 8 || fields > 10) throw r.error('an event is an array of 8 to 10 fields');
   const origin = r.origin();
   const seq = r.count();
   if (seq === 0) throw r.error('seq must be positive');
   return { fields, origin, seq };
+}
+
+/**
+ * Reads the origin, seq and type of an encoded event without decoding its correlation,
+ * causation, time or data: a sender calls it on every stored event it considers sending a
+ * peer with a narrower interest. Validates only what it reads.
+ *
+ * @throws TroupeError `TROUPE_PROTOCOL_BAD_EVENT` on a malformed header.
+ */
+export function eventHeaderAndType(bytes: EncodedEvent): { origin: string; seq: number; type: string } {
+  const r = new WireReader(bytes, 'TROUPE_PROTOCOL_BAD_EVENT');
+  const { origin, seq } = readHeader(r);
+  r.uint();
+  r.clock();
+  return { origin, seq, type: r.str(MAX_NAME_BYTES) };
 }

@@ -2,17 +2,15 @@
  * What an event's `data` may hold: JSON's values, plus byte arrays. nil, booleans,
  * numbers, strings, `bin`, arrays, and maps with string keys, nested at most
  * `MAX_DATA_DEPTH` deep (`PROTOCOL.md`, "Event data"). The decoder reads data with
- * `WireReader.value`, which refuses anything else; `checkData` holds what a node
+ * `readData` (`data-reader.ts`), which refuses anything else; `checkData` holds what a node
  * publishes to the same rule, so that no node stores an event its peers would refuse or
  * that its own JSON views (`/log`, the inspector) could not show.
  */
 import { TroupeError } from './troupe-error.js';
+import { isWellFormed } from './wire-fields.js';
 
 /** The deepest nesting of arrays and maps in event data. */
 export const MAX_DATA_DEPTH = 64;
-
-/** A UTF-16 code unit with no partner: UTF-8 cannot carry it. */
-const LONE_SURROGATE = /\p{Surrogate}/u;
 
 /**
  * Checks that `data` can travel as event data. `undefined` is allowed where JSON allows
@@ -25,41 +23,63 @@ const LONE_SURROGATE = /\p{Surrogate}/u;
  *   `MAX_DATA_DEPTH` (a cycle, say).
  */
 export function checkData(data: unknown): void {
-  check(data, 'data', 0);
+  const refusal = check(data, 0);
+  if (refusal === undefined) return;
+  const path = `data${refusal.steps.reverse().join('')}`;
+  const where = path.length > 120 ? `${path.slice(0, 117)}...` : path;
+  throw new TroupeError('TROUPE_PROTOCOL_BAD_EVENT', `${where} is ${refusal.what}, which event data cannot hold (JSON values and byte arrays only)`);
 }
 
-function check(value: unknown, path: string, depth: number): void {
+/**
+ * What a value cannot be, and the steps (`.key`, `[i]`) to it, innermost first. The path
+ * is built only for a refusal: every publish is checked, and data that passes (almost all
+ * of it) should cost no strings.
+ */
+interface Refusal {
+  readonly what: string;
+  readonly steps: string[];
+}
+
+function check(value: unknown, depth: number): Refusal | undefined {
   switch (typeof value) {
     case 'undefined':
     case 'boolean':
     case 'number':
-      return;
+      return undefined;
     case 'string':
-      if (LONE_SURROGATE.test(value)) refuse(path, 'a string with a lone UTF-16 surrogate');
-      return;
+      return isWellFormed(value) ? undefined : refusal('a string with a lone UTF-16 surrogate');
     case 'object':
       break;
     default:
-      return refuse(path, `a ${typeof value}`);
+      return refusal(`a ${typeof value}`);
   }
-  if (value === null || value instanceof Uint8Array) return;
-  if (depth >= MAX_DATA_DEPTH) refuse(path, `nested deeper than ${MAX_DATA_DEPTH} levels (a cycle?)`);
+  if (value === null || value instanceof Uint8Array) return undefined;
+  if (depth >= MAX_DATA_DEPTH) return refusal(`nested deeper than ${MAX_DATA_DEPTH} levels (a cycle?)`);
   if (Array.isArray(value)) {
-    for (let i = 0; i < value.length; i++) check(value[i], `${path}[${i}]`, depth + 1);
-    return;
+    for (let i = 0; i < value.length; i++) {
+      const inner = check(value[i], depth + 1);
+      if (inner !== undefined) return step(inner, `[${i}]`);
+    }
+    return undefined;
   }
   const proto: unknown = Object.getPrototypeOf(value);
   if (proto !== Object.prototype && proto !== null) {
     const name = (value as { constructor?: { name?: unknown } }).constructor?.name;
-    refuse(path, `a ${typeof name === 'string' && name !== '' ? name : 'class instance'}`);
+    return refusal(`a ${typeof name === 'string' && name !== '' ? name : 'class instance'}`);
   }
   for (const key of Object.keys(value)) {
-    if (key === '__proto__') refuse(path, 'an object with an own key __proto__');
-    check((value as Record<string, unknown>)[key], `${path}.${key}`, depth + 1);
+    if (key === '__proto__') return refusal('an object with an own key __proto__');
+    const inner = check((value as Record<string, unknown>)[key], depth + 1);
+    if (inner !== undefined) return step(inner, `.${key}`);
   }
+  return undefined;
 }
 
-function refuse(path: string, what: string): never {
-  const where = path.length > 120 ? `${path.slice(0, 117)}...` : path;
-  throw new TroupeError('TROUPE_PROTOCOL_BAD_EVENT', `${where} is ${what}, which event data cannot hold (JSON values and byte arrays only)`);
+function refusal(what: string): Refusal {
+  return { what, steps: [] };
+}
+
+function step(inner: Refusal, to: string): Refusal {
+  inner.steps.push(to);
+  return inner;
 }

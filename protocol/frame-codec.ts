@@ -13,9 +13,10 @@
  */
 import type { EncodedEvent } from './envelope.js';
 import { MAX_EVENT_BYTES, MIN_EVENT_BYTES } from './event-codec.js';
-import { PROTOCOL_VERSION, type AckFrame, type AuthFrame, type EventsFrame, type Frame, type FrameType, type HelloFrame, type LinksFrame, type WantFrame } from './frame.js';
+import { PROTOCOL_VERSION, type AckFrame, type AuthFrame, type EventsFrame, type Frame, type FrameType, type HelloFrame, type LinksFrame, type SkipFrame, type WantFrame } from './frame.js';
 import { NONCE_BYTES, PROOF_BYTES } from './handshake.js';
 import { WireReader } from './msgpack-reader.js';
+import { isPattern } from './interest-pattern.js';
 import { packr } from './packr.js';
 import { TroupeError } from './troupe-error.js';
 import { isAdminUrl, isBytes, isCount, isInstanceId, isName, isNodeId, isOriginId, isPlainObject, MAX_ADMIN_URL_LENGTH, MAX_INSTANCE_LENGTH, MAX_NAME_LENGTH, show } from './wire-fields.js';
@@ -45,7 +46,7 @@ function expectTwoFields(r: WireReader, type: FrameType, fields: number): void {
   if (fields !== 2) throw r.error(`${type} frame must have 2 fields`);
 }
 
-// ── hello: ["hello", cluster: name, node: node, protocol: count, nonce: bytes(32), admin?: str, instance?: str]
+// ── hello: ["hello", cluster: name, node: node, protocol: count, nonce: bytes(32), admin?: str, instance?: str, interest?: [name, …]]
 
 /** The wire value of a `hello`. */
 export function writeHello(frame: HelloFrame): unknown[] {
@@ -60,7 +61,9 @@ export function writeHello(frame: HelloFrame): unknown[] {
   if (!isAdminUrl(frame.admin)) throw badFrame('hello: admin must be an http(s) URL');
   if (frame.instance === undefined) return ['hello', frame.cluster, frame.node, frame.protocol, frame.nonce, frame.admin];
   if (!isInstanceId(frame.instance)) throw badFrame('hello: instance must be 1 to 16 characters of A-Z a-z 0-9 _ -');
-  return ['hello', frame.cluster, frame.node, frame.protocol, frame.nonce, frame.admin, frame.instance];
+  if (frame.interest === undefined) return ['hello', frame.cluster, frame.node, frame.protocol, frame.nonce, frame.admin, frame.instance];
+  if (!isInterest(frame.interest)) throw badFrame(`hello: interest must be 1 to ${MAX_INTEREST_PATTERNS} patterns`);
+  return ['hello', frame.cluster, frame.node, frame.protocol, frame.nonce, frame.admin, frame.instance, frame.interest];
 }
 
 /**
@@ -74,15 +77,32 @@ export function readHello(r: WireReader, fields: number): HelloFrame {
   const node = r.nodeId();
   const protocol = r.count();
   const nonce = r.bin(NONCE_BYTES, NONCE_BYTES);
-  // A sixth field is this version's admin URL, a seventh its process instance id; another
-  // version's fields are not read, nor any after the seventh.
+  // A sixth field is this version's admin URL, a seventh its process instance id, an eighth
+  // its interest; another version's fields are not read, nor any after the eighth.
   if (fields < 6 || protocol !== PROTOCOL_VERSION) return { type: 'hello', cluster, node, protocol, nonce };
   const admin = r.str(MAX_ADMIN_URL_LENGTH);
   if (!isAdminUrl(admin)) throw r.error('hello: admin must be an http(s) URL');
   if (fields < 7) return { type: 'hello', cluster, node, protocol, nonce, admin };
   const instance = r.str(MAX_INSTANCE_LENGTH);
   if (!isInstanceId(instance)) throw r.error('hello: instance must be 1 to 16 characters of A-Z a-z 0-9 _ -');
-  return { type: 'hello', cluster, node, protocol, nonce, admin, instance };
+  if (fields < 8) return { type: 'hello', cluster, node, protocol, nonce, admin, instance };
+  const count = r.arrayHeader();
+  if (count === 0 || count > MAX_INTEREST_PATTERNS) throw r.error(`hello: interest must be 1 to ${MAX_INTEREST_PATTERNS} patterns`);
+  const interest: string[] = [];
+  for (let i = 0; i < count; i++) {
+    const pattern = r.str(MAX_NAME_LENGTH * 4);
+    if (!isPattern(pattern)) throw r.error('hello: an interest pattern is an event type, a prefix ending in *, or *');
+    interest.push(pattern);
+  }
+  return { type: 'hello', cluster, node, protocol, nonce, admin, instance, interest };
+}
+
+/** The most patterns a hello's interest may list. */
+export const MAX_INTEREST_PATTERNS = 1024;
+
+/** Whether `interest` is a list of 1 to `MAX_INTEREST_PATTERNS` patterns. */
+function isInterest(interest: unknown): interest is string[] {
+  return Array.isArray(interest) && interest.length > 0 && interest.length <= MAX_INTEREST_PATTERNS && interest.every(isPattern);
 }
 
 // ── auth: ["auth", proof: bytes(32)]
@@ -131,6 +151,35 @@ export function readEvents(r: WireReader, fields: number): EventsFrame {
   return { type: 'events', events };
 }
 
+// ── skip: ["skip", [[origin, from: seq, to: seq], …]]
+
+/** The wire value of a `skip`. */
+export function writeSkip(frame: SkipFrame): unknown[] {
+  if (!Array.isArray(frame.ranges)) throw badFrame('skip: ranges must be an array');
+  return [
+    'skip',
+    frame.ranges.map(({ origin, from, to }) => {
+      if (!isOriginId(origin) || !isCount(from) || from < 1 || !isCount(to) || to < from) throw badFrame(`skip: range ${show(origin)} ${show(from)}…${show(to)} is invalid`);
+      return [origin, from, to];
+    }),
+  ];
+}
+
+/** Reads a `skip` after its type. */
+export function readSkip(r: WireReader, fields: number): SkipFrame {
+  expectTwoFields(r, 'skip', fields);
+  const ranges: { origin: string; from: number; to: number }[] = [];
+  for (let i = r.arrayHeader(); i > 0; i--) {
+    if (r.arrayHeader() !== 3) throw r.error('skip: a range is [origin, from, to]');
+    const origin = r.origin();
+    const from = r.count();
+    const to = r.count();
+    if (from < 1 || to < from) throw r.error(`skip: range ${from}…${to} is invalid`);
+    ranges.push({ origin, from, to });
+  }
+  return { type: 'skip', ranges };
+}
+
 // ── ack: ["ack", vc: clock]
 
 /** The wire value of an `ack`. */
@@ -171,6 +220,7 @@ const writers: { readonly [T in FrameType]: Writer<T> } = {
   auth: writeAuth,
   want: writeWant,
   events: writeEvents,
+  skip: writeSkip,
   ack: writeAck,
   links: writeLinks,
 };
@@ -180,6 +230,7 @@ const readers: { readonly [T in FrameType]: Reader<T> } = {
   auth: readAuth,
   want: readWant,
   events: readEvents,
+  skip: readSkip,
   ack: readAck,
   links: readLinks,
 };

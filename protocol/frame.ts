@@ -21,11 +21,18 @@ export interface HelloFrame {
    */
   readonly admin?: string;
   /**
-   * A random id of the sending process, fresh at each start: how a peer tells a reconnect
-   * of this process from a second process running under the same node id. It follows
+   * The sender's incarnation (`origin.ts`), fresh at each start: its events' origin is
+   * `node~instance`, and it is how a peer tells a reconnect of this process from a second
+   * process running under the same node id. It follows
    * `admin` on the wire, so it is sent only with it.
    */
   readonly instance?: string;
+  /**
+   * The event types the sender wants (`interest.ts`): event types, prefixes ending in `*`,
+   * or `['*']` for everything. It follows `instance` on the wire, so it is sent only with
+   * it; a hello without it wants everything.
+   */
+  readonly interest?: readonly string[];
 }
 
 /** Proof of the cluster secret: an HMAC over both nonces and both ids (see `handshake.ts`). */
@@ -43,7 +50,7 @@ export interface WantFrame {
   readonly vc: VectorClock;
 }
 
-/** The ids of the nodes the sender is linked to right now; relays skip what a peer gets directly. */
+/** The current origins of the nodes the sender is linked to right now; relays skip what a peer gets directly. */
 export interface LinksFrame {
   readonly type: 'links';
   readonly links: readonly string[];
@@ -55,6 +62,22 @@ export interface EventsFrame {
   readonly events: readonly EncodedEvent[];
 }
 
+/** One run of events left out of a stream: seqs `from`…`to` of `origin`. */
+export interface SkipRange {
+  readonly origin: string;
+  readonly from: number;
+  readonly to: number;
+}
+
+/**
+ * Events the sender leaves out of its stream because they are outside the receiver's
+ * interest, in stream order: the receiver counts them in its clock without holding them.
+ */
+export interface SkipFrame {
+  readonly type: 'skip';
+  readonly ranges: readonly SkipRange[];
+}
+
 /** The sender's committed vector clock: everything at or below it is durable there. */
 export interface AckFrame {
   readonly type: 'ack';
@@ -62,7 +85,7 @@ export interface AckFrame {
 }
 
 /** Any frame. */
-export type Frame = HelloFrame | AuthFrame | WantFrame | LinksFrame | EventsFrame | AckFrame;
+export type Frame = HelloFrame | AuthFrame | WantFrame | LinksFrame | EventsFrame | SkipFrame | AckFrame;
 
 /** The `type` of any frame. */
 export type FrameType = Frame['type'];

@@ -35,12 +35,19 @@ export function isCount(n: unknown): n is number {
   return typeof n === 'number' && Number.isSafeInteger(n) && n >= 0;
 }
 
-/** A UTF-16 code unit with no partner; UTF-8 cannot carry it (it would arrive as U+FFFD). */
-const LONE_SURROGATE = /\p{Surrogate}/u;
+/**
+ * Whether `s` survives UTF-8 unchanged: it has no UTF-16 code unit without its partner
+ * (one would arrive as U+FFFD). ES2024's `String.prototype.isWellFormed`, native in Node
+ * 20: for the one-byte strings most names are it answers without a scan, where a regex
+ * ran on every publish.
+ */
+export function isWellFormed(s: string): boolean {
+  return (s as string & { isWellFormed(): boolean }).isWellFormed();
+}
 
 /** A non-empty string of at most `MAX_NAME_LENGTH` units that survives UTF-8 unchanged. */
 export function isName(s: unknown): s is string {
-  return typeof s === 'string' && s.length > 0 && s.length <= MAX_NAME_LENGTH && !LONE_SURROGATE.test(s);
+  return typeof s === 'string' && s.length > 0 && s.length <= MAX_NAME_LENGTH && isWellFormed(s);
 }
 
 /** An absolute `http:`/`https:` URL of printable ASCII, at most `MAX_ADMIN_URL_LENGTH` long. */

@@ -12,7 +12,7 @@
 import type { VectorClock } from '../protocol/envelope.js';
 import { sum } from '../protocol/vector-clock.js';
 import type { Clock, TimerHandle } from './clock.js';
-import type { Peer, Peers } from './peer-state.js';
+import { sampleAckRate, type Peer, type Peers } from './peer-state.js';
 
 /** New events from one peer past which it is acknowledged right after the commit. */
 export const EAGER_ACK_EVENTS = 1024;
@@ -68,6 +68,7 @@ export class AckSchedule {
       peer.ackDirty = true;
       peer.lastProgress = this.clock.now();
     }
+    sampleAckRate(peer, sum(peer.acked), this.clock.now());
   }
 
   /**

@@ -29,6 +29,7 @@ import { nodeOf } from '../protocol/origin.js';
 import type { Clock } from './clock.js';
 import { Host, type Emission } from './host.js';
 import type { ServiceDefinition } from './service.js';
+import type { NewestVersions } from './upcasters.js';
 import type { ActorRecord, DeadLetter, Store } from './store.js';
 
 /** Events read from the log at a time. */
@@ -39,6 +40,8 @@ export interface RebuildArgs {
   /** This node's id: events of any of its origins may be matched. */
   readonly node: string;
   readonly services: readonly ServiceDefinition[];
+  /** The newest version of each event type, which the actors' emits are published at (`Host.versions`). */
+  readonly versions: NewestVersions;
   readonly store: Pick<Store, 'readFrom'>;
   /** The last log position to replay. */
   readonly end: number;
@@ -67,7 +70,13 @@ export async function rebuildActors(args: RebuildArgs): Promise<RebuiltActors> {
 
   let now = 0;
   const tasks: (() => Emission[])[] = [];
-  const host = new Host({ services: args.services, schedule: (task) => tasks.push(task), clock: replayClock(() => now), now: () => now });
+  const host = new Host({
+    services: args.services,
+    versions: args.versions,
+    schedule: (task) => tasks.push(task),
+    clock: replayClock(() => now),
+    now: () => now,
+  });
   let replayed = 0;
   let matched = 0;
   let published = 0;

@@ -8,7 +8,7 @@
 import { __unsafe_getAllOwnEventDescriptors, type Actor, type AnyStateMachine } from 'xstate';
 import type { ActorDetail } from '../inspector/feed.js';
 import { shownKey, type HostedActor } from './hosted-actor.js';
-import type { PendingTimer } from './store.js';
+import type { ActorRecord, PendingTimer } from './store.js';
 import { isInternalEvent, transitionLabel } from './transition-label.js';
 
 /** A view of one actor, as `GET /actors` shows it. */
@@ -28,6 +28,18 @@ export function actorViews(actors: Iterable<HostedActor>): ActorView[] {
     out.push({ service: hosted.service.name, key: shownKey(hosted), state: snapshot.value, status: snapshot.status, context: snapshot.context });
   }
   return out;
+}
+
+/** The view of an actor from its record on disk, without bringing it into memory; `singleton` shows its key as `null`. */
+export function recordView(record: ActorRecord, singleton: boolean): ActorView {
+  const snapshot = (record.snapshot ?? {}) as { value?: unknown; status?: unknown; context?: unknown };
+  return {
+    service: record.service,
+    key: singleton ? null : record.key,
+    state: snapshot.value,
+    status: typeof snapshot.status === 'string' ? snapshot.status : 'active',
+    context: snapshot.context,
+  };
 }
 
 /** The detail of a hosted actor: state, context, pending timers, what it accepts. */

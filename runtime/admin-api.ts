@@ -10,6 +10,7 @@ import type { NodeStatus } from '../inspector/feed.js';
 import type { PublishAck } from '../protocol/client-message.js';
 import type { Envelope } from '../protocol/envelope.js';
 import { isTroupeError, TroupeError } from '../protocol/troupe-error.js';
+import { actorPage, MAX_ACTOR_PAGE, type ActorQuery } from './actor-pages.js';
 import { GUARD_STATUS, type AdminGuard } from './admin-guard.js';
 import { appInfo } from './app-info.js';
 import { ClusterReader } from './cluster-reader.js';
@@ -67,13 +68,13 @@ async function route(ctx: AdminContext, req: IncomingMessage, res: ServerRespons
   if (method === 'GET' && path === '/status') return json(res, 200, nodeStatus(ctx.fabric, ctx.host, ctx.chaos));
   if (method === 'POST' && path === '/events') return postEvent(ctx, req, res);
   if (method === 'GET' && path === '/log') return getLog(ctx, url, res);
-  if (method === 'GET' && path === '/actors') return json(res, 200, ctx.host.views());
+  if (method === 'GET' && path === '/actors') return json(res, 200, await actorPage(ctx.host, ctx.store.actors, actorQuery(url)));
   if (method === 'GET' && path === '/dlq') return json(res, 200, await ctx.store.deadLetters());
   if (method === 'GET' && path === '/metrics') return text(res, 200, ctx.metrics.contentType, await ctx.metrics.render());
   if (method === 'GET' && path === '/app') return json(res, 200, await appInfo(ctx.app, ctx.host.emitsSeen()));
   if (method === 'GET' && isInspectorPath(path)) return serveInspector(path, res);
   const trace = /^\/trace\/([^/]+)$/.exec(path);
-  if (method === 'GET' && trace !== null) return json(res, 200, await traceOf(ctx, segment(trace[1])));
+  if (method === 'GET' && trace !== null) return json(res, 200, await traceOf(ctx, segment(trace[1]), intParam(url, 'after', 0, 0, Number.MAX_SAFE_INTEGER)));
   const replay = /^\/dlq\/([^/]+)\/([^/]+)\/replay$/.exec(path);
   if (method === 'POST' && replay !== null) return replayLetter(ctx, segment(replay[1]), segment(replay[2]), res);
   const link = /^\/links\/([^/]+)\/(cut|heal)$/.exec(path);
@@ -92,9 +93,9 @@ async function postEvent(ctx: AdminContext, req: IncomingMessage, res: ServerRes
     return json(res, 201, published.map(publishAnswer));
   }
   if (body === null || typeof body !== 'object') throw badRequest('the body must be a JSON object or an array of them');
-  const { type, data, correlationId } = body as Record<string, unknown>;
+  const { type, data, correlationId, version } = body as Record<string, unknown>;
   // The fabric checks the fields (`checkPublish`): one set of rules for every publisher.
-  json(res, 201, publishAnswer(await ctx.fabric.publish({ type, data, correlationId } as PublishInput)));
+  json(res, 201, publishAnswer(await ctx.fabric.publish({ type, data, correlationId, version } as PublishInput)));
 }
 
 function publishAnswer(e: Envelope): PublishAck {
@@ -111,9 +112,19 @@ async function getLog(ctx: AdminContext, url: URL, res: ServerResponse): Promise
   json(res, 200, { events, next });
 }
 
+/** `GET /actors?service=&state=&limit=&after=`. */
+function actorQuery(url: URL): ActorQuery {
+  const text = (name: string): string | undefined => {
+    const value = url.searchParams.get(name);
+    if (value === '') throw badRequest(`\`${name}\` must not be empty`);
+    return value ?? undefined;
+  };
+  return { service: text('service'), state: text('state'), after: text('after'), limit: intParam(url, 'limit', 1000, 0, MAX_ACTOR_PAGE) };
+}
+
 /** `/trace`, with what each event made this node's actors do and each held-back event's missing dependencies named. */
-async function traceOf(ctx: AdminContext, correlationId: string): Promise<unknown> {
-  const trace = await ctx.fabric.trace(correlationId);
+async function traceOf(ctx: AdminContext, correlationId: string, after = 0): Promise<unknown> {
+  const trace = await ctx.fabric.trace(correlationId, undefined, after);
   const clock = ctx.fabric.clock;
   return {
     ...trace,
@@ -166,8 +177,15 @@ const STATUS_OF: Partial<Record<string, number>> = {
   TROUPE_CHAOS_DISABLED: 403,
   TROUPE_NOT_FOUND: 404,
   TROUPE_NODE_STOPPING: 503,
+  TROUPE_DISK_FULL: 507,
   TROUPE_SERVICE_FAILED: 409,
   TROUPE_SERVICE_NO_KEY: 409,
+  TROUPE_EVENT_VERSION_UNKNOWN: 409,
+  TROUPE_EVENT_UPCAST_FAILED: 409,
+  TROUPE_SNAPSHOT_UNRESTORED: 409,
+  TROUPE_SNAPSHOT_MIGRATION_FAILED: 409,
+  TROUPE_SNAPSHOT_VERSION_UNKNOWN: 409,
+  TROUPE_SNAPSHOT_REJECTED: 409,
 };
 
 /**

@@ -14,7 +14,6 @@
  */
 import type { Logger } from 'pino';
 import type { EncodedEvent, Envelope, VectorClock } from '../protocol/envelope.js';
-import { sum } from '../protocol/vector-clock.js';
 import { rebuildActors } from './actor-rebuild.js';
 import type { Clock } from './clock.js';
 import type { DeadLetterReplay } from './dead-letter-replay.js';
@@ -23,6 +22,7 @@ import type { IgnoredEvent } from './host-changes.js';
 import type { HistoryRecovery } from './history-recovery.js';
 import type { Emission, Host } from './host.js';
 import type { Intake } from './intake.js';
+import type { InterestSync } from './interest-sync.js';
 import type { PublishInput } from './publish-input.js';
 import { stamp, type Stamped } from './stamp.js';
 import type { CommitBatch, Store, StoredEvent } from './store.js';
@@ -59,9 +59,10 @@ export class BatchPreparation {
   private readonly intake: Intake<Incoming>;
   private readonly queues: WorkQueues;
   private readonly replay: DeadLetterReplay;
-  private readonly committed: () => VectorClock;
+  private readonly written: () => number;
   private readonly tookIntake: () => void;
   private readonly dirtyAcks: () => Map<string, VectorClock>;
+  private readonly interest: InterestSync | undefined;
   /** Delivered here, committed or in the batch being built. The intake reads it live. */
   readonly delivered: VectorClock;
   /** The last log position given out. */
@@ -95,18 +96,21 @@ export class BatchPreparation {
     maxSkewMs: number;
     /** Whether the actors are held, and whether they must be rebuilt. */
     recovery: HistoryRecovery;
-    /** The committed clock (on disk). */
-    committed: () => VectorClock;
+    /** The last log position on disk. */
+    written: () => number;
     /** The intake was drained: paused links may be read again. */
     tookIntake: () => void;
     /** The peers' acknowledged clocks to persist with the batch. */
     dirtyAcks: () => Map<string, VectorClock>;
+    /** Where skipped seqs are kept (`interest-sync.ts`). [default: none; a skip run is then only counted] */
+    interest?: InterestSync;
   }) {
+    this.interest = args.interest;
     this.id = args.id;
     this.origin = args.origin;
     this.store = args.store;
     this.recovery = args.recovery;
-    this.committed = args.committed;
+    this.written = args.written;
     this.host = args.host;
     this.log = args.log;
     this.clock = args.clock;
@@ -133,7 +137,7 @@ export class BatchPreparation {
 
   /** Whether the next batch rebuilds the actors: it is due, and every batch before it is on disk. */
   rebuildNext(): boolean {
-    return this.recovery.rebuildDue(this.delivered) && sum(this.committed()) === this.pos;
+    return this.recovery.rebuildDue(this.delivered) && this.written() === this.pos;
   }
 
   /** Builds one batch from everything ready: delivers it to the host and stamps what it emits. */
@@ -165,11 +169,16 @@ export class BatchPreparation {
     const vcBefore = { ...this.delivered };
     const handle = !this.holding();
     this.queues.arrived = false;
-    this.intake.drain(this.delivered, (e) => {
-      deliver(e.envelope, e.bytes);
-      if (handle) settle();
-      else queue.length = 0;
-    });
+    const interest = this.interest;
+    this.intake.drain(
+      this.delivered,
+      (e) => {
+        deliver(e.envelope, e.bytes);
+        if (handle) settle();
+        else queue.length = 0;
+      },
+      interest === undefined ? undefined : (origin, from, to) => interest.skipped(origin, from, to),
+    );
     this.tookIntake();
 
     const published: { publish: PendingPublish; envelope: Envelope }[] = [];
@@ -217,6 +226,8 @@ export class BatchPreparation {
       removedDeadLetters: replayed.map((r) => ({ service: r.letter.service, eventId: r.letter.eventId })),
       acks: this.dirtyAcks(),
       lastTs: this.lastTs,
+      index: changes.index,
+      interest: this.interest?.takeChanges(),
       ...(held ? { held: true } : {}),
     };
     return { commit, delivered, published, replayed, ignored: changes.ignored };
@@ -235,6 +246,7 @@ export class BatchPreparation {
     const rebuilt = await rebuildActors({
       node: this.id,
       services: this.host.services,
+      versions: this.host.versions,
       store: this.store,
       end: this.pos,
       publish: (emission) => {
@@ -247,8 +259,8 @@ export class BatchPreparation {
         return entry;
       },
     });
-    this.host.restore(rebuilt.records);
-    this.host.takeChanges();
+    this.host.replaceAll(rebuilt.records);
+    const changes = this.host.takeChanges();
     this.recovery.rebuilt();
     this.log.info(
       { code: 'TROUPE_NODE_REBUILT', actors: rebuilt.records.length, replayed: rebuilt.replayed, matched: rebuilt.matched, published: rebuilt.published, ms: this.clock.now() - started },
@@ -258,11 +270,13 @@ export class BatchPreparation {
       events,
       vcBefore,
       vc: { ...this.delivered },
-      actors: rebuilt.records,
-      deadLetters: rebuilt.deadLetters,
+      actors: changes.actors,
+      deadLetters: [...rebuilt.deadLetters, ...changes.deadLetters],
       removedDeadLetters: [],
       acks: this.dirtyAcks(),
       lastTs: this.lastTs,
+      index: changes.index,
+      interest: this.interest?.takeChanges(),
       held: false,
     };
     return { commit, delivered, published: [], replayed: [], ignored: [] };
@@ -275,7 +289,7 @@ export class BatchPreparation {
       return undefined;
     }
     try {
-      return this.stampOwn({ type: emitted.type, data: emitted.data, correlationId: cause?.correlationId }, cause?.id ?? null);
+      return this.stampOwn({ type: emitted.type, data: emitted.data, correlationId: cause?.correlationId, version: emitted.version }, cause?.id ?? null);
     } catch (err) {
       this.log.error({ err, type: emitted.type, cause: cause?.id, correlationId: cause?.correlationId }, 'an actor emitted an event that cannot be encoded; dropped');
       return undefined;

@@ -8,12 +8,14 @@
  */
 import type { Logger } from 'pino';
 import type { VectorClock } from '../protocol/envelope.js';
+import { TroupeError } from '../protocol/troupe-error.js';
 import type { PreparedBatch } from './batch-preparation.js';
+import { isDiskFull, type DiskGuard } from './disk-guard.js';
 import type { CommitNotice, FabricObservers } from './fabric-observers.js';
 import type { LogQueries } from './log-queries.js';
 import type { RecentLog } from './recent-log.js';
 import type { Replication } from './replication.js';
-import type { Store } from './store.js';
+import type { CommitBatch, Store } from './store.js';
 
 /** Writes one node's batches and fans out what each commit settles. */
 export class BatchWriter {
@@ -23,6 +25,7 @@ export class BatchWriter {
   private readonly replication: Replication;
   private readonly queries: LogQueries;
   private readonly observers: FabricObservers;
+  private readonly disk: DiskGuard;
   private clock: VectorClock;
 
   constructor(args: {
@@ -32,6 +35,8 @@ export class BatchWriter {
     replication: Replication;
     queries: LogQueries;
     observers: FabricObservers;
+    /** Told of writes that fail for lack of space; says when to write them again. */
+    disk: DiskGuard;
     /** The committed clock at start. */
     vc: VectorClock;
   }) {
@@ -41,6 +46,7 @@ export class BatchWriter {
     this.replication = args.replication;
     this.queries = args.queries;
     this.observers = args.observers;
+    this.disk = args.disk;
     this.clock = { ...args.vc };
   }
 
@@ -53,9 +59,11 @@ export class BatchWriter {
   async write({ commit, delivered, published, replayed, ignored }: PreparedBatch): Promise<void> {
     const { events, vc } = commit;
     let writeMs = 0;
-    if (events.length > 0 || commit.actors.length > 0 || commit.deadLetters.length > 0 || replayed.length > 0 || commit.acks.size > 0) {
+    const skipped = commit.interest !== undefined;
+    const changed = skipped || commit.held !== undefined || commit.index !== undefined;
+    if (events.length > 0 || commit.actors.length > 0 || commit.deadLetters.length > 0 || replayed.length > 0 || commit.acks.size > 0 || changed) {
       const started = performance.now();
-      await this.store.commit(commit);
+      await this.commitWhenRoom(commit);
       writeMs = performance.now() - started;
     }
     for (const d of commit.deadLetters) {
@@ -68,7 +76,7 @@ export class BatchWriter {
     }
     this.clock = vc;
     this.recent.append(events);
-    if (events.length > 0) this.replication.scheduleAcks();
+    if (events.length > 0 || skipped) this.replication.scheduleAcks();
     for (const { publish, envelope } of published) publish.resolve(envelope);
     for (const r of replayed) r.resolve();
     this.queries.committed();
@@ -77,6 +85,26 @@ export class BatchWriter {
       const { actors, deadLetters, removedDeadLetters } = commit;
       const notice: CommitNotice = { events: delivered, actors, deadLetters, removedDeadLetters, ignored, writeMs };
       this.observers.tell((o) => o.committed?.(notice));
+    }
+  }
+
+  /**
+   * Writes a commit; one that fails for lack of space is held and written again once the
+   * disk has room (LevelDB applied none of it), on a store opened again first: a torn
+   * record would otherwise swallow the writes behind it (`store-db.ts`). Its batch is
+   * delivered in memory already: it can only go forward, never be dropped.
+   */
+  private async commitWhenRoom(commit: CommitBatch): Promise<void> {
+    for (let failed = false; ; ) {
+      try {
+        if (failed) await this.store.reopen();
+        return await this.store.commit(commit);
+      } catch (err) {
+        if (!isDiskFull(err)) throw err;
+        failed = true;
+        this.disk.writeFailed(new TroupeError('TROUPE_DISK_FULL', `a commit of ${commit.events.length} events failed for lack of space; it is held and written again once there is room`, { cause: err }));
+        await this.disk.waitForRoom();
+      }
     }
   }
 

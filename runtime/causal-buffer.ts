@@ -9,9 +9,10 @@
  * while the previous sweep delivered something (a delivery from one origin can unblock
  * another). Draining n events costs O(n + sweeps × origins), whatever the buffer size.
  *
- * The buffer is bounded: past `limit` events, `add` answers `overflow` and keeps nothing.
- * The event is not lost — it stays in the sender's outbox and is asked for again (a
- * `want` frame) once the buffer has room.
+ * The buffer is bounded in events and in bytes: past `limit` events, or `maxBytes` of
+ * them as `weigh` counts, `add` answers `overflow` and keeps nothing. The event is not
+ * lost — it was not acknowledged, so it stays in the sender's outbox and is asked for
+ * again (a `want` frame) once the buffer has room.
  *
  * An entry can become stale without passing through `drain`: the same origin/seq may be
  * delivered some other way (a re-sent copy delivered directly, a replay). Each origin
@@ -50,20 +51,38 @@ function delivered0(delivered: VectorClock, origin: string): number {
  */
 export class CausalBuffer<E extends CausalStamp> {
   readonly #limit: number;
+  readonly #maxBytes: number;
+  readonly #weigh: (event: E) => number;
   readonly #byOrigin = new Map<string, OriginQueue<E>>();
   #size = 0;
+  #bytes = 0;
 
-  /** @param limit the most events held at once; must be a non-negative integer. */
-  constructor(limit: number) {
+  /**
+   * @param limit the most events held at once; must be a non-negative integer.
+   * @param bytes the most bytes held at once (`maxBytes`, [default unbounded]) as `weigh` counts an event.
+   */
+  constructor(limit: number, bytes: { readonly maxBytes: number; readonly weigh: (event: E) => number } = { maxBytes: Infinity, weigh: () => 0 }) {
     if (!Number.isSafeInteger(limit) || limit < 0) {
       throw new RangeError(`CausalBuffer limit must be a non-negative integer, got ${limit}`);
     }
     this.#limit = limit;
+    this.#maxBytes = bytes.maxBytes;
+    this.#weigh = bytes.weigh;
   }
 
   /** How many events are buffered. */
   get size(): number {
     return this.#size;
+  }
+
+  /** How many bytes the buffered events weigh. */
+  get bytes(): number {
+    return this.#bytes;
+  }
+
+  /** Whether an event weighing `bytes` more would overflow the buffer. */
+  full(bytes: number): boolean {
+    return this.#size >= this.#limit || (this.#bytes > 0 && this.#bytes + bytes > this.#maxBytes);
   }
 
   /**
@@ -79,13 +98,15 @@ export class CausalBuffer<E extends CausalStamp> {
     if (seq <= floor || queue?.events.has(seq)) return 'duplicate';
     // A full buffer still takes an event deliverable right now: refusing it could leave a
     // buffer full of events that all wait on it.
-    if (this.#size >= this.#limit && !canDeliver(delivered, event)) return 'overflow';
+    const weight = this.#weigh(event);
+    if (this.full(weight) && !canDeliver(delivered, event)) return 'overflow';
     if (queue === undefined) {
       this.#byOrigin.set(origin, { events: new Map([[seq, event]]), floor });
     } else {
       queue.events.set(seq, event);
     }
     this.#size++;
+    this.#bytes += weight;
     return 'buffered';
   }
 
@@ -110,6 +131,7 @@ export class CausalBuffer<E extends CausalStamp> {
           queue.events.delete(next.seq);
           queue.floor = next.seq;
           this.#size--;
+          this.#bytes -= this.#weigh(next);
           delivered[origin] = next.seq;
           count++;
           progressed = true;
@@ -137,6 +159,7 @@ export class CausalBuffer<E extends CausalStamp> {
   clear(): void {
     this.#byOrigin.clear();
     this.#size = 0;
+    this.#bytes = 0;
   }
 
   /** Removes the entries of `queue` at or below `upTo` (already delivered some other way). */
@@ -145,10 +168,16 @@ export class CausalBuffer<E extends CausalStamp> {
     if (gap <= 0) return;
     const events = queue.events;
     const before = events.size;
+    const drop = (seq: number): void => {
+      const e = events.get(seq);
+      if (e === undefined) return;
+      this.#bytes -= this.#weigh(e);
+      events.delete(seq);
+    };
     if (gap <= before) {
-      for (let seq = queue.floor + 1; seq <= upTo; seq++) events.delete(seq);
+      for (let seq = queue.floor + 1; seq <= upTo; seq++) drop(seq);
     } else {
-      for (const seq of events.keys()) if (seq <= upTo) events.delete(seq);
+      for (const seq of events.keys()) if (seq <= upTo) drop(seq);
     }
     this.#size -= before - events.size;
     queue.floor = upTo;

@@ -115,6 +115,9 @@ class ClientSession {
   }
 
   private receive(data: RawData, isBinary: boolean): void {
+    // Closed by this side (a bad request, the node stopping): requests still in flight or
+    // in the same read are not carried out.
+    if (this.ws.readyState !== WebSocket.OPEN) return;
     let request: ClientRequest;
     try {
       if (!isBinary || !Buffer.isBuffer(data)) throw new TroupeError('TROUPE_PROTOCOL_BAD_FRAME', 'a request is one binary message');

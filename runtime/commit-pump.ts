@@ -2,8 +2,10 @@
  * The commit pump: group commit. One loop takes everything ready at once and prepares a
  * batch (delivery, actors, stamping: CPU) while the previous batch is being written
  * (fsync: waiting), and writes batches strictly in order. Work that arrives during a
- * write gathers into the next batch. A failed write is fatal: memory is ahead of disk
- * then, and only the state on disk is safe (crash-only: exit, and a restart resumes).
+ * write gathers into the next batch. No batch is prepared while there is no room to write
+ * it (`disk-guard.ts`); a write that fails for lack of space is held by the batch writer
+ * until there is. Any other failed write is fatal: memory is ahead of disk then, and only
+ * the state on disk is safe (crash-only: exit, and a restart resumes).
  */
 import type { Logger } from 'pino';
 
@@ -13,6 +15,7 @@ export const COMMIT_FAILED_EXIT_CODE = 70;
 /** Runs prepare/write cycles over batches of type `B` while there is work. */
 export class CommitPump<B> {
   private readonly hasWork: () => boolean;
+  private readonly hasRoom: () => Promise<boolean>;
   private readonly prepare: () => Promise<B>;
   private readonly write: (batch: B) => Promise<void>;
   private readonly drained: () => void;
@@ -24,6 +27,8 @@ export class CommitPump<B> {
 
   constructor(args: {
     hasWork: () => boolean;
+    /** Whether there is room to write another batch (the disk is not full); without room nothing is prepared. */
+    hasRoom?: () => Promise<boolean>;
     prepare: () => Promise<B>;
     write: (batch: B) => Promise<void>;
     /** Called each time every prepared batch is written and no work is left. */
@@ -31,6 +36,7 @@ export class CommitPump<B> {
     log: Logger;
   }) {
     this.hasWork = args.hasWork;
+    this.hasRoom = args.hasRoom ?? (() => Promise.resolve(true));
     this.prepare = args.prepare;
     this.write = args.write;
     this.drained = args.drained;
@@ -62,7 +68,7 @@ export class CommitPump<B> {
     let written = false;
     try {
       for (;;) {
-        if (this.hasWork()) {
+        if (this.hasWork() && (await this.hasRoom())) {
           const batch = await this.prepare();
           await writing;
           written = false;

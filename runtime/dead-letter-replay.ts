@@ -1,7 +1,8 @@
 /**
  * Dead-letter replay: re-delivering an event that a service failed on, to that service
  * alone, once an operator asks; for a failed timer, its delayed event (kept in the letter:
- * it is in no log) to the actor that set it. One replay at a time per dead letter; the
+ * it is in no log) to the actor that set it; for an actor whose record could not be
+ * restored, a check that it is restored now. One replay at a time per dead letter; the
  * replay runs inside a batch, so what the service emits is stamped and committed with the
  * removal of the dead letter, or, if it fails again, nothing changes.
  *
@@ -55,6 +56,8 @@ export class DeadLetterReplay {
     let result: readonly Emission[] | Error;
     if (letter.timer !== undefined) {
       result = this.host.replayTimer(letter.service, letter.key, letter.timer.event);
+    } else if (letter.snapshot !== undefined) {
+      result = this.host.replaySnapshot(letter.service, letter.key);
     } else {
       const bytes = await this.store.eventAt(letter.pos);
       if (bytes === undefined) return new TroupeError('TROUPE_NOT_FOUND', `event ${letter.eventId} is no longer in the log`);

@@ -10,15 +10,29 @@ export interface FabricOptions {
   /** Max events per `events` frame. [default 512] */
   readonly frameEvents?: number;
   /**
-   * Byte budget of one `events` frame (one event may exceed it alone), of a `/log` page,
-   * and of what may wait unsent in a peer's socket. [default 4 MiB]
+   * Byte budget of one `events` frame (one event may exceed it alone) and of what may
+   * wait unsent in a peer's socket. [default 4 MiB]
    */
   readonly frameBytes?: number;
   /** Max events held waiting for delivery; more are dropped and fetched again. [default 100000] */
   readonly bufferLimit?: number;
   /**
+   * Max bytes of events held in the causal buffer waiting for a dependency; more are not
+   * kept (nor acknowledged) and are fetched again once it drains. [default 256 MiB]
+   */
+  readonly bufferBytes?: number;
+  /**
+   * Bytes of events from peers held decoded and ready for the next batch past which a link
+   * is not read from until that batch takes them. [default 4 MiB]
+   */
+  readonly intakeBytes?: number;
+  /** Byte budget of a `/log` page and a `/trace` answer (at least one event). [default 4 MiB] */
+  readonly pageBytes?: number;
+  /** Bytes of committed events kept in memory for live pushes and `/log`; older ones are read from disk. [default 64 MiB] */
+  readonly recentBytes?: number;
+  /**
    * Events from peers held decoded and ready for the next batch past which a link that
-   * sends more is paused until that batch takes them (also past `frameBytes` of them).
+   * sends more is paused until that batch takes them (also past `intakeBytes` of them).
    * [default 1024]
    */
   readonly intakeEvents?: number;
@@ -39,6 +53,11 @@ export interface FabricOptions {
    * what it has. [default 60000]
    */
   readonly recoveryMs?: number;
+  /**
+   * Free bytes to keep on the store's file system: below them nothing is written and
+   * publishes answer `TROUPE_DISK_FULL` (507) until space is freed. [default 16 MiB]
+   */
+  readonly diskReserveBytes?: number;
 }
 
 /** The defaults of {@link FabricOptions}. */
@@ -47,12 +66,17 @@ export const FABRIC_DEFAULTS: Required<FabricOptions> = {
   frameEvents: 512,
   frameBytes: 4 * 1024 * 1024,
   bufferLimit: 100_000,
+  bufferBytes: 256 * 1024 * 1024,
+  intakeBytes: 4 * 1024 * 1024,
+  pageBytes: 4 * 1024 * 1024,
+  recentBytes: 64 * 1024 * 1024,
   intakeEvents: 1024,
   recent: 10_000,
   stallMs: 5000,
   ackDelayMs: 25,
   maxSkewMs: 60 * 60 * 1000,
   recoveryMs: 60_000,
+  diskReserveBytes: 16 * 1024 * 1024,
 };
 
 /** `options` with every knob it leaves out set to its default. */

@@ -14,7 +14,9 @@
  * after that batch is on disk are publishes acknowledged, acks sent and events pushed on.
  * This node stamps under a fresh origin at each start (`protocol/origin.ts`), so it never
  * waits to stamp; after a lost disk its actors wait for their history and are rebuilt
- * from the log (`history-recovery.ts`, `actor-rebuild.ts`). The read side (`/log`, `/trace`) is `log-queries.ts`.
+ * from the log (`history-recovery.ts`, `actor-rebuild.ts`). The read side (`/log`,
+ * `/trace`) is `log-queries.ts`. A partial node's clock also counts the seqs peers
+ * skipped for it (`interest-sync.ts`), which take no log position.
  */
 import type { Logger } from 'pino';
 import type { Envelope, VectorClock } from '../protocol/envelope.js';
@@ -27,6 +29,7 @@ import { BatchWriter } from './batch-writer.js';
 import { systemClock, type Clock } from './clock.js';
 import { CommitPump } from './commit-pump.js';
 import { DeadLetterReplay } from './dead-letter-replay.js';
+import { DiskGuard, type FreeSpace } from './disk-guard.js';
 import { DuplicateIds } from './duplicate-ids.js';
 import { FabricObservers, type CommitNotice, type FabricObserver } from './fabric-observers.js';
 import { withDefaults, type FabricOptions } from './fabric-options.js';
@@ -34,6 +37,8 @@ import { FrameReceiver } from './frame-receiver.js';
 import type { Emission, Host } from './host.js';
 import { HistoryRecovery } from './history-recovery.js';
 import { Intake } from './intake.js';
+import type { Interest } from './interest.js';
+import { InterestSync, type StoredInterest } from './interest-sync.js';
 import { LinkBackpressure } from './link-backpressure.js';
 import { LogQueries, type LogEntry, type Trace } from './log-queries.js';
 import { checkPublish, type PublishInput } from './publish-input.js';
@@ -66,6 +71,9 @@ export class Fabric {
   private readonly writer: BatchWriter;
   private readonly tasks: BackgroundTasks;
   private readonly receiver: FrameReceiver;
+  private readonly disk: DiskGuard;
+  /** What this node wants, the seqs it skipped and those it is fetching back (`interest-sync.ts`). */
+  readonly interest: InterestSync;
   private stopped = false;
 
   constructor(args: {
@@ -84,6 +92,12 @@ export class Fabric {
     options?: FabricOptions;
     /** Wall-clock time and timers (`clock` is the vector clock). [default the system clock] */
     time?: Clock;
+    /** The store's directory, whose free space is watched (`disk-guard.ts`), and how to measure it. */
+    disk?: { readonly dir: string; readonly freeSpace?: FreeSpace };
+    /** What this node wants (`interest.ts`). [default everything] */
+    want?: Interest;
+    /** What the store kept of its interest: the last one, skipped and to-refill seqs (`StoredState.interest`). [default nothing] */
+    interest?: StoredInterest;
   }) {
     const { id, store, host, log } = args;
     const origin = args.origin ?? id;
@@ -92,21 +106,25 @@ export class Fabric {
     const { frameBytes } = o;
     this.id = id;
     this.origin = origin;
-    const pos = sum(args.vc);
-    this.intake = new Intake<Incoming>(o.bufferLimit, (e) => e.bytes.length);
-    this.recent = new RecentLog(o.recent);
+    const interest = (this.interest = new InterestSync(args.want ?? ['*'], args.interest ?? { skips: new Map(), refill: new Map() }));
+    const told = (): VectorClock => interest.told(this.writer.committed);
+    const pos = sum(args.vc) - interest.skips.total; // a skipped seq moves the clock, not the log
+    this.intake = new Intake<Incoming>(o.bufferLimit, (e) => e.bytes.length, o.bufferBytes);
+    this.recent = new RecentLog(o.recent, o.recentBytes);
     this.recent.reset(pos + 1);
     this.observers = new FabricObservers(log);
     this.tasks = new BackgroundTasks(log);
+    this.disk = new DiskGuard({ ...args.disk, reserveBytes: o.diskReserveBytes, clock: time, log, onRoom: () => this.pump.kick() });
     this.pump = new CommitPump({
       hasWork: () => this.batches.rebuildNext() || this.queues.hasWork(this.batches.holding()),
+      hasRoom: () => this.roomToWrite(),
       prepare: () => this.batches.prepare(),
       write: (batch) => this.writer.write(batch),
       drained: () => this.receiver.askAgainIfRoom(),
       log,
     });
     this.recovery = new HistoryRecovery({ node: id, origin, log, clock: time, maxWaitMs: o.recoveryMs, held: args.held ?? false, onChange: () => this.pump.kick() });
-    this.backpressure = new LinkBackpressure({ intake: this.intake, maxEvents: o.intakeEvents, maxBytes: frameBytes });
+    this.backpressure = new LinkBackpressure({ intake: this.intake, maxEvents: o.intakeEvents, maxBytes: o.intakeBytes });
     this.deadLetters = new DeadLetterReplay({ store, host });
     this.replication = new Replication({
       origin,
@@ -123,22 +141,24 @@ export class Fabric {
       ackDelayMs: o.ackDelayMs,
       clock: time,
       background: (task) => this.tasks.run(task),
+      told,
+      partial: interest.partial,
     });
     this.queries = new LogQueries({
       store,
       recent: this.recent,
       clock: time,
-      pageBytes: frameBytes,
+      pageBytes: o.pageBytes,
       heldBack: () => this.heldBack(),
       outboxes: (events) => this.replication.outboxesOf(events),
     });
-    this.writer = new BatchWriter({ store, log, recent: this.recent, replication: this.replication, queries: this.queries, observers: this.observers, vc: args.vc });
+    this.writer = new BatchWriter({ store, log, recent: this.recent, replication: this.replication, queries: this.queries, observers: this.observers, disk: this.disk, vc: args.vc });
     this.batches = new BatchPreparation({
       id,
       origin,
       store,
       recovery: this.recovery,
-      committed: () => this.writer.committed,
+      written: () => this.recent.end - 1,
       host,
       log,
       clock: time,
@@ -151,11 +171,11 @@ export class Fabric {
       maxSkewMs: o.maxSkewMs,
       tookIntake: () => this.backpressure.resumeAll(),
       dirtyAcks: () => this.replication.dirtyAcks(),
+      interest,
     });
     this.receiver = new FrameReceiver({
       origin,
       intake: this.intake,
-      bufferLimit: o.bufferLimit,
       replication: this.replication,
       recovery: this.recovery,
       backpressure: this.backpressure,
@@ -164,6 +184,8 @@ export class Fabric {
       committed: () => this.writer.committed,
       kick: () => this.pump.kick(),
       background: (task) => this.tasks.run(task),
+      told,
+      interest,
     });
     if (this.recovery.held) this.pump.kick(); // a recovery was under way when the node stopped
   }
@@ -181,6 +203,11 @@ export class Fabric {
   /** Whether this node's actors wait for history its disk lost, or for their rebuild (see `history-recovery.ts`). */
   get recovering(): boolean {
     return this.batches.holding();
+  }
+
+  /** Whether a batch is being prepared or written (its actors' records may not be on disk yet). */
+  get busy(): boolean {
+    return this.pump.busy;
   }
 
   /** Events waiting in the causal buffer for their dependencies. */
@@ -212,9 +239,9 @@ export class Fabric {
    * Publishes an event from this node. Resolves once it is committed (the durable
    * acknowledgement); the host's subscribers have handled it by then. Rejects with
    * `TROUPE_BAD_REQUEST` for an invalid input (see `checkPublish`), `TROUPE_NODE_STOPPING`,
-   * and `TROUPE_PROTOCOL_BAD_EVENT` for data that cannot be encoded. While this node
-   * recovers (`recovering`), a publish is committed and answered, and its actors take it
-   * once they are rebuilt.
+   * `TROUPE_DISK_FULL` (nothing of it is kept), and `TROUPE_PROTOCOL_BAD_EVENT` for data
+   * that cannot be encoded. While this node recovers (`recovering`), a publish is
+   * committed and answered, and its actors take it once they are rebuilt.
    */
   publish(input: PublishInput): Promise<Envelope> {
     try {
@@ -223,6 +250,7 @@ export class Fabric {
       return Promise.reject(err);
     }
     if (this.stopped) return Promise.reject(stopping());
+    if (this.disk.full) return Promise.reject(this.disk.refusal());
     const committed = this.queues.publish(input);
     this.pump.kick();
     return committed;
@@ -250,9 +278,9 @@ export class Fabric {
     return this.queries.read(from, limit);
   }
 
-  /** The causal history of one workflow as this node knows it, and what of it is still waiting. */
-  trace(correlationId: string, limit = 10_000): Promise<Trace> {
-    return this.queries.trace(correlationId, limit);
+  /** The causal history of one workflow as this node knows it (after position `after`, up to `pageBytes`), and what of it is still waiting. */
+  trace(correlationId: string, limit = 10_000, after = 0): Promise<Trace> {
+    return this.queries.trace(correlationId, limit, after);
   }
 
   /** Resolves when the log reaches position `pos` or after `ms`, whichever is first. */
@@ -303,11 +331,20 @@ export class Fabric {
     this.stopped = true;
     this.replication.stopTicking();
     this.recovery.stop();
+    this.disk.stop();
     await this.pump.idle;
     this.replication.cancelAcks(); // the last write may have armed it
     const acks = this.replication.dirtyAcks(true);
-    if (acks.size > 0) await this.writer.writeAcks(acks);
+    // A full disk takes no more writes: the peers re-send what these acks would have saved.
+    if (acks.size > 0 && !this.disk.full) await this.writer.writeAcks(acks);
     for (const p of this.queues.takePublishes()) p.reject(stopping());
+  }
+
+  /** Without room on disk, nothing is prepared and queued publishes are refused unstamped. */
+  private async roomToWrite(): Promise<boolean> {
+    if (await this.disk.hasRoom()) return true;
+    for (const p of this.queues.takePublishes()) p.reject(this.disk.refusal());
+    return false;
   }
 }
 

@@ -4,15 +4,18 @@
  * go to replication, and a want also tells history recovery how much of this node's
  * earlier origins the peer holds. Peers whose events overflowed the causal buffer are
  * asked again once it has room. No peer's event under this node's current origin is ever
- * taken: only this process stamps those.
+ * taken: only this process stamps those. Skip notices go into the intake in stream
+ * order, like events; an event this node counts already but is fetching back
+ * (`interest-sync.ts`) goes in as a refill rather than a duplicate.
  */
 import { decodeEvent } from '../protocol/event-codec.js';
 import type { EncodedEvent, VectorClock } from '../protocol/envelope.js';
-import type { Frame } from '../protocol/frame.js';
+import type { Frame, SkipRange } from '../protocol/frame.js';
 import { TroupeError } from '../protocol/troupe-error.js';
 import type { Incoming } from './batch-preparation.js';
 import type { HistoryRecovery } from './history-recovery.js';
 import type { Intake } from './intake.js';
+import type { InterestSync } from './interest-sync.js';
 import type { LinkBackpressure } from './link-backpressure.js';
 import type { Peer, PeerLink, Replication } from './replication.js';
 import type { WorkQueues } from './work-queues.js';
@@ -22,8 +25,6 @@ export interface FrameReceiverArgs {
   /** The origin this node stamps under now. */
   readonly origin: string;
   readonly intake: Intake<Incoming>;
-  /** Most events the causal buffer holds; peers are asked again below half of it. */
-  readonly bufferLimit: number;
   readonly replication: Replication;
   readonly recovery: HistoryRecovery;
   readonly backpressure: LinkBackpressure;
@@ -36,6 +37,10 @@ export interface FrameReceiverArgs {
   readonly kick: () => void;
   /** Runs a task nobody awaits; a failure is logged. */
   readonly background: (task: Promise<void>) => void;
+  /** The clock told to peers (see `Replication`'s `told`). [default `committed`] */
+  readonly told?: () => VectorClock;
+  /** This node's skipped and to-refill seqs. [default none] */
+  readonly interest?: InterestSync;
 }
 
 /** Takes frames from authenticated peers into one node's fabric. */
@@ -55,11 +60,17 @@ export class FrameReceiver {
         this.receiveEvents(peer, frame.events);
         this.args.backpressure.holdBackIfFull(link);
         return;
+      case 'skip':
+        this.receiveSkips(peer, frame.ranges);
+        this.args.backpressure.holdBackIfFull(link);
+        return;
       case 'ack':
         replication.receiveAck(peer, frame.vc);
         return;
       case 'want':
-        this.args.recovery.peerClock(peer.id, frame.vc, this.args.committed());
+        // A partial peer relays nothing but its own events: what it holds of this node's
+        // earlier starts would never come from it, so only full peers' clocks are claims.
+        if (peer.interest === null) this.args.recovery.peerClock(peer.id, frame.vc, this.args.committed());
         this.args.background(replication.receiveWant(peer, frame.vc));
         return;
       case 'links':
@@ -72,9 +83,10 @@ export class FrameReceiver {
 
   /** Peers whose events overflowed the buffer are asked again once it has room. */
   askAgainIfRoom(): void {
-    const { intake, bufferLimit, committed } = this.args;
-    if (intake.size > bufferLimit / 2) return;
-    this.args.replication.askAgain(() => ({ ...committed() }));
+    const { intake, committed } = this.args;
+    if (!intake.roomy) return;
+    const told = this.args.told ?? committed;
+    this.args.replication.askAgain(() => ({ ...told() }));
   }
 
   private receiveEvents(peer: Peer, list: readonly EncodedEvent[]): void {
@@ -84,15 +96,43 @@ export class FrameReceiver {
       const envelope = decodeEvent(bytes);
       return { origin: envelope.origin, seq: envelope.seq, vc: envelope.vc, envelope, bytes };
     });
+    const interest = this.args.interest;
     let fresh = 0;
     let overflowed = false;
     for (const e of incoming) {
       if (e.origin === this.args.origin) continue; // already here, or forged: never taken
+      if (interest?.refilling(e.origin, e.seq) === true) {
+        interest.refilled(e.origin, e.seq);
+        intake.addRefill(e);
+        fresh++;
+        continue;
+      }
       const r = intake.add(e, batches.delivered);
       if (r === 'fresh') fresh++;
       else if (r === 'overflow') overflowed = true;
     }
-    this.args.replication.received(peer, incoming, fresh, overflowed);
+    this.arrived(peer, incoming, fresh, overflowed);
+  }
+
+  private receiveSkips(peer: Peer, ranges: readonly SkipRange[]): void {
+    const { intake, batches, interest } = this.args;
+    let fresh = 0;
+    let confirmed = false;
+    for (const { origin, from, to } of ranges) {
+      if (origin === this.args.origin) continue; // only this process stamps (and so skips) those
+      if (interest !== undefined && !interest.refill.empty) {
+        interest.confirmSkipped(origin, from, Math.min(to, batches.delivered[origin] ?? 0));
+        confirmed = true;
+      }
+      // Counted in seqs, as the sender's window counts them: a long run is acked eagerly.
+      if (intake.addSkip(origin, from, to, batches.delivered) === 'fresh') fresh += to - from + 1;
+    }
+    // A confirmation alone changes what is to refill: a batch writes it, and acks the risen clock.
+    this.arrived(peer, [], confirmed ? Math.max(fresh, 1) : fresh, false);
+  }
+
+  private arrived(peer: Peer, events: readonly { readonly origin: string; readonly seq: number }[], fresh: number, overflowed: boolean): void {
+    this.args.replication.received(peer, events, fresh, overflowed);
     if (fresh > 0) {
       this.args.queues.arrived = true;
       this.args.kick();

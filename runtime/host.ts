@@ -17,23 +17,33 @@
  *
  * Timers (`actor-timers.ts`) fire inside the fabric's commit loop and run through the same
  * rollback, so what a timer makes an actor emit is committed like any other transition;
- * they are persisted with each actor and re-armed on restart. What a batch changed is
+ * they are persisted with each actor and re-armed on restart. Only the actors that moved
+ * lately are in memory (`live-actors.ts`, `passivation.ts`); the others are read back from
+ * their records when an event or a due timer needs them. What a batch changed is
  * kept by `host-changes.ts`; for the inspector the host also records what each event made
  * the actors do (`transition-ring.ts`) and which types they emit (`emits-seen.ts`).
+ *
+ * Services evolve: an event reaches a machine upcast to the newest version the service
+ * knows (`upcasters.ts`), and a persisted actor is migrated to the machine's version on
+ * restore, or kept out with a dead letter if it cannot be (`snapshot-migration.ts`).
  */
 import type { ActorDetail, Transition } from '../inspector/feed.js';
 import type { Envelope } from '../protocol/envelope.js';
 import { TroupeError } from '../protocol/troupe-error.js';
 import { actorViews, detailOf, type ActorView } from './actor-views.js';
 import type { ActorInspector } from './actor-inspection.js';
+import type { ActorCounts } from './actor-records.js';
 import { ActorTimers, type FiredTimer } from './actor-timers.js';
-import type { Clock } from './clock.js';
+import { systemClock, type Clock } from './clock.js';
 import { EmitsSeen } from './emits-seen.js';
 import { HostChanges, type HostChangeSet } from './host-changes.js';
-import { actorId, causeOf, entityKey, inspectHosted, shownKey, spawnActor, type Cause, type HostedActor, type SpawnOptions } from './hosted-actor.js';
+import { causeOf, entityKey, shownKey, type Cause, type HostedActor, type SpawnOptions } from './hosted-actor.js';
+import { LiveActors, type HostPassivation } from './live-actors.js';
 import type { EmittedEvent, ServiceDefinition, ServiceEvent } from './service.js';
+import { restoreActor, UnrestoredActors } from './snapshot-migration.js';
 import type { ActorRecord } from './store.js';
 import { TransitionRing } from './transition-ring.js';
+import { newestVersions, upcast, versioned, type NewestVersions } from './upcasters.js';
 
 export type { ActorInspector, InspectedActor } from './actor-inspection.js';
 export type { ActorView } from './actor-views.js';
@@ -57,16 +67,25 @@ export interface HostOptions {
   readonly clock?: Clock;
   /** Given every actor's inspection events while `inspectActors(true)`; XState builds none otherwise. */
   readonly inspect?: ActorInspector;
+  /** The newest version of each event type the app knows, which its actors' emits are published at. [default `newestVersions(services)`] */
+  readonly versions?: NewestVersions;
+  /** The actors on disk: with them, idle actors are passivated. [default: every actor stays in memory] */
+  readonly passivation?: HostPassivation;
 }
 
 /** The node's actors. */
 export class Host {
   /** The services this host runs actors of. */
   readonly services: readonly ServiceDefinition[];
+  /** The newest version of each event type, which the actors' emits are published at. */
+  readonly versions: NewestVersions;
   private readonly byType = new Map<string, ServiceDefinition[]>();
-  private readonly actors = new Map<string, HostedActor>();
+  /** The actors in memory; the rest are on disk. */
+  readonly actors: LiveActors;
   private readonly timers: ActorTimers<HostedActor>;
   private readonly changes: HostChanges;
+  /** Wall-clock now (the clock's, when given). */
+  private readonly now: () => number;
   /** The event `handle` is sending to an actor right now, for the inspector. */
   private delivering: Envelope | null = null;
   /** Where the actor being driven right now emits to; set only around a send. */
@@ -80,13 +99,18 @@ export class Host {
   private readonly emitted = new EmitsSeen();
   /** Whether the actors' inspection events are observed (only while somebody watches). */
   private inspecting = false;
+  /** Actors whose records could not be restored: their events become dead letters. */
+  private readonly unrestored = new UnrestoredActors();
 
   constructor(options: HostOptions) {
     this.services = options.services;
     const clock = options.clock;
     const now = options.now ?? (clock === undefined ? Date.now : () => clock.now());
+    this.now = now;
     const host = this;
     const schedule = options.schedule;
+    const newest = options.versions ?? newestVersions(options.services);
+    this.versions = newest;
     this.timers = new ActorTimers<HostedActor>({
       now,
       clock,
@@ -94,7 +118,6 @@ export class Host {
         schedule(() => host.fire(hosted, callback, timer));
       },
     });
-    this.changes = new HostChanges(now);
     this.spawning = {
       timers: this.timers,
       inspect: options.inspect,
@@ -105,9 +128,16 @@ export class Host {
         return host.delivering;
       },
       emitted(emitted) {
-        host.sink?.push(emitted);
+        host.sink?.push(versioned(emitted, newest));
       },
     };
+    const { services, passivation } = options;
+    this.actors = new LiveActors({ services, passivation, spawning: this.spawning, timers: this.timers, now, clock: clock ?? systemClock, batch: () => host.changes.batch, unrestorable: fileUnrestored });
+    function fileUnrestored(service: ServiceDefinition, record: ActorRecord, reason: TroupeError): void {
+      host.unrestored.add(service.name, record.key, reason);
+      host.changes.snapshotDeadLetter(service.name, record.key, record.version ?? 1, reason);
+    }
+    this.changes = new HostChanges(now, this.actors.index);
     for (const service of options.services) {
       for (const type of service.on) {
         const list = this.byType.get(type) ?? [];
@@ -122,20 +152,52 @@ export class Host {
     return this.services.map((s) => s.name);
   }
 
+  /** The names of the hosted services that are singletons (no entity key). */
+  get singletonNames(): string[] {
+    return this.services.filter((s) => s.key === undefined).map((s) => s.name);
+  }
+
+  /** Brings back the actors whose timers are due soon (no other: the rest come back when needed) and starts passivating idle ones. */
+  start(): Promise<void> {
+    return this.actors.start();
+  }
+
   /**
-   * Brings back actors from their persisted records and re-arms their pending timers; any
-   * actor running before is stopped and forgotten (a rebuild replaces them all).
+   * Brings back actors from their persisted records (migrated to their machine's version)
+   * and re-arms their pending timers. A record that cannot be restored files a dead
+   * letter and keeps its actor out (see `snapshot-migration.ts`).
+   * @returns how many records could not be restored.
    */
-  restore(records: readonly ActorRecord[]): void {
-    for (const hosted of this.actors.values()) hosted.actor.stop();
-    this.actors.clear();
-    for (const record of records) {
-      const service = this.services.find((s) => s.name === record.service);
-      if (service === undefined) continue; // a service this node no longer hosts keeps its record on disk
-      const hosted = this.spawn(service, record.key, record.snapshot);
-      hosted.cause = record.cause;
-      hosted.timers = this.timers.rearm(hosted.actor, record.timers);
-    }
+  restore(records: readonly ActorRecord[]): number {
+    let unrestored = 0;
+    for (const record of records) if (this.actors.restore(record) instanceof Error) unrestored++;
+    return unrestored;
+  }
+
+  /**
+   * Puts the actors a rebuild made (`actor-rebuild.ts`) in place of every actor this node
+   * has: those in memory are stopped and dropped, and each rebuilt one is brought back
+   * from its record (re-arming its timers) and persisted with the next batch, over its
+   * record on disk.
+   */
+  replaceAll(records: readonly ActorRecord[]): void {
+    this.actors.replaceAll(records, (hosted) => this.changes.touch(hosted));
+  }
+
+  /** Actors per service and state (with a store: every actor, in memory or not; else those in memory). */
+  counts(): ActorCounts {
+    return this.actors.counts();
+  }
+
+  /**
+   * Replays the dead letter of an actor whose record could not be restored: succeeds
+   * (emitting nothing) once this node has restored it, else fails again.
+   */
+  replaySnapshot(serviceName: string, key: string): readonly Emission[] | Error {
+    const refusal = this.unrestored.refusal(serviceName, key);
+    if (refusal !== undefined) return refusal;
+    this.actors.find(serviceName, key); // reads the record back: a failure is filed as unrestored
+    return this.unrestored.refusal(serviceName, key) ?? NO_EMISSIONS;
   }
 
   /**
@@ -150,13 +212,13 @@ export class Host {
     let out: readonly Emission[];
     if (services.length === 1) {
       const result = this.handle(services[0], envelope);
-      if (result instanceof Error) this.changes.failed(services[0], envelope, pos, result);
+      if (result instanceof Error) this.changes.deadLetterOf(services[0], envelope, pos, result);
       out = result instanceof Error ? NO_EMISSIONS : result;
     } else {
       const all: Emission[] = [];
       for (const service of services) {
         const result = this.handle(service, envelope);
-        if (result instanceof Error) this.changes.failed(service, envelope, pos, result);
+        if (result instanceof Error) this.changes.deadLetterOf(service, envelope, pos, result);
         else all.push(...result);
       }
       out = all;
@@ -187,7 +249,7 @@ export class Host {
    * or the error if it failed again (the dead letter then stays).
    */
   replayTimer(serviceName: string, key: string, event: unknown): readonly Emission[] | Error {
-    const hosted = this.actors.get(actorId(serviceName, key));
+    const hosted = this.actors.find(serviceName, key);
     if (hosted === undefined) return new TroupeError('TROUPE_NOT_FOUND', `no actor of ${serviceName} for ${JSON.stringify(key)} is hosted here`);
     if (!isEvent(event)) return new TroupeError('TROUPE_NOT_FOUND', `the dead letter of ${serviceName} holds no timer event to send again`);
     if (this.ended(hosted, event.type, null, hosted.cause?.correlationId ?? null)) return NO_EMISSIONS;
@@ -211,19 +273,24 @@ export class Host {
     return this.changes.take();
   }
 
-  /** Every actor's current state. */
+  /** The current state of every actor in memory (passivated ones are paged from disk: `actor-pages.ts`). */
   views(): ActorView[] {
     return actorViews(this.actors.values());
   }
 
-  /** Every actor as the inspector shows it: state, context, pending timers, what it accepts. */
+  /** One actor's current state (`key` is `''` for a singleton), in memory or from its record, without bringing it back. */
+  view(service: string, key: string): ActorView | undefined {
+    return this.actors.view(service, key);
+  }
+
+  /** Every actor in memory as the inspector shows it: state, context, pending timers, what it accepts. */
   details(): ActorDetail[] {
     return [...this.actors.values()].map(detailOf);
   }
 
-  /** One actor's detail (`key` is `''` for a singleton, as records hold it), or `undefined` if not hosted. */
+  /** One in-memory actor's detail (`key` is `''` for a singleton, as records hold it), or `undefined` if not in memory. */
   detail(service: string, key: string): ActorDetail | undefined {
-    const hosted = this.actors.get(actorId(service, key));
+    const hosted = this.actors.peek(service, key);
     return hosted === undefined ? undefined : detailOf(hosted);
   }
 
@@ -240,31 +307,29 @@ export class Host {
   inspectActors(on: boolean): void {
     if (on === this.inspecting) return;
     this.inspecting = on;
-    for (const hosted of this.actors.values()) {
-      if (on) inspectHosted(hosted, this.spawning);
-      else {
-        hosted.inspection?.unsubscribe();
-        hosted.inspection = undefined;
-      }
-    }
+    this.actors.inspect(on);
   }
 
   /** Stops every actor and its timers; nothing fires after this. */
   stop(): void {
     this.timers.stop();
-    for (const hosted of this.actors.values()) hosted.actor.stop();
+    this.actors.stop();
   }
 
   /** Sends one event to the actor of `service` it belongs to. */
   private handle(service: ServiceDefinition, envelope: Envelope): readonly Emission[] | Error {
-    const event: ServiceEvent = { type: envelope.type, data: envelope.data, ts: envelope.ts };
+    let event: ServiceEvent;
     let key: string;
     try {
+      event = upcast(service, envelope);
       key = entityKey(service, event);
     } catch (err) {
       return err as Error;
     }
-    const hosted = this.actors.get(actorId(service.name, key)) ?? this.spawn(service, key, undefined);
+    const refusal = this.unrestored.refusal(service.name, key);
+    if (refusal !== undefined) return refusal;
+    const hosted = this.actors.get(service, key);
+    if (hosted instanceof Error) return this.unrestored.refusal(service.name, key) ?? hosted;
     if (this.ended(hosted, envelope.type, envelope.id, envelope.correlationId)) return NO_EMISSIONS;
     this.delivering = envelope;
     const from = hosted.actor.getSnapshot().value;
@@ -300,19 +365,19 @@ export class Host {
     const after = hosted.actor.getSnapshot();
     if (failure === undefined && after.status === 'error') failure = after.error;
     if (failure !== undefined) {
-      hosted.actor.stop();
-      const restored = this.spawn(hosted.service, hosted.key, hosted.service.machine.getPersistedSnapshot(before));
-      restored.cause = hosted.cause;
+      const restored = this.actors.respawn(hosted, hosted.service.machine.getPersistedSnapshot(before));
       // A timer that failed must not be re-armed, or it fires and fails forever. (Its due
       // time cannot tell it: a timer may fire a millisecond before the wall clock says.)
       const pending = firedTimer === undefined ? hosted.timers : hosted.timers.filter((t) => t.id !== firedTimer.eventId);
       restored.timers = this.timers.rearm(restored.actor, pending);
       // If an earlier step of this batch touched the actor, what is persisted is the
-      // rolled-back actor, never the stopped one; a failed timer always changes the record.
-      this.changes.replace(hosted, restored, firedTimer !== undefined);
+      // rolled-back actor, never the stopped one; a failed timer always changes the record,
+      // and an actor with no record yet gets one (it is listed, counted and passivated).
+      this.changes.replace(hosted, restored, firedTimer !== undefined || hosted.indexed === undefined);
       return failure instanceof Error ? failure : new Error(String(failure));
     }
     hosted.timers = this.timers.pending(hosted.actor);
+    hosted.active = this.now();
     this.changes.touch(hosted);
     return emitted;
   }
@@ -327,15 +392,9 @@ export class Host {
     return true;
   }
 
-  private spawn(service: ServiceDefinition, key: string, snapshot: unknown): HostedActor {
-    const hosted = spawnActor(service, key, snapshot, this.spawning);
-    this.actors.set(actorId(service.name, key), hosted);
-    return hosted;
-  }
-
   /** Runs a fired XState timer on the actor that set it. */
   private fire(hosted: HostedActor, callback: (...args: unknown[]) => void, timer: FiredTimer): Emission[] {
-    if (this.actors.get(actorId(hosted.service.name, hosted.key)) !== hosted) return []; // rolled back since
+    if (this.actors.peek(hosted.service.name, hosted.key) !== hosted) return []; // rolled back or passivated since
     const emitted = this.drive(hosted, callback, timer);
     if (emitted instanceof Error) {
       this.changes.timerDeadLetter(hosted.service.name, hosted.key, { id: timer.eventId ?? '', event: timer.event }, emitted);
@@ -345,7 +404,6 @@ export class Host {
     const cause = causeOf(hosted.cause);
     return emitted.map((e) => ({ emitted: e, cause }));
   }
-
 }
 
 /** What a delivery that emits nothing returns: shared, never mutated. */

@@ -8,8 +8,9 @@ import { createActor, type Actor, type AnyStateMachine, type Subscription } from
 import type { Envelope } from '../protocol/envelope.js';
 import { TroupeError } from '../protocol/troupe-error.js';
 import { inspectionObserver, observeActor, type ActorInspector } from './actor-inspection.js';
+import type { IndexedAs } from './actor-records.js';
 import type { ActorTimers, TimerSlot } from './actor-timers.js';
-import type { EmittedEvent, ServiceDefinition, ServiceEvent, ServiceInput } from './service.js';
+import { machineVersion, type EmittedEvent, type ServiceDefinition, type ServiceEvent, type ServiceInput } from './service.js';
 import type { ActorRecord, PendingTimer } from './store.js';
 
 /** Which event caused something: its id and its workflow's. */
@@ -25,6 +26,12 @@ export interface HostedActor {
   timers: PendingTimer[];
   /** Its inspection events' observer, while somebody watches (see `Host.inspectActors`). */
   inspection?: Subscription;
+  /** What its record on disk shows in the actor index (`undefined`: it has no record yet). */
+  indexed: IndexedAs | undefined;
+  /** When it last moved or was loaded (clock ms), for passivation. */
+  active: number;
+  /** The batch that last persisted it (`HostChanges`), so that it is not passivated before that batch is on disk; -1 for none. */
+  batch: number;
 }
 
 /** What {@link spawnActor} takes from the host. */
@@ -52,7 +59,7 @@ export function spawnActor(service: ServiceDefinition, key: string, snapshot: un
     snapshot: snapshot as never,
     clock: options.timers.clockFor(slot),
   });
-  const hosted: HostedActor = { service, key, actor, cause: null, timers: [] };
+  const hosted: HostedActor = { service, key, actor, cause: null, timers: [], indexed: undefined, active: 0, batch: -1 };
   slot.owner = hosted;
   if (options.inspecting()) inspectHosted(hosted, options);
   actor.on('*', options.emitted as (emitted: unknown) => void);
@@ -83,7 +90,14 @@ export function actorRecord(hosted: HostedActor): ActorRecord {
     snapshot: hosted.actor.getPersistedSnapshot(),
     timers: hosted.timers,
     cause: causeOf(hosted.cause),
+    ...versionOf(hosted.service),
   };
+}
+
+/** The machine version a record carries: none for version 1, as records from before versions. */
+function versionOf(service: ServiceDefinition): { version?: number } {
+  const version = machineVersion(service);
+  return version === 1 ? {} : { version };
 }
 
 /** The host's map key of the actor of `service` for entity `key`. */

@@ -100,6 +100,8 @@ export class InspectorFeed {
     if (this.viewers.size === 1) this.rounds.start();
     const { ctx, viewers } = this;
     socket.on('message', function viewerOnMessage(data: RawData, isBinary: boolean) {
+      // A viewer this node closed (too slow, stopping) has no request carried out.
+      if (socket.readyState !== WebSocket.OPEN) return;
       void answerFeedRequest(ctx, data, isBinary).then(function replyToViewer(reply) {
         if (socket.readyState === WebSocket.OPEN) socket.send(JSON.stringify(reply));
       });

@@ -8,7 +8,7 @@
  */
 import type { VectorClock } from '../protocol/envelope.js';
 import type { Clock } from './clock.js';
-import { newPeer, type Peer, type PeerLink, type Peers } from './peer-state.js';
+import { newPeer, peerInterest, type Peer, type PeerLink, type Peers } from './peer-state.js';
 import type { RecentLog } from './recent-log.js';
 
 /** The links of one node to its peers. */
@@ -16,13 +16,15 @@ export class LinkTopology {
   private readonly peers: Peers;
   private readonly recent: RecentLog;
   private readonly clock: Clock;
-  private readonly committed: () => VectorClock;
 
-  constructor(args: { peers: Peers; recent: RecentLog; clock: Clock; committed: () => VectorClock }) {
+  /** The clock this node tells in `want`: committed, less what it is fetching back (`interest-sync.ts`). */
+  private readonly wantClock: () => VectorClock;
+
+  constructor(args: { peers: Peers; recent: RecentLog; clock: Clock; wantClock: () => VectorClock }) {
     this.peers = args.peers;
     this.recent = args.recent;
     this.clock = args.clock;
-    this.committed = args.committed;
+    this.wantClock = args.wantClock;
   }
 
   /** Ids of the peers linked right now. */
@@ -56,6 +58,7 @@ export class LinkTopology {
     peer.link = link;
     peer.since = now;
     if (link.admin !== undefined) peer.admin = link.admin;
+    peer.interest = peerInterest(link.interest);
     peer.direct = new Set();
     peer.sent = { ...peer.acked };
     peer.heard = {};
@@ -64,7 +67,7 @@ export class LinkTopology {
     peer.lastProgress = now;
     // `links` first: the peer must know what not to relay before it starts sending.
     link.send({ type: 'links', links: this.linkedOrigins() });
-    link.send({ type: 'want', vc: { ...this.committed() } });
+    link.send({ type: 'want', vc: this.wantClock() });
     this.announce(peer.id);
     return true;
   }

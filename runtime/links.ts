@@ -77,6 +77,8 @@ export class Links implements LinkCutter {
       handshakeMs: options.handshakeMs ?? 10_000,
       // The instance id told in hello is the incarnation: peers learn this node's origin from it.
       instance: incarnationOf(options.fabric.origin) || newInstanceId(),
+      // Told only by a partial node; a fabric stand-in without interest wants everything.
+      interest: options.fabric.interest?.partial === true ? options.fabric.interest.interest : undefined,
       isCut: (peer) => this.cuts.has(peer),
       linkTo: (peer) => this.linkTo(peer),
     };

@@ -27,7 +27,12 @@ export interface Trace {
   readonly outboxes: PeerOutbox[];
   /** Services of this node that failed on an event of this workflow. */
   readonly deadLetters: DeadLetter[];
+  /** When `events` stopped at the byte budget: the last position given, to go on from (`?after=`). */
+  readonly next?: number;
 }
+
+/** How many of a workflow's events `/trace` reads from disk at a time, checking its byte budget between reads. */
+const TRACE_CHUNK = 16;
 
 /** Queries over one node's log. */
 export class LogQueries {
@@ -43,7 +48,7 @@ export class LogQueries {
     store: Store;
     recent: RecentLog;
     clock: Clock;
-    /** A page stops at this many bytes (at least one event). */
+    /** A `/log` page and a `/trace` answer stop at this many bytes of events (at least one event). */
     pageBytes: number;
     /** Events waiting in the causal buffer, oldest first. */
     heldBack: () => Envelope[];
@@ -74,19 +79,34 @@ export class LogQueries {
     return out;
   }
 
-  /** The causal history of one workflow as this node knows it, and what of it is still waiting. */
-  async trace(correlationId: string, limit = 10_000): Promise<Trace> {
-    const positions = await this.store.positionsOfWorkflow(correlationId, limit);
-    const stored = await this.store.eventsAt(positions);
+  /**
+   * The causal history of one workflow as this node knows it (its events after position
+   * `after`, up to the byte budget), and what of it is still waiting.
+   */
+  async trace(correlationId: string, limit = 10_000, after = 0): Promise<Trace> {
+    const positions = (await this.store.positionsOfWorkflow(correlationId, limit)).filter((pos) => pos > after);
     const events: LogEntry[] = [];
-    stored.forEach((bytes, i) => {
-      if (bytes !== undefined) events.push({ pos: positions[i], ...decodeEvent(bytes) });
-    });
+    let bytes = 0;
+    let next: number | undefined;
+    read: for (let i = 0; i < positions.length; i += TRACE_CHUNK) {
+      const chunk = positions.slice(i, i + TRACE_CHUNK);
+      const stored = await this.store.eventsAt(chunk);
+      for (let j = 0; j < chunk.length; j++) {
+        const event = stored[j];
+        if (event === undefined) continue;
+        if (events.length > 0 && bytes + event.length > this.pageBytes) {
+          next = events[events.length - 1].pos;
+          break read;
+        }
+        bytes += event.length;
+        events.push({ pos: chunk[j], ...decodeEvent(event) });
+      }
+    }
     const buffered = this.heldBack().filter((e) => e.correlationId === correlationId);
     const outboxes = this.outboxes(events);
     const ids = new Set(events.map((e) => e.id));
     const deadLetters = (await this.store.deadLetters()).filter((d) => ids.has(d.eventId));
-    return { correlationId, events, buffered, outboxes, deadLetters };
+    return next === undefined ? { correlationId, events, buffered, outboxes, deadLetters } : { correlationId, events, buffered, outboxes, deadLetters, next };
   }
 
   /** Up to `limit` logged events from `from` that are older than the in-memory tail, from disk. */

@@ -15,12 +15,16 @@ import { collectDefaultMetrics, Counter, exponentialBuckets, Gauge, Histogram, R
 import { systemClock, type Clock } from './clock.js';
 import type { CommitNotice, Fabric } from './fabric.js';
 import type { Host } from './host.js';
+import { EventHistogram } from './event-histogram.js';
+import { stateLabel } from './state-label.js';
 import type { Store } from './store.js';
+
+export { stateLabel };
 
 /** What the metrics read. */
 export interface MetricsSources {
   readonly fabric: Pick<Fabric, 'id' | 'origin' | 'observe' | 'peerViews' | 'buffered' | 'size'>;
-  readonly host: Pick<Host, 'views' | 'serviceNames'>;
+  readonly host: Pick<Host, 'counts' | 'serviceNames'> & { readonly actors: { readonly size: number; readonly total: number } };
   readonly store: Pick<Store, 'deadLetters'>;
   /** What latency is measured against: the wall clock events' `ts` come from. [default systemClock] */
   readonly clock?: Clock;
@@ -47,7 +51,7 @@ export class Metrics {
   private readonly linkedOnce = new Set<string>();
   private readonly published: Counter<'type'>;
   private readonly delivered: Counter<'type'>;
-  private readonly latency: Histogram;
+  private readonly latency: EventHistogram;
   private readonly batchEvents: Histogram;
   private readonly batchSeconds: Histogram;
   private readonly reconnects: Counter<'peer'>;
@@ -71,7 +75,7 @@ export class Metrics {
       labelNames: ['type'],
       registers,
     });
-    this.latency = new Histogram({
+    this.latency = new EventHistogram({
       name: 'troupe_event_delivery_seconds',
       help: 'Time from an event\'s publish on its origin (its ts) to its commit here.',
       buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300],
@@ -150,13 +154,26 @@ export class Metrics {
     });
     new Gauge({
       name: 'troupe_actors',
-      help: 'Actors hosted here, by service and state (dotted for nested states, comma-separated for parallel ones).',
+      help: 'Actors hosted here, in memory or passivated, by service and state (dotted for nested states, comma-separated for parallel ones).',
       labelNames: ['service', 'state'],
       registers,
       collect() {
         // Reset first: a state no actor is in any more drops out instead of keeping its last count.
         this.reset();
-        for (const actor of host.views()) this.inc({ service: actor.service, state: stateLabel(actor.state) });
+        for (const [service, byState] of Object.entries(host.counts())) {
+          for (const [state, count] of Object.entries(byState)) this.set({ service, state }, count);
+        }
+      },
+    });
+    new Gauge({
+      name: 'troupe_actors_resident',
+      help: 'Actors hosted here by residency: live (in memory) or passivated (on disk only, brought back by their next event or due timer).',
+      labelNames: ['residency'],
+      registers,
+      collect() {
+        const live = host.actors.size;
+        this.set({ residency: 'live' }, live);
+        this.set({ residency: 'passivated' }, Math.max(0, host.actors.total - live));
       },
     });
     this.registry = Registry.merge([own, processRegistry()]);
@@ -174,13 +191,18 @@ export class Metrics {
 
   private committed(notice: CommitNotice): void {
     const now = this.clock.now();
+    // Counted per commit, not per event: each prom-client `inc` builds and hashes a label set.
+    const delivered = new Map<string, number>();
+    const published = new Map<string, number>();
     for (const { envelope } of notice.events) {
       const type = this.typeLabel(envelope.type);
-      this.delivered.inc({ type });
-      if (envelope.origin === this.self) this.published.inc({ type });
+      delivered.set(type, (delivered.get(type) ?? 0) + 1);
+      if (envelope.origin === this.self) published.set(type, (published.get(type) ?? 0) + 1);
       // Clocks of different hosts disagree a little: a remote `ts` may be ahead of ours.
       this.latency.observe(Math.max(0, now - envelope.ts) / 1000);
     }
+    for (const [type, n] of delivered) this.delivered.inc({ type }, n);
+    for (const [type, n] of published) this.published.inc({ type }, n);
     for (const { service, reason } of notice.ignored) this.ignored.inc({ service, reason });
     this.batchEvents.observe(notice.events.length);
     this.batchSeconds.observe(notice.writeMs / 1000);
@@ -199,22 +221,6 @@ export class Metrics {
     this.types.add(type);
     return type;
   }
-}
-
-/**
- * An actor's state value as one label: `'idle'`, `'a.b'` for a nested state, and its
- * active paths joined by commas for parallel regions (`'p.left.on,p.right.off'`).
- */
-export function stateLabel(value: unknown): string {
-  return statePaths(value).join(',');
-}
-
-function statePaths(value: unknown): string[] {
-  if (value === null || typeof value !== 'object') return [String(value)];
-  return Object.entries(value).flatMap(([key, inner]: [string, unknown]) => {
-    const below = inner === null || inner === undefined ? [] : statePaths(inner);
-    return below.length === 0 ? [key] : below.map((path) => `${key}.${path}`);
-  });
 }
 
 let shared: Registry | undefined;

@@ -9,9 +9,12 @@ import type { ActorInspector } from './actor-inspection.js';
 import { newIncarnation, originOf } from '../protocol/origin.js';
 import type { Clock } from './clock.js';
 import { Fabric, type FabricOptions } from './fabric.js';
+import { indexOf } from './actor-index.js';
 import { Host } from './host.js';
+import { interestOf } from './interest.js';
 import type { ServiceDefinition } from './service.js';
 import { Store } from './store.js';
+import type { NewestVersions } from './upcasters.js';
 
 /** Options of {@link openKernel}. */
 export interface KernelOptions {
@@ -19,6 +22,8 @@ export interface KernelOptions {
   /** The LevelDB directory. */
   readonly dataDir: string;
   readonly services: readonly ServiceDefinition[];
+  /** The newest version of each event type the app knows (`newestVersions(app.services)`), which actors' emits carry. [default from `services`] */
+  readonly versions?: NewestVersions;
   readonly log: Logger;
   /** Skip fsync on commit. [default false] */
   readonly relaxed?: boolean;
@@ -33,6 +38,10 @@ export interface KernelOptions {
    * [default a fresh random one]
    */
   readonly incarnation?: string;
+  /** Idle this long (ms), an actor is dropped from memory until needed (`--passivate-after`). [default 5 minutes] */
+  readonly passivateAfterMs?: number;
+  /** The event types this node wants beside its services' (`--want`); absent: everything (`interest.ts`). */
+  readonly want?: readonly string[];
 }
 
 /** A node's store, host and fabric. */
@@ -43,26 +52,52 @@ export interface Kernel {
 }
 
 /**
- * Opens the store, and restores the fabric's clocks and the host's actors from it. The
- * node stamps under a fresh origin in this start (`protocol/origin.ts`), never one its
- * clock already counts.
+ * Opens the store, restores the fabric's clocks from it, and brings back the actors whose
+ * timers are due soon (the others stay on disk until an event needs them). The node
+ * stamps under a fresh origin in this start (`protocol/origin.ts`), never one its clock
+ * already counts.
  */
 export async function openKernel(options: KernelOptions): Promise<Kernel> {
   const { id, log, clock } = options;
   const store = await Store.open(options.dataDir, id, { sync: !options.relaxed });
   const state = await store.load();
+  const counts = await store.actors.counts(indexOf);
   let fabric: Fabric | undefined;
   const host = new Host({
     services: options.services,
     schedule: (task) => fabric?.schedule(task),
     inspect: options.inspect,
     clock,
+    versions: options.versions,
+    passivation: {
+      store: store.actors,
+      counts,
+      afterMs: options.passivateAfterMs,
+      writing: () => fabric?.busy ?? false,
+      failed: (err) => log.error({ err }, 'cannot read the due index of passivated actors; trying again shortly'),
+    },
   });
   const known = Object.keys(state.vc);
   const asked = options.incarnation === undefined ? undefined : originOf(id, options.incarnation);
   const origin = asked !== undefined && !known.includes(asked) ? asked : originOf(id, newIncarnation(id, known));
   log.info({ origin }, 'stamping under a fresh origin');
-  fabric = new Fabric({ id, origin, store, host, log, vc: state.vc, acks: state.acks, lastTs: state.lastTs, held: state.held, options: options.fabric, time: clock });
-  host.restore(state.actors);
+  const want = interestOf(options.services, options.want);
+  fabric = new Fabric({
+    id,
+    origin,
+    store,
+    host,
+    log,
+    vc: state.vc,
+    acks: state.acks,
+    lastTs: state.lastTs,
+    held: state.held,
+    options: options.fabric,
+    time: clock,
+    disk: { dir: options.dataDir },
+    want,
+    interest: state.interest,
+  });
+  await host.start();
   return { store, host, fabric };
 }

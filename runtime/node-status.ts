@@ -13,6 +13,7 @@ import type { LinkCutter } from './link-cutter.js';
 export function nodeStatus(fabric: Fabric, host: Host, chaos?: LinkCutter): NodeStatus {
   const peers = fabric.peerViews();
   const duplicates = fabric.duplicates.list();
+  const interest = fabric.interest.view();
   return {
     id: fabric.id,
     origin: fabric.origin,
@@ -23,5 +24,6 @@ export function nodeStatus(fabric: Fabric, host: Host, chaos?: LinkCutter): Node
     recovering: fabric.recovering,
     ...(chaos === undefined ? {} : { chaos: true }),
     ...(duplicates.length === 0 ? {} : { duplicates }),
+    ...(interest === undefined ? {} : { interest }),
   };
 }

@@ -22,6 +22,7 @@ import { Links } from './links.js';
 import { Metrics } from './metrics.js';
 import { openKernel } from './node-kernel.js';
 import type { AppDefinition, ServiceDefinition } from './service.js';
+import { newestVersions } from './upcasters.js';
 import { refuseUpgrade } from './upgrade-gate.js';
 
 /** Options of {@link startNode}. */
@@ -44,6 +45,8 @@ export interface NodeOptions {
   /** Every line carries `node: id`; a child logger adds it when this one lacks it. */
   readonly log: Logger;
   readonly fabric?: FabricOptions;
+  /** Idle this long (ms), an actor is dropped from memory until needed (`--passivate-after`). [default 5 minutes] */
+  readonly passivateAfterMs?: number;
   /**
    * Serve HTTPS and `wss://` with this certificate and key (PEM). `ca` is what dialed
    * `wss://` peers' certificates must chain to, beside the system's roots.
@@ -61,6 +64,12 @@ export interface NodeOptions {
   readonly admin?: AdminAccess;
   /** How long a request's headers and whole body may take to arrive. [default 10 s, 30 s] */
   readonly httpTimeouts?: HttpTimeouts;
+  /**
+   * Event types this node wants beside its services' (`--want`: types, `prefix*`, `*`).
+   * Given, the node is partial: peers send it only that and its own events (`interest.ts`).
+   * [default: everything]
+   */
+  readonly want?: readonly string[];
 }
 
 /** A running node. */
@@ -87,10 +96,13 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
     id,
     dataDir: options.dataDir,
     services: options.services,
+    versions: options.app === undefined ? undefined : newestVersions(options.app.services),
     log,
     relaxed: options.relaxed,
     fabric: options.fabric,
+    passivateAfterMs: options.passivateAfterMs,
     inspect: inspection.inspect,
+    want: options.want,
   });
   inspection.attach(host);
 

@@ -9,12 +9,23 @@
  * links), so a full mesh sends each event once per peer, and never sends a peer back what
  * it sent on this link. Events of a node's earlier origins are relayed to it like any
  * others: it may have lost them with its disk.
+ *
+ * Interest: to a peer that wants only some types, events outside its interest (other than
+ * its own node's, of any of its origins) go out as skip notices instead
+ * (`skip-notices.ts`), so it counts them without holding them; they take room in its
+ * window like events, since its ack covers them the same way. A partial node holds gaps,
+ * so it relays nothing: it sends peers only its own node's events (of all its origins:
+ * those of its earlier starts may not have left it yet), and they get the rest from a
+ * node that wants everything.
  */
-import type { EncodedEvent, VectorClock } from '../protocol/envelope.js';
+import type { VectorClock } from '../protocol/envelope.js';
+import { eventHeaderAndType } from '../protocol/event-codec.js';
+import { nodeOf } from '../protocol/origin.js';
 import { dominates } from '../protocol/vector-clock.js';
 import type { Clock } from './clock.js';
 import { inflight, type Peer } from './peer-state.js';
 import type { RecentLog } from './recent-log.js';
+import { StreamSegment } from './skip-notices.js';
 import type { Store, StoredEvent } from './store.js';
 
 /** What sending needs of a logged event. */
@@ -25,6 +36,8 @@ export type ReadStored = (from: number, limit: number) => Promise<OutgoingEvent[
 
 /** Moves each peer's cursor through the log and sends what it passes. */
 export class Outboxes {
+  /** This node's id, and the origin it stamps under now. */
+  private readonly id: string;
   private readonly origin: string;
   private readonly store: Store;
   private readonly recent: RecentLog;
@@ -34,6 +47,8 @@ export class Outboxes {
   private readonly window: number;
   private readonly frameEvents: number;
   private readonly frameBytes: number;
+  /** This node is partial: it sends only its own events. */
+  private readonly partial: boolean;
 
   constructor(args: {
     /** The origin this node stamps under now. */
@@ -47,7 +62,11 @@ export class Outboxes {
     window: number;
     frameEvents: number;
     frameBytes: number;
+    /** Whether this node wants less than everything. [default false] */
+    partial?: boolean;
   }) {
+    this.partial = args.partial ?? false;
+    this.id = nodeOf(args.origin);
     this.origin = args.origin;
     this.store = args.store;
     this.recent = args.recent;
@@ -76,22 +95,23 @@ export class Outboxes {
         const link = peer.link;
         if (link === null || chunk.length === 0) break;
         let room = this.window - inflight(peer);
-        let bytes = 0;
-        const out: EncodedEvent[] = [];
+        const out = new StreamSegment(link);
         let next = peer.cursor;
         for (const e of chunk) {
-          if (room <= 0 || (out.length > 0 && bytes + e.bytes.length > this.frameBytes)) break;
+          if (room <= 0 || (out.size > 0 && out.bytes + e.bytes.length > this.frameBytes)) break;
           next = e.pos + 1;
           if (e.seq <= (peer.sent[e.origin] ?? 0) || e.seq <= (peer.heard[e.origin] ?? 0)) continue;
           // The peer stamps its current origin's events, and its direct links send theirs.
-          if (e.origin === link.origin || (e.origin !== this.origin && peer.direct.has(e.origin))) continue;
-          out.push(e.bytes);
-          bytes += e.bytes.length;
+          if (e.origin === link.origin) continue;
+          const node = nodeOf(e.origin);
+          if (node !== this.id && (this.partial || peer.direct.has(e.origin))) continue;
           peer.sent[e.origin] = e.seq;
           room--;
+          if (peer.interest === null || node === peer.id || peer.interest.wants(eventHeaderAndType(e.bytes).type)) out.event(e.origin, e.bytes);
+          else out.skip(e.origin, e.seq);
         }
         peer.cursor = next;
-        if (out.length > 0) link.send({ type: 'events', events: out });
+        out.flush();
       }
     } finally {
       peer.sending = false;

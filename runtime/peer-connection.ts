@@ -35,6 +35,8 @@ export interface ConnectionContext {
   admin?: string;
   /** This process's random instance id, told to peers in `hello` (with `admin`). */
   readonly instance: string;
+  /** What this node wants, told to peers in `hello` (after `instance`) when it wants less than everything. */
+  readonly interest?: readonly string[];
   /** Whether this node holds its link to `peer` cut (see `LinkCutter`): such a peer is refused after its hello. */
   readonly isCut: (peer: string) => boolean;
   /** The connection that is this node's link to `peer` right now, if any. */
@@ -92,6 +94,11 @@ export class PeerConnection implements PeerLink {
     return instance === undefined ? this.peer : originOf(this.peer, instance);
   }
 
+  /** What the peer wants, if its hello said (absent: everything). */
+  get interest(): readonly string[] | undefined {
+    return this.peerHello?.interest;
+  }
+
   /** Whether this connection is a link (authenticated, handed to the fabric, not closed). */
   get linked(): boolean {
     return this.state === 'open';
@@ -105,7 +112,8 @@ export class PeerConnection implements PeerLink {
   /** Sends our hello; called once the socket is open. */
   begin(): void {
     const { cluster, id, admin, instance } = this.ctx;
-    this.send({ type: 'hello', cluster, node: id, protocol: PROTOCOL_VERSION, nonce: this.nonce, ...(admin === undefined ? {} : { admin, instance }) });
+    const interest = this.ctx.interest === undefined ? {} : { interest: this.ctx.interest };
+    this.send({ type: 'hello', cluster, node: id, protocol: PROTOCOL_VERSION, nonce: this.nonce, ...(admin === undefined ? {} : { admin, instance, ...interest }) });
   }
 
   /** Sends a frame if the socket is open. */
@@ -155,7 +163,9 @@ export class PeerConnection implements PeerLink {
   }
 
   private socketOnMessage(data: Buffer, isBinary: boolean): void {
-    if (this.state === 'closed') return;
+    // Once this side has closed (a refusal, a cut, a timeout), frames still in flight or
+    // in the same read are not handled: a refused connection says nothing more here.
+    if (this.state === 'closed' || this.ws.readyState !== this.ws.OPEN) return;
     try {
       if (!isBinary) throw new TroupeError('TROUPE_PROTOCOL_BAD_FRAME', 'text message; frames are binary msgpack');
       const frame = decodeFrame(data);

@@ -6,6 +6,7 @@
 import type { VectorClock } from '../protocol/envelope.js';
 import type { Frame } from '../protocol/frame.js';
 import { missingCount } from '../protocol/vector-clock.js';
+import { InterestFilter, isEverything } from './interest.js';
 
 /** An authenticated connection to a peer, as the fabric uses it. */
 export interface PeerLink {
@@ -15,6 +16,8 @@ export interface PeerLink {
   readonly admin?: string;
   /** The origin the peer stamps under now (its node id and the incarnation its hello told), or its node id if it did not say. */
   readonly origin: string;
+  /** The event types the peer wants, if its handshake said (absent: everything). */
+  readonly interest?: readonly string[];
   send(frame: Frame): void;
   /** Bytes queued in the socket and not yet sent. */
   readonly bufferedAmount: number;
@@ -34,6 +37,10 @@ export interface PeerView {
   readonly admin?: string;
   /** When its link last came up or went down (ms since the epoch; 0: not since this node started). */
   readonly since: number;
+  /** The event types the peer wants; absent: everything. */
+  readonly interest?: readonly string[];
+  /** While the outbox drains: how fast the peer acknowledges (events/s) and when it will be done at that pace (ms). */
+  readonly catchUp?: { readonly rate: number; readonly etaMs: number };
 }
 
 /** One peer's replication state. */
@@ -44,6 +51,8 @@ export interface Peer {
   admin?: string;
   /** When its link last came up or went down (0: not since this node started). */
   since: number;
+  /** What the peer wants, as its last handshake told it; `null`: everything. */
+  interest: InterestFilter | null;
   /** The peer's committed clock as it last told us. */
   acked: VectorClock;
   /** What has been sent on the current link (≥ acked). */
@@ -68,6 +77,10 @@ export interface Peer {
   wantAgain: boolean;
   /** When it last acknowledged something new, or its sending last restarted. */
   lastProgress: number;
+  /** Events per second it acknowledged lately (a moving average; 0: none lately). */
+  ackRate: number;
+  /** The sum of its acknowledged clock and when, at the last rate sample. */
+  rateSample: { at: number; sum: number } | null;
 }
 
 /** The peers of one node by id, shared by the parts of replication. */
@@ -92,6 +105,9 @@ export function newPeer(id: string, acked: VectorClock): Peer {
     wantAgain: false,
     lastProgress: 0,
     since: 0,
+    interest: null,
+    ackRate: 0,
+    rateSample: null,
   };
 }
 
@@ -104,11 +120,37 @@ export function inflight(peer: Peer): number {
 
 /** `peer` as `/status` shows it, given this node's committed clock. */
 export function peerView(peer: Peer, committed: VectorClock): PeerView {
+  const outbox = missingCount(committed, peer.acked);
+  const rate = Math.round(peer.ackRate);
   return {
     id: peer.id,
     connected: peer.link !== null,
-    outbox: missingCount(committed, peer.acked),
+    outbox,
+    ...(outbox > 0 && rate > 0 && peer.link !== null ? { catchUp: { rate, etaMs: Math.round((outbox / rate) * 1000) } } : {}),
     since: peer.since,
     ...(peer.admin === undefined ? {} : { admin: peer.admin }),
+    ...(peer.interest === null ? {} : { interest: peer.interest.interest }),
   };
+}
+
+/** How often at most the acknowledgement rate is sampled, and how much a sample weighs. */
+const RATE_SAMPLE_MS = 500;
+const RATE_WEIGHT = 0.5;
+
+/** Samples how fast `peer` acknowledges, given the sum of its acknowledged clock at `now`. */
+export function sampleAckRate(peer: Peer, ackedSum: number, now: number): void {
+  const last = peer.rateSample;
+  if (last === null || ackedSum < last.sum) {
+    peer.rateSample = { at: now, sum: ackedSum };
+    return;
+  }
+  if (now - last.at < RATE_SAMPLE_MS) return;
+  const rate = ((ackedSum - last.sum) * 1000) / (now - last.at);
+  peer.ackRate = peer.ackRate === 0 ? rate : RATE_WEIGHT * rate + (1 - RATE_WEIGHT) * peer.ackRate;
+  peer.rateSample = { at: now, sum: ackedSum };
+}
+
+/** What a peer that told `interest` in its handshake wants (`null`: everything). */
+export function peerInterest(interest: readonly string[] | undefined): InterestFilter | null {
+  return interest === undefined || isEverything(interest) ? null : new InterestFilter(interest);
 }

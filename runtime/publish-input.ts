@@ -7,27 +7,35 @@
  */
 import { encodeData } from '../protocol/client-codec.js';
 import { isTroupeError, TroupeError } from '../protocol/troupe-error.js';
-import { isName, MAX_NAME_LENGTH } from '../protocol/wire-fields.js';
+import { MAX_EVENT_VERSION } from '../protocol/event-codec.js';
+import { isName, isSeq, MAX_NAME_LENGTH } from '../protocol/wire-fields.js';
 
 /** What to publish: an event from outside the cluster (admin API) or from a tool. */
 export interface PublishInput {
   readonly type: string;
   readonly data?: unknown;
   readonly correlationId?: string;
+  /** The version of the type the data has (`runtime/upcasters.ts`). [default 1] */
+  readonly version?: number;
 }
 
 /**
  * Checks that `input` is a publish: `type` a name (1 to 256 characters that survive
- * UTF-8), `correlationId` absent or such a name, `data` anything.
+ * UTF-8), `correlationId` absent or such a name, `version` absent or an integer from 1
+ * to 2³²−1 (the version of the type the data has), `data` anything.
  *
  * @throws TroupeError `TROUPE_BAD_REQUEST` naming the first field that is not.
  */
 export function checkPublish(input: unknown): asserts input is PublishInput {
-  if (input === null || typeof input !== 'object') throw new TroupeError('TROUPE_BAD_REQUEST', 'a publish is an object { type, data?, correlationId? }');
+  if (input === null || typeof input !== 'object') throw new TroupeError('TROUPE_BAD_REQUEST', 'a publish is an object { type, data?, correlationId?, version? }');
   const { type, correlationId } = input as Record<string, unknown>;
   if (!isName(type)) throw new TroupeError('TROUPE_BAD_REQUEST', `\`type\` must be a string of 1 to ${MAX_NAME_LENGTH} characters`);
   if (correlationId !== undefined && !isName(correlationId)) {
     throw new TroupeError('TROUPE_BAD_REQUEST', `\`correlationId\` must be a string of 1 to ${MAX_NAME_LENGTH} characters`);
+  }
+  const { version } = input as Record<string, unknown>;
+  if (version !== undefined && (!isSeq(version) || version > MAX_EVENT_VERSION)) {
+    throw new TroupeError('TROUPE_BAD_REQUEST', `\`version\` must be an integer from 1 to ${MAX_EVENT_VERSION}`);
   }
 }
 
@@ -54,7 +62,7 @@ export function checkPublishBatch(inputs: readonly unknown[]): PublishInput[] {
       if (!isTroupeError(err)) throw err;
       throw new TroupeError(err.code, `event ${i}: ${err.message}`, { cause: err });
     }
-    const { type, data, correlationId } = input;
-    return { type, data, correlationId };
+    const { type, data, correlationId, version } = input;
+    return version === undefined ? { type, data, correlationId } : { type, data, correlationId, version };
   });
 }

@@ -62,19 +62,27 @@ export class Replication {
     clock?: Clock;
     /** Runs a task nobody awaits (the fabric counts them). [default: run it, logging a failure] */
     background?: (task: Promise<void>) => void;
+    /**
+     * The clock told to peers in `want` and `ack`: the committed one, less what this node
+     * is fetching back after its interest widened (`interest-sync.ts`). [default `committed`]
+     */
+    told?: () => VectorClock;
+    /** Whether this node wants less than everything (it then relays nothing). [default false] */
+    partial?: boolean;
   }) {
     const clock = args.clock ?? systemClock;
     const { committed, recent } = args;
+    const told = args.told ?? committed;
     this.log = args.log;
     this.committed = committed;
     this.run = args.background ?? ((task) => this.logFailure(task));
     for (const [id, acked] of args.acks) this.peers.set(id, newPeer(id, acked));
     const peers = this.peers;
-    this.topology = new LinkTopology({ peers, recent, clock, committed });
+    this.topology = new LinkTopology({ peers, recent, clock, wantClock: () => ({ ...told() }) });
     this.outboxes = new Outboxes({ ...args, clock });
-    this.acks = new AckSchedule({ peers, clock, committed, ackDelayMs: args.ackDelayMs });
+    this.acks = new AckSchedule({ peers, clock, committed: told, ackDelayMs: args.ackDelayMs });
     this.heartbeat = new ReplicationHeartbeat({
-      peers, acks: this.acks, outboxes: this.outboxes, clock, log: this.log, committed, stallMs: args.stallMs,
+      peers, acks: this.acks, outboxes: this.outboxes, clock, log: this.log, committed: told, stallMs: args.stallMs,
       background: (task) => this.background(task),
     });
   }

@@ -4,6 +4,8 @@
  * machines import nothing from troupe.
  */
 import type { AnyStateMachine } from 'xstate';
+import type { SnapshotMigrations } from './snapshot-migration.js';
+import type { EventVersions } from './upcasters.js';
 
 /** The event a machine receives: the envelope's `type` and `data`, and its time. */
 export interface ServiceEvent {
@@ -20,6 +22,8 @@ export interface ServiceEvent {
 export interface EmittedEvent {
   readonly type: string;
   readonly data?: unknown;
+  /** The version of the type its data has. [default the newest any service of the app declares (`versions`), else 1] */
+  readonly version?: number;
 }
 
 /** Input every actor is created with. */
@@ -35,10 +39,24 @@ export interface ServiceInput {
 export interface ServiceDefinition {
   readonly name: string;
   readonly machine: AnyStateMachine;
-  /** Event types delivered to this service. */
+  /**
+   * Event types delivered to this service. `{node}` in a type stands for the id of the node
+   * hosting it, so one service placed on many devices takes each device's own events
+   * (`on: ['alert.{node}']`).
+   */
   readonly on: readonly string[];
   /** Picks the entity an event belongs to; an event with no key goes to the DLQ. */
   readonly key?: (event: ServiceEvent) => string | undefined;
+  /**
+   * Upcasters by event type and the version each produces (`{ OrderPlaced: { 2: (v1) => v2 } }`):
+   * the machine always receives the newest shape (`runtime/upcasters.ts`).
+   */
+  readonly versions?: EventVersions;
+  /**
+   * Migrations of persisted snapshots by the machine version each produces (`{ 2: (v1) => v2 }`):
+   * actors persisted by an older machine are migrated on restore (`runtime/snapshot-migration.ts`).
+   */
+  readonly migrations?: SnapshotMigrations;
 }
 
 /** What a demo (run by `troupe cluster`) may use. */
@@ -59,10 +77,24 @@ export interface AppDefinition {
   readonly services: readonly ServiceDefinition[];
   /** Node id → names of the services it hosts. A node not listed hosts none and only relays. */
   readonly placement: Readonly<Record<string, readonly string[]>>;
+  /**
+   * Node id → the event types it wants beside its services' (`--want`): such a node is
+   * partial (an edge device). A node not listed wants everything. [default none listed]
+   */
+  readonly interest?: Readonly<Record<string, readonly string[]>>;
   /** The nodes `troupe cluster` starts for this app. */
-  readonly cluster?: { readonly nodes: readonly string[] };
+  readonly cluster?: {
+    readonly nodes: readonly string[];
+    /** A gateway every other node links to, and to nothing else (an edge fleet). [default: every pair linked] */
+    readonly hub?: string;
+  };
   /** Run by `troupe cluster` once every node is up. */
   readonly demo?: (ctx: DemoContext) => Promise<void>;
+}
+
+/** The machine version of `service`: its highest migration's, or 1 (see `snapshot-migration.ts`). */
+export function machineVersion(service: ServiceDefinition): number {
+  return service.migrations === undefined ? 1 : 1 + Object.keys(service.migrations).length;
 }
 
 /** Declares an app; an identity function that gives the app its type. */

@@ -47,6 +47,7 @@ export function stamp(
     causationId,
     ts: Math.max(now, lastTs),
     schema: ENVELOPE_SCHEMA,
+    ...(input.version === undefined || input.version === 1 ? {} : { version: input.version }),
   };
   return { envelope, bytes: encodeEvent(envelope) };
 }

@@ -11,10 +11,15 @@
  * | `meta/ts`                   | the newest hybrid time delivered or stamped here  |
  * | `meta/held`                 | empty: the log holds events the actors were not handed (rebuild them) |
  * | `meta/node`                 | the node id this database belongs to             |
+ * | `meta/interest`             | the interest the node last ran with (`interest.ts`) |
+ * | `skip/<origin>`             | seq ranges of that origin counted but not held    |
+ * | `refill/<origin>`           | seq ranges of that origin to fetch back (widened interest) |
  * | `ack/<peer>`                | the clock that peer last acknowledged            |
  * | `actor/<service>/<key>`     | an actor's persisted snapshot and pending timers |
  * | `dlq/<service>/<eventId>`   | a dead letter                                    |
  * | `corr/<correlationId>/<n>`  | empty: the events of one workflow, for `/trace`   |
+ * | `due/<due>/<service>/<key>` | `[service, key]`: an actor's earliest timer due   |
+ * | `meta/actors`               | actors per service and state (`actor-index.ts`)   |
  */
 
 /** A position as a fixed-width hex number, so that keys sort numerically. */
@@ -28,6 +33,15 @@ export const clockKey = (n: number): string => `clk/${hex(n)}`;
 
 /** The key of the record of the actor of `service` for entity `key`. */
 export const actorKey = (service: string, key: string): string => `actor/${service}/${key}`;
+
+/** The key of the due-index entry of the actor of `service` for `key`, whose earliest timer is due at `due` (ms). */
+export const dueKey = (due: number, service: string, key: string): string => `due/${hex(Math.max(0, Math.floor(due)))}/${service}/${key}`;
+
+/** The key before every due-index entry due after `due` (ms). */
+export const dueBound = (due: number): string => `due/${hex(Math.max(0, Math.floor(due)))}0`;
+
+/** The key of the count of actors per service and state. */
+export const ACTOR_COUNTS_KEY = 'meta/actors';
 
 /** The key of the dead letter of `service` for event `eventId`. */
 export const dlqKey = (service: string, eventId: string): string => `dlq/${service}/${eventId}`;

@@ -1,7 +1,8 @@
 /**
  * The node's LevelDB: one database per node, everything the node must not forget.
  *
- * Its key layout (`pos/`, `clk/`, `meta/`, `ack/`, `actor/`, `dlq/`, `corr/`) is in `store-keys.ts`.
+ * Its key layout (`pos/`, `clk/`, `meta/`, `ack/`, `actor/`, `due/`, `dlq/`, `corr/`) is in `store-keys.ts`;
+ * the actors' records and their index are read through `actor-records.ts`.
  *
  * A workflow's first event has no `corr/` entry: its correlation id is its own id
  * (`origin:seq`), which locates it in the log by itself (see {@link Store.positionOf}).
@@ -20,11 +21,14 @@
  * clock, the actors' snapshots, dead letters and acknowledged clocks, fsync'd unless the
  * node runs relaxed. A crash therefore leaves the store at the end of some batch.
  */
-import { Level } from 'level';
 import { decodeEvent, decodeValue, encodeValue, eventHeader } from '../protocol/codec.js';
 import { eventId, parseEventId, type EncodedEvent, type VectorClock } from '../protocol/envelope.js';
 import { TroupeError } from '../protocol/troupe-error.js';
 import { dominates } from '../protocol/vector-clock.js';
+import { openStoreDb, reopenStoreDb, type StoreDb } from './store-db.js';
+import { ActorRecords, writeActorIndex, type ActorIndexChanges } from './actor-records.js';
+import type { InterestChanges, StoredInterest } from './interest-sync.js';
+import type { Ranges } from './skips.js';
 import { actorKey, clockKey, corrPrefix, dlqKey, hex, posKey } from './store-keys.js';
 
 /** An event as committed: its place in the local delivery order and its bytes. */
@@ -53,20 +57,27 @@ export interface ActorRecord {
   readonly timers: readonly PendingTimer[];
   /** The last event the actor handled, so that what its timers emit keeps the workflow's ids. */
   readonly cause: { readonly id: string; readonly correlationId: string } | null;
+  /** The machine version the snapshot was written by (`runtime/snapshot-migration.ts`); absent for 1. */
+  readonly version?: number;
 }
 
 /** A dead letter: an event a service failed on. */
 export interface DeadLetter {
   readonly service: string;
   readonly key: string;
-  /** The event's id; for a failed timer `timer:<random id>`, unique to the letter. */
+  /**
+   * The event's id; for a failed timer `timer:<random id>`, unique to the letter; for an
+   * actor whose snapshot could not be restored `snapshot:key=<key>`.
+   */
   readonly eventId: string;
-  /** The event's log position; 0 for a failed timer, whose event is in `timer` instead. */
+  /** The event's log position; 0 for a failed timer or a snapshot, which no event caused. */
   readonly pos: number;
   readonly error: { readonly code: string; readonly message: string };
   readonly at: number;
   /** For a failed timer: the delayed event it fired (XState's id and event), sent again to the actor on replay. */
   readonly timer?: { readonly id: string; readonly event: unknown };
+  /** For an actor whose record could not be restored: the machine version it was written by. Replaying it checks the actor is restored now. */
+  readonly snapshot?: { readonly version: number };
 }
 
 /** Everything one commit writes. */
@@ -83,17 +94,22 @@ export interface CommitBatch {
   readonly lastTs?: number;
   /** Whether the log now holds events the actors were not handed (`meta/held`), if that changed. */
   readonly held?: boolean;
+  /** What `actors` change in the due index and the count of actors per state. */
+  readonly index?: ActorIndexChanges;
+  /** Skipped and to-refill seq ranges that changed, and a new interest (`interest-sync.ts`). */
+  readonly interest?: InterestChanges;
 }
 
 /** What a node finds on disk when it starts. */
 export interface StoredState {
   readonly vc: VectorClock;
   readonly acks: Map<string, VectorClock>;
-  readonly actors: ActorRecord[];
   /** The newest `ts` delivered or stamped here: this node's hybrid time goes on from it. */
   readonly lastTs: number;
   /** The log holds events the actors were not handed (a recovery was under way): rebuild them. */
   readonly held: boolean;
+  /** The interest it last ran with, and the seqs it skipped or is fetching back. */
+  readonly interest: StoredInterest;
 }
 
 /** A store written before `meta/ts` existed: its newest events stand in for it. */
@@ -109,12 +125,17 @@ export interface StoreOptions {
 
 /** One node's LevelDB. */
 export class Store {
-  private readonly db: Level<string, Uint8Array>;
+  private db: StoreDb;
+  private readonly dir: string;
   private readonly sync: boolean;
+  /** The actors on disk: records, due index, counts. */
+  readonly actors: ActorRecords;
 
-  private constructor(db: Level<string, Uint8Array>, sync: boolean) {
+  private constructor(db: StoreDb, dir: string, sync: boolean) {
     this.db = db;
+    this.dir = dir;
     this.sync = sync;
+    this.actors = new ActorRecords(() => this.db);
   }
 
   /**
@@ -122,13 +143,8 @@ export class Store {
    * belongs to another node id is refused: reusing it would corrupt both identities.
    */
   static async open(dir: string, nodeId: string, options: StoreOptions = {}): Promise<Store> {
-    const db = new Level<string, Uint8Array>(dir, { keyEncoding: 'utf8', valueEncoding: 'view' });
-    try {
-      await db.open();
-    } catch (cause) {
-      throw new TroupeError('TROUPE_STORE_FAILED', `cannot open the store in ${dir}: ${(cause as Error).message}`, { cause });
-    }
-    const store = new Store(db, options.sync ?? true);
+    const db = await openStoreDb(dir);
+    const store = new Store(db, dir, options.sync ?? true);
     const owner = await db.get('meta/node');
     if (owner === undefined) {
       await db.put('meta/node', encodeValue(nodeId), { sync: store.sync });
@@ -139,7 +155,7 @@ export class Store {
     return store;
   }
 
-  /** Reads the committed clock, acknowledged clocks and actor records. */
+  /** Reads the committed clock and acknowledged clocks (no actor: those are read when needed, see `actors`). */
   async load(): Promise<StoredState> {
     const vcBytes = await this.db.get('meta/vc');
     const vc = vcBytes === undefined ? {} : (decodeValue(vcBytes) as VectorClock);
@@ -147,14 +163,24 @@ export class Store {
     for await (const [key, value] of this.db.iterator({ gt: 'ack/', lt: 'ack0' })) {
       acks.set(key.slice(4), decodeValue(value) as VectorClock);
     }
-    const actors: ActorRecord[] = [];
-    for await (const value of this.db.values({ gt: 'actor/', lt: 'actor0' })) {
-      actors.push(decodeValue(value) as ActorRecord);
-    }
     const tsBytes = await this.db.get('meta/ts');
     const lastTs = tsBytes === undefined ? await this.newestTs() : (decodeValue(tsBytes) as number);
     const held = (await this.db.get('meta/held')) !== undefined;
-    return { vc, acks, actors, lastTs, held };
+    const interestBytes = await this.db.get('meta/interest');
+    const interest = {
+      ...(interestBytes === undefined ? {} : { interest: decodeValue(interestBytes) as string[] }),
+      skips: await this.rangesUnder('skip/'),
+      refill: await this.rangesUnder('refill/'),
+    };
+    return { vc, acks, lastTs, held, interest };
+  }
+
+  /** The seq ranges per origin stored under `prefix` (`skip/`, `refill/`). */
+  private async rangesUnder(prefix: string): Promise<Map<string, Ranges>> {
+    const out = new Map<string, Ranges>();
+    const end = prefix.slice(0, -1) + '0';
+    for await (const [key, value] of this.db.iterator({ gt: prefix, lt: end })) out.set(key.slice(prefix.length), decodeValue(value) as Ranges);
+    return out;
   }
 
   /** The newest `ts` among the last events logged (0 for an empty log). */
@@ -185,9 +211,20 @@ export class Store {
     if (batch.held === true) b.put('meta/held', EMPTY);
     else if (batch.held === false) b.del('meta/held');
     for (const a of batch.actors) b.put(actorKey(a.service, a.key), encodeValue(a));
+    writeActorIndex(b, batch.index);
     for (const d of batch.deadLetters) b.put(dlqKey(d.service, d.eventId), encodeValue(d));
     for (const d of batch.removedDeadLetters) b.del(dlqKey(d.service, d.eventId));
     for (const [peer, vc] of batch.acks) b.put(`ack/${peer}`, encodeValue(vc));
+    const interest = batch.interest;
+    if (interest !== undefined) {
+      for (const [prefix, changed] of [['skip/', interest.skips], ['refill/', interest.refill]] as const) {
+        for (const [origin, ranges] of changed) {
+          if (ranges.length === 0) b.del(prefix + origin);
+          else b.put(prefix + origin, encodeValue(ranges));
+        }
+      }
+      if (interest.interest !== undefined) b.put('meta/interest', encodeValue(interest.interest));
+    }
     try {
       await b.write({ sync: this.sync });
     } catch (cause) {
@@ -310,6 +347,11 @@ export class Store {
   async deadLetter(service: string, eventId: string): Promise<DeadLetter | undefined> {
     const value = await this.db.get(dlqKey(service, eventId));
     return value === undefined ? undefined : (decodeValue(value) as DeadLetter);
+  }
+
+  /** Opens the database again after a failed write (see `store-db.ts`); fails while the disk is still full. */
+  async reopen(): Promise<void> {
+    this.db = await reopenStoreDb(this.db, this.dir);
   }
 
   /** Closes the database. */

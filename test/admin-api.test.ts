@@ -35,7 +35,7 @@ t.test('a library error answers 500 TROUPE_INTERNAL, never the library\'s own co
 });
 
 t.test('a bug (a plain throw) answers 500 TROUPE_INTERNAL, not TROUPE_SERVICE_FAILED', async (t) => {
-  const url = await serve(t, { host: { views: () => { throw new TypeError('x is undefined'); } } });
+  const url = await serve(t, { host: { counts: () => { throw new TypeError('x is undefined'); } } });
   const answer = await get(`${url}/actors`);
   t.equal(answer.status, 500);
   t.equal(answer.body.error?.code, 'TROUPE_INTERNAL');

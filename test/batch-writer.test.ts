@@ -1,13 +1,16 @@
 import t from 'tap';
 import pino from 'pino';
 import type { Envelope, VectorClock } from '../protocol/envelope.js';
+import { TroupeError } from '../protocol/troupe-error.js';
 import type { PreparedBatch } from '../runtime/batch-preparation.js';
 import { BatchWriter } from '../runtime/batch-writer.js';
+import { DiskGuard } from '../runtime/disk-guard.js';
 import { FabricObservers, type CommitNotice } from '../runtime/fabric-observers.js';
 import type { LogQueries } from '../runtime/log-queries.js';
 import { RecentLog } from '../runtime/recent-log.js';
 import type { Replication } from '../runtime/replication.js';
 import type { CommitBatch, Store } from '../runtime/store.js';
+import { SimulatedTime } from '../testing/simulated-time.js';
 
 const silent = pino({ level: 'silent' });
 
@@ -30,7 +33,8 @@ function setup(log = silent) {
   observers.add({ committed: (notice) => notices.push(notice) });
   const recent = new RecentLog(100);
   recent.reset(1);
-  const writer = new BatchWriter({ store, log, recent, replication, queries, observers, vc: {} });
+  const disk = new DiskGuard({ reserveBytes: 0, clock: new SimulatedTime(0), log: silent, onRoom: () => {} });
+  const writer = new BatchWriter({ store, log, recent, replication, queries, observers, disk, vc: {} });
   return { writer, said, commits, notices, recent, land: () => land?.() };
 }
 
@@ -102,4 +106,56 @@ t.test('acks alone are written at the committed clock', async (t) => {
   land();
   await writing;
   t.same(commits[1], { events: [], vcBefore: { n1: 3 }, vc: { n1: 3 }, actors: [], deadLetters: [], removedDeadLetters: [], acks });
+});
+
+t.test('a commit that fails for lack of space is held, written again once there is room, and only then acknowledged', async (t) => {
+  const time = new SimulatedTime(0);
+  let free = 0;
+  let roomTold = 0;
+  const disk = new DiskGuard({ dir: '/data', reserveBytes: 100, clock: time, log: silent, onRoom: () => roomTold++, freeSpace: async () => free });
+  const attempts: CommitBatch[] = [];
+  const calls: string[] = [];
+  const store = {
+    commit: async (b: CommitBatch) => {
+      attempts.push(b);
+      calls.push('commit');
+      if (attempts.length === 1) throw new TroupeError('TROUPE_STORE_FAILED', 'commit failed: IO error: /data/000003.log: No space left on device');
+    },
+    reopen: async () => void calls.push('reopen'),
+  } as unknown as Store;
+  const replication = { scheduleAcks: () => {}, pushAll: () => {} } as unknown as Replication;
+  const queries = { committed: () => {} } as unknown as LogQueries;
+  const recent = new RecentLog(100);
+  recent.reset(1);
+  const writer = new BatchWriter({ store, log: silent, recent, replication, queries, observers: new FabricObservers(silent), disk, vc: {} });
+  const resolved: string[] = [];
+  const published = [{ publish: { input: { type: 'T' }, resolve: (e: Envelope) => resolved.push(e.id), reject: () => {} }, envelope: { id: 'n1:1' } as Envelope }];
+  const writing = writer.write(batch({ n1: 1 }, 1, { published }));
+  await new Promise((resolve) => setImmediate(resolve));
+  t.ok(disk.full, 'the guard knows the disk is full');
+  t.same(resolved, [], 'the publish is not acknowledged');
+  t.same(writer.committed, {}, 'the clock has not moved');
+  t.ok(time.fireNext(), 'the guard looks again on the clock');
+  await new Promise((resolve) => setImmediate(resolve));
+  t.equal(attempts.length, 1, 'still no room: not written again');
+  free = 1000;
+  while (attempts.length < 2 && time.fireNext()) await new Promise((resolve) => setImmediate(resolve));
+  await writing;
+  t.equal(attempts.length, 2, 'written again once there is room');
+  t.equal(attempts[1], attempts[0], 'the same batch, whole');
+  t.same(calls, ['commit', 'reopen', 'commit'], 'on a store opened again first');
+  t.same(resolved, ['n1:1'], 'the publish is acknowledged once written');
+  t.same(writer.committed, { n1: 1 });
+  t.equal(roomTold, 1, 'the guard told that space is back');
+  t.notOk(disk.full);
+});
+
+t.test('a commit that fails for another reason still fails', async (t) => {
+  const disk = new DiskGuard({ reserveBytes: 0, clock: new SimulatedTime(0), log: silent, onRoom: () => {} });
+  const store = { commit: async () => { throw new TroupeError('TROUPE_STORE_FAILED', 'commit failed: Corruption: bad block'); } } as unknown as Store;
+  const recent = new RecentLog(100);
+  recent.reset(1);
+  const writer = new BatchWriter({ store, log: silent, recent, replication: {} as Replication, queries: {} as LogQueries, observers: new FabricObservers(silent), disk, vc: {} });
+  await t.rejects(writer.write(batch({ n1: 1 }, 1)), { code: 'TROUPE_STORE_FAILED' });
+  t.notOk(disk.full);
 });

@@ -11,6 +11,14 @@ t.test('a publish carries each event as [type, correlationId, data bytes] and re
   t.same(decodeRequest(bytes), { type: 'publish', ref: 7, events: [{ type: 'A' }, { type: 'B', data: { n: 1 }, correlationId: 'w' }] });
 });
 
+t.test('a published event of a later version carries the version as a fourth field', async (t) => {
+  const bytes = encodePublish(7, [wirePublish({ type: 'A', version: 2 })]);
+  t.equal(hex(bytes), '93a77075626c6973680791' + '94a141c0c002', 'golden bytes: [type, nil, nil, 2]');
+  t.same(decodeRequest(bytes), { type: 'publish', ref: 7, events: [{ type: 'A', version: 2 }] });
+  t.throws(() => decodeRequest(packr.pack(['publish', 1, [['A', null, null, 2, 0]]])), { code: 'TROUPE_PROTOCOL_BAD_FRAME' }, 'five fields');
+  t.throws(() => decodeRequest(packr.pack(['publish', 1, [['A', null, null, 'two']]])), { code: 'TROUPE_PROTOCOL_BAD_FRAME' }, 'a version that is no count');
+});
+
 t.test('subscribe, credit and unsubscribe read back as written', async (t) => {
   const subscribe = { type: 'subscribe', sub: 2, from: 0, types: ['A', 'B'], correlationId: null, credit: 500 } as const;
   t.same(decodeRequest(encodeControl(subscribe)), subscribe);

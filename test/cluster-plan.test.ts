@@ -184,3 +184,10 @@ t.test('nodeArgs passes --insecure-admin on, and never the admin token (it goes 
   t.notOk(args.includes('--insecure-admin'), 'and nothing without it');
   t.notOk(args.some((arg) => arg.startsWith('--admin-token')), 'no token on the command line');
 });
+
+t.test('with a hub, every other node dials the hub alone and the hub dials nobody', async (t) => {
+  const options = { basePort: 7400, dataDir: '/data', appName: 'edge', host: '127.0.0.1', hub: 'gw' };
+  const plans = clusterLayout(['gw', 'd1', 'd2'], options);
+  t.same(plans.map((plan) => [plan.id, plan.peers]), [['gw', []], ['d1', ['ws://127.0.0.1:7401']], ['d2', ['ws://127.0.0.1:7401']]]);
+  t.throws(() => clusterLayout(['d1'], options), { code: 'TROUPE_BAD_APP' }, 'a hub that is not a node');
+});

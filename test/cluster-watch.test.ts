@@ -1,12 +1,13 @@
 import t from 'tap';
-import { missingLinks, type NodeStatus } from '../nodes/cluster-watch.js';
+import type { NodeStatus } from '../inspector/feed.js';
+import { missingLinks } from '../nodes/cluster-watch.js';
 
 t.test('missingLinks', async (t) => {
   const ids = ['n1', 'n2', 'n3'];
-  const status = (id: string, up: string[]): NodeStatus => ({
-    id,
-    peers: ids.filter((other) => other !== id).map((other) => ({ id: other, connected: up.includes(other) })),
-  });
+  const statusWith = (id: string, peers: NodeStatus['peers']): NodeStatus =>
+    ({ id, vc: {}, peers, services: [], log: { size: 0, buffered: 0 }, recovering: false });
+  const status = (id: string, up: string[]): NodeStatus =>
+    statusWith(id, ids.filter((other) => other !== id).map((other) => ({ id: other, connected: up.includes(other), outbox: 0, since: 0 })));
 
   t.test('is empty when every node serves and every pair is connected both ways', async (t) => {
     const statuses = new Map(ids.map((id) => [id, status(id, ids)]));
@@ -26,7 +27,7 @@ t.test('missingLinks', async (t) => {
 
   t.test('counts a link as down until the peer is known by id', async (t) => {
     const statuses = new Map<string, NodeStatus | undefined>([
-      ['n1', { id: 'n1', peers: [] }],
+      ['n1', statusWith('n1', [])],
       ['n2', status('n2', ['n1'])],
     ]);
     t.same(missingLinks(['n1', 'n2'], statuses), ['link n1–n2 is down']);

@@ -86,3 +86,42 @@ t.test('a machine that declares no event types accepts any type, and typed servi
   const app = defineApp({ name: 'typed', services: [payment, order, anything], placement: { n1: ['payment', 'order', 'loose'] } });
   t.same(app.services.map((s) => s.name), ['payment', 'order', 'loose']);
 });
+
+t.test('upcasters name only subscribed types, and the newest returns the data the machine takes', async (t) => {
+  const shop = setup({
+    types: { events: {} as { type: 'OrderPlaced'; data: { orderId: string; lines: { sku: string; qty: number }[] } } | { type: 'Cancelled'; data: { orderId: string } } },
+  }).createMachine({ id: 'shop' });
+  type V1 = { orderId: string; sku: string };
+  type V2 = { orderId: string; sku: string; qty: number };
+  const upcast = defineService({
+    name: 'shop',
+    machine: shop,
+    on: ['OrderPlaced'],
+    versions: {
+      OrderPlaced: {
+        2: (v1: V1): V2 => ({ ...v1, qty: 1 }),
+        3: (v2: V2) => ({ orderId: v2.orderId, lines: [{ sku: v2.sku, qty: v2.qty }] }),
+      },
+    },
+  });
+  defineService({
+    name: 'shop',
+    machine: shop,
+    on: ['OrderPlaced'],
+    // @ts-expect-error Cancelled is not in `on`: nothing would upcast it
+    versions: { Cancelled: { 2: (v1: { id: string }) => ({ orderId: v1.id }) } },
+  });
+  defineService({
+    name: 'shop',
+    machine: shop,
+    on: ['OrderPlaced'],
+    versions: {
+      OrderPlaced: {
+        2: (v1: V1): V2 => ({ ...v1, qty: 1 }),
+        // @ts-expect-error the newest upcaster must return the machine's OrderPlaced data, not V2's shape
+        3: (v2: V2) => ({ orderId: v2.orderId, sku: v2.sku }),
+      },
+    },
+  });
+  t.equal(Object.keys(upcast.versions?.OrderPlaced ?? {}).length, 2);
+});

@@ -64,6 +64,43 @@ t.test('undefined data is left off the wire and decodes as undefined', async (t)
   t.same(decodeEvent(encodeEvent({ ...goldenEvent, data: { a: undefined, b: [undefined] } })).data, { b: [null] }, 'as in JSON');
 });
 
+/** The golden event at version 2: an array of 10, the version after the data. */
+const goldenV2Hex = '9a' + goldenEventHex.slice(2) + '02';
+
+t.test('a version of 2 or more travels after the data and reads back', async (t) => {
+  const bytes = encodeEvent({ ...goldenEvent, version: 2 });
+  t.equal(hex(bytes), goldenV2Hex);
+  t.same(decodeEvent(bytes), { id: 'n1:3', ...goldenEvent, vc: { n1: 3, n2: 2 }, version: 2 });
+  t.same(eventHeader(bytes), { origin: 'n1', seq: 3 }, 'a relay reads its header as any other');
+  t.equal(decodeEvent(encodeEvent({ ...goldenEvent, version: 70_000 })).version, 70_000);
+});
+
+t.test('version 1 is written by leaving the version out, so events from before versions read as version 1', async (t) => {
+  t.equal(hex(encodeEvent({ ...goldenEvent, version: 1 })), goldenEventHex);
+  t.equal(decodeEvent(unhex(goldenEventHex)).version, undefined, 'no version field on the envelope: version 1');
+  t.notOk('version' in decodeEvent(unhex(goldenEventHex)));
+});
+
+t.test('a versioned event without data carries nil in the data slot and reads back null', async (t) => {
+  const bytes = encodeEvent({ ...goldenEvent, data: undefined, version: 3 });
+  t.equal(bytes[0], 0x9a, 'an array of 10');
+  const back = decodeEvent(bytes);
+  t.equal(back.data, null);
+  t.equal(back.version, 3);
+});
+
+t.test('a version that is not an integer from 2 to 2^32-1 is refused both ways', async (t) => {
+  for (const version of [0, -1, 1.5, 2 ** 32, Number.NaN]) {
+    t.equal(codeOf(() => encodeEvent({ ...goldenEvent, version })), 'TROUPE_PROTOCOL_BAD_EVENT', `encode ${version}`);
+  }
+  const withVersion = (versionHex: string): Uint8Array => unhex('9a' + goldenEventHex.slice(2) + versionHex);
+  for (const versionHex of ['01', '00', 'cb4000000000000000', 'cf0000000100000000', 'a132', 'c0']) {
+    t.equal(codeOf(() => decodeEvent(withVersion(versionHex))), 'TROUPE_PROTOCOL_BAD_EVENT', `decode ${versionHex}`);
+  }
+  t.equal(codeOf(() => decodeEvent(unhex('9b' + goldenEventHex.slice(2) + '0202'))), 'TROUPE_PROTOCOL_BAD_EVENT', 'an array of 11');
+  t.equal(codeOf(() => eventHeader(unhex('9b' + goldenEventHex.slice(2) + '0202'))), 'TROUPE_PROTOCOL_BAD_EVENT');
+});
+
 t.test('seqs of 2^32 and above are read by eventHeader in every msgpack form', async (t) => {
   for (const seq of [2 ** 32 - 1, 2 ** 32, Number.MAX_SAFE_INTEGER]) {
     const bytes = encodeEvent({ ...goldenEvent, seq, vc: { n1: seq }, causationId: null });

@@ -23,6 +23,13 @@ t.test('arbitrary frames round trip', async (t) => {
     fc.record({ type: fc.constant('want' as const), vc: clock }),
     fc.record({ type: fc.constant('ack' as const), vc: clock }),
     fc.record({ type: fc.constant('links' as const), links: fc.array(nodeId, { maxLength: 20 }) }),
+    fc.record({
+      type: fc.constant('skip' as const),
+      ranges: fc.array(
+        fc.tuple(nodeId, fc.integer({ min: 1, max: 2 ** 40 }), fc.nat({ max: 2 ** 20 })).map(([origin, from, n]) => ({ origin, from, to: from + n })),
+        { maxLength: 10 },
+      ),
+    }),
     fc.record({ type: fc.constant('events' as const), events: fc.array(envelope.map(encodeEvent), { maxLength: 5 }) }),
   );
   fc.assert(
@@ -105,6 +112,11 @@ t.test('decodeFrame refuses malformed frames', async (t) => {
     ['want with a float entry', '92a477616e7481a26e31cb3fe0000000000000'],
     ['want with a non-string key', '92a477616e74810101'],
     ['links with a number', '92a56c696e6b739101'],
+    ['skip with a range ending before it starts', '92a4736b69709193a26e320503'],
+    ['skip with seq 0', '92a4736b69709193a26e320003'],
+    ['skip with a range of two elements', '92a4736b69709192a26e3205'],
+    ['hello whose interest is empty', '98a568656c6c6fa163a26e3102c420' + hex(nonce) + 'aa687474703a2f2f683a31a3692d3190'],
+    ['hello whose interest pattern has a star inside', '98a568656c6c6fa163a26e3102c420' + hex(nonce) + 'aa687474703a2f2f683a31a3692d3191a3612a62'],
     ['events with a str', '92a66576656e747391a3616263'],
     ['events with a short bin', '92a66576656e747391c403010203'],
     ['trailing bytes', '92a361636b80c0'],

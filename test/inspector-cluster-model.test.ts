@@ -86,3 +86,16 @@ t.test('lists correlation ids newest first with their event counts', async (t) =
   model.apply('n1', { kind: 'events', events: [event('n1', 1, { n1: 1 }), event('n1', 2, { n1: 2 }, { correlationId: 'o2', ts: 5_000 })] }, 0);
   t.same(model.correlations(), [{ id: 'o2', events: 1, last: 5_000 }, { id: 'o1', events: 1, last: 1_001 }]);
 });
+
+t.test('lists each refused duplicate node id once, at its latest refusal, newest first, whichever statuses told it', async (t) => {
+  const model = new ClusterModel();
+  t.same(model.duplicates(), [], 'none before any status tells of one');
+  const withDuplicates = (id: string, duplicates: NodeStatus['duplicates']): NodeStatus => ({ ...status(id, {}, []), duplicates });
+  // n1 refused a second n2 (twice: its status has the later time); the refused n2 reports it too, earlier.
+  model.apply('n1', { kind: 'hello', status: withDuplicates('n1', [{ node: 'n2', refusedBy: 'n1', at: 5_000 }]), actors: [], events: [], heldBack: [], deadLetters: [] }, 0);
+  model.apply('n2', { kind: 'hello', status: withDuplicates('n2', [{ node: 'n2', refusedBy: 'n1', at: 4_000 }]), actors: [], events: [], heldBack: [], deadLetters: [] }, 0);
+  model.apply('n3', { kind: 'hello', status: withDuplicates('n3', [{ node: 'n4', refusedBy: 'n3', at: 6_000 }]), actors: [], events: [], heldBack: [], deadLetters: [] }, 0);
+  t.same(model.duplicates(), [{ node: 'n4', refusedBy: 'n3', at: 6_000 }, { node: 'n2', refusedBy: 'n1', at: 5_000 }]);
+  model.apply('n3', { kind: 'status', status: status('n3', {}, []) }, 1_000);
+  t.same(model.duplicates(), [{ node: 'n2', refusedBy: 'n1', at: 5_000 }], 'a status without duplicates drops that node\'s');
+});

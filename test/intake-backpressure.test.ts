@@ -117,7 +117,7 @@ t.test('a catch-up over real sockets, paused every few events, delivers everythi
   const b = await start('b', t.testdir() + '/b', [a.url.replace('http', 'ws')]);
   t.teardown(() => b.stop());
   const count = async (): Promise<number> => {
-    const actors = (await (await fetch(`${b.url}/actors`)).json()) as { context: { n: number } }[];
+    const { actors } = (await (await fetch(`${b.url}/actors`)).json()) as { actors: { context: { n: number } }[] };
     return actors[0]?.context.n ?? 0;
   };
   await waitFor(count, { message: `b to handle all ${backlog} events`, until: (n) => n === backlog, timeout: 20_000, interval: 20 });

@@ -1,7 +1,8 @@
 /**
  * The node's peer links over real WebSockets on 127.0.0.1: dialing, accepting through the
  * node's upgrade, redialing on XState's `SimulatedClock` (so the backoff is driven, not
- * slept), and stopping.
+ * slept), and stopping. Whether a redial is due is read off the clock's timers, which fire
+ * inside `increment`: nothing waits for something not to happen.
  */
 import t, { type Test } from 'tap';
 import { createServer, type Server } from 'node:http';
@@ -9,6 +10,7 @@ import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import pino from 'pino';
 import { SimulatedClock } from 'xstate';
+import type { Clock } from '../runtime/clock.js';
 import type { Fabric, PeerLink } from '../runtime/fabric.js';
 import { Links } from '../runtime/links.js';
 import { waitFor } from './helpers/wait-for.js';
@@ -38,6 +40,46 @@ function recordingLog() {
   return { log: pino({ level: 'debug' }, stream), records };
 }
 
+/** Longer than any test runs, in simulated time. */
+const DAY_MS = 86_400_000;
+
+/** A timer set on a {@link watchedClock}. */
+interface WatchedTimer {
+  /** The simulated time it was set at, and its delay. */
+  readonly at: number;
+  readonly ms: number;
+  fired: boolean;
+  cleared: boolean;
+}
+
+/** XState's `SimulatedClock`, recording every timer set on it and what became of it. */
+function watchedClock() {
+  const simulated = new SimulatedClock();
+  const timers: WatchedTimer[] = [];
+  const byHandle = new Map<unknown, WatchedTimer>();
+  const clock: Clock = {
+    now: () => simulated.now(),
+    setTimeout(fn, ms) {
+      const timer: WatchedTimer = { at: simulated.now(), ms, fired: false, cleared: false };
+      timers.push(timer);
+      const handle = simulated.setTimeout(() => {
+        timer.fired = true;
+        fn();
+      }, ms);
+      byHandle.set(handle, timer);
+      return handle;
+    },
+    clearTimeout(handle) {
+      const timer = byHandle.get(handle);
+      if (timer !== undefined) timer.cleared = true;
+      simulated.clearTimeout(handle as number);
+    },
+  };
+  const pending = (): WatchedTimer[] => timers.filter((timer) => !timer.fired && !timer.cleared);
+  const fired = (): number => timers.filter((timer) => timer.fired).length;
+  return { simulated, clock, pending, fired };
+}
+
 async function listen(t: Test, links?: Links): Promise<{ server: Server; url: string }> {
   const server = createServer();
   if (links !== undefined) server.on('upgrade', (req, socket, head) => links.upgrade(req, socket, head));
@@ -65,7 +107,7 @@ t.test('a node dials a peer, which accepts it through the upgrade the node route
 });
 
 t.test('a refused dial is retried when the backoff delay has passed on the clock, and not before', async (t) => {
-  const clock = new SimulatedClock();
+  const { simulated, clock, pending } = watchedClock();
   const { server, url } = await listen(t);
   await new Promise<void>((resolve) => server.close(() => resolve())); // nobody listens there now
   const { log, records } = recordingLog();
@@ -75,30 +117,32 @@ t.test('a refused dial is retried when the backoff delay has passed on the clock
   const redials = () => records.filter((r) => r.msg === 'redialing peer');
   links.start();
   await waitFor(() => redials().length, { message: 'the first redial scheduled', until: (n) => n === 1, timeout: 10_000, interval: 5 });
-  // The log rounds the delay: the timer's own is within half a ms of it.
-  const delay = redials()[0].delay as number;
-  t.ok(delay >= 50 && delay <= 100, `delay ${delay} ms is within the backoff's bounds`);
-  clock.increment(delay - 1);
-  await new Promise((resolve) => setTimeout(resolve, 50)); // a redial would have been refused by now
-  t.equal(redials().length, 1, 'no second dial before the delay');
-  clock.increment(2);
+  const [retry, ...others] = pending();
+  t.same(others, [], 'one timer pending: the redial');
+  t.ok(retry.ms >= 50 && retry.ms <= 100, `delay ${retry.ms} ms is within the backoff's bounds`);
+  t.equal(redials()[0].delay, Math.round(retry.ms), 'the log says the delay, rounded');
+  simulated.set(retry.at + retry.ms - 1);
+  t.notOk(retry.fired, 'no second dial a ms before the delay');
+  simulated.set(retry.at + retry.ms);
+  t.ok(retry.fired, 'the second dial at the delay');
   await waitFor(() => redials().length, { message: 'the second redial scheduled', until: (n) => n === 2, timeout: 10_000, interval: 5 });
   t.equal(redials()[1].attempt, 2, 'the next attempt');
   t.same(a.up, []);
 });
 
 t.test('stop closes every link and stops redialing', async (t) => {
-  const clock = new SimulatedClock();
+  const { simulated, clock, pending, fired } = watchedClock();
   const { server, url } = await listen(t);
   await new Promise<void>((resolve) => server.close(() => resolve()));
   const { log, records } = recordingLog();
   const links = new Links({ id: 'a', cluster: 'c', secret: 's', fabric: fakeFabric().fabric, log, peers: [url], clock });
   links.start();
   await waitFor(() => records.filter((r) => r.msg === 'redialing peer').length, { message: 'a redial scheduled', until: (n) => n === 1, timeout: 10_000, interval: 5 });
+  t.equal(pending().length, 1, 'the redial is pending');
   await links.stop();
-  clock.increment(60_000);
-  await new Promise((resolve) => setTimeout(resolve, 50));
-  t.equal(records.filter((r) => r.msg === 'redialing peer').length, 1, 'no dial after stop');
+  t.same(pending(), [], 'no timer left');
+  simulated.increment(60_000);
+  t.equal(fired(), 0, 'no dial after stop');
 });
 
 /** A fabric that holds at most one link per peer, as the real one does. */
@@ -114,53 +158,48 @@ function exclusiveFabric() {
 }
 
 t.test('two nodes that dial each other end with one link, and the dialer that lost the tie-break stops redialing until it goes down', async (t) => {
-  const clock = new SimulatedClock();
+  const { simulated, clock, fired } = watchedClock();
   const a = exclusiveFabric();
   const b = exclusiveFabric();
   const logA = recordingLog();
   const logB = recordingLog();
   const serverA = await listen(t);
   const serverB = await listen(t);
-  const backoff = { initialMs: 100, maxMs: 1000 };
-  const linksA = new Links({ id: 'a', cluster: 'c', secret: 's', fabric: a.fabric, log: logA.log, peers: [serverB.url], clock, backoff });
-  const linksB = new Links({ id: 'b', cluster: 'c', secret: 's', fabric: b.fabric, log: logB.log, peers: [serverA.url], clock, backoff });
+  // Heartbeats and handshake deadlines are not under test: simulated time running ahead of
+  // the real sockets must not trip them.
+  const timing = { clock, backoff: { initialMs: 100, maxMs: 1000 }, heartbeatMs: DAY_MS, handshakeMs: DAY_MS };
+  const linksA = new Links({ id: 'a', cluster: 'c', secret: 's', fabric: a.fabric, log: logA.log, peers: [serverB.url], ...timing });
+  const linksB = new Links({ id: 'b', cluster: 'c', secret: 's', fabric: b.fabric, log: logB.log, peers: [serverA.url], ...timing });
   serverA.server.on('upgrade', (req, socket, head) => linksA.upgrade(req, socket, head));
   serverB.server.on('upgrade', (req, socket, head) => linksB.upgrade(req, socket, head));
   t.teardown(async () => {
     await linksA.stop();
     await linksB.stop();
   });
-  const dials = () => [...logA.records, ...logB.records].filter((r) => r.msg === 'redialing peer').length;
+  const stoodAside = () => logB.records.some((r) => r.msg === 'linked to that peer by another connection: not redialing until that link goes down');
   linksA.start();
   linksB.start();
-  // Whatever the race did, drive the backoff until both hold a link.
+  // Whatever the race did, drive the backoff until both hold a link and b's dialer stood aside.
   await waitFor(
-    async () => {
-      clock.increment(1000);
-      await new Promise((resolve) => setTimeout(resolve, 20));
-      return a.links.has('b') && b.links.has('a');
+    () => {
+      simulated.increment(1000);
+      return a.links.has('b') && b.links.has('a') && stoodAside();
     },
-    { message: 'a and b linked', until: (up) => up, timeout: 20_000, interval: 5 },
+    { message: 'a and b linked, b\'s dialer standing aside', until: (up) => up, timeout: 20_000, interval: 5 },
   );
-  const settled = dials();
-  for (let i = 0; i < 30; i++) {
-    clock.increment(1000);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-  t.ok(dials() - settled <= 1, `${dials() - settled} redials in 30 s of backoff after the link was up`);
+  const settled = fired();
+  simulated.increment(30_000);
+  t.ok(fired() - settled <= 1, `${fired() - settled} redials in 30 s of backoff after the link was up`);
   t.ok(a.links.has('b') && b.links.has('a'), 'still linked');
   t.equal((a.links.get('b') as unknown as { direction: string }).direction, 'dialed', 'by the connection a, the smaller id, dialed');
   t.equal((b.links.get('a') as unknown as { direction: string }).direction, 'accepted');
-
-  t.ok(logB.records.some((r) => r.msg === 'linked to that peer by another connection: not redialing until that link goes down'), 'b\'s dialer stood aside');
 
   // The link goes down: both dial again, and the tie-break settles it again.
   const before = a.links.get('b');
   (before as PeerLink).close(1001, 'going away');
   await waitFor(
-    async () => {
-      clock.increment(1000);
-      await new Promise((resolve) => setTimeout(resolve, 20));
+    () => {
+      simulated.increment(1000);
       const link = a.links.get('b');
       return link !== undefined && link !== before && (link as unknown as { direction: string }).direction === 'dialed' && b.links.has('a');
     },

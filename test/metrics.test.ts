@@ -15,6 +15,7 @@ function fakeNode() {
     buffered: 0,
     size: 0,
     actors: [] as ActorView[],
+    live: 0,
     letters: [] as DeadLetter[],
     observer: undefined as FabricObserver | undefined,
   };
@@ -35,7 +36,25 @@ function fakeNode() {
         return world.size;
       },
     },
-    host: { views: () => world.actors, serviceNames: ['order', 'payment'] },
+    host: {
+      counts() {
+        const counts: Record<string, Record<string, number>> = {};
+        for (const a of world.actors) {
+          const byState = (counts[a.service] ??= {});
+          byState[stateLabel(a.state)] = (byState[stateLabel(a.state)] ?? 0) + 1;
+        }
+        return counts;
+      },
+      serviceNames: ['order', 'payment'],
+      actors: {
+        get size() {
+          return world.live;
+        },
+        get total() {
+          return world.actors.length;
+        },
+      },
+    },
     store: { deadLetters: async () => world.letters },
     clock,
   });
@@ -153,6 +172,16 @@ t.test('counts actors by service and state, and drops a state no actor is in any
   m = await scrape();
   t.equal(valueOf(m, 'troupe_actors', { service: 'order', state: 'completed' }), 3);
   t.equal(valueOf(m, 'troupe_actors', { service: 'order', state: 'placed' }), undefined, 'no stale series');
+});
+
+t.test('counts the actors in memory and the passivated ones', async (t) => {
+  const { world, scrape } = fakeNode();
+  const actor = (key: string): ActorView => ({ service: 'order', key, state: 'placed', status: 'active', context: {} });
+  world.actors = [actor('a'), actor('b'), actor('c')];
+  world.live = 1;
+  const m = await scrape();
+  t.equal(valueOf(m, 'troupe_actors_resident', { residency: 'live' }), 1);
+  t.equal(valueOf(m, 'troupe_actors_resident', { residency: 'passivated' }), 2);
 });
 
 t.test('names an actor state by its active paths', async (t) => {

@@ -40,3 +40,24 @@ t.test('--admin-host repeats and takes host names or addresses; --insecure-admin
     t.throws(() => parseNodeFlags([...required, '--admin-host', bad], {}), { code: 'TROUPE_BAD_FLAGS' }, bad);
   }
 });
+
+t.test('--passivate-after takes a duration, and the byte bounds a size', async (t) => {
+  const flags = parseNodeFlags([...required, '--passivate-after', '30s', '--buffer-bytes', '64MiB', '--recent-bytes', '2GB', '--page-bytes', '1048576'], {});
+  t.equal(flags.passivateAfterMs, 30_000);
+  t.same(flags.fabric, { bufferBytes: 64 * 2 ** 20, recentBytes: 2e9, intakeBytes: undefined, pageBytes: 1_048_576 });
+  t.equal(parseNodeFlags([...required, '--passivate-after', '250ms'], {}).passivateAfterMs, 250);
+  t.equal(parseNodeFlags([...required, '--passivate-after', '1h'], {}).passivateAfterMs, 3_600_000);
+  t.equal(parseNodeFlags(required, {}).passivateAfterMs, undefined, 'the default unless given');
+});
+
+t.test('refuses a duration or size it cannot read, or a size under 1 KiB, with TROUPE_BAD_FLAGS', async (t) => {
+  for (const bad of [['--passivate-after', 'soon'], ['--passivate-after', '0'], ['--passivate-after', '5 weeks'], ['--buffer-bytes', 'lots'], ['--recent-bytes', '512'], ['--intake-bytes', '-1MiB']]) {
+    t.throws(() => parseNodeFlags([...required, ...bad], {}), { code: 'TROUPE_BAD_FLAGS' }, bad.join(' '));
+  }
+});
+
+t.test('--want is repeatable, absent when not given, and refuses a pattern with a star inside', async (t) => {
+  t.same(parseNodeFlags([...required, '--want', 'alert.*', '--want', 'reading'], {}).want, ['alert.*', 'reading']);
+  t.equal(parseNodeFlags(required, {}).want, undefined);
+  t.throws(() => parseNodeFlags([...required, '--want', 'a*b'], {}), { code: 'TROUPE_BAD_FLAGS' });
+});

@@ -36,7 +36,7 @@ function inventory(sim: SimulatedCluster): InventoryContext {
 async function problems(sim: SimulatedCluster): Promise<string[]> {
   const out: string[] = [];
   for (const node of ['n1', 'n2', 'n3']) {
-    for (const problem of workflowProblems(await sim.log(node), sim.actors('n1'))) out.push(`${node}: ${problem}`);
+    for (const problem of workflowProblems(await sim.log(node), await sim.actors('n1'))) out.push(`${node}: ${problem}`);
   }
   return out;
 }
@@ -59,7 +59,7 @@ t.test('payment declined while the shipping node is partitioned still ends with 
   sim.heal('n3');
   await sim.settle();
   t.ok(sim.converged(), 'once healed, every node has every event');
-  t.same(sim.actors('n3'), [], 'nothing was ever shipped');
+  t.same(await sim.actors('n3'), [], 'nothing was ever shipped');
   t.same(await problems(sim), [], 'the workflow ran exactly once, on every node\'s log');
 });
 

@@ -16,6 +16,12 @@ function verdict(input: unknown): string {
   }
 }
 
+t.test('a publish may name the version of its type: an integer from 1 to 2^32-1', async (t) => {
+  t.equal(verdict({ type: 'Ping', version: 1 }), 'ok');
+  t.equal(verdict({ type: 'Ping', version: 2 ** 32 - 1 }), 'ok');
+  for (const version of [0, -1, 1.5, 2 ** 32, '2', null]) t.equal(verdict({ type: 'Ping', version }), 'TROUPE_BAD_REQUEST', JSON.stringify(version));
+});
+
 t.test('a publish is checked by the wire\'s own rules: names of 1 to 256 characters that survive UTF-8', async (t) => {
   t.equal(verdict({ type: 'Ping' }), 'ok');
   t.equal(verdict({ type: 'Ping', data: { any: ['thing'] }, correlationId: 'c'.repeat(256) }), 'ok', 'a 256-character correlation id');

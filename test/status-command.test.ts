@@ -1,7 +1,7 @@
 process.env.TZ = 'UTC';
 import t from 'tap';
 import type { NodeStatus } from '../inspector/feed.js';
-import { clockText, parseStatusArgs, renderStatus, type StatusRow } from '../nodes/status-command.js';
+import { clockText, outboxText, parseStatusArgs, renderStatus, type StatusRow } from '../nodes/status-command.js';
 
 const AT = Date.UTC(2026, 0, 2, 12, 3, 5);
 
@@ -42,4 +42,9 @@ t.test('renderStatus shows every node and every link as each end sees it', async
     'n2 → n3  cut by n3  12:03:05  4',
     'n3 → n2  cut by n3  12:03:05  1',
   ]);
+});
+
+t.test('a draining outbox shows what is left, the pace and the time to go', async (t) => {
+  t.equal(outboxText({ outbox: 41_200, catchUp: { rate: 52_000, etaMs: 792 } }), '41200 left, 52000/s, ~1s');
+  t.equal(outboxText({ outbox: 7 }), '7', 'a still outbox is its depth');
 });

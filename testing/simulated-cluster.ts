@@ -16,9 +16,11 @@ import pino, { type Logger } from 'pino';
 import type { Envelope, VectorClock } from '../protocol/envelope.js';
 import { TroupeError } from '../protocol/troupe-error.js';
 import { compare } from '../protocol/vector-clock.js';
+import { actorPage, MAX_ACTOR_PAGE, type ActorPage, type ActorQuery } from '../runtime/actor-pages.js';
 import type { FabricOptions, LogEntry, PublishInput, Trace } from '../runtime/fabric.js';
 import type { ActorView } from '../runtime/host.js';
 import type { AppDefinition } from '../runtime/service.js';
+import { newestVersions } from '../runtime/upcasters.js';
 import { SimulatedNetwork, type Delivery } from './simulated-network.js';
 import { SimulatedNode } from './simulated-node.js';
 import { SimulatedTime } from './simulated-time.js';
@@ -39,6 +41,8 @@ export interface SimulationOptions {
   readonly dataDir?: string;
   /** Tuning of every node's fabric. */
   readonly fabric?: FabricOptions;
+  /** Idle this long (simulated ms), an actor is dropped from memory until needed. [default 5 minutes] */
+  readonly passivateAfterMs?: number;
   /** Where the nodes log. [default silent] */
   readonly log?: Logger;
   /** Steps one `settle` or `advance` may take before it gives up with `TROUPE_SIMULATION_UNSETTLED`. [default 100000] */
@@ -103,10 +107,11 @@ export class SimulatedCluster {
     this.dataDir = dataDir;
     this.ownDir = ownDir;
     const { app } = options;
+    const versions = newestVersions(app.services);
     for (const id of ids) {
       const names = app.placement[id] ?? [];
       const services = app.services.filter((s) => names.includes(s.name));
-      this.nodes.set(id, new SimulatedNode({ id, dataDir: join(dataDir, id), services, seed: this.seed, time: this.time, log, fabric: options.fabric }));
+      this.nodes.set(id, new SimulatedNode({ id, dataDir: join(dataDir, id), services, versions, seed: this.seed, time: this.time, log, fabric: options.fabric, passivateAfterMs: options.passivateAfterMs }));
     }
   }
 
@@ -242,9 +247,15 @@ export class SimulatedCluster {
     await this.restore(node);
   }
 
-  /** Every actor on `node`, as `GET /actors` shows them. */
-  actors(node: string): ActorView[] {
-    return this.kernelOf(node).host.views();
+  /** Every actor on `node`, in memory or passivated, as `GET /actors` shows them. */
+  async actors(node: string): Promise<ActorView[]> {
+    const out: ActorView[] = [];
+    for (let after: string | undefined; ; ) {
+      const page = await this.actorPage(node, { limit: MAX_ACTOR_PAGE, after });
+      out.push(...page.actors);
+      if (page.next === null) return out;
+      after = page.next;
+    }
   }
 
   /**
@@ -252,7 +263,19 @@ export class SimulatedCluster {
    * `TContext` is what the test knows its context to be (the machine's context type).
    */
   actor<TContext = unknown>(node: string, service: string, key?: string): ActorOf<TContext> | undefined {
-    return this.actors(node).find((a) => a.service === service && a.key === (key ?? null)) as ActorOf<TContext> | undefined;
+    return this.kernelOf(node).host.view(service, key ?? '') as ActorOf<TContext> | undefined;
+  }
+
+  /** One page of `node`'s actors with their counts, as `GET /actors` answers it. */
+  actorPage(node: string, query: ActorQuery): Promise<ActorPage> {
+    const { host, store } = this.kernelOf(node);
+    return actorPage(host, store.actors, query);
+  }
+
+  /** How many of `node`'s actors are in memory (`live`), and how many it has in all, passivated ones included. */
+  resident(node: string): { live: number; total: number } {
+    const { actors } = this.kernelOf(node).host;
+    return { live: actors.size, total: actors.total };
   }
 
   /** Every event committed on `node`, in its delivery order, as `GET /log` shows them. */
@@ -311,7 +334,11 @@ export class SimulatedCluster {
 
   /** Resolves once every node up is quiet: nothing being committed, nothing being sent. */
   private async quiet(): Promise<void> {
-    await Promise.all([...this.nodes.values()].filter((n) => n.up).map((n) => n.kernel.fabric.idle()));
+    // A due timer's actor read back from disk re-arms its timer once the read is done: wait for it.
+    await Promise.all([...this.nodes.values()].filter((n) => n.up).map(async (n) => {
+      await n.kernel.host.actors.idle();
+      await n.kernel.fabric.idle();
+    }));
   }
 
   private count(steps: number, what: string): void {

@@ -10,6 +10,7 @@ import { TroupeError } from '../protocol/troupe-error.js';
 import type { FabricOptions } from '../runtime/fabric.js';
 import { openKernel, type Kernel } from '../runtime/node-kernel.js';
 import type { ServiceDefinition } from '../runtime/service.js';
+import type { NewestVersions } from '../runtime/upcasters.js';
 import type { NodeClock, SimulatedTime } from './simulated-time.js';
 
 /** Options of {@link SimulatedNode}. */
@@ -18,11 +19,15 @@ export interface SimulatedNodeOptions {
   /** Its LevelDB directory, kept across crashes. */
   readonly dataDir: string;
   readonly services: readonly ServiceDefinition[];
+  /** The newest version of each event type the app knows, which actors' emits carry. [default from `services`] */
+  readonly versions?: NewestVersions;
   readonly time: SimulatedTime;
   readonly log: Logger;
   readonly fabric?: FabricOptions;
   /** The run's seed: each start's incarnation is drawn from it. */
   readonly seed: number;
+  /** Idle this long (simulated ms), an actor is dropped from memory. [default 5 minutes] */
+  readonly passivateAfterMs?: number;
 }
 
 /** A node that can be started, crashed and started again from its disk. */
@@ -52,13 +57,13 @@ export class SimulatedNode {
   /** Opens its store and restores its clocks and actors from it, as a node process starting does. */
   async start(): Promise<Kernel> {
     if (this.running !== undefined) return this.running.kernel;
-    const { id, dataDir, services, fabric, time } = this.options;
+    const { id, dataDir, services, fabric, time, passivateAfterMs } = this.options;
     const clock = time.forNode();
     const log = this.options.log.child({ node: id });
     // Relaxed: a simulated crash kills no operating system, so what LevelDB wrote survives it.
     // Each start a fresh origin, as a process gets, but drawn from the seed: a seed replays the run.
     const incarnation = createHash('sha256').update(`${this.options.seed}:${id}:${++this.starts}`).digest('base64url').slice(0, 6);
-    const kernel = await openKernel({ id, dataDir, services, log, relaxed: true, fabric, clock, incarnation });
+    const kernel = await openKernel({ id, dataDir, services, versions: this.options.versions, log, relaxed: true, fabric, clock, incarnation, passivateAfterMs });
     this.running = { kernel, clock };
     return kernel;
   }

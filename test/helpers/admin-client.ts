@@ -4,20 +4,13 @@
  * contract fails with "GET /status: peers is not an array", not with a TypeError deep in a
  * test. Every request has a timeout: a hung node fails the test instead of hanging it.
  */
+import type { NodeStatus } from '../../inspector/feed.js';
 
 /** A vector clock as the API reports it: node id → count (a missing entry is 0). */
 export type Clock = Record<string, number>;
 
-/** `GET /status`. */
-export interface NodeStatus {
-  readonly id: string;
-  readonly vc: Clock;
-  readonly peers: readonly { readonly id: string; readonly connected: boolean; readonly outbox: number }[];
-  readonly services: unknown;
-  readonly log: { readonly size: number };
-  /** Node-id conflicts refused here or of this node (absent when none). */
-  readonly duplicates?: readonly { readonly node: string; readonly refusedBy: string; readonly at: number }[];
-}
+/** `GET /status`: the one definition the node writes and the inspector reads. */
+export type { NodeStatus };
 
 /** `201` of `POST /events`. */
 export interface Published {
@@ -171,13 +164,17 @@ export class AdminClient {
     return events;
   }
 
-  /** `GET /actors`. */
+  /** Every actor, through `GET /actors` a page at a time. */
   async actors(): Promise<ActorInfo[]> {
-    const answer = await this.request('GET', '/actors');
-    if (answer.status !== 200 || !Array.isArray(answer.body)) {
-      throw new AdminApiError(this.node, 'GET /actors', answer);
+    const out: ActorInfo[] = [];
+    for (let after: string | null = ''; after !== null; ) {
+      const answer = await this.request('GET', `/actors${after === '' ? '' : `?after=${encodeURIComponent(after)}`}`);
+      const body = answer.body as { actors?: unknown; next?: unknown } | null;
+      if (answer.status !== 200 || body === null || !Array.isArray(body.actors)) throw new AdminApiError(this.node, 'GET /actors', answer);
+      out.push(...(body.actors as ActorInfo[]));
+      after = typeof body.next === 'string' ? body.next : null;
     }
-    return answer.body as ActorInfo[];
+    return out;
   }
 }
 

@@ -74,3 +74,8 @@ export const causalArrivals = fc
       .chain((copies) => fc.shuffledSubarray([...events, ...copies], { minLength: events.length + copies.length }))
       .map((arrivals) => ({ events, arrivals }));
   });
+
+/** A causal history of 2 to 5 nodes, in publication order (which is causal: a sender's log). */
+export const causalHistory = fc
+  .tuple(fc.integer({ min: 2, max: 5 }), fc.array(step, { minLength: 1, maxLength: 80 }))
+  .map(([nodes, steps]) => history(nodes, steps));

@@ -9,20 +9,14 @@
  * by the node when it stops.
  */
 import http, { type Server } from 'node:http';
-import { createServer as createNetServer, type Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import { createWebSocketReceiver, type StatelyInspectionEvent } from '@statelyai/inspect';
 import { createInspectorServer } from '@statelyai/inspect/server';
 import type { Teardownable } from './node-process.js';
 import { waitFor } from './wait-for.js';
 
-/** A free TCP port on loopback, for a server that cannot be told to pick one. */
-export async function freePort(): Promise<number> {
-  const server = createNetServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
+/** A free TCP port on loopback, for a server that cannot be told to pick one (the bench's helper). */
+export { freePort } from '../../bench/free-port.js';
 
 /** A running `createInspectorServer`. */
 export interface StatelyServer {

@@ -1,8 +1,8 @@
 /**
- * The network partition of the integration tests: the benchmarks' TCP proxy
- * (`bench/tcp-proxy.ts`), which a test can `cut()` and `heal()`, closed with the test.
+ * The network partition of the integration tests: the shared TCP proxy
+ * (`nodes/tcp-proxy.ts`), which a test can `cut()` and `heal()`, closed with the test.
  */
-import { TcpProxy } from '../../bench/tcp-proxy.js';
+import { TcpProxy } from '../../nodes/tcp-proxy.js';
 import type { Teardownable } from './node-process.js';
 
 export type { TcpProxy };
