@@ -1,13 +1,13 @@
 /**
  * `GET /actors`: the node's actors a page at a time, in record order, whether they are in
  * memory or passivated, with the count of actors per service and state. A page reads
- * records from disk (showing an actor in memory as it is now) and never brings an actor
- * back into memory; the counts come from the persisted summary, not from the records.
+ * records from disk (showing an actor in memory as it is now, and a record of an older
+ * machine version migrated) and never brings an actor back into memory; the counts come from the persisted summary, not from the records.
  * Filtered by state, a page looks at a bounded number of records and may come back
  * short with a cursor to go on from.
  */
 import type { ActorCounts, ActorRecords } from './actor-records.js';
-import { recordView, type ActorView } from './actor-views.js';
+import type { ActorView } from './actor-views.js';
 import type { Host } from './host.js';
 import { stateLabel } from './state-label.js';
 
@@ -45,15 +45,14 @@ export async function actorPage(host: Host, records: ActorRecords, query: ActorQ
   const counts = host.counts();
   const live = host.actors.size;
   if (query.limit === 0) return { actors: [], next: query.after ?? null, counts, live };
-  const singletons = new Set(host.singletonNames);
   const state = query.state;
   const page = await records.page({
     service: query.service,
     after: query.after,
     limit: query.limit,
     scan: state === undefined ? query.limit : query.limit * SCAN_PER_ACTOR,
-    keep: state === undefined ? undefined : (record) => stateLabel((record.snapshot as { value?: unknown } | undefined)?.value) === state,
+    keep: state === undefined ? undefined : (record) => stateLabel(host.actors.recordView(record).state) === state,
   });
-  const actors = page.records.map((record) => host.view(record.service, record.key) ?? recordView(record, singletons.has(record.service)));
+  const actors = page.records.map((record) => host.view(record.service, record.key) ?? host.actors.recordView(record));
   return { actors, next: page.next, counts, live };
 }

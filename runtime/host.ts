@@ -152,11 +152,6 @@ export class Host {
     return this.services.map((s) => s.name);
   }
 
-  /** The names of the hosted services that are singletons (no entity key). */
-  get singletonNames(): string[] {
-    return this.services.filter((s) => s.key === undefined).map((s) => s.name);
-  }
-
   /** Brings back the actors whose timers are due soon (no other: the rest come back when needed) and starts passivating idle ones. */
   start(): Promise<void> {
     return this.actors.start();

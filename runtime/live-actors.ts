@@ -17,8 +17,8 @@ import { actorViews, recordView, type ActorView } from './actor-views.js';
 import type { Clock } from './clock.js';
 import { actorId, inspectHosted, spawnActor, type HostedActor, type SpawnOptions } from './hosted-actor.js';
 import { Passivation } from './passivation.js';
-import type { ServiceDefinition } from './service.js';
-import { restoreActor } from './snapshot-migration.js';
+import { machineVersion, type ServiceDefinition } from './service.js';
+import { migrateSnapshot, restoreActor } from './snapshot-migration.js';
 import { stateLabel } from './state-label.js';
 import type { ActorRecord } from './store.js';
 
@@ -136,7 +136,24 @@ export class LiveActors {
     const live = this.actors.get(actorId(service, key));
     if (live !== undefined) return actorViews([live])[0];
     const record = this.record(service, key);
-    return record === undefined ? undefined : recordView(record, this.byName.get(service)?.key === undefined);
+    return record === undefined ? undefined : this.recordView(record);
+  }
+
+  /**
+   * The view of a passivated actor's record as this node's machine version has it: a
+   * record written by an older version is shown migrated (nothing is written), one that
+   * cannot be migrated as it is on disk.
+   */
+  recordView(record: ActorRecord): ActorView {
+    const service = this.byName.get(record.service);
+    if (service === undefined) return recordView(record, false);
+    const singleton = service.key === undefined;
+    if ((record.version ?? 1) >= machineVersion(service)) return recordView(record, singleton);
+    try {
+      return recordView({ ...record, snapshot: migrateSnapshot(service, record) }, singleton);
+    } catch {
+      return recordView(record, singleton);
+    }
   }
 
   /** How many actors are in memory. */

@@ -87,7 +87,7 @@ t.test('a link is paused once deliverable events pass the budget, and resumed by
 });
 
 t.test('the byte budget pauses too', async (t) => {
-  const { fabric, link, committed } = await setupFabric(t, { intakeEvents: 1000, frameBytes: 2048 });
+  const { fabric, link, committed } = await setupFabric(t, { intakeEvents: 1000, intakeBytes: 2048 });
   fabric.receive(link, { type: 'events', events: ticks(1, 2, 'x'.repeat(1500)) });
   t.equal(link.pauses, 1, 'two events of 1.5 KB are over 2 KB');
   await committed(2);

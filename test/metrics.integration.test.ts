@@ -89,9 +89,10 @@ t.test('each node\'s /metrics counts the orders\' events it delivered and publis
   }
 
   const readme = await readFile(join(REPO_ROOT, 'README.md'), 'utf8');
-  const families = [...metrics.get('n1')!.types.keys()].filter((name) => name.startsWith('troupe_'));
-  t.equal(families.length, 13, 'thirteen troupe metrics');
-  t.same(families.filter((name) => !readme.includes(`\`${name}\``)), [], 'the README lists every troupe metric');
+  const families = [...metrics.get('n1')!.types.keys()].filter((name) => name.startsWith('troupe_')).sort();
+  const documented = [...readme.matchAll(/^\| `(troupe_[a-z_]+)` \|/gm)].map((m) => m[1]).sort();
+  t.ok(documented.length > 0, 'the README has a metrics table');
+  t.same(families, documented, 'a node exports exactly the troupe metrics the README lists');
 
   // n3 goes down and comes back: n1 and n2 count one reconnect each; n3 counts afresh.
   await n3.stop('SIGTERM');
