@@ -105,3 +105,21 @@ t.test('a node told that peers hold its earlier events keeps taking publishes, a
   await fabric.idle();
   t.notOk(fabric.recovering, 'the peer left without delivering: the actors were rebuilt and go on');
 });
+
+t.test('a partial peer\'s clock is no claim: it relays nothing of other nodes, so the actors do not wait for it', async (t) => {
+  const store = await Store.open(t.testdir(), 'n1', { sync: false });
+  const host = new Host({ services: [], schedule: () => {} });
+  const fabric = new Fabric({ id: 'n1', origin: 'n1~now', store, host, log: silent, vc: {}, acks: new Map() });
+  t.teardown(async () => {
+    await fabric.stop();
+    await store.close();
+  });
+  const device: PeerLink = { peer: 'd1', origin: 'd1~b', interest: ['alert.d1'], send: () => {}, bufferedAmount: 0, close: () => {}, pause: () => {}, resume: () => {} };
+  fabric.linkUp(device);
+  fabric.receive(device, { type: 'want', vc: { 'n1~old': 5 } });
+  t.notOk(fabric.recovering, 'the partial peer holds n1~old events, but would never send them');
+  const full: PeerLink = { peer: 'gw', origin: 'gw~c', send: () => {}, bufferedAmount: 0, close: () => {}, pause: () => {}, resume: () => {} };
+  fabric.linkUp(full);
+  fabric.receive(full, { type: 'want', vc: { 'n1~old': 5 } });
+  t.ok(fabric.recovering, 'a peer that wants everything is waited for');
+});
