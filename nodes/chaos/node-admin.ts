@@ -29,6 +29,8 @@ export interface StatusView {
   readonly peers: readonly { readonly id: string; readonly connected: boolean; readonly outbox: number }[];
   readonly log: { readonly size: number; readonly buffered?: number };
   readonly duplicates?: readonly { readonly node: string; readonly refusedBy: string }[];
+  /** Its actors wait for history its disk lost, or for their rebuild. */
+  readonly recovering?: boolean;
 }
 
 /** One event of `GET /log`. */
