@@ -173,10 +173,13 @@ export class Host {
    * Puts the actors a rebuild made (`actor-rebuild.ts`) in place of every actor this node
    * has: those in memory are stopped and dropped, and each rebuilt one is brought back
    * from its record (re-arming its timers) and persisted with the next batch, over its
-   * record on disk.
+   * record on disk; one whose old record could not be restored takes events again.
    */
   replaceAll(records: readonly ActorRecord[]): void {
-    this.actors.replaceAll(records, (hosted) => this.changes.touch(hosted));
+    this.actors.replaceAll(records, (hosted) => {
+      this.unrestored.restored(hosted.service.name, hosted.key);
+      this.changes.touch(hosted);
+    });
   }
 
   /** Actors per service and state (with a store: every actor, in memory or not; else those in memory). */
