@@ -75,7 +75,10 @@ export interface HostOptions {
 
 /** The node's actors. */
 export class Host {
-  private readonly services: readonly ServiceDefinition[];
+  /** The services this host runs actors of. */
+  readonly services: readonly ServiceDefinition[];
+  /** The newest version of each event type, which the actors' emits are published at. */
+  readonly versions: NewestVersions;
   private readonly byType = new Map<string, ServiceDefinition[]>();
   /** The actors in memory; the rest are on disk. */
   readonly actors: LiveActors;
@@ -107,6 +110,7 @@ export class Host {
     const host = this;
     const schedule = options.schedule;
     const newest = options.versions ?? newestVersions(options.services);
+    this.versions = newest;
     this.timers = new ActorTimers<HostedActor>({
       now,
       clock,
@@ -163,6 +167,19 @@ export class Host {
     let unrestored = 0;
     for (const record of records) if (this.actors.restore(record) instanceof Error) unrestored++;
     return unrestored;
+  }
+
+  /**
+   * Puts the actors a rebuild made (`actor-rebuild.ts`) in place of every actor this node
+   * has: those in memory are stopped and dropped, and each rebuilt one is brought back
+   * from its record (re-arming its timers) and persisted with the next batch, over its
+   * record on disk; one whose old record could not be restored takes events again.
+   */
+  replaceAll(records: readonly ActorRecord[]): void {
+    this.actors.replaceAll(records, (hosted) => {
+      this.unrestored.restored(hosted.service.name, hosted.key);
+      this.changes.touch(hosted);
+    });
   }
 
   /** Actors per service and state (with a store: every actor, in memory or not; else those in memory). */
@@ -239,6 +256,14 @@ export class Host {
     this.emitted.note(serviceName, emitted);
     const cause = causeOf(hosted.cause);
     return emitted.map((e) => ({ emitted: e, cause }));
+  }
+
+  /** Fires now, as if due, the earliest timer of an actor whose last event is `causeId` (`actor-rebuild.ts`); whether one fired. */
+  fireTimerCausedBy(causeId: string): boolean {
+    for (const hosted of this.actors.values()) {
+      if (hosted.cause?.id === causeId && this.timers.fireNow(hosted)) return true;
+    }
+    return false;
   }
 
   /** What the last batch changed: actor records to persist, new dead letters, events ignored. Resets them. */
