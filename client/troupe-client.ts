@@ -107,7 +107,7 @@ export class TroupeClient {
   /**
    * Publishes an event through the node; resolves with its id, origin, seq, clock and
    * correlation id once it is committed there.
-   * @throws TroupeError as `POST /events` answers (`TROUPE_BAD_REQUEST`, `TROUPE_NODE_RECOVERING`, …),
+   * @throws TroupeError as `POST /events` answers (`TROUPE_BAD_REQUEST`, `TROUPE_NODE_STOPPING`, …),
    *   `TROUPE_PROTOCOL_BAD_EVENT` for data that cannot be encoded, `TROUPE_CLIENT_DISCONNECTED`
    *   when the connection dropped while it was in flight, `TROUPE_CLIENT_CLOSED` after `close()`.
    */

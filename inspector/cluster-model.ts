@@ -6,6 +6,7 @@
  * deltas that follow patch it. An event is held by a node when that node's feed showed
  * it or its status clock counts it, and it has landed when every known node holds it.
  */
+import { nodeOf } from './event-origin.js';
 import type { ActorDetail, AppInfo, DeadLetterView, DuplicateIdView, FeedEvent, FeedMessage, HeldBackEvent, NodeStatus } from './feed.js';
 import { outboxProgress, recordSample, type OutboxProgress, type OutboxSample } from './outbox-progress.js';
 
@@ -234,7 +235,8 @@ export class ClusterModel {
     const held = node?.heldBack.find((h) => h.origin === merged.event.origin && h.seq === merged.event.seq);
     if (held !== undefined) return `held back at ${missing}, waiting for ${held.waitingFor.join(', ')}`;
     const holders = this.nodeIds().filter((id) => this.holds(id, merged));
-    holders.sort((a, b) => (a === merged.event.origin ? -1 : b === merged.event.origin ? 1 : 0));
+    const stamper = nodeOf(merged.event.origin);
+    holders.sort((a, b) => (a === stamper ? -1 : b === stamper ? 1 : 0));
     for (const holder of holders) {
       const peer = this.nodes.get(holder)?.status?.peers.find((p) => p.id === missing);
       if (peer === undefined || peer.outbox === 0) continue;
@@ -254,7 +256,7 @@ export class ClusterModel {
     for (const merged of this.merged.values()) {
       const { causationId, origin, type } = merged.event;
       if (causationId === null) continue;
-      const cause = this.eventById(causationId)?.byNode.get(origin);
+      const cause = this.eventById(causationId)?.byNode.get(nodeOf(origin));
       for (const t of cause?.transitions ?? []) {
         let set = emitters.get(type);
         if (set === undefined) emitters.set(type, (set = new Set()));

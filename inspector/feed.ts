@@ -43,11 +43,14 @@ export interface DuplicateIdView {
 /** `GET /status`. */
 export interface NodeStatus {
   readonly id: string;
+  /** The origin the node stamps under since it last started (`n1~V1StGX`); its clock entry for it counts what it published since. */
+  readonly origin?: string;
   readonly vc: Clock;
   readonly peers: readonly PeerStatus[];
   /** Services hosted on this node. */
   readonly services: readonly string[];
   readonly log: { readonly size: number; readonly buffered: number };
+  /** Its actors wait for events of its earlier starts that peers hold (a lost disk), or for their rebuild. */
   readonly recovering: boolean;
   /** Whether this node takes cut/heal requests (started with `--chaos`, as `troupe cluster` does). */
   readonly chaos?: boolean;

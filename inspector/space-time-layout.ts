@@ -1,6 +1,6 @@
 /**
  * The space-time diagram's layout (as ShiViz draws vector-clock logs): one lane per node,
- * each event a dot on its origin's lane, and an arrow into it from each direct
+ * each event a dot on its node's lane, and an arrow into it from each direct
  * predecessor on another lane.
  *
  * Rows follow happened-before: if a happened before b, a's clock is below b's everywhere
@@ -12,6 +12,7 @@
  * A consistent cut is downward closed: it holds every event above a line and the causal
  * past of each. That past is everything the pointwise maximum of their clocks counts.
  */
+import { nodeOf } from './event-origin.js';
 import type { Clock } from './feed.js';
 
 /** What the layout needs of an event. Dots and arrows name events by their stamp, `origin:seq`. */
@@ -70,17 +71,18 @@ export function crossPredecessors(event: CausalEvent, previous: Clock | undefine
 }
 
 /**
- * Lays out `events` on `lanes` (an origin not among them gets a lane at the end). Arrows
+ * Lays out `events` on `lanes`, one per node (`nodeOf` each event's origin; a node not
+ * among them gets a lane at the end). Arrows
  * whose source is not among `events` are left out; an origin's previous event is the
  * nearest earlier one among `events`, or, failing that, a clock of zeros.
  */
 export function layoutSpaceTime(events: readonly CausalEvent[], lanes: readonly string[]): SpaceTimeLayout {
   const laneOrder = [...lanes];
-  for (const e of events) if (!laneOrder.includes(e.origin)) laneOrder.push(e.origin);
+  for (const e of events) if (!laneOrder.includes(nodeOf(e.origin))) laneOrder.push(nodeOf(e.origin));
   const sums = [...new Set(events.map((e) => clockSum(e.vc)))].sort((a, b) => a - b);
   const rowOf = new Map(sums.map((sum, row) => [sum, row]));
   const byId = new Map(events.map((e) => [`${e.origin}:${e.seq}`, e]));
-  const dots: Dot[] = events.map((e) => ({ id: `${e.origin}:${e.seq}`, lane: laneOrder.indexOf(e.origin), row: rowOf.get(clockSum(e.vc)) ?? 0 }));
+  const dots: Dot[] = events.map((e) => ({ id: `${e.origin}:${e.seq}`, lane: laneOrder.indexOf(nodeOf(e.origin)), row: rowOf.get(clockSum(e.vc)) ?? 0 }));
   const previousOf = previousByOrigin(events);
   const arrows: Arrow[] = [];
   for (const e of events) {

@@ -7,6 +7,7 @@
 import { authHeaders } from './admin-token.js';
 import { clockText } from './cluster-view.js';
 import { h, timeOfDay } from './dom.js';
+import { nodeOf } from './event-origin.js';
 import type { FeedEvent, PendingItem, Transition, WorkflowView } from './feed.js';
 import { formatStateValue } from './state-value.js';
 import { act, type ViewContext } from './view-context.js';
@@ -111,7 +112,7 @@ function eventTable(ctx: ViewContext, view: WorkflowView): HTMLTableElement {
     h('tbody', {}, view.events.map((e, i) => h('tr', { 'data-testid': `workflow-event-${e.origin}:${e.seq}` },
       h('td', { class: 'num muted' }, i + 1),
       h('td', {}, h('b', {}, e.type), h('div', { class: 'muted mono' }, `${e.origin}:${e.seq}`), h('div', { class: 'muted' }, timeOfDay(e.ts))),
-      h('td', {}, e.origin),
+      h('td', {}, nodeOf(e.origin)),
       h('td', { class: 'mono' }, clockText(e.vc)),
       h('td', {}, e.causationId === null ? h('span', { class: 'muted' }, 'outside') : typeOf.get(e.causationId) ?? e.causationId),
       h('td', {}, e.heldBy.join(', ')),

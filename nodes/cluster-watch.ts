@@ -12,6 +12,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { NodeStatus } from '../inspector/feed.js';
+import { nodeOf } from '../protocol/origin.js';
 import { getJson } from '../runtime/cluster-reader.js';
 import type { AppDefinition } from '../runtime/service.js';
 // Types only, so no import cycle at run time: the launcher owns the nodes and the printer.
@@ -176,7 +177,7 @@ async function followEvents(nodes: readonly RunningNode[], printer: Printer, cal
       for (const event of page.events) {
         if (event.seq <= (shown[event.origin] ?? 0)) continue;
         shown[event.origin] = event.seq;
-        printer.line(EVENTS, formatEvent(event, sgrOf.get(event.origin) ?? '0', printer.style.colour));
+        printer.line(EVENTS, formatEvent(event, sgrOf.get(nodeOf(event.origin)) ?? '0', printer.style.colour));
       }
       from = page.next;
     } catch (err) {

@@ -47,7 +47,7 @@ export function parsePublishArgs(argv: readonly string[]): PublishArgs {
 /**
  * Runs `troupe publish`: one event, its acknowledgement on `out`.
  * @throws TroupeError `TROUPE_NODE_UNREACHABLE` when the node does not answer, or the
- *   node's refusal (`TROUPE_BAD_REQUEST`, `TROUPE_NODE_RECOVERING`, …).
+ *   node's refusal (`TROUPE_BAD_REQUEST`, `TROUPE_NODE_STOPPING`, …).
  */
 export async function publishCommand(argv: readonly string[], out: NodeJS.WritableStream = process.stdout): Promise<void> {
   const args = parsePublishArgs(argv);

@@ -2,12 +2,13 @@
  * The event envelope: what one event is, everywhere in troupe.
  *
  * `origin` and `seq` identify an event (its `id` is derived as `origin:seq` and never
- * travels on the wire). `vc[origin] === seq`, and `vc[k]` for every other node k is how
+ * travels on the wire). `vc[origin] === seq`, and `vc[k]` for every other origin k is how
  * many of k's events the origin had delivered when it published, so the event causally
  * follows everything its origin had seen.
  */
+import { isOrigin } from './origin.js';
 
-/** A vector clock: node id → count of that node's events. A missing entry is 0. */
+/** A vector clock: origin (`origin.ts`) → count of that origin's events. A missing entry is 0. */
 export type VectorClock = Record<string, number>;
 
 /** The schema version of the envelope written by this code. */
@@ -19,7 +20,7 @@ export interface Envelope {
   readonly id: string;
   readonly type: string;
   readonly data: unknown;
-  /** Id of the node that published the event. */
+  /** Who stamped the event: its node and that node's incarnation, `n1~V1StGX` (see `origin.ts`). */
   readonly origin: string;
   /** 1, 2, 3 … per origin. */
   readonly seq: number;
@@ -53,12 +54,12 @@ export function eventId(origin: string, seq: number): string {
 /** Canonical decimal for a positive seq: no sign, no leading zero, no exponent. */
 const SEQ_DIGITS = /^[1-9][0-9]{0,15}$/;
 
-/** The origin and seq an event id names, or `undefined` if `id` is not one (`node:seq`, seq ≥ 1, no leading zero). */
+/** The origin and seq an event id names, or `undefined` if `id` is not one (`origin:seq`, seq ≥ 1, no leading zero). */
 export function parseEventId(id: string): { origin: string; seq: number } | undefined {
   const colon = id.lastIndexOf(':');
   const origin = id.slice(0, colon);
   const digits = id.slice(colon + 1);
-  if (colon < 0 || !NODE_ID_PATTERN.test(origin) || !SEQ_DIGITS.test(digits)) return undefined;
+  if (colon < 0 || !isOrigin(origin) || !SEQ_DIGITS.test(digits)) return undefined;
   const seq = Number(digits);
   return Number.isSafeInteger(seq) ? { origin, seq } : undefined;
 }

@@ -23,7 +23,7 @@ import { checkData, MAX_DATA_DEPTH } from './event-data.js';
 import { WireReader } from './msgpack-reader.js';
 import { describe, packr } from './packr.js';
 import { TroupeError } from './troupe-error.js';
-import { isCount, isName, isNodeId, isPlainObject, isSeq, MAX_NAME_LENGTH, show } from './wire-fields.js';
+import { isCount, isName, isOriginId, isPlainObject, isSeq, MAX_NAME_LENGTH, show } from './wire-fields.js';
 
 /**
  * The largest encoded event, in bytes. Far below `MAX_FRAME_BYTES` so that any event fits
@@ -69,14 +69,14 @@ function badEvent(message: string, cause?: unknown): TroupeError {
  */
 export function encodeEvent(e: Omit<Envelope, 'id'>): EncodedEvent {
   const { origin, seq, vc } = e;
-  if (!isNodeId(origin)) throw badEvent(`origin ${show(origin)} is not a node id`);
+  if (!isOriginId(origin)) throw badEvent(`origin ${show(origin)} is not an origin`);
   if (!isSeq(seq)) throw badEvent(`seq ${show(seq)} is not a positive integer`);
   if (!isPlainObject(vc)) throw badEvent('vc is not a vector clock');
   const others: VectorClock = {};
   let ownEntry = false;
   for (const node of Object.keys(vc)) {
     const n = vc[node];
-    if (!isNodeId(node) || !isCount(n)) throw badEvent(`vc entry ${show(node)} is invalid`);
+    if (!isOriginId(node) || !isCount(n)) throw badEvent(`vc entry ${show(node)} is invalid`);
     if (node === origin) ownEntry = n === seq;
     else if (n > 0) others[node] = n;
   }
@@ -151,7 +151,7 @@ function readCausation(r: WireReader, origin: string): string | null {
   const kind = r.peek();
   if (kind >= 0x90 && kind <= 0x9f) {
     if (r.arrayHeader() !== 2) throw r.error('causation [node, seq] must have 2 elements');
-    const node = r.nodeId();
+    const node = r.origin();
     const seq = r.count();
     if (seq === 0) throw r.error('causation seq must be positive');
     return eventId(node, seq);
@@ -183,7 +183,7 @@ export function eventHeader(bytes: EncodedEvent): { origin: string; seq: number 
 function readHeader(r: WireReader): { fields: number; origin: string; seq: number } {
   const fields = r.arrayHeader();
   if (fields < 8 || fields > 10) throw r.error('an event is an array of 8 to 10 fields');
-  const origin = r.nodeId();
+  const origin = r.origin();
   const seq = r.count();
   if (seq === 0) throw r.error('seq must be positive');
   return { fields, origin, seq };

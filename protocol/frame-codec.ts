@@ -21,7 +21,7 @@ import { SIGNATURE_BYTES } from './node-keys.js';
 import { readProof, writeProof } from './proof-codec.js';
 import { packr } from './packr.js';
 import { TroupeError } from './troupe-error.js';
-import { isAdminUrl, isBytes, isCount, isInstanceId, isName, isNodeId, isPlainObject, MAX_ADMIN_URL_LENGTH, MAX_INSTANCE_LENGTH, MAX_NAME_LENGTH, show } from './wire-fields.js';
+import { isAdminUrl, isBytes, isCount, isInstanceId, isName, isNodeId, isOriginId, isPlainObject, MAX_ADMIN_URL_LENGTH, MAX_INSTANCE_LENGTH, MAX_NAME_LENGTH, show } from './wire-fields.js';
 
 /**
  * The largest frame, in bytes, that `encodeFrame` produces and `decodeFrame` accepts. The
@@ -39,7 +39,7 @@ function badFrame(message: string): TroupeError {
 function checkClock(vc: unknown): void {
   if (!isPlainObject(vc)) throw badFrame('vc must be a vector clock');
   for (const node of Object.keys(vc)) {
-    if (!isNodeId(node) || !isCount(vc[node])) throw badFrame(`vc entry ${show(node)} is invalid`);
+    if (!isOriginId(node) || !isCount(vc[node])) throw badFrame(`vc entry ${show(node)} is invalid`);
   }
 }
 
@@ -62,7 +62,7 @@ export function writeHello(frame: HelloFrame): unknown[] {
   }
   if (!isAdminUrl(frame.admin)) throw badFrame('hello: admin must be an http(s) URL');
   if (frame.instance === undefined) return ['hello', frame.cluster, frame.node, frame.protocol, frame.nonce, frame.admin];
-  if (!isInstanceId(frame.instance)) throw badFrame('hello: instance must be 1 to 64 characters of A-Z a-z 0-9 _ -');
+  if (!isInstanceId(frame.instance)) throw badFrame('hello: instance must be 1 to 16 characters of A-Z a-z 0-9 _ -');
   if (frame.interest === undefined) return ['hello', frame.cluster, frame.node, frame.protocol, frame.nonce, frame.admin, frame.instance];
   if (!isInterest(frame.interest)) throw badFrame(`hello: interest must be 1 to ${MAX_INTEREST_PATTERNS} patterns`);
   return ['hello', frame.cluster, frame.node, frame.protocol, frame.nonce, frame.admin, frame.instance, frame.interest];
@@ -86,7 +86,7 @@ export function readHello(r: WireReader, fields: number): HelloFrame {
   if (!isAdminUrl(admin)) throw r.error('hello: admin must be an http(s) URL');
   if (fields < 7) return { type: 'hello', cluster, node, protocol, nonce, admin };
   const instance = r.str(MAX_INSTANCE_LENGTH);
-  if (!isInstanceId(instance)) throw r.error('hello: instance must be 1 to 64 characters of A-Z a-z 0-9 _ -');
+  if (!isInstanceId(instance)) throw r.error('hello: instance must be 1 to 16 characters of A-Z a-z 0-9 _ -');
   if (fields < 8) return { type: 'hello', cluster, node, protocol, nonce, admin, instance };
   const count = r.arrayHeader();
   if (count === 0 || count > MAX_INTEREST_PATTERNS) throw r.error(`hello: interest must be 1 to ${MAX_INTEREST_PATTERNS} patterns`);
@@ -157,7 +157,7 @@ export function readEvents(r: WireReader, fields: number): EventsFrame {
   return { type: 'events', events };
 }
 
-// ── skip: ["skip", [[node, from: seq, to: seq], …]]
+// ── skip: ["skip", [[origin, from: seq, to: seq], …]]
 
 /** The wire value of a `skip`. */
 export function writeSkip(frame: SkipFrame): unknown[] {
@@ -165,7 +165,7 @@ export function writeSkip(frame: SkipFrame): unknown[] {
   return [
     'skip',
     frame.ranges.map(({ origin, from, to }) => {
-      if (!isNodeId(origin) || !isCount(from) || from < 1 || !isCount(to) || to < from) throw badFrame(`skip: range ${show(origin)} ${show(from)}…${show(to)} is invalid`);
+      if (!isOriginId(origin) || !isCount(from) || from < 1 || !isCount(to) || to < from) throw badFrame(`skip: range ${show(origin)} ${show(from)}…${show(to)} is invalid`);
       return [origin, from, to];
     }),
   ];
@@ -176,8 +176,8 @@ export function readSkip(r: WireReader, fields: number): SkipFrame {
   expectTwoFields(r, 'skip', fields);
   const ranges: { origin: string; from: number; to: number }[] = [];
   for (let i = r.arrayHeader(); i > 0; i--) {
-    if (r.arrayHeader() !== 3) throw r.error('skip: a range is [node, from, to]');
-    const origin = r.nodeId();
+    if (r.arrayHeader() !== 3) throw r.error('skip: a range is [origin, from, to]');
+    const origin = r.origin();
     const from = r.count();
     const to = r.count();
     if (from < 1 || to < from) throw r.error(`skip: range ${from}…${to} is invalid`);
@@ -200,11 +200,11 @@ export function readAck(r: WireReader, fields: number): AckFrame {
   return { type: 'ack', vc: r.clock() };
 }
 
-// ── links: ["links", [node, …]]
+// ── links: ["links", [origin, …]]
 
 /** The wire value of a `links`. */
 export function writeLinks(frame: LinksFrame): unknown[] {
-  if (!Array.isArray(frame.links) || !frame.links.every(isNodeId)) throw badFrame('links: every link must be a node id');
+  if (!Array.isArray(frame.links) || !frame.links.every(isOriginId)) throw badFrame('links: every link must be an origin');
   return ['links', frame.links];
 }
 
@@ -212,7 +212,7 @@ export function writeLinks(frame: LinksFrame): unknown[] {
 export function readLinks(r: WireReader, fields: number): LinksFrame {
   expectTwoFields(r, 'links', fields);
   const links: string[] = [];
-  for (let i = r.arrayHeader(); i > 0; i--) links.push(r.nodeId());
+  for (let i = r.arrayHeader(); i > 0; i--) links.push(r.origin());
   return { type: 'links', links };
 }
 

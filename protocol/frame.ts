@@ -9,7 +9,7 @@ import type { ProofFrame } from './origin-proof.js';
 export type { ProofFrame };
 
 /** The protocol version this code speaks. */
-export const PROTOCOL_VERSION = 2;
+export const PROTOCOL_VERSION = 3;
 
 /** First frame from each side: who I am, and a fresh nonce for the peer to prove the secret on. */
 export interface HelloFrame {
@@ -24,8 +24,9 @@ export interface HelloFrame {
    */
   readonly admin?: string;
   /**
-   * A random id of the sending process, fresh at each start: how a peer tells a reconnect
-   * of this process from a second process running under the same node id. It follows
+   * The sender's incarnation (`origin.ts`), fresh at each start: its events' origin is
+   * `node~instance`, and it is how a peer tells a reconnect of this process from a second
+   * process running under the same node id. It follows
    * `admin` on the wire, so it is sent only with it.
    */
   readonly instance?: string;
@@ -57,7 +58,7 @@ export interface WantFrame {
   readonly vc: VectorClock;
 }
 
-/** The ids of the nodes the sender is linked to right now; relays skip what a peer gets directly. */
+/** The current origins of the nodes the sender is linked to right now; relays skip what a peer gets directly. */
 export interface LinksFrame {
   readonly type: 'links';
   readonly links: readonly string[];

@@ -19,8 +19,9 @@
 import { copyOf } from './byte-slabs.js';
 import type { VectorClock } from './envelope.js';
 import { TroupeError, type TroupeErrorCode } from './troupe-error.js';
+import { MAX_ORIGIN_LENGTH } from './origin.js';
 import { readUtf8 } from './utf8-strings.js';
-import { isCount, isNodeId, show } from './wire-fields.js';
+import { isCount, isNodeId, isOriginId, show } from './wire-fields.js';
 
 /**
  * The header bytes of a msgpack family whose header says a length: a fix range with the
@@ -110,6 +111,15 @@ export class WireReader {
     return id;
   }
 
+  /** An origin: a node id, optionally `~` and an incarnation (`origin.ts`), all ASCII. */
+  origin(): string {
+    const length = this.#header(STR);
+    if (length < 1 || length > MAX_ORIGIN_LENGTH) throw this.error('expected an origin');
+    const id = this.utf8(length);
+    if (!isOriginId(id)) throw this.error(`${show(id)} is not an origin`);
+    return id;
+  }
+
   /**
    * A non-negative safe integer: positive fixint, uint8/16/32/64, or a float64 holding an
    * integer (msgpackr writes integers of 2³² and above as float64).
@@ -145,11 +155,11 @@ export class WireReader {
     return copyOf(this.bytes(length));
   }
 
-  /** A vector clock: a map of node ids to non-negative integers, without duplicate keys. */
+  /** A vector clock: a map of origins to non-negative integers, without duplicate keys. */
   clock(): VectorClock {
     const vc: VectorClock = {};
     for (let i = this.mapHeader(); i > 0; i--) {
-      const node = this.nodeId();
+      const node = this.origin();
       if (Object.hasOwn(vc, node)) throw this.error(`duplicate clock entry ${node}`);
       vc[node] = this.count();
     }

@@ -4,6 +4,7 @@
  * bad value appears in their error messages.
  */
 import { NODE_ID_PATTERN } from './envelope.js';
+import { isOrigin } from './origin.js';
 
 /** The longest event type, correlation id, causation id or cluster id, in UTF-16 units. */
 export const MAX_NAME_LENGTH = 256;
@@ -11,8 +12,8 @@ export const MAX_NAME_LENGTH = 256;
 /** Longest admin URL a `hello` may carry. */
 export const MAX_ADMIN_URL_LENGTH = 512;
 
-/** Longest process instance id a `hello` may carry. */
-export const MAX_INSTANCE_LENGTH = 64;
+/** Longest process instance id a `hello` may carry: it is the sender's incarnation (`origin.ts`). */
+export const MAX_INSTANCE_LENGTH = 16;
 
 /** A short, never-throwing rendering of a bad value for an error message. */
 export function show(value: unknown): string {
@@ -22,6 +23,11 @@ export function show(value: unknown): string {
 /** A node id: `NODE_ID_PATTERN`, and not `__proto__`, which no plain-object clock can hold. */
 export function isNodeId(s: unknown): s is string {
   return typeof s === 'string' && NODE_ID_PATTERN.test(s) && s !== '__proto__';
+}
+
+/** An origin (`n1` or `n1~V1StGX`, see `origin.ts`), the key of a clock entry; not `__proto__`. */
+export function isOriginId(s: unknown): s is string {
+  return typeof s === 'string' && isOrigin(s) && s !== '__proto__';
 }
 
 /** A non-negative safe integer. */

@@ -24,6 +24,12 @@ export interface FiredTimer {
 /** A timer handle given to XState through an actor's clock. */
 interface ActorTimer extends FiredTimer {
   handle: TimerHandle | undefined;
+  /** When it is due, on this clock. */
+  readonly due: number;
+  /** Where its actor is found. */
+  readonly slot: TimerSlot<TimedActor>;
+  /** What its firing does (also when fired early by `fireNow`). */
+  readonly run: () => void;
 }
 
 /** Whatever owns an actor whose timers are kept here (the host's hosted actor). */
@@ -95,13 +101,20 @@ export class ActorTimers<T extends TimedActor> {
     return {
       setTimeout(fn: (...args: unknown[]) => void, ms: number): ActorTimer {
         const scheduled = slot.owner === undefined ? undefined : timers.claimScheduled(slot.owner.actor, ms);
-        const timer: ActorTimer = { handle: undefined, eventId: scheduled?.id, event: scheduled?.event };
-        timer.handle = timers.clock.setTimeout(function actorTimerFired() {
-          timer.handle = undefined;
-          timers.armed.delete(timer);
-          const owner = slot.owner;
-          if (!timers.stopped && owner !== undefined) timers.fired(owner, fn, timer);
-        }, ms);
+        const timer: ActorTimer = {
+          handle: undefined,
+          eventId: scheduled?.id,
+          event: scheduled?.event,
+          due: timers.now() + ms,
+          slot,
+          run: function actorTimerFired() {
+            timer.handle = undefined;
+            timers.armed.delete(timer);
+            const owner = slot.owner;
+            if (!timers.stopped && owner !== undefined) timers.fired(owner, fn, timer);
+          },
+        };
+        timer.handle = timers.clock.setTimeout(timer.run, ms);
         timers.armed.add(timer);
         return timer;
       },
@@ -132,6 +145,21 @@ export class ActorTimers<T extends TimedActor> {
   /** The delayed events `actor` has scheduled on itself, due when this clock says. */
   pending(actor: Actor<AnyStateMachine>): PendingTimer[] {
     return pendingTimers(actor, (entry) => this.dueAt.get(entry));
+  }
+
+  /**
+   * Fires `owner`'s earliest pending timer now, as if it were due (a rebuild replays a
+   * timer where the log shows it fired: `actor-rebuild.ts`). Returns whether it had one.
+   */
+  fireNow(owner: T): boolean {
+    let first: ActorTimer | undefined;
+    for (const timer of this.armed) {
+      if (timer.slot.owner === owner && (first === undefined || timer.due < first.due)) first = timer;
+    }
+    if (first === undefined) return false;
+    this.clock.clearTimeout(first.handle);
+    first.run();
+    return true;
   }
 
   /** Clears every timer; none fires after this. */

@@ -7,23 +7,26 @@
  * their log positions, the actors and dead letters they changed, and the acknowledged
  * clocks to persist: what the commit pump writes in one LevelDB batch.
  *
- * While this node may not stamp (`IdentityRecovery`), events from peers are stored and
- * relayed but not handled: handling could emit under reused seqs.
+ * While this node recovers what its disk lost (`history-recovery.ts`), events from peers
+ * and publishes are committed and relayed but not handed to the actors, and timers and
+ * dead-letter replays wait; once the log holds what peers claimed, one batch rebuilds the
+ * actors from the whole log (`actor-rebuild.ts`), which hands them everything held, once.
  */
 import type { Logger } from 'pino';
 import type { EncodedEvent, Envelope, VectorClock } from '../protocol/envelope.js';
-import { TroupeError } from '../protocol/troupe-error.js';
+import { rebuildActors } from './actor-rebuild.js';
 import type { Clock } from './clock.js';
 import type { DeadLetterReplay } from './dead-letter-replay.js';
 import type { CommitNotice } from './fabric-observers.js';
 import type { IgnoredEvent } from './host-changes.js';
+import type { HistoryRecovery } from './history-recovery.js';
 import type { Emission, Host } from './host.js';
 import type { Intake } from './intake.js';
 import type { InterestSync } from './interest-sync.js';
 import type { OriginProofs } from './origin-proofs.js';
 import type { PublishInput } from './publish-input.js';
 import { stamp, type Stamped } from './stamp.js';
-import type { CommitBatch, StoredEvent } from './store.js';
+import type { CommitBatch, Store, StoredEvent } from './store.js';
 import type { PendingPublish, PendingReplay, WorkQueues } from './work-queues.js';
 
 /** An event from a peer, decoded, on its way through the intake. */
@@ -48,13 +51,16 @@ export interface PreparedBatch {
 /** Builds batches for one node; holds what it has delivered so far. */
 export class BatchPreparation {
   private readonly id: string;
+  private readonly origin: string;
+  private readonly store: Store;
+  private readonly recovery: HistoryRecovery;
   private readonly host: Host;
   private readonly log: Logger;
   private readonly clock: Clock;
   private readonly intake: Intake<Incoming>;
   private readonly queues: WorkQueues;
   private readonly replay: DeadLetterReplay;
-  private readonly recovering: () => boolean;
+  private readonly written: () => number;
   private readonly tookIntake: () => void;
   private readonly dirtyAcks: () => Map<string, VectorClock>;
   private readonly proofs: OriginProofs | undefined;
@@ -72,7 +78,11 @@ export class BatchPreparation {
   private readonly maxSkewMs: number;
 
   constructor(args: {
+    /** This node's id. */
     id: string;
+    /** The origin this node stamps under now. */
+    origin: string;
+    store: Store;
     host: Host;
     log: Logger;
     clock: Clock;
@@ -86,8 +96,10 @@ export class BatchPreparation {
     lastTs: number;
     /** How far ahead of the wall clock a peer's `ts` may be and still be adopted. */
     maxSkewMs: number;
-    /** Whether this node may not stamp now. */
-    recovering: () => boolean;
+    /** Whether the actors are held, and whether they must be rebuilt. */
+    recovery: HistoryRecovery;
+    /** The last log position on disk. */
+    written: () => number;
     /** The intake was drained: paused links may be read again. */
     tookIntake: () => void;
     /** The peers' acknowledged clocks to persist with the batch. */
@@ -99,13 +111,16 @@ export class BatchPreparation {
   }) {
     this.interest = args.interest;
     this.id = args.id;
+    this.origin = args.origin;
+    this.store = args.store;
+    this.recovery = args.recovery;
+    this.written = args.written;
     this.host = args.host;
     this.log = args.log;
     this.clock = args.clock;
     this.intake = args.intake;
     this.queues = args.queues;
     this.replay = args.replay;
-    this.recovering = args.recovering;
     this.tookIntake = args.tookIntake;
     this.dirtyAcks = args.dirtyAcks;
     this.proofs = args.proofs;
@@ -115,8 +130,24 @@ export class BatchPreparation {
     this.maxSkewMs = args.maxSkewMs;
   }
 
+  /** The last log position given out (committed, or in a batch being written). */
+  get position(): number {
+    return this.pos;
+  }
+
+  /** Whether the actors take nothing now: claimed events are missing, or the log holds events they were not handed. */
+  holding(): boolean {
+    return this.recovery.held || this.recovery.waiting(this.delivered);
+  }
+
+  /** Whether the next batch rebuilds the actors: it is due, and every batch before it is on disk. */
+  rebuildNext(): boolean {
+    return this.recovery.rebuildDue(this.delivered) && this.written() === this.pos;
+  }
+
   /** Builds one batch from everything ready: delivers it to the host and stamps what it emits. */
   async prepare(): Promise<PreparedBatch> {
+    if (this.rebuildNext()) return this.rebuild();
     const events: StoredEvent[] = [];
     const queue: { envelope: Envelope; pos: number }[] = [];
     const delivered: { envelope: Envelope; pos: number }[] = [];
@@ -129,17 +160,9 @@ export class BatchPreparation {
       delivered.push(entry);
     };
     const emit = (emissions: readonly Emission[]): void => {
-      for (const { emitted, cause } of emissions) {
-        if (typeof emitted.type !== 'string' || emitted.type === '') {
-          this.log.error({ emitted, cause: cause?.id, correlationId: cause?.correlationId }, 'an actor emitted an event without a type; dropped');
-          continue;
-        }
-        try {
-          const own = this.stampOwn({ type: emitted.type, data: emitted.data, correlationId: cause?.correlationId, version: emitted.version }, cause?.id ?? null);
-          deliver(own.envelope, own.bytes);
-        } catch (err) {
-          this.log.error({ err, type: emitted.type, cause: cause?.id, correlationId: cause?.correlationId }, 'an actor emitted an event that cannot be encoded; dropped');
-        }
+      for (const emission of emissions) {
+        const own = this.stampEmission(emission);
+        if (own !== undefined) deliver(own.envelope, own.bytes);
       }
     };
     // Handles queued deliveries in order; what they emit joins the end of the queue.
@@ -149,7 +172,7 @@ export class BatchPreparation {
     };
 
     const vcBefore = { ...this.delivered };
-    const handle = !this.recovering();
+    const handle = !this.holding();
     this.queues.arrived = false;
     const interest = this.interest;
     this.intake.drain(
@@ -165,10 +188,6 @@ export class BatchPreparation {
 
     const published: { publish: PendingPublish; envelope: Envelope }[] = [];
     for (const p of this.queues.takePublishes()) {
-      if (this.recovering()) {
-        p.reject(new TroupeError('TROUPE_NODE_RECOVERING', 'this node is fetching back its own events before publishing'));
-        continue;
-      }
       let own;
       try {
         own = this.stampOwn(p.input, null);
@@ -177,7 +196,8 @@ export class BatchPreparation {
         continue;
       }
       deliver(own.envelope, own.bytes);
-      settle();
+      if (handle) settle();
+      else queue.length = 0;
       published.push({ publish: p, envelope: own.envelope });
     }
 
@@ -199,6 +219,9 @@ export class BatchPreparation {
     }
 
     const changes = this.host.takeChanges();
+    // Events the actors were not handed: the store remembers, so a restart rebuilds them too.
+    const held = !handle && events.length > 0 && !this.recovery.held;
+    if (held) this.recovery.hold();
     const commit: CommitBatch = {
       events,
       vcBefore,
@@ -211,14 +234,78 @@ export class BatchPreparation {
       index: changes.index,
       interest: this.interest?.takeChanges(),
       proofs: this.proofs?.forBatch(events, this.delivered),
+      ...(held ? { held: true } : {}),
     };
     return { commit, delivered, published, replayed, ignored: changes.ignored };
   }
 
+  /**
+   * The batch that rebuilds the actors from the whole log (`actor-rebuild.ts`) and swaps
+   * them in: it holds what they emitted that the log lacks, every actor's record, and
+   * the end of the hold. Runs only with nothing in flight, so the store holds the log.
+   */
+  private async rebuild(): Promise<PreparedBatch> {
+    const vcBefore = { ...this.delivered };
+    const events: StoredEvent[] = [];
+    const delivered: { envelope: Envelope; pos: number }[] = [];
+    const started = this.clock.now();
+    const rebuilt = await rebuildActors({
+      node: this.id,
+      services: this.host.services,
+      versions: this.host.versions,
+      store: this.store,
+      end: this.pos,
+      publish: (emission) => {
+        const own = this.stampEmission(emission);
+        if (own === undefined) return undefined;
+        const { envelope } = own;
+        const entry = { envelope, pos: ++this.pos };
+        events.push({ pos: entry.pos, origin: envelope.origin, seq: envelope.seq, correlationId: envelope.correlationId, bytes: own.bytes });
+        delivered.push(entry);
+        return entry;
+      },
+    });
+    this.host.replaceAll(rebuilt.records);
+    const changes = this.host.takeChanges();
+    this.recovery.rebuilt();
+    this.log.info(
+      { code: 'TROUPE_NODE_REBUILT', actors: rebuilt.records.length, replayed: rebuilt.replayed, matched: rebuilt.matched, published: rebuilt.published, ms: this.clock.now() - started },
+      'rebuilt the actors from the log: what they emitted again that the log held was not published again',
+    );
+    const commit: CommitBatch = {
+      events,
+      vcBefore,
+      vc: { ...this.delivered },
+      actors: changes.actors,
+      deadLetters: [...rebuilt.deadLetters, ...changes.deadLetters],
+      removedDeadLetters: [],
+      acks: this.dirtyAcks(),
+      lastTs: this.lastTs,
+      index: changes.index,
+      interest: this.interest?.takeChanges(),
+      held: false,
+    };
+    return { commit, delivered, published: [], replayed: [], ignored: [] };
+  }
+
+  /** Stamps what an actor emitted as this node's next event; `undefined` (logged) when it cannot be one. */
+  private stampEmission({ emitted, cause }: Emission): Stamped | undefined {
+    if (typeof emitted.type !== 'string' || emitted.type === '') {
+      this.log.error({ emitted, cause: cause?.id, correlationId: cause?.correlationId }, 'an actor emitted an event without a type; dropped');
+      return undefined;
+    }
+    try {
+      return this.stampOwn({ type: emitted.type, data: emitted.data, correlationId: cause?.correlationId, version: emitted.version }, cause?.id ?? null);
+    } catch (err) {
+      this.log.error({ err, type: emitted.type, cause: cause?.id, correlationId: cause?.correlationId }, 'an actor emitted an event that cannot be encoded; dropped');
+      return undefined;
+    }
+  }
+
   /** Stamps the next event of this node and counts it as delivered. */
   private stampOwn(input: PublishInput, causationId: string | null): Stamped {
-    const own = stamp(this.id, this.delivered, this.lastTs, this.clock.now(), input, causationId);
-    this.delivered[this.id] = own.envelope.seq;
+    const own = stamp(this.origin, this.delivered, this.lastTs, this.clock.now(), input, causationId);
+    this.delivered[this.origin] = own.envelope.seq;
     this.lastTs = own.envelope.ts;
     return own;
   }

@@ -60,7 +60,8 @@ export class BatchWriter {
     const { events, vc } = commit;
     let writeMs = 0;
     const skipped = commit.interest !== undefined;
-    if (events.length > 0 || commit.actors.length > 0 || commit.deadLetters.length > 0 || replayed.length > 0 || commit.acks.size > 0 || skipped) {
+    const changed = skipped || commit.held !== undefined || commit.index !== undefined;
+    if (events.length > 0 || commit.actors.length > 0 || commit.deadLetters.length > 0 || replayed.length > 0 || commit.acks.size > 0 || changed) {
       const started = performance.now();
       await this.commitWhenRoom(commit);
       writeMs = performance.now() - started;

@@ -43,18 +43,14 @@ export interface FabricOptions {
   /** How long after a commit acks go out, so that one covers several commits. [default 25] */
   readonly ackDelayMs?: number;
   /**
-   * Wait at most this long for a first peer's clock before stamping events (0: do not
-   * wait, for a node with no peers). [default 0]
-   */
-  readonly probeMs?: number;
-  /**
    * A peer's event whose `ts` is more than this far ahead of the wall clock does not move
    * this node's hybrid time forward (it is kept and delivered as it is). [default 3600000]
    */
   readonly maxSkewMs?: number;
   /**
-   * The longest this node waits to fetch back its own events that a peer says it holds
-   * (`TROUPE_NODE_RECOVERING`) before it logs an error and stamps again. [default 60000]
+   * The longest this node's actors wait for events of its earlier starts that a peer says
+   * it holds (`TROUPE_NODE_RECOVERING`) before it logs an error and rebuilds them from
+   * what it has. [default 60000]
    */
   readonly recoveryMs?: number;
   /**
@@ -78,7 +74,6 @@ export const FABRIC_DEFAULTS: Required<FabricOptions> = {
   recent: 10_000,
   stallMs: 5000,
   ackDelayMs: 25,
-  probeMs: 0,
   maxSkewMs: 60 * 60 * 1000,
   recoveryMs: 60_000,
   diskReserveBytes: 16 * 1024 * 1024,

@@ -12,10 +12,11 @@
  * loop takes everything deliverable at once, delivers it in causal order to the host,
  * stamps what the actors emit, and writes the whole group in one LevelDB batch. Only
  * after that batch is on disk are publishes acknowledged, acks sent and events pushed on.
- * Nothing is stamped while this node may have lost its own history
- * (`identity-recovery.ts`). The read side (`/log`, `/trace`) is `log-queries.ts`. A
- * partial node's clock also counts the seqs peers skipped for it (`interest-sync.ts`),
- * which take no log position.
+ * This node stamps under a fresh origin at each start (`protocol/origin.ts`), so it never
+ * waits to stamp; after a lost disk its actors wait for their history and are rebuilt
+ * from the log (`history-recovery.ts`, `actor-rebuild.ts`). The read side (`/log`,
+ * `/trace`) is `log-queries.ts`. A partial node's clock also counts the seqs peers
+ * skipped for it (`interest-sync.ts`), which take no log position.
  */
 import type { Logger } from 'pino';
 import type { Envelope, VectorClock } from '../protocol/envelope.js';
@@ -34,7 +35,7 @@ import { FabricObservers, type CommitNotice, type FabricObserver } from './fabri
 import { withDefaults, type FabricOptions } from './fabric-options.js';
 import { FrameReceiver } from './frame-receiver.js';
 import type { Emission, Host } from './host.js';
-import { IdentityRecovery } from './identity-recovery.js';
+import { HistoryRecovery } from './history-recovery.js';
 import { Intake } from './intake.js';
 import type { Interest } from './interest.js';
 import { InterestSync, type StoredInterest } from './interest-sync.js';
@@ -51,14 +52,17 @@ export type { CommitNotice, FabricObserver, FabricOptions, LogEntry, PeerLink, P
 
 /** One node's event fabric. */
 export class Fabric {
+  /** This node's id. */
   readonly id: string;
+  /** The origin this node stamps under in this start: its id and a fresh incarnation. */
+  readonly origin: string;
   /** Second processes under one node id that this node's links refused or were refused as. */
   readonly duplicates = new DuplicateIds();
   private readonly intake: Intake<Incoming>;
   private readonly queues = new WorkQueues();
   private readonly recent: RecentLog;
   private readonly replication: Replication;
-  private readonly recovery: IdentityRecovery;
+  private readonly recovery: HistoryRecovery;
   private readonly backpressure: LinkBackpressure;
   private readonly deadLetters: DeadLetterReplay;
   private readonly batches: BatchPreparation;
@@ -75,6 +79,8 @@ export class Fabric {
 
   constructor(args: {
     id: string;
+    /** The origin to stamp under (`originOf(id, incarnation)`), fresh at each start. [default `id`: a fixed origin, for tests] */
+    origin?: string;
     store: Store;
     host: Host;
     log: Logger;
@@ -82,6 +88,8 @@ export class Fabric {
     acks: ReadonlyMap<string, VectorClock>;
     /** The newest `ts` on disk (`StoredState.lastTs`): stamping never goes behind it. [default 0] */
     lastTs?: number;
+    /** The store says the log holds events the actors were not handed (`StoredState.held`): rebuild them. [default false] */
+    held?: boolean;
     options?: FabricOptions;
     /** Wall-clock time and timers (`clock` is the vector clock). [default the system clock] */
     time?: Clock;
@@ -95,10 +103,12 @@ export class Fabric {
     proofs?: OriginProofs;
   }) {
     const { id, store, host, log, proofs } = args;
+    const origin = args.origin ?? id;
     const time = args.time ?? systemClock;
     const o = withDefaults(args.options);
     const { frameBytes } = o;
     this.id = id;
+    this.origin = origin;
     const interest = (this.interest = new InterestSync(args.want ?? ['*'], args.interest ?? { skips: new Map(), refill: new Map() }));
     const told = (): VectorClock => interest.told(this.writer.committed);
     const pos = sum(args.vc) - interest.skips.total; // a skipped seq moves the clock, not the log
@@ -109,18 +119,18 @@ export class Fabric {
     this.tasks = new BackgroundTasks(log);
     this.disk = new DiskGuard({ ...args.disk, reserveBytes: o.diskReserveBytes, clock: time, log, onRoom: () => this.pump.kick() });
     this.pump = new CommitPump({
-      hasWork: () => this.queues.hasWork(this.recovering),
+      hasWork: () => this.batches.rebuildNext() || this.queues.hasWork(this.batches.holding()),
       hasRoom: () => this.roomToWrite(),
       prepare: () => this.batches.prepare(),
       write: (batch) => this.writer.write(batch),
       drained: () => this.receiver.askAgainIfRoom(),
       log,
     });
-    this.recovery = new IdentityRecovery({ id, log, clock: time, probeMs: o.probeMs, maxWaitMs: o.recoveryMs, onResume: () => this.pump.kick() });
+    this.recovery = new HistoryRecovery({ node: id, origin, log, clock: time, maxWaitMs: o.recoveryMs, held: args.held ?? false, onChange: () => this.pump.kick() });
     this.backpressure = new LinkBackpressure({ intake: this.intake, maxEvents: o.intakeEvents, maxBytes: o.intakeBytes });
     this.deadLetters = new DeadLetterReplay({ store, host });
     this.replication = new Replication({
-      id,
+      origin,
       store,
       recent: this.recent,
       log,
@@ -149,6 +159,10 @@ export class Fabric {
     this.writer = new BatchWriter({ store, log, recent: this.recent, replication: this.replication, queries: this.queries, observers: this.observers, disk: this.disk, vc: args.vc });
     this.batches = new BatchPreparation({
       id,
+      origin,
+      store,
+      recovery: this.recovery,
+      written: () => this.recent.end - 1,
       host,
       log,
       clock: time,
@@ -159,14 +173,13 @@ export class Fabric {
       pos,
       lastTs: args.lastTs ?? 0,
       maxSkewMs: o.maxSkewMs,
-      recovering: () => this.recovering,
       tookIntake: () => this.backpressure.resumeAll(),
       dirtyAcks: () => this.replication.dirtyAcks(),
       interest,
       proofs,
     });
     this.receiver = new FrameReceiver({
-      id,
+      origin,
       intake: this.intake,
       replication: this.replication,
       recovery: this.recovery,
@@ -180,6 +193,7 @@ export class Fabric {
       told,
       interest,
     });
+    if (this.recovery.held) this.pump.kick(); // a recovery was under way when the node stopped
   }
 
   /** The committed vector clock. */
@@ -192,9 +206,9 @@ export class Fabric {
     return this.recent.end - 1;
   }
 
-  /** Whether this node is fetching back its own history after losing it (or has not yet heard a peer's clock). */
+  /** Whether this node's actors wait for history its disk lost, or for their rebuild (see `history-recovery.ts`). */
   get recovering(): boolean {
-    return this.recovery.recovering(this.writer.committed[this.id] ?? 0);
+    return this.batches.holding();
   }
 
   /** Whether a batch is being prepared or written (its actors' records may not be on disk yet). */
@@ -230,9 +244,10 @@ export class Fabric {
   /**
    * Publishes an event from this node. Resolves once it is committed (the durable
    * acknowledgement); the host's subscribers have handled it by then. Rejects with
-   * `TROUPE_BAD_REQUEST` for an invalid input (see `checkPublish`), `TROUPE_NODE_STOPPING`
-   * or `TROUPE_NODE_RECOVERING`, `TROUPE_DISK_FULL` (nothing of it is kept), and
-   * `TROUPE_PROTOCOL_BAD_EVENT` for data that cannot be encoded.
+   * `TROUPE_BAD_REQUEST` for an invalid input (see `checkPublish`), `TROUPE_NODE_STOPPING`,
+   * `TROUPE_DISK_FULL` (nothing of it is kept), and `TROUPE_PROTOCOL_BAD_EVENT` for data
+   * that cannot be encoded. While this node recovers (`recovering`), a publish is
+   * committed and answered, and its actors take it once they are rebuilt.
    */
   publish(input: PublishInput): Promise<Envelope> {
     try {
@@ -242,11 +257,6 @@ export class Fabric {
     }
     if (this.stopped) return Promise.reject(stopping());
     if (this.disk.full) return Promise.reject(this.disk.refusal());
-    if (this.recovering) {
-      return Promise.reject(
-        new TroupeError('TROUPE_NODE_RECOVERING', `fetching back own events up to ${this.recovery.recoverTo} from peers before publishing`),
-      );
-    }
     const committed = this.queues.publish(input);
     this.pump.kick();
     return committed;

@@ -1,18 +1,19 @@
 /**
  * What the fabric does with a frame from an authenticated peer: events go into the intake
  * (paced by `link-backpressure.ts`) and wake the commit loop; acks, wants and link lists
- * go to replication, and a want also tells identity recovery how much of this node's own
- * history the peer holds. Peers whose events overflowed the causal buffer are asked again
- * once it has room. Skip notices go into the intake in stream order, like events; an
- * event this node counts already but is fetching back (`interest-sync.ts`) goes in as a
- * refill rather than a duplicate.
+ * go to replication, and a want also tells history recovery how much of this node's
+ * earlier origins the peer holds. Peers whose events overflowed the causal buffer are
+ * asked again once it has room. No peer's event under this node's current origin is ever
+ * taken: only this process stamps those. Skip notices go into the intake in stream
+ * order, like events; an event this node counts already but is fetching back
+ * (`interest-sync.ts`) goes in as a refill rather than a duplicate.
  */
 import { decodeEvent } from '../protocol/event-codec.js';
 import type { EncodedEvent, VectorClock } from '../protocol/envelope.js';
 import type { Frame, SkipRange } from '../protocol/frame.js';
 import { TroupeError } from '../protocol/troupe-error.js';
 import type { Incoming } from './batch-preparation.js';
-import type { IdentityRecovery } from './identity-recovery.js';
+import type { HistoryRecovery } from './history-recovery.js';
 import type { Intake } from './intake.js';
 import type { InterestSync } from './interest-sync.js';
 import type { LinkBackpressure } from './link-backpressure.js';
@@ -22,10 +23,11 @@ import type { WorkQueues } from './work-queues.js';
 
 /** What a {@link FrameReceiver} hands received frames to. */
 export interface FrameReceiverArgs {
-  readonly id: string;
+  /** The origin this node stamps under now. */
+  readonly origin: string;
   readonly intake: Intake<Incoming>;
   readonly replication: Replication;
-  readonly recovery: IdentityRecovery;
+  readonly recovery: HistoryRecovery;
   readonly backpressure: LinkBackpressure;
   readonly queues: WorkQueues;
   /** Checks events against their origins' checkpoints; none on a node without a key. */
@@ -68,12 +70,12 @@ export class FrameReceiver {
       case 'ack':
         replication.receiveAck(peer, frame.vc);
         return;
-      case 'want': {
-        const id = this.args.id;
-        this.args.recovery.peerHolds(peer.id, frame.vc[id] ?? 0, this.args.committed()[id] ?? 0);
+      case 'want':
+        // A partial peer relays nothing but its own events: what it holds of this node's
+        // earlier starts would never come from it, so only full peers' clocks are claims.
+        if (peer.interest === null) this.args.recovery.peerClock(peer.id, frame.vc, this.args.committed());
         this.args.background(replication.receiveWant(peer, frame.vc));
         return;
-      }
       case 'links':
         replication.receiveLinks(peer, frame.links);
         return;
@@ -102,10 +104,15 @@ export class FrameReceiver {
     });
     const interest = this.args.interest;
     // A refilled seq is counted already, yet new here: it is checked like any new event.
-    this.args.proofs?.check(incoming, (e) => e.seq > (batches.delivered[e.origin] ?? 0) || interest?.refilling(e.origin, e.seq) === true);
+    // Events under this node's current origin are never taken, so never checked.
+    this.args.proofs?.check(
+      incoming,
+      (e) => e.origin !== this.args.origin && (e.seq > (batches.delivered[e.origin] ?? 0) || interest?.refilling(e.origin, e.seq) === true),
+    );
     let fresh = 0;
     let overflowed = false;
     for (const e of incoming) {
+      if (e.origin === this.args.origin) continue; // already here, or forged: never taken
       if (interest?.refilling(e.origin, e.seq) === true) {
         interest.refilled(e.origin, e.seq);
         intake.addRefill(e);
@@ -124,6 +131,7 @@ export class FrameReceiver {
     let fresh = 0;
     let confirmed = false;
     for (const { origin, from, to } of ranges) {
+      if (origin === this.args.origin) continue; // only this process stamps (and so skips) those
       if (interest !== undefined && !interest.refill.empty) {
         interest.confirmSkipped(origin, from, Math.min(to, batches.delivered[origin] ?? 0));
         confirmed = true;

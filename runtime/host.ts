@@ -7,13 +7,11 @@
  * send, and gives those back to the fabric to stamp and deliver. Actors touched by a
  * batch are persisted in the same commit as the events that moved them.
  *
- * Failures become data: an actor that throws or ends in `status: 'error'` is rolled back
- * to its snapshot from before the event, its emissions are discarded, and the event
- * becomes a dead letter for that service.
- *
- * An event for an actor that has reached a final state is not sent (XState would drop it
- * without a word): it is recorded as ignored, to be logged and counted, and is no dead
- * letter, since replaying it would meet the same ended actor.
+ * Failures become data (`actor-step.ts`): an actor that throws or ends in
+ * `status: 'error'` is rolled back to its snapshot from before the event, its emissions
+ * are discarded, and the event becomes a dead letter for that service. An event for an
+ * actor that has reached a final state is recorded as ignored, to be logged and counted,
+ * and is no dead letter, since replaying it would meet the same ended actor.
  *
  * Timers (`actor-timers.ts`) fire inside the fabric's commit loop and run through the same
  * rollback, so what a timer makes an actor emit is committed like any other transition;
@@ -33,6 +31,7 @@ import { TroupeError } from '../protocol/troupe-error.js';
 import { actorViews, detailOf, type ActorView } from './actor-views.js';
 import type { ActorInspector } from './actor-inspection.js';
 import type { ActorCounts } from './actor-records.js';
+import { ActorStep } from './actor-step.js';
 import { ActorTimers, type FiredTimer } from './actor-timers.js';
 import { systemClock, type Clock } from './clock.js';
 import { EmitsSeen } from './emits-seen.js';
@@ -75,7 +74,10 @@ export interface HostOptions {
 
 /** The node's actors. */
 export class Host {
-  private readonly services: readonly ServiceDefinition[];
+  /** The services this host runs actors of. */
+  readonly services: readonly ServiceDefinition[];
+  /** The newest version of each event type, which the actors' emits are published at. */
+  readonly versions: NewestVersions;
   private readonly byType = new Map<string, ServiceDefinition[]>();
   /** The actors in memory; the rest are on disk. */
   readonly actors: LiveActors;
@@ -85,8 +87,8 @@ export class Host {
   private readonly now: () => number;
   /** The event `handle` is sending to an actor right now, for the inspector. */
   private delivering: Envelope | null = null;
-  /** Where the actor being driven right now emits to; set only around a send. */
-  private sink: EmittedEvent[] | null = null;
+  /** Runs each step of an actor, rolling back one that fails (`actor-step.ts`). */
+  private readonly step: ActorStep;
   /** How `spawn` starts an actor: this host's timers, inspector and emission sink. */
   private readonly spawning: SpawnOptions;
   /** What each recent delivered event made the actors do, by log position. */
@@ -107,6 +109,7 @@ export class Host {
     const host = this;
     const schedule = options.schedule;
     const newest = options.versions ?? newestVersions(options.services);
+    this.versions = newest;
     this.timers = new ActorTimers<HostedActor>({
       now,
       clock,
@@ -124,7 +127,7 @@ export class Host {
         return host.delivering;
       },
       emitted(emitted) {
-        host.sink?.push(versioned(emitted, newest));
+        host.step.emit(versioned(emitted, newest));
       },
     };
     const { services, passivation } = options;
@@ -134,6 +137,7 @@ export class Host {
       host.changes.snapshotDeadLetter(service.name, record.key, record.version ?? 1, reason);
     }
     this.changes = new HostChanges(now, this.actors.index);
+    this.step = new ActorStep({ actors: this.actors, timers: this.timers, changes: () => host.changes, now });
     for (const service of options.services) {
       for (const type of service.on) {
         const list = this.byType.get(type) ?? [];
@@ -163,6 +167,19 @@ export class Host {
     let unrestored = 0;
     for (const record of records) if (this.actors.restore(record) instanceof Error) unrestored++;
     return unrestored;
+  }
+
+  /**
+   * Puts the actors a rebuild made (`actor-rebuild.ts`) in place of every actor this node
+   * has: those in memory are stopped and dropped, and each rebuilt one is brought back
+   * from its record (re-arming its timers) and persisted with the next batch, over its
+   * record on disk; one whose old record could not be restored takes events again.
+   */
+  replaceAll(records: readonly ActorRecord[]): void {
+    this.actors.replaceAll(records, (hosted) => {
+      this.unrestored.restored(hosted.service.name, hosted.key);
+      this.changes.touch(hosted);
+    });
   }
 
   /** Actors per service and state (with a store: every actor, in memory or not; else those in memory). */
@@ -233,12 +250,20 @@ export class Host {
     const hosted = this.actors.find(serviceName, key);
     if (hosted === undefined) return new TroupeError('TROUPE_NOT_FOUND', `no actor of ${serviceName} for ${JSON.stringify(key)} is hosted here`);
     if (!isEvent(event)) return new TroupeError('TROUPE_NOT_FOUND', `the dead letter of ${serviceName} holds no timer event to send again`);
-    if (this.ended(hosted, event.type, null, hosted.cause?.correlationId ?? null)) return NO_EMISSIONS;
-    const emitted = this.drive(hosted, () => hosted.actor.send(event));
+    if (this.step.ended(hosted, event.type, null, hosted.cause?.correlationId ?? null)) return NO_EMISSIONS;
+    const emitted = this.step.run(hosted, () => hosted.actor.send(event));
     if (emitted instanceof Error) return emitted;
     this.emitted.note(serviceName, emitted);
     const cause = causeOf(hosted.cause);
     return emitted.map((e) => ({ emitted: e, cause }));
+  }
+
+  /** Fires now, as if due, the earliest timer of an actor whose last event is `causeId` (`actor-rebuild.ts`); whether one fired. */
+  fireTimerCausedBy(causeId: string): boolean {
+    for (const hosted of this.actors.values()) {
+      if (hosted.cause?.id === causeId && this.timers.fireNow(hosted)) return true;
+    }
+    return false;
   }
 
   /** What the last batch changed: actor records to persist, new dead letters, events ignored. Resets them. */
@@ -303,10 +328,10 @@ export class Host {
     if (refusal !== undefined) return refusal;
     const hosted = this.actors.get(service, key);
     if (hosted instanceof Error) return this.unrestored.refusal(service.name, key) ?? hosted;
-    if (this.ended(hosted, envelope.type, envelope.id, envelope.correlationId)) return NO_EMISSIONS;
+    if (this.step.ended(hosted, envelope.type, envelope.id, envelope.correlationId)) return NO_EMISSIONS;
     this.delivering = envelope;
     const from = hosted.actor.getSnapshot().value;
-    const emitted = this.drive(hosted, () => hosted.actor.send(event));
+    const emitted = this.step.run(hosted, () => hosted.actor.send(event));
     this.delivering = null;
     if (emitted instanceof Error) return emitted;
     this.moved?.push({ service: service.name, key: shownKey(hosted), from, to: hosted.actor.getSnapshot().value });
@@ -318,57 +343,10 @@ export class Host {
     return emitted.map((e) => ({ emitted: e, cause }));
   }
 
-  /**
-   * Runs `step` on one actor, collecting its emissions. On failure the actor is rolled
-   * back to its snapshot from before the step and the error is returned. `firedTimer` is
-   * the timer whose callback `step` is, if it is one.
-   */
-  private drive(hosted: HostedActor, step: () => void, firedTimer?: FiredTimer): EmittedEvent[] | Error {
-    const before = hosted.actor.getSnapshot();
-    const emitted: EmittedEvent[] = [];
-    this.sink = emitted;
-    let failure: unknown;
-    try {
-      step();
-    } catch (err) {
-      failure = err;
-    } finally {
-      this.sink = null;
-    }
-    const after = hosted.actor.getSnapshot();
-    if (failure === undefined && after.status === 'error') failure = after.error;
-    if (failure !== undefined) {
-      const restored = this.actors.respawn(hosted, hosted.service.machine.getPersistedSnapshot(before));
-      // A timer that failed must not be re-armed, or it fires and fails forever. (Its due
-      // time cannot tell it: a timer may fire a millisecond before the wall clock says.)
-      const pending = firedTimer === undefined ? hosted.timers : hosted.timers.filter((t) => t.id !== firedTimer.eventId);
-      restored.timers = this.timers.rearm(restored.actor, pending);
-      // If an earlier step of this batch touched the actor, what is persisted is the
-      // rolled-back actor, never the stopped one; a failed timer always changes the record,
-      // and an actor with no record yet gets one (it is listed, counted and passivated).
-      this.changes.replace(hosted, restored, firedTimer !== undefined || hosted.indexed === undefined);
-      return failure instanceof Error ? failure : new Error(String(failure));
-    }
-    hosted.timers = this.timers.pending(hosted.actor);
-    hosted.active = this.now();
-    this.changes.touch(hosted);
-    return emitted;
-  }
-
-  /**
-   * Whether `hosted` has reached a final state, and so takes nothing more: XState would
-   * drop the event without a word, so it is recorded as ignored (logged and counted).
-   */
-  private ended(hosted: HostedActor, type: string, eventId: string | null, correlationId: string | null): boolean {
-    if (hosted.actor.getSnapshot().status !== 'done') return false;
-    this.changes.ignore({ service: hosted.service.name, key: hosted.key, type, eventId, correlationId, reason: 'actor-done' });
-    return true;
-  }
-
   /** Runs a fired XState timer on the actor that set it. */
   private fire(hosted: HostedActor, callback: (...args: unknown[]) => void, timer: FiredTimer): Emission[] {
     if (this.actors.peek(hosted.service.name, hosted.key) !== hosted) return []; // rolled back or passivated since
-    const emitted = this.drive(hosted, callback, timer);
+    const emitted = this.step.run(hosted, callback, timer);
     if (emitted instanceof Error) {
       this.changes.timerDeadLetter(hosted.service.name, hosted.key, { id: timer.eventId ?? '', event: timer.event }, emitted);
       return [];

@@ -23,6 +23,7 @@ import type { Logger } from 'pino';
 import WebSocket, { WebSocketServer } from 'ws';
 import type { AnyActorRef, AnyEventObject, InspectionEvent } from 'xstate';
 import type { Envelope } from '../protocol/envelope.js';
+import { nodeOf } from '../protocol/origin.js';
 import type { BackoffOptions } from './backoff.js';
 import { systemClock, type Clock } from './clock.js';
 import type { ActorInspector, InspectedActor } from './actor-inspection.js';
@@ -206,7 +207,7 @@ export class InspectionStream {
       this.send(statelyEventEvent(ctx, ref, event.event, sent === undefined ? undefined : nodeScoped(this.node, sent.sessionId)));
       return;
     }
-    const sourceId = delivering.origin === this.node && delivering.causationId !== null ? this.handledBy.get(delivering.causationId) : undefined;
+    const sourceId = nodeOf(delivering.origin) === this.node && delivering.causationId !== null ? this.handledBy.get(delivering.causationId) : undefined;
     this.remember(delivering.id, nodeScoped(this.node, ref.sessionId));
     this.send(statelyEventEvent(ctx, ref, withTroupeIds(event.event, delivering), sourceId));
   }

@@ -1,8 +1,8 @@
 /**
  * Link topology: which peers are linked right now, and telling peers about it.
  *
- * When a link comes up both sides send `links` (so the peer knows what not to relay
- * before it starts sending), then `want` with their committed clock; every other linked
+ * When a link comes up both sides send `links`, the current origins of their linked
+ * peers (so the peer knows what not to relay before it starts sending), then `want` with their committed clock; every other linked
  * peer hears the new `links`. A peer that lost a direct link needs that origin's events
  * relayed again, so its sending restarts from its acknowledged clock.
  */
@@ -30,6 +30,13 @@ export class LinkTopology {
   /** Ids of the peers linked right now. */
   linkedPeers(): string[] {
     return [...this.peers.values()].filter((p) => p.link !== null).map((p) => p.id);
+  }
+
+  /** The origins the peers linked right now stamp under: what `links` tells. */
+  linkedOrigins(): string[] {
+    const out: string[] = [];
+    for (const p of this.peers.values()) if (p.link !== null) out.push(p.link.origin);
+    return out;
   }
 
   /** The peer `link` belongs to, if `link` is its current link. */
@@ -60,7 +67,7 @@ export class LinkTopology {
     peer.epoch++;
     peer.lastProgress = now;
     // `links` first: the peer must know what not to relay before it starts sending.
-    link.send({ type: 'links', links: this.linkedPeers() });
+    link.send({ type: 'links', links: this.linkedOrigins() });
     link.send({ type: 'want', vc: this.wantClock() });
     this.announce(peer.id);
     return true;
@@ -86,7 +93,7 @@ export class LinkTopology {
 
   /** Tells every linked peer but `except` this node's links. */
   private announce(except: string): void {
-    const links = this.linkedPeers();
+    const links = this.linkedOrigins();
     for (const p of this.peers.values()) {
       if (p.link !== null && p.id !== except) p.link.send({ type: 'links', links });
     }

@@ -20,6 +20,7 @@ import type { Logger } from 'pino';
 import WebSocket, { WebSocketServer } from 'ws';
 import { MAX_FRAME_BYTES } from '../protocol/codec.js';
 import { CLOSE_CODES, newInstanceId } from '../protocol/handshake.js';
+import { incarnationOf } from '../protocol/origin.js';
 import { backoffDelay, type BackoffOptions } from './backoff.js';
 import { systemClock, type Clock, type TimerHandle } from './clock.js';
 import type { NodeIdentity } from '../protocol/node-keys.js';
@@ -78,7 +79,8 @@ export class Links implements LinkCutter {
       clock: options.clock ?? systemClock,
       heartbeatMs: options.heartbeatMs ?? 5000,
       handshakeMs: options.handshakeMs ?? 10_000,
-      instance: newInstanceId(),
+      // The instance id told in hello is the incarnation: peers learn this node's origin from it.
+      instance: incarnationOf(options.fabric.origin) || newInstanceId(),
       // Told only by a partial node; a fabric stand-in without interest wants everything.
       interest: options.fabric.interest?.partial === true ? options.fabric.interest.interest : undefined,
       isCut: (peer) => this.cuts.has(peer),

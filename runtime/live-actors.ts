@@ -215,6 +215,27 @@ export class LiveActors {
     return hosted;
   }
 
+  /**
+   * Stops and drops every actor in memory and brings back `records` in their place (a
+   * rebuild's, `actor-rebuild.ts`). Each one restored is handed to `persist`, marked as
+   * persisted the way its record on disk shows it, so that persisting it moves the counts
+   * and the due index from there. Records on disk that `records` lacks stay as they are.
+   */
+  replaceAll(records: readonly ActorRecord[], persist: (hosted: HostedActor) => void): void {
+    for (const hosted of this.actors.values()) {
+      hosted.inspection?.unsubscribe();
+      hosted.actor.stop();
+    }
+    this.actors.clear();
+    for (const record of records) {
+      const onDisk = this.record(record.service, record.key);
+      const hosted = this.restore(record);
+      if (hosted === undefined || hosted instanceof Error) continue;
+      hosted.indexed = onDisk === undefined ? undefined : indexOf(onDisk);
+      persist(hosted);
+    }
+  }
+
   /** A new actor of `service` for `key` from `snapshot` (a new one if `undefined`), replacing any in memory. */
   spawn(service: ServiceDefinition, key: string, snapshot: unknown): HostedActor {
     const hosted = spawnActor(service, key, snapshot, this.options.spawning);

@@ -23,7 +23,7 @@ export { stateLabel };
 
 /** What the metrics read. */
 export interface MetricsSources {
-  readonly fabric: Pick<Fabric, 'id' | 'observe' | 'peerViews' | 'buffered' | 'size'>;
+  readonly fabric: Pick<Fabric, 'id' | 'origin' | 'observe' | 'peerViews' | 'buffered' | 'size'>;
   readonly host: Pick<Host, 'counts' | 'serviceNames'> & { readonly actors: { readonly size: number; readonly total: number } };
   readonly store: Pick<Store, 'deadLetters'>;
   /** What latency is measured against: the wall clock events' `ts` come from. [default systemClock] */
@@ -43,7 +43,7 @@ export class Metrics {
   /** The `content-type` of {@link render}'s text. */
   readonly contentType: string;
   private readonly registry: Registry;
-  /** This node's id: the origin of the events it published. */
+  /** The origin this node stamps under in this start: what it published since it started. */
   private readonly self: string;
   private readonly clock: Clock;
   private readonly types = new Set<string>();
@@ -59,7 +59,7 @@ export class Metrics {
 
   constructor(sources: MetricsSources) {
     const { fabric, host, store } = sources;
-    this.self = fabric.id;
+    this.self = fabric.origin;
     this.clock = sources.clock ?? systemClock;
     const own = new Registry();
     const registers = [own];

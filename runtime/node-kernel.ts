@@ -7,6 +7,7 @@
 import type { Logger } from 'pino';
 import type { NodeIdentity } from '../protocol/node-keys.js';
 import type { ActorInspector } from './actor-inspection.js';
+import { newIncarnation, originOf } from '../protocol/origin.js';
 import type { Clock } from './clock.js';
 import { Fabric, type FabricOptions } from './fabric.js';
 import { indexOf } from './actor-index.js';
@@ -16,9 +17,6 @@ import { OriginProofs } from './origin-proofs.js';
 import type { ServiceDefinition } from './service.js';
 import { Store } from './store.js';
 import type { NewestVersions } from './upcasters.js';
-
-/** With peers to ask, how long a starting node waits for one's clock before stamping (see `IdentityRecovery`). */
-export const PROBE_MS = 5000;
 
 /** Options of {@link openKernel}. */
 export interface KernelOptions {
@@ -31,8 +29,6 @@ export interface KernelOptions {
   readonly log: Logger;
   /** Skip fsync on commit. [default false] */
   readonly relaxed?: boolean;
-  /** Whether the node has peers to ask for their clocks when it starts. */
-  readonly hasPeers: boolean;
   readonly fabric?: FabricOptions;
   /** Given every actor's inspection events. */
   readonly inspect?: ActorInspector;
@@ -43,6 +39,12 @@ export interface KernelOptions {
    * checked (`origin-proofs.ts`), in cluster `cluster`. [default none: no origin proofs]
    */
   readonly identity?: { readonly identity: NodeIdentity; readonly cluster: string };
+  /**
+   * The incarnation of this start, unless the store's clock knows it already (a
+   * simulation derives it from its seed, so that a seed replays the same run).
+   * [default a fresh random one]
+   */
+  readonly incarnation?: string;
   /** Idle this long (ms), an actor is dropped from memory until needed (`--passivate-after`). [default 5 minutes] */
   readonly passivateAfterMs?: number;
   /** The event types this node wants beside its services' (`--want`); absent: everything (`interest.ts`). */
@@ -58,7 +60,9 @@ export interface Kernel {
 
 /**
  * Opens the store, restores the fabric's clocks from it, and brings back the actors whose
- * timers are due soon (the others stay on disk until an event needs them).
+ * timers are due soon (the others stay on disk until an event needs them). The node
+ * stamps under a fresh origin in this start (`protocol/origin.ts`), never one its clock
+ * already counts.
  */
 export async function openKernel(options: KernelOptions): Promise<Kernel> {
   const { id, log, clock } = options;
@@ -80,12 +84,29 @@ export async function openKernel(options: KernelOptions): Promise<Kernel> {
       failed: (err) => log.error({ err }, 'cannot read the due index of passivated actors; trying again shortly'),
     },
   });
-  // With peers to ask, wait briefly for one's clock before stamping: it shows whether
-  // this node's log was rewound (see Fabric.probing).
-  const fabricOptions = { probeMs: options.hasPeers ? PROBE_MS : 0, ...options.fabric };
+  const known = Object.keys(state.vc);
+  const asked = options.incarnation === undefined ? undefined : originOf(id, options.incarnation);
+  const origin = asked !== undefined && !known.includes(asked) ? asked : originOf(id, newIncarnation(id, known));
+  log.info({ origin }, 'stamping under a fresh origin');
   const want = interestOf(options.services, options.want);
-  const proofs = options.identity && new OriginProofs({ ...options.identity, store });
-  fabric = new Fabric({ id, store, host, log, vc: state.vc, acks: state.acks, lastTs: state.lastTs, options: fabricOptions, time: clock, disk: { dir: options.dataDir }, want, interest: state.interest, proofs });
+  const proofs = options.identity && new OriginProofs({ ...options.identity, store, origin });
+  fabric = new Fabric({
+    id,
+    origin,
+    store,
+    host,
+    log,
+    vc: state.vc,
+    acks: state.acks,
+    lastTs: state.lastTs,
+    held: state.held,
+    options: options.fabric,
+    time: clock,
+    disk: { dir: options.dataDir },
+    want,
+    interest: state.interest,
+    proofs,
+  });
   await host.start();
   return { store, host, fabric };
 }

@@ -16,6 +16,7 @@ export function nodeStatus(fabric: Fabric, host: Host, chaos?: LinkCutter): Node
   const interest = fabric.interest.view();
   return {
     id: fabric.id,
+    origin: fabric.origin,
     vc: fabric.clock,
     peers: chaos === undefined ? peers : peers.map((peer) => (chaos.isCut(peer.id) ? { ...peer, cut: true } : peer)),
     services: host.serviceNames,

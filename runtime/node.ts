@@ -111,7 +111,6 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
     versions: options.app === undefined ? undefined : newestVersions(options.app.services),
     log,
     relaxed: options.relaxed,
-    hasPeers: options.peers.length > 0,
     fabric: options.fabric,
     passivateAfterMs: options.passivateAfterMs,
     inspect: inspection.inspect,

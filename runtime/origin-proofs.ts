@@ -2,9 +2,11 @@
  * Origin proofs at run time: the checkpoints (`origin-proof.ts`) one node signs, receives,
  * keeps and forwards.
  *
- * - **Signing.** Each batch, the own events it stamped are listed in one checkpoint per
- *   run of at most `MAX_PROOF_EVENTS`, signed with this node's key, and committed with
- *   them (`prf/` in the store).
+ * - **Signing.** Each batch, the events it stamped under this start's origin are listed
+ *   in one checkpoint per run of at most `MAX_PROOF_EVENTS`, signed with this node's key,
+ *   and committed with them (`prf/` in the store). Events of the node's earlier origins
+ *   (its history, fetched back from peers) are never signed again: they come with the
+ *   checkpoints it signed then, and are checked like any peer's.
  * - **Receiving.** A peer's `proof` frame is verified once (under the key of
  *   `nodeOf(origin)`) and kept in memory; each event from a peer that this node has not
  *   delivered yet must then match a kept checkpoint, or the whole frame is refused
@@ -42,13 +44,22 @@ export class OriginProofs {
   private readonly identity: NodeIdentity;
   private readonly cluster: string;
   private readonly store: Store;
+  /** The origin this node stamps (and signs) under in this start. */
+  private readonly origin: string;
   /** Per origin, kept checkpoints in seq order, not overlapping. */
   private readonly kept = new Map<string, Kept[]>();
 
-  constructor(args: { identity: NodeIdentity; cluster: string; store: Store }) {
+  constructor(args: {
+    identity: NodeIdentity;
+    cluster: string;
+    store: Store;
+    /** The origin this node stamps under now (`originOf(identity.node, incarnation)`). */
+    origin: string;
+  }) {
     this.identity = args.identity;
     this.cluster = args.cluster;
     this.store = args.store;
+    this.origin = args.origin;
   }
 
   /**
@@ -91,32 +102,29 @@ export class OriginProofs {
 
   /**
    * The checkpoints a batch about to be written must store: one signed now for each run
-   * of this node's own new events, and each received checkpoint whose events are stored
-   * for the first time. Also lets go of checkpoints far below `delivered`.
+   * of events this node stamped under its current origin, and each received checkpoint
+   * whose events are stored for the first time. Also lets go of checkpoints far below
+   * `delivered`.
    */
   forBatch(events: readonly StoredEvent[], delivered: VectorClock): StoredProof[] {
     const out: StoredProof[] = [];
-    const own = new Map<string, StoredEvent[]>();
+    const own: StoredEvent[] = [];
     for (const e of events) {
       const kept = this.find(e.origin, e.seq);
       if (kept !== undefined) {
         if (!kept.stored) out.push(this.stored(kept));
-      } else if (nodeOf(e.origin) === this.identity.node) {
-        const run = own.get(e.origin) ?? [];
-        run.push(e);
-        own.set(e.origin, run);
+      } else if (e.origin === this.origin) {
+        own.push(e);
       }
     }
-    for (const [origin, run] of own) {
-      for (let i = 0; i < run.length; i += MAX_PROOF_EVENTS) {
-        const part = run.slice(i, i + MAX_PROOF_EVENTS);
-        const proof = signProof(this.identity, this.cluster, origin, part[0].seq, part.map((e) => e.bytes));
-        const kept = { proof, last: lastSeq(proof), stored: false };
-        const list = this.kept.get(origin) ?? [];
-        list.push(kept);
-        this.kept.set(origin, list);
-        out.push(this.stored(kept));
-      }
+    for (let i = 0; i < own.length; i += MAX_PROOF_EVENTS) {
+      const part = own.slice(i, i + MAX_PROOF_EVENTS);
+      const proof = signProof(this.identity, this.cluster, this.origin, part[0].seq, part.map((e) => e.bytes));
+      const kept = { proof, last: lastSeq(proof), stored: false };
+      const list = this.kept.get(this.origin) ?? [];
+      list.push(kept);
+      this.kept.set(this.origin, list);
+      out.push(this.stored(kept));
     }
     this.forget(delivered);
     return out;

@@ -5,14 +5,18 @@
  * acknowledged. Each peer gets events in this node's delivery order (which is causal),
  * read from the in-memory tail or from disk, with at most `window` events unacknowledged
  * and at most `frameBytes` waiting unsent in its socket. A relay skips events whose
- * origin the peer is linked to directly (peers announce their links), so a full mesh
- * sends each event once per peer, and never sends a peer back what it sent on this link.
+ * origin the peer is linked to directly (peers announce the current origins of their
+ * links), so a full mesh sends each event once per peer, and never sends a peer back what
+ * it sent on this link. Events of a node's earlier origins are relayed to it like any
+ * others: it may have lost them with its disk.
  *
  * Interest: to a peer that wants only some types, events outside its interest (other than
- * its own node's) go out as skip notices instead (`skip-notices.ts`), so it counts them
- * without holding them; they take room in its window like events, since its ack covers
- * them the same way. A partial node holds gaps, so it relays nothing: it sends peers only
- * its own events, and they get the rest from a node that wants everything.
+ * its own node's, of any of its origins) go out as skip notices instead
+ * (`skip-notices.ts`), so it counts them without holding them; they take room in its
+ * window like events, since its ack covers them the same way. A partial node holds gaps,
+ * so it relays nothing: it sends peers only its own node's events (of all its origins:
+ * those of its earlier starts may not have left it yet), and they get the rest from a
+ * node that wants everything.
  *
  * Origin checkpoints (`origin-proofs.ts`) go out once per link, ahead of the first event
  * each one lists that the peer is sent; a skip notice needs none.
@@ -40,7 +44,9 @@ export type ReadStored = (from: number, limit: number) => Promise<OutgoingEvent[
 
 /** Moves each peer's cursor through the log and sends what it passes. */
 export class Outboxes {
+  /** This node's id, and the origin it stamps under now. */
   private readonly id: string;
+  private readonly origin: string;
   private readonly store: Store;
   private readonly recent: RecentLog;
   private readonly clock: Clock;
@@ -54,7 +60,8 @@ export class Outboxes {
   private readonly proofs: OriginProofs | undefined;
 
   constructor(args: {
-    id: string;
+    /** The origin this node stamps under now. */
+    origin: string;
     store: Store;
     recent: RecentLog;
     clock: Clock;
@@ -70,7 +77,8 @@ export class Outboxes {
     proofs?: OriginProofs;
   }) {
     this.partial = args.partial ?? false;
-    this.id = args.id;
+    this.id = nodeOf(args.origin);
+    this.origin = args.origin;
     this.store = args.store;
     this.recent = args.recent;
     this.clock = args.clock;
@@ -134,12 +142,13 @@ export class Outboxes {
 
   /**
    * Whether `peer` is to be sent `e` (or its skip notice) on this pass: it lacks it, and
-   * gets it from no one closer; a partial node sends only its own events.
+   * gets it from no one closer; a partial node sends only its own node's events.
    */
   private wanted(peer: Peer, e: OutgoingEvent): boolean {
     if (e.seq <= (peer.sent[e.origin] ?? 0) || e.seq <= (peer.heard[e.origin] ?? 0)) return false;
-    const node = nodeOf(e.origin);
-    return node === this.id || !(this.partial || peer.direct.has(node));
+    // The peer stamps its current origin's events, and its direct links send theirs.
+    if (e.origin === peer.link?.origin) return false;
+    return nodeOf(e.origin) === this.id || !(this.partial || peer.direct.has(e.origin));
   }
 
   /** Whether `e` goes to `peer` as a skip notice: outside its interest, and not its own node's. */

@@ -13,6 +13,7 @@ import type { Logger } from 'pino';
 import type WebSocket from 'ws';
 import { decodeFrame, encodeFrame } from '../protocol/codec.js';
 import { NODE_ID_PATTERN } from '../protocol/envelope.js';
+import { originOf } from '../protocol/origin.js';
 import { PROTOCOL_VERSION, type Frame, type HelloFrame } from '../protocol/frame.js';
 import { CLOSE_CODES, newNonce, proof, verifyProof } from '../protocol/handshake.js';
 import type { NodeIdentity } from '../protocol/node-keys.js';
@@ -89,9 +90,15 @@ export class PeerConnection implements PeerLink {
     return this.peerHello?.admin;
   }
 
-  /** The peer process's instance id, if its hello said. */
+  /** The peer process's instance id, if its hello said: the incarnation it stamps under. */
   get instance(): string | undefined {
     return this.peerHello?.instance;
+  }
+
+  /** The origin the peer stamps under now, as its hello told (its node id if it did not say). */
+  get origin(): string {
+    const instance = this.instance;
+    return instance === undefined ? this.peer : originOf(this.peer, instance);
   }
 
   /** What the peer wants, if its hello said (absent: everything). */

@@ -14,6 +14,8 @@ export interface PeerLink {
   readonly peer: string;
   /** Where the peer serves its admin API, if it said in the handshake. */
   readonly admin?: string;
+  /** The origin the peer stamps under now (its node id and the incarnation its hello told), or its node id if it did not say. */
+  readonly origin: string;
   /** The event types the peer wants, if its handshake said (absent: everything). */
   readonly interest?: readonly string[];
   send(frame: Frame): void;
@@ -63,7 +65,7 @@ export interface Peer {
   cursor: number;
   /** Bumped whenever `sent`/`cursor` are reset, so a send pass that awaited can tell. */
   epoch: number;
-  /** Nodes the peer is linked to directly; their events are not relayed to it. */
+  /** Origins of the nodes the peer is linked to directly; their events are not relayed to it. */
   direct: Set<string>;
   sending: boolean;
   ackDirty: boolean;

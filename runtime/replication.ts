@@ -46,7 +46,8 @@ export class Replication {
   private readonly run: (task: Promise<void>) => void;
 
   constructor(args: {
-    id: string;
+    /** The origin this node stamps under now. */
+    origin: string;
     store: Store;
     recent: RecentLog;
     log: Logger;

@@ -120,6 +120,11 @@ export class UnrestoredActors {
     this.byActor.set(actorId(service, key), reason);
   }
 
+  /** `service`'s actor for `key` is back after all: a rebuild made it anew from the log (`actor-rebuild.ts`). */
+  restored(service: string, key: string): void {
+    this.byActor.delete(actorId(service, key));
+  }
+
   /** Why an event for `service`'s actor for `key` cannot be delivered, or `undefined` when it can. */
   refusal(service: string, key: string): TroupeError | undefined {
     // Asked on every delivery: almost always there is nothing to look up.

@@ -9,6 +9,7 @@
  * | `clk/<n>`                   | the clock before the commit that began at `pos/n` |
  * | `meta/vc`                   | the committed vector clock                       |
  * | `meta/ts`                   | the newest hybrid time delivered or stamped here  |
+ * | `meta/held`                 | empty: the log holds events the actors were not handed (rebuild them) |
  * | `meta/node`                 | the node id this database belongs to             |
  * | `meta/interest`             | the interest the node last ran with (`interest.ts`) |
  * | `skip/<origin>`             | seq ranges of that origin counted but not held    |
@@ -49,10 +50,10 @@ export const ACTOR_COUNTS_KEY = 'meta/actors';
 /** The key of the dead letter of `service` for event `eventId`. */
 export const dlqKey = (service: string, eventId: string): string => `dlq/${service}/${eventId}`;
 
-const KEY_SAFE = /^[A-Za-z0-9_.:-]+$/;
+const KEY_SAFE = /^[A-Za-z0-9_.:~-]+$/;
 
 /**
- * The prefix of a workflow's `corr/` keys. Event ids (`node:seq`, the default correlation
+ * The prefix of a workflow's `corr/` keys. Event ids (`origin:seq`, the default correlation
  * id) and nanoids need no escaping; other ids are escaped so that no `/` in one can make
  * its prefix match another's keys.
  */

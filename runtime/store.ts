@@ -92,6 +92,8 @@ export interface CommitBatch {
   readonly acks: ReadonlyMap<string, VectorClock>;
   /** The newest `ts` delivered or stamped as of this commit, if it moved (`meta/ts`). */
   readonly lastTs?: number;
+  /** Whether the log now holds events the actors were not handed (`meta/held`), if that changed. */
+  readonly held?: boolean;
   /** What `actors` change in the due index and the count of actors per state. */
   readonly index?: ActorIndexChanges;
   /** Skipped and to-refill seq ranges that changed, and a new interest (`interest-sync.ts`). */
@@ -113,6 +115,8 @@ export interface StoredState {
   readonly acks: Map<string, VectorClock>;
   /** The newest `ts` delivered or stamped here: this node's hybrid time goes on from it. */
   readonly lastTs: number;
+  /** The log holds events the actors were not handed (a recovery was under way): rebuild them. */
+  readonly held: boolean;
   /** The interest it last ran with, and the seqs it skipped or is fetching back. */
   readonly interest: StoredInterest;
 }
@@ -170,13 +174,14 @@ export class Store {
     }
     const tsBytes = await this.db.get('meta/ts');
     const lastTs = tsBytes === undefined ? await this.newestTs() : (decodeValue(tsBytes) as number);
+    const held = (await this.db.get('meta/held')) !== undefined;
     const interestBytes = await this.db.get('meta/interest');
     const interest = {
       ...(interestBytes === undefined ? {} : { interest: decodeValue(interestBytes) as string[] }),
       skips: await this.rangesUnder('skip/'),
       refill: await this.rangesUnder('refill/'),
     };
-    return { vc, acks, lastTs, interest };
+    return { vc, acks, lastTs, held, interest };
   }
 
   /** The seq ranges per origin stored under `prefix` (`skip/`, `refill/`). */
@@ -213,6 +218,8 @@ export class Store {
     b.put('meta/vc', encodeValue(batch.vc));
     if (batch.lastTs !== undefined) b.put('meta/ts', encodeValue(batch.lastTs));
     for (const p of batch.proofs ?? []) b.put(proofKey(p.origin, p.last), p.bytes);
+    if (batch.held === true) b.put('meta/held', EMPTY);
+    else if (batch.held === false) b.del('meta/held');
     for (const a of batch.actors) b.put(actorKey(a.service, a.key), encodeValue(a));
     writeActorIndex(b, batch.index);
     for (const d of batch.deadLetters) b.put(dlqKey(d.service, d.eventId), encodeValue(d));

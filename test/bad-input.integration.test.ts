@@ -120,9 +120,9 @@ t.test('a peer with the wrong secret is refused with TROUPE_PEER_AUTH_FAILED whi
   t.ok(intruderStatus.peers.every((p) => !p.connected), 'the intruder shows no connected peer', { peers: intruderStatus.peers });
 
   // Still refused on its retries: the intruder never gets in, and it never receives events.
-  await first.admin.publish('Ping', { secret: 'not for intruders' });
+  const ping = await first.admin.publish('Ping', { secret: 'not for intruders' });
   await waitFor(() => friend.admin.status(), {
-    until: (s) => (s.vc.first ?? 0) >= 1,
+    until: (s) => (s.vc[ping.origin] ?? 0) >= ping.seq,
     message: () => `the friend to receive the first node's event\n${friend.tail()}`,
   });
   const later = await intruder.admin.status();

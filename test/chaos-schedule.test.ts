@@ -1,7 +1,6 @@
 import t from 'tap';
 import { parseChaosArgs } from '../nodes/chaos/chaos-args.js';
 import { FAULT_KINDS, ISOLATED_RESTART_MIN_MS, planSchedule, type PlannedFault } from '../nodes/chaos/fault-schedule.js';
-import { PROBE_MS } from '../runtime/node-kernel.js';
 
 const FIVE = ['n1', 'n2', 'n3', 'n4', 'n5'];
 
@@ -56,9 +55,9 @@ t.test('partitions have their shapes', async (t) => {
   t.same([...three.values()].map((r) => r.length).sort(), [1, 1, 2], 'in a ring of three, two majorities overlap in one node');
 });
 
-t.test('an isolated restart stays cut off past the startup probe', async (t) => {
+t.test('an isolated restart stays cut off long enough for clients to publish to it', async (t) => {
   const fault = first('isolated-restart');
-  t.ok(fault.holdMs >= ISOLATED_RESTART_MIN_MS && ISOLATED_RESTART_MIN_MS > PROBE_MS);
+  t.ok(fault.holdMs >= ISOLATED_RESTART_MIN_MS);
   t.ok(fault.disk === 'wipe' || fault.disk === 'rewind');
   t.equal(fault.cuts.length, 4, 'cut from all four others');
 });

@@ -1,7 +1,7 @@
 /**
  * `troupe chaos` end to end, short: three nodes of the orders example under a few faults,
  * once with links and processes broken (blackhole, split, pause, one-way cut, kill), once
- * with a disk lost (rewound, then rewound and restarted cut off past the startup probe)
+ * with a disk lost (rewound, then rewound and restarted cut off while clients publish to it)
  * and an impostor. Each run must play the seed's schedule, find no violation and exit 0.
  */
 import t, { type Test } from 'tap';
@@ -55,7 +55,7 @@ t.test('a blackhole, a split, a pause, a one-way cut and a kill lose, fork and r
   clean(t, run);
 });
 
-t.test('a rewound disk, a rewound disk restarted cut off past its probe, and an impostor lose, fork and reorder nothing, and orders on that node finish', async (t) => {
+t.test('a rewound disk, a rewound disk restarted cut off, and an impostor lose, fork and reorder nothing, and orders on that node finish', async (t) => {
   // Seed 24 plays rewind, isolated-restart (rewound), duplicate-id, all on n1, the order host.
   const run = await chaos(t, 24, 3, DISK);
   playsTheSchedule(t, run.report, 24, 3, DISK);

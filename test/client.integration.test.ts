@@ -4,6 +4,7 @@
  * array form of `POST /events`, and the `troupe publish`/`troupe tail` verbs built on it.
  */
 import t from 'tap';
+import { nodeOf } from '../protocol/origin.js';
 import WebSocket from 'ws';
 import { connect, type ClientLogEntry, type TroupeClient } from '../client/index.js';
 import { decodeReply, encodeControl } from '../protocol/client-codec.js';
@@ -41,7 +42,7 @@ t.test('one node with clients', async (t) => {
     const acks = await Promise.all(range(1000, 0).map((i) => c.publish({ type: 'Ping', data: { i } })));
     t.same(acks.map((a) => a.seq), range(1000), 'seqs 1 … 1000, one each, in publish order');
     t.equal(new Set(acks.map((a) => a.id)).size, 1000);
-    t.ok(acks.every((a) => a.origin === 'c1' && a.vc.c1 === a.seq && a.correlationId === a.id));
+    t.ok(acks.every((a) => nodeOf(a.origin) === 'c1' && a.vc[a.origin] === a.seq && a.correlationId === a.id));
     const log = await node.admin.log();
     t.same(log.map((e) => e.id), acks.map((a) => a.id), 'the log holds them in that order');
     t.same(log.map((e) => (e.data as { i: number }).i), range(1000, 0));
@@ -188,7 +189,7 @@ t.test('a subscriber resumes across a node restart with no gap and no duplicate;
   await node.restart();
   t.equal((await postEvents(node, range(200).map((i) => ({ type: 'After', data: i })))).status, 201);
   const ack = await queued;
-  t.equal(ack.origin, 'c2', 'the publish queued while disconnected was committed after the restart');
+  t.equal(nodeOf(ack.origin), 'c2', 'the publish queued while disconnected was committed after the restart');
   for (let n = seen.length; n < 401; n++) seen.push((await stream.next()).value as ClientLogEntry);
   t.same(seen.map((e) => e.pos), range(401), 'positions 1 … 401, each once');
   t.equal(new Set(seen.map((e) => e.id)).size, 401);

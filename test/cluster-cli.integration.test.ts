@@ -84,13 +84,13 @@ t.test('troupe trace, status and tail show a workflow split by cut links, and it
     const lines = run.stdout.split('\n');
     t.match(lines[0], /^workflow o-split: 4 events, from 3 of 3 nodes/);
     const row = (type: string): string => lines.find((l) => l.includes(type)) ?? '';
-    t.match(row('OrderPlaced'), /^OrderPlaced\s+n1:\d+\s.*\s-\s+n1,n2,n3/);
-    t.match(row('OrderCreated'), /^└─ OrderCreated\s+n1:\d+\s.*\sn1:\d+\s+n1,n2,n3/);
-    t.match(row('InventoryReserved'), /^ {3}└─ InventoryReserved\s+n2:\d+\s.*\s+n1,n2(\s|$)/);
-    t.match(row('PaymentCaptured'), /^ {6}└─ PaymentCaptured\s+n2:\d+\s.*\s+n1,n2(\s|$)/);
+    t.match(row('OrderPlaced'), /^OrderPlaced\s+n1~[\w-]+:\d+\s.*\s-\s+n1,n2,n3/);
+    t.match(row('OrderCreated'), /^└─ OrderCreated\s+n1~[\w-]+:\d+\s.*\sn1~[\w-]+:\d+\s+n1,n2,n3/);
+    t.match(row('InventoryReserved'), /^ {3}└─ InventoryReserved\s+n2~[\w-]+:\d+\s.*\s+n1,n2(\s|$)/);
+    t.match(row('PaymentCaptured'), /^ {6}└─ PaymentCaptured\s+n2~[\w-]+:\d+\s.*\s+n1,n2(\s|$)/);
     t.ok(lines.includes('pending:'));
-    t.match(run.stdout, new RegExp(`PaymentCaptured \\(n2:\\d+\\) waits in n2's outbox for n3; link n2–n3 ${linkWord} since \\d\\d:\\d\\d:\\d\\d`));
-    t.match(run.stdout, new RegExp(`PaymentCaptured \\(n2:\\d+\\) waits in n1's outbox for n3; link n1–n3 ${linkWord} since \\d\\d:\\d\\d:\\d\\d`));
+    t.match(run.stdout, new RegExp(`PaymentCaptured \\(n2~[\\w-]+:\\d+\\) waits in n2's outbox for n3; link n2–n3 ${linkWord} since \\d\\d:\\d\\d:\\d\\d`));
+    t.match(run.stdout, new RegExp(`PaymentCaptured \\(n2~[\\w-]+:\\d+\\) waits in n1's outbox for n3; link n1–n3 ${linkWord} since \\d\\d:\\d\\d:\\d\\d`));
   });
 
   await t.test('troupe status prints every node and the state and outbox of every link', async (t) => {
@@ -133,8 +133,8 @@ t.test('troupe trace, status and tail show a workflow split by cut links, and it
     const out = await waitFor(() => tail.stdout(), { until: (o) => o.includes('AuditNote'), message: () => `tail to show the note\n${tail.stderr()}` });
     const lines = out.trim().split('\n');
     t.equal(lines.length, 2, out);
-    t.match(lines[0], /^\d\d:\d\d:\d\d\.\d{3}  #\d+  n3:\d+  OrderShipped  o-split  ← n2:\d+  \{"orderId":"o-split"\}$/);
-    t.match(lines[1], /^\d\d:\d\d:\d\d\.\d{3}  #\d+  n1:\d+  AuditNote  o-split  ← -  \{"note":"end of test"\}$/);
+    t.match(lines[0], /^\d\d:\d\d:\d\d\.\d{3}  #\d+  n3~[\w-]+:\d+  OrderShipped  o-split  ← n2~[\w-]+:\d+  \{"orderId":"o-split"\}$/);
+    t.match(lines[1], /^\d\d:\d\d:\d\d\.\d{3}  #\d+  n1~[\w-]+:\d+  AuditNote  o-split  ← -  \{"note":"end of test"\}$/);
     tail.kill('SIGINT');
     const ended = await tail.ended;
     t.equal(ended.code, 0, `tail stops cleanly on Ctrl-C: ${ended.stderr}`);
@@ -143,7 +143,7 @@ t.test('troupe trace, status and tail show a workflow split by cut links, and it
   await t.test('troupe trace shows nothing pending once the workflow is done everywhere', async (t) => {
     const run = await runCli(['trace', n2.url, order.orderId]);
     t.equal(run.code, 0, run.stderr);
-    t.match(run.stdout, /OrderShipped\s+n3:\d+\s.*\s+n1,n2,n3/);
+    t.match(run.stdout, /OrderShipped\s+n3~[\w-]+:\d+\s.*\s+n1,n2,n3/);
     t.match(run.stdout, /nothing pending: every node that answered holds all 6 events/);
   });
 });

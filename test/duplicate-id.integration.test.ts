@@ -4,6 +4,7 @@
  * loudly, on both sides.
  */
 import t from 'tap';
+import { nodeOf } from '../protocol/origin.js';
 import { crashed, dumpOnFailure, startNode } from './helpers/node-process.js';
 import { waitFor } from './helpers/wait-for.js';
 
@@ -33,22 +34,24 @@ t.test('a second process with a linked node id is refused by the peer, logged on
   const onP = await p.admin.status();
   t.match(onP.duplicates, [{ node: 'a', refusedBy: 'p', at: Number }], 'p shows the conflict in /status');
   t.ok(onP.peers.some((peer) => peer.id === 'a' && peer.connected), 'p keeps its link to the first a');
-  const onSecond = await second.admin.status();
-  t.match(onSecond.duplicates, [{ node: 'a', refusedBy: 'p' }], 'the second a shows why it has no link');
-  t.notOk(onSecond.peers.some((peer) => peer.connected), 'the second a is linked to nobody');
-
-  // The second process stamps a:1 of its own; p must never take it beside the first's a:1.
-  // (It waits for a peer's clock before stamping, and none answers it: it goes on after the probe.)
-  await waitFor(() => second.admin.publishRaw('Ping', { from: 'second' }), {
+  // Each redial of the second a passes its own side of the handshake for a moment before
+  // p's refusal arrives: between redials it is linked to nobody.
+  const onSecond = await waitFor(() => second.admin.status(), {
     failFast: crashed(nodes),
-    until: (answer) => answer.status === 201,
-    message: () => `the second a to publish once its probe for a peer's clock is over\n${second.tail()}`,
+    until: (s) => !s.peers.some((peer) => peer.connected),
+    message: () => `the second a to be linked to nobody\n${second.tail()}`,
   });
-  await first.admin.publish('Ping', { from: 'first' });
-  const fromA = await waitFor(async () => (await p.admin.log()).filter((e) => e.origin === 'a'), {
+  t.match(onSecond.duplicates, [{ node: 'a', refusedBy: 'p' }], 'the second a shows why it has no link');
+
+  // The second process stamps under an origin of its own, at once; p takes none of it while
+  // the second process is refused, and each origin stays one sequence.
+  const fromSecond = await second.admin.publish('Ping', { from: 'second' });
+  const again = await first.admin.publish('Ping', { from: 'first' });
+  t.not(fromSecond.origin, again.origin, 'the two processes stamp under different origins');
+  const fromA = await waitFor(async () => (await p.admin.log()).filter((e) => nodeOf(e.origin) === 'a'), {
     failFast: crashed(nodes),
     until: (events) => events.length >= 2,
     message: () => `p to hold the first a's two events\n${p.tail()}`,
   });
-  t.same(fromA.map((e) => [e.id, e.data]), [['a:1', { from: 'first' }], ['a:2', { from: 'first' }]], 'p holds one sequence for a: the first process\'s');
+  t.same(fromA.map((e) => [e.id, e.data]), [[`${again.origin}:1`, { from: 'first' }], [again.id, { from: 'first' }]], 'p holds the first process\'s events only');
 });

@@ -35,10 +35,10 @@ t.test('a silent peer is dropped by missed heartbeats and relinked when it wakes
     until: (s) => linked(s, 'b'),
     message: () => `b to link to a again\n${b.tail()}`,
   });
-  await a.admin.publish('Ping', { after: 'wake' });
+  const woke = await a.admin.publish('Ping', { after: 'wake' });
   await waitFor(() => b.admin.status(), {
     failFast: crashed(nodes),
-    until: (s) => s.vc.a === 1,
+    until: (s) => s.vc[woke.origin] === woke.seq,
     message: () => `b to receive a's event over the new link\n${b.tail()}`,
   });
   t.pass('events flow again');

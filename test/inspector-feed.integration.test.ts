@@ -4,6 +4,7 @@
  * page's files.
  */
 import t from 'tap';
+import { nodeOf } from '../protocol/origin.js';
 import type { ActorDetail, AppInfo, FeedEvent } from '../inspector/feed.js';
 import { FeedClient, upgradeStatus } from './helpers/feed-client.js';
 import { dumpOnFailure } from './helpers/node-process.js';
@@ -63,7 +64,7 @@ t.test('the feed shows an order as it goes through the cluster, with what each e
   t.equal(placed.correlationId, 'wf-feed');
   const created = await eventOfType(v2, 'OrderCreated');
   t.same(created.transitions, [{ service: 'inventory', key: null, from: 'tracking', to: 'tracking' }], 'n2 shows what OrderCreated made inventory do');
-  t.same(created.origin, 'n1');
+  t.same(nodeOf(created.origin), 'n1');
   const reserved = await eventOfType(v2, 'InventoryReserved');
   t.same(reserved.transitions, [{ service: 'payment', key: 'o-feed', from: 'awaiting', to: 'captured' }]);
   t.equal(reserved.causationId, created.id);

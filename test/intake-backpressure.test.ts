@@ -35,6 +35,7 @@ function ticks(from: number, to: number, data: unknown = null): EncodedEvent[] {
 function countingLink(): PeerLink & { pauses: number; resumes: number; paused: boolean } {
   const link = {
     peer: 'p',
+    origin: 'p',
     bufferedAmount: 0,
     pauses: 0,
     resumes: 0,

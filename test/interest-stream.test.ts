@@ -18,7 +18,7 @@ const TYPES = ['a', 'b', 'c'];
 
 /** A link that hands every frame to `onFrame`. */
 function fakeLink(onFrame: (frame: Frame) => void): PeerLink {
-  return { peer: 'r', bufferedAmount: 0, send: onFrame, close() {}, pause() {}, resume() {} };
+  return { peer: 'r', origin: 'r', bufferedAmount: 0, send: onFrame, close() {}, pause() {}, resume() {} };
 }
 
 const scenario = fc.record({

@@ -7,7 +7,9 @@ import t, { type Test } from 'tap';
 import type { LogEntry, NodeStatus } from './helpers/admin-client.js';
 import { interestOf, orderProblems, startFleet, waitForFleetClock, type Fleet } from './helpers/edge-fleet.js';
 import { crashed, startNode } from './helpers/node-process.js';
+import { nodeClock } from './helpers/node-clock.js';
 import { waitFor } from './helpers/wait-for.js';
+import { nodeOf } from '../protocol/origin.js';
 import { tails, waitForLinks } from './helpers/convergence.js';
 
 type InterestStatus = Omit<NodeStatus, 'peers'> & {
@@ -45,16 +47,16 @@ t.test('a device receives exactly its interest, in causal order, when the events
   // alerts: each alert for d1 depends on readings d1 never holds.
   await publishReadings(d2, [10, 95, 20]);
   await publishReadings(d3, [99, 5]);
-  await waitFor(() => status(fleet.gw), { until: (s) => (s.vc.d2 ?? 0) >= 3 && (s.vc.d3 ?? 0) >= 2, failFast: crashed(fleet.all()), message: () => tails(fleet.all()) });
+  await waitFor(() => status(fleet.gw), { until: (s) => (nodeClock(s.vc).d2 ?? 0) >= 3 && (nodeClock(s.vc).d3 ?? 0) >= 2, failFast: crashed(fleet.all()), message: () => tails(fleet.all()) });
   await publishReadings(d1, [10, 90, 20, 91, 30]);
   const vc = await waitForFleetClock(fleet);
-  t.ok((vc.d1 ?? 0) >= 7, 'd1 published its readings and acknowledged its alerts');
+  t.ok((nodeClock(vc).d1 ?? 0) >= 7, 'd1 published its readings and acknowledged its alerts');
 
   const log = await checkHoldsItsInterest(t, fleet, d1, (type) => type === 'alert.d1');
   const alerts = log.filter((e) => e.type === 'alert.d1');
   t.equal(alerts.length, 2, 'd1 got both of its alerts');
-  t.ok(alerts.every((a) => (a.vc.d2 ?? 0) >= 3 && (a.vc.d3 ?? 0) >= 2), "d1's alerts depend on d2's and d3's readings, which d1 does not hold");
-  t.notOk(log.some((e) => e.type === 'alert.d2' || e.type === 'alert.d3' || (e.type === 'reading' && e.origin !== 'd1')), 'no other device’s events');
+  t.ok(alerts.every((a) => (nodeClock(a.vc).d2 ?? 0) >= 3 && (nodeClock(a.vc).d3 ?? 0) >= 2), "d1's alerts depend on d2's and d3's readings, which d1 does not hold");
+  t.notOk(log.some((e) => e.type === 'alert.d2' || e.type === 'alert.d3' || (e.type === 'reading' && nodeOf(e.origin) !== 'd1')), 'no other device’s events');
   await checkHoldsItsInterest(t, fleet, d2, (type) => type === 'alert.d2');
   await checkHoldsItsInterest(t, fleet, d3, (type) => type === 'alert.d3');
 
@@ -83,7 +85,7 @@ t.test('a device cut off, publishing, then healed converges with the gateway', a
   t.equal((await d1.admin.request('POST', '/links/gw/heal')).status, 200, 'd1 healed its link');
   await waitForFleetClock(fleet);
   const gatewayLog = await fleet.gw.admin.log();
-  t.equal(gatewayLog.filter((e) => e.type === 'reading' && e.origin === 'd1').length, 400, 'the gateway holds every reading of the backlog, once');
+  t.equal(gatewayLog.filter((e) => e.type === 'reading' && nodeOf(e.origin) === 'd1').length, 400, 'the gateway holds every reading of the backlog, once');
   const log = await checkHoldsItsInterest(t, fleet, d1, (type) => type === 'alert.d1');
   t.ok(log.some((e) => e.type === 'alert.d1'), 'the backlog raised alerts that reached d1');
   await checkHoldsItsInterest(t, fleet, d2, (type) => type === 'alert.d2');
@@ -99,12 +101,12 @@ t.test('a gateway restarted with kill -9 while a device catches up loses nothing
     await Promise.all(Array.from({ length: 100 }, (_, j) => d1.admin.publish('reading', { device: 'd1', value: (i + j) % 97 })));
   }
   await d1.admin.request('POST', '/links/gw/heal');
-  await waitFor(() => status(fleet.gw), { until: (s) => (s.vc.d1 ?? 0) > 0, failFast: crashed(fleet.all()), message: () => tails(fleet.all()) });
+  await waitFor(() => status(fleet.gw), { until: (s) => (nodeClock(s.vc).d1 ?? 0) > 0, failFast: crashed(fleet.all()), message: () => tails(fleet.all()) });
   await fleet.gw.kill9();
   await fleet.gw.restart();
   await waitForFleetClock(fleet, 120_000);
   const gatewayLog = await fleet.gw.admin.log();
-  const readings = gatewayLog.filter((e) => e.type === 'reading' && e.origin === 'd1');
+  const readings = gatewayLog.filter((e) => e.type === 'reading' && nodeOf(e.origin) === 'd1');
   t.equal(readings.length, count, 'the gateway holds every reading');
   t.equal(new Set(readings.map((e) => e.id)).size, count, 'each once');
   await checkHoldsItsInterest(t, fleet, d1, (type) => type === 'alert.d1');
@@ -118,7 +120,7 @@ t.test('a device whose interest widens gets the history it lacked, delivered to 
   await publishReadings(d1, [1, 2]);
   await waitForFleetClock(fleet);
   const before = await d1.admin.log();
-  t.notOk(before.some((e) => e.origin === 'd2'), 'd1 holds none of d2’s readings yet');
+  t.notOk(before.some((e) => nodeOf(e.origin) === 'd2'), 'd1 holds none of d2’s readings yet');
   await d1.stop();
   // The same data dir, now also wanting every reading.
   const wider = await startNode(t, { id: 'd1', app: 'examples/edge-sync', data: d1.data, port: d1.port, peers: [fleet.gw.wsUrl], extraArgs: ['--relaxed', '--want', 'reading'] });
@@ -132,7 +134,7 @@ t.test('a device whose interest widens gets the history it lacked, delivered to 
   });
   await waitForFleetClock(fleet);
   const log = await checkHoldsItsInterest(t, fleet, wider, (type) => type === 'alert.d1' || type === 'reading', before.length);
-  t.equal(log.filter((e) => e.origin === 'd2' && e.type === 'reading').length, 4, 'd1 got back the four readings of d2 it had skipped');
+  t.equal(log.filter((e) => nodeOf(e.origin) === 'd2' && e.type === 'reading').length, 4, 'd1 got back the four readings of d2 it had skipped');
   t.same(log.slice(0, before.length).map((e) => e.id), before.map((e) => e.id), 'what d1 held keeps its positions; the history follows');
 });
 

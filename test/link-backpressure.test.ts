@@ -4,7 +4,7 @@ import type { PeerLink } from '../runtime/peer-state.js';
 
 function link(peer: string): PeerLink & { paused: boolean } {
   const l = {
-    peer, bufferedAmount: 0, paused: false, send: () => {}, close: () => {},
+    peer, origin: peer, bufferedAmount: 0, paused: false, send: () => {}, close: () => {},
     pause: () => void (l.paused = true),
     resume: () => void (l.paused = false),
   };

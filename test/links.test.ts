@@ -20,6 +20,7 @@ function fakeFabric() {
   const up: string[] = [];
   const down: string[] = [];
   const fabric = {
+    origin: 'n~test',
     linkUp: (link: PeerLink) => (up.push(link.peer), true),
     linkDown: (link: PeerLink) => void down.push(link.peer),
     receive: () => {},
@@ -148,6 +149,7 @@ t.test('stop closes every link and stops redialing', async (t) => {
 function exclusiveFabric() {
   const links = new Map<string, PeerLink>();
   const fabric = {
+    origin: 'n~test',
     linkUp: (link: PeerLink) => (links.has(link.peer) ? false : (links.set(link.peer, link), true)),
     linkDown: (link: PeerLink) => void (links.get(link.peer) === link && links.delete(link.peer)),
     receive: () => {},

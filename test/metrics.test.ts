@@ -23,6 +23,7 @@ function fakeNode() {
   const metrics = new Metrics({
     fabric: {
       id: 'n1',
+      origin: 'n1',
       observe(observer) {
         world.observer = observer;
         return () => undefined;

@@ -45,7 +45,7 @@ t.test('a node\'s checkpoint book signs its own events, checks its peers\' and f
   t.teardown(() => rm(dir, { recursive: true, force: true }));
   const store = await Store.open(dir, 'n2');
   t.teardown(() => store.close());
-  const book = new OriginProofs({ identity: n2, cluster: 'c', store });
+  const book = new OriginProofs({ identity: n2, cluster: 'c', store, origin: 'n2' });
   const fromN1 = [event('n1', 1), event('n1', 2)];
   const allNew = (): boolean => true;
 
@@ -69,15 +69,20 @@ t.test('a node\'s checkpoint book signs its own events, checks its peers\' and f
     { pos: 3, origin: 'n1', seq: 2, correlationId: 'n1:2', bytes: fromN1[1] },
     { pos: 4, origin: 'n2', seq: 2, correlationId: 'n2:2', bytes: own[1] },
     { pos: 5, origin: 'n2', seq: 3, correlationId: 'n2:3', bytes: own[2] },
+    { pos: 6, origin: 'n2~old', seq: 1, correlationId: 'n2~old:1', bytes: event('n2~old', 1) },
   ];
-  const proofs = book.forBatch(stored, { n1: 2, n2: 3 });
-  t.same(proofs.map((p) => [p.origin, p.last]), [['n1', 2], ['n2', 3]], 'the batch stores n1\'s checkpoint once and one new checkpoint of n2\'s own events');
+  const proofs = book.forBatch(stored, { n1: 2, n2: 3, 'n2~old': 1 });
+  t.same(
+    proofs.map((p) => [p.origin, p.last]),
+    [['n1', 2], ['n2', 3]],
+    'the batch stores n1\'s checkpoint once and one new checkpoint of the events n2 stamped under its current origin, none of an earlier origin\'s',
+  );
   t.same(book.forBatch([], { n1: 2, n2: 3 }), [], 'and not again');
   const ownProof = await book.covering('n2', 2);
   t.ok(ownProof && verifyProof(n1, 'c', ownProof) && provesEvent(ownProof, 2, own[1]), 'n2\'s checkpoint of its own events verifies for n1');
 
-  await store.commit({ events: stored, vcBefore: {}, vc: { n1: 2, n2: 3 }, actors: [], deadLetters: [], removedDeadLetters: [], acks: new Map(), proofs });
-  const restarted = new OriginProofs({ identity: n2, cluster: 'c', store });
+  await store.commit({ events: stored, vcBefore: {}, vc: { n1: 2, n2: 3, 'n2~old': 1 }, actors: [], deadLetters: [], removedDeadLetters: [], acks: new Map(), proofs });
+  const restarted = new OriginProofs({ identity: n2, cluster: 'c', store, origin: 'n2' });
   const fromStore = await restarted.covering('n1', 2);
   t.same(fromStore && [fromStore.origin, fromStore.first, lastSeq(fromStore)], ['n1', 1, 2], 'after a restart, n1\'s checkpoint comes back from the store');
   t.ok(fromStore && verifyProof(n2, 'c', fromStore), 'unchanged');

@@ -41,20 +41,20 @@ t.test('events published on A reach C through B while A–C is cut, and arrive o
 
   // A → C through B.
   const fromA = await publishPings(a, 25, 'cut');
-  const aSeq = fromA.at(-1)!.published.seq;
+  const { origin: aOrigin, seq: aSeq } = fromA.at(-1)!.published;
   await waitFor(() => c.admin.status(), {
     failFast: crashed(nodes),
     timeout: 60_000,
-    until: (s) => (s.vc.a ?? 0) >= aSeq,
+    until: (s) => (s.vc[aOrigin] ?? 0) >= aSeq,
     message: () => `c's vc[a] to reach ${aSeq} through b\n${tails(nodes)}`,
   });
   // C → A through B.
   const fromC = await publishPings(c, 10, 'cut');
-  const cSeq = fromC.at(-1)!.published.seq;
+  const { origin: cOrigin, seq: cSeq } = fromC.at(-1)!.published;
   await waitFor(() => a.admin.status(), {
     failFast: crashed(nodes),
     timeout: 60_000,
-    until: (s) => (s.vc.c ?? 0) >= cSeq,
+    until: (s) => (s.vc[cOrigin] ?? 0) >= cSeq,
     message: () => `a's vc[c] to reach ${cSeq} through b\n${tails(nodes)}`,
   });
 
@@ -72,8 +72,8 @@ t.test('events published on A reach C through B while A–C is cut, and arrive o
   await waitForLinks(nodes, [['a', 'b'], ['b', 'c'], ['a', 'c']], 60_000);
   const [moreA, moreC] = await Promise.all([publishPings(a, 15, 'healed'), publishPings(c, 15, 'healed')]);
   const acked = [...fromA, ...fromC, ...moreA, ...moreC];
-  await waitForSameClock(nodes, 60_000, (all) => (all.get('a')!.vc.a ?? 0) >= moreA.at(-1)!.published.seq
-    && (all.get('a')!.vc.c ?? 0) >= moreC.at(-1)!.published.seq);
+  await waitForSameClock(nodes, 60_000, (all) => (all.get('a')!.vc[aOrigin] ?? 0) >= moreA.at(-1)!.published.seq
+    && (all.get('a')!.vc[cOrigin] ?? 0) >= moreC.at(-1)!.published.seq);
   t.ok(cToA.forwarded > 0, 'the healed proxy carried the a–c link');
 
   const logs = await settledLogs(nodes);

@@ -20,9 +20,9 @@ import { Store, type StoredEvent } from '../runtime/store.js';
 import { waitFor } from './helpers/wait-for.js';
 
 /** A link that records what is sent on it. */
-function fakeLink(peer: string): PeerLink & { frames: Frame[] } {
+function fakeLink(peer: string, origin = peer): PeerLink & { frames: Frame[] } {
   const frames: Frame[] = [];
-  return { peer, bufferedAmount: 0, frames, send: (frame) => void frames.push(frame), close: () => {}, pause: () => {}, resume: () => {} };
+  return { peer, origin, bufferedAmount: 0, frames, send: (frame) => void frames.push(frame), close: () => {}, pause: () => {}, resume: () => {} };
 }
 
 /** `origin:seq` of every event sent on `link`, in order (`links`, `want`, `ack` frames ignored). */
@@ -39,7 +39,7 @@ async function setup(t: Test) {
   const recent = new RecentLog(1000);
   const committed: VectorClock = {};
   const replication = new Replication({
-    id: 'n1', store, recent, log: pino({ level: 'silent' }), committed: () => committed,
+    origin: 'n1', store, recent, log: pino({ level: 'silent' }), committed: () => committed,
     readStored: async (from, limit) => (await store.readFrom(from, Math.min(limit, recent.start - from))).map((r) => ({ pos: r.pos, ...eventHeader(r.bytes), bytes: r.bytes })),
     acks: new Map(), window: 8192, frameEvents: 512, frameBytes: 1 << 20, stallMs: 5000, ackDelayMs: 25, clock,
   });
@@ -60,9 +60,9 @@ async function setup(t: Test) {
     await store.commit({ events, vcBefore, vc: { ...committed }, actors: [], deadLetters: [], removedDeadLetters: [], acks: new Map() });
     recent.append(events);
   }
-  /** Links peer `id` and returns its link and Peer. */
-  function link(id: string): { link: ReturnType<typeof fakeLink>; peer: Peer } {
-    const l = fakeLink(id);
+  /** Links peer `id` (stamping under `origin`) and returns its link and Peer. */
+  function link(id: string, origin = id): { link: ReturnType<typeof fakeLink>; peer: Peer } {
+    const l = fakeLink(id, origin);
     t.ok(replication.linkUp(l), `${id} links up`);
     const peer = replication.linked(l);
     if (peer === undefined) throw new Error(`${id} is not linked`);
@@ -107,8 +107,8 @@ t.test('a new link forgets what was heard', async (t) => {
   t.same(sent, ['n1:1', 'n1:2'], 'no echo on the first link');
 
   replication.linkDown(first.link);
-  const second = link('p');
-  // p restarted with an empty disk: it wants everything.
+  const second = link('p', 'p~2');
+  // p restarted with an empty disk, under a new origin: it wants everything, its earlier events too.
   await replication.receiveWant(second.peer, {});
   await until(pushed(second.peer), 'the re-send to p');
   t.same(sentOn(second.link), ['p:1', 'n1:1', 'p:2', 'p:3', 'n1:2'], 'p gets its own events back on the new link');

@@ -23,6 +23,7 @@ function recorder(node: string, strict = false): Recorder {
   const seen: string[] = [];
   const links = new Map<string, PeerLink>();
   return {
+    origin: node,
     seen,
     links,
     linkUp(link) {

@@ -128,7 +128,7 @@ t.test('migrations must be 2, 3, … with a function each', async (t) => {
 
 /** Opens a node's kernel on `dir` with `service`. */
 function open(dir: string, service: ServiceDefinition): Promise<Kernel> {
-  return openKernel({ id: 'solo', dataDir: dir, services: [service], log: pino({ level: 'silent' }), relaxed: true, hasPeers: false });
+  return openKernel({ id: 'solo', dataDir: dir, services: [service], log: pino({ level: 'silent' }), relaxed: true });
 }
 
 async function close(kernel: Kernel): Promise<void> {

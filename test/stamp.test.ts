@@ -71,7 +71,7 @@ t.test('after a restart with the wall clock stepped back, a new event\'s ts is n
 t.test('an event from a peer with a ts far ahead of the wall clock is kept but does not drag this node\'s time along', async (t) => {
   const time = wallClock(10_000_000);
   const { fabric } = await startFabric(t, t.testdir(), time);
-  const link: PeerLink = { peer: 'n2', send: () => {}, bufferedAmount: 0, close: () => {}, pause: () => {}, resume: () => {} };
+  const link: PeerLink = { peer: 'n2', origin: 'n2', send: () => {}, bufferedAmount: 0, close: () => {}, pause: () => {}, resume: () => {} };
   t.ok(fabric.linkUp(link));
   const peerEvent = (seq: number, ts: number) => encodeEvent({ origin: 'n2', seq, schema: 1, vc: { n2: seq }, type: 'Far', correlationId: `c${seq}`, causationId: null, ts, data: null });
 

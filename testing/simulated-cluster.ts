@@ -111,8 +111,7 @@ export class SimulatedCluster {
     for (const id of ids) {
       const names = app.placement[id] ?? [];
       const services = app.services.filter((s) => names.includes(s.name));
-      const hasPeers = ids.length > 1;
-      this.nodes.set(id, new SimulatedNode({ id, dataDir: join(dataDir, id), services, versions, hasPeers, time: this.time, log, fabric: options.fabric, passivateAfterMs: options.passivateAfterMs }));
+      this.nodes.set(id, new SimulatedNode({ id, dataDir: join(dataDir, id), services, versions, seed: this.seed, time: this.time, log, fabric: options.fabric, passivateAfterMs: options.passivateAfterMs }));
     }
   }
 

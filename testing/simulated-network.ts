@@ -20,7 +20,7 @@ import type { Fabric, PeerLink } from '../runtime/fabric.js';
 import type { SimulatedTime } from './simulated-time.js';
 
 /** What a node's side of the network is: its fabric's link calls. */
-export type Endpoint = Pick<Fabric, 'linkUp' | 'linkDown' | 'receive'>;
+export type Endpoint = Pick<Fabric, 'origin' | 'linkUp' | 'linkDown' | 'receive'>;
 
 /** A frame delivered by {@link SimulatedNetwork.deliverNext}. */
 export interface Delivery {
@@ -107,14 +107,16 @@ export interface SimulatedNetworkOptions {
 /** One node's end of a simulated link: what its fabric sends on and reads from. */
 export class SimulatedLink implements PeerLink {
   readonly peer: string;
+  readonly origin: string;
   /** Frames leave at once: nothing waits in a simulated socket. */
   readonly bufferedAmount = 0;
   private readonly outgoing: (bytes: Uint8Array) => void;
   private readonly closing: () => void;
   private readonly incoming: Direction;
 
-  constructor(args: { peer: string; incoming: Direction; outgoing: (bytes: Uint8Array) => void; closing: () => void }) {
+  constructor(args: { peer: string; origin: string; incoming: Direction; outgoing: (bytes: Uint8Array) => void; closing: () => void }) {
     this.peer = args.peer;
+    this.origin = args.origin;
     this.incoming = args.incoming;
     this.outgoing = args.outgoing;
     this.closing = args.closing;
@@ -284,8 +286,8 @@ export class SimulatedNetwork {
     const closing = (): void => {
       if (pair.connection === connection) this.closedByNode(pair);
     };
-    connection.ends.set(a, new SimulatedLink({ peer: b, incoming: toA, outgoing: (bytes) => this.transmit(pair, connection, toB, bytes), closing }));
-    connection.ends.set(b, new SimulatedLink({ peer: a, incoming: toB, outgoing: (bytes) => this.transmit(pair, connection, toA, bytes), closing }));
+    connection.ends.set(a, new SimulatedLink({ peer: b, origin: endB.origin, incoming: toA, outgoing: (bytes) => this.transmit(pair, connection, toB, bytes), closing }));
+    connection.ends.set(b, new SimulatedLink({ peer: a, origin: endA.origin, incoming: toB, outgoing: (bytes) => this.transmit(pair, connection, toA, bytes), closing }));
     pair.connection = connection;
     const up = endA.linkUp(connection.ends.get(a) as SimulatedLink) && endB.linkUp(connection.ends.get(b) as SimulatedLink);
     if (!up) this.disconnect(pair);

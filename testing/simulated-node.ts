@@ -4,6 +4,7 @@
  * (causal buffer, timers, acknowledged clocks not yet persisted) and keeps only what is
  * on disk, which is what starting it again reads back.
  */
+import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
 import { TroupeError } from '../protocol/troupe-error.js';
 import type { FabricOptions } from '../runtime/fabric.js';
@@ -20,11 +21,11 @@ export interface SimulatedNodeOptions {
   readonly services: readonly ServiceDefinition[];
   /** The newest version of each event type the app knows, which actors' emits carry. [default from `services`] */
   readonly versions?: NewestVersions;
-  /** Whether the cluster has other nodes (then a starting node waits for a peer's clock, as a real one does). */
-  readonly hasPeers: boolean;
   readonly time: SimulatedTime;
   readonly log: Logger;
   readonly fabric?: FabricOptions;
+  /** The run's seed: each start's incarnation is drawn from it. */
+  readonly seed: number;
   /** Idle this long (simulated ms), an actor is dropped from memory. [default 5 minutes] */
   readonly passivateAfterMs?: number;
 }
@@ -34,6 +35,8 @@ export class SimulatedNode {
   readonly id: string;
   private readonly options: SimulatedNodeOptions;
   private running: { readonly kernel: Kernel; readonly clock: NodeClock } | undefined;
+  /** How often it started. */
+  private starts = 0;
 
   constructor(options: SimulatedNodeOptions) {
     this.id = options.id;
@@ -54,11 +57,13 @@ export class SimulatedNode {
   /** Opens its store and restores its clocks and actors from it, as a node process starting does. */
   async start(): Promise<Kernel> {
     if (this.running !== undefined) return this.running.kernel;
-    const { id, dataDir, services, hasPeers, fabric, time, passivateAfterMs } = this.options;
+    const { id, dataDir, services, fabric, time, passivateAfterMs } = this.options;
     const clock = time.forNode();
     const log = this.options.log.child({ node: id });
     // Relaxed: a simulated crash kills no operating system, so what LevelDB wrote survives it.
-    const kernel = await openKernel({ id, dataDir, services, versions: this.options.versions, log, relaxed: true, hasPeers, fabric, clock, passivateAfterMs });
+    // Each start a fresh origin, as a process gets, but drawn from the seed: a seed replays the run.
+    const incarnation = createHash('sha256').update(`${this.options.seed}:${id}:${++this.starts}`).digest('base64url').slice(0, 6);
+    const kernel = await openKernel({ id, dataDir, services, versions: this.options.versions, log, relaxed: true, fabric, clock, incarnation, passivateAfterMs });
     this.running = { kernel, clock };
     return kernel;
   }

@@ -191,7 +191,7 @@ export class FaultInjector {
     } else await node.wipe();
   }
 
-  /** Measures, in the background, how long `id` takes to hold what the others hold now. */
+  /** Measures, in the background, how long `id` takes to hold what the others hold now and to have rebuilt its actors. */
   private measureRecovery(id: string, record: FaultRecord): void {
     const node = this.node(id);
     const measure = async (): Promise<void> => {
@@ -207,7 +207,8 @@ export class FaultInjector {
       }
       while (this.target.now() - from < RECOVERY_DEADLINE_MS) {
         try {
-          if (dominates((await new NodeAdmin(node.url, 2000).status()).vc, target)) {
+          const status = await new NodeAdmin(node.url, 2000).status();
+          if (dominates(status.vc, target) && status.recovering !== true) {
             record.recoveryMs = this.target.now() - from;
             return;
           }

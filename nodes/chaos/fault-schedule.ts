@@ -6,7 +6,6 @@
  * Faults run one at a time, each healed before the next, so that a report can say what
  * each did and so that "heal" at the end means every link and process is back.
  */
-import { PROBE_MS } from '../../runtime/node-kernel.js';
 import { Prng } from './prng.js';
 
 /** Every kind of fault a run can inject. */
@@ -22,7 +21,7 @@ export const FAULT_KINDS = [
   'pause', // SIGSTOP, then SIGCONT
   'wipe', // SIGKILL, data dir deleted, restart
   'rewind', // SIGKILL, data dir replaced by an older crash image of itself, restart
-  'isolated-restart', // cut off, data dir wiped or rewound, restarted and kept cut past the startup probe
+  'isolated-restart', // cut off, data dir wiped or rewound, restarted and kept cut while clients publish to it
   'duplicate-id', // a second process started with a live node's id
 ] as const;
 
@@ -32,8 +31,13 @@ export type FaultKind = (typeof FAULT_KINDS)[number];
 /** The faults that lose (part of) a node's disk. */
 export const DISK_FAULTS: readonly FaultKind[] = ['wipe', 'rewind', 'isolated-restart'];
 
-/** How long an isolated restart stays cut after the node is up: past the startup probe. */
-export const ISOLATED_RESTART_MIN_MS = PROBE_MS + 2000;
+/**
+ * How long an isolated restart stays cut after the node is up. A node never waits before
+ * stamping (it stamps under a fresh origin, `protocol/origin.ts`), so this is not a wait
+ * to outlast: it is long enough for clients to publish to the node while it is cut off,
+ * and past the 5 s startup probe that nodes before protocol 3 waited for before stamping.
+ */
+export const ISOLATED_RESTART_MIN_MS = 7000;
 
 /** One planned fault. */
 export interface PlannedFault {

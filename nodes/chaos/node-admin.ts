@@ -29,6 +29,8 @@ export interface StatusView {
   readonly peers: readonly { readonly id: string; readonly connected: boolean; readonly outbox: number }[];
   readonly log: { readonly size: number; readonly buffered?: number };
   readonly duplicates?: readonly { readonly node: string; readonly refusedBy: string }[];
+  /** Its actors wait for history its disk lost, or for their rebuild. */
+  readonly recovering?: boolean;
 }
 
 /** One event of `GET /log`. */
@@ -53,6 +55,7 @@ export interface ActorView {
 }
 
 const LOG_PAGE = 1000;
+const ACTOR_PAGE = 1000;
 
 /** The admin API of one node, at `http://127.0.0.1:PORT`. */
 export class NodeAdmin {
@@ -87,13 +90,14 @@ export class NodeAdmin {
     return this.get<StatusView>('/status');
   }
 
-  /** Every actor, through `GET /actors` a page at a time. */
+  /** Every actor, in memory or passivated: `GET /actors` a page at a time. */
   async actors(): Promise<ActorView[]> {
     const actors: ActorView[] = [];
     for (let after: string | null = null; ; ) {
-      const page: { actors: ActorView[]; next: string | null } = await this.get(`/actors${after === null ? '' : `?after=${encodeURIComponent(after)}`}`);
+      const query: string = after === null ? '' : `&after=${encodeURIComponent(after)}`;
+      const page: { actors: ActorView[]; next: string | null } = await this.get(`/actors?limit=${ACTOR_PAGE}${query}`);
       actors.push(...page.actors);
-      if (page.next === null || page.actors.length === 0) return actors;
+      if (page.next === null) return actors;
       after = page.next;
     }
   }

@@ -1,0 +1,161 @@
+/**
+ * History recovery: getting back what this node's disk lost before its actors go on.
+ *
+ * A node stamps under a fresh origin at every start (`protocol/origin.ts`), so it never
+ * has to wait before stamping: no seq it stamps can be one the cluster holds. What a lost
+ * or rewound disk costs it is its actors' history. It learns of that from a peer's clock
+ * (its `want`): events of this node's older origins that the peer holds and this log
+ * lacks. From then on the node is *holding*: it keeps committing what arrives (and what
+ * clients publish) but hands nothing to its actors, until its log covers every such claim.
+ * Then the actors are rebuilt by replaying the whole log (`actor-rebuild.ts`), which also
+ * delivers everything committed while holding, once.
+ *
+ * Whether the log holds events its actors have not seen is durable (`meta/held`), so a
+ * node that crashes while holding rebuilds when it starts again.
+ *
+ * A peer's claim is only as good as the peer: one that claims more than it ever sends (a
+ * bug, a forged `want` of 2⁵³−1) must not stop the actors for good. So a claim is dropped
+ * when that peer's link goes down before the events arrive, and a recovery still waiting
+ * after `maxWaitMs` is given up: the node logs an error and rebuilds from what it has.
+ */
+import type { Logger } from 'pino';
+import type { VectorClock } from '../protocol/envelope.js';
+import { nodeOf } from '../protocol/origin.js';
+import type { Clock, TimerHandle } from './clock.js';
+
+/** Whether this node's actors may take events now, and whether they must be rebuilt first. */
+export class HistoryRecovery {
+  private readonly node: string;
+  private readonly origin: string;
+  private readonly log: Logger;
+  private readonly clock: Clock;
+  private readonly maxWaitMs: number;
+  private readonly onChange: () => void;
+  /** Per linked peer, the events of this node's older origins it holds beyond this log. */
+  private readonly claims = new Map<string, VectorClock>();
+  /** When the current recovery is given up. */
+  private deadline: TimerHandle | undefined;
+  /** The log holds events the actors have not been handed (`meta/held`). */
+  private heldEvents: boolean;
+  /** The committed clock, as last told. */
+  private committed: VectorClock = {};
+
+  constructor(args: {
+    /** This node's id. */
+    node: string;
+    /** The origin this node stamps under now. */
+    origin: string;
+    log: Logger;
+    clock: Clock;
+    /** The longest a recovery may wait for the events peers claim to hold. */
+    maxWaitMs: number;
+    /** Whether the store says the log holds events the actors were not handed. */
+    held: boolean;
+    /** Called when the actors may go on (a claim was dropped or given up): queued work may run. */
+    onChange: () => void;
+  }) {
+    this.node = args.node;
+    this.origin = args.origin;
+    this.log = args.log;
+    this.clock = args.clock;
+    this.maxWaitMs = args.maxWaitMs;
+    this.heldEvents = args.held;
+    this.onChange = args.onChange;
+  }
+
+  /** Whether the log holds events the actors have not been handed. */
+  get held(): boolean {
+    return this.heldEvents;
+  }
+
+  /** Whether delivery to the actors waits for claimed events, given the committed clock. */
+  waiting(committed: VectorClock): boolean {
+    this.committed = committed;
+    if (this.claims.size === 0) return false;
+    for (const claim of this.claims.values()) {
+      for (const origin in claim) if (claim[origin] > (committed[origin] ?? 0)) return true;
+    }
+    this.claims.clear();
+    this.clock.clearTimeout(this.deadline);
+    this.deadline = undefined;
+    return false;
+  }
+
+  /** Whether the actors must be rebuilt now: events were held and nothing claimed is missing. */
+  rebuildDue(committed: VectorClock): boolean {
+    return this.heldEvents && !this.waiting(committed);
+  }
+
+  /** Events were committed without being handed to the actors (the caller persists `meta/held`). */
+  hold(): void {
+    this.heldEvents = true;
+  }
+
+  /** The actors were rebuilt from the whole log (the caller clears `meta/held`). */
+  rebuilt(): void {
+    this.heldEvents = false;
+  }
+
+  /** The older origins of this node that some peer holds more of than `committed`, with the most held. */
+  claimed(): VectorClock {
+    const out: VectorClock = {};
+    for (const claim of this.claims.values()) {
+      for (const origin in claim) out[origin] = Math.max(out[origin] ?? 0, claim[origin]);
+    }
+    return out;
+  }
+
+  /** Peer `peer` told its clock `vc` (its `want`); this node committed `committed`. */
+  peerClock(peer: string, vc: VectorClock, committed: VectorClock): void {
+    this.committed = committed;
+    const claim: VectorClock = {};
+    let any = false;
+    for (const origin in vc) {
+      if (origin === this.origin || nodeOf(origin) !== this.node || vc[origin] <= (committed[origin] ?? 0)) continue;
+      claim[origin] = vc[origin];
+      any = true;
+    }
+    if (!any) {
+      if (this.claims.delete(peer)) this.onChange();
+      return;
+    }
+    this.claims.set(peer, claim);
+    this.log.warn(
+      { code: 'TROUPE_NODE_RECOVERING', peer, peerHas: claim, maxWaitMs: this.maxWaitMs },
+      'a peer holds events of this node\'s earlier starts that its log lacks: fetching them back before the actors go on',
+    );
+    this.deadline ??= this.clock.setTimeout(() => this.giveUp(), this.maxWaitMs);
+  }
+
+  /** Peer `peer`'s link went down: what it claimed and did not send is no longer waited for. */
+  peerGone(peer: string): void {
+    const claim = this.claims.get(peer);
+    if (claim === undefined) return;
+    this.claims.delete(peer);
+    this.log.warn(
+      { code: 'TROUPE_NODE_RECOVERING', peer, peerHad: claim },
+      'the peer that holds events of this node\'s earlier starts left before sending them all: no longer waiting for it',
+    );
+    if (this.claims.size === 0) {
+      this.clock.clearTimeout(this.deadline);
+      this.deadline = undefined;
+    }
+    this.onChange();
+  }
+
+  /** Stops waiting. */
+  stop(): void {
+    this.clock.clearTimeout(this.deadline);
+  }
+
+  private giveUp(): void {
+    this.deadline = undefined;
+    if (!this.waiting(this.committed)) return;
+    this.log.error(
+      { code: 'TROUPE_NODE_RECOVERING', claimed: this.claimed(), logHas: this.committed, peers: [...this.claims.keys()], waitedMs: this.maxWaitMs },
+      'gave up fetching back this node\'s earlier events: rebuilding the actors from what the log holds',
+    );
+    this.claims.clear();
+    this.onChange();
+  }
+}
