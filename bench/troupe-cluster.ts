@@ -15,12 +15,17 @@
  *
  * Either way `rx` runs `troupe-publisher.js` too, and the harness reads the sink's
  * `DeliveryProbe` over its IPC channel, as it does for the Moleculer and ceiling receivers.
+ *
+ * The nodes of a cluster run as production nodes should: each with its own key and one
+ * trust list (`--trust`), so the figures include signing and checking origin checkpoints.
+ * `TROUPE_BENCH_UNSIGNED=1` runs them with the cluster secret alone, for comparison.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, rmSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { connect, type TroupeClient } from '../client/index.js';
+import { newNodeKey, TrustList } from '../protocol/node-keys.js';
 import { AdminClient, PUBLISH_WINDOW } from './admin-client.js';
 import { SINK_NODE_ID } from './apps/sink.js';
 import type { ProbeReport } from './delivery-probe.js';
@@ -49,6 +54,8 @@ export interface NodeSpec {
   readonly dataDir: string;
   readonly peers: readonly string[];
   readonly relaxed: boolean;
+  /** The trust list and this node's key file (`--trust`, `--key`); none: the secret alone. */
+  readonly keys?: { readonly trust: string; readonly key: string };
   /** Run `troupe-publisher.js` (node and publisher in one process) instead of the CLI. */
   readonly embedded: boolean;
 }
@@ -71,6 +78,7 @@ export async function startTroupeNode(spec: NodeSpec): Promise<TroupeNode> {
   const args = ['--id', spec.id, '--port', String(spec.port), '--data', spec.dataDir, '--secret', SECRET];
   for (const peer of spec.peers) args.push('--peer', peer);
   if (spec.relaxed) args.push('--relaxed');
+  if (spec.keys !== undefined) args.push('--trust', spec.keys.trust, '--key', spec.keys.key);
   const child = spec.embedded
     ? ChildHandle.start({ name: spec.id, script: PUBLISHER_SCRIPT, args, ipc: true })
     : ChildHandle.start({ name: spec.id, script: CLI_SCRIPT, args: ['node', ...args, '--app', SINK_APP] });
@@ -118,9 +126,10 @@ export class TroupeCluster {
     const nodes: TroupeNode[] = [];
     const proxies: TcpProxy[] = [];
     const cluster = new TroupeCluster(spec, nodes, proxies);
+    const ids = Array.from({ length: spec.size }, (_, i) => (i === spec.size - 1 ? SINK_NODE_ID : `n${i + 1}`));
+    const keys = process.env.TROUPE_BENCH_UNSIGNED === '1' ? undefined : writeKeys(spec.dataDir, ids);
     try {
-      for (let i = 0; i < spec.size; i++) {
-        const id = i === spec.size - 1 ? SINK_NODE_ID : `n${i + 1}`;
+      for (const [i, id] of ids.entries()) {
         const peers: string[] = [];
         for (const earlier of nodes) {
           let port = earlier.port;
@@ -133,7 +142,7 @@ export class TroupeCluster {
         }
         // The sink's node always runs in-process, for its probe; the others do when they publish in-process.
         const embedded = spec.publish === 'embedded' || id === SINK_NODE_ID;
-        nodes.push(await startTroupeNode({ id, port: 0, dataDir: join(spec.dataDir, id), peers, relaxed: spec.relaxed, embedded }));
+        nodes.push(await startTroupeNode({ id, port: 0, dataDir: join(spec.dataDir, id), peers, relaxed: spec.relaxed, embedded, keys: keys?.(id) }));
       }
       await cluster.waitLinked(START_TIMEOUT_MS);
       if (spec.publish === 'client') {
@@ -339,4 +348,17 @@ function shareOf(count: number, k: number, n: number): { readonly offset: number
   const base = Math.floor(count / n);
   const extra = count % n;
   return { offset: k * base + Math.min(k, extra), size: base + (k < extra ? 1 : 0) };
+}
+
+/** Writes a key per node and a trust list of them all into `dir`; returns each node's files. */
+function writeKeys(dir: string, ids: readonly string[]): (id: string) => { trust: string; key: string } {
+  mkdirSync(dir, { recursive: true });
+  const trust = join(dir, 'trust');
+  const entries = ids.map((id) => {
+    const { key, pem } = newNodeKey();
+    writeFileSync(join(dir, `${id}.key`), pem, { mode: 0o600 });
+    return [id, key.publicKey] as const;
+  });
+  writeFileSync(trust, TrustList.format(entries));
+  return (id) => ({ trust, key: join(dir, `${id}.key`) });
 }

@@ -9,7 +9,7 @@
  * harness process sending `POST /events` saturates a core well below what the fabric
  * can carry (see the POST ceiling).
  *
- * Usage: `troupe-publisher.js --id ID --port PORT --data DIR --secret S [--peer URL]… [--relaxed]`.
+ * Usage: `troupe-publisher.js --id ID --port PORT --data DIR --secret S [--peer URL]… [--relaxed] [--trust FILE --key FILE]`.
  * Logs like `troupe node` (pino JSON, including the `listening` line); SIGTERM stops the
  * node cleanly.
  */
@@ -17,6 +17,7 @@ import { parseArgs } from 'node:util';
 import pino from 'pino';
 import { startNode } from '../index.js';
 import { tuneHeapForNode } from '../nodes/heap-tuning.js';
+import { loadIdentity } from '../nodes/key-files.js';
 import app, { sinkProbe } from './apps/sink.js';
 import { handleProfileRequest, type ProfileRequest } from './cpu-profiler.js';
 import { probeReply, type ProbeRequest } from './delivery-probe.js';
@@ -38,6 +39,8 @@ const { values } = parseArgs({
     secret: { type: 'string' },
     peer: { type: 'string', multiple: true, default: [] },
     relaxed: { type: 'boolean', default: false },
+    trust: { type: 'string' },
+    key: { type: 'string' },
   },
 });
 // Tuned like a node the `troupe` CLI starts.
@@ -47,6 +50,7 @@ const log = pino({ base: { node: id } });
 const node = await startNode({
   id,
   secret: String(values.secret),
+  identity: values.trust === undefined || values.key === undefined ? undefined : loadIdentity(id, values.key, values.trust),
   dataDir: String(values.data),
   host: '127.0.0.1',
   port: Number(values.port),

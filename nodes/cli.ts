@@ -19,6 +19,8 @@ import { runCluster } from './cluster.js';
 import { CLUSTER_USAGE, parseClusterArgs } from './cluster-plan.js';
 import { loadApp } from './load-app.js';
 import { tuneHeapForNode } from './heap-tuning.js';
+import { loadIdentity } from './key-files.js';
+import { KEYS_USAGE, keysCommand } from './keys-command.js';
 import { NODE_USAGE, parseNodeFlags } from './node-flags.js';
 import { nodeWants, placedServices } from './placed-services.js';
 import { PUBLISH_USAGE, publishCommand } from './publish-command.js';
@@ -36,6 +38,7 @@ commands:
   tail      follow one node's log live
   publish   publish one event through a node
   chaos     run an app's nodes under injected faults and check what they hold
+  keys      create or show a node's key pair (its trust list line)
 
 ${NODE_USAGE}
 
@@ -44,7 +47,8 @@ usage: ${STATUS_USAGE}
 usage: ${TRACE_USAGE}
 usage: ${TAIL_USAGE}
 usage: ${PUBLISH_USAGE}
-usage: ${CHAOS_USAGE}`;
+usage: ${CHAOS_USAGE}
+usage: ${KEYS_USAGE}`;
 
 /** Exit codes of failures that are not usage errors (those exit 2). */
 const EXIT_CODES: Partial<Record<TroupeErrorCode, number>> = {
@@ -64,11 +68,13 @@ async function runNode(argv: string[]): Promise<void> {
   const flags = parseNodeFlags(argv);
   const app = await loadApp(flags.app);
   const services = placedServices(app, flags.id, flags.services ?? app.placement[flags.id] ?? []);
+  const identity = flags.keys && loadIdentity(flags.id, flags.keys.key, flags.keys.trust);
   const log = pino({ base: { node: flags.id } });
   const node = await startNode({
     id: flags.id,
     cluster: flags.cluster,
     secret: flags.secret,
+    identity,
     dataDir: flags.data,
     host: flags.host,
     port: flags.port,
@@ -131,6 +137,7 @@ async function main(argv: string[]): Promise<void> {
   if (command === 'tail') return runTail(rest);
   if (command === 'publish') return publishCommand(rest);
   if (command === 'chaos') return chaosCommand(parseChaosArgs(rest));
+  if (command === 'keys') return keysCommand(rest);
   if (command === undefined || command === 'help' || command === '--help' || command === '-h') {
     process.stdout.write(`${USAGE}\n`);
     return;

@@ -193,7 +193,7 @@ export function urlHost(host: string): string {
  */
 export function nodeArgs(
   plan: NodePlan,
-  options: { readonly app: string; readonly host: string; readonly cluster: string; readonly inspect?: string; readonly insecureAdmin?: boolean },
+  options: { readonly app: string; readonly host: string; readonly cluster: string; readonly inspect?: string; readonly insecureAdmin?: boolean; readonly trust?: string },
 ): string[] {
   return [
     'node',
@@ -208,5 +208,7 @@ export function nodeArgs(
     ...plan.peers.flatMap((peer) => ['--peer', peer]),
     ...(options.inspect === undefined ? [] : ['--inspect', options.inspect]),
     ...(options.insecureAdmin === true ? ['--insecure-admin'] : []),
+    // Each node's key sits beside its data directory, where `--key` looks by default.
+    ...(options.trust === undefined ? [] : ['--trust', options.trust]),
   ];
 }

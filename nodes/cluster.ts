@@ -16,16 +16,18 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdir, rm } from 'node:fs/promises';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
+import { TrustList } from '../protocol/node-keys.js';
 import { TroupeError } from '../protocol/troupe-error.js';
 import { isLoopbackName } from '../runtime/admin-guard.js';
 import { clusterLayout, clusterNodes, DEFAULT_HOST, nodeArgs, type ClusterOptions, type NodePlan } from './cluster-plan.js';
 import { DEMO, EVENTS, watchCluster } from './cluster-watch.js';
+import { defaultKeyFile, ensureKeyFile } from './key-files.js';
 import { loadApp } from './load-app.js';
 import {
   NODE_COLOURS,
@@ -133,6 +135,7 @@ export async function runCluster(options: ClusterOptions): Promise<void> {
   });
   await assertPortsFree(plans, host);
   await prepareDataDirs(plans, options.fresh);
+  const trust = await prepareKeys(plans, join(resolve(options.dataDir), app.name));
   const labels = [...plans.map((plan) => plan.id), LAUNCHER.label, EVENTS.label, DEMO.label];
   const printer = new Printer(out, {
     colour: shouldColour(out, process.env),
@@ -180,7 +183,7 @@ export async function runCluster(options: ClusterOptions): Promise<void> {
     );
     plans.forEach((plan, i) => {
       const source = { label: plan.id, sgr: NODE_COLOURS[i % NODE_COLOURS.length] };
-      const args = nodeArgs(plan, { app: appPath, host, cluster: app.name, inspect: options.inspect, insecureAdmin: options.insecureAdmin });
+      const args = nodeArgs(plan, { app: appPath, host, cluster: app.name, inspect: options.inspect, insecureAdmin: options.insecureAdmin, trust });
       nodes.push(startNode(plan, source, args, childEnv, printer, nodeOnExit));
     });
     const watching = watchCluster(app, nodes, { demo: options.demo, adminToken }, printer, stop.signal);
@@ -221,6 +224,17 @@ async function prepareDataDirs(plans: readonly NodePlan[], fresh: boolean): Prom
     if (fresh) await rm(plan.dataDir, { recursive: true, force: true });
     await mkdir(plan.dataDir, { recursive: true });
   }
+}
+
+/**
+ * Gives every node a key pair (kept beside its data directory, so `--fresh` keeps it) and
+ * writes the cluster's trust list, `<dir>/trust`; returns the list's path.
+ */
+async function prepareKeys(plans: readonly NodePlan[], dir: string): Promise<string> {
+  const file = join(dir, 'trust');
+  const entries = plans.map((plan) => [plan.id, ensureKeyFile(defaultKeyFile(plan.dataDir)).publicKey] as const);
+  await writeFile(file, `# written by troupe cluster: one "nodeId publicKey" line per node\n${TrustList.format(entries)}`);
+  return file;
 }
 
 /** Spawns one node with `env` and shows its output; `onExit` hears of its exit once its output is drained. */

@@ -5,6 +5,7 @@ import { parseArgs } from 'node:util';
 import { NODE_ID_PATTERN } from '../protocol/envelope.js';
 import { isPattern } from '../protocol/interest-pattern.js';
 import { TroupeError } from '../protocol/troupe-error.js';
+import { defaultKeyFile } from './key-files.js';
 import type { FabricOptions } from '../runtime/fabric-options.js';
 import { parseBytes, parseDuration } from './flag-units.js';
 
@@ -19,6 +20,11 @@ export interface NodeFlags {
   readonly services: readonly string[] | undefined;
   readonly peers: readonly string[];
   readonly secret: string;
+  /**
+   * This node's private key file and the cluster's trust list (`--key`, `--trust`); with no
+   * `--trust`, undefined: the secret alone, as before keys.
+   */
+  readonly keys: { readonly key: string; readonly trust: string } | undefined;
   readonly cluster: string;
   readonly relaxed: boolean;
   /** Take requests to cut and heal links (`POST /links/:peer/cut`). */
@@ -48,7 +54,7 @@ export const NODE_USAGE = `usage: troupe node --id ID --port PORT --data DIR --a
        [--inspect ws://localhost:8080] [--chaos]
        [--admin-token T] [--admin-host NAME]... [--insecure-admin] [--want TYPE]...
        [--passivate-after 5m] [--buffer-bytes 256MiB] [--recent-bytes 64MiB]
-       [--intake-bytes 4MiB] [--page-bytes 4MiB]
+       [--intake-bytes 4MiB] [--page-bytes 4MiB] [--trust FILE [--key FILE]]
   --secret may come from $TROUPE_SECRET instead.
   --want makes the node partial: peers send it only the types its services consume, its
     own events and each --want (a type, a prefix ending in '*', or '*' for everything).
@@ -56,6 +62,10 @@ export const NODE_USAGE = `usage: troupe node --id ID --port PORT --data DIR --a
     disk; its next event or due timer brings it back).
   --buffer-bytes / --recent-bytes / --intake-bytes / --page-bytes bound in bytes the causal
     buffer, the in-memory log tail, what links hold decoded, and a /log or /trace answer.
+  --trust is the cluster's trust list (one "nodeId publicKey" line per node): peers must
+    then prove their node id, and events their origin. --key is this node's private key
+    [default DIR.key, beside --data, so that it outlives a wiped data directory].
+    Without --trust, the secret alone admits peers (a warning says so).
   --chaos lets the admin API cut and heal this node's links (POST /links/PEER/cut|heal).
   --admin-token (or $TROUPE_ADMIN_TOKEN) is the bearer token every admin call must carry;
     a node off loopback needs one, unless --insecure-admin. --admin-host adds a host name
@@ -94,6 +104,8 @@ export function parseNodeFlags(argv: readonly string[], env: NodeJS.ProcessEnv =
         'intake-bytes': { type: 'string' },
         'page-bytes': { type: 'string' },
         want: { type: 'string', multiple: true },
+        key: { type: 'string' },
+        trust: { type: 'string' },
       },
     }));
   } catch (cause) {
@@ -126,6 +138,8 @@ export function parseNodeFlags(argv: readonly string[], env: NodeJS.ProcessEnv =
   // An empty key would let anyone who knows the cluster id join.
   if (secret === '') throw bad('a cluster secret is required: --secret S or TROUPE_SECRET');
   if (values['admin-token'] === '') throw bad('--admin-token must not be empty');
+  if (values.trust === '' || values.key === '') throw bad('--trust and --key must not be empty');
+  if (values.key !== undefined && values.trust === undefined) throw bad('--key needs --trust: a key proves nothing without the trust list');
   const adminToken = values['admin-token'] ?? (env.TROUPE_ADMIN_TOKEN || undefined);
   for (const pattern of values.want ?? []) {
     if (!isPattern(pattern)) throw bad(`--want ${pattern}: an event type, a prefix ending in '*', or '*'`);
@@ -153,6 +167,7 @@ export function parseNodeFlags(argv: readonly string[], env: NodeJS.ProcessEnv =
     services,
     peers: values.peer,
     secret,
+    keys: values.trust === undefined ? undefined : { trust: values.trust, key: values.key ?? defaultKeyFile(values.data as string) },
     cluster: values.cluster,
     relaxed: values.relaxed,
     chaos: values.chaos,

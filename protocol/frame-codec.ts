@@ -17,6 +17,8 @@ import { PROTOCOL_VERSION, type AckFrame, type AuthFrame, type EventsFrame, type
 import { NONCE_BYTES, PROOF_BYTES } from './handshake.js';
 import { WireReader } from './msgpack-reader.js';
 import { isPattern } from './interest-pattern.js';
+import { SIGNATURE_BYTES } from './node-keys.js';
+import { readProof, writeProof } from './proof-codec.js';
 import { packr } from './packr.js';
 import { TroupeError } from './troupe-error.js';
 import { isAdminUrl, isBytes, isCount, isInstanceId, isName, isNodeId, isOriginId, isPlainObject, MAX_ADMIN_URL_LENGTH, MAX_INSTANCE_LENGTH, MAX_NAME_LENGTH, show } from './wire-fields.js';
@@ -105,18 +107,22 @@ function isInterest(interest: unknown): interest is string[] {
   return Array.isArray(interest) && interest.length > 0 && interest.length <= MAX_INTEREST_PATTERNS && interest.every(isPattern);
 }
 
-// ── auth: ["auth", proof: bytes(32)]
+// ── auth: ["auth", proof: bytes(32), signature?: bytes(64)]
 
 /** The wire value of an `auth`. */
 export function writeAuth(frame: AuthFrame): unknown[] {
   if (!isBytes(frame.proof, PROOF_BYTES, PROOF_BYTES)) throw badFrame(`auth: proof must be ${PROOF_BYTES} bytes`);
-  return ['auth', frame.proof];
+  if (frame.signature === undefined) return ['auth', frame.proof];
+  if (!isBytes(frame.signature, SIGNATURE_BYTES, SIGNATURE_BYTES)) throw badFrame(`auth: signature must be ${SIGNATURE_BYTES} bytes`);
+  return ['auth', frame.proof, frame.signature];
 }
 
-/** Reads an `auth` after its type. */
+/** Reads an `auth` after its type: a proof, and a signature from a node with a key. */
 export function readAuth(r: WireReader, fields: number): AuthFrame {
-  expectTwoFields(r, 'auth', fields);
-  return { type: 'auth', proof: r.bin(PROOF_BYTES, PROOF_BYTES) };
+  if (fields !== 2 && fields !== 3) throw r.error('auth frame must have 2 or 3 fields');
+  const proof = r.bin(PROOF_BYTES, PROOF_BYTES);
+  if (fields === 2) return { type: 'auth', proof };
+  return { type: 'auth', proof, signature: r.bin(SIGNATURE_BYTES, SIGNATURE_BYTES) };
 }
 
 // ── want: ["want", vc: clock]
@@ -223,6 +229,7 @@ const writers: { readonly [T in FrameType]: Writer<T> } = {
   skip: writeSkip,
   ack: writeAck,
   links: writeLinks,
+  proof: writeProof,
 };
 
 const readers: { readonly [T in FrameType]: Reader<T> } = {
@@ -233,6 +240,7 @@ const readers: { readonly [T in FrameType]: Reader<T> } = {
   skip: readSkip,
   ack: readAck,
   links: readLinks,
+  proof: readProof,
 };
 
 function isFrameType(type: unknown): type is FrameType {

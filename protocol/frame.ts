@@ -4,6 +4,9 @@
  * grammar and `protocol/frame-codec.ts` the only code that turns them into bytes.
  */
 import type { EncodedEvent, VectorClock } from './envelope.js';
+import type { ProofFrame } from './origin-proof.js';
+
+export type { ProofFrame };
 
 /** The protocol version this code speaks. */
 export const PROTOCOL_VERSION = 3;
@@ -35,10 +38,15 @@ export interface HelloFrame {
   readonly interest?: readonly string[];
 }
 
-/** Proof of the cluster secret: an HMAC over both nonces and both ids (see `handshake.ts`). */
+/**
+ * Proof of the cluster secret: an HMAC over both nonces and both ids (see `handshake.ts`),
+ * and, from a node with a key, its signature of the handshake transcript, which proves its
+ * node id (see `handshake-signature.ts`).
+ */
 export interface AuthFrame {
   readonly type: 'auth';
   readonly proof: Uint8Array;
+  readonly signature?: Uint8Array;
 }
 
 /**
@@ -85,7 +93,7 @@ export interface AckFrame {
 }
 
 /** Any frame. */
-export type Frame = HelloFrame | AuthFrame | WantFrame | LinksFrame | EventsFrame | SkipFrame | AckFrame;
+export type Frame = HelloFrame | AuthFrame | WantFrame | LinksFrame | EventsFrame | SkipFrame | AckFrame | ProofFrame;
 
 /** The `type` of any frame. */
 export type FrameType = Frame['type'];

@@ -50,6 +50,11 @@ export const CLOSE_CODES = {
   protocolError: 4400,
   /** The peer's proof of the cluster secret did not verify. */
   authFailed: 4401,
+  /**
+   * The peer did not prove its node id: its auth carries no signature, or one that does
+   * not verify under the key the trust list gives that id (or the list gives it none).
+   */
+  keyRejected: 4406,
   /** The peer belongs to another cluster. */
   wrongCluster: 4403,
   /** The handshake did not complete within the deadline. */
@@ -61,6 +66,12 @@ export const CLOSE_CODES = {
    * another instance id): two live processes under one id are refused, never merged.
    */
   duplicateId: 4423,
+  /**
+   * The peer sent an event or a checkpoint its origin did not sign: a checkpoint whose
+   * signature does not verify, an event no checkpoint lists, or one whose bytes differ from
+   * what its checkpoint lists (see `origin-proof.ts`).
+   */
+  forgedEvent: 4422,
   /** The peer speaks another protocol version. */
   versionMismatch: 4426,
   /** This node cut its link to the peer on purpose (`--chaos`); it refuses the peer until healed. */

@@ -23,6 +23,7 @@ import type { HistoryRecovery } from './history-recovery.js';
 import type { Emission, Host } from './host.js';
 import type { Intake } from './intake.js';
 import type { InterestSync } from './interest-sync.js';
+import type { OriginProofs } from './origin-proofs.js';
 import type { PublishInput } from './publish-input.js';
 import { stamp, type Stamped } from './stamp.js';
 import type { CommitBatch, Store, StoredEvent } from './store.js';
@@ -62,6 +63,7 @@ export class BatchPreparation {
   private readonly written: () => number;
   private readonly tookIntake: () => void;
   private readonly dirtyAcks: () => Map<string, VectorClock>;
+  private readonly proofs: OriginProofs | undefined;
   private readonly interest: InterestSync | undefined;
   /** Delivered here, committed or in the batch being built. The intake reads it live. */
   readonly delivered: VectorClock;
@@ -102,6 +104,8 @@ export class BatchPreparation {
     tookIntake: () => void;
     /** The peers' acknowledged clocks to persist with the batch. */
     dirtyAcks: () => Map<string, VectorClock>;
+    /** Signs this node's events and stores its peers' checkpoints; none on a node without a key. */
+    proofs?: OriginProofs;
     /** Where skipped seqs are kept (`interest-sync.ts`). [default: none; a skip run is then only counted] */
     interest?: InterestSync;
   }) {
@@ -119,6 +123,7 @@ export class BatchPreparation {
     this.replay = args.replay;
     this.tookIntake = args.tookIntake;
     this.dirtyAcks = args.dirtyAcks;
+    this.proofs = args.proofs;
     this.delivered = { ...args.vc };
     this.pos = args.pos;
     this.lastTs = args.lastTs;
@@ -228,6 +233,7 @@ export class BatchPreparation {
       lastTs: this.lastTs,
       index: changes.index,
       interest: this.interest?.takeChanges(),
+      proofs: this.proofs?.forBatch(events, this.delivered),
       ...(held ? { held: true } : {}),
     };
     return { commit, delivered, published, replayed, ignored: changes.ignored };

@@ -41,6 +41,7 @@ import type { Interest } from './interest.js';
 import { InterestSync, type StoredInterest } from './interest-sync.js';
 import { LinkBackpressure } from './link-backpressure.js';
 import { LogQueries, type LogEntry, type Trace } from './log-queries.js';
+import type { OriginProofs } from './origin-proofs.js';
 import { checkPublish, type PublishInput } from './publish-input.js';
 import { RecentLog } from './recent-log.js';
 import { Replication, type PeerLink, type PeerView } from './replication.js';
@@ -98,8 +99,10 @@ export class Fabric {
     want?: Interest;
     /** What the store kept of its interest: the last one, skipped and to-refill seqs (`StoredState.interest`). [default nothing] */
     interest?: StoredInterest;
+    /** Signs, checks and forwards origin checkpoints (`origin-proofs.ts`). [default none: a node without a key] */
+    proofs?: OriginProofs;
   }) {
-    const { id, store, host, log } = args;
+    const { id, store, host, log, proofs } = args;
     const origin = args.origin ?? id;
     const time = args.time ?? systemClock;
     const o = withDefaults(args.options);
@@ -139,6 +142,7 @@ export class Fabric {
       frameBytes,
       stallMs: o.stallMs,
       ackDelayMs: o.ackDelayMs,
+      proofs,
       clock: time,
       background: (task) => this.tasks.run(task),
       told,
@@ -172,6 +176,7 @@ export class Fabric {
       tookIntake: () => this.backpressure.resumeAll(),
       dirtyAcks: () => this.replication.dirtyAcks(),
       interest,
+      proofs,
     });
     this.receiver = new FrameReceiver({
       origin,
@@ -180,6 +185,7 @@ export class Fabric {
       recovery: this.recovery,
       backpressure: this.backpressure,
       queues: this.queues,
+      proofs,
       batches: this.batches,
       committed: () => this.writer.committed,
       kick: () => this.pump.kick(),

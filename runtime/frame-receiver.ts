@@ -17,6 +17,7 @@ import type { HistoryRecovery } from './history-recovery.js';
 import type { Intake } from './intake.js';
 import type { InterestSync } from './interest-sync.js';
 import type { LinkBackpressure } from './link-backpressure.js';
+import type { OriginProofs } from './origin-proofs.js';
 import type { Peer, PeerLink, Replication } from './replication.js';
 import type { WorkQueues } from './work-queues.js';
 
@@ -29,6 +30,8 @@ export interface FrameReceiverArgs {
   readonly recovery: HistoryRecovery;
   readonly backpressure: LinkBackpressure;
   readonly queues: WorkQueues;
+  /** Checks events against their origins' checkpoints; none on a node without a key. */
+  readonly proofs?: OriginProofs;
   /** What the batches have delivered so far (read as each event arrives). */
   readonly batches: { readonly delivered: VectorClock };
   /** The committed vector clock, as it is now (not a copy). */
@@ -76,9 +79,12 @@ export class FrameReceiver {
       case 'links':
         replication.receiveLinks(peer, frame.links);
         return;
-      default:
-        throw new TroupeError('TROUPE_PROTOCOL_UNEXPECTED_FRAME', `unexpected ${frame.type} frame after the handshake`);
+      case 'proof':
+        if (this.args.proofs === undefined) break;
+        this.args.proofs.receive(frame);
+        return;
     }
+    throw new TroupeError('TROUPE_PROTOCOL_UNEXPECTED_FRAME', `unexpected ${frame.type} frame after the handshake`);
   }
 
   /** Peers whose events overflowed the buffer are asked again once it has room. */
@@ -97,6 +103,12 @@ export class FrameReceiver {
       return { origin: envelope.origin, seq: envelope.seq, vc: envelope.vc, envelope, bytes };
     });
     const interest = this.args.interest;
+    // A refilled seq is counted already, yet new here: it is checked like any new event.
+    // Events under this node's current origin are never taken, so never checked.
+    this.args.proofs?.check(
+      incoming,
+      (e) => e.origin !== this.args.origin && (e.seq > (batches.delivered[e.origin] ?? 0) || interest?.refilling(e.origin, e.seq) === true),
+    );
     let fresh = 0;
     let overflowed = false;
     for (const e of incoming) {

@@ -62,6 +62,7 @@ export class LinkTopology {
     peer.direct = new Set();
     peer.sent = { ...peer.acked };
     peer.heard = {};
+    peer.proved = {};
     peer.cursor = this.recent.end;
     peer.epoch++;
     peer.lastProgress = now;

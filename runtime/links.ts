@@ -23,6 +23,7 @@ import { CLOSE_CODES, newInstanceId } from '../protocol/handshake.js';
 import { incarnationOf } from '../protocol/origin.js';
 import { backoffDelay, type BackoffOptions } from './backoff.js';
 import { systemClock, type Clock, type TimerHandle } from './clock.js';
+import type { NodeIdentity } from '../protocol/node-keys.js';
 import type { Fabric } from './fabric.js';
 import type { LinkCutter } from './link-cutter.js';
 import { PeerConnection, type ConnectionContext } from './peer-connection.js';
@@ -32,6 +33,8 @@ export interface LinksOptions {
   readonly id: string;
   readonly cluster: string;
   readonly secret: string;
+  /** This node's key and the trust list: peers must prove their node id (see `ConnectionContext.identity`). */
+  readonly identity?: NodeIdentity;
   readonly fabric: Fabric;
   readonly log: Logger;
   /** Peer URLs to dial (`ws://host:port` or `wss://…`). */
@@ -70,6 +73,7 @@ export class Links implements LinkCutter {
       id: options.id,
       cluster: options.cluster,
       secret: options.secret,
+      identity: options.identity,
       fabric: options.fabric,
       log: options.log,
       clock: options.clock ?? systemClock,

@@ -5,6 +5,7 @@
  * build it here, so a simulated node is the real one, not a copy.
  */
 import type { Logger } from 'pino';
+import type { NodeIdentity } from '../protocol/node-keys.js';
 import type { ActorInspector } from './actor-inspection.js';
 import { newIncarnation, originOf } from '../protocol/origin.js';
 import type { Clock } from './clock.js';
@@ -12,6 +13,7 @@ import { Fabric, type FabricOptions } from './fabric.js';
 import { indexOf } from './actor-index.js';
 import { Host } from './host.js';
 import { interestOf } from './interest.js';
+import { OriginProofs } from './origin-proofs.js';
 import type { ServiceDefinition } from './service.js';
 import { Store } from './store.js';
 import type { NewestVersions } from './upcasters.js';
@@ -32,6 +34,11 @@ export interface KernelOptions {
   readonly inspect?: ActorInspector;
   /** Time and timers of the fabric and the actors. [default the system's] */
   readonly clock?: Clock;
+  /**
+   * This node's key and the cluster's trust list: its events are signed and its peers'
+   * checked (`origin-proofs.ts`), in cluster `cluster`. [default none: no origin proofs]
+   */
+  readonly identity?: { readonly identity: NodeIdentity; readonly cluster: string };
   /**
    * The incarnation of this start, unless the store's clock knows it already (a
    * simulation derives it from its seed, so that a seed replays the same run).
@@ -82,6 +89,7 @@ export async function openKernel(options: KernelOptions): Promise<Kernel> {
   const origin = asked !== undefined && !known.includes(asked) ? asked : originOf(id, newIncarnation(id, known));
   log.info({ origin }, 'stamping under a fresh origin');
   const want = interestOf(options.services, options.want);
+  const proofs = options.identity && new OriginProofs({ ...options.identity, store, origin });
   fabric = new Fabric({
     id,
     origin,
@@ -97,6 +105,7 @@ export async function openKernel(options: KernelOptions): Promise<Kernel> {
     disk: { dir: options.dataDir },
     want,
     interest: state.interest,
+    proofs,
   });
   await host.start();
   return { store, host, fabric };

@@ -8,6 +8,7 @@ import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
+import type { NodeIdentity } from '../protocol/node-keys.js';
 import { TroupeError } from '../protocol/troupe-error.js';
 import { adminApi } from './admin-api.js';
 import { AdminGuard, GUARD_STATUS, type AdminAccess } from './admin-guard.js';
@@ -31,6 +32,12 @@ export interface NodeOptions {
   /** Cluster id checked in the handshake. [default 'troupe'] */
   readonly cluster?: string;
   readonly secret: string;
+  /**
+   * This node's key pair and the cluster's trust list (`node-keys.ts`): the handshake then
+   * proves each peer's node id, and events carry their origin's signed checkpoints.
+   * [default none: the secret alone proves membership, not identity, and a warning says so]
+   */
+  readonly identity?: NodeIdentity;
   /** The LevelDB directory. */
   readonly dataDir: string;
   readonly host?: string;
@@ -92,6 +99,11 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
   const guard = new AdminGuard(hostname, options.admin);
   const log = options.log.bindings().node === undefined ? options.log.child({ node: id }) : options.log;
   const inspection = new InspectionStream({ node: id, log, push: options.inspect });
+  const cluster = options.cluster ?? 'troupe';
+  const identity = options.identity;
+  if (identity === undefined) {
+    log.warn('no node key and trust list: the cluster secret proves membership only, so any holder can speak for every node (see --trust)');
+  }
   const { store, host, fabric } = await openKernel({
     id,
     dataDir: options.dataDir,
@@ -103,14 +115,16 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
     passivateAfterMs: options.passivateAfterMs,
     inspect: inspection.inspect,
     want: options.want,
+    identity: identity && { identity, cluster },
   });
   inspection.attach(host);
 
   const tls = options.tls;
   const links = new Links({
     id,
-    cluster: options.cluster ?? 'troupe',
+    cluster,
     secret: options.secret,
+    identity,
     fabric,
     log,
     peers: options.peers,

@@ -17,12 +17,17 @@
  * so it relays nothing: it sends peers only its own node's events (of all its origins:
  * those of its earlier starts may not have left it yet), and they get the rest from a
  * node that wants everything.
+ *
+ * Origin checkpoints (`origin-proofs.ts`) go out once per link, ahead of the first event
+ * each one lists that the peer is sent; a skip notice needs none.
  */
 import type { VectorClock } from '../protocol/envelope.js';
 import { eventHeaderAndType } from '../protocol/event-codec.js';
+import { lastSeq, type ProofFrame } from '../protocol/origin-proof.js';
 import { nodeOf } from '../protocol/origin.js';
 import { dominates } from '../protocol/vector-clock.js';
 import type { Clock } from './clock.js';
+import type { OriginProofs } from './origin-proofs.js';
 import { inflight, type Peer } from './peer-state.js';
 import type { RecentLog } from './recent-log.js';
 import { StreamSegment } from './skip-notices.js';
@@ -30,6 +35,9 @@ import type { Store, StoredEvent } from './store.js';
 
 /** What sending needs of a logged event. */
 export type OutgoingEvent = Pick<StoredEvent, 'pos' | 'origin' | 'seq' | 'bytes'>;
+
+/** Per event of a chunk, the checkpoint to send ahead of it, if any. */
+type Checkpoints = readonly (ProofFrame | undefined)[];
 
 /** Reads logged events from `from` out of the store. */
 export type ReadStored = (from: number, limit: number) => Promise<OutgoingEvent[]>;
@@ -49,6 +57,7 @@ export class Outboxes {
   private readonly frameBytes: number;
   /** This node is partial: it sends only its own events. */
   private readonly partial: boolean;
+  private readonly proofs: OriginProofs | undefined;
 
   constructor(args: {
     /** The origin this node stamps under now. */
@@ -64,6 +73,8 @@ export class Outboxes {
     frameBytes: number;
     /** Whether this node wants less than everything. [default false] */
     partial?: boolean;
+    /** The origin checkpoints to send ahead of events; none on a node without a key. */
+    proofs?: OriginProofs;
   }) {
     this.partial = args.partial ?? false;
     this.id = nodeOf(args.origin);
@@ -76,6 +87,7 @@ export class Outboxes {
     this.window = args.window;
     this.frameEvents = args.frameEvents;
     this.frameBytes = args.frameBytes;
+    this.proofs = args.proofs;
   }
 
   /** Sends `peer` what it lacks, within the window. One pass at a time per peer. */
@@ -92,23 +104,33 @@ export class Outboxes {
         const epoch = peer.epoch;
         const chunk = this.recent.slice(peer.cursor, this.frameEvents) ?? (await this.readStored(peer.cursor, this.frameEvents));
         if (peer.epoch !== epoch) continue;
+        const found = this.checkpointsFor(peer, chunk);
+        // Checkpoints of recent events are in memory; only older ones wait on the store.
+        const checkpoints = Array.isArray(found) ? found : await found;
+        if (peer.epoch !== epoch) continue;
         const link = peer.link;
         if (link === null || chunk.length === 0) break;
         let room = this.window - inflight(peer);
         const out = new StreamSegment(link);
         let next = peer.cursor;
-        for (const e of chunk) {
+        for (let i = 0; i < chunk.length; i++) {
+          const e = chunk[i];
           if (room <= 0 || (out.size > 0 && out.bytes + e.bytes.length > this.frameBytes)) break;
           next = e.pos + 1;
-          if (e.seq <= (peer.sent[e.origin] ?? 0) || e.seq <= (peer.heard[e.origin] ?? 0)) continue;
-          // The peer stamps its current origin's events, and its direct links send theirs.
-          if (e.origin === link.origin) continue;
-          const node = nodeOf(e.origin);
-          if (node !== this.id && (this.partial || peer.direct.has(e.origin))) continue;
+          if (!this.wanted(peer, e)) continue;
           peer.sent[e.origin] = e.seq;
           room--;
-          if (peer.interest === null || node === peer.id || peer.interest.wants(eventHeaderAndType(e.bytes).type)) out.event(e.origin, e.bytes);
-          else out.skip(e.origin, e.seq);
+          if (this.skipped(peer, e)) {
+            out.skip(e.origin, e.seq);
+            continue;
+          }
+          const checkpoint = checkpoints[i];
+          if (checkpoint !== undefined && e.seq > (peer.proved[e.origin] ?? 0)) {
+            // Ahead of the segment's events: the peer keeps it until they arrive.
+            link.send(checkpoint);
+            peer.proved[e.origin] = lastSeq(checkpoint);
+          }
+          out.event(e.origin, e.bytes);
         }
         peer.cursor = next;
         out.flush();
@@ -118,6 +140,59 @@ export class Outboxes {
     }
   }
 
+  /**
+   * Whether `peer` is to be sent `e` (or its skip notice) on this pass: it lacks it, and
+   * gets it from no one closer; a partial node sends only its own node's events.
+   */
+  private wanted(peer: Peer, e: OutgoingEvent): boolean {
+    if (e.seq <= (peer.sent[e.origin] ?? 0) || e.seq <= (peer.heard[e.origin] ?? 0)) return false;
+    // The peer stamps its current origin's events, and its direct links send theirs.
+    if (e.origin === peer.link?.origin) return false;
+    return nodeOf(e.origin) === this.id || !(this.partial || peer.direct.has(e.origin));
+  }
+
+  /** Whether `e` goes to `peer` as a skip notice: outside its interest, and not its own node's. */
+  private skipped(peer: Peer, e: OutgoingEvent): boolean {
+    return peer.interest !== null && nodeOf(e.origin) !== peer.id && !peer.interest.wants(eventHeaderAndType(e.bytes).type);
+  }
+
+  /**
+   * For each event of `chunk` that `peer` is to be sent and whose checkpoint has not gone
+   * out on this link, that checkpoint (at the index of the first event it lists). Sent
+   * ahead of the events, so the peer can verify each as it arrives. None on a node
+   * without a key, and none for an event stored without one (from before keys).
+   */
+  private checkpointsFor(peer: Peer, chunk: readonly OutgoingEvent[]): Checkpoints | Promise<Checkpoints> {
+    const out: (ProofFrame | undefined)[] = [];
+    const proofs = this.proofs;
+    if (proofs === undefined) return out;
+    const proved = { ...peer.proved };
+    for (let i = 0; i < chunk.length; i++) {
+      const e = chunk[i];
+      if (e.seq <= (proved[e.origin] ?? 0) || !this.wanted(peer, e) || this.skipped(peer, e)) continue;
+      const checkpoint = proofs.inMemory(e.origin, e.seq);
+      if (checkpoint === undefined) return this.checkpointsFromStore(peer, chunk);
+      out[i] = checkpoint;
+      proved[e.origin] = lastSeq(checkpoint);
+    }
+    return out;
+  }
+
+  /** {@link checkpointsFor}, reading from the store what memory no longer holds. */
+  private async checkpointsFromStore(peer: Peer, chunk: readonly OutgoingEvent[]): Promise<Checkpoints> {
+    const out: (ProofFrame | undefined)[] = [];
+    const proved = { ...peer.proved };
+    for (let i = 0; i < chunk.length; i++) {
+      const e = chunk[i];
+      if (e.seq <= (proved[e.origin] ?? 0) || !this.wanted(peer, e) || this.skipped(peer, e)) continue;
+      const checkpoint = await this.proofs!.covering(e.origin, e.seq);
+      if (checkpoint === undefined) continue;
+      out[i] = checkpoint;
+      proved[e.origin] = lastSeq(checkpoint);
+    }
+    return out;
+  }
+
   /** Restarts sending to `peer` from the clock it acknowledged. */
   async rewind(peer: Peer): Promise<void> {
     const epoch = ++peer.epoch;
@@ -125,6 +200,7 @@ export class Outboxes {
     const cursor = await this.cursorFor(acked);
     if (peer.epoch !== epoch) return;
     peer.sent = acked;
+    peer.proved = {};
     peer.cursor = cursor;
     peer.lastProgress = this.clock.now();
     await this.push(peer);

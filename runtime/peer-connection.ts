@@ -16,16 +16,20 @@ import { NODE_ID_PATTERN } from '../protocol/envelope.js';
 import { originOf } from '../protocol/origin.js';
 import { PROTOCOL_VERSION, type Frame, type HelloFrame } from '../protocol/frame.js';
 import { CLOSE_CODES, newNonce, proof, verifyProof } from '../protocol/handshake.js';
+import type { NodeIdentity } from '../protocol/node-keys.js';
 import { isTroupeError, TroupeError, type TroupeErrorCode } from '../protocol/troupe-error.js';
 import type { Clock, TimerHandle } from './clock.js';
 import type { Fabric, PeerLink } from './fabric.js';
 import { replacesLink, type Direction } from './link-tie-break.js';
+import { peerIdentityRefusal, signForPeer, type HandshakeSides } from './peer-identity.js';
 
 /** What a connection needs to know about its own node. */
 export interface ConnectionContext {
   readonly id: string;
   readonly cluster: string;
   readonly secret: string;
+  /** This node's key and the trust list: peers must then prove their node id. [default none: the secret alone] */
+  readonly identity?: NodeIdentity;
   readonly fabric: Fabric;
   readonly log: Logger;
   readonly clock: Clock;
@@ -52,6 +56,9 @@ export class PeerConnection implements PeerLink {
   readonly direction: Direction;
   private state: 'hello' | 'auth' | 'open' | 'closed' = 'hello';
   private peerHello: HelloFrame | undefined;
+  /** Both hellos as they went over the wire, which the node signatures cover. */
+  private ownHelloBytes: Uint8Array = new Uint8Array(0);
+  private peerHelloBytes: Uint8Array = new Uint8Array(0);
   private timer: TimerHandle | undefined;
   private alive = true;
   /** This side closed the connection as a second process of the peer's node id. */
@@ -113,7 +120,9 @@ export class PeerConnection implements PeerLink {
   begin(): void {
     const { cluster, id, admin, instance } = this.ctx;
     const interest = this.ctx.interest === undefined ? {} : { interest: this.ctx.interest };
-    this.send({ type: 'hello', cluster, node: id, protocol: PROTOCOL_VERSION, nonce: this.nonce, ...(admin === undefined ? {} : { admin, instance, ...interest }) });
+    const hello: HelloFrame = { type: 'hello', cluster, node: id, protocol: PROTOCOL_VERSION, nonce: this.nonce, ...(admin === undefined ? {} : { admin, instance, ...interest }) };
+    this.ownHelloBytes = Buffer.from(encodeFrame(hello));
+    if (this.ws.readyState === this.ws.OPEN) this.ws.send(this.ownHelloBytes);
   }
 
   /** Sends a frame if the socket is open. */
@@ -169,11 +178,13 @@ export class PeerConnection implements PeerLink {
     try {
       if (!isBinary) throw new TroupeError('TROUPE_PROTOCOL_BAD_FRAME', 'text message; frames are binary msgpack');
       const frame = decodeFrame(data);
-      if (this.state === 'hello') this.onHello(frame);
-      else if (this.state === 'auth') this.onAuth(frame);
+      if (this.state === 'hello') {
+        this.peerHelloBytes = data;
+        this.onHello(frame);
+      } else if (this.state === 'auth') this.onAuth(frame);
       else this.ctx.fabric.receive(this, frame);
     } catch (err) {
-      if (isTroupeError(err)) return this.refuse(err.code, CLOSE_CODES.protocolError, err.message);
+      if (isTroupeError(err)) return this.refuse(err.code, err.code === 'TROUPE_PEER_FORGED_EVENT' ? CLOSE_CODES.forgedEvent : CLOSE_CODES.protocolError, err.message);
       // A bug of ours, not the peer's: drop this link rather than the node.
       this.ctx.log.error({ err, peer: this.peer || undefined }, 'internal error while handling a frame');
       this.close(1011, 'internal error');
@@ -199,9 +210,11 @@ export class PeerConnection implements PeerLink {
     }
     this.peerHello = frame;
     this.state = 'auth';
+    const identity = this.ctx.identity;
     this.send({
       type: 'auth',
       proof: proof(this.ctx.secret, { cluster: this.ctx.cluster, fromNode: this.ctx.id, toNode: frame.node, fromNonce: this.nonce, toNonce: frame.nonce }),
+      ...(identity === undefined ? {} : { signature: signForPeer(identity, this.sides(frame)) }),
     });
   }
 
@@ -214,6 +227,8 @@ export class PeerConnection implements PeerLink {
       frame.proof,
     );
     if (!ok) return this.refuse('TROUPE_PEER_AUTH_FAILED', CLOSE_CODES.authFailed, `${hello.node} failed to prove the cluster secret`);
+    const refusal = this.ctx.identity && peerIdentityRefusal(this.ctx.identity, this.sides(hello), frame.signature);
+    if (refusal !== undefined) return this.refuse('TROUPE_PEER_KEY_REJECTED', CLOSE_CODES.keyRejected, refusal);
     // Cut while its proof was on the way: the closing handshake is under way already.
     if (this.ctx.isCut(hello.node)) return this.refuseCut();
     this.ctx.clock.clearTimeout(this.timer);
@@ -232,6 +247,15 @@ export class PeerConnection implements PeerLink {
     this.ctx.log.info({ peer: hello.node, direction: this.direction }, 'link up');
     this.onOpen?.();
     this.heartbeat();
+  }
+
+  /** Both sides of this handshake, for the node signatures. */
+  private sides(hello: HelloFrame): HandshakeSides {
+    return {
+      cluster: this.ctx.cluster,
+      me: { id: this.ctx.id, nonce: this.nonce, hello: this.ownHelloBytes },
+      peer: { hello, bytes: this.peerHelloBytes },
+    };
   }
 
   /**

@@ -59,6 +59,8 @@ export interface Peer {
   sent: VectorClock;
   /** The newest event of each origin the peer sent us on the current link: it has those. */
   heard: VectorClock;
+  /** Per origin, the last seq listed by a checkpoint sent on the current link (`origin-proofs.ts`). */
+  proved: VectorClock;
   /** Next log position to consider sending. */
   cursor: number;
   /** Bumped whenever `sent`/`cursor` are reset, so a send pass that awaited can tell. */
@@ -94,6 +96,7 @@ export function newPeer(id: string, acked: VectorClock): Peer {
     acked: { ...acked },
     sent: { ...acked },
     heard: {},
+    proved: {},
     cursor: 1,
     epoch: 0,
     direct: new Set(),

@@ -18,6 +18,7 @@ import { systemClock, type Clock } from './clock.js';
 import { LinkTopology } from './link-topology.js';
 import { Outboxes, type OutgoingEvent, type ReadStored } from './outbox.js';
 import { newPeer, peerView, type Peer, type PeerLink, type Peers, type PeerView } from './peer-state.js';
+import type { OriginProofs } from './origin-proofs.js';
 import type { RecentLog } from './recent-log.js';
 import { ReplicationHeartbeat } from './replication-heartbeat.js';
 import type { Store } from './store.js';
@@ -58,6 +59,8 @@ export class Replication {
     frameBytes: number;
     stallMs: number;
     ackDelayMs: number;
+    /** The origin checkpoints sent ahead of events; none on a node without a key. */
+    proofs?: OriginProofs;
     /** Time and timers. [default the system clock] */
     clock?: Clock;
     /** Runs a task nobody awaits (the fabric counts them). [default: run it, logging a failure] */

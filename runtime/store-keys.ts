@@ -20,6 +20,7 @@
  * | `corr/<correlationId>/<n>`  | empty: the events of one workflow, for `/trace`   |
  * | `due/<due>/<service>/<key>` | `[service, key]`: an actor's earliest timer due   |
  * | `meta/actors`               | actors per service and state (`actor-index.ts`)   |
+ * | `prf/<origin>/<last>`       | a checkpoint of origin's events up to seq `last` (`origin-proofs.ts`) |
  */
 
 /** A position as a fixed-width hex number, so that keys sort numerically. */
@@ -30,6 +31,9 @@ export const posKey = (n: number): string => `pos/${hex(n)}`;
 
 /** The key of the clock before the commit that began at position `n`. */
 export const clockKey = (n: number): string => `clk/${hex(n)}`;
+
+/** The key of the checkpoint of `origin` whose last seq is `last`. */
+export const proofKey = (origin: string, last: number): string => `prf/${origin}/${hex(last)}`;
 
 /** The key of the record of the actor of `service` for entity `key`. */
 export const actorKey = (service: string, key: string): string => `actor/${service}/${key}`;

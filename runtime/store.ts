@@ -29,7 +29,7 @@ import { openStoreDb, reopenStoreDb, type StoreDb } from './store-db.js';
 import { ActorRecords, writeActorIndex, type ActorIndexChanges } from './actor-records.js';
 import type { InterestChanges, StoredInterest } from './interest-sync.js';
 import type { Ranges } from './skips.js';
-import { actorKey, clockKey, corrPrefix, dlqKey, hex, posKey } from './store-keys.js';
+import { actorKey, clockKey, corrPrefix, dlqKey, hex, posKey, proofKey } from './store-keys.js';
 
 /** An event as committed: its place in the local delivery order and its bytes. */
 export interface StoredEvent {
@@ -98,6 +98,15 @@ export interface CommitBatch {
   readonly index?: ActorIndexChanges;
   /** Skipped and to-refill seq ranges that changed, and a new interest (`interest-sync.ts`). */
   readonly interest?: InterestChanges;
+  /** Origin checkpoints of events in this commit, first kept here (`prf/`, see `origin-proofs.ts`). */
+  readonly proofs?: readonly StoredProof[];
+}
+
+/** A checkpoint as stored: its origin, the last seq it lists, and its encoded `proof` frame. */
+export interface StoredProof {
+  readonly origin: string;
+  readonly last: number;
+  readonly bytes: Uint8Array;
 }
 
 /** What a node finds on disk when it starts. */
@@ -208,6 +217,7 @@ export class Store {
     }
     b.put('meta/vc', encodeValue(batch.vc));
     if (batch.lastTs !== undefined) b.put('meta/ts', encodeValue(batch.lastTs));
+    for (const p of batch.proofs ?? []) b.put(proofKey(p.origin, p.last), p.bytes);
     if (batch.held === true) b.put('meta/held', EMPTY);
     else if (batch.held === false) b.del('meta/held');
     for (const a of batch.actors) b.put(actorKey(a.service, a.key), encodeValue(a));
@@ -323,6 +333,12 @@ export class Store {
   /** Where the commit after the one starting at `start` starts, if there is one. */
   private async commitAfter(start: number): Promise<number | undefined> {
     for await (const key of this.db.keys({ gt: clockKey(start), lt: 'clk0', limit: 1 })) return parseInt(key.slice(4), 16);
+    return undefined;
+  }
+
+  /** The stored checkpoint of `origin` that lists `seq`, if any: the first whose last seq is at or above it. */
+  async proofCovering(origin: string, seq: number): Promise<Uint8Array | undefined> {
+    for await (const bytes of this.db.values({ gte: proofKey(origin, seq), lt: `prf/${origin}/~`, limit: 1 })) return bytes;
     return undefined;
   }
 

@@ -5,7 +5,7 @@ import { encodeEvent } from '../protocol/event-codec.js';
 import { decodeFrame, encodeFrame, MAX_FRAME_BYTES } from '../protocol/frame-codec.js';
 import { MAX_EVENT_BYTES } from '../protocol/event-codec.js';
 import type { Frame } from '../protocol/frame.js';
-import { clock, codeOf, count, envelope, goldenEvent, goldenEventHex, goldenFrames, hex, name, nodeId, nonce, proofBytes, unhex } from './helpers/codec-fixtures.js';
+import { clock, codeOf, count, envelope, goldenEvent, goldenEventHex, goldenFrames, hashBytes, hex, name, nodeId, nonce, proofBytes, signatureBytes, unhex } from './helpers/codec-fixtures.js';
 
 t.test('every frame type encodes to its golden bytes and back', async (t) => {
   for (const [frame, expected] of goldenFrames) {
@@ -20,9 +20,17 @@ t.test('arbitrary frames round trip', async (t) => {
   const frame: fc.Arbitrary<Frame> = fc.oneof(
     fc.record({ type: fc.constant('hello' as const), cluster: name, node: nodeId, protocol: count, nonce: bytes(32) }),
     fc.record({ type: fc.constant('auth' as const), proof: bytes(32) }),
+    fc.record({ type: fc.constant('auth' as const), proof: bytes(32), signature: bytes(64) }),
     fc.record({ type: fc.constant('want' as const), vc: clock }),
     fc.record({ type: fc.constant('ack' as const), vc: clock }),
     fc.record({ type: fc.constant('links' as const), links: fc.array(nodeId, { maxLength: 20 }) }),
+    fc.record({
+      type: fc.constant('proof' as const),
+      origin: nodeId,
+      first: fc.integer({ min: 1, max: 2 ** 40 }),
+      hashes: fc.integer({ min: 1, max: 8 }).chain((n) => bytes(32 * n)),
+      signature: bytes(64),
+    }),
     fc.record({
       type: fc.constant('skip' as const),
       ranges: fc.array(
@@ -75,6 +83,11 @@ t.test('encodeFrame refuses invalid fields', async (t) => {
     ['hello with an empty cluster', { type: 'hello', cluster: '', node: 'n1', protocol: 1, nonce }],
     ['hello with protocol -1', { type: 'hello', cluster: 'c', node: 'n1', protocol: -1, nonce }],
     ['auth with a string proof', { type: 'auth', proof: 'x'.repeat(32) }],
+    ['auth with a short signature', { type: 'auth', proof: proofBytes, signature: new Uint8Array(63) }],
+    ['proof with a bad origin', { type: 'proof', origin: 'n1~', first: 1, hashes: hashBytes, signature: signatureBytes }],
+    ['proof from seq 0', { type: 'proof', origin: 'n1', first: 0, hashes: hashBytes, signature: signatureBytes }],
+    ['proof with part of a hash', { type: 'proof', origin: 'n1', first: 1, hashes: new Uint8Array(33), signature: signatureBytes }],
+    ['proof with no hash', { type: 'proof', origin: 'n1', first: 1, hashes: new Uint8Array(0), signature: signatureBytes }],
     ['want with a fractional entry', { type: 'want', vc: { n1: 0.5 } }],
     ['ack with a clock that is an array', { type: 'ack', vc: [1] }],
     ['links with a bad id', { type: 'links', links: ['n1', ''] }],
@@ -105,7 +118,14 @@ t.test('decodeFrame refuses malformed frames', async (t) => {
     ['hello whose admin URL is not http(s)', '96a568656c6c6fa163a26e3103c420' + hex(nonce) + 'a6663a2f2f2f78'],
     ['hello whose instance id is empty', '97a568656c6c6fa163a26e3103c420' + hex(nonce) + 'aa687474703a2f2f683a31a0'],
     ['hello whose instance id is not a string', '97a568656c6c6fa163a26e3103c420' + hex(nonce) + 'aa687474703a2f2f683a3101'],
-    ['auth with 3 fields', '93a461757468c420' + hex(proofBytes) + 'c0'],
+    ['auth with a nil signature', '93a461757468c420' + hex(proofBytes) + 'c0'],
+    ['auth with a short signature', '93a461757468c420' + hex(proofBytes) + 'c43f' + hex(signatureBytes).slice(2)],
+    ['auth with 4 fields', '94a461757468c420' + hex(proofBytes) + 'c440' + hex(signatureBytes) + 'c0'],
+    ['proof with 4 fields', '94a570726f6f66a26e3107c440' + hex(hashBytes)],
+    ['proof with a bad origin', '95a570726f6f66a36e317e07c440' + hex(hashBytes) + 'c440' + hex(signatureBytes)],
+    ['proof from seq 0', '95a570726f6f66a26e3100c440' + hex(hashBytes) + 'c440' + hex(signatureBytes)],
+    ['proof with part of a hash', '95a570726f6f66a26e3107c421' + hex(hashBytes).slice(0, 66) + 'c440' + hex(signatureBytes)],
+    ['proof with a str signature', '95a570726f6f66a26e3107c440' + hex(hashBytes) + 'd940' + hex(signatureBytes)],
     ['auth with a str proof', '92a461757468d920' + hex(proofBytes)],
     ['want with a negative entry', '92a477616e7481a26e31ff'],
     ['want with a duplicate entry', '92a477616e7482a26e3101a26e3102'],

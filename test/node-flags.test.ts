@@ -41,6 +41,15 @@ t.test('--admin-host repeats and takes host names or addresses; --insecure-admin
   }
 });
 
+t.test('--trust turns keys on, with the key beside the data directory unless --key says', async (t) => {
+  t.equal(parseNodeFlags(required, {}).keys, undefined, 'no --trust: the secret alone');
+  t.same(parseNodeFlags([...required, '--trust', '/etc/trust'], {}).keys, { trust: '/etc/trust', key: '/tmp/d.key' });
+  t.same(parseNodeFlags(['--id', 'n1', '--port', '0', '--data', '/tmp/d/', '--app', 'a', '--secret', 's', '--trust', 't'], {}).keys?.key, '/tmp/d.key', 'a trailing slash is not part of the name');
+  t.same(parseNodeFlags([...required, '--trust', 't', '--key', '/k'], {}).keys, { trust: 't', key: '/k' });
+  t.throws(() => parseNodeFlags([...required, '--key', '/k'], {}), { code: 'TROUPE_BAD_FLAGS' }, '--key without --trust');
+  t.throws(() => parseNodeFlags([...required, '--trust', ''], {}), { code: 'TROUPE_BAD_FLAGS' }, 'an empty --trust');
+});
+
 t.test('--passivate-after takes a duration, and the byte bounds a size', async (t) => {
   const flags = parseNodeFlags([...required, '--passivate-after', '30s', '--buffer-bytes', '64MiB', '--recent-bytes', '2GB', '--page-bytes', '1048576'], {});
   t.equal(flags.passivateAfterMs, 30_000);

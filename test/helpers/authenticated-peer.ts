@@ -2,18 +2,26 @@
  * A fake peer that knows the cluster secret: it does the real handshake
  * (`protocol/handshake.ts`) and then sends whatever frames or bytes a test gives it, so a
  * test can try what an authenticated but hostile device could. It records every frame the
- * node sends and how the node closed the connection.
+ * node sends and how the node closed the connection. Given a node key, it also signs the
+ * transcript (`handshake-signature.ts`), as a node started with `--trust` requires.
  */
 import WebSocket from 'ws';
 import { decodeFrame, encodeFrame } from '../../protocol/codec.js';
 import { PROTOCOL_VERSION, type Frame, type HelloFrame } from '../../protocol/frame.js';
 import { newNonce, proof } from '../../protocol/handshake.js';
+import type { NodeIdentity } from '../../protocol/node-keys.js';
+import { signForPeer } from '../../runtime/peer-identity.js';
+import { waitFor } from './wait-for.js';
 
 /** Who the fake peer says it is. */
 export interface PeerIdentity {
   readonly cluster: string;
   readonly secret: string;
   readonly node: string;
+  /** A node key to sign the transcript with, as `node` (a test may sign with another node's key). [default none: the secret alone] */
+  readonly key?: NodeIdentity;
+  /** Sends this signature in `auth` instead of its own (`null`: none, even with a key). */
+  readonly signature?: Uint8Array | null;
 }
 
 /** How the node closed a connection. */
@@ -28,6 +36,8 @@ export class AuthenticatedPeer {
   readonly received: Frame[] = [];
   /** Resolves when the connection closes, however it closes. */
   readonly closed: Promise<PeerClose>;
+  /** The node signature its `auth` carried, if any. */
+  sentSignature: Uint8Array | undefined;
   private closeInfo: PeerClose | undefined;
 
   constructor(readonly socket: WebSocket) {
@@ -51,6 +61,12 @@ export class AuthenticatedPeer {
   /** Whether the node has closed the connection. */
   get isClosed(): boolean {
     return this.closeInfo !== undefined;
+  }
+
+  /** Resolves once the node has linked it (its `want` came: a node sends that only on a link); rejects if it closes first. */
+  async linked(timeout = 15_000): Promise<void> {
+    await waitFor(() => this.received.some((f) => f.type === 'want') || this.isClosed, { timeout, message: 'the node to link the fake peer' });
+    if (this.closeInfo !== undefined) throw new Error(`the node refused the fake peer: ${this.closeInfo.code} ${this.closeInfo.reason}`);
   }
 
   /** Sends a frame (encoded with the real codec) or raw bytes, if the socket is still open. */
@@ -83,20 +99,19 @@ export function connectAuthenticated(url: string, identity: PeerIdentity, timeou
     const socket = new WebSocket(url, { perMessageDeflate: false });
     const peer = new AuthenticatedPeer(socket);
     const hello = helloOf(identity);
+    // The node signature covers both hellos as they went over the wire.
+    const helloBytes = Buffer.from(encodeFrame(hello));
     const timer = setTimeout(() => {
       socket.terminate();
       reject(new Error(`${url}: no handshake within ${timeout} ms`));
     }, timeout);
     socket.on('open', function fakePeerOnOpen() {
-      peer.send(hello);
+      peer.send(helloBytes);
     });
-    socket.on('message', function fakePeerHandshake() {
+    socket.on('message', function fakePeerHandshake(data: Buffer) {
       const nodeHello = peer.received.find((f): f is HelloFrame => f.type === 'hello');
       if (nodeHello === undefined) return;
-      if (peer.received.length === 1) {
-        const args = { cluster: identity.cluster, fromNode: identity.node, toNode: nodeHello.node, fromNonce: hello.nonce, toNonce: nodeHello.nonce };
-        peer.send({ type: 'auth', proof: proof(identity.secret, args) });
-      }
+      if (peer.received.length === 1) peer.send(authOf(identity, hello, helloBytes, nodeHello, data, peer));
       if (peer.received.some((f) => f.type === 'auth')) {
         clearTimeout(timer);
         socket.off('message', fakePeerHandshake);
@@ -108,4 +123,13 @@ export function connectAuthenticated(url: string, identity: PeerIdentity, timeou
       reject(new Error(`${url}: the node closed the connection during the handshake (${info.code} ${info.reason})`));
     });
   });
+}
+
+/** The fake peer's `auth`: its proof of the secret and, with a key, its signature (recorded on `peer`). */
+function authOf(identity: PeerIdentity, hello: HelloFrame, helloBytes: Uint8Array, nodeHello: HelloFrame, nodeHelloBytes: Uint8Array, peer: AuthenticatedPeer): Frame {
+  const args = { cluster: identity.cluster, fromNode: identity.node, toNode: nodeHello.node, fromNonce: hello.nonce, toNonce: nodeHello.nonce };
+  const sides = { cluster: identity.cluster, me: { id: identity.node, nonce: hello.nonce, hello: helloBytes }, peer: { hello: nodeHello, bytes: nodeHelloBytes } };
+  const signature = identity.signature === undefined ? identity.key && signForPeer(identity.key, sides) : (identity.signature ?? undefined);
+  peer.sentSignature = signature;
+  return { type: 'auth', proof: proof(identity.secret, args), ...(signature === undefined ? {} : { signature }) };
 }

@@ -53,6 +53,9 @@ export const goldenEventHex =
 /** A golden nonce and proof. */
 export const nonce = counting(32);
 export const proofBytes = counting(32, 0xe0);
+export const signatureBytes = counting(64, 0x40);
+/** Two event hashes, as a `proof` frame lists them. */
+export const hashBytes = counting(64, 0x80);
 /** Every frame type with its golden bytes (hex, spaces for reading). */
 export const goldenFrames: readonly [Frame, string][] = [
   [
@@ -72,12 +75,17 @@ export const goldenFrames: readonly [Frame, string][] = [
     '98 a568656c6c6f a674726f757065 a26431 03 c420' + hex(nonce) + ' aa687474703a2f2f683a31 a3692d31 92 a7616c6572742e2a a172',
   ],
   [{ type: 'auth', proof: proofBytes }, '92 a461757468 c420' + hex(proofBytes)],
+  [{ type: 'auth', proof: proofBytes, signature: signatureBytes }, '93 a461757468 c420' + hex(proofBytes) + ' c440' + hex(signatureBytes)],
   [{ type: 'want', vc: { n1: 3, n2: 0 } }, '92 a477616e74 82 a26e31 03 a26e32 00'],
   [{ type: 'links', links: ['n2', 'n3~V1'] }, '92 a56c696e6b73 92 a26e32 a56e337e5631'],
   [{ type: 'events', events: [unhex(goldenEventHex)] }, '92 a66576656e7473 91 c43c' + goldenEventHex],
   [{ type: 'skip', ranges: [{ origin: 'n2', from: 1, to: 40 }, { origin: 'n3', from: 7, to: 7 }] }, '92 a4736b6970 92 93 a26e32 01 28 93 a26e33 07 07'],
   [{ type: 'skip', ranges: [{ origin: 'n3~V1', from: 2, to: 3 }] }, '92 a4736b6970 91 93 a56e337e5631 02 03'],
   [{ type: 'ack', vc: { n1: 3, n2: 1 } }, '92 a361636b 82 a26e31 03 a26e32 01'],
+  [
+    { type: 'proof', origin: 'n1~V1StGX', first: 7, hashes: hashBytes, signature: signatureBytes },
+    '95 a570726f6f66 a96e317e563153744758 07 c440' + hex(hashBytes) + ' c440' + hex(signatureBytes),
+  ],
 ];
 
 /** Valid node ids, names, counts and clocks. */

@@ -18,9 +18,9 @@ export interface Fleet {
   readonly all: () => NodeProcess[];
 }
 
-/** Starts `gw` and the devices `ids`, each dialing `gw` alone, all with `--chaos`. */
+/** Starts `gw` and the devices `ids`, each dialing `gw` alone, all with `--chaos`; `extra` adds flags per node id (`gw` too). */
 export async function startFleet(t: Teardownable & { passing(): boolean }, ids: readonly string[], extra: Readonly<Record<string, readonly string[]>> = {}): Promise<Fleet> {
-  const gw = await startNode(t, { id: 'gw', app: EDGE_APP, extraArgs: ['--chaos', '--relaxed'] });
+  const gw = await startNode(t, { id: 'gw', app: EDGE_APP, extraArgs: ['--chaos', '--relaxed', ...(extra.gw ?? [])] });
   const devices: NodeProcess[] = [];
   for (const id of ids) {
     devices.push(await startNode(t, { id, app: EDGE_APP, peers: [gw.wsUrl], extraArgs: ['--chaos', '--relaxed', ...(extra[id] ?? [])] }));

@@ -83,10 +83,18 @@ const bytes32 = fc.uint8Array({ minLength: 32, maxLength: 32 });
 export const validFrame: fc.Arbitrary<Frame> = fc.oneof(
   fc.record({ type: fc.constant('hello' as const), cluster: fc.constantFrom('troupe', 'x'), node: nodeId, protocol: fc.constant(PROTOCOL_VERSION), nonce: bytes32 }),
   fc.record({ type: fc.constant('auth' as const), proof: bytes32 }),
+  fc.record({ type: fc.constant('auth' as const), proof: bytes32, signature: fc.uint8Array({ minLength: 64, maxLength: 64 }) }),
   fc.record({ type: fc.constant('want' as const), vc: clock }),
   fc.record({ type: fc.constant('ack' as const), vc: clock }),
   fc.record({ type: fc.constant('links' as const), links: fc.array(nodeId, { maxLength: 4 }) }),
   fc.record({ type: fc.constant('events' as const), events: fc.array(envelope.map(encodeEvent), { minLength: 1, maxLength: 3 }) }),
+  fc.record({
+    type: fc.constant('proof' as const),
+    origin: fc.oneof(nodeId, nodeId.map((n) => `${n}~V1StGX`)),
+    first: fc.integer({ min: 1, max: 1000 }),
+    hashes: fc.integer({ min: 1, max: 3 }).chain((n) => fc.uint8Array({ minLength: 32 * n, maxLength: 32 * n })),
+    signature: fc.uint8Array({ minLength: 64, maxLength: 64 }),
+  }),
 );
 
 /** One change to bytes; `at` and `length` are taken modulo what is there. */

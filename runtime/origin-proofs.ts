@@ -1,0 +1,175 @@
+/**
+ * Origin proofs at run time: the checkpoints (`origin-proof.ts`) one node signs, receives,
+ * keeps and forwards.
+ *
+ * - **Signing.** Each batch, the events it stamped under this start's origin are listed
+ *   in one checkpoint per run of at most `MAX_PROOF_EVENTS`, signed with this node's key,
+ *   and committed with them (`prf/` in the store). Events of the node's earlier origins
+ *   (its history, fetched back from peers) are never signed again: they come with the
+ *   checkpoints it signed then, and are checked like any peer's.
+ * - **Receiving.** A peer's `proof` frame is verified once (under the key of
+ *   `nodeOf(origin)`) and kept in memory; each event from a peer that this node has not
+ *   delivered yet must then match a kept checkpoint, or the whole frame is refused
+ *   (`TROUPE_PEER_FORGED_EVENT`) and changes nothing. A checkpoint is stored with the
+ *   first commit that holds one of its events, so a restarted node still has it.
+ * - **Forwarding.** Before an event goes to a peer, its checkpoint does, once per link
+ *   (`Outboxes`): from memory for recent events, from the store for older ones.
+ *
+ * Memory holds, per origin, the checkpoints of about the last `KEEP_EVENTS` events
+ * delivered (older ones are read back from the store when a peer needs them) and at most
+ * `MAX_PENDING` checkpoints whose events have not arrived.
+ */
+import { decodeFrame, encodeFrame } from '../protocol/codec.js';
+import type { EncodedEvent, VectorClock } from '../protocol/envelope.js';
+import type { NodeIdentity } from '../protocol/node-keys.js';
+import { lastSeq, MAX_PROOF_EVENTS, provesEvent, signProof, verifyProof, type ProofFrame } from '../protocol/origin-proof.js';
+import { nodeOf } from '../protocol/origin.js';
+import { TroupeError } from '../protocol/troupe-error.js';
+import type { Store, StoredEvent, StoredProof } from './store.js';
+
+/** Checkpoints of about this many of an origin's latest delivered events stay in memory. */
+const KEEP_EVENTS = 20_000;
+/** At most this many checkpoints per origin wait in memory for their events. */
+const MAX_PENDING = 4096;
+
+interface Kept {
+  readonly proof: ProofFrame;
+  readonly last: number;
+  /** Whether a commit has written it (or is writing it) to the store. */
+  stored: boolean;
+}
+
+/** One node's origin checkpoints: signs its own, checks and keeps its peers'. */
+export class OriginProofs {
+  private readonly identity: NodeIdentity;
+  private readonly cluster: string;
+  private readonly store: Store;
+  /** The origin this node stamps (and signs) under in this start. */
+  private readonly origin: string;
+  /** Per origin, kept checkpoints in seq order, not overlapping. */
+  private readonly kept = new Map<string, Kept[]>();
+
+  constructor(args: {
+    identity: NodeIdentity;
+    cluster: string;
+    store: Store;
+    /** The origin this node stamps under now (`originOf(identity.node, incarnation)`). */
+    origin: string;
+  }) {
+    this.identity = args.identity;
+    this.cluster = args.cluster;
+    this.store = args.store;
+    this.origin = args.origin;
+  }
+
+  /**
+   * A `proof` frame from a peer: kept once its signature verifies. One this node keeps
+   * already is not verified again.
+   * @throws TroupeError `TROUPE_PEER_FORGED_EVENT` when the signature does not verify
+   */
+  receive(proof: ProofFrame): void {
+    const list = this.kept.get(proof.origin) ?? [];
+    const last = lastSeq(proof);
+    const i = list.findIndex((k) => k.last >= proof.first);
+    const same = i >= 0 && list[i].proof.first === proof.first && list[i].last === last && Buffer.compare(list[i].proof.hashes, proof.hashes) === 0;
+    if (same) return;
+    if (!verifyProof(this.identity, this.cluster, proof)) {
+      throw new TroupeError('TROUPE_PEER_FORGED_EVENT', `checkpoint of ${proof.origin} ${proof.first}-${last} is not signed by ${nodeOf(proof.origin)}'s key`);
+    }
+    // An origin signs each event once; a second, overlapping checkpoint says nothing new.
+    if (i >= 0 && list[i].proof.first <= last) return;
+    list.splice(i < 0 ? list.length : i, 0, { proof, last, stored: false });
+    if (list.length > MAX_PENDING) list.splice(0, list.length - MAX_PENDING);
+    this.kept.set(proof.origin, list);
+  }
+
+  /**
+   * Checks events from a peer before any is kept: each one this node would take (`isNew`:
+   * a seq above what it delivered, or a skipped seq it refills) must match a checkpoint
+   * received from a peer. The others are duplicates, which change nothing.
+   * @throws TroupeError `TROUPE_PEER_FORGED_EVENT` naming the first that does not
+   */
+  check<E extends { readonly origin: string; readonly seq: number; readonly bytes: EncodedEvent }>(events: readonly E[], isNew: (e: E) => boolean): void {
+    for (const e of events) {
+      if (!isNew(e)) continue;
+      const kept = this.find(e.origin, e.seq);
+      if (kept === undefined) throw new TroupeError('TROUPE_PEER_FORGED_EVENT', `event ${e.origin}:${e.seq} came without a checkpoint of its origin`);
+      if (!provesEvent(kept.proof, e.seq, e.bytes)) {
+        throw new TroupeError('TROUPE_PEER_FORGED_EVENT', `event ${e.origin}:${e.seq} differs from what ${nodeOf(e.origin)} signed`);
+      }
+    }
+  }
+
+  /**
+   * The checkpoints a batch about to be written must store: one signed now for each run
+   * of events this node stamped under its current origin, and each received checkpoint
+   * whose events are stored for the first time. Also lets go of checkpoints far below
+   * `delivered`.
+   */
+  forBatch(events: readonly StoredEvent[], delivered: VectorClock): StoredProof[] {
+    const out: StoredProof[] = [];
+    const own: StoredEvent[] = [];
+    for (const e of events) {
+      const kept = this.find(e.origin, e.seq);
+      if (kept !== undefined) {
+        if (!kept.stored) out.push(this.stored(kept));
+      } else if (e.origin === this.origin) {
+        own.push(e);
+      }
+    }
+    for (let i = 0; i < own.length; i += MAX_PROOF_EVENTS) {
+      const part = own.slice(i, i + MAX_PROOF_EVENTS);
+      const proof = signProof(this.identity, this.cluster, this.origin, part[0].seq, part.map((e) => e.bytes));
+      const kept = { proof, last: lastSeq(proof), stored: false };
+      const list = this.kept.get(this.origin) ?? [];
+      list.push(kept);
+      this.kept.set(this.origin, list);
+      out.push(this.stored(kept));
+    }
+    this.forget(delivered);
+    return out;
+  }
+
+  /** The checkpoint in memory that lists event `seq` of `origin`, if any (see {@link covering}). */
+  inMemory(origin: string, seq: number): ProofFrame | undefined {
+    return this.find(origin, seq)?.proof;
+  }
+
+  /** The checkpoint that lists event `seq` of `origin`: from memory, else from the store. */
+  async covering(origin: string, seq: number): Promise<ProofFrame | undefined> {
+    const kept = this.find(origin, seq);
+    if (kept !== undefined) return kept.proof;
+    const bytes = await this.store.proofCovering(origin, seq);
+    if (bytes === undefined) return undefined;
+    const frame = decodeFrame(bytes);
+    return frame.type === 'proof' && frame.first <= seq && lastSeq(frame) >= seq ? frame : undefined;
+  }
+
+  /** The kept checkpoint that lists event `seq` of `origin`, if any. */
+  private find(origin: string, seq: number): Kept | undefined {
+    const list = this.kept.get(origin);
+    if (list === undefined) return undefined;
+    // Mostly the newest: events arrive and are sent in seq order.
+    for (let i = list.length - 1; i >= 0; i--) {
+      const k = list[i];
+      if (k.last < seq) return undefined;
+      if (k.proof.first <= seq) return k;
+    }
+    return undefined;
+  }
+
+  private stored(kept: Kept): StoredProof {
+    kept.stored = true;
+    return { origin: kept.proof.origin, last: kept.last, bytes: Buffer.from(encodeFrame(kept.proof)) };
+  }
+
+  /** Drops stored checkpoints far below what is delivered: the store has them. */
+  private forget(delivered: VectorClock): void {
+    for (const [origin, list] of this.kept) {
+      const below = (delivered[origin] ?? 0) - KEEP_EVENTS;
+      let n = 0;
+      while (n < list.length && list[n].stored && list[n].last < below) n++;
+      if (n > 0) list.splice(0, n);
+    }
+  }
+}

@@ -1,0 +1,90 @@
+/**
+ * Origin checkpoints: what one signs, what a receiver believes, and how a node's book of
+ * them signs its own events, checks its peers' and finds them again for relaying.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import t from 'tap';
+import { encodeEvent } from '../protocol/event-codec.js';
+import { ENVELOPE_SCHEMA, type EncodedEvent } from '../protocol/envelope.js';
+import { NodeIdentity, newNodeKey, TrustList } from '../protocol/node-keys.js';
+import { lastSeq, provesEvent, signProof, verifyProof } from '../protocol/origin-proof.js';
+import { OriginProofs } from '../runtime/origin-proofs.js';
+import { Store } from '../runtime/store.js';
+import { codeOf } from './helpers/codec-fixtures.js';
+
+const k1 = newNodeKey().key;
+const k2 = newNodeKey().key;
+const trust = TrustList.parse(TrustList.format([['n1', k1.publicKey], ['n2', k2.publicKey]]), 'trust');
+const n1 = new NodeIdentity('n1', k1, trust);
+const n2 = new NodeIdentity('n2', k2, trust);
+
+function event(origin: string, seq: number, data: unknown = { seq }): EncodedEvent {
+  const id = `${origin}:${seq}`;
+  return encodeEvent({ type: 'Ping', data, origin, seq, vc: { [origin]: seq }, correlationId: id, causationId: null, ts: 1, schema: ENVELOPE_SCHEMA });
+}
+
+t.test('a checkpoint proves exactly the events it lists, under its origin\'s key and cluster', async (t) => {
+  const events = [event('n1', 4), event('n1', 5)];
+  const proof = signProof(n1, 'c', 'n1', 4, events);
+  t.equal(lastSeq(proof), 5);
+  t.ok(verifyProof(n2, 'c', proof), 'n2 believes n1 signed it');
+  t.notOk(verifyProof(n2, 'other', proof), 'not for another cluster');
+  t.notOk(verifyProof(n2, 'c', { ...proof, origin: 'n2' }), 'not as n2\'s');
+  t.notOk(verifyProof(n2, 'c', { ...proof, first: 5 }), 'not moved to other seqs');
+  t.ok(provesEvent(proof, 5, events[1]), 'event 5 matches');
+  t.notOk(provesEvent(proof, 4, events[1]), 'event 5\'s bytes are not event 4');
+  t.notOk(provesEvent(proof, 6, events[1]), 'seq 6 is not listed');
+  t.notOk(provesEvent(proof, 5, event('n1', 5, { seq: 'altered' })), 'altered bytes do not match');
+  t.ok(verifyProof(n2, 'c', signProof(n1, 'c', 'n1~V1StGX', 1, [event('n1', 1)])), 'an incarnation origin is signed by its node\'s key');
+});
+
+t.test('a node\'s checkpoint book signs its own events, checks its peers\' and finds both again', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'troupe-proofs-'));
+  t.teardown(() => rm(dir, { recursive: true, force: true }));
+  const store = await Store.open(dir, 'n2');
+  t.teardown(() => store.close());
+  const book = new OriginProofs({ identity: n2, cluster: 'c', store, origin: 'n2' });
+  const fromN1 = [event('n1', 1), event('n1', 2)];
+  const allNew = (): boolean => true;
+
+  t.equal(codeOf(() => book.check([{ origin: 'n1', seq: 1, bytes: fromN1[0] }], allNew)), 'TROUPE_PEER_FORGED_EVENT', 'an event with no checkpoint is refused');
+  t.equal(codeOf(() => book.receive(signProof(n2, 'c', 'n1', 1, fromN1))), 'TROUPE_PEER_FORGED_EVENT', 'a checkpoint of n1 signed by n2 is refused');
+  t.equal(codeOf(() => book.check([{ origin: 'n1', seq: 1, bytes: fromN1[0] }], allNew)), 'TROUPE_PEER_FORGED_EVENT', 'and proves nothing');
+
+  const proof = signProof(n1, 'c', 'n1', 1, fromN1);
+  book.receive(proof);
+  book.receive(proof);
+  book.check(fromN1.map((bytes, i) => ({ origin: 'n1', seq: i + 1, bytes })), allNew);
+  t.pass('n1\'s events pass with n1\'s checkpoint');
+  t.equal(codeOf(() => book.check([{ origin: 'n1', seq: 2, bytes: event('n1', 2, 'x') }], allNew)), 'TROUPE_PEER_FORGED_EVENT', 'an altered one does not');
+  book.check([{ origin: 'n1', seq: 2, bytes: event('n1', 2, 'x') }], () => false);
+  t.pass('a duplicate of a delivered event is not checked: it is dropped anyway');
+
+  const own = [event('n2', 1), event('n2', 2), event('n2', 3)];
+  const stored = [
+    { pos: 1, origin: 'n1', seq: 1, correlationId: 'n1:1', bytes: fromN1[0] },
+    { pos: 2, origin: 'n2', seq: 1, correlationId: 'n2:1', bytes: own[0] },
+    { pos: 3, origin: 'n1', seq: 2, correlationId: 'n1:2', bytes: fromN1[1] },
+    { pos: 4, origin: 'n2', seq: 2, correlationId: 'n2:2', bytes: own[1] },
+    { pos: 5, origin: 'n2', seq: 3, correlationId: 'n2:3', bytes: own[2] },
+    { pos: 6, origin: 'n2~old', seq: 1, correlationId: 'n2~old:1', bytes: event('n2~old', 1) },
+  ];
+  const proofs = book.forBatch(stored, { n1: 2, n2: 3, 'n2~old': 1 });
+  t.same(
+    proofs.map((p) => [p.origin, p.last]),
+    [['n1', 2], ['n2', 3]],
+    'the batch stores n1\'s checkpoint once and one new checkpoint of the events n2 stamped under its current origin, none of an earlier origin\'s',
+  );
+  t.same(book.forBatch([], { n1: 2, n2: 3 }), [], 'and not again');
+  const ownProof = await book.covering('n2', 2);
+  t.ok(ownProof && verifyProof(n1, 'c', ownProof) && provesEvent(ownProof, 2, own[1]), 'n2\'s checkpoint of its own events verifies for n1');
+
+  await store.commit({ events: stored, vcBefore: {}, vc: { n1: 2, n2: 3, 'n2~old': 1 }, actors: [], deadLetters: [], removedDeadLetters: [], acks: new Map(), proofs });
+  const restarted = new OriginProofs({ identity: n2, cluster: 'c', store, origin: 'n2' });
+  const fromStore = await restarted.covering('n1', 2);
+  t.same(fromStore && [fromStore.origin, fromStore.first, lastSeq(fromStore)], ['n1', 1, 2], 'after a restart, n1\'s checkpoint comes back from the store');
+  t.ok(fromStore && verifyProof(n2, 'c', fromStore), 'unchanged');
+  t.equal(await restarted.covering('n1', 3), undefined, 'and nothing covers an event not stored');
+});
