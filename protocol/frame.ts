@@ -33,6 +33,12 @@ export interface HelloFrame {
    * it; a hello without it wants everything.
    */
   readonly interest?: readonly string[];
+  /**
+   * The sender runs `--relaxed`: its acks are not fsync'd, so a peer never removes an
+   * event from its log on the strength of them (`runtime/causal-stability.ts`). It follows
+   * `interest` on the wire, so a relaxed node that wants everything sends `['*']`.
+   */
+  readonly relaxed?: boolean;
 }
 
 /** Proof of the cluster secret: an HMAC over both nonces and both ids (see `handshake.ts`). */

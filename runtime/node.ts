@@ -115,6 +115,7 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
     log,
     peers: options.peers,
     ca: tls?.ca,
+    relaxed: options.relaxed,
   });
   let url = '';
   const metrics = new Metrics({ fabric, host, store });
