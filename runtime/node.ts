@@ -21,6 +21,7 @@ import { InspectorFeed } from './inspector-feed.js';
 import { Links } from './links.js';
 import { Metrics } from './metrics.js';
 import { openKernel } from './node-kernel.js';
+import type { RetentionPolicy } from './retention-policy.js';
 import type { AppDefinition, ServiceDefinition } from './service.js';
 import { newestVersions } from './upcasters.js';
 import { refuseUpgrade } from './upgrade-gate.js';
@@ -70,6 +71,8 @@ export interface NodeOptions {
    * [default: everything]
    */
   readonly want?: readonly string[];
+  /** What of its log this node keeps (`retention-policy.ts`). [default everything] */
+  readonly retention?: RetentionPolicy;
 }
 
 /** A running node. */
@@ -103,6 +106,7 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
     passivateAfterMs: options.passivateAfterMs,
     inspect: inspection.inspect,
     want: options.want,
+    retention: options.retention,
   });
   inspection.attach(host);
 

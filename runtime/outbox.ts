@@ -17,6 +17,10 @@
  * so it relays nothing: it sends peers only its own node's events (of all its origins:
  * those of its earlier starts may not have left it yet), and they get the rest from a
  * node that wants everything.
+ *
+ * Retention: a peer whose acknowledged clock lacks events this node's log no longer
+ * retains (`log-compaction.ts`) is sent what it does retain, and marked `behindRetention`
+ * (told through `behind`): what it lacks below must come from another node.
  */
 import type { VectorClock } from '../protocol/envelope.js';
 import { eventHeaderAndType } from '../protocol/event-codec.js';
@@ -49,6 +53,7 @@ export class Outboxes {
   private readonly frameBytes: number;
   /** This node is partial: it sends only its own events. */
   private readonly partial: boolean;
+  private readonly behind: (peer: Peer, first: number) => void;
 
   constructor(args: {
     /** The origin this node stamps under now. */
@@ -64,7 +69,10 @@ export class Outboxes {
     frameBytes: number;
     /** Whether this node wants less than everything. [default false] */
     partial?: boolean;
+    /** Told when `peer` is found behind what the log retains, which starts at `first`. [default nothing] */
+    behind?: (peer: Peer, first: number) => void;
   }) {
+    this.behind = args.behind ?? (() => undefined);
     this.partial = args.partial ?? false;
     this.id = nodeOf(args.origin);
     this.origin = args.origin;
@@ -124,8 +132,12 @@ export class Outboxes {
     const acked = { ...peer.acked };
     const cursor = await this.cursorFor(acked);
     if (peer.epoch !== epoch) return;
+    const first = this.store.logStart;
+    const behind = cursor < first;
+    if (behind && !peer.behindRetention) this.behind(peer, first);
+    peer.behindRetention = behind;
     peer.sent = acked;
-    peer.cursor = cursor;
+    peer.cursor = Math.max(cursor, first);
     peer.lastProgress = this.clock.now();
     await this.push(peer);
   }
