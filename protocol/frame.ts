@@ -84,7 +84,10 @@ export interface SkipFrame {
   readonly ranges: readonly SkipRange[];
 }
 
-/** The sender's committed vector clock: everything at or below it is durable there. */
+/**
+ * The sender's committed vector clock: everything at or below it is written there, and
+ * durable (fsync'd) unless its hello said `relaxed`.
+ */
 export interface AckFrame {
   readonly type: 'ack';
   readonly vc: VectorClock;

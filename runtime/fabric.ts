@@ -198,8 +198,7 @@ export class Fabric {
     });
     this.store = store;
     if (retains(args.retention)) {
-      const members = (): ReturnType<Replication['members']> => this.replication.members();
-      this.compaction = new LogCompaction({ store, policy: args.retention, clock: time, log, members, end: () => this.recent.end });
+      this.compaction = new LogCompaction({ store, policy: args.retention, clock: time, log, members: () => this.replication.members(), end: () => this.recent.end });
       this.compaction.start();
     }
     if (this.recovery.held) this.pump.kick(); // a recovery was under way when the node stopped

@@ -250,7 +250,9 @@ export class Store {
       added += e.bytes.length;
       if (e.correlationId !== eventId(e.origin, e.seq)) b.put(corrPrefix(e.correlationId) + hex(e.pos), EMPTY);
     }
-    // Counted before the write: a compaction writing meanwhile then subtracts from the same count.
+    // Counted before the write, so that a compaction writing meanwhile subtracts from the same
+    // count. Two batches in flight may land in either order: after a crash `meta/bytes` can
+    // be off by one batch's bytes, which only shifts a byte policy by that much.
     if (added > 0) b.put(LOG_BYTES_KEY, encodeValue((this.bytes += added)));
     b.put('meta/vc', encodeValue(batch.vc));
     if (batch.lastTs !== undefined) b.put('meta/ts', encodeValue(batch.lastTs));
