@@ -134,7 +134,7 @@ export class Metrics {
     });
     new Gauge({
       name: 'troupe_log_events',
-      help: 'Events in the local log.',
+      help: 'Events logged here, those retention removed included (the last log position).',
       registers,
       collect() {
         this.set(fabric.size);
