@@ -95,3 +95,33 @@ t.test('a node offline across a compaction comes back and gets all it lacked; th
   });
   t.pass('a and b compacted the rest once c acknowledged it');
 });
+
+t.test('a node removes nothing on the acks of a --relaxed peer, and compacts once that peer acknowledges durably', async (t) => {
+  // a keeps 5 events and its one peer b runs relaxed; c and d, the same but strict, show when a pass has removed what it may.
+  const a = await startNode(t, { id: 'xa', extraArgs: ['--retain-events', '5'] });
+  const b = await startNode(t, { id: 'xb', peers: [a.wsUrl], extraArgs: ['--relaxed'] });
+  const c = await startNode(t, { id: 'xc', extraArgs: ['--retain-events', '5'] });
+  const d = await startNode(t, { id: 'xd', peers: [c.wsUrl] });
+  const nodes = [a, b, c, d];
+  dumpOnFailure(t, () => nodes);
+  await Promise.all([waitForLinks([a, b], [['xa', 'xb']]), waitForLinks([c, d], [['xc', 'xd']])]);
+  await Promise.all([publish(a, 20, 'relaxed'), publish(c, 20, 'strict')]);
+  const acked = (s: NodeStatus): boolean => s.peers.length === 1 && s.peers[0].outbox === 0;
+  await waitFor(() => Promise.all([a.admin.status(), c.admin.status()]), {
+    failFast: crashed(nodes),
+    until: (all) => all.every(acked) && (all[1].log.first ?? 1) > 1,
+    message: () => `b and d to acknowledge everything, and c to compact on d's acks\n${tails(nodes)}`,
+  });
+  const held = await a.admin.status();
+  t.equal(held.log.first, 1, 'a removed nothing on the acks of relaxed b');
+
+  await b.stop();
+  const strict = await startNode(t, { id: 'xb', data: b.data, peers: [a.wsUrl] });
+  const compacted = await waitFor(() => a.admin.status(), {
+    failFast: crashed([a, strict]),
+    timeout: 30_000,
+    until: (s) => (s.log.first ?? 1) > 1,
+    message: () => `a to compact once b acknowledges durably\n${tails([a, strict])}`,
+  });
+  t.ok(compacted.log.size - (compacted.log.first ?? 1) + 1 >= 5, 'a keeps what its policy asks');
+});
