@@ -198,7 +198,7 @@ export class Fabric {
     });
     this.store = store;
     if (retains(args.retention)) {
-      this.compaction = new LogCompaction({ store, policy: args.retention, clock: time, log, members: () => this.replication.members(), end: () => this.recent.end });
+      this.compaction = new LogCompaction({ store, policy: args.retention, clock: time, log, members: () => this.replication.members(), end: () => this.recent.end, held: () => this.disk.full });
       this.compaction.start();
     }
     if (this.recovery.held) this.pump.kick(); // a recovery was under way when the node stopped

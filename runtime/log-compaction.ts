@@ -87,6 +87,7 @@ export class LogCompaction {
   private readonly members: () => Iterable<Member>;
   private readonly end: () => number;
   private readonly intervalMs: number;
+  private readonly held: () => boolean;
   private timer: TimerHandle | undefined;
   private running: Promise<void> | undefined;
   private stopped = false;
@@ -106,7 +107,14 @@ export class LogCompaction {
     end: () => number;
     /** Time between passes. [default 1000] */
     intervalMs?: number;
+    /**
+     * Whether writes are held (the disk guard found the disk full): no pass runs then, since
+     * a batch cut short by a full disk needs the store reopened (`store-db.ts`), which only
+     * the commit path does. [default never]
+     */
+    held?: () => boolean;
   }) {
+    this.held = args.held ?? (() => false);
     this.store = args.store;
     this.policy = args.policy;
     this.clock = args.clock;
@@ -144,7 +152,7 @@ export class LogCompaction {
   }
 
   private async compact(): Promise<void> {
-    for (let batch = 0; batch < BATCHES_PER_PASS && !this.stopped; batch++) {
+    for (let batch = 0; batch < BATCHES_PER_PASS && !this.stopped && !this.held(); batch++) {
       const end = this.end();
       // The newest commit stays: its `clk/` entry is what tells a peer it lacks nothing removed.
       const commits = (await this.store.readCommits(BATCH_EVENTS, end)).filter((c) => c.start + c.entries.length < end);

@@ -250,10 +250,10 @@ export class Store {
       added += e.bytes.length;
       if (e.correlationId !== eventId(e.origin, e.seq)) b.put(corrPrefix(e.correlationId) + hex(e.pos), EMPTY);
     }
-    // Counted before the write, so that a compaction writing meanwhile subtracts from the same
-    // count. Two batches in flight may land in either order: after a crash `meta/bytes` can
-    // be off by one batch's bytes, which only shifts a byte policy by that much.
-    if (added > 0) b.put(LOG_BYTES_KEY, encodeValue((this.bytes += added)));
+    // The count in memory moves once the batch is written (a failed one is written again).
+    // A compaction's batch may be in flight meanwhile and land in either order: on disk
+    // `meta/bytes` can then be off by one batch's bytes, which only shifts a byte policy.
+    if (added > 0) b.put(LOG_BYTES_KEY, encodeValue(this.bytes + added));
     b.put('meta/vc', encodeValue(batch.vc));
     if (batch.lastTs !== undefined) b.put('meta/ts', encodeValue(batch.lastTs));
     if (batch.held === true) b.put('meta/held', EMPTY);
@@ -278,6 +278,7 @@ export class Store {
     } catch (cause) {
       throw new TroupeError('TROUPE_STORE_FAILED', `commit failed: ${(cause as Error).message}`, { cause });
     }
+    this.bytes += added;
   }
 
   /**
@@ -324,12 +325,13 @@ export class Store {
       }
     }
     b.put(LOG_FIRST_KEY, encodeValue(first));
-    b.put(LOG_BYTES_KEY, encodeValue((this.bytes = Math.max(0, this.bytes - removed))));
+    b.put(LOG_BYTES_KEY, encodeValue(Math.max(0, this.bytes - removed)));
     try {
       await b.write({ sync: this.sync });
     } catch (cause) {
       throw new TroupeError('TROUPE_STORE_FAILED', `compaction failed: ${(cause as Error).message}`, { cause });
     }
+    this.bytes = Math.max(0, this.bytes - removed);
     this.first = first;
   }
 
