@@ -126,6 +126,16 @@ export class Outboxes {
     }
   }
 
+  /**
+   * A peer marked behind retention acknowledged more: it is no longer behind once its
+   * clock has everything before the first retained position (it got it elsewhere).
+   */
+  async recheckBehind(peer: Peer): Promise<void> {
+    if (!peer.behindRetention) return;
+    const removed = await this.store.clockBefore(this.store.logStart);
+    if (removed !== undefined && dominates(peer.acked, removed)) peer.behindRetention = false;
+  }
+
   /** Restarts sending to `peer` from the clock it acknowledged. */
   async rewind(peer: Peer): Promise<void> {
     const epoch = ++peer.epoch;

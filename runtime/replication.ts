@@ -136,6 +136,7 @@ export class Replication {
   receiveAck(peer: Peer, vc: VectorClock): void {
     this.acks.acknowledged(peer, vc);
     this.background(this.outboxes.push(peer));
+    if (peer.behindRetention) this.background(this.outboxes.recheckBehind(peer));
   }
 
   /** The peer told its whole clock (`want`): it has exactly that, so resend from there. */

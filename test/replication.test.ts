@@ -217,6 +217,10 @@ t.test('a peer asking for events below what the log retains is sent what is reta
   await until(pushed(p.peer), 'the push to p');
   t.same(sentOn(p.link), ['q:3', 'q:4'], 'what is retained is sent');
   t.equal(replication.peerViews()[0].behindRetention, true, '/status marks the peer');
+  replication.receiveAck(p.peer, { q: 2 });
+  await until(() => replication.peerViews()[0].behindRetention === undefined, 'p, which acknowledged what was removed (got elsewhere), not to be behind any more');
+  await replication.receiveWant(p.peer, { q: 1 });
+  t.equal(replication.peerViews()[0].behindRetention, true, 'a peer that says it lacks removed events is behind again');
   await replication.receiveWant(p.peer, { q: 2 });
   t.equal(replication.peerViews()[0].behindRetention, undefined, 'a peer that has everything removed is not behind');
 
