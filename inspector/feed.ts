@@ -28,6 +28,8 @@ export interface PeerStatus {
   readonly interest?: readonly string[];
   /** While the outbox drains to a linked peer: its acknowledgement rate (events/s) and the time to go at that pace (ms). */
   readonly catchUp?: { readonly rate: number; readonly etaMs: number };
+  /** It asked for events this node's log no longer retains (`TROUPE_PEER_BEHIND_RETENTION`); absent: it did not. */
+  readonly behindRetention?: boolean;
 }
 
 /**
@@ -49,7 +51,11 @@ export interface NodeStatus {
   readonly peers: readonly PeerStatus[];
   /** Services hosted on this node. */
   readonly services: readonly string[];
-  readonly log: { readonly size: number; readonly buffered: number };
+  /**
+   * `size`: the last position logged; `first`: the first one retained (1 until retention
+   * removed older ones, absent from nodes that predate it); `buffered`: causal-buffer events.
+   */
+  readonly log: { readonly size: number; readonly first?: number; readonly buffered: number };
   /** Its actors wait for events of its earlier starts that peers hold (a lost disk), or for their rebuild. */
   readonly recovering: boolean;
   /** Whether this node takes cut/heal requests (started with `--chaos`, as `troupe cluster` does). */

@@ -87,6 +87,7 @@ async function runNode(argv: string[]): Promise<void> {
     passivateAfterMs: flags.passivateAfterMs,
     fabric: flags.fabric,
     want: nodeWants(app, flags.id, flags.want),
+    retention: flags.retention,
     admin: { token: flags.adminToken, hosts: flags.adminHosts, insecure: flags.insecureAdmin },
     log,
     tls: flags.tls && {

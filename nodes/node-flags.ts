@@ -7,6 +7,7 @@ import { isPattern } from '../protocol/interest-pattern.js';
 import { TroupeError } from '../protocol/troupe-error.js';
 import { defaultKeyFile } from './key-files.js';
 import type { FabricOptions } from '../runtime/fabric-options.js';
+import type { RetentionPolicy } from '../runtime/retention-policy.js';
 import { parseBytes, parseDuration } from './flag-units.js';
 
 /** `troupe node` flags, validated. */
@@ -45,6 +46,8 @@ export interface NodeFlags {
   readonly fabric: FabricOptions;
   /** Event types wanted beside the services' (`--want`, repeatable); `undefined`: none given. */
   readonly want: readonly string[] | undefined;
+  /** What of its log the node keeps (`--retain`, `--retain-events`, `--retain-bytes`, `--retain-cap`); `undefined`: everything. */
+  readonly retention: RetentionPolicy | undefined;
 }
 
 /** Usage text of `troupe node`. */
@@ -55,6 +58,7 @@ export const NODE_USAGE = `usage: troupe node --id ID --port PORT --data DIR --a
        [--admin-token T] [--admin-host NAME]... [--insecure-admin] [--want TYPE]...
        [--passivate-after 5m] [--buffer-bytes 256MiB] [--recent-bytes 64MiB]
        [--intake-bytes 4MiB] [--page-bytes 4MiB] [--trust FILE [--key FILE]]
+       [--retain 7d] [--retain-events N] [--retain-bytes 2GB] [--retain-cap 10GB]
   --secret may come from $TROUPE_SECRET instead.
   --want makes the node partial: peers send it only the types its services consume, its
     own events and each --want (a type, a prefix ending in '*', or '*' for everything).
@@ -66,6 +70,10 @@ export const NODE_USAGE = `usage: troupe node --id ID --port PORT --data DIR --a
     then prove their node id, and events their origin. --key is this node's private key
     [default DIR.key, beside --data, so that it outlives a wiped data directory].
     Without --trust, the secret alone admits peers (a warning says so).
+  --retain / --retain-events / --retain-bytes: log entries older than that, or past that
+    many newest events or bytes, are removed once every peer has acknowledged them
+    durably (none given: the log keeps everything). --retain-cap: past that many bytes of
+    log, the oldest entries go even if a peer lacks them (logged as an error).
   --chaos lets the admin API cut and heal this node's links (POST /links/PEER/cut|heal).
   --admin-token (or $TROUPE_ADMIN_TOKEN) is the bearer token every admin call must carry;
     a node off loopback needs one, unless --insecure-admin. --admin-host adds a host name
@@ -106,6 +114,10 @@ export function parseNodeFlags(argv: readonly string[], env: NodeJS.ProcessEnv =
         want: { type: 'string', multiple: true },
         key: { type: 'string' },
         trust: { type: 'string' },
+        retain: { type: 'string' },
+        'retain-events': { type: 'string' },
+        'retain-bytes': { type: 'string' },
+        'retain-cap': { type: 'string' },
       },
     }));
   } catch (cause) {
@@ -158,6 +170,7 @@ export function parseNodeFlags(argv: readonly string[], env: NodeJS.ProcessEnv =
     return n;
   };
   const fabric: FabricOptions = { bufferBytes: bytes('buffer-bytes'), recentBytes: bytes('recent-bytes'), intakeBytes: bytes('intake-bytes'), pageBytes: bytes('page-bytes') };
+  const retention = retentionOf(values, bad);
   return {
     id,
     port,
@@ -179,7 +192,34 @@ export function parseNodeFlags(argv: readonly string[], env: NodeJS.ProcessEnv =
     passivateAfterMs,
     fabric,
     want: values.want,
+    retention,
   };
+}
+
+/** The retention policy the `--retain*` flags ask for; `undefined` if none is given. */
+function retentionOf(
+  values: { retain?: string; 'retain-events'?: string; 'retain-bytes'?: string; 'retain-cap'?: string },
+  bad: (why: string) => TroupeError,
+): RetentionPolicy | undefined {
+  const age = values.retain;
+  const events = values['retain-events'];
+  const bytes = values['retain-bytes'];
+  const cap = values['retain-cap'];
+  if (age === undefined && events === undefined && bytes === undefined && cap === undefined) return undefined;
+  const maxAgeMs = age === undefined ? undefined : parseDuration(age);
+  if (age !== undefined && maxAgeMs === undefined) throw bad(`--retain ${age}: not a duration (30s, 5m, 1h, 7d)`);
+  const maxEvents = events === undefined ? undefined : Number(events);
+  if (maxEvents !== undefined && (!Number.isSafeInteger(maxEvents) || maxEvents < 1)) throw bad(`--retain-events ${events}: not a whole number of at least 1`);
+  const size = (name: string, text: string | undefined): number | undefined => {
+    if (text === undefined) return undefined;
+    const n = parseBytes(text);
+    if (n === undefined || n < 1024) throw bad(`--${name} ${text}: not a size of at least 1KiB (2GB, 512MiB, 1048576)`);
+    return n;
+  };
+  const maxBytes = size('retain-bytes', bytes);
+  const capBytes = size('retain-cap', cap);
+  if (capBytes !== undefined && maxBytes !== undefined && capBytes < maxBytes) throw bad(`--retain-cap ${cap}: below --retain-bytes ${bytes}; the cap is the hard limit past the policy`);
+  return { maxAgeMs, maxEvents, maxBytes, capBytes };
 }
 
 /**

@@ -48,7 +48,7 @@ function expectTwoFields(r: WireReader, type: FrameType, fields: number): void {
   if (fields !== 2) throw r.error(`${type} frame must have 2 fields`);
 }
 
-// ── hello: ["hello", cluster: name, node: node, protocol: count, nonce: bytes(32), admin?: str, instance?: str, interest?: [name, …]]
+// ── hello: ["hello", cluster: name, node: node, protocol: count, nonce: bytes(32), admin?: str, instance?: str, interest?: [name, …], relaxed?: bool]
 
 /** The wire value of a `hello`. */
 export function writeHello(frame: HelloFrame): unknown[] {
@@ -63,9 +63,12 @@ export function writeHello(frame: HelloFrame): unknown[] {
   if (!isAdminUrl(frame.admin)) throw badFrame('hello: admin must be an http(s) URL');
   if (frame.instance === undefined) return ['hello', frame.cluster, frame.node, frame.protocol, frame.nonce, frame.admin];
   if (!isInstanceId(frame.instance)) throw badFrame('hello: instance must be 1 to 16 characters of A-Z a-z 0-9 _ -');
-  if (frame.interest === undefined) return ['hello', frame.cluster, frame.node, frame.protocol, frame.nonce, frame.admin, frame.instance];
-  if (!isInterest(frame.interest)) throw badFrame(`hello: interest must be 1 to ${MAX_INTEREST_PATTERNS} patterns`);
-  return ['hello', frame.cluster, frame.node, frame.protocol, frame.nonce, frame.admin, frame.instance, frame.interest];
+  // `relaxed` follows `interest` on the wire: a relaxed node that wants everything says `['*']`.
+  const interest = frame.interest ?? (frame.relaxed === true ? ['*'] : undefined);
+  if (interest === undefined) return ['hello', frame.cluster, frame.node, frame.protocol, frame.nonce, frame.admin, frame.instance];
+  if (!isInterest(interest)) throw badFrame(`hello: interest must be 1 to ${MAX_INTEREST_PATTERNS} patterns`);
+  if (frame.relaxed !== true) return ['hello', frame.cluster, frame.node, frame.protocol, frame.nonce, frame.admin, frame.instance, interest];
+  return ['hello', frame.cluster, frame.node, frame.protocol, frame.nonce, frame.admin, frame.instance, interest, true];
 }
 
 /**
@@ -80,7 +83,8 @@ export function readHello(r: WireReader, fields: number): HelloFrame {
   const protocol = r.count();
   const nonce = r.bin(NONCE_BYTES, NONCE_BYTES);
   // A sixth field is this version's admin URL, a seventh its process instance id, an eighth
-  // its interest; another version's fields are not read, nor any after the eighth.
+  // its interest, a ninth whether it runs relaxed; another version's fields are not read,
+  // nor any after the ninth.
   if (fields < 6 || protocol !== PROTOCOL_VERSION) return { type: 'hello', cluster, node, protocol, nonce };
   const admin = r.str(MAX_ADMIN_URL_LENGTH);
   if (!isAdminUrl(admin)) throw r.error('hello: admin must be an http(s) URL');
@@ -96,8 +100,15 @@ export function readHello(r: WireReader, fields: number): HelloFrame {
     if (!isPattern(pattern)) throw r.error('hello: an interest pattern is an event type, a prefix ending in *, or *');
     interest.push(pattern);
   }
-  return { type: 'hello', cluster, node, protocol, nonce, admin, instance, interest };
+  if (fields < 9) return { type: 'hello', cluster, node, protocol, nonce, admin, instance, interest };
+  const flag = r.byte();
+  if (flag !== MSGPACK_TRUE && flag !== MSGPACK_FALSE) throw r.error('hello: relaxed must be true or false');
+  return { type: 'hello', cluster, node, protocol, nonce, admin, instance, interest, relaxed: flag === MSGPACK_TRUE };
 }
+
+/** MessagePack's `true` and `false`. */
+const MSGPACK_TRUE = 0xc3;
+const MSGPACK_FALSE = 0xc2;
 
 /** The most patterns a hello's interest may list. */
 export const MAX_INTEREST_PATTERNS = 1024;

@@ -36,6 +36,12 @@ export interface HelloFrame {
    * it; a hello without it wants everything.
    */
   readonly interest?: readonly string[];
+  /**
+   * The sender runs `--relaxed`: its acks are not fsync'd, so a peer never removes an
+   * event from its log on the strength of them (`runtime/causal-stability.ts`). It follows
+   * `interest` on the wire, so a relaxed node that wants everything sends `['*']`.
+   */
+  readonly relaxed?: boolean;
 }
 
 /**
@@ -86,7 +92,10 @@ export interface SkipFrame {
   readonly ranges: readonly SkipRange[];
 }
 
-/** The sender's committed vector clock: everything at or below it is durable there. */
+/**
+ * The sender's committed vector clock: everything at or below it is written there, and
+ * durable (fsync'd) unless its hello said `relaxed`.
+ */
 export interface AckFrame {
   readonly type: 'ack';
   readonly vc: VectorClock;

@@ -21,6 +21,7 @@ import type { Metrics } from './metrics.js';
 import { readJsonBody } from './http-limits.js';
 import { isInspectorPath, serveInspector } from './inspector-assets.js';
 import { cutOrHeal, type LinkCutter } from './link-cutter.js';
+import { LogCompactedError } from './log-compaction.js';
 import { nodeStatus } from './node-status.js';
 import { checkPublishBatch } from './publish-input.js';
 import type { AppDefinition } from './service.js';
@@ -103,7 +104,8 @@ function publishAnswer(e: Envelope): PublishAck {
 }
 
 async function getLog(ctx: AdminContext, url: URL, res: ServerResponse): Promise<void> {
-  const from = intParam(url, 'from', 1, 1, Number.MAX_SAFE_INTEGER);
+  // Without `from`, a page starts at the first position retained (`log-compaction.ts`).
+  const from = intParam(url, 'from', ctx.fabric.logStart, 1, Number.MAX_SAFE_INTEGER);
   const limit = intParam(url, 'limit', 1000, 1, MAX_LOG_LIMIT);
   const wait = intParam(url, 'wait', 0, 0, MAX_WAIT_MS);
   await ctx.fabric.waitFor(from, wait);
@@ -176,6 +178,7 @@ const STATUS_OF: Partial<Record<string, number>> = {
   TROUPE_PROTOCOL_BAD_EVENT: 400,
   TROUPE_CHAOS_DISABLED: 403,
   TROUPE_NOT_FOUND: 404,
+  TROUPE_LOG_COMPACTED: 410,
   TROUPE_NODE_STOPPING: 503,
   TROUPE_DISK_FULL: 507,
   TROUPE_SERVICE_FAILED: 409,
@@ -197,7 +200,8 @@ function fail(res: ServerResponse, err: unknown): void {
   if (isTroupeError(err)) {
     // RFC 6750: a 401 names the scheme it wants.
     if (err.code === 'TROUPE_UNAUTHORIZED') res.setHeader('www-authenticate', 'Bearer realm="troupe"');
-    return json(res, STATUS_OF[err.code] ?? 500, { error: { code: err.code, message: err.message } });
+    const first = err instanceof LogCompactedError ? { first: err.first } : {};
+    return json(res, STATUS_OF[err.code] ?? 500, { error: { code: err.code, message: err.message, ...first } });
   }
   const message = err instanceof Error ? err.message : String(err);
   json(res, 500, { error: { code: 'TROUPE_INTERNAL', message: `internal error: ${message}` } });

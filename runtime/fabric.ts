@@ -16,7 +16,9 @@
  * waits to stamp; after a lost disk its actors wait for their history and are rebuilt
  * from the log (`history-recovery.ts`, `actor-rebuild.ts`). The read side (`/log`,
  * `/trace`) is `log-queries.ts`. A partial node's clock also counts the seqs peers
- * skipped for it (`interest-sync.ts`), which take no log position.
+ * skipped for it (`interest-sync.ts`), which take no log position. Under a retention
+ * policy, the oldest entries every member has are removed in the background
+ * (`log-compaction.ts`).
  */
 import type { Logger } from 'pino';
 import type { Envelope, VectorClock } from '../protocol/envelope.js';
@@ -40,10 +42,12 @@ import { Intake } from './intake.js';
 import type { Interest } from './interest.js';
 import { InterestSync, type StoredInterest } from './interest-sync.js';
 import { LinkBackpressure } from './link-backpressure.js';
+import { LogCompaction } from './log-compaction.js';
 import { LogQueries, type LogEntry, type Trace } from './log-queries.js';
 import type { OriginProofs } from './origin-proofs.js';
 import { checkPublish, type PublishInput } from './publish-input.js';
 import { RecentLog } from './recent-log.js';
+import { retains, type RetentionPolicy } from './retention-policy.js';
 import { Replication, type PeerLink, type PeerView } from './replication.js';
 import type { DeadLetter, Store } from './store.js';
 import { WorkQueues } from './work-queues.js';
@@ -73,6 +77,9 @@ export class Fabric {
   private readonly tasks: BackgroundTasks;
   private readonly receiver: FrameReceiver;
   private readonly disk: DiskGuard;
+  private readonly store: Store;
+  /** Removes what the retention policy lets go; absent without a policy. */
+  private readonly compaction: LogCompaction | undefined;
   /** What this node wants, the seqs it skipped and those it is fetching back (`interest-sync.ts`). */
   readonly interest: InterestSync;
   private stopped = false;
@@ -101,6 +108,8 @@ export class Fabric {
     interest?: StoredInterest;
     /** Signs, checks and forwards origin checkpoints (`origin-proofs.ts`). [default none: a node without a key] */
     proofs?: OriginProofs;
+    /** What of its log this node keeps (`retention-policy.ts`). [default everything] */
+    retention?: RetentionPolicy;
   }) {
     const { id, store, host, log, proofs } = args;
     const origin = args.origin ?? id;
@@ -193,7 +202,27 @@ export class Fabric {
       told,
       interest,
     });
+    this.store = store;
+    if (retains(args.retention)) {
+      this.compaction = new LogCompaction({ store, policy: args.retention, clock: time, log, members: () => this.replication.members(), end: () => this.recent.end, held: () => this.disk.full });
+      this.compaction.start();
+    }
     if (this.recovery.held) this.pump.kick(); // a recovery was under way when the node stopped
+  }
+
+  /** The first position the log retains (1 until retention removed older ones). */
+  get logStart(): number {
+    return this.store.logStart;
+  }
+
+  /** Events retention removed since this node started, and of them those a member lacked (past the hard cap). */
+  get compacted(): { readonly events: number; readonly forced: number } {
+    return { events: this.compaction?.removed ?? 0, forced: this.compaction?.forced ?? 0 };
+  }
+
+  /** Runs one compaction pass now and resolves when it is done (a test's lever; passes also run on their own). */
+  compact(): Promise<void> {
+    return this.compaction?.pass() ?? Promise.resolve();
   }
 
   /** The committed vector clock. */
@@ -338,6 +367,7 @@ export class Fabric {
     this.replication.stopTicking();
     this.recovery.stop();
     this.disk.stop();
+    await this.compaction?.stop();
     await this.pump.idle;
     this.replication.cancelAcks(); // the last write may have armed it
     const acks = this.replication.dirtyAcks(true);

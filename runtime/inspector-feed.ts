@@ -30,6 +30,7 @@ import { FeedRounds } from './feed-rounds.js';
 import { closeReason, FeedViewers, type Viewer } from './feed-viewers.js';
 import type { Host } from './host.js';
 import type { LinkCutter } from './link-cutter.js';
+import { LogCompactedError } from './log-compaction.js';
 import { nodeStatus } from './node-status.js';
 import type { Store } from './store.js';
 import { admitUpgrade } from './upgrade-gate.js';
@@ -136,11 +137,20 @@ export class InspectorFeed {
   /** The newest {@link HELLO_EVENTS} log events, read until the log's end as it is when the read returns. */
   private async logTail(): Promise<(Envelope & { readonly pos: number })[]> {
     const { fabric } = this.ctx;
-    let from = Math.max(1, fabric.size - HELLO_EVENTS + 1);
+    // Never below what the log retains (`log-compaction.ts`).
+    let from = Math.max(fabric.logStart, fabric.size - HELLO_EVENTS + 1);
     const out: (Envelope & { readonly pos: number })[] = [];
     while (from <= fabric.size) {
       // A read stops at a byte budget; the loop reads on, and catches commits made meanwhile.
-      const page = await fabric.read(from, fabric.size - from + 1);
+      let page;
+      try {
+        page = await fabric.read(from, fabric.size - from + 1);
+      } catch (err) {
+        // Compacted meanwhile: what was read stays, the rest is read from the new start.
+        if (!(err instanceof LogCompactedError)) throw err;
+        from = err.first;
+        continue;
+      }
       if (page.length === 0) break;
       out.push(...page);
       from = page[page.length - 1].pos + 1;

@@ -59,6 +59,7 @@ export class LinkTopology {
     peer.since = now;
     if (link.admin !== undefined) peer.admin = link.admin;
     peer.interest = peerInterest(link.interest);
+    peer.durable = link.relaxed !== true;
     peer.direct = new Set();
     peer.sent = { ...peer.acked };
     peer.heard = {};

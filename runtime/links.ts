@@ -47,6 +47,8 @@ export interface LinksOptions {
   readonly backoff?: BackoffOptions;
   /** Extra trusted CA certificates (PEM) for dialing `wss://` peers. */
   readonly ca?: Buffer;
+  /** This node runs `--relaxed`: its hello says so, and peers do not compact on its acks. [default false] */
+  readonly relaxed?: boolean;
 }
 
 /** Accepts and dials peer connections; cuts and heals links on request. */
@@ -83,6 +85,7 @@ export class Links implements LinkCutter {
       instance: incarnationOf(options.fabric.origin) || newInstanceId(),
       // Told only by a partial node; a fabric stand-in without interest wants everything.
       interest: options.fabric.interest?.partial === true ? options.fabric.interest.interest : undefined,
+      relaxed: options.relaxed,
       isCut: (peer) => this.cuts.has(peer),
       linkTo: (peer) => this.linkTo(peer),
     };

@@ -2,10 +2,18 @@
  * The read side of the log: pages of committed events (`/log`), one workflow's causal
  * history (`/trace`), and waiting for the log to grow (`/log?wait=`). It only reads:
  * the in-memory tail first, LevelDB for older positions.
+ *
+ * Below what the log retains (`log-compaction.ts`), a read answers `TROUPE_LOG_COMPACTED`
+ * with the first retained position rather than a page that silently starts later; so does
+ * the trace of a workflow whose first event (its correlation id is that event's id) was
+ * removed. A workflow named by an id of its own has no such landmark: its trace lists what
+ * is retained.
  */
 import { decodeEvent, eventHeader } from '../protocol/event-codec.js';
 import type { Envelope } from '../protocol/envelope.js';
+import { parseEventId } from '../protocol/envelope.js';
 import type { Clock } from './clock.js';
+import { LogCompactedError } from './log-compaction.js';
 import type { OutgoingEvent } from './outbox.js';
 import type { RecentLog } from './recent-log.js';
 import type { PeerOutbox } from './replication.js';
@@ -66,6 +74,8 @@ export class LogQueries {
   /** Up to `limit` committed events from position `from`, in local delivery order. */
   async read(from: number, limit: number): Promise<LogEntry[]> {
     const start = Math.max(1, from);
+    const first = this.store.logStart;
+    if (start < first) throw new LogCompactedError(first, `position ${start}`);
     const tail = this.recent.slice(start, limit);
     const stored = tail ?? (await this.readStored(start, limit));
     const out: LogEntry[] = [];
@@ -84,6 +94,7 @@ export class LogQueries {
    * `after`, up to the byte budget), and what of it is still waiting.
    */
   async trace(correlationId: string, limit = 10_000, after = 0): Promise<Trace> {
+    await this.checkRetained(correlationId);
     const positions = (await this.store.positionsOfWorkflow(correlationId, limit)).filter((pos) => pos > after);
     const events: LogEntry[] = [];
     let bytes = 0;
@@ -107,6 +118,16 @@ export class LogQueries {
     const ids = new Set(events.map((e) => e.id));
     const deadLetters = (await this.store.deadLetters()).filter((d) => ids.has(d.eventId));
     return next === undefined ? { correlationId, events, buffered, outboxes, deadLetters } : { correlationId, events, buffered, outboxes, deadLetters, next };
+  }
+
+  /** Fails if the workflow began with an event (its id is the correlation id) that retention removed. */
+  private async checkRetained(correlationId: string): Promise<void> {
+    const first = this.store.logStart;
+    if (first === 1) return;
+    const id = parseEventId(correlationId);
+    if (id === undefined) return;
+    const removed = await this.store.clockBefore(first);
+    if (removed !== undefined && id.seq <= (removed[id.origin] ?? 0)) throw new LogCompactedError(first, `the start of workflow ${correlationId}`);
   }
 
   /** Up to `limit` logged events from `from` that are older than the in-memory tail, from disk. */

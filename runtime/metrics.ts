@@ -23,7 +23,7 @@ export { stateLabel };
 
 /** What the metrics read. */
 export interface MetricsSources {
-  readonly fabric: Pick<Fabric, 'id' | 'origin' | 'observe' | 'peerViews' | 'buffered' | 'size'>;
+  readonly fabric: Pick<Fabric, 'id' | 'origin' | 'observe' | 'peerViews' | 'buffered' | 'size' | 'compacted'>;
   readonly host: Pick<Host, 'counts' | 'serviceNames'> & { readonly actors: { readonly size: number; readonly total: number } };
   readonly store: Pick<Store, 'deadLetters'>;
   /** What latency is measured against: the wall clock events' `ts` come from. [default systemClock] */
@@ -134,10 +134,29 @@ export class Metrics {
     });
     new Gauge({
       name: 'troupe_log_events',
-      help: 'Events in the local log.',
+      help: 'Events logged here, those retention removed included (the last log position).',
       registers,
       collect() {
         this.set(fabric.size);
+      },
+    });
+    // Counted by the compaction itself; read when scraped, like the gauges.
+    new Counter({
+      name: 'troupe_log_compacted_events_total',
+      help: 'Log entries removed by retention (--retain, --retain-events, --retain-bytes, --retain-cap) since this node started.',
+      registers,
+      collect() {
+        this.reset();
+        this.inc(fabric.compacted.events);
+      },
+    });
+    new Counter({
+      name: 'troupe_log_compacted_unacked_events_total',
+      help: 'Of the entries removed by retention, those a peer had not acknowledged durably: removed past the hard cap (--retain-cap).',
+      registers,
+      collect() {
+        this.reset();
+        this.inc(fabric.compacted.forced);
       },
     });
     new Gauge({

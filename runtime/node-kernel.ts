@@ -15,6 +15,7 @@ import { Host } from './host.js';
 import { interestOf } from './interest.js';
 import { OriginProofs } from './origin-proofs.js';
 import type { ServiceDefinition } from './service.js';
+import type { RetentionPolicy } from './retention-policy.js';
 import { Store } from './store.js';
 import type { NewestVersions } from './upcasters.js';
 
@@ -49,6 +50,8 @@ export interface KernelOptions {
   readonly passivateAfterMs?: number;
   /** The event types this node wants beside its services' (`--want`); absent: everything (`interest.ts`). */
   readonly want?: readonly string[];
+  /** What of its log this node keeps (`--retain`, `--retain-events`, `--retain-bytes`, `--retain-cap`). [default everything] */
+  readonly retention?: RetentionPolicy;
 }
 
 /** A node's store, host and fabric. */
@@ -106,6 +109,7 @@ export async function openKernel(options: KernelOptions): Promise<Kernel> {
     want,
     interest: state.interest,
     proofs,
+    retention: options.retention,
   });
   await host.start();
   return { store, host, fabric };

@@ -20,7 +20,7 @@ export function nodeStatus(fabric: Fabric, host: Host, chaos?: LinkCutter): Node
     vc: fabric.clock,
     peers: chaos === undefined ? peers : peers.map((peer) => (chaos.isCut(peer.id) ? { ...peer, cut: true } : peer)),
     services: host.serviceNames,
-    log: { size: fabric.size, buffered: fabric.buffered },
+    log: { size: fabric.size, first: fabric.logStart, buffered: fabric.buffered },
     recovering: fabric.recovering,
     ...(chaos === undefined ? {} : { chaos: true }),
     ...(duplicates.length === 0 ? {} : { duplicates }),

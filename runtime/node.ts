@@ -22,6 +22,7 @@ import { InspectorFeed } from './inspector-feed.js';
 import { Links } from './links.js';
 import { Metrics } from './metrics.js';
 import { openKernel } from './node-kernel.js';
+import type { RetentionPolicy } from './retention-policy.js';
 import type { AppDefinition, ServiceDefinition } from './service.js';
 import { newestVersions } from './upcasters.js';
 import { refuseUpgrade } from './upgrade-gate.js';
@@ -77,6 +78,8 @@ export interface NodeOptions {
    * [default: everything]
    */
   readonly want?: readonly string[];
+  /** What of its log this node keeps (`retention-policy.ts`). [default everything] */
+  readonly retention?: RetentionPolicy;
 }
 
 /** A running node. */
@@ -116,6 +119,7 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
     inspect: inspection.inspect,
     want: options.want,
     identity: identity && { identity, cluster },
+    retention: options.retention,
   });
   inspection.attach(host);
 
@@ -129,6 +133,7 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
     log,
     peers: options.peers,
     ca: tls?.ca,
+    relaxed: options.relaxed,
   });
   let url = '';
   const metrics = new Metrics({ fabric, host, store });

@@ -20,6 +20,10 @@
  *
  * Origin checkpoints (`origin-proofs.ts`) go out once per link, ahead of the first event
  * each one lists that the peer is sent; a skip notice needs none.
+ *
+ * Retention: a peer whose acknowledged clock lacks events this node's log no longer
+ * retains (`log-compaction.ts`) is sent what it does retain, and marked `behindRetention`
+ * (told through `behind`): what it lacks below must come from another node.
  */
 import type { VectorClock } from '../protocol/envelope.js';
 import { eventHeaderAndType } from '../protocol/event-codec.js';
@@ -58,6 +62,7 @@ export class Outboxes {
   /** This node is partial: it sends only its own events. */
   private readonly partial: boolean;
   private readonly proofs: OriginProofs | undefined;
+  private readonly behind: (peer: Peer, first: number) => void;
 
   constructor(args: {
     /** The origin this node stamps under now. */
@@ -75,7 +80,10 @@ export class Outboxes {
     partial?: boolean;
     /** The origin checkpoints to send ahead of events; none on a node without a key. */
     proofs?: OriginProofs;
+    /** Told when `peer` is found behind what the log retains, which starts at `first`. [default nothing] */
+    behind?: (peer: Peer, first: number) => void;
   }) {
+    this.behind = args.behind ?? (() => undefined);
     this.partial = args.partial ?? false;
     this.id = nodeOf(args.origin);
     this.origin = args.origin;
@@ -193,15 +201,29 @@ export class Outboxes {
     return out;
   }
 
+  /**
+   * A peer marked behind retention acknowledged more: it is no longer behind once its
+   * clock has everything before the first retained position (it got it elsewhere).
+   */
+  async recheckBehind(peer: Peer): Promise<void> {
+    if (!peer.behindRetention) return;
+    const removed = await this.store.clockBefore(this.store.logStart);
+    if (removed !== undefined && dominates(peer.acked, removed)) peer.behindRetention = false;
+  }
+
   /** Restarts sending to `peer` from the clock it acknowledged. */
   async rewind(peer: Peer): Promise<void> {
     const epoch = ++peer.epoch;
     const acked = { ...peer.acked };
     const cursor = await this.cursorFor(acked);
     if (peer.epoch !== epoch) return;
+    const first = this.store.logStart;
+    const behind = cursor < first;
+    if (behind && !peer.behindRetention) this.behind(peer, first);
+    peer.behindRetention = behind;
     peer.sent = acked;
     peer.proved = {};
-    peer.cursor = cursor;
+    peer.cursor = Math.max(cursor, first);
     peer.lastProgress = this.clock.now();
     await this.push(peer);
   }

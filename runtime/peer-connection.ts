@@ -41,6 +41,8 @@ export interface ConnectionContext {
   readonly instance: string;
   /** What this node wants, told to peers in `hello` (after `instance`) when it wants less than everything. */
   readonly interest?: readonly string[];
+  /** This node runs `--relaxed` (acks before fsync), told to peers in `hello` (after `interest`). */
+  readonly relaxed?: boolean;
   /** Whether this node holds its link to `peer` cut (see `LinkCutter`): such a peer is refused after its hello. */
   readonly isCut: (peer: string) => boolean;
   /** The connection that is this node's link to `peer` right now, if any. */
@@ -106,6 +108,11 @@ export class PeerConnection implements PeerLink {
     return this.peerHello?.interest;
   }
 
+  /** Whether the peer's hello said it runs `--relaxed` (its acks are not durable). */
+  get relaxed(): boolean {
+    return this.peerHello?.relaxed === true;
+  }
+
   /** Whether this connection is a link (authenticated, handed to the fabric, not closed). */
   get linked(): boolean {
     return this.state === 'open';
@@ -119,7 +126,7 @@ export class PeerConnection implements PeerLink {
   /** Sends our hello; called once the socket is open. */
   begin(): void {
     const { cluster, id, admin, instance } = this.ctx;
-    const interest = this.ctx.interest === undefined ? {} : { interest: this.ctx.interest };
+    const interest = { ...(this.ctx.interest === undefined ? {} : { interest: this.ctx.interest }), ...(this.ctx.relaxed === true ? { relaxed: true } : {}) };
     const hello: HelloFrame = { type: 'hello', cluster, node: id, protocol: PROTOCOL_VERSION, nonce: this.nonce, ...(admin === undefined ? {} : { admin, instance, ...interest }) };
     this.ownHelloBytes = Buffer.from(encodeFrame(hello));
     if (this.ws.readyState === this.ws.OPEN) this.ws.send(this.ownHelloBytes);

@@ -18,6 +18,8 @@ export interface PeerLink {
   readonly origin: string;
   /** The event types the peer wants, if its handshake said (absent: everything). */
   readonly interest?: readonly string[];
+  /** The peer runs `--relaxed`: its acks are not durable. [default false] */
+  readonly relaxed?: boolean;
   send(frame: Frame): void;
   /** Bytes queued in the socket and not yet sent. */
   readonly bufferedAmount: number;
@@ -41,6 +43,8 @@ export interface PeerView {
   readonly interest?: readonly string[];
   /** While the outbox drains: how fast the peer acknowledges (events/s) and when it will be done at that pace (ms). */
   readonly catchUp?: { readonly rate: number; readonly etaMs: number };
+  /** It asked for events this node's log no longer retains (`TROUPE_PEER_BEHIND_RETENTION`): another node, or a rebuild, must bring it up to date. */
+  readonly behindRetention?: boolean;
 }
 
 /** One peer's replication state. */
@@ -53,6 +57,13 @@ export interface Peer {
   since: number;
   /** What the peer wants, as its last handshake told it; `null`: everything. */
   interest: InterestFilter | null;
+  /**
+   * Whether its acks are durable: its hello, heard since this node started, did not say
+   * `relaxed`. Only durable acks let this node compact its log (`causal-stability.ts`).
+   */
+  durable: boolean;
+  /** It asked to resume below what this node's log retains (`log-compaction.ts`). */
+  behindRetention: boolean;
   /** The peer's committed clock as it last told us. */
   acked: VectorClock;
   /** What has been sent on the current link (≥ acked). */
@@ -111,6 +122,8 @@ export function newPeer(id: string, acked: VectorClock): Peer {
     interest: null,
     ackRate: 0,
     rateSample: null,
+    durable: false,
+    behindRetention: false,
   };
 }
 
@@ -133,6 +146,7 @@ export function peerView(peer: Peer, committed: VectorClock): PeerView {
     since: peer.since,
     ...(peer.admin === undefined ? {} : { admin: peer.admin }),
     ...(peer.interest === null ? {} : { interest: peer.interest.interest }),
+    ...(peer.behindRetention ? { behindRetention: true } : {}),
   };
 }
 

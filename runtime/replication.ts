@@ -14,6 +14,7 @@
 import type { Logger } from 'pino';
 import type { Envelope, VectorClock } from '../protocol/envelope.js';
 import { AckSchedule } from './ack-schedule.js';
+import type { Member } from './causal-stability.js';
 import { systemClock, type Clock } from './clock.js';
 import { LinkTopology } from './link-topology.js';
 import { Outboxes, type OutgoingEvent, type ReadStored } from './outbox.js';
@@ -82,7 +83,7 @@ export class Replication {
     for (const [id, acked] of args.acks) this.peers.set(id, newPeer(id, acked));
     const peers = this.peers;
     this.topology = new LinkTopology({ peers, recent, clock, wantClock: () => ({ ...told() }) });
-    this.outboxes = new Outboxes({ ...args, clock });
+    this.outboxes = new Outboxes({ ...args, clock, behind: (peer, first) => this.peerBehind(peer, first) });
     this.acks = new AckSchedule({ peers, clock, committed: told, ackDelayMs: args.ackDelayMs });
     this.heartbeat = new ReplicationHeartbeat({
       peers, acks: this.acks, outboxes: this.outboxes, clock, log: this.log, committed: told, stallMs: args.stallMs,
@@ -94,6 +95,11 @@ export class Replication {
   peerViews(): PeerView[] {
     const committed = this.committed();
     return [...this.peers.values()].map((p) => peerView(p, committed));
+  }
+
+  /** The members this node knows of, with what each acknowledged and whether durably (`causal-stability.ts`). */
+  members(): Member[] {
+    return [...this.peers.values()].map((p) => ({ id: p.id, acked: p.acked, durable: p.durable }));
   }
 
   /** Ids of the peers linked right now. */
@@ -133,6 +139,7 @@ export class Replication {
   receiveAck(peer: Peer, vc: VectorClock): void {
     this.acks.acknowledged(peer, vc);
     this.background(this.outboxes.push(peer));
+    if (peer.behindRetention) this.background(this.outboxes.recheckBehind(peer));
   }
 
   /** The peer told its whole clock (`want`): it has exactly that, so resend from there. */
@@ -188,6 +195,14 @@ export class Replication {
   /** Cancels a pending delayed ack. */
   cancelAcks(): void {
     this.acks.cancel();
+  }
+
+  /** A peer asked to resume below what the log retains: said loudly, once per time it falls behind. */
+  private peerBehind(peer: Peer, first: number): void {
+    this.log.warn(
+      { code: 'TROUPE_PEER_BEHIND_RETENTION', peer: peer.id, first },
+      'a peer lacks events this node removed by retention: it is sent what is retained; what it lacks below must come from another node, or it must be rebuilt',
+    );
   }
 
   /** Runs a task nobody awaits. */

@@ -21,6 +21,8 @@
  * | `due/<due>/<service>/<key>` | `[service, key]`: an actor's earliest timer due   |
  * | `meta/actors`               | actors per service and state (`actor-index.ts`)   |
  * | `prf/<origin>/<last>`       | a checkpoint of origin's events up to seq `last` (`origin-proofs.ts`) |
+ * | `meta/first`                | the first position retained (`log-compaction.ts`); absent: 1 |
+ * | `meta/bytes`                | bytes of the retained events (`pos/` values)      |
  */
 
 /** A position as a fixed-width hex number, so that keys sort numerically. */
@@ -43,6 +45,12 @@ export const dueKey = (due: number, service: string, key: string): string => `du
 
 /** The key before every due-index entry due after `due` (ms). */
 export const dueBound = (due: number): string => `due/${hex(Math.max(0, Math.floor(due)))}0`;
+
+/** The key of the first position the log retains. */
+export const LOG_FIRST_KEY = 'meta/first';
+
+/** The key of the bytes of events the log retains. */
+export const LOG_BYTES_KEY = 'meta/bytes';
 
 /** The key of the count of actors per service and state. */
 export const ACTOR_COUNTS_KEY = 'meta/actors';

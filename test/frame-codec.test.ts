@@ -137,6 +137,7 @@ t.test('decodeFrame refuses malformed frames', async (t) => {
     ['skip with a range of two elements', '92a4736b69709192a26e3205'],
     ['hello whose interest is empty', '98a568656c6c6fa163a26e3103c420' + hex(nonce) + 'aa687474703a2f2f683a31a3692d3190'],
     ['hello whose interest pattern has a star inside', '98a568656c6c6fa163a26e3103c420' + hex(nonce) + 'aa687474703a2f2f683a31a3692d3191a3612a62'],
+    ['hello whose relaxed flag is not a boolean', '99a568656c6c6fa163a26e3103c420' + hex(nonce) + 'aa687474703a2f2f683a31a3692d3191a12a01'],
     ['events with a str', '92a66576656e747391a3616263'],
     ['events with a short bin', '92a66576656e747391c403010203'],
     ['trailing bytes', '92a361636b80c0'],

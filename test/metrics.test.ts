@@ -18,6 +18,7 @@ function fakeNode() {
     live: 0,
     letters: [] as DeadLetter[],
     observer: undefined as FabricObserver | undefined,
+    compacted: { events: 0, forced: 0 },
   };
   const clock: Clock = { now: () => world.now, setTimeout: () => undefined, clearTimeout: () => undefined };
   const metrics = new Metrics({
@@ -34,6 +35,9 @@ function fakeNode() {
       },
       get size() {
         return world.size;
+      },
+      get compacted() {
+        return world.compacted;
       },
     },
     host: {

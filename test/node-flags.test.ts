@@ -65,6 +65,15 @@ t.test('refuses a duration or size it cannot read, or a size under 1 KiB, with T
   }
 });
 
+t.test('--retain, --retain-events, --retain-bytes and --retain-cap make a retention policy; none keeps everything', async (t) => {
+  const flags = parseNodeFlags([...required, '--retain', '7d', '--retain-events', '1000', '--retain-bytes', '2GB', '--retain-cap', '10GiB'], {});
+  t.same(flags.retention, { maxAgeMs: 7 * 86_400_000, maxEvents: 1000, maxBytes: 2e9, capBytes: 10 * 2 ** 30 });
+  t.same(parseNodeFlags([...required, '--retain-events', '5'], {}).retention, { maxAgeMs: undefined, maxEvents: 5, maxBytes: undefined, capBytes: undefined });
+  t.equal(parseNodeFlags(required, {}).retention, undefined, 'no flag: the log keeps everything');
+  const bad = [['--retain', 'forever'], ['--retain', '0'], ['--retain-events', '0'], ['--retain-events', '1.5'], ['--retain-events', 'many'], ['--retain-bytes', '2 GB'], ['--retain-cap', '100'], ['--retain-bytes', '2GB', '--retain-cap', '1GB']];
+  for (const args of bad) t.throws(() => parseNodeFlags([...required, ...args], {}), { code: 'TROUPE_BAD_FLAGS' }, args.join(' '));
+});
+
 t.test('--want is repeatable, absent when not given, and refuses a pattern with a star inside', async (t) => {
   t.same(parseNodeFlags([...required, '--want', 'alert.*', '--want', 'reading'], {}).want, ['alert.*', 'reading']);
   t.equal(parseNodeFlags(required, {}).want, undefined);

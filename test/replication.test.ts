@@ -70,7 +70,7 @@ async function setup(t: Test) {
   }
   /** Whether the push to `peer` is over: no pass running, the whole log considered. */
   const pushed = (peer: Peer) => (): boolean => !peer.sending && peer.cursor === recent.end;
-  return { replication, commit, link, pushed, clock };
+  return { replication, commit, link, pushed, clock, store };
 }
 
 const heardOf = (...ids: string[]) => ids.map((id) => ({ origin: id.split(':')[0], seq: Number(id.split(':')[1]) }));
@@ -202,4 +202,30 @@ t.test('the heartbeat stops with stopTicking', async (t) => {
   replication.stopTicking();
   clock.increment(10_000);
   t.same(acksOn(p.link), [], 'no beat after stopping');
+});
+
+t.test('a peer asking for events below what the log retains is sent what is retained and marked behind retention', async (t) => {
+  const { replication, commit, link, pushed, store } = await setup(t);
+  await commit(['q:1', 'q:2']);
+  await commit(['q:3']);
+  await commit(['q:4']);
+  const [oldest] = await store.readCommits(1, 5);
+  await store.removeCommits([oldest], 3);
+  const p = link('p');
+  t.same(replication.members(), [{ id: 'p', acked: {}, durable: true }], 'a linked peer whose hello did not say relaxed acknowledges durably');
+  await replication.receiveWant(p.peer, {});
+  await until(pushed(p.peer), 'the push to p');
+  t.same(sentOn(p.link), ['q:3', 'q:4'], 'what is retained is sent');
+  t.equal(replication.peerViews()[0].behindRetention, true, '/status marks the peer');
+  replication.receiveAck(p.peer, { q: 2 });
+  await until(() => replication.peerViews()[0].behindRetention === undefined, 'p, which acknowledged what was removed (got elsewhere), not to be behind any more');
+  await replication.receiveWant(p.peer, { q: 1 });
+  t.equal(replication.peerViews()[0].behindRetention, true, 'a peer that says it lacks removed events is behind again');
+  await replication.receiveWant(p.peer, { q: 2 });
+  t.equal(replication.peerViews()[0].behindRetention, undefined, 'a peer that has everything removed is not behind');
+
+  link('r');
+  const relaxed = { ...fakeLink('r2'), relaxed: true };
+  t.ok(replication.linkUp(relaxed));
+  t.same(replication.members().map((m) => [m.id, m.durable]), [['p', true], ['r', true], ['r2', false]], 'a relaxed peer\'s acks are not durable');
 });
