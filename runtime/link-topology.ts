@@ -61,6 +61,7 @@ export class LinkTopology {
     peer.interest = peerInterest(link.interest);
     peer.direct = new Set();
     peer.sent = { ...peer.acked };
+    peer.skipping = [];
     peer.heard = {};
     peer.cursor = this.recent.end;
     peer.epoch++;
