@@ -6,9 +6,9 @@
  * nodes in one process is the only way 20 fit on this machine beside the rest).
  *
  * 1. Steady traffic: every device publishes `plan.fleet.steady` readings; once every
- *    clock equals the gateway's, it records the bytes on each device's disk and link
- *    against the gateway's and the share of the fleet's events a device holds, beside its
- *    interest share (1/FLEET_SIZE).
+ *    clock equals the gateway's, it records the bytes on each device's disk (and on it
+ *    before any traffic: the fixed overhead) and link against the gateway's, and the share
+ *    of the fleet's events a device holds, beside its interest share (1/FLEET_SIZE).
  * 2. Catch-up: `d01`'s link is cut; it publishes a backlog of `plan.fleet.backlog`
  *    readings while the other devices publish as many between them; the link heals, and
  *    once `d01` has its link to the gateway back (`fleet.catchup.reconnect` after the heal:
@@ -143,7 +143,8 @@ export async function runEdgeSuite(plan: SuitePlan, progress: Progress, dir: str
     };
     await until('every device to hear the gateway', async () => (await Promise.all(all.map(status))).every((s) => !s.recovering));
 
-    // 1. Steady traffic.
+    // 1. Steady traffic. A device's disk before it holds anything is the fixed overhead of the disk goal.
+    const emptyDisk = mean(FLEET_DEVICES.map((id) => duBytes(join(dir, id))));
     const steadyStart = wallClockMs();
     await Promise.all(FLEET_DEVICES.map((id) => publishReadings(urls.get(id)!, id, steady, 200)));
     await until('the fleet to converge', converged);
@@ -161,6 +162,7 @@ export async function runEdgeSuite(plan: SuitePlan, progress: Progress, dir: str
     book.add('fleet.device.held', '%', (100 * held) / total);
     book.add('fleet.device.disk', '%', (100 * deviceDisk) / gatewayDisk);
     book.add('fleet.device.diskMb', 'MB', deviceDisk / MB);
+    book.add('fleet.device.emptyDiskMb', 'MB', emptyDisk / MB);
     book.add('fleet.gateway.diskMb', 'MB', gatewayDisk / MB);
     book.add('fleet.device.link', '%', (100 * deviceLink) / gatewayLink);
     book.add('fleet.device.linkMb', 'MB', deviceLink / MB);
@@ -219,13 +221,14 @@ export async function runEdgeSuite(plan: SuitePlan, progress: Progress, dir: str
     book.add('fleet.catchup.reconnect', 'ms', (linkedAt || healed) - healed);
     book.add('fleet.catchup.upEvents', 'events', up);
     book.add('fleet.catchup.up', 'events/s', (up * 1000) / upMs);
+    book.add('fleet.catchup.both', 'events/s', ((up + down) * 1000) / Math.max(upMs, downMs));
     book.add('fleet.catchup.downEvents', 'events', down);
     book.add('fleet.catchup.down', 'events/s', (down * 1000) / downMs);
     book.add('fleet.catchup.gatewayRss', 'MB', (gw.child.peakRssBytes() ?? NaN) / MB);
     book.add('fleet.catchup.deviceRss', 'MB', (device.peakRssBytes() ?? NaN) / MB);
     progress(
       `catch-up (timed from the link up, ${(((linkedAt || healed) - healed) / 1000).toFixed(1)} s after the heal): up ${formatCount(up)} events in ${(upMs / 1000).toFixed(1)} s = ${formatCount((up * 1000) / upMs)}/s, ` +
-        `down ${formatCount(down)} in ${(downMs / 1000).toFixed(1)} s = ${formatCount((down * 1000) / downMs)}/s; ` +
+        `down ${formatCount(down)} in ${(downMs / 1000).toFixed(1)} s = ${formatCount((down * 1000) / downMs)}/s, both done in ${(Math.max(upMs, downMs) / 1000).toFixed(1)} s; ` +
         `peak RSS gateway ${((gw.child.peakRssBytes() ?? 0) / MB).toFixed(0)} MB, ${d01} ${((device.peakRssBytes() ?? 0) / MB).toFixed(0)} MB`,
     );
   } finally {
