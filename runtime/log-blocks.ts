@@ -47,7 +47,9 @@ export class LogBlocks {
     // A peer reading a kept block goes on to the next: read it while this one is sent.
     const end = this.kept.get(start)?.end;
     if (end !== undefined) this.readAhead(end);
-    const i = block.findIndex((e) => e.pos >= from);
+    // Log positions follow each other: the event at `from` is found by its offset.
+    let i = from - (block[0]?.pos ?? from);
+    if (block[i]?.pos !== from) i = block.findIndex((e) => e.pos >= from);
     return i < 0 ? [] : block.slice(i, i + limit);
   }
 
