@@ -1,56 +1,71 @@
 /**
- * The edge fleet benchmark (issue 16): one gateway and `FLEET_SIZE` partial devices, each
- * linked to the gateway alone through a counting TCP proxy. The gateway and the device
- * that goes offline (`d01`) are processes of their own, so that their peak RSS is theirs;
- * the other devices run in this process (several nodes in one process is the only way 20
- * fit on this machine beside the rest).
+ * The edge fleet suite (issue 16, `npm run bench -- --only edge`): one gateway and
+ * `FLEET_SIZE` partial devices, each linked to the gateway alone through a counting TCP
+ * proxy. The gateway and the device that goes offline (`d01`) are processes of their own,
+ * so that their peak RSS is theirs; the other devices run in the harness process (several
+ * nodes in one process is the only way 20 fit on this machine beside the rest).
  *
- * 1. Steady traffic: every device publishes `STEADY` readings; once every clock equals the
- *    gateway's, it records the bytes on each device's disk and link against the gateway's
- *    (`fleet.device.disk`, `fleet.device.link`, `fleet.gateway.disk`, `fleet.gateway.link`)
- *    and the interest share (1/FLEET_SIZE).
- * 2. Catch-up: `d01`'s link is cut; it publishes a backlog of `BACKLOG` readings while the
- *    other devices publish `BACKLOG` between them; the link heals, and it records the rate
- *    at which the gateway takes `d01`'s backlog (`fleet.catchup.up`), the rate at which
- *    `d01`'s clock reaches the gateway's (`fleet.catchup.down`, nearly all skip notices),
- *    and the peak RSS of both processes meanwhile.
+ * 1. Steady traffic: every device publishes `plan.fleet.steady` readings; once every
+ *    clock equals the gateway's, it records the bytes on each device's disk (and on it
+ *    before any traffic: the fixed overhead) and link against the gateway's, and the share
+ *    of the fleet's events a device holds, beside its interest share (1/FLEET_SIZE).
+ * 2. Catch-up: `d01`'s link is cut; it publishes a backlog of `plan.fleet.backlog`
+ *    readings while the other devices publish as many between them; the link heals, and
+ *    once `d01` has its link to the gateway back (`fleet.catchup.reconnect` after the heal:
+ *    its reconnect backoff) it records the rate at which the gateway takes `d01`'s backlog
+ *    (`fleet.catchup.up`), the rate at which `d01`'s clock reaches the gateway's
+ *    (`fleet.catchup.down`, nearly all skip notices), and the peak RSS of both processes
+ *    from the heal on.
  *
- * Run: `npx tsc -p tsconfig.bench.json && node dist-bench/bench/edge-fleet.js`.
+ * `TROUPE_BENCH_CPU_PROF=<dir>` starts the gateway and `d01` with `--cpu-prof` into that
+ * directory (written when they stop).
  */
-import { mkdtemp, rm } from 'node:fs/promises';
 import { execFileSync } from 'node:child_process';
-import { tmpdir } from 'node:os';
+import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import pino from 'pino';
 import { connect } from '../client/index.js';
 import { nodeWants, placedServices } from '../nodes/placed-services.js';
+import { TcpProxy } from '../nodes/tcp-proxy.js';
 import { startNode, type RunningNode } from '../runtime/node.js';
 import app, { FLEET_DEVICES, FLEET_SIZE } from './apps/edge-fleet.js';
+import { FigureBook, type FigureSet } from './figure.js';
+import { formatCount, type Progress } from './progress.js';
 import { ChildHandle, parseJsonLine } from './spawn-child.js';
-import { TcpProxy } from '../nodes/tcp-proxy.js';
+import type { SuitePlan } from './suite-plan.js';
 import { wallClockMs } from './wall-clock.js';
 
 const CLI = new URL('../nodes/cli.js', import.meta.url).pathname;
 const APP = new URL('./apps/edge-fleet.js', import.meta.url).pathname;
 const SECRET = 'edge-fleet-bench';
-const STEADY = Number(process.env.FLEET_STEADY ?? 1000);
-const BACKLOG = Number(process.env.FLEET_BACKLOG ?? 100_000);
 const DEADLINE_MS = 600_000;
+const PROGRESS_MS = 2_000;
+const MB = 2 ** 20;
 
 interface Status {
   readonly recovering: boolean;
+  readonly peers: readonly { readonly id: string; readonly connected: boolean; readonly outbox: number }[];
   readonly vc: Record<string, number>;
   readonly log: { readonly size: number };
 }
 
 const sum = (vc: Record<string, number>): number => Object.values(vc).reduce((a, b) => a + b, 0);
-const mb = (bytes: number | null): string => (bytes === null ? '?' : (bytes / 2 ** 20).toFixed(1));
-const kb = (bytes: number): string => (bytes / 1024).toFixed(0);
+const mean = (xs: readonly number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
 const duBytes = (dir: string): number => Number(execFileSync('du', ['-sb', dir]).toString().split('\t')[0]);
+/** Events of `node` in `vc`, whatever its origins (`node~incarnation`). */
+const ofNode = (vc: Record<string, number>, node: string): number =>
+  Object.entries(vc).reduce((n, [origin, seq]) => (origin === node || origin.startsWith(`${node}~`) ? n + seq : n), 0);
 
 async function status(url: string): Promise<Status> {
   const res = await fetch(`${url}/status`);
   return (await res.json()) as Status;
+}
+
+/** The V8 heap in use on a node (MB), from its `/metrics`, to tell garbage-collected memory from the rest of its RSS. */
+async function heapMb(url: string): Promise<string> {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  const used = /^nodejs_heap_size_used_bytes(?:\{[^}]*\})? (\d+)/m.exec(text)?.[1];
+  return used === undefined ? '?' : (Number(used) / MB).toFixed(0);
 }
 
 async function until(what: string, probe: () => Promise<boolean>): Promise<void> {
@@ -63,7 +78,9 @@ async function until(what: string, probe: () => Promise<boolean>): Promise<void>
 
 async function spawnNode(id: string, dir: string, peers: readonly string[]): Promise<{ child: ChildHandle; url: string; port: number }> {
   const args = ['node', '--id', id, '--port', '0', '--data', dir, '--app', APP, '--secret', SECRET, '--relaxed', ...peers.flatMap((p) => ['--peer', p])];
-  const child = ChildHandle.start({ name: id, script: CLI, args });
+  const profileDir = process.env.TROUPE_BENCH_CPU_PROF;
+  const execArgv = profileDir ? ['--cpu-prof', '--cpu-prof-dir', profileDir, '--cpu-prof-name', `${id}.cpuprofile`] : [];
+  const child = ChildHandle.start({ name: id, script: CLI, args, execArgv });
   const line = await child.waitForLine((l) => parseJsonLine(l)?.msg === 'listening', 30_000);
   const json = parseJsonLine(line.line) as { url: string; port: number };
   return { child, url: json.url, port: json.port };
@@ -82,104 +99,143 @@ async function publishReadings(url: string, device: string, count: number, windo
   }
 }
 
-async function main(): Promise<void> {
-  const root = await mkdtemp(join(tmpdir(), 'troupe-fleet-'));
+/** Runs the edge fleet once, at the plan's sizes. */
+export async function runEdgeSuite(plan: SuitePlan, progress: Progress, dir: string): Promise<FigureSet> {
+  const { steady, backlog } = plan.fleet;
+  const book = new FigureBook();
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
   const log = pino({ level: 'error' });
   const children: ChildHandle[] = [];
   const nodes: RunningNode[] = [];
   const proxies: TcpProxy[] = [];
   try {
-    const gw = await spawnNode('gw', join(root, 'gw'), []);
+    progress(`fleet: a gateway and ${FLEET_SIZE} devices, ${formatCount(steady)} readings each, then a backlog of ${formatCount(backlog)}`);
+    const gw = await spawnNode('gw', join(dir, 'gw'), []);
     children.push(gw.child);
     const urls = new Map<string, string>([['gw', gw.url]]);
     const proxyOf = new Map<string, TcpProxy>();
+    const d01 = FLEET_DEVICES[0];
     let offline: ChildHandle | undefined;
     for (const id of FLEET_DEVICES) {
       const proxy = await TcpProxy.start(gw.port, { name: `${id}→gw` });
       proxies.push(proxy);
       proxyOf.set(id, proxy);
-      if (id === FLEET_DEVICES[0]) {
-        const d = await spawnNode(id, join(root, id), [proxy.wsUrl]);
+      if (id === d01) {
+        const d = await spawnNode(id, join(dir, id), [proxy.wsUrl]);
         children.push(d.child);
         offline = d.child;
         urls.set(id, d.url);
         continue;
       }
       const node = await startNode({
-        id, secret: SECRET, dataDir: join(root, id), port: 0, peers: [proxy.wsUrl], relaxed: true, log,
+        id, secret: SECRET, dataDir: join(dir, id), port: 0, peers: [proxy.wsUrl], relaxed: true, log,
         services: placedServices(app, id, app.placement[id] ?? []), want: nodeWants(app, id, undefined),
       });
       nodes.push(node);
       urls.set(id, node.url);
     }
+    const device = offline!;
     const all = [...urls.values()];
     const converged = async (): Promise<boolean> => {
       const s = await Promise.all(all.map(status));
       return s.every((x) => sum(x.vc) === sum(s[0].vc));
     };
-
     await until('every device to hear the gateway', async () => (await Promise.all(all.map(status))).every((s) => !s.recovering));
 
-    // 1. Steady traffic.
+    // 1. Steady traffic. A device's disk before it holds anything is the fixed overhead of the disk goal.
+    const emptyDisk = mean(FLEET_DEVICES.map((id) => duBytes(join(dir, id))));
     const steadyStart = wallClockMs();
-    await Promise.all(FLEET_DEVICES.map((id) => publishReadings(urls.get(id)!, id, STEADY, 200)));
+    await Promise.all(FLEET_DEVICES.map((id) => publishReadings(urls.get(id)!, id, steady, 200)));
     await until('the fleet to converge', converged);
     const steadyMs = wallClockMs() - steadyStart;
     const total = sum((await status(gw.url)).vc);
-    const deviceDisk = FLEET_DEVICES.map((id) => duBytes(join(root, id)));
-    const gatewayDisk = duBytes(join(root, 'gw'));
+    const deviceDisk = mean(FLEET_DEVICES.map((id) => duBytes(join(dir, id))));
+    const gatewayDisk = duBytes(join(dir, 'gw'));
     const links = FLEET_DEVICES.map((id) => proxyOf.get(id)!.traffic());
-    const deviceLink = links.map((l) => l.bytesUp + l.bytesDown);
-    const gatewayLink = deviceLink.reduce((a, b) => a + b, 0);
-    const mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
-    const held = await Promise.all(FLEET_DEVICES.map(async (id) => (await status(urls.get(id)!)).log.size));
-    console.log(`steady: ${FLEET_SIZE} devices × ${STEADY} readings = ${total} events in ${(steadyMs / 1000).toFixed(1)} s (${Math.round((total * 1000) / steadyMs)} events/s through the gateway)`);
-    console.log(`  device holds ${mean(held).toFixed(0)} events on average = ${((100 * mean(held)) / total).toFixed(1)}% (interest share ${(100 / FLEET_SIZE).toFixed(1)}%)`);
-    console.log(`  disk: device ${kb(mean(deviceDisk))} KB on average, gateway ${kb(gatewayDisk)} KB = ${((100 * mean(deviceDisk)) / gatewayDisk).toFixed(1)}%`);
-    console.log(`  link: device ${kb(mean(deviceLink))} KB on average (up and down), gateway ${kb(gatewayLink)} KB over all links = ${((100 * mean(deviceLink)) / gatewayLink).toFixed(1)}%; a device's down link ${kb(mean(links.map((l) => l.bytesDown)))} KB, up ${kb(mean(links.map((l) => l.bytesUp)))} KB`);
-    console.log(`  peak RSS: gateway ${mb(gw.child.peakRssBytes())} MB, d01 ${mb(offline!.peakRssBytes())} MB, the other ${FLEET_SIZE - 1} devices in one process ${mb(process.memoryUsage().rss)} MB`);
+    const deviceLink = mean(links.map((l) => l.bytesUp + l.bytesDown));
+    const gatewayLink = links.reduce((n, l) => n + l.bytesUp + l.bytesDown, 0);
+    const held = mean(await Promise.all(FLEET_DEVICES.map(async (id) => (await status(urls.get(id)!)).log.size)));
+    book.add('fleet.steady.events', 'events', total);
+    book.add('fleet.steady.rate', 'events/s', (total * 1000) / steadyMs);
+    book.add('fleet.interestShare', '%', 100 / FLEET_SIZE);
+    book.add('fleet.device.held', '%', (100 * held) / total);
+    book.add('fleet.device.disk', '%', (100 * deviceDisk) / gatewayDisk);
+    book.add('fleet.device.diskMb', 'MB', deviceDisk / MB);
+    book.add('fleet.device.emptyDiskMb', 'MB', emptyDisk / MB);
+    book.add('fleet.gateway.diskMb', 'MB', gatewayDisk / MB);
+    book.add('fleet.device.link', '%', (100 * deviceLink) / gatewayLink);
+    book.add('fleet.device.linkMb', 'MB', deviceLink / MB);
+    book.add('fleet.gateway.linkMb', 'MB', gatewayLink / MB);
+    book.add('fleet.gateway.rss', 'MB', (gw.child.peakRssBytes() ?? NaN) / MB);
+    book.add('fleet.devices.rss', 'MB', process.memoryUsage().rss / MB);
+    progress(`steady: ${formatCount(total)} events in ${(steadyMs / 1000).toFixed(1)} s; a device holds ${((100 * held) / total).toFixed(1)}% of them, its disk ${((100 * deviceDisk) / gatewayDisk).toFixed(1)}% and its link ${((100 * deviceLink) / gatewayLink).toFixed(1)}% of the gateway's`);
 
     // 2. Catch-up.
-    const d01 = FLEET_DEVICES[0];
-    const d01Url = urls.get(d01)!;
     proxyOf.get(d01)!.cut();
     const others = FLEET_DEVICES.slice(1);
+    const each = Math.ceil(backlog / others.length);
     const backlogStart = wallClockMs();
-    await Promise.all([
-      publishReadings(d01Url, d01, BACKLOG),
-      ...others.map((id) => publishReadings(urls.get(id)!, id, Math.ceil(BACKLOG / others.length), 500)),
-    ]);
-    console.log(`catch-up: backlog of ${BACKLOG} on ${d01} and ${BACKLOG} on the others published in ${((wallClockMs() - backlogStart) / 1000).toFixed(1)} s`);
-    await until('the others to reach the gateway', async () => (await status(gw.url)).vc[others[0]] >= STEADY + Math.ceil(BACKLOG / others.length));
+    await Promise.all([publishReadings(urls.get(d01)!, d01, backlog), ...others.map((id) => publishReadings(urls.get(id)!, id, each, 500))]);
+    progress(`backlog: ${formatCount(backlog)} readings on ${d01} (offline) and ${formatCount(each * others.length)} on the others in ${((wallClockMs() - backlogStart) / 1000).toFixed(1)} s`);
+    await until('the others to reach the gateway', async () => ofNode((await status(gw.url)).vc, others[0]) >= steady + each);
     gw.child.resetPeakRss();
-    offline!.resetPeakRss();
+    device.resetPeakRss();
+    const d01Url = urls.get(d01)!;
     const before = await status(d01Url);
-    const d01Target = before.vc[d01];
-    const gwTarget = sum((await status(gw.url)).vc) + BACKLOG;
+    const gwBefore = await status(gw.url);
+    const upTarget = ofNode(before.vc, d01);
+    const up = upTarget - ofNode(gwBefore.vc, d01);
+    const downTarget = sum(gwBefore.vc) + up;
+    const down = downTarget - sum(before.vc);
     const healed = wallClockMs();
     proxyOf.get(d01)!.heal();
+    let linkedAt = 0;
     let upMs = 0;
     let downMs = 0;
-    await until('d01 and the gateway to catch up', async () => {
+    let reported = healed;
+    await until(`${d01} and the gateway to catch up`, async () => {
       const [g, d] = await Promise.all([status(gw.url), status(d01Url)]);
-      if (upMs === 0 && (g.vc[d01] ?? 0) >= d01Target) upMs = wallClockMs() - healed;
-      if (downMs === 0 && sum(d.vc) >= gwTarget) downMs = wallClockMs() - healed;
+      const now = wallClockMs();
+      if (linkedAt === 0 && d.peers.some((p) => p.id === 'gw' && p.connected)) linkedAt = now;
+      if (upMs === 0 && ofNode(g.vc, d01) >= upTarget) upMs = now - (linkedAt || healed);
+      if (downMs === 0 && sum(d.vc) >= downTarget) downMs = now - (linkedAt || healed);
+      if (now - reported >= PROGRESS_MS) {
+        reported = now;
+        const upLeft = Math.max(0, upTarget - ofNode(g.vc, d01));
+        const downLeft = Math.max(0, downTarget - sum(d.vc));
+        const outbox = (s: Status, peer: string): string => {
+          const p = s.peers.find((x) => x.id === peer);
+          return p === undefined ? '?' : p.connected ? formatCount(p.outbox) : 'not linked';
+        };
+        const [gwHeap, d01Heap] = await Promise.all([heapMb(gw.url), heapMb(d01Url)]);
+        progress(
+          `catch-up ${((now - healed) / 1000).toFixed(0)} s: up ${formatCount(upLeft)} left (${d01}'s outbox ${outbox(d, 'gw')}), ` +
+            `down ${formatCount(downLeft)} left (the gateway's outbox ${outbox(g, d01)}); ` +
+            `peak RSS gateway ${((gw.child.peakRssBytes() ?? 0) / MB).toFixed(0)} MB (heap used ${gwHeap} MB), ${d01} ${((device.peakRssBytes() ?? 0) / MB).toFixed(0)} MB (${d01Heap} MB)`,
+        );
+      }
       return upMs > 0 && downMs > 0;
     });
-    const d01Status = await status(d01Url);
-    console.log(`  up (d01 → gateway): ${BACKLOG} events in ${(upMs / 1000).toFixed(1)} s = ${Math.round((BACKLOG * 1000) / upMs)} events/s`);
-    const down = gwTarget - sum(before.vc);
-    console.log(`  down (gateway → d01, its clock to the gateway's): ${down} events counted in ${(downMs / 1000).toFixed(1)} s = ${Math.round((down * 1000) / downMs)} events/s; d01 holds ${d01Status.log.size} of ${sum(d01Status.vc)}`);
-    console.log(`  peak RSS during the catch-up: gateway ${mb(gw.child.peakRssBytes())} MB, d01 ${mb(offline!.peakRssBytes())} MB`);
+    book.add('fleet.backlog', 'events', backlog);
+    book.add('fleet.catchup.reconnect', 'ms', (linkedAt || healed) - healed);
+    book.add('fleet.catchup.upEvents', 'events', up);
+    book.add('fleet.catchup.up', 'events/s', (up * 1000) / upMs);
+    book.add('fleet.catchup.both', 'events/s', ((up + down) * 1000) / Math.max(upMs, downMs));
+    book.add('fleet.catchup.downEvents', 'events', down);
+    book.add('fleet.catchup.down', 'events/s', (down * 1000) / downMs);
+    book.add('fleet.catchup.gatewayRss', 'MB', (gw.child.peakRssBytes() ?? NaN) / MB);
+    book.add('fleet.catchup.deviceRss', 'MB', (device.peakRssBytes() ?? NaN) / MB);
+    progress(
+      `catch-up (timed from the link up, ${(((linkedAt || healed) - healed) / 1000).toFixed(1)} s after the heal): up ${formatCount(up)} events in ${(upMs / 1000).toFixed(1)} s = ${formatCount((up * 1000) / upMs)}/s, ` +
+        `down ${formatCount(down)} in ${(downMs / 1000).toFixed(1)} s = ${formatCount((down * 1000) / downMs)}/s, both done in ${(Math.max(upMs, downMs) / 1000).toFixed(1)} s; ` +
+        `peak RSS gateway ${((gw.child.peakRssBytes() ?? 0) / MB).toFixed(0)} MB, ${d01} ${((device.peakRssBytes() ?? 0) / MB).toFixed(0)} MB`,
+    );
   } finally {
     await Promise.all(nodes.map((n) => n.stop().catch(() => undefined)));
     await Promise.all(children.map((c) => c.stop().catch(() => undefined)));
     await Promise.all(proxies.map((p) => p.close()));
-    await rm(root, { recursive: true, force: true });
+    rmSync(dir, { recursive: true, force: true });
   }
+  return book.figures();
 }
-
-main().catch((err: unknown) => {
-  console.error(err);
-  process.exit(1);
-});

@@ -20,6 +20,8 @@ export interface RunResults {
   readonly troupe: FigureSet;
   /** The idle-actors run (`idle-actors.ts`), when it ran. */
   readonly idle?: FigureSet;
+  /** The edge fleet run (`edge-fleet.ts`), when it ran. */
+  readonly edge?: FigureSet;
   /** Suites that failed outright, with why. */
   readonly failures: Readonly<Record<string, string>>;
   /** Where the raw figures (every run's value) were written. */
@@ -33,7 +35,7 @@ export function formatValue(value: number | null, unit: string): string {
   if (value === null) return '—';
   if (unit === 'events/s') return formatCount(value);
   if (unit === 'ms') return value >= 100 ? value.toFixed(0) : value >= 10 ? value.toFixed(1) : value.toFixed(3);
-  if (unit === 'MB' || unit === 'µs/event' || unit === 'µs') return value >= 10 ? value.toFixed(0) : value.toFixed(1);
+  if (unit === 'MB' || unit === 'µs/event' || unit === 'µs') return value >= 10 ? value.toFixed(0) : value >= 1 ? value.toFixed(1) : value.toFixed(2);
   if (unit.startsWith('messages')) return value.toFixed(3);
   return value.toFixed(1);
 }
@@ -371,6 +373,69 @@ function idleActors(results: RunResults): string {
 ${table(['goal', 'measured', 'verdict'], [[`RSS after passivation under ${IDLE_RSS_MB} MB for a million actors${scaled}`, `${formatValue(rss, 'MB')} MB`, verdict(shortfalls)]])}`;
 }
 
+/**
+ * The bounds of issue 16's goals: a device's disk and link within 2× of its interest
+ * share (plus, for the link, this many points of the gateway's for the handshake and
+ * acks), catch-up rate and RSS.
+ */
+const EDGE_GOAL = { shareFactor: 2, shareSlackPoints: 2, catchUpRate: 50_000, rssMb: 200 } as const;
+
+/** The edge fleet's goals table and its figures: a device's share of disk and link, and the catch-up both ways. */
+export function edgeFleet(results: Pick<RunResults, 'edge'>): string {
+  const f = results.edge ?? {};
+  const value = (id: string): number | null => f[id]?.value ?? null;
+  const share = value('fleet.interestShare');
+  if (share === null) return 'Not run.';
+  const bound = EDGE_GOAL.shareFactor * share + EDGE_GOAL.shareSlackPoints;
+  const shareRow = (goal: string, id: string, detail: string): string[] => {
+    const v = value(id);
+    return [goal, v === null ? '—' : `${v.toFixed(1)}% of the gateway's${detail}`, verdict(v === null ? null : when([v > bound, `${(v - bound).toFixed(1)} points over ${bound.toFixed(0)}%`]))];
+  };
+  const mb = (id: string): string => formatValue(value(id), 'MB');
+  const up = value('fleet.catchup.up');
+  const down = value('fleet.catchup.down');
+  const gwRss = value('fleet.catchup.gatewayRss');
+  const devRss = value('fleet.catchup.deviceRss');
+  const backlog = value('fleet.backlog');
+  const scaled = backlog !== null && backlog < 100_000 ? ` (this run: ${formatCount(backlog)} backlog only)` : '';
+  const deviceDisk = value('fleet.device.diskMb');
+  const gatewayDisk = value('fleet.gateway.diskMb');
+  const emptyDisk = value('fleet.device.emptyDiskMb');
+  const diskBound = gatewayDisk === null || emptyDisk === null ? null : (EDGE_GOAL.shareFactor * share * gatewayDisk) / 100 + emptyDisk;
+  const rows = [
+    [
+      `a device's disk within 2× its interest share (${share.toFixed(0)}%) of the gateway's plus a fixed overhead (a device's data dir before any traffic)`,
+      deviceDisk === null || gatewayDisk === null
+        ? '—'
+        : `${formatValue(deviceDisk, 'MB')} MB vs ${formatValue(gatewayDisk, 'MB')} MB (${formatValue(value('fleet.device.disk'), '%')}%), bound ${formatValue(diskBound, 'MB')} MB with ${formatValue(emptyDisk, 'MB')} MB of overhead; it holds ${formatValue(value('fleet.device.held'), '%')}% of the fleet's events`,
+      verdict(deviceDisk === null || diskBound === null ? null : when([deviceDisk > diskBound, `${formatValue(deviceDisk - diskBound, 'MB')} MB over`])),
+    ],
+    shareRow("a device's link within 2× its interest share plus overhead", 'fleet.device.link', ` over all links (${mb('fleet.device.linkMb')} vs ${mb('fleet.gateway.linkMb')} MB, both ways)`),
+    [
+      `a 100k backlog catches up at ≥ 50,000 events/s both ways${scaled}`,
+      up === null || down === null
+        ? '—'
+        : `device → gateway ${formatCount(value('fleet.catchup.upEvents') ?? 0)} events at ${formatCount(up)}/s; gateway → device ${formatCount(value('fleet.catchup.downEvents') ?? 0)} (nearly all skip notices) at ${formatCount(down)}/s; both done at ${show(f['fleet.catchup.both'])}/s together; timed from the link up, ${show(f['fleet.catchup.reconnect'])} ms after the heal`,
+      verdict(
+        up === null || down === null || scaled !== ''
+          ? null
+          : when([up < EDGE_GOAL.catchUpRate, `up ${formatCount(EDGE_GOAL.catchUpRate - up)}/s short`], [down < EDGE_GOAL.catchUpRate, `down ${formatCount(EDGE_GOAL.catchUpRate - down)}/s short`]),
+      ),
+    ],
+    [
+      'peak RSS of both sides < 200 MB during the catch-up',
+      gwRss === null || devRss === null ? '—' : `gateway ${formatValue(gwRss, 'MB')} MB, device ${formatValue(devRss, 'MB')} MB`,
+      verdict(gwRss === null || devRss === null ? null : when([gwRss >= EDGE_GOAL.rssMb, `gateway ${formatValue(gwRss - EDGE_GOAL.rssMb, 'MB')} MB over`], [devRss >= EDGE_GOAL.rssMb, `device ${formatValue(devRss - EDGE_GOAL.rssMb, 'MB')} MB over`])),
+    ],
+    [
+      "the gateway's throughput and RSS with every device linked",
+      `${formatCount(value('fleet.steady.events') ?? 0)} readings from 20 devices at ${show(f['fleet.steady.rate'])} events/s incl. convergence; gateway peak RSS ${mb('fleet.gateway.rss')} MB`,
+      'measured',
+    ],
+  ];
+  return table(['goal', 'measured', 'verdict'], rows);
+}
+
 /** The whole `RESULTS.md`. */
 export function renderResults(results: RunResults): string {
   const { plan, machine, load } = results;
@@ -398,6 +463,14 @@ ${table(['goal', 'measured', 'verdict'], goalRows(results).map((g) => [g.goal, g
 ## Idle actors (issue 17)
 
 ${idleActors(results)}
+
+## Edge fleet (issue 16)
+
+One gateway (its own process) and 20 partial devices (\`d01\` its own process, 19 in the
+harness process), each linked to the gateway alone through a counting TCP proxy and
+wanting its own readings and its alerts: 5% of the fleet's traffic. One run.
+
+${edgeFleet(results)}
 
 ## Side by side (same run, same machine, same event)
 

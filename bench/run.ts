@@ -1,9 +1,10 @@
 /**
- * `npm run bench [-- --quick] [-- --only ceiling,moleculer,troupe,client,idle] [-- --actors N]`:
+ * `npm run bench [-- --quick] [-- --only ceiling,moleculer,troupe,client,idle,edge] [-- --actors N]`:
  * runs the ceiling, Moleculer and troupe benchmarks in one process tree on 127.0.0.1
  * (`client`: only troupe's client beside in-process and HTTP publishing, which `troupe`
  * includes; `idle`: keyed actors created then passivated, `--actors` of them, a million
- * in a full run, see `idle-actors.ts`), prints progress as
+ * in a full run, see `idle-actors.ts`; `edge`: a gateway and 20 partial devices, a device's
+ * backlog caught up both ways, see `edge-fleet.ts`), prints progress as
  * it goes, and writes `bench/RESULTS.md`, `bench/results.svg`, and every run's raw
  * figures to `bench/.runs/`. A suite that fails is reported as failed and the others
  * still run; the process exits non-zero only if it could not write the results.
@@ -21,13 +22,14 @@ import { createProgress, type Progress } from './progress.js';
 import { renderChart } from './results-chart.js';
 import { renderResults, type RunResults } from './results-report.js';
 import { planFor } from './suite-plan.js';
+import { runEdgeSuite } from './edge-fleet.js';
 import { runIdleActorsSuite } from './idle-actors.js';
 import { runClientSuite, runTroupeSuite } from './troupe.js';
 
-const SUITES = ['ceiling', 'moleculer', 'troupe', 'client', 'idle'] as const;
+const SUITES = ['ceiling', 'moleculer', 'troupe', 'client', 'idle', 'edge'] as const;
 type Suite = (typeof SUITES)[number];
 /** What runs without `--only`: `troupe` already measures the client. */
-const DEFAULT_SUITES: readonly Suite[] = ['ceiling', 'moleculer', 'troupe', 'idle'];
+const DEFAULT_SUITES: readonly Suite[] = ['ceiling', 'moleculer', 'troupe', 'idle', 'edge'];
 
 const REPO = new URL('../..', import.meta.url).pathname;
 const BENCH_DIR = join(REPO, 'bench');
@@ -67,7 +69,7 @@ async function main(): Promise<void> {
     progress(`warning: load average ${loadBefore.toFixed(2)} — other work on this machine will slow and scatter every figure`);
   }
 
-  const sets: Record<Suite, FigureSet> = { ceiling: {}, moleculer: {}, troupe: {}, client: {}, idle: {} };
+  const sets: Record<Suite, FigureSet> = { ceiling: {}, moleculer: {}, troupe: {}, client: {}, idle: {}, edge: {} };
   const failures: Record<string, string> = {};
   const runners: Record<Suite, () => Promise<FigureSet>> = {
     ceiling: () => runCeilingSuite(plan, progress),
@@ -75,6 +77,7 @@ async function main(): Promise<void> {
     troupe: () => runTroupeSuite(plan, progress, join(workDir, 'troupe')),
     client: () => runClientSuite(plan, progress, join(workDir, 'client')),
     idle: () => runIdleActorsSuite(plan, progress, join(workDir, 'idle'), actors),
+    edge: () => runEdgeSuite(plan, progress, join(workDir, 'edge')),
   };
   for (const suite of only) {
     progress(`— ${suite} —`);
@@ -90,9 +93,9 @@ async function main(): Promise<void> {
   const rawPath = join(RUNS_DIR, `results-${stamp}.json`);
   const load = { before: loadBefore, after: os.loadavg()[0] };
   // The client's figures are troupe's (`2.durable.client.*` and the setups beside them).
-  const { client, idle, ...suites } = sets;
+  const { client, idle, edge, ...suites } = sets;
   suites.troupe = { ...suites.troupe, ...client };
-  writeFileSync(rawPath, `${JSON.stringify({ plan, machine, startedAt, load, ...suites, idle, failures }, null, 2)}\n`);
+  writeFileSync(rawPath, `${JSON.stringify({ plan, machine, startedAt, load, ...suites, idle, edge, failures }, null, 2)}\n`);
   const results: RunResults = {
     plan,
     machine,
@@ -100,6 +103,7 @@ async function main(): Promise<void> {
     seconds: (Date.now() - startedAt.getTime()) / 1000,
     ...suites,
     idle,
+    edge,
     failures,
     rawPath: relative(REPO, rawPath),
     load,

@@ -20,6 +20,8 @@ export interface ChildOptions {
   /** Open an IPC channel for `request()`. [default false] */
   readonly ipc?: boolean;
   readonly cwd?: string;
+  /** Options for node itself, before the script (`--cpu-prof` …). */
+  readonly execArgv?: readonly string[];
 }
 
 /** A line the child printed, and when the harness read it. */
@@ -61,7 +63,7 @@ export class ChildHandle {
   private constructor(options: ChildOptions) {
     this.name = options.name;
     this.startedAt = wallClockMs();
-    this.proc = spawn(process.execPath, ['--import', GUARD_URL, options.script, ...(options.args ?? [])], {
+    this.proc = spawn(process.execPath, [...(options.execArgv ?? []), '--import', GUARD_URL, options.script, ...(options.args ?? [])], {
       cwd: options.cwd,
       stdio: ['ignore', 'pipe', 'pipe', ...(options.ipc ? (['ipc'] as const) : [])],
     });

@@ -43,6 +43,8 @@ export interface SuitePlan {
   readonly deliveryDeadlineMs: number;
   /** Keyed actors the idle-actors run creates on one node before they go idle (`--actors` overrides). */
   readonly idleActors: number;
+  /** The edge fleet (`edge-fleet.ts`): readings each device publishes in steady traffic, and the offline device's backlog. */
+  readonly fleet: { readonly steady: number; readonly backlog: number };
 }
 
 /** The plan for a full or a quick run. */
@@ -65,6 +67,7 @@ export function planFor(quick: boolean): SuitePlan {
         backlogs: [{ events: 20_000, repeats: 1 }],
         deliveryDeadlineMs: 60_000,
         idleActors: 100_000,
+        fleet: { steady: 200, backlog: 20_000 },
       }
     : {
         quick,
@@ -86,5 +89,6 @@ export function planFor(quick: boolean): SuitePlan {
         ],
         deliveryDeadlineMs: 300_000,
         idleActors: 1_000_000,
+        fleet: { steady: 1_000, backlog: 100_000 },
       };
 }

@@ -116,7 +116,10 @@ export class WireReader {
     const length = this.#header(STR);
     if (length < 1 || length > MAX_ORIGIN_LENGTH) throw this.error('expected an origin');
     const id = this.utf8(length);
+    if (knownOrigins.has(id)) return id;
     if (!isOriginId(id)) throw this.error(`${show(id)} is not an origin`);
+    if (knownOrigins.size >= MAX_KNOWN_ORIGINS) knownOrigins.clear();
+    knownOrigins.add(id);
     return id;
   }
 
@@ -164,6 +167,20 @@ export class WireReader {
       vc[node] = this.count();
     }
     return vc;
+  }
+
+  /**
+   * Steps over a vector clock without building it: each origin's length is checked against
+   * the bytes there and each count read, but no origin is decoded or matched. For bytes
+   * already validated once (a logged event), read again only for what follows the clock.
+   */
+  skipClock(): void {
+    for (let i = this.mapHeader(); i > 0; i--) {
+      const length = this.#header(STR);
+      if (length < 1 || length > MAX_ORIGIN_LENGTH) throw this.error('expected an origin');
+      this.#take(length);
+      this.count();
+    }
   }
 
   /** The next byte, read. */
@@ -267,6 +284,14 @@ export class WireReader {
     return b[start] * 0x100_0000 + ((b[start + 1] << 16) | (b[start + 2] << 8) | b[start + 3]);
   }
 }
+
+/**
+ * Origins that passed the pattern already: every event's clock names most origins of the
+ * cluster, and matching each against the pattern again was a large share of a catch-up's
+ * decoding. Bounded: cleared when full.
+ */
+const knownOrigins = new Set<string>();
+const MAX_KNOWN_ORIGINS = 4096;
 
 /** Scratch bytes to read floats from. */
 const floatBytes = new DataView(new ArrayBuffer(8));

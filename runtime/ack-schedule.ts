@@ -12,7 +12,7 @@
 import type { VectorClock } from '../protocol/envelope.js';
 import { sum } from '../protocol/vector-clock.js';
 import type { Clock, TimerHandle } from './clock.js';
-import { sampleAckRate, type Peer, type Peers } from './peer-state.js';
+import { sampleAckRate, settleSkips, type Peer, type Peers } from './peer-state.js';
 
 /** New events from one peer past which it is acknowledged right after the commit. */
 export const EAGER_ACK_EVENTS = 1024;
@@ -65,6 +65,7 @@ export class AckSchedule {
       if (n > (peer.sent[o] ?? 0)) peer.sent[o] = n;
     }
     if (progressed) {
+      settleSkips(peer);
       peer.ackDirty = true;
       peer.lastProgress = this.clock.now();
     }

@@ -154,7 +154,7 @@ export class BatchPreparation {
     const deliver = (envelope: Envelope, bytes: EncodedEvent): void => {
       const pos = ++this.pos;
       if (envelope.ts > this.lastTs && envelope.ts <= this.clock.now() + this.maxSkewMs) this.lastTs = envelope.ts;
-      events.push({ pos, origin: envelope.origin, seq: envelope.seq, correlationId: envelope.correlationId, bytes });
+      events.push({ pos, origin: envelope.origin, seq: envelope.seq, correlationId: envelope.correlationId, type: envelope.type, bytes });
       const entry = { envelope, pos };
       queue.push(entry);
       delivered.push(entry);
@@ -260,7 +260,7 @@ export class BatchPreparation {
         if (own === undefined) return undefined;
         const { envelope } = own;
         const entry = { envelope, pos: ++this.pos };
-        events.push({ pos: entry.pos, origin: envelope.origin, seq: envelope.seq, correlationId: envelope.correlationId, bytes: own.bytes });
+        events.push({ pos: entry.pos, origin: envelope.origin, seq: envelope.seq, correlationId: envelope.correlationId, type: envelope.type, bytes: own.bytes });
         delivered.push(entry);
         return entry;
       },

@@ -144,7 +144,7 @@ export class Fabric {
       recent: this.recent,
       log,
       committed: () => this.writer.committed,
-      readStored: (from, limit) => this.queries.readStored(from, limit),
+      readStored: (from, limit, maxBytes) => this.queries.readStored(from, limit, maxBytes),
       acks: args.acks,
       window: o.window,
       frameEvents: o.frameEvents,

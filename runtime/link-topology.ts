@@ -62,6 +62,7 @@ export class LinkTopology {
     peer.durable = link.relaxed !== true;
     peer.direct = new Set();
     peer.sent = { ...peer.acked };
+    peer.skipping = [];
     peer.heard = {};
     peer.proved = {};
     peer.cursor = this.recent.end;

@@ -130,9 +130,11 @@ export class LogQueries {
     if (removed !== undefined && id.seq <= (removed[id.origin] ?? 0)) throw new LogCompactedError(first, `the start of workflow ${correlationId}`);
   }
 
-  /** Up to `limit` logged events from `from` that are older than the in-memory tail, from disk. */
-  async readStored(from: number, limit: number): Promise<OutgoingEvent[]> {
-    const rows = await this.store.readFrom(from, Math.min(limit, this.recent.start - from));
+  /** Up to `limit` logged events from `from` that are older than the in-memory tail, from disk (stopping once past `maxBytes`). */
+  async readStored(from: number, limit: number, maxBytes?: number): Promise<OutgoingEvent[]> {
+    const count = Math.min(limit, this.recent.start - from);
+    if (count <= 0) return [];
+    const rows = await this.store.readFrom(from, count, maxBytes);
     return rows.map((r) => ({ pos: r.pos, ...eventHeader(r.bytes), bytes: r.bytes }));
   }
 

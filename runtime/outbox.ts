@@ -12,8 +12,8 @@
  *
  * Interest: to a peer that wants only some types, events outside its interest (other than
  * its own node's, of any of its origins) go out as skip notices instead
- * (`skip-notices.ts`), so it counts them without holding them; they take room in its
- * window like events, since its ack covers them the same way. A partial node holds gaps,
+ * (`skip-notices.ts`), so it counts them without holding them; a run of them takes one
+ * place in its window, as an event does (`inflight`). A partial node holds gaps,
  * so it relays nothing: it sends peers only its own node's events (of all its origins:
  * those of its earlier starts may not have left it yet), and they get the rest from a
  * node that wants everything.
@@ -33,18 +33,24 @@ import { dominates } from '../protocol/vector-clock.js';
 import type { Clock } from './clock.js';
 import type { OriginProofs } from './origin-proofs.js';
 import { inflight, type Peer } from './peer-state.js';
+import { LogBlocks } from './log-blocks.js';
 import type { RecentLog } from './recent-log.js';
 import { StreamSegment } from './skip-notices.js';
 import type { Store, StoredEvent } from './store.js';
 
-/** What sending needs of a logged event. */
-export type OutgoingEvent = Pick<StoredEvent, 'pos' | 'origin' | 'seq' | 'bytes'>;
+/** What sending needs of a logged event; its type if read already. */
+export type OutgoingEvent = Pick<StoredEvent, 'pos' | 'origin' | 'seq' | 'bytes'> & { readonly type?: string };
 
 /** Per event of a chunk, the checkpoint to send ahead of it, if any. */
 type Checkpoints = readonly (ProofFrame | undefined)[];
 
-/** Reads logged events from `from` out of the store. */
-export type ReadStored = (from: number, limit: number) => Promise<OutgoingEvent[]>;
+/** Blocks of the log read from disk for the peers (`log-blocks.ts`): events and bytes each, and bytes kept in all. */
+const BLOCK_EVENTS = 4096;
+const BLOCK_BYTES = 1024 * 1024;
+const KEPT_BLOCK_BYTES = 4 * 1024 * 1024;
+
+/** Reads logged events from `from` out of the store: up to `limit`, stopping once past `maxBytes` if given. */
+export type ReadStored = (from: number, limit: number, maxBytes?: number) => Promise<OutgoingEvent[]>;
 
 /** Moves each peer's cursor through the log and sends what it passes. */
 export class Outboxes {
@@ -55,7 +61,7 @@ export class Outboxes {
   private readonly recent: RecentLog;
   private readonly clock: Clock;
   private readonly committed: () => VectorClock;
-  private readonly readStored: ReadStored;
+  private readonly stored: LogBlocks;
   private readonly window: number;
   private readonly frameEvents: number;
   private readonly frameBytes: number;
@@ -91,7 +97,13 @@ export class Outboxes {
     this.recent = args.recent;
     this.clock = args.clock;
     this.committed = args.committed;
-    this.readStored = args.readStored;
+    this.stored = new LogBlocks({
+      readStored: args.readStored,
+      tailStart: () => this.recent.start,
+      blockEvents: BLOCK_EVENTS,
+      blockBytes: BLOCK_BYTES,
+      maxBytes: KEPT_BLOCK_BYTES,
+    });
     this.window = args.window;
     this.frameEvents = args.frameEvents;
     this.frameBytes = args.frameBytes;
@@ -110,7 +122,7 @@ export class Outboxes {
         peer.link.bufferedAmount < this.frameBytes
       ) {
         const epoch = peer.epoch;
-        const chunk = this.recent.slice(peer.cursor, this.frameEvents) ?? (await this.readStored(peer.cursor, this.frameEvents));
+        const chunk: readonly OutgoingEvent[] = this.recent.slice(peer.cursor, this.frameEvents) ?? (await this.stored.read(peer.cursor, this.frameEvents));
         if (peer.epoch !== epoch) continue;
         const found = this.checkpointsFor(peer, chunk);
         // Checkpoints of recent events are in memory; only older ones wait on the store.
@@ -127,11 +139,15 @@ export class Outboxes {
           next = e.pos + 1;
           if (!this.wanted(peer, e)) continue;
           peer.sent[e.origin] = e.seq;
-          room--;
           if (this.skipped(peer, e)) {
-            out.skip(e.origin, e.seq);
+            const run = out.skip(e.origin, e.seq);
+            if (run !== undefined) {
+              peer.skipping.push(run);
+              room--;
+            }
             continue;
           }
+          room--;
           const checkpoint = checkpoints[i];
           if (checkpoint !== undefined && e.seq > (peer.proved[e.origin] ?? 0)) {
             // Ahead of the segment's events: the peer keeps it until they arrive.
@@ -161,7 +177,7 @@ export class Outboxes {
 
   /** Whether `e` goes to `peer` as a skip notice: outside its interest, and not its own node's. */
   private skipped(peer: Peer, e: OutgoingEvent): boolean {
-    return peer.interest !== null && nodeOf(e.origin) !== peer.id && !peer.interest.wants(eventHeaderAndType(e.bytes).type);
+    return peer.interest !== null && nodeOf(e.origin) !== peer.id && !peer.interest.wants(e.type ?? eventHeaderAndType(e.bytes).type);
   }
 
   /**
@@ -223,6 +239,7 @@ export class Outboxes {
     peer.behindRetention = behind;
     peer.sent = acked;
     peer.proved = {};
+    peer.skipping = [];
     peer.cursor = Math.max(cursor, first);
     peer.lastProgress = this.clock.now();
     await this.push(peer);

@@ -72,6 +72,11 @@ export interface Peer {
   heard: VectorClock;
   /** Per origin, the last seq listed by a checkpoint sent on the current link (`origin-proofs.ts`). */
   proved: VectorClock;
+  /**
+   * Skip runs sent on the current link and not yet acknowledged (`sent` counts their
+   * seqs): each takes one place in the window, whatever the number of seqs it covers.
+   */
+  skipping: SkipRun[];
   /** Next log position to consider sending. */
   cursor: number;
   /** Bumped whenever `sent`/`cursor` are reset, so a send pass that awaited can tell. */
@@ -96,6 +101,13 @@ export interface Peer {
   rateSample: { at: number; sum: number } | null;
 }
 
+/** Seqs `from`…`to` of `origin` sent to a peer as one skip notice. */
+export interface SkipRun {
+  readonly origin: string;
+  readonly from: number;
+  to: number;
+}
+
 /** The peers of one node by id, shared by the parts of replication. */
 export type Peers = Map<string, Peer>;
 
@@ -108,6 +120,7 @@ export function newPeer(id: string, acked: VectorClock): Peer {
     sent: { ...acked },
     heard: {},
     proved: {},
+    skipping: [],
     cursor: 1,
     epoch: 0,
     direct: new Set(),
@@ -127,11 +140,26 @@ export function newPeer(id: string, acked: VectorClock): Peer {
   };
 }
 
-/** Events sent to `peer` and not yet acknowledged. */
+/**
+ * Places taken in `peer`'s window: events sent and not yet acknowledged, and skip runs,
+ * one place each. A run of skipped seqs costs the receiver one range to apply, not one
+ * per seq; counted per seq, a partial peer's window filled with skips it had already
+ * applied, and reopened only as fast as its acks came back, behind whatever it was
+ * sending on the same link.
+ */
 export function inflight(peer: Peer): number {
   let n = 0;
   for (const o in peer.sent) n += Math.max(0, peer.sent[o] - (peer.acked[o] ?? 0));
+  for (const run of peer.skipping) {
+    const acked = peer.acked[run.origin] ?? 0;
+    if (run.to > acked) n -= run.to - Math.max(run.from, acked + 1);
+  }
   return n;
+}
+
+/** Forgets the skip runs `peer` acknowledged whole. */
+export function settleSkips(peer: Peer): void {
+  if (peer.skipping.length > 0) peer.skipping = peer.skipping.filter((run) => run.to > (peer.acked[run.origin] ?? 0));
 }
 
 /** `peer` as `/status` shows it, given this node's committed clock. */

@@ -11,13 +11,13 @@
  */
 import type { EncodedEvent } from '../protocol/envelope.js';
 import type { SkipRange } from '../protocol/frame.js';
-import type { PeerLink } from './peer-state.js';
+import type { PeerLink, SkipRun } from './peer-state.js';
 
 /** One segment of a peer's stream being built: skips first, then events. */
 export class StreamSegment {
-  private ranges: { origin: string; from: number; to: number }[] = [];
+  private ranges: SkipRun[] = [];
   /** The open range of each origin, extended while its skipped seqs follow each other. */
-  private open = new Map<string, { origin: string; from: number; to: number }>();
+  private open = new Map<string, SkipRun>();
   private events: EncodedEvent[] = [];
   private eventOrigins = new Set<string>();
   /** Bytes of the events in the segment. */
@@ -37,17 +37,22 @@ export class StreamSegment {
     this.bytes += bytes.length;
   }
 
-  /** Adds a seq left out; sends the segment first if that origin already has an event in it. */
-  skip(origin: string, seq: number): void {
+  /**
+   * Adds a seq left out; sends the segment first if that origin already has an event in
+   * it. Returns the run it opened (extended in place by the seqs that follow it), or
+   * `undefined` if it extended one.
+   */
+  skip(origin: string, seq: number): SkipRun | undefined {
     if (this.eventOrigins.has(origin)) this.flush();
     const run = this.open.get(origin);
     if (run !== undefined && run.to === seq - 1) {
       run.to = seq;
-      return;
+      return undefined;
     }
     const fresh = { origin, from: seq, to: seq };
     this.ranges.push(fresh);
     this.open.set(origin, fresh);
+    return fresh;
   }
 
   /** Sends what the segment holds: its skips, then its events. */
