@@ -126,7 +126,7 @@ export class LogQueries {
     if (first === 1) return;
     const id = parseEventId(correlationId);
     if (id === undefined) return;
-    const removed = await this.store.clockBefore(first);
+    const removed = await this.store.clocks.clockBefore(first);
     if (removed !== undefined && id.seq <= (removed[id.origin] ?? 0)) throw new LogCompactedError(first, `the start of workflow ${correlationId}`);
   }
 

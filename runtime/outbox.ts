@@ -223,7 +223,7 @@ export class Outboxes {
    */
   async recheckBehind(peer: Peer): Promise<void> {
     if (!peer.behindRetention) return;
-    const removed = await this.store.clockBefore(this.store.logStart);
+    const removed = await this.store.clocks.clockBefore(this.store.logStart);
     if (removed !== undefined && dominates(peer.acked, removed)) peer.behindRetention = false;
   }
 
@@ -248,6 +248,6 @@ export class Outboxes {
   /** A log position from which a node at clock `vc` lacks nothing earlier. */
   private async cursorFor(vc: VectorClock): Promise<number> {
     if (dominates(vc, this.committed())) return this.recent.end;
-    return this.store.firstPositionLacking(vc);
+    return this.store.clocks.firstPositionLacking(vc);
   }
 }

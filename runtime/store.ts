@@ -5,7 +5,7 @@
  * the actors' records and their index are read through `actor-records.ts`.
  *
  * A workflow's first event has no `corr/` entry: its correlation id is its own id
- * (`origin:seq`), which locates it in the log by itself (see {@link Store.positionOf}).
+ * (`origin:seq`), which locates it in the log by itself (see `CommitClocks.positionOf`).
  * Events that start workflows thus cost one write each, not two; events that continue
  * one, and events given a correlation id of their own, are indexed.
  *
@@ -24,121 +24,14 @@
 import { decodeEvent, decodeValue, encodeValue, eventHeader } from '../protocol/codec.js';
 import { eventId, parseEventId, type EncodedEvent, type VectorClock } from '../protocol/envelope.js';
 import { TroupeError } from '../protocol/troupe-error.js';
-import { dominates } from '../protocol/vector-clock.js';
 import { openStoreDb, reopenStoreDb, type StoreDb } from './store-db.js';
-import { ActorRecords, writeActorIndex, type ActorIndexChanges } from './actor-records.js';
-import type { InterestChanges, StoredInterest } from './interest-sync.js';
+import { ActorRecords, writeActorIndex } from './actor-records.js';
+import { CommitClocks } from './commit-clocks.js';
+import type { CommitBatch, DeadLetter, LoggedCommit, LoggedEntry, StoredState } from './stored-records.js';
 import type { Ranges } from './skips.js';
 import { actorKey, clockKey, corrPrefix, dlqKey, hex, LOG_BYTES_KEY, LOG_FIRST_KEY, posKey, proofKey } from './store-keys.js';
 
-/** An event as committed: its place in the local delivery order and its bytes. */
-export interface StoredEvent {
-  readonly pos: number;
-  readonly origin: string;
-  readonly seq: number;
-  readonly correlationId: string;
-  /** Its type, kept in memory where the committer had it (the outboxes read it for partial peers). */
-  readonly type?: string;
-  readonly bytes: EncodedEvent;
-}
-
-/** A timer an actor had pending when its snapshot was taken. */
-export interface PendingTimer {
-  readonly id: string;
-  readonly event: unknown;
-  /** Wall-clock ms at which it fires. */
-  readonly due: number;
-}
-
-/** What the host persists for one actor. */
-export interface ActorRecord {
-  readonly service: string;
-  /** The entity key; `''` for a singleton. */
-  readonly key: string;
-  readonly snapshot: unknown;
-  readonly timers: readonly PendingTimer[];
-  /** The last event the actor handled, so that what its timers emit keeps the workflow's ids. */
-  readonly cause: { readonly id: string; readonly correlationId: string } | null;
-  /** The machine version the snapshot was written by (`runtime/snapshot-migration.ts`); absent for 1. */
-  readonly version?: number;
-}
-
-/** A dead letter: an event a service failed on. */
-export interface DeadLetter {
-  readonly service: string;
-  readonly key: string;
-  /**
-   * The event's id; for a failed timer `timer:<random id>`, unique to the letter; for an
-   * actor whose snapshot could not be restored `snapshot:key=<key>`.
-   */
-  readonly eventId: string;
-  /** The event's log position; 0 for a failed timer or a snapshot, which no event caused. */
-  readonly pos: number;
-  readonly error: { readonly code: string; readonly message: string };
-  readonly at: number;
-  /** For a failed timer: the delayed event it fired (XState's id and event), sent again to the actor on replay. */
-  readonly timer?: { readonly id: string; readonly event: unknown };
-  /** For an actor whose record could not be restored: the machine version it was written by. Replaying it checks the actor is restored now. */
-  readonly snapshot?: { readonly version: number };
-}
-
-/** Everything one commit writes. */
-export interface CommitBatch {
-  readonly events: readonly StoredEvent[];
-  /** The clock before the first of `events` was delivered. */
-  readonly vcBefore: VectorClock;
-  readonly vc: VectorClock;
-  readonly actors: readonly ActorRecord[];
-  readonly deadLetters: readonly DeadLetter[];
-  readonly removedDeadLetters: readonly { readonly service: string; readonly eventId: string }[];
-  readonly acks: ReadonlyMap<string, VectorClock>;
-  /** The newest `ts` delivered or stamped as of this commit, if it moved (`meta/ts`). */
-  readonly lastTs?: number;
-  /** Whether the log now holds events the actors were not handed (`meta/held`), if that changed. */
-  readonly held?: boolean;
-  /** What `actors` change in the due index and the count of actors per state. */
-  readonly index?: ActorIndexChanges;
-  /** Skipped and to-refill seq ranges that changed, and a new interest (`interest-sync.ts`). */
-  readonly interest?: InterestChanges;
-  /** Origin checkpoints of events in this commit, first kept here (`prf/`, see `origin-proofs.ts`). */
-  readonly proofs?: readonly StoredProof[];
-}
-
-/** A checkpoint as stored: its origin, the last seq it lists, and its encoded `proof` frame. */
-export interface StoredProof {
-  readonly origin: string;
-  readonly last: number;
-  readonly bytes: Uint8Array;
-}
-
-/** One logged event as compaction weighs it (`log-compaction.ts`). */
-export interface LoggedEntry {
-  readonly pos: number;
-  readonly origin: string;
-  readonly seq: number;
-  readonly correlationId: string;
-  readonly ts: number;
-  /** Its encoded size. */
-  readonly bytes: number;
-}
-
-/** One commit's events, as the log holds them (positions `start` on, consecutive). */
-export interface LoggedCommit {
-  readonly start: number;
-  readonly entries: readonly LoggedEntry[];
-}
-
-/** What a node finds on disk when it starts. */
-export interface StoredState {
-  readonly vc: VectorClock;
-  readonly acks: Map<string, VectorClock>;
-  /** The newest `ts` delivered or stamped here: this node's hybrid time goes on from it. */
-  readonly lastTs: number;
-  /** The log holds events the actors were not handed (a recovery was under way): rebuild them. */
-  readonly held: boolean;
-  /** The interest it last ran with, and the seqs it skipped or is fetching back. */
-  readonly interest: StoredInterest;
-}
+export type { StoredEvent, PendingTimer, ActorRecord, DeadLetter, CommitBatch, StoredProof, LoggedEntry, LoggedCommit, StoredState } from './stored-records.js';
 
 /** A store written before `meta/ts` existed: its newest events stand in for it. */
 const TS_FALLBACK_EVENTS = 1024;
@@ -160,6 +53,9 @@ export class Store {
   private readonly sync: boolean;
   /** The actors on disk: records, due index, counts. */
   readonly actors: ActorRecords;
+  /** The clock index: where a peer at a clock resumes, where an event sits (`commit-clocks.ts`). */
+  readonly clocks: CommitClocks;
+
   /** The first position retained (`meta/first`): compaction removed those before it. */
   private first = 1;
   /** Bytes of events retained (`meta/bytes`). */
@@ -170,6 +66,7 @@ export class Store {
     this.dir = dir;
     this.sync = sync;
     this.actors = new ActorRecords(() => this.db);
+    this.clocks = new CommitClocks(() => this.db, (from, limit) => this.readFrom(from, limit));
   }
 
   /**
@@ -349,12 +246,6 @@ export class Store {
     this.first = first;
   }
 
-  /** The clock before position `first`, the start of a commit (`undefined` if none starts there). */
-  async clockBefore(first: number): Promise<VectorClock | undefined> {
-    const value = await this.db.get(clockKey(first));
-    return value === undefined ? undefined : (decodeValue(value) as VectorClock);
-  }
-
   /** Up to `limit` committed events from position `from` on, in delivery order; fewer once past `maxBytes`. */
   async readFrom(from: number, limit: number, maxBytes = Infinity): Promise<{ pos: number; bytes: EncodedEvent }[]> {
     const out: { pos: number; bytes: EncodedEvent }[] = [];
@@ -377,17 +268,6 @@ export class Store {
     return out;
   }
 
-  /**
-   * A position from which a node at clock `vc` lacks nothing earlier: the start of the
-   * newest commit whose starting clock `vc` dominates (1 if none).
-   */
-  async firstPositionLacking(vc: VectorClock): Promise<number> {
-    for await (const [key, value] of this.db.iterator({ gt: 'clk/', lt: 'clk0', reverse: true })) {
-      if (dominates(vc, decodeValue(value) as VectorClock)) return parseInt(key.slice(4), 16);
-    }
-    return 1;
-  }
-
   /** The positions of one workflow's events, in delivery order. */
   async positionsOfWorkflow(correlationId: string, limit: number): Promise<number[]> {
     const prefix = corrPrefix(correlationId);
@@ -406,60 +286,10 @@ export class Store {
   private async firstOfWorkflow(correlationId: string): Promise<number | undefined> {
     const id = parseEventId(correlationId);
     if (id === undefined) return undefined;
-    const pos = await this.positionOf(id.origin, id.seq);
+    const pos = await this.clocks.positionOf(id.origin, id.seq);
     if (pos === undefined) return undefined;
     const bytes = await this.db.get(posKey(pos));
     return bytes !== undefined && decodeEvent(bytes).correlationId === correlationId ? pos : undefined;
-  }
-
-  /**
-   * The position of event `seq` of `origin`, if logged. Every node delivers an origin's
-   * events in seq order, so the clock before each commit (`clk/`) counts more of them the
-   * later the commit: the event is in the last commit whose clock has fewer than `seq`,
-   * found by a binary search over positions (one seek a step), then read through.
-   */
-  async positionOf(origin: string, seq: number): Promise<number | undefined> {
-    const last = await this.commitAt(Number.MAX_SAFE_INTEGER);
-    if (last === undefined) return undefined;
-    // Whether the commit holding `pos` begins before the event (no commit yet: trivially).
-    const beginsBefore = async (pos: number): Promise<boolean> => {
-      const commit = await this.commitAt(pos);
-      return commit === undefined || (commit.vcBefore[origin] ?? 0) < seq;
-    };
-    let lo = 0;
-    let hi = last.start;
-    while (lo < hi) {
-      const mid = Math.ceil((lo + hi) / 2);
-      if (await beginsBefore(mid)) lo = mid;
-      else hi = mid - 1;
-    }
-    const start = (await this.commitAt(lo))?.start;
-    if (start === undefined) return undefined;
-    const next = await this.commitAfter(start);
-    for (let from = start; next === undefined || from < next; ) {
-      const rows = await this.readFrom(from, Math.min(1024, next === undefined ? 1024 : next - from));
-      if (rows.length === 0) return undefined;
-      for (const row of rows) {
-        const header = eventHeader(row.bytes);
-        if (header.origin === origin && header.seq >= seq) return header.seq === seq ? row.pos : undefined;
-      }
-      from = rows[rows.length - 1].pos + 1;
-    }
-    return undefined;
-  }
-
-  /** The commit that holds position `pos` (the last to start at or before it). */
-  private async commitAt(pos: number): Promise<{ start: number; vcBefore: VectorClock } | undefined> {
-    for await (const [key, value] of this.db.iterator({ gt: 'clk/', lte: clockKey(pos), reverse: true, limit: 1 })) {
-      return { start: parseInt(key.slice(4), 16), vcBefore: decodeValue(value) as VectorClock };
-    }
-    return undefined;
-  }
-
-  /** Where the commit after the one starting at `start` starts, if there is one. */
-  private async commitAfter(start: number): Promise<number | undefined> {
-    for await (const key of this.db.keys({ gt: clockKey(start), lt: 'clk0', limit: 1 })) return parseInt(key.slice(4), 16);
-    return undefined;
   }
 
   /** The stored checkpoint of `origin` that lists `seq`, if any: the first whose last seq is at or above it. */

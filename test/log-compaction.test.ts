@@ -63,12 +63,12 @@ t.test('compaction removes whole old commits, their clock and workflow index ent
   t.equal(await store.eventAt(60), undefined);
   const workflow = await store.positionsOfWorkflow('w', 1000);
   t.ok(workflow.length > 0 && workflow.every((pos) => pos >= 61), 'the workflow index keeps only retained positions');
-  t.equal(await store.firstPositionLacking({}), 1, 'a clock lacking removed events finds no retained commit it dominates');
-  const atFirst = await store.clockBefore(61);
+  t.equal(await store.clocks.firstPositionLacking({}), 1, 'a clock lacking removed events finds no retained commit it dominates');
+  const atFirst = await store.clocks.clockBefore(61);
   t.ok(atFirst !== undefined, 'the first retained commit keeps its clock');
-  t.equal(await store.firstPositionLacking(atFirst as VectorClock), 61, 'a peer with everything removed resumes at the first retained position');
-  t.equal(await store.positionOf('a', vc.a), 100, 'a retained event is still found by id');
-  t.equal(await store.positionOf('a', 1), undefined, 'a removed one is not');
+  t.equal(await store.clocks.firstPositionLacking(atFirst as VectorClock), 61, 'a peer with everything removed resumes at the first retained position');
+  t.equal(await store.clocks.positionOf('a', vc.a), 100, 'a retained event is still found by id');
+  t.equal(await store.clocks.positionOf('a', 1), undefined, 'a removed one is not');
   t.equal(store.logBytes, events.slice(60).reduce((n, e) => n + e.bytes.length, 0), 'the byte count follows');
 
   const queries = queriesOf(store, 101);

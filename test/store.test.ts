@@ -52,12 +52,12 @@ t.test('refuses a data directory that belongs to another node', async (t) => {
 t.test('finds where a peer at a given clock must start receiving', async (t) => {
   const store = await Store.open(t.testdir(), 'n1');
   const before = await fill(store, ['a', 'b', 'c'], 30, 5);
-  t.equal(await store.firstPositionLacking({}), 1, 'an empty peer starts at the beginning');
-  t.equal(await store.firstPositionLacking(before[3]), 16, 'a peer at a commit boundary starts at that commit');
+  t.equal(await store.clocks.firstPositionLacking({}), 1, 'an empty peer starts at the beginning');
+  t.equal(await store.clocks.firstPositionLacking(before[3]), 16, 'a peer at a commit boundary starts at that commit');
   const midway = { ...before[3], a: before[3].a + 1 };
-  t.equal(await store.firstPositionLacking(midway), 16, 'a peer inside a commit starts at its beginning');
-  t.equal(await store.firstPositionLacking({ a: 100, b: 100, c: 100 }), 26, 'a peer ahead of everything starts at the last commit');
-  t.equal(await store.firstPositionLacking({ a: 100 }), 1, 'a peer lacking one origin entirely starts at the beginning');
+  t.equal(await store.clocks.firstPositionLacking(midway), 16, 'a peer inside a commit starts at its beginning');
+  t.equal(await store.clocks.firstPositionLacking({ a: 100, b: 100, c: 100 }), 26, 'a peer ahead of everything starts at the last commit');
+  t.equal(await store.clocks.firstPositionLacking({ a: 100 }), 1, 'a peer lacking one origin entirely starts at the beginning');
   await store.close();
 });
 
@@ -114,9 +114,9 @@ t.test('a workflow is found whole whether its first event is indexed or named by
           }
         }
         for (const e of logged) {
-          if ((await store.positionOf(e.origin, e.seq)) !== e.pos) return false;
+          if ((await store.clocks.positionOf(e.origin, e.seq)) !== e.pos) return false;
         }
-        if ((await store.positionOf('a', 1000)) !== undefined || (await store.positionOf('zz', 1)) !== undefined) return false;
+        if ((await store.clocks.positionOf('a', 1000)) !== undefined || (await store.clocks.positionOf('zz', 1)) !== undefined) return false;
         const ids = new Set([...logged.map((e) => e.correlationId), 'a:1', 'b:2', 'a:999', 'order-3']);
         for (const id of ids) {
           const expected = logged.filter((e) => e.correlationId === id).map((e) => e.pos);
@@ -139,7 +139,7 @@ t.test('a workflow\'s first event is not indexed: it is found by its id', async 
   const own = encodeEvent({ type: 'T', data: null, origin: 'a', seq: 2, vc: { a: 2 }, correlationId: 'a:2', causationId: null, ts: 2, schema: 1 });
   await store.commit({ events: [{ pos: 2, origin: 'a', seq: 2, correlationId: 'a:2', bytes: own }], vcBefore: { a: 1 }, vc: { a: 2 }, actors: [], deadLetters: [], removedDeadLetters: [], acks: new Map() });
   t.same(await store.positionsOfWorkflow('a:2', 10), [2]);
-  t.equal(await store.positionOf('a', 2), 2);
+  t.equal(await store.clocks.positionOf('a', 2), 2);
   await store.close();
 });
 
