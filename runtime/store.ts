@@ -220,20 +220,28 @@ export class Store {
   }
 
   /**
-   * Removes the leading retained commits `commits` from the log and its indexes, in one
-   * batch; the log then starts at `first` (a commit's start, whose `clk/` entry stays:
-   * it is the clock a peer must have to lack nothing removed).
+   * Removes the leading retained commits `commits` from the log, its indexes and the
+   * origin checkpoints of their events, in one batch; the log then starts at `first` (a
+   * commit's start, whose `clk/` entry stays: it is the clock a peer must have to lack
+   * nothing removed).
    */
   async removeCommits(commits: readonly LoggedCommit[], first: number): Promise<void> {
     const b = this.db.batch();
     let removed = 0;
+    const newestRemoved = new Map<string, number>();
     for (const c of commits) {
       b.del(clockKey(c.start));
       for (const e of c.entries) {
         b.del(posKey(e.pos));
         removed += e.bytes;
         if (e.correlationId !== eventId(e.origin, e.seq)) b.del(corrPrefix(e.correlationId) + hex(e.pos));
+        newestRemoved.set(e.origin, Math.max(newestRemoved.get(e.origin) ?? 0, e.seq));
       }
+    }
+    // An origin's events are logged in seq order, so what goes is a prefix of its seqs: a
+    // checkpoint whose last seq is in it lists removed events only, and goes with them.
+    for (const [origin, seq] of newestRemoved) {
+      for await (const key of this.db.keys({ gt: `prf/${origin}/`, lte: proofKey(origin, seq) })) b.del(key);
     }
     b.put(LOG_FIRST_KEY, encodeValue(first));
     b.put(LOG_BYTES_KEY, encodeValue(Math.max(0, this.bytes - removed)));

@@ -119,3 +119,20 @@ t.test('past the hard cap, entries a member lacks go too, and are counted', asyn
   t.ok(store.logStart > 1 && store.logStart < 41, 'the newest commit stays');
   await store.close();
 });
+
+t.test('compaction removes the origin checkpoints that list only removed events, and keeps one that lists a retained event', async (t) => {
+  const store = await Store.open(t.testdir(), 'n1');
+  await store.load();
+  const { clock: vc } = await fill(store, 20, 10);
+  // Checkpoints as if each origin signed one per five of its events (the bytes stand in for a proof frame).
+  const proofs = ['a', 'b'].flatMap((origin) => [5, 10].map((last) => ({ origin, last, bytes: new Uint8Array([last]) })));
+  await store.commit({ events: [], vcBefore: vc, vc, actors: [], deadLetters: [], removedDeadLetters: [], acks: new Map(), proofs });
+  // Positions 1-10 hold seqs 1-5 of each origin.
+  await compactionOf(store, { maxEvents: 10 }, [{ id: 'm', acked: vc, durable: true }], 21).pass();
+  t.equal(store.logStart, 11);
+  for (const origin of ['a', 'b']) {
+    t.same(await store.proofCovering(origin, 1), new Uint8Array([10]), `${origin}: the checkpoint up to seq 5 went with its events; the next one covering a seq is the one up to 10`);
+    t.same(await store.proofCovering(origin, 6), new Uint8Array([10]), `${origin}: the checkpoint of retained events stays`);
+  }
+  await store.close();
+});
