@@ -1,4 +1,4 @@
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { Writable } from 'node:stream';
 import pino from 'pino';
 import { SimulatedClock } from 'xstate';
@@ -8,6 +8,23 @@ import { Host } from '../runtime/host.js';
 import { Store } from '../runtime/store.js';
 
 const silent = pino({ level: 'silent' });
+
+/** Node n1 stamping under `n1~now`, with no service, over a fresh store; stopped with `t`. */
+async function nodeN1(t: Test): Promise<Fabric> {
+  const store = await Store.open(t.testdir(), 'n1', { sync: false });
+  const host = new Host({ services: [], schedule: () => {} });
+  const fabric = new Fabric({ id: 'n1', origin: 'n1~now', store, host, log: silent, vc: {}, acks: new Map() });
+  t.teardown(async () => {
+    await fabric.stop();
+    await store.close();
+  });
+  return fabric;
+}
+
+/** A link to `peer` running as `origin` that sends nothing; `interest` makes it a partial peer. */
+function linkTo(peer: string, origin: string, interest?: string[]): PeerLink {
+  return { peer, origin, ...(interest === undefined ? {} : { interest }), send: () => {}, bufferedAmount: 0, close: () => {}, pause: () => {}, resume: () => {} };
+}
 
 function setup(maxWaitMs = 60_000, held = false) {
   const clock = new SimulatedClock();
@@ -89,14 +106,8 @@ t.test('a recovery that completes in time gives up nothing', async (t) => {
 });
 
 t.test('a node told that peers hold its earlier events keeps taking publishes, and holds its actors until the claim is dropped', async (t) => {
-  const store = await Store.open(t.testdir(), 'n1', { sync: false });
-  const host = new Host({ services: [], schedule: () => {} });
-  const fabric = new Fabric({ id: 'n1', origin: 'n1~now', store, host, log: silent, vc: {}, acks: new Map() });
-  t.teardown(async () => {
-    await fabric.stop();
-    await store.close();
-  });
-  const link: PeerLink = { peer: 'n2', origin: 'n2~b', send: () => {}, bufferedAmount: 0, close: () => {}, pause: () => {}, resume: () => {} };
+  const fabric = await nodeN1(t);
+  const link = linkTo('n2', 'n2~b');
   fabric.linkUp(link);
   fabric.receive(link, { type: 'want', vc: { 'n1~old': Number.MAX_SAFE_INTEGER } });
   t.match(await fabric.publish({ type: 'Ping' }), { origin: 'n1~now', seq: 1 }, 'stamped under the current origin at once');
@@ -107,18 +118,12 @@ t.test('a node told that peers hold its earlier events keeps taking publishes, a
 });
 
 t.test('a partial peer\'s clock is no claim: it relays nothing of other nodes, so the actors do not wait for it', async (t) => {
-  const store = await Store.open(t.testdir(), 'n1', { sync: false });
-  const host = new Host({ services: [], schedule: () => {} });
-  const fabric = new Fabric({ id: 'n1', origin: 'n1~now', store, host, log: silent, vc: {}, acks: new Map() });
-  t.teardown(async () => {
-    await fabric.stop();
-    await store.close();
-  });
-  const device: PeerLink = { peer: 'd1', origin: 'd1~b', interest: ['alert.d1'], send: () => {}, bufferedAmount: 0, close: () => {}, pause: () => {}, resume: () => {} };
+  const fabric = await nodeN1(t);
+  const device = linkTo('d1', 'd1~b', ['alert.d1']);
   fabric.linkUp(device);
   fabric.receive(device, { type: 'want', vc: { 'n1~old': 5 } });
   t.notOk(fabric.recovering, 'the partial peer holds n1~old events, but would never send them');
-  const full: PeerLink = { peer: 'gw', origin: 'gw~c', send: () => {}, bufferedAmount: 0, close: () => {}, pause: () => {}, resume: () => {} };
+  const full = linkTo('gw', 'gw~c');
   fabric.linkUp(full);
   fabric.receive(full, { type: 'want', vc: { 'n1~old': 5 } });
   t.ok(fabric.recovering, 'a peer that wants everything is waited for');
