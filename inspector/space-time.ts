@@ -12,7 +12,12 @@ import { clockText } from './cluster-view.js';
 import { formatStateValue } from './state-value.js';
 import type { ViewContext } from './view-context.js';
 
-const LANE_W = 170;
+/** The narrowest lane; a lane widens so that its longest label ends before the next lane. */
+const MIN_LANE_W = 170;
+/** The widest lane: a longer label runs into the next lane rather than the page growing without end. */
+const MAX_LANE_W = 360;
+/** About the width of one character of an event label (11.5px type, 10.5px mono id). */
+const LABEL_CHAR_W = 6.6;
 const ROW_H = 28;
 const TOP = 56;
 const LEFT = 40;
@@ -63,14 +68,15 @@ export function spaceTimeView(ctx: ViewContext): HTMLElement {
 }
 
 function drawDiagram(ctx: ViewContext, events: readonly MergedEvent[], layout: SpaceTimeLayout): SVGSVGElement {
-  const width = LEFT + layout.lanes.length * LANE_W;
+  const laneW = laneWidth(events);
+  const width = LEFT + layout.lanes.length * laneW;
   const height = TOP + Math.max(layout.rows, 1) * ROW_H + 20;
   const byStamp = new Map(events.map((m) => [m.stamp, m]));
-  const place = new Map(layout.dots.map((d) => [d.id, { x: LEFT + d.lane * LANE_W + 20, y: TOP + d.row * ROW_H + ROW_H / 2 }]));
+  const place = new Map(layout.dots.map((d) => [d.id, { x: LEFT + d.lane * laneW + 20, y: TOP + d.row * ROW_H + ROW_H / 2 }]));
   const frontier = ctx.ui.cutRow === undefined ? undefined : cutFrontier(events.filter((m) => idsAboveRow(layout, ctx.ui.cutRow!).has(m.stamp)).map((m) => m.event));
   const svg = svgCanvas(width, height, { class: 'space-time', 'data-testid': 'space-time' });
   layout.lanes.forEach((lane, i) => {
-    const x = LEFT + i * LANE_W + 20;
+    const x = LEFT + i * laneW + 20;
     svg.append(
       s('text', { x, y: 24, class: 'lane-label', 'text-anchor': 'middle', 'data-testid': `st-lane-${lane}` }, lane),
       s('line', { x1: x, y1: 34, x2: x, y2: height - 8, class: 'lane' }));
@@ -111,6 +117,12 @@ function drawDiagram(ctx: ViewContext, events: readonly MergedEvent[], layout: S
 }
 
 /** Dragging sets the cut: a line follows the pointer, and on release it snaps between rows. */
+/** A lane wide enough for its longest label (type and origin:seq), since origins carry an incarnation. */
+function laneWidth(events: readonly MergedEvent[]): number {
+  const longest = events.reduce((most, m) => Math.max(most, m.event.type.length + m.stamp.length + 1), 0);
+  return Math.min(MAX_LANE_W, Math.max(MIN_LANE_W, Math.ceil(longest * LABEL_CHAR_W) + 40));
+}
+
 function enableCutDrag(ctx: ViewContext, svg: SVGSVGElement, width: number, rows: number): void {
   let line: SVGLineElement | undefined;
   const rowAt = (event: PointerEvent): number => {

@@ -111,6 +111,18 @@ t.test('the inspector page shows a partition and its healing in a real browser',
   await waitFor(() => shipped.count(), { until: (n) => n === 2, timeout: SHOWN_MS, message: 'both shipments drawn' });
   t.equal(await shipped.first().getAttribute('data-landed'), 'true', 'a shipment drawn as landed everywhere');
   t.ok((await page.locator('[data-testid^="st-arrow-"]').count()) > 0, 'causal arrows are drawn');
+  const overflowing = await page.locator('svg.space-time').evaluate(function labelsPastTheirLane(svg) {
+    const lanes = [...svg.querySelectorAll('line.lane')].map((lane) => Number(lane.getAttribute('x1')));
+    const svgLeft = svg.getBoundingClientRect().left;
+    const width = Number(svg.getAttribute('width'));
+    return [...svg.querySelectorAll('text.event-label')].filter((label) => {
+      const box = label.getBoundingClientRect();
+      const start = box.left - svgLeft;
+      const next = lanes.find((x) => x > start) ?? width;
+      return start + box.width > next;
+    }).map((label) => label.textContent);
+  });
+  t.same(overflowing, [], 'every event label ends before the next lane and inside the diagram');
   await page.screenshot({ path: join(SHOTS, '6-space-time.png'), fullPage: true });
 
   const foreign = requested.filter((url) => new URL(url).hostname !== '127.0.0.1');
