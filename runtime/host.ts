@@ -4,8 +4,8 @@
  * The fabric hands the host each delivered event, in delivery order, one at a time and
  * synchronously. The host sends it to every local service subscribed to its type (one
  * actor per entity key, or a singleton), collects what the actors `emit(...)` during that
- * send, and gives those back to the fabric to stamp and deliver. Actors touched by a
- * batch are persisted in the same commit as the events that moved them.
+ * send (`actor-delivery.ts`), and gives those back to the fabric to stamp and deliver.
+ * Actors touched by a batch are persisted in the same commit as the events that moved them.
  *
  * Failures become data (`actor-step.ts`): an actor that throws or ends in
  * `status: 'error'` is rolled back to its snapshot from before the event, its emissions
@@ -28,6 +28,7 @@
 import type { ActorDetail, Transition } from '../inspector/feed.js';
 import type { Envelope } from '../protocol/envelope.js';
 import { TroupeError } from '../protocol/troupe-error.js';
+import { ActorDelivery, NO_EMISSIONS, type Emission } from './actor-delivery.js';
 import { actorViews, detailOf, type ActorView } from './actor-views.js';
 import type { ActorInspector } from './actor-inspection.js';
 import type { ActorCounts } from './actor-records.js';
@@ -36,22 +37,17 @@ import { ActorTimers, type FiredTimer } from './actor-timers.js';
 import { systemClock, type Clock } from './clock.js';
 import { EmitsSeen } from './emits-seen.js';
 import { HostChanges, type HostChangeSet } from './host-changes.js';
-import { causeOf, entityKey, shownKey, type Cause, type HostedActor, type SpawnOptions } from './hosted-actor.js';
+import type { HostedActor, SpawnOptions } from './hosted-actor.js';
 import { LiveActors, type HostPassivation } from './live-actors.js';
-import type { EmittedEvent, ServiceDefinition, ServiceEvent } from './service.js';
-import { restoreActor, UnrestoredActors } from './snapshot-migration.js';
+import type { ServiceDefinition } from './service.js';
+import { UnrestoredActors } from './snapshot-migration.js';
 import type { ActorRecord } from './store.js';
 import { TransitionRing } from './transition-ring.js';
-import { newestVersions, upcast, versioned, type NewestVersions } from './upcasters.js';
+import { newestVersions, versioned, type NewestVersions } from './upcasters.js';
 
 export type { ActorInspector, InspectedActor } from './actor-inspection.js';
 export type { ActorView } from './actor-views.js';
-
-/** What an actor emitted, with the event that made it do so. */
-export interface Emission {
-  readonly emitted: EmittedEvent;
-  readonly cause: Cause | null;
-}
+export type { Emission } from './actor-delivery.js';
 
 /** Runs `task` inside the fabric's commit loop, as part of the next batch; the fabric stamps what it emits. */
 export type Schedule = (task: () => Emission[]) => void;
@@ -85,16 +81,14 @@ export class Host {
   private readonly changes: HostChanges;
   /** Wall-clock now (the clock's, when given). */
   private readonly now: () => number;
-  /** The event `handle` is sending to an actor right now, for the inspector. */
-  private delivering: Envelope | null = null;
   /** Runs each step of an actor, rolling back one that fails (`actor-step.ts`). */
   private readonly step: ActorStep;
+  /** Sends each event or timer to its one actor (`actor-delivery.ts`). */
+  private readonly delivery: ActorDelivery;
   /** How `spawn` starts an actor: this host's timers, inspector and emission sink. */
   private readonly spawning: SpawnOptions;
   /** What each recent delivered event made the actors do, by log position. */
   private readonly transitions = new TransitionRing();
-  /** Where the delivery in progress records its transitions; set only around a delivery. */
-  private moved: Transition[] | null = null;
   private readonly emitted = new EmitsSeen();
   /** Whether the actors' inspection events are observed (only while somebody watches). */
   private inspecting = false;
@@ -114,7 +108,7 @@ export class Host {
       now,
       clock,
       fired(hosted, callback, timer) {
-        schedule(() => host.fire(hosted, callback, timer));
+        schedule(() => host.delivery.fire(hosted, callback, timer));
       },
     });
     this.spawning = {
@@ -124,7 +118,7 @@ export class Host {
         return host.inspecting;
       },
       delivering() {
-        return host.delivering;
+        return host.delivery.delivering;
       },
       emitted(emitted) {
         host.step.emit(versioned(emitted, newest));
@@ -138,6 +132,7 @@ export class Host {
     }
     this.changes = new HostChanges(now, this.actors.index);
     this.step = new ActorStep({ actors: this.actors, timers: this.timers, changes: () => host.changes, now });
+    this.delivery = new ActorDelivery({ actors: this.actors, step: this.step, unrestored: this.unrestored, emitted: this.emitted, changes: () => host.changes });
     for (const service of options.services) {
       for (const type of service.on) {
         const list = this.byType.get(type) ?? [];
@@ -206,22 +201,20 @@ export class Host {
     const services = this.byType.get(envelope.type);
     if (services === undefined) return NO_EMISSIONS;
     const moved: Transition[] = [];
-    this.moved = moved;
     let out: readonly Emission[];
     if (services.length === 1) {
-      const result = this.handle(services[0], envelope);
+      const result = this.delivery.send(services[0], envelope, moved);
       if (result instanceof Error) this.changes.deadLetterOf(services[0], envelope, pos, result);
       out = result instanceof Error ? NO_EMISSIONS : result;
     } else {
       const all: Emission[] = [];
       for (const service of services) {
-        const result = this.handle(service, envelope);
+        const result = this.delivery.send(service, envelope, moved);
         if (result instanceof Error) this.changes.deadLetterOf(service, envelope, pos, result);
         else all.push(...result);
       }
       out = all;
     }
-    this.moved = null;
     this.transitions.record(pos, moved);
     return out;
   }
@@ -238,7 +231,7 @@ export class Host {
   replay(serviceName: string, envelope: Envelope): readonly Emission[] | Error {
     const service = this.services.find((s) => s.name === serviceName);
     if (service === undefined) return new TroupeError('TROUPE_NOT_FOUND', `service ${serviceName} is not hosted here`);
-    return this.handle(service, envelope);
+    return this.delivery.send(service, envelope, null);
   }
 
   /**
@@ -247,15 +240,7 @@ export class Host {
    * or the error if it failed again (the dead letter then stays).
    */
   replayTimer(serviceName: string, key: string, event: unknown): readonly Emission[] | Error {
-    const hosted = this.actors.find(serviceName, key);
-    if (hosted === undefined) return new TroupeError('TROUPE_NOT_FOUND', `no actor of ${serviceName} for ${JSON.stringify(key)} is hosted here`);
-    if (!isEvent(event)) return new TroupeError('TROUPE_NOT_FOUND', `the dead letter of ${serviceName} holds no timer event to send again`);
-    if (this.step.ended(hosted, event.type, null, hosted.cause?.correlationId ?? null)) return NO_EMISSIONS;
-    const emitted = this.step.run(hosted, () => hosted.actor.send(event));
-    if (emitted instanceof Error) return emitted;
-    this.emitted.note(serviceName, emitted);
-    const cause = causeOf(hosted.cause);
-    return emitted.map((e) => ({ emitted: e, cause }));
+    return this.delivery.resendTimerEvent(serviceName, key, event);
   }
 
   /** Fires now, as if due, the earliest timer of an actor whose last event is `causeId` (`actor-rebuild.ts`); whether one fired. */
@@ -313,53 +298,4 @@ export class Host {
     this.timers.stop();
     this.actors.stop();
   }
-
-  /** Sends one event to the actor of `service` it belongs to. */
-  private handle(service: ServiceDefinition, envelope: Envelope): readonly Emission[] | Error {
-    let event: ServiceEvent;
-    let key: string;
-    try {
-      event = upcast(service, envelope);
-      key = entityKey(service, event);
-    } catch (err) {
-      return err as Error;
-    }
-    const refusal = this.unrestored.refusal(service.name, key);
-    if (refusal !== undefined) return refusal;
-    const hosted = this.actors.get(service, key);
-    if (hosted instanceof Error) return this.unrestored.refusal(service.name, key) ?? hosted;
-    if (this.step.ended(hosted, envelope.type, envelope.id, envelope.correlationId)) return NO_EMISSIONS;
-    this.delivering = envelope;
-    const from = hosted.actor.getSnapshot().value;
-    const emitted = this.step.run(hosted, () => hosted.actor.send(event));
-    this.delivering = null;
-    if (emitted instanceof Error) return emitted;
-    this.moved?.push({ service: service.name, key: shownKey(hosted), from, to: hosted.actor.getSnapshot().value });
-    this.emitted.note(service.name, emitted);
-    // The envelope is kept as the cause; only its ids leave the host (see `causeOf`).
-    hosted.cause = envelope;
-    if (emitted.length === 0) return NO_EMISSIONS;
-    const cause = causeOf(envelope);
-    return emitted.map((e) => ({ emitted: e, cause }));
-  }
-
-  /** Runs a fired XState timer on the actor that set it. */
-  private fire(hosted: HostedActor, callback: (...args: unknown[]) => void, timer: FiredTimer): Emission[] {
-    if (this.actors.peek(hosted.service.name, hosted.key) !== hosted) return []; // rolled back or passivated since
-    const emitted = this.step.run(hosted, callback, timer);
-    if (emitted instanceof Error) {
-      this.changes.timerDeadLetter(hosted.service.name, hosted.key, { id: timer.eventId ?? '', event: timer.event }, emitted);
-      return [];
-    }
-    this.emitted.note(hosted.service.name, emitted);
-    const cause = causeOf(hosted.cause);
-    return emitted.map((e) => ({ emitted: e, cause }));
-  }
-}
-
-/** What a delivery that emits nothing returns: shared, never mutated. */
-const NO_EMISSIONS: readonly Emission[] = Object.freeze([]);
-
-function isEvent(value: unknown): value is { type: string } {
-  return typeof value === 'object' && value !== null && typeof (value as { type?: unknown }).type === 'string';
 }
