@@ -93,6 +93,8 @@ export class Fabric {
     log: Logger;
     vc: VectorClock;
     acks: ReadonlyMap<string, VectorClock>;
+    /** Per peer of `acks`, whether it acknowledged durably, as stored (`StoredState.durability`). [default none: each waits for its hello] */
+    durability?: ReadonlyMap<string, boolean>;
     /** The newest `ts` on disk (`StoredState.lastTs`): stamping never goes behind it. [default 0] */
     lastTs?: number;
     /** The store says the log holds events the actors were not handed (`StoredState.held`): rebuild them. [default false] */
@@ -146,6 +148,7 @@ export class Fabric {
       committed: () => this.writer.committed,
       readStored: (from, limit, maxBytes) => this.queries.readStored(from, limit, maxBytes),
       acks: args.acks,
+      durability: args.durability,
       window: o.window,
       frameEvents: o.frameEvents,
       frameBytes,
@@ -184,6 +187,7 @@ export class Fabric {
       maxSkewMs: o.maxSkewMs,
       tookIntake: () => this.backpressure.resumeAll(),
       dirtyAcks: () => this.replication.dirtyAcks(),
+      durabilityOf: (peers) => this.replication.durabilityOf(peers),
       interest,
       proofs,
     });
@@ -372,7 +376,7 @@ export class Fabric {
     this.replication.cancelAcks(); // the last write may have armed it
     const acks = this.replication.dirtyAcks(true);
     // A full disk takes no more writes: the peers re-send what these acks would have saved.
-    if (acks.size > 0 && !this.disk.full) await this.writer.writeAcks(acks);
+    if (acks.size > 0 && !this.disk.full) await this.writer.writeAcks(acks, this.replication.durabilityOf(acks.keys()));
     for (const p of this.queues.takePublishes()) p.reject(stopping());
   }
 

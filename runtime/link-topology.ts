@@ -59,7 +59,12 @@ export class LinkTopology {
     peer.since = now;
     if (link.admin !== undefined) peer.admin = link.admin;
     peer.interest = peerInterest(link.interest);
-    peer.durable = link.relaxed !== true;
+    // A relaxed hello makes its acks count for nothing at once; a durable one counts only
+    // from its `want` on, which replaces whatever clock an earlier relaxed run acknowledged.
+    if (link.relaxed === true && peer.durable) {
+      peer.durable = false;
+      peer.ackDirty = true;
+    }
     peer.direct = new Set();
     peer.sent = { ...peer.acked };
     peer.skipping = [];

@@ -55,6 +55,8 @@ export class Replication {
     committed: () => VectorClock;
     readStored: ReadStored;
     acks: ReadonlyMap<string, VectorClock>;
+    /** Per peer of `acks`, whether its clock was acknowledged durably, as last stored (`dur/`). [default none: not durable until its hello] */
+    durability?: ReadonlyMap<string, boolean>;
     window: number;
     frameEvents: number;
     frameBytes: number;
@@ -80,7 +82,7 @@ export class Replication {
     this.log = args.log;
     this.committed = committed;
     this.run = args.background ?? ((task) => this.logFailure(task));
-    for (const [id, acked] of args.acks) this.peers.set(id, newPeer(id, acked));
+    for (const [id, acked] of args.acks) this.peers.set(id, newPeer(id, acked, args.durability?.get(id) ?? false));
     const peers = this.peers;
     this.topology = new LinkTopology({ peers, recent, clock, wantClock: () => ({ ...told() }) });
     this.outboxes = new Outboxes({ ...args, clock, behind: (peer, first) => this.peerBehind(peer, first) });
@@ -146,6 +148,8 @@ export class Replication {
   async receiveWant(peer: Peer, vc: VectorClock): Promise<void> {
     peer.acked = { ...vc };
     peer.ackDirty = true;
+    // Its whole clock, told on a link that did not say relaxed: what it has on disk.
+    if (peer.link !== null && peer.link.relaxed !== true) peer.durable = true;
     await this.outboxes.rewind(peer);
   }
 
@@ -185,6 +189,20 @@ export class Replication {
   /** The acknowledged clocks to persist (see {@link AckSchedule.dirty}). */
   dirtyAcks(now = false): Map<string, VectorClock> {
     return this.acks.dirty(now);
+  }
+
+  /**
+   * Whether each of `peers` acknowledged durably, read in the same turn as their clocks
+   * (`dirtyAcks`), so that the stored pair agrees: a peer counts as durable only once a
+   * durable link told its whole clock (`want`), and as relaxed from its relaxed hello on.
+   */
+  durabilityOf(peers: Iterable<string>): Map<string, boolean> {
+    const out = new Map<string, boolean>();
+    for (const id of peers) {
+      const peer = this.peers.get(id);
+      if (peer !== undefined) out.set(id, peer.durable);
+    }
+    return out;
   }
 
   /** Stops the heartbeat. */
