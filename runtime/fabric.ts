@@ -164,6 +164,7 @@ export class Fabric {
       partial: interest.partial,
       // Seqs being fetched back are not lost: only once every skip is settled are they told on.
       held: () => (interest.refill.empty ? interest.skips.entries() : []),
+      withheld: () => this.lost.waitingOrigins(),
     });
     this.lost = new LostEvents({
       clock: time,
@@ -172,6 +173,7 @@ export class Fabric {
       peers: () => this.replication.claims(),
       delivered: () => this.batches.delivered,
       apply: (ranges) => this.countLost(ranges),
+      waiting: () => this.replication.reannounce(),
     });
     this.queries = new LogQueries({
       store,

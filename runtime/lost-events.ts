@@ -17,7 +17,9 @@
  * send it (a full peer, or the origin's own node) and whose clock has it said it no
  * longer holds it, and `graceMs` passed since the first notice, for the other peers to
  * link and tell what they hold. A lack that another linked peer can fill is waited out:
- * that peer sends the events. Nothing this node delivered is touched (only seqs above its
+ * that peer sends the events: meanwhile this node leaves the origin out of the `links` it
+ * tells, so that peers relay it the origin's events they hold although it is linked to
+ * the origin's node (`link-topology.ts`). Nothing this node delivered is touched (only seqs above its
  * delivered clock are counted), nothing is delivered twice (a lost seq that arrives after
  * all is a duplicate), and every event still waits for its own dependencies.
  */
@@ -94,6 +96,9 @@ export class LostEvents {
   private readonly delivered: () => VectorClock;
   private readonly apply: (ranges: readonly SkipRange[]) => void;
   private readonly counted: (events: number) => void;
+  private readonly waiting: () => void;
+  /** The origins with seqs waited for, as last told through `waiting`. */
+  private origins: ReadonlySet<string> = new Set();
   /** Per peer, the seqs it said it no longer holds (a log only loses entries: a notice stays true). */
   private readonly notices = new Map<string, SkipRanges>();
   /** The seqs counted as lost since start. */
@@ -117,7 +122,10 @@ export class LostEvents {
     apply: (ranges: readonly SkipRange[]) => void;
     /** Told how many seqs each decision counted (a metric). [default nothing] */
     counted?: (events: number) => void;
+    /** Told when the origins this node waits for seqs of change ({@link waitingOrigins}). [default nothing] */
+    waiting?: () => void;
   }) {
+    this.waiting = args.waiting ?? (() => undefined);
     this.clock = args.clock;
     this.graceMs = args.graceMs;
     this.log = args.log;
@@ -139,6 +147,7 @@ export class LostEvents {
     }
     this.notices.set(peer, told);
     if (lacking === 0) return;
+    this.rewait(delivered);
     this.log.warn(
       { peer, first, ranges, graceMs: this.graceMs },
       'a peer no longer holds events this node lacks (removed by its retention): waiting for a peer that holds them, else they are counted as lost',
@@ -175,6 +184,23 @@ export class LostEvents {
     } else {
       this.arm(this.graceMs);
     }
+    this.rewait(delivered);
+  }
+
+  /**
+   * The origins with seqs a peer no longer holds that this node still waits for: while
+   * their own node cannot send them, other peers are asked to relay them (`link-topology.ts`).
+   */
+  waitingOrigins(): ReadonlySet<string> {
+    return this.origins;
+  }
+
+  /** Works out the origins waited for again, and says so if they changed. */
+  private rewait(delivered: VectorClock): void {
+    const next = new Set(this.since === undefined ? [] : [...this.left(delivered).entries()].map(([origin]) => origin));
+    if (next.size === this.origins.size && [...next].every((o) => this.origins.has(o))) return;
+    this.origins = next;
+    this.waiting();
   }
 
   /** As `/status` shows it; `undefined` when nothing was lost or is waited for. */
@@ -192,11 +218,16 @@ export class LostEvents {
 
   /** Seqs noticed, not delivered and not counted lost yet. */
   private pending(delivered: VectorClock): number {
+    return this.left(delivered).total;
+  }
+
+  /** The seqs noticed, not delivered and not counted lost yet. */
+  private left(delivered: VectorClock): SkipRanges {
     const left = new SkipRanges();
     for (const told of this.notices.values()) for (const [origin, ranges] of told.entries()) for (const [a, b] of ranges) left.add(origin, a, b);
     for (const [origin] of left.entries()) left.remove(origin, 1, delivered[origin] ?? 0);
     for (const [origin, ranges] of this.lost.entries()) for (const [a, b] of ranges) left.remove(origin, a, b);
-    return left.total;
+    return left;
   }
 
   /** The parts of `r` not counted lost already. */

@@ -84,6 +84,8 @@ export class Replication {
     partial?: boolean;
     /** Seqs this node counts without holding, per origin (its skips); told on to peers that lack them unless partial. [default none] */
     held?: () => Iterable<readonly [string, Ranges]>;
+    /** Origins left out of `links` so that peers relay them (`link-topology.ts`). [default none] */
+    withheld?: () => ReadonlySet<string>;
   }) {
     const clock = args.clock ?? systemClock;
     const { committed, recent } = args;
@@ -95,7 +97,7 @@ export class Replication {
     this.run = args.background ?? ((task) => this.logFailure(task));
     for (const [id, acked] of args.acks) this.peers.set(id, newPeer(id, acked, args.durability?.get(id) ?? false));
     const peers = this.peers;
-    this.topology = new LinkTopology({ peers, recent, clock, wantClock: () => ({ ...told() }) });
+    this.topology = new LinkTopology({ peers, recent, clock, wantClock: () => ({ ...told() }), withheld: args.withheld });
     const partial = args.partial ?? false;
     const held = partial ? () => [] : (args.held ?? (() => []));
     this.outboxes = new Outboxes({
@@ -125,6 +127,11 @@ export class Replication {
   /** Every known peer as the lost-events decision sees it (`lost-events.ts`). */
   claims(): PeerClaim[] {
     return [...this.peers.values()].map((p) => ({ id: p.id, linked: p.link !== null, clock: p.acked, relays: p.interest === null }));
+  }
+
+  /** Tells every linked peer this node's links again: the origins it withholds changed. */
+  reannounce(): void {
+    this.topology.reannounce();
   }
 
   /** Ids of the peers linked right now. */

@@ -10,3 +10,4 @@ export type { Delivery } from './simulated-network.js';
 export type { ActorView } from '../runtime/host.js';
 export type { LogEntry, Trace } from '../runtime/fabric.js';
 export type { RetentionPolicy } from '../runtime/retention-policy.js';
+export type { NodeStatus } from '../inspector/feed.js';

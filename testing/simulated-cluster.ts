@@ -18,7 +18,9 @@ import { TroupeError } from '../protocol/troupe-error.js';
 import { compare } from '../protocol/vector-clock.js';
 import { actorPage, MAX_ACTOR_PAGE, type ActorPage, type ActorQuery } from '../runtime/actor-pages.js';
 import type { FabricOptions, LogEntry, PublishInput, Trace } from '../runtime/fabric.js';
+import type { NodeStatus } from '../inspector/feed.js';
 import type { ActorView } from '../runtime/host.js';
+import { nodeStatus } from '../runtime/node-status.js';
 import type { RetentionPolicy } from '../runtime/retention-policy.js';
 import type { AppDefinition } from '../runtime/service.js';
 import { newestVersions } from '../runtime/upcasters.js';
@@ -303,6 +305,12 @@ export class SimulatedCluster {
   retained(node: string): { readonly first: number; readonly size: number } {
     const fabric = this.kernelOf(node).fabric;
     return { first: fabric.logStart, size: fabric.size };
+  }
+
+  /** `node`'s status, as `GET /status` answers it (`log.first`, each peer's `behindRetention`, `lost`, …). */
+  status(node: string): NodeStatus {
+    const { fabric, host } = this.kernelOf(node);
+    return nodeStatus(fabric, host);
   }
 
   /** Runs one compaction pass on `node` now, as its timer would each second (a node without a retention policy removes nothing). */
