@@ -65,9 +65,17 @@ export interface NodeStatus {
   /**
    * A partial node's interest (`--want`), and how many events its clock counts without
    * holding them (`skipped`) and it is fetching back after its interest widened
-   * (`refilling`); absent on a node that wants everything.
+   * (`refilling`); absent on a node that wants everything and skipped nothing (a node
+   * that counted lost events, `lost`, counts them here as skipped too).
    */
   readonly interest?: { readonly want: readonly string[]; readonly skipped: number; readonly refilling: number };
+  /**
+   * Events it lacked that peers no longer hold (removed by their retention): `events`
+   * counted as lost since it started (its clock counts them, its log and actors never saw
+   * them), `pending` still waited for from a peer that may hold them, `fromPeer` and `at`
+   * the notice the last count followed; absent when none.
+   */
+  readonly lost?: { readonly events: number; readonly pending: number; readonly fromPeer?: string; readonly at?: number };
 }
 
 /** A transition an event caused in one actor on the node that delivered it. */

@@ -13,7 +13,7 @@
  */
 import type { EncodedEvent } from './envelope.js';
 import { MAX_EVENT_BYTES, MIN_EVENT_BYTES } from './event-codec.js';
-import { PROTOCOL_VERSION, type AckFrame, type AuthFrame, type EventsFrame, type Frame, type FrameType, type HelloFrame, type LinksFrame, type SkipFrame, type WantFrame } from './frame.js';
+import { PROTOCOL_VERSION, type AckFrame, type AuthFrame, type EventsFrame, type Frame, type FrameType, type HelloFrame, type LinksFrame, type LostFrame, type SkipFrame, type WantFrame } from './frame.js';
 import { NONCE_BYTES, PROOF_BYTES } from './handshake.js';
 import { WireReader } from './msgpack-reader.js';
 import { isPattern } from './interest-pattern.js';
@@ -197,6 +197,22 @@ export function readSkip(r: WireReader, fields: number): SkipFrame {
   return { type: 'skip', ranges };
 }
 
+// ── lost: ["lost", first: count, [[origin, from: seq, to: seq], …]]
+
+/** The wire value of a `lost`. */
+export function writeLost(frame: LostFrame): unknown[] {
+  if (!isCount(frame.first) || frame.first < 1) throw badFrame(`lost: first ${show(frame.first)} must be a position`);
+  return ['lost', frame.first, writeSkip({ type: 'skip', ranges: frame.ranges })[1]];
+}
+
+/** Reads a `lost` after its type: its ranges are read as a `skip`'s are. */
+export function readLost(r: WireReader, fields: number): LostFrame {
+  if (fields !== 3) throw r.error('lost frame must have 3 fields');
+  const first = r.count();
+  if (first < 1) throw r.error(`lost: first ${first} must be a position`);
+  return { type: 'lost', first, ranges: readSkip(r, 2).ranges };
+}
+
 // ── ack: ["ack", vc: clock]
 
 /** The wire value of an `ack`. */
@@ -241,6 +257,7 @@ const writers: { readonly [T in FrameType]: Writer<T> } = {
   ack: writeAck,
   links: writeLinks,
   proof: writeProof,
+  lost: writeLost,
 };
 
 const readers: { readonly [T in FrameType]: Reader<T> } = {
@@ -252,6 +269,7 @@ const readers: { readonly [T in FrameType]: Reader<T> } = {
   ack: readAck,
   links: readLinks,
   proof: readProof,
+  lost: readLost,
 };
 
 function isFrameType(type: unknown): type is FrameType {

@@ -93,6 +93,18 @@ export interface SkipFrame {
 }
 
 /**
+ * The sender's log starts at position `first` (retention removed what was below), and no
+ * longer holds these seqs, which the receiver lacks (its `want` said so): the events sent
+ * next may depend on them. The receiver gets them from a peer that still holds them, or
+ * counts them as lost (`runtime/lost-events.ts`).
+ */
+export interface LostFrame {
+  readonly type: 'lost';
+  readonly first: number;
+  readonly ranges: readonly SkipRange[];
+}
+
+/**
  * The sender's committed vector clock: everything at or below it is written there, and
  * durable (fsync'd) unless its hello said `relaxed`.
  */
@@ -102,7 +114,7 @@ export interface AckFrame {
 }
 
 /** Any frame. */
-export type Frame = HelloFrame | AuthFrame | WantFrame | LinksFrame | EventsFrame | SkipFrame | AckFrame | ProofFrame;
+export type Frame = HelloFrame | AuthFrame | WantFrame | LinksFrame | EventsFrame | SkipFrame | AckFrame | ProofFrame | LostFrame;
 
 /** The `type` of any frame. */
 export type FrameType = Frame['type'];

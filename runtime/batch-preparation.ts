@@ -63,6 +63,7 @@ export class BatchPreparation {
   private readonly written: () => number;
   private readonly tookIntake: () => void;
   private readonly dirtyAcks: () => Map<string, VectorClock>;
+  private readonly durabilityOf: (peers: Iterable<string>) => Map<string, boolean>;
   private readonly proofs: OriginProofs | undefined;
   private readonly interest: InterestSync | undefined;
   /** Delivered here, committed or in the batch being built. The intake reads it live. */
@@ -104,6 +105,8 @@ export class BatchPreparation {
     tookIntake: () => void;
     /** The peers' acknowledged clocks to persist with the batch. */
     dirtyAcks: () => Map<string, VectorClock>;
+    /** Whether each of those peers acknowledged durably, read right after `dirtyAcks` (`dur/`). [default: none stored] */
+    durabilityOf?: (peers: Iterable<string>) => Map<string, boolean>;
     /** Signs this node's events and stores its peers' checkpoints; none on a node without a key. */
     proofs?: OriginProofs;
     /** Where skipped seqs are kept (`interest-sync.ts`). [default: none; a skip run is then only counted] */
@@ -123,6 +126,7 @@ export class BatchPreparation {
     this.replay = args.replay;
     this.tookIntake = args.tookIntake;
     this.dirtyAcks = args.dirtyAcks;
+    this.durabilityOf = args.durabilityOf ?? (() => new Map());
     this.proofs = args.proofs;
     this.delivered = { ...args.vc };
     this.pos = args.pos;
@@ -229,7 +233,7 @@ export class BatchPreparation {
       actors: changes.actors,
       deadLetters: changes.deadLetters,
       removedDeadLetters: replayed.map((r) => ({ service: r.letter.service, eventId: r.letter.eventId })),
-      acks: this.dirtyAcks(),
+      ...this.acks(),
       lastTs: this.lastTs,
       index: changes.index,
       interest: this.interest?.takeChanges(),
@@ -279,13 +283,19 @@ export class BatchPreparation {
       actors: changes.actors,
       deadLetters: [...rebuilt.deadLetters, ...changes.deadLetters],
       removedDeadLetters: [],
-      acks: this.dirtyAcks(),
+      ...this.acks(),
       lastTs: this.lastTs,
       index: changes.index,
       interest: this.interest?.takeChanges(),
       held: false,
     };
     return { commit, delivered, published: [], replayed: [], ignored: [] };
+  }
+
+  /** The acknowledged clocks to persist, with whether each was acknowledged durably. */
+  private acks(): { acks: Map<string, VectorClock>; durability: Map<string, boolean> } {
+    const acks = this.dirtyAcks();
+    return { acks, durability: this.durabilityOf(acks.keys()) };
   }
 
   /** Stamps what an actor emitted as this node's next event; `undefined` (logged) when it cannot be one. */

@@ -109,8 +109,8 @@ export class BatchWriter {
   }
 
   /** Persists the acknowledged clocks alone (on stop), with nothing else in the batch. */
-  async writeAcks(acks: ReadonlyMap<string, VectorClock>): Promise<void> {
+  async writeAcks(acks: ReadonlyMap<string, VectorClock>, durability?: ReadonlyMap<string, boolean>): Promise<void> {
     const vc = this.clock;
-    await this.store.commit({ events: [], vcBefore: vc, vc, actors: [], deadLetters: [], removedDeadLetters: [], acks });
+    await this.store.commit({ events: [], vcBefore: vc, vc, actors: [], deadLetters: [], removedDeadLetters: [], acks, durability });
   }
 }

@@ -22,7 +22,7 @@ export interface Member {
   readonly id: string;
   /** The clock it last acknowledged. */
   readonly acked: VectorClock;
-  /** Whether its acknowledgements are durable (its hello was heard and did not say `relaxed`). */
+  /** Whether its acknowledgements are durable (told on a link whose hello did not say `relaxed`, or stored so: `dur/`). */
   readonly durable: boolean;
 }
 

@@ -44,6 +44,7 @@ import { InterestSync, type StoredInterest } from './interest-sync.js';
 import { LinkBackpressure } from './link-backpressure.js';
 import { LogCompaction } from './log-compaction.js';
 import { LogQueries, type LogEntry, type Trace } from './log-queries.js';
+import { LostEvents, type LostView } from './lost-events.js';
 import type { OriginProofs } from './origin-proofs.js';
 import { checkPublish, type PublishInput } from './publish-input.js';
 import { RecentLog } from './recent-log.js';
@@ -82,6 +83,8 @@ export class Fabric {
   private readonly compaction: LogCompaction | undefined;
   /** What this node wants, the seqs it skipped and those it is fetching back (`interest-sync.ts`). */
   readonly interest: InterestSync;
+  /** Events peers no longer hold that this node lacked: waited for, or counted as lost (`lost-events.ts`). */
+  private readonly lost: LostEvents;
   private stopped = false;
 
   constructor(args: {
@@ -93,6 +96,8 @@ export class Fabric {
     log: Logger;
     vc: VectorClock;
     acks: ReadonlyMap<string, VectorClock>;
+    /** Per peer of `acks`, whether it acknowledged durably, as stored (`StoredState.durability`). [default none: each waits for its hello] */
+    durability?: ReadonlyMap<string, boolean>;
     /** The newest `ts` on disk (`StoredState.lastTs`): stamping never goes behind it. [default 0] */
     lastTs?: number;
     /** The store says the log holds events the actors were not handed (`StoredState.held`): rebuild them. [default false] */
@@ -146,6 +151,7 @@ export class Fabric {
       committed: () => this.writer.committed,
       readStored: (from, limit, maxBytes) => this.queries.readStored(from, limit, maxBytes),
       acks: args.acks,
+      durability: args.durability,
       window: o.window,
       frameEvents: o.frameEvents,
       frameBytes,
@@ -156,6 +162,18 @@ export class Fabric {
       background: (task) => this.tasks.run(task),
       told,
       partial: interest.partial,
+      // Seqs being fetched back are not lost: only once every skip is settled are they told on.
+      held: () => (interest.refill.empty ? interest.skips.entries() : []),
+      withheld: () => this.lost.waitingOrigins(),
+    });
+    this.lost = new LostEvents({
+      clock: time,
+      graceMs: o.stallMs,
+      log,
+      peers: () => this.replication.claims(),
+      delivered: () => this.batches.delivered,
+      apply: (ranges) => this.countLost(ranges),
+      waiting: () => this.replication.reannounce(),
     });
     this.queries = new LogQueries({
       store,
@@ -184,6 +202,7 @@ export class Fabric {
       maxSkewMs: o.maxSkewMs,
       tookIntake: () => this.backpressure.resumeAll(),
       dirtyAcks: () => this.replication.dirtyAcks(),
+      durabilityOf: (peers) => this.replication.durabilityOf(peers),
       interest,
       proofs,
     });
@@ -201,6 +220,7 @@ export class Fabric {
       background: (task) => this.tasks.run(task),
       told,
       interest,
+      lost: this.lost,
     });
     this.store = store;
     if (retains(args.retention)) {
@@ -218,6 +238,11 @@ export class Fabric {
   /** Events retention removed since this node started, and of them those a member lacked (past the hard cap). */
   get compacted(): { readonly events: number; readonly forced: number } {
     return { events: this.compaction?.removed ?? 0, forced: this.compaction?.forced ?? 0 };
+  }
+
+  /** Events counted as lost (no peer held them any more) and those waited for, as `/status` `lost` shows them; `undefined`: none. */
+  get lostEvents(): LostView | undefined {
+    return this.lost.view();
   }
 
   /** Runs one compaction pass now and resolves when it is done (a test's lever; passes also run on their own). */
@@ -359,12 +384,14 @@ export class Fabric {
       await this.pump.idle;
       await this.tasks.idle();
     }
+    await this.compaction?.idle(); // a pass writes to the store and moves where the log starts
   }
 
   /** Stops taking work, waits for the batch in progress, and persists acknowledged clocks. */
   async stop(): Promise<void> {
     this.stopped = true;
     this.replication.stopTicking();
+    this.lost.stop();
     this.recovery.stop();
     this.disk.stop();
     await this.compaction?.stop();
@@ -372,8 +399,15 @@ export class Fabric {
     this.replication.cancelAcks(); // the last write may have armed it
     const acks = this.replication.dirtyAcks(true);
     // A full disk takes no more writes: the peers re-send what these acks would have saved.
-    if (acks.size > 0 && !this.disk.full) await this.writer.writeAcks(acks);
+    if (acks.size > 0 && !this.disk.full) await this.writer.writeAcks(acks, this.replication.durabilityOf(acks.keys()));
     for (const p of this.queues.takePublishes()) p.reject(stopping());
+  }
+
+  /** Counts lost seqs in the clock as a skip notice would, in stream order through the intake, and has a batch write them. */
+  private countLost(ranges: readonly { origin: string; from: number; to: number }[]): void {
+    for (const r of ranges) this.intake.addSkip(r.origin, r.from, r.to, this.batches.delivered);
+    this.queues.arrived = true;
+    this.pump.kick();
   }
 
   /** Without room on disk, nothing is prepared and queued publishes are refused unstamped. */

@@ -6,7 +6,8 @@
  * asked again once it has room. No peer's event under this node's current origin is ever
  * taken: only this process stamps those. Skip notices go into the intake in stream
  * order, like events; an event this node counts already but is fetching back
- * (`interest-sync.ts`) goes in as a refill rather than a duplicate.
+ * (`interest-sync.ts`) goes in as a refill rather than a duplicate. A peer's notice that
+ * it no longer holds events this node lacks goes to `lost-events.ts`.
  */
 import { decodeEvent } from '../protocol/event-codec.js';
 import type { EncodedEvent, VectorClock } from '../protocol/envelope.js';
@@ -17,6 +18,7 @@ import type { HistoryRecovery } from './history-recovery.js';
 import type { Intake } from './intake.js';
 import type { InterestSync } from './interest-sync.js';
 import type { LinkBackpressure } from './link-backpressure.js';
+import type { LostEvents } from './lost-events.js';
 import type { OriginProofs } from './origin-proofs.js';
 import type { Peer, PeerLink, Replication } from './replication.js';
 import type { WorkQueues } from './work-queues.js';
@@ -44,6 +46,8 @@ export interface FrameReceiverArgs {
   readonly told?: () => VectorClock;
   /** This node's skipped and to-refill seqs. [default none] */
   readonly interest?: InterestSync;
+  /** Takes peers' notices of events they no longer hold (`lost` frames). [default: ignored] */
+  readonly lost?: LostEvents;
 }
 
 /** Takes frames from authenticated peers into one node's fabric. */
@@ -78,6 +82,10 @@ export class FrameReceiver {
         return;
       case 'links':
         replication.receiveLinks(peer, frame.links);
+        return;
+      case 'lost':
+        // Seqs of this node's current origin are never another's to give or to lose.
+        this.args.lost?.notice(peer.id, frame.first, frame.ranges.filter((r) => r.origin !== this.args.origin));
         return;
       case 'proof':
         if (this.args.proofs === undefined) break;

@@ -4,7 +4,9 @@
  * When a link comes up both sides send `links`, the current origins of their linked
  * peers (so the peer knows what not to relay before it starts sending), then `want` with their committed clock; every other linked
  * peer hears the new `links`. A peer that lost a direct link needs that origin's events
- * relayed again, so its sending restarts from its acknowledged clock.
+ * relayed again, so its sending restarts from its acknowledged clock. A node waiting for
+ * seqs an origin's own node no longer holds (`lost-events.ts`) leaves that origin out of
+ * its `links` meanwhile, so that its other peers relay it what they still hold.
  */
 import type { VectorClock } from '../protocol/envelope.js';
 import type { Clock } from './clock.js';
@@ -20,7 +22,11 @@ export class LinkTopology {
   /** The clock this node tells in `want`: committed, less what it is fetching back (`interest-sync.ts`). */
   private readonly wantClock: () => VectorClock;
 
-  constructor(args: { peers: Peers; recent: RecentLog; clock: Clock; wantClock: () => VectorClock }) {
+  /** Origins to leave out of `links`: their own node no longer holds seqs this node waits for. */
+  private readonly withheld: () => ReadonlySet<string>;
+
+  constructor(args: { peers: Peers; recent: RecentLog; clock: Clock; wantClock: () => VectorClock; withheld?: () => ReadonlySet<string> }) {
+    this.withheld = args.withheld ?? (() => new Set());
     this.peers = args.peers;
     this.recent = args.recent;
     this.clock = args.clock;
@@ -35,8 +41,14 @@ export class LinkTopology {
   /** The origins the peers linked right now stamp under: what `links` tells. */
   linkedOrigins(): string[] {
     const out: string[] = [];
-    for (const p of this.peers.values()) if (p.link !== null) out.push(p.link.origin);
+    const withheld = this.withheld();
+    for (const p of this.peers.values()) if (p.link !== null && !withheld.has(p.link.origin)) out.push(p.link.origin);
     return out;
+  }
+
+  /** Tells every linked peer this node's links again (what it withholds changed). */
+  reannounce(): void {
+    this.announce('');
   }
 
   /** The peer `link` belongs to, if `link` is its current link. */
@@ -59,7 +71,12 @@ export class LinkTopology {
     peer.since = now;
     if (link.admin !== undefined) peer.admin = link.admin;
     peer.interest = peerInterest(link.interest);
-    peer.durable = link.relaxed !== true;
+    // A relaxed hello makes its acks count for nothing at once; a durable one counts only
+    // from its `want` on, which replaces whatever clock an earlier relaxed run acknowledged.
+    if (link.relaxed === true && peer.durable) {
+      peer.durable = false;
+      peer.ackDirty = true;
+    }
     peer.direct = new Set();
     peer.sent = { ...peer.acked };
     peer.skipping = [];

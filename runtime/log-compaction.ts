@@ -144,6 +144,11 @@ export class LogCompaction {
     return this.running;
   }
 
+  /** Resolves once no pass is under way. */
+  async idle(): Promise<void> {
+    await this.running;
+  }
+
   private due(): void {
     this.timer = undefined;
     this.pass()

@@ -23,7 +23,7 @@ export { stateLabel };
 
 /** What the metrics read. */
 export interface MetricsSources {
-  readonly fabric: Pick<Fabric, 'id' | 'origin' | 'observe' | 'peerViews' | 'buffered' | 'size' | 'compacted'>;
+  readonly fabric: Pick<Fabric, 'id' | 'origin' | 'observe' | 'peerViews' | 'buffered' | 'size' | 'compacted' | 'lostEvents'>;
   readonly host: Pick<Host, 'counts' | 'serviceNames'> & { readonly actors: { readonly size: number; readonly total: number } };
   readonly store: Pick<Store, 'deadLetters'>;
   /** What latency is measured against: the wall clock events' `ts` come from. [default systemClock] */
@@ -157,6 +157,15 @@ export class Metrics {
       collect() {
         this.reset();
         this.inc(fabric.compacted.forced);
+      },
+    });
+    new Counter({
+      name: 'troupe_events_lost_total',
+      help: 'Events this node lacked that no peer held any more (removed by retention past its hard cap), counted as lost since this node started.',
+      registers,
+      collect() {
+        this.reset();
+        this.inc(fabric.lostEvents?.events ?? 0);
       },
     });
     new Gauge({

@@ -101,6 +101,7 @@ export async function openKernel(options: KernelOptions): Promise<Kernel> {
     log,
     vc: state.vc,
     acks: state.acks,
+    durability: state.durability,
     lastTs: state.lastTs,
     held: state.held,
     options: options.fabric,

@@ -14,6 +14,7 @@ export function nodeStatus(fabric: Fabric, host: Host, chaos?: LinkCutter): Node
   const peers = fabric.peerViews();
   const duplicates = fabric.duplicates.list();
   const interest = fabric.interest.view();
+  const lost = fabric.lostEvents;
   return {
     id: fabric.id,
     origin: fabric.origin,
@@ -25,5 +26,6 @@ export function nodeStatus(fabric: Fabric, host: Host, chaos?: LinkCutter): Node
     ...(chaos === undefined ? {} : { chaos: true }),
     ...(duplicates.length === 0 ? {} : { duplicates }),
     ...(interest === undefined ? {} : { interest }),
+    ...(lost === undefined ? {} : { lost }),
   };
 }

@@ -23,7 +23,9 @@
  *
  * Retention: a peer whose acknowledged clock lacks events this node's log no longer
  * retains (`log-compaction.ts`) is sent what it does retain, and marked `behindRetention`
- * (told through `behind`): what it lacks below must come from another node.
+ * (told through `behind`): what it lacks below must come from another node. At each
+ * rewind, before the events, it is told which seqs it lacks that this node cannot send
+ * (`tellGaps`: a `lost` frame, `retention-gaps.ts`), so that it does not wait on them.
  */
 import type { VectorClock } from '../protocol/envelope.js';
 import { eventHeaderAndType } from '../protocol/event-codec.js';
@@ -69,6 +71,7 @@ export class Outboxes {
   private readonly partial: boolean;
   private readonly proofs: OriginProofs | undefined;
   private readonly behind: (peer: Peer, first: number) => void;
+  private readonly tellGaps: (peer: Peer, first: number, behind: boolean) => Promise<void>;
 
   constructor(args: {
     /** The origin this node stamps under now. */
@@ -88,8 +91,11 @@ export class Outboxes {
     proofs?: OriginProofs;
     /** Told when `peer` is found behind what the log retains, which starts at `first`. [default nothing] */
     behind?: (peer: Peer, first: number) => void;
+    /** At each rewind, before sending: tells `peer` what it lacks that this node cannot send (`retention-gaps.ts`). [default nothing] */
+    tellGaps?: (peer: Peer, first: number, behind: boolean) => Promise<void>;
   }) {
     this.behind = args.behind ?? (() => undefined);
+    this.tellGaps = args.tellGaps ?? (() => Promise.resolve());
     this.partial = args.partial ?? false;
     this.id = nodeOf(args.origin);
     this.origin = args.origin;
@@ -242,6 +248,8 @@ export class Outboxes {
     peer.skipping = [];
     peer.cursor = Math.max(cursor, first);
     peer.lastProgress = this.clock.now();
+    await this.tellGaps(peer, first, behind);
+    if (peer.epoch !== epoch) return;
     await this.push(peer);
   }
 

@@ -58,8 +58,9 @@ export interface Peer {
   /** What the peer wants, as its last handshake told it; `null`: everything. */
   interest: InterestFilter | null;
   /**
-   * Whether its acks are durable: its hello, heard since this node started, did not say
-   * `relaxed`. Only durable acks let this node compact its log (`causal-stability.ts`).
+   * Whether its acks are durable: its last `want` came on a link whose hello did not say
+   * `relaxed`, or, before it links again, what was stored of it (`dur/`). Only durable
+   * acks let this node compact its log (`causal-stability.ts`).
    */
   durable: boolean;
   /** It asked to resume below what this node's log retains (`log-compaction.ts`). */
@@ -111,8 +112,8 @@ export interface SkipRun {
 /** The peers of one node by id, shared by the parts of replication. */
 export type Peers = Map<string, Peer>;
 
-/** A peer known only by what it acknowledged (from the store, or just met). */
-export function newPeer(id: string, acked: VectorClock): Peer {
+/** A peer known only by what it acknowledged (from the store, or just met), and whether durably. */
+export function newPeer(id: string, acked: VectorClock, durable = false): Peer {
   return {
     id,
     link: null,
@@ -135,7 +136,7 @@ export function newPeer(id: string, acked: VectorClock): Peer {
     interest: null,
     ackRate: 0,
     rateSample: null,
-    durable: false,
+    durable,
     behindRetention: false,
   };
 }

@@ -13,11 +13,15 @@
  */
 import type { Logger } from 'pino';
 import type { Envelope, VectorClock } from '../protocol/envelope.js';
+import { nodeOf } from '../protocol/origin.js';
 import { AckSchedule } from './ack-schedule.js';
 import type { Member } from './causal-stability.js';
 import { systemClock, type Clock } from './clock.js';
 import { LinkTopology } from './link-topology.js';
 import { Outboxes, type OutgoingEvent, type ReadStored } from './outbox.js';
+import type { PeerClaim } from './lost-events.js';
+import { gapsFor } from './retention-gaps.js';
+import type { Ranges } from './skips.js';
 import { newPeer, peerView, type Peer, type PeerLink, type Peers, type PeerView } from './peer-state.js';
 import type { OriginProofs } from './origin-proofs.js';
 import type { RecentLog } from './recent-log.js';
@@ -45,6 +49,9 @@ export class Replication {
   private readonly acks: AckSchedule;
   private readonly heartbeat: ReplicationHeartbeat;
   private readonly run: (task: Promise<void>) => void;
+  private readonly store: Store;
+  /** This node's id. */
+  private readonly id: string;
 
   constructor(args: {
     /** The origin this node stamps under now. */
@@ -55,6 +62,8 @@ export class Replication {
     committed: () => VectorClock;
     readStored: ReadStored;
     acks: ReadonlyMap<string, VectorClock>;
+    /** Per peer of `acks`, whether its clock was acknowledged durably, as last stored (`dur/`). [default none: not durable until its hello] */
+    durability?: ReadonlyMap<string, boolean>;
     window: number;
     frameEvents: number;
     frameBytes: number;
@@ -73,17 +82,30 @@ export class Replication {
     told?: () => VectorClock;
     /** Whether this node wants less than everything (it then relays nothing). [default false] */
     partial?: boolean;
+    /** Seqs this node counts without holding, per origin (its skips); told on to peers that lack them unless partial. [default none] */
+    held?: () => Iterable<readonly [string, Ranges]>;
+    /** Origins left out of `links` so that peers relay them (`link-topology.ts`). [default none] */
+    withheld?: () => ReadonlySet<string>;
   }) {
     const clock = args.clock ?? systemClock;
     const { committed, recent } = args;
     const told = args.told ?? committed;
     this.log = args.log;
     this.committed = committed;
+    this.store = args.store;
+    this.id = nodeOf(args.origin);
     this.run = args.background ?? ((task) => this.logFailure(task));
-    for (const [id, acked] of args.acks) this.peers.set(id, newPeer(id, acked));
+    for (const [id, acked] of args.acks) this.peers.set(id, newPeer(id, acked, args.durability?.get(id) ?? false));
     const peers = this.peers;
-    this.topology = new LinkTopology({ peers, recent, clock, wantClock: () => ({ ...told() }) });
-    this.outboxes = new Outboxes({ ...args, clock, behind: (peer, first) => this.peerBehind(peer, first) });
+    this.topology = new LinkTopology({ peers, recent, clock, wantClock: () => ({ ...told() }), withheld: args.withheld });
+    const partial = args.partial ?? false;
+    const held = partial ? () => [] : (args.held ?? (() => []));
+    this.outboxes = new Outboxes({
+      ...args,
+      clock,
+      behind: (peer, first) => this.peerBehind(peer, first),
+      tellGaps: (peer, first, behind) => this.tellGaps(peer, first, behind, held(), (origin) => nodeOf(origin) === this.id || !partial),
+    });
     this.acks = new AckSchedule({ peers, clock, committed: told, ackDelayMs: args.ackDelayMs });
     this.heartbeat = new ReplicationHeartbeat({
       peers, acks: this.acks, outboxes: this.outboxes, clock, log: this.log, committed: told, stallMs: args.stallMs,
@@ -100,6 +122,16 @@ export class Replication {
   /** The members this node knows of, with what each acknowledged and whether durably (`causal-stability.ts`). */
   members(): Member[] {
     return [...this.peers.values()].map((p) => ({ id: p.id, acked: p.acked, durable: p.durable }));
+  }
+
+  /** Every known peer as the lost-events decision sees it (`lost-events.ts`). */
+  claims(): PeerClaim[] {
+    return [...this.peers.values()].map((p) => ({ id: p.id, linked: p.link !== null, clock: p.acked, relays: p.interest === null }));
+  }
+
+  /** Tells every linked peer this node's links again: the origins it withholds changed. */
+  reannounce(): void {
+    this.topology.reannounce();
   }
 
   /** Ids of the peers linked right now. */
@@ -146,6 +178,8 @@ export class Replication {
   async receiveWant(peer: Peer, vc: VectorClock): Promise<void> {
     peer.acked = { ...vc };
     peer.ackDirty = true;
+    // Its whole clock, told on a link that did not say relaxed: what it has on disk.
+    if (peer.link !== null && peer.link.relaxed !== true) peer.durable = true;
     await this.outboxes.rewind(peer);
   }
 
@@ -187,6 +221,20 @@ export class Replication {
     return this.acks.dirty(now);
   }
 
+  /**
+   * Whether each of `peers` acknowledged durably, read in the same turn as their clocks
+   * (`dirtyAcks`), so that the stored pair agrees: a peer counts as durable only once a
+   * durable link told its whole clock (`want`), and as relaxed from its relaxed hello on.
+   */
+  durabilityOf(peers: Iterable<string>): Map<string, boolean> {
+    const out = new Map<string, boolean>();
+    for (const id of peers) {
+      const peer = this.peers.get(id);
+      if (peer !== undefined) out.set(id, peer.durable);
+    }
+    return out;
+  }
+
   /** Stops the heartbeat. */
   stopTicking(): void {
     this.heartbeat.stop();
@@ -201,8 +249,18 @@ export class Replication {
   private peerBehind(peer: Peer, first: number): void {
     this.log.warn(
       { code: 'TROUPE_PEER_BEHIND_RETENTION', peer: peer.id, first },
-      'a peer lacks events this node removed by retention: it is sent what is retained; what it lacks below must come from another node, or it must be rebuilt',
+      'a peer lacks events this node removed by retention: it is told so (a lost frame) and sent what is retained; it gets what it lacks from another node, or counts it as lost',
     );
+  }
+
+  /**
+   * Tells `peer` (a `lost` frame) the seqs it lacks that this node cannot send: below
+   * the first retained position when it is behind it, and those this node itself lost.
+   */
+  private async tellGaps(peer: Peer, first: number, behind: boolean, held: Iterable<readonly [string, Ranges]>, sends: (origin: string) => boolean): Promise<void> {
+    const removed = behind ? ((await this.store.clocks.clockBefore(first)) ?? {}) : {};
+    const ranges = gapsFor({ removed, held, acked: peer.acked, peerOrigin: peer.link?.origin, sends });
+    if (ranges.length > 0) peer.link?.send({ type: 'lost', first, ranges });
   }
 
   /** Runs a task nobody awaits. */

@@ -15,6 +15,7 @@
  * | `skip/<origin>`             | seq ranges of that origin counted but not held    |
  * | `refill/<origin>`           | seq ranges of that origin to fetch back (widened interest) |
  * | `ack/<peer>`                | the clock that peer last acknowledged            |
+ * | `dur/<peer>`                | whether that clock was acknowledged durably (`true`) or `--relaxed` |
  * | `actor/<service>/<key>`     | an actor's persisted snapshot and pending timers |
  * | `dlq/<service>/<eventId>`   | a dead letter                                    |
  * | `corr/<correlationId>/<n>`  | empty: the events of one workflow, for `/trace`   |

@@ -94,6 +94,8 @@ export class Store {
     for await (const [key, value] of this.db.iterator({ gt: 'ack/', lt: 'ack0' })) {
       acks.set(key.slice(4), decodeValue(value) as VectorClock);
     }
+    const durability = new Map<string, boolean>();
+    for await (const [key, value] of this.db.iterator({ gt: 'dur/', lt: 'dur0' })) durability.set(key.slice(4), decodeValue(value) === true);
     const tsBytes = await this.db.get('meta/ts');
     const lastTs = tsBytes === undefined ? await this.newestTs() : (decodeValue(tsBytes) as number);
     const held = (await this.db.get('meta/held')) !== undefined;
@@ -107,7 +109,7 @@ export class Store {
       skips: await this.rangesUnder('skip/'),
       refill: await this.rangesUnder('refill/'),
     };
-    return { vc, acks, lastTs, held, interest };
+    return { vc, acks, durability, lastTs, held, interest };
   }
 
   /** The seq ranges per origin stored under `prefix` (`skip/`, `refill/`). */
@@ -174,6 +176,7 @@ export class Store {
     for (const d of batch.deadLetters) b.put(dlqKey(d.service, d.eventId), encodeValue(d));
     for (const d of batch.removedDeadLetters) b.del(dlqKey(d.service, d.eventId));
     for (const [peer, vc] of batch.acks) b.put(`ack/${peer}`, encodeValue(vc));
+    for (const [peer, durable] of batch.durability ?? []) b.put(`dur/${peer}`, encodeValue(durable));
     const interest = batch.interest;
     if (interest !== undefined) {
       for (const [prefix, changed] of [['skip/', interest.skips], ['refill/', interest.refill]] as const) {

@@ -68,6 +68,8 @@ export interface CommitBatch {
   readonly deadLetters: readonly DeadLetter[];
   readonly removedDeadLetters: readonly { readonly service: string; readonly eventId: string }[];
   readonly acks: ReadonlyMap<string, VectorClock>;
+  /** Per peer of `acks`, whether its clock was acknowledged durably (`dur/`); a peer absent keeps what is stored. */
+  readonly durability?: ReadonlyMap<string, boolean>;
   /** The newest `ts` delivered or stamped as of this commit, if it moved (`meta/ts`). */
   readonly lastTs?: number;
   /** Whether the log now holds events the actors were not handed (`meta/held`), if that changed. */
@@ -108,6 +110,8 @@ export interface LoggedCommit {
 export interface StoredState {
   readonly vc: VectorClock;
   readonly acks: Map<string, VectorClock>;
+  /** Per peer, whether its stored acknowledged clock was acknowledged durably (`dur/`); absent: not known. */
+  readonly durability?: Map<string, boolean>;
   /** The newest `ts` delivered or stamped here: this node's hybrid time goes on from it. */
   readonly lastTs: number;
   /** The log holds events the actors were not handed (a recovery was under way): rebuild them. */

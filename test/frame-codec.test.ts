@@ -38,6 +38,14 @@ t.test('arbitrary frames round trip', async (t) => {
         { maxLength: 10 },
       ),
     }),
+    fc.record({
+      type: fc.constant('lost' as const),
+      first: fc.integer({ min: 1, max: 2 ** 40 }),
+      ranges: fc.array(
+        fc.tuple(nodeId, fc.integer({ min: 1, max: 2 ** 40 }), fc.nat({ max: 2 ** 20 })).map(([origin, from, n]) => ({ origin, from, to: from + n })),
+        { maxLength: 10 },
+      ),
+    }),
     fc.record({ type: fc.constant('events' as const), events: fc.array(envelope.map(encodeEvent), { maxLength: 5 }) }),
   );
   fc.assert(
@@ -135,6 +143,9 @@ t.test('decodeFrame refuses malformed frames', async (t) => {
     ['skip with a range ending before it starts', '92a4736b69709193a26e320503'],
     ['skip with seq 0', '92a4736b69709193a26e320003'],
     ['skip with a range of two elements', '92a4736b69709192a26e3205'],
+    ['lost at position 0', '93a46c6f7374009193a26e320305'],
+    ['lost with a range ending before it starts', '93a46c6f7374019193a26e320503'],
+    ['lost without its first position', '92a46c6f73749193a26e320305'],
     ['hello whose interest is empty', '98a568656c6c6fa163a26e3103c420' + hex(nonce) + 'aa687474703a2f2f683a31a3692d3190'],
     ['hello whose interest pattern has a star inside', '98a568656c6c6fa163a26e3103c420' + hex(nonce) + 'aa687474703a2f2f683a31a3692d3191a3612a62'],
     ['hello whose relaxed flag is not a boolean', '99a568656c6c6fa163a26e3103c420' + hex(nonce) + 'aa687474703a2f2f683a31a3692d3191a12a01'],

@@ -19,6 +19,7 @@ function fakeNode() {
     letters: [] as DeadLetter[],
     observer: undefined as FabricObserver | undefined,
     compacted: { events: 0, forced: 0 },
+    lost: undefined as { events: number; pending: number } | undefined,
   };
   const clock: Clock = { now: () => world.now, setTimeout: () => undefined, clearTimeout: () => undefined };
   const metrics = new Metrics({
@@ -38,6 +39,9 @@ function fakeNode() {
       },
       get compacted() {
         return world.compacted;
+      },
+      get lostEvents() {
+        return world.lost;
       },
     },
     host: {

@@ -212,10 +212,13 @@ t.test('a peer asking for events below what the log retains is sent what is reta
   const [oldest] = await store.readCommits(1, 5);
   await store.removeCommits([oldest], 3);
   const p = link('p');
-  t.same(replication.members(), [{ id: 'p', acked: {}, durable: true }], 'a linked peer whose hello did not say relaxed acknowledges durably');
+  t.same(replication.members(), [{ id: 'p', acked: {}, durable: false }], 'a peer just linked counts for nothing until it tells its clock');
   await replication.receiveWant(p.peer, {});
+  t.same(replication.members(), [{ id: 'p', acked: {}, durable: true }], 'a linked peer whose hello did not say relaxed acknowledges durably once it told its clock');
   await until(pushed(p.peer), 'the push to p');
   t.same(sentOn(p.link), ['q:3', 'q:4'], 'what is retained is sent');
+  t.same(p.link.frames.filter((f) => f.type === 'lost'), [{ type: 'lost', first: 3, ranges: [{ origin: 'q', from: 1, to: 2 }] }], 'p is told, before the events, which seqs it lacks that n1 no longer holds');
+  t.ok(p.link.frames.findIndex((f) => f.type === 'lost') < p.link.frames.findIndex((f) => f.type === 'events'), 'the lost frame goes first');
   t.equal(replication.peerViews()[0].behindRetention, true, '/status marks the peer');
   replication.receiveAck(p.peer, { q: 2 });
   await until(() => replication.peerViews()[0].behindRetention === undefined, 'p, which acknowledged what was removed (got elsewhere), not to be behind any more');
@@ -224,8 +227,9 @@ t.test('a peer asking for events below what the log retains is sent what is reta
   await replication.receiveWant(p.peer, { q: 2 });
   t.equal(replication.peerViews()[0].behindRetention, undefined, 'a peer that has everything removed is not behind');
 
-  link('r');
+  await replication.receiveWant(link('r').peer, {});
   const relaxed = { ...fakeLink('r2'), relaxed: true };
   t.ok(replication.linkUp(relaxed));
+  await replication.receiveWant(replication.linked(relaxed)!, {});
   t.same(replication.members().map((m) => [m.id, m.durable]), [['p', true], ['r', true], ['r2', false]], 'a relaxed peer\'s acks are not durable');
 });

@@ -9,3 +9,5 @@ export type { ActorOf, SimulationOptions } from './simulated-cluster.js';
 export type { Delivery } from './simulated-network.js';
 export type { ActorView } from '../runtime/host.js';
 export type { LogEntry, Trace } from '../runtime/fabric.js';
+export type { RetentionPolicy } from '../runtime/retention-policy.js';
+export type { NodeStatus } from '../inspector/feed.js';

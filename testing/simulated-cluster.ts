@@ -18,7 +18,10 @@ import { TroupeError } from '../protocol/troupe-error.js';
 import { compare } from '../protocol/vector-clock.js';
 import { actorPage, MAX_ACTOR_PAGE, type ActorPage, type ActorQuery } from '../runtime/actor-pages.js';
 import type { FabricOptions, LogEntry, PublishInput, Trace } from '../runtime/fabric.js';
+import type { NodeStatus } from '../inspector/feed.js';
 import type { ActorView } from '../runtime/host.js';
+import { nodeStatus } from '../runtime/node-status.js';
+import type { RetentionPolicy } from '../runtime/retention-policy.js';
 import type { AppDefinition } from '../runtime/service.js';
 import { newestVersions } from '../runtime/upcasters.js';
 import { SimulatedNetwork, type Delivery } from './simulated-network.js';
@@ -43,6 +46,13 @@ export interface SimulationOptions {
   readonly fabric?: FabricOptions;
   /** Idle this long (simulated ms), an actor is dropped from memory until needed. [default 5 minutes] */
   readonly passivateAfterMs?: number;
+  /**
+   * What of its log every node keeps, as `--retain*` sets it (`maxAgeMs`, `maxEvents`,
+   * `maxBytes`, `capBytes`): a compaction pass runs each simulated second. [default everything]
+   */
+  readonly retention?: RetentionPolicy;
+  /** A retention policy per node id, in place of `retention` for the nodes it names. [default none] */
+  readonly retentionOf?: Readonly<Record<string, RetentionPolicy>>;
   /** Where the nodes log. [default silent] */
   readonly log?: Logger;
   /** Steps one `settle` or `advance` may take before it gives up with `TROUPE_SIMULATION_UNSETTLED`. [default 100000] */
@@ -111,7 +121,8 @@ export class SimulatedCluster {
     for (const id of ids) {
       const names = app.placement[id] ?? [];
       const services = app.services.filter((s) => names.includes(s.name));
-      this.nodes.set(id, new SimulatedNode({ id, dataDir: join(dataDir, id), services, versions, seed: this.seed, time: this.time, log, fabric: options.fabric, passivateAfterMs: options.passivateAfterMs }));
+      const retention = options.retentionOf?.[id] ?? options.retention;
+      this.nodes.set(id, new SimulatedNode({ id, dataDir: join(dataDir, id), services, versions, seed: this.seed, time: this.time, log, fabric: options.fabric, passivateAfterMs: options.passivateAfterMs, retention }));
     }
   }
 
@@ -278,15 +289,35 @@ export class SimulatedCluster {
     return { live: actors.size, total: actors.total };
   }
 
-  /** Every event committed on `node`, in its delivery order, as `GET /log` shows them. */
+  /** Every event `node` retains, in its delivery order, as `GET /log` shows them (from `log.first`: see `retention`). */
   async log(node: string): Promise<LogEntry[]> {
     const fabric = this.kernelOf(node).fabric;
     const out: LogEntry[] = [];
-    for (;;) {
-      const page = await fabric.read(out.length + 1, 1000);
+    for (let from = fabric.logStart; ; ) {
+      const page = await fabric.read(from, 1000);
       if (page.length === 0) return out;
       out.push(...page);
+      from = page[page.length - 1].pos + 1;
     }
+  }
+
+  /** The log positions `node` retains, as `/status` `log` shows them: `first` … `size` (`first` is 1 until retention removed some). */
+  retained(node: string): { readonly first: number; readonly size: number } {
+    const fabric = this.kernelOf(node).fabric;
+    return { first: fabric.logStart, size: fabric.size };
+  }
+
+  /** `node`'s status, as `GET /status` answers it (`log.first`, each peer's `behindRetention`, `lost`, …). */
+  status(node: string): NodeStatus {
+    const { fabric, host } = this.kernelOf(node);
+    return nodeStatus(fabric, host);
+  }
+
+  /** Runs one compaction pass on `node` now, as its timer would each second (a node without a retention policy removes nothing). */
+  async compact(node: string): Promise<void> {
+    await this.quiet();
+    await this.kernelOf(node).fabric.compact();
+    await this.quiet();
   }
 
   /** One workflow as `node` knows it, as `GET /trace/:correlationId` shows it. */

@@ -9,6 +9,7 @@ import type { Logger } from 'pino';
 import { TroupeError } from '../protocol/troupe-error.js';
 import type { FabricOptions } from '../runtime/fabric.js';
 import { openKernel, type Kernel } from '../runtime/node-kernel.js';
+import type { RetentionPolicy } from '../runtime/retention-policy.js';
 import type { ServiceDefinition } from '../runtime/service.js';
 import type { NewestVersions } from '../runtime/upcasters.js';
 import type { NodeClock, SimulatedTime } from './simulated-time.js';
@@ -28,6 +29,8 @@ export interface SimulatedNodeOptions {
   readonly seed: number;
   /** Idle this long (simulated ms), an actor is dropped from memory. [default 5 minutes] */
   readonly passivateAfterMs?: number;
+  /** What of its log it keeps (`--retain*`). [default everything] */
+  readonly retention?: RetentionPolicy;
 }
 
 /** A node that can be started, crashed and started again from its disk. */
@@ -57,13 +60,13 @@ export class SimulatedNode {
   /** Opens its store and restores its clocks and actors from it, as a node process starting does. */
   async start(): Promise<Kernel> {
     if (this.running !== undefined) return this.running.kernel;
-    const { id, dataDir, services, fabric, time, passivateAfterMs } = this.options;
+    const { id, dataDir, services, fabric, time, passivateAfterMs, retention } = this.options;
     const clock = time.forNode();
     const log = this.options.log.child({ node: id });
     // Relaxed: a simulated crash kills no operating system, so what LevelDB wrote survives it.
     // Each start a fresh origin, as a process gets, but drawn from the seed: a seed replays the run.
     const incarnation = createHash('sha256').update(`${this.options.seed}:${id}:${++this.starts}`).digest('base64url').slice(0, 6);
-    const kernel = await openKernel({ id, dataDir, services, versions: this.options.versions, log, relaxed: true, fabric, clock, incarnation, passivateAfterMs });
+    const kernel = await openKernel({ id, dataDir, services, versions: this.options.versions, log, relaxed: true, fabric, clock, incarnation, passivateAfterMs, retention });
     this.running = { kernel, clock };
     return kernel;
   }

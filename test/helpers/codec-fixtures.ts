@@ -86,6 +86,7 @@ export const goldenFrames: readonly [Frame, string][] = [
   [{ type: 'skip', ranges: [{ origin: 'n2', from: 1, to: 40 }, { origin: 'n3', from: 7, to: 7 }] }, '92 a4736b6970 92 93 a26e32 01 28 93 a26e33 07 07'],
   [{ type: 'skip', ranges: [{ origin: 'n3~V1', from: 2, to: 3 }] }, '92 a4736b6970 91 93 a56e337e5631 02 03'],
   [{ type: 'ack', vc: { n1: 3, n2: 1 } }, '92 a361636b 82 a26e31 03 a26e32 01'],
+  [{ type: 'lost', first: 300, ranges: [{ origin: 'n2~V1', from: 5, to: 200 }] }, '93 a46c6f7374 cd012c 91 93 a56e327e5631 05 ccc8'],
   [
     { type: 'proof', origin: 'n1~V1StGX', first: 7, hashes: hashBytes, signature: signatureBytes },
     '95 a570726f6f66 a96e317e563153744758 07 c440' + hex(hashBytes) + ' c440' + hex(signatureBytes),

@@ -1,0 +1,251 @@
+/**
+ * Lost events: what a member does when peers tell it (`lost` frames, `retention-gaps.ts`)
+ * that they no longer hold events it lacks.
+ *
+ * Why not a snapshot. In troupe an entity's actor lives only on the node that hosts its
+ * service (a service placed on many nodes has each keep its own entities), so no peer
+ * holds this node's actor records, and the removed events exist nowhere any more. What a
+ * peer can give is the causally consistent point its retained log starts from: its
+ * clock at `log.first`. This node takes that point for its clock and counts the removed
+ * seqs it lacks as lost, the way a partial node counts the seqs it skips (`skips.ts`):
+ * its clock counts them, its log and its actors never see them. Delivery then goes on in
+ * causal order for everything retained. A node that only relays is no different: rebuilt
+ * from an empty disk it would lack the same events, so it is not told to rebuild; it
+ * tells its own gaps on to peers that lack them (`retention-gaps.ts`).
+ *
+ * Only what no peer can send is lost. A seq is lost once every linked peer that could
+ * send it (a full peer, or the origin's own node) and whose clock has it said it no
+ * longer holds it, and `graceMs` passed since the first notice, for the other peers to
+ * link and tell what they hold. A lack that another linked peer can fill is waited out:
+ * that peer sends the events: meanwhile this node leaves the origin out of the `links` it
+ * tells, so that peers relay it the origin's events they hold although it is linked to
+ * the origin's node (`link-topology.ts`). Nothing this node delivered is touched (only seqs above its
+ * delivered clock are counted), nothing is delivered twice (a lost seq that arrives after
+ * all is a duplicate), and every event still waits for its own dependencies.
+ */
+import type { Logger } from 'pino';
+import type { VectorClock } from '../protocol/envelope.js';
+import type { SkipRange } from '../protocol/frame.js';
+import { nodeOf } from '../protocol/origin.js';
+import type { Clock, TimerHandle } from './clock.js';
+import { SkipRanges } from './skips.js';
+
+/** A peer as the decision sees it. */
+export interface PeerClaim {
+  readonly id: string;
+  readonly linked: boolean;
+  /** Its committed clock, as it last told it (what it can send, unless it said otherwise). */
+  readonly clock: VectorClock;
+  /** It relays every origin's events (it wants everything); otherwise it sends only its own node's. */
+  readonly relays: boolean;
+}
+
+/** What `/status` shows of lost events (`lost`). */
+export interface LostView {
+  /** Seqs counted as lost since this node started. */
+  readonly events: number;
+  /** Seqs peers said they no longer hold that this node still waits to get from another peer. */
+  readonly pending: number;
+  /** The peer whose notice the last decision followed, and when it was made (ms since the epoch). */
+  readonly fromPeer?: string;
+  readonly at?: number;
+}
+
+/**
+ * The seqs to count as lost now, per origin, given each peer's notices: above
+ * `delivered`, those that every peer able to send that origin and that told anything of
+ * it said it no longer holds, less what a linked peer that told nothing of it holds (up
+ * to its clock). A notice stays true once told, linked or not: a log never regrows.
+ */
+export function lostNow(notices: ReadonlyMap<string, SkipRanges>, peers: readonly PeerClaim[], delivered: VectorClock): SkipRange[] {
+  const origins = new Set<string>();
+  for (const ranges of notices.values()) for (const [origin] of ranges.entries()) origins.add(origin);
+  const out: SkipRange[] = [];
+  for (const origin of [...origins].sort()) {
+    const able = peers.filter((p) => p.relays || nodeOf(origin) === p.id);
+    const told = (p: PeerClaim): boolean => (notices.get(p.id)?.ranges(origin).length ?? 0) > 0;
+    let lost: SkipRanges | undefined;
+    for (const p of able) if (told(p)) lost = intersect(lost, notices.get(p.id)!, origin);
+    if (lost === undefined) continue;
+    lost.remove(origin, 1, delivered[origin] ?? 0);
+    // A linked peer that told nothing of this origin holds all of it up to its clock.
+    for (const p of able) if (p.linked && !told(p)) lost.remove(origin, 1, p.clock[origin] ?? 0);
+    for (const [from, to] of lost.ranges(origin)) out.push({ origin, from, to });
+  }
+  return out;
+}
+
+/** `acc` ∩ the ranges `told` has of `origin` (`acc` undefined: those ranges). */
+function intersect(acc: SkipRanges | undefined, told: SkipRanges, origin: string): SkipRanges {
+  const out = new SkipRanges();
+  const mine = told.ranges(origin);
+  if (acc === undefined) {
+    for (const [a, b] of mine) out.add(origin, a, b);
+    return out;
+  }
+  for (const [a, b] of acc.ranges(origin)) for (const [c, d] of mine) out.add(origin, Math.max(a, c), Math.min(b, d));
+  return out;
+}
+
+/** One node's notices of events peers no longer hold, and the decision to count them lost. */
+export class LostEvents {
+  private readonly clock: Clock;
+  private readonly graceMs: number;
+  private readonly log: Logger;
+  private readonly peers: () => readonly PeerClaim[];
+  private readonly delivered: () => VectorClock;
+  private readonly apply: (ranges: readonly SkipRange[]) => void;
+  private readonly counted: (events: number) => void;
+  private readonly waiting: () => void;
+  /** The origins with seqs waited for, as last told through `waiting`. */
+  private origins: ReadonlySet<string> = new Set();
+  /** Per peer, the seqs it said it no longer holds (a log only loses entries: a notice stays true). */
+  private readonly notices = new Map<string, SkipRanges>();
+  /** The seqs counted as lost since start. */
+  private readonly lost = new SkipRanges();
+  /** When the first notice of the current wait came (undefined: not waiting). */
+  private since: number | undefined;
+  private timer: TimerHandle | undefined;
+  private last: { fromPeer: string; at: number } | undefined;
+  private stopped = false;
+
+  constructor(args: {
+    clock: Clock;
+    /** How long to wait after a first notice before counting anything lost. */
+    graceMs: number;
+    log: Logger;
+    /** Every known peer, linked or not. */
+    peers: () => readonly PeerClaim[];
+    /** What this node has delivered (or is delivering) so far. */
+    delivered: () => VectorClock;
+    /** Counts the ranges in the clock as a skip notice would (in stream order, through the intake). */
+    apply: (ranges: readonly SkipRange[]) => void;
+    /** Told how many seqs each decision counted (a metric). [default nothing] */
+    counted?: (events: number) => void;
+    /** Told when the origins this node waits for seqs of change ({@link waitingOrigins}). [default nothing] */
+    waiting?: () => void;
+  }) {
+    this.waiting = args.waiting ?? (() => undefined);
+    this.clock = args.clock;
+    this.graceMs = args.graceMs;
+    this.log = args.log;
+    this.peers = args.peers;
+    this.delivered = args.delivered;
+    this.apply = args.apply;
+    this.counted = args.counted ?? (() => undefined);
+  }
+
+  /** `peer` says its log starts at `first` and no longer holds `ranges`, which this node lacks. */
+  notice(peer: string, first: number, ranges: readonly SkipRange[]): void {
+    if (this.stopped) return;
+    const delivered = this.delivered();
+    const told = this.notices.get(peer) ?? new SkipRanges();
+    let lacking = 0;
+    for (const { origin, from, to } of ranges) {
+      told.add(origin, from, to);
+      lacking += Math.max(0, to - Math.max(from, (delivered[origin] ?? 0) + 1) + 1);
+    }
+    this.notices.set(peer, told);
+    if (lacking === 0) return;
+    this.rewait(delivered);
+    this.log.warn(
+      { peer, first, ranges, graceMs: this.graceMs },
+      'a peer no longer holds events this node lacks (removed by its retention): waiting for a peer that holds them, else they are counted as lost',
+    );
+    if (this.since === undefined) {
+      this.since = this.clock.now();
+      this.arm(this.graceMs);
+    }
+  }
+
+  /** Counts as lost what no peer can send, once the grace period is over; waits on for the rest. */
+  decide(): void {
+    if (this.stopped || this.since === undefined) return;
+    const now = this.clock.now();
+    if (now - this.since < this.graceMs) return this.arm(this.since + this.graceMs - now);
+    const delivered = this.delivered();
+    const ranges = lostNow(this.notices, this.peers(), delivered);
+    const fresh = ranges.flatMap((r) => this.uncounted(r));
+    if (fresh.length > 0) {
+      const events = fresh.reduce((n, r) => n + r.to - r.from + 1, 0);
+      for (const r of fresh) this.lost.add(r.origin, r.from, r.to);
+      const fromPeer = this.noticedBy(fresh[0]);
+      this.last = { fromPeer, at: now };
+      this.log.error(
+        { code: 'TROUPE_EVENTS_LOST', events, ranges: fresh, fromPeer },
+        'events this node lacked are held by no peer any more (removed by retention past its hard cap): counted as lost so that delivery goes on; this node\'s services never see them',
+      );
+      this.counted(events);
+      this.apply(fresh);
+    }
+    if (this.pending(delivered) === 0) {
+      this.since = undefined;
+      this.notices.clear();
+    } else {
+      this.arm(this.graceMs);
+    }
+    this.rewait(delivered);
+  }
+
+  /**
+   * The origins with seqs a peer no longer holds that this node still waits for: while
+   * their own node cannot send them, other peers are asked to relay them (`link-topology.ts`).
+   */
+  waitingOrigins(): ReadonlySet<string> {
+    return this.origins;
+  }
+
+  /** Works out the origins waited for again, and says so if they changed. */
+  private rewait(delivered: VectorClock): void {
+    const next = new Set(this.since === undefined ? [] : [...this.left(delivered).entries()].map(([origin]) => origin));
+    if (next.size === this.origins.size && [...next].every((o) => this.origins.has(o))) return;
+    this.origins = next;
+    this.waiting();
+  }
+
+  /** As `/status` shows it; `undefined` when nothing was lost or is waited for. */
+  view(): LostView | undefined {
+    const pending = this.since === undefined ? 0 : this.pending(this.delivered());
+    if (this.lost.total === 0 && pending === 0) return undefined;
+    return { events: this.lost.total, pending, ...(this.last ?? {}) };
+  }
+
+  /** Stops deciding. */
+  stop(): void {
+    this.stopped = true;
+    this.clock.clearTimeout(this.timer);
+  }
+
+  /** Seqs noticed, not delivered and not counted lost yet. */
+  private pending(delivered: VectorClock): number {
+    return this.left(delivered).total;
+  }
+
+  /** The seqs noticed, not delivered and not counted lost yet. */
+  private left(delivered: VectorClock): SkipRanges {
+    const left = new SkipRanges();
+    for (const told of this.notices.values()) for (const [origin, ranges] of told.entries()) for (const [a, b] of ranges) left.add(origin, a, b);
+    for (const [origin] of left.entries()) left.remove(origin, 1, delivered[origin] ?? 0);
+    for (const [origin, ranges] of this.lost.entries()) for (const [a, b] of ranges) left.remove(origin, a, b);
+    return left;
+  }
+
+  /** The parts of `r` not counted lost already. */
+  private uncounted(r: SkipRange): SkipRange[] {
+    const left = new SkipRanges();
+    left.add(r.origin, r.from, r.to);
+    for (const [a, b] of this.lost.ranges(r.origin)) left.remove(r.origin, a, b);
+    return left.ranges(r.origin).map(([from, to]) => ({ origin: r.origin, from, to }));
+  }
+
+  /** A peer whose notice covers `r`. */
+  private noticedBy(r: SkipRange): string {
+    for (const [peer, told] of this.notices) if (told.has(r.origin, r.from)) return peer;
+    return '';
+  }
+
+  private arm(ms: number): void {
+    this.clock.clearTimeout(this.timer);
+    this.timer = this.clock.setTimeout(() => this.decide(), ms);
+  }
+}
