@@ -68,6 +68,12 @@ export interface NodeStatus {
    * (`refilling`); absent on a node that wants everything.
    */
   readonly interest?: { readonly want: readonly string[]; readonly skipped: number; readonly refilling: number };
+  /**
+   * Retirements this node delivered (`protocol/retirement.ts`): node ids retired for good
+   * (`troupe forget`), and origins (ended incarnations, forgotten nodes') with their final
+   * seq, left out of the clocks it stamps; absent when none.
+   */
+  readonly retired?: { readonly nodes: readonly string[]; readonly origins: readonly { readonly origin: string; readonly final: number }[] };
 }
 
 /** A transition an event caused in one actor on the node that delivered it. */

@@ -11,6 +11,11 @@
  * and publishes are committed and relayed but not handed to the actors, and timers and
  * dead-letter replays wait; once the log holds what peers claimed, one batch rebuilds the
  * actors from the whole log (`actor-rebuild.ts`), which hands them everything held, once.
+ *
+ * Every delivered `troupe.retired` is learned (`retirements.ts`) and folds the retired
+ * entries out of what this node stamps afterwards. Once its actors take events, a batch
+ * that finds this node's earlier origins counted beyond what is retired of them stamps a
+ * retirement of them first (`protocol/retirement.ts`).
  */
 import type { Logger } from 'pino';
 import type { EncodedEvent, Envelope, VectorClock } from '../protocol/envelope.js';
@@ -25,6 +30,9 @@ import type { Intake } from './intake.js';
 import type { InterestSync } from './interest-sync.js';
 import type { OriginProofs } from './origin-proofs.js';
 import type { PublishInput } from './publish-input.js';
+import { nodeOf } from '../protocol/origin.js';
+import { RETIRED_TYPE } from '../protocol/retirement.js';
+import type { Retirements } from './retirements.js';
 import { stamp, type Stamped } from './stamp.js';
 import type { CommitBatch, Store, StoredEvent } from './store.js';
 import type { PendingPublish, PendingReplay, WorkQueues } from './work-queues.js';
@@ -76,6 +84,10 @@ export class BatchPreparation {
    */
   private lastTs: number;
   private readonly maxSkewMs: number;
+  private readonly retirements: Retirements;
+  private readonly forgotten: (node: string) => void;
+  /** Whether an earlier origin of this node may be counted beyond what is retired of it. */
+  private endedMoved = true;
 
   constructor(args: {
     /** This node's id. */
@@ -108,7 +120,13 @@ export class BatchPreparation {
     proofs?: OriginProofs;
     /** Where skipped seqs are kept (`interest-sync.ts`). [default: none; a skip run is then only counted] */
     interest?: InterestSync;
+    /** The retirements delivered here, learned on delivery and folded out of stamps. */
+    retirements: Retirements;
+    /** A delivered retirement retired node id `node` for good. */
+    forgotten: (node: string) => void;
   }) {
+    this.retirements = args.retirements;
+    this.forgotten = args.forgotten;
     this.interest = args.interest;
     this.id = args.id;
     this.origin = args.origin;
@@ -155,6 +173,7 @@ export class BatchPreparation {
       const pos = ++this.pos;
       if (envelope.ts > this.lastTs && envelope.ts <= this.clock.now() + this.maxSkewMs) this.lastTs = envelope.ts;
       events.push({ pos, origin: envelope.origin, seq: envelope.seq, correlationId: envelope.correlationId, type: envelope.type, bytes });
+      this.learn(envelope);
       const entry = { envelope, pos };
       queue.push(entry);
       delivered.push(entry);
@@ -185,6 +204,11 @@ export class BatchPreparation {
       interest === undefined ? undefined : (origin, from, to) => interest.skipped(origin, from, to),
     );
     this.tookIntake();
+
+    if (handle) {
+      const own = this.retireEnded();
+      if (own !== undefined) deliver(own.envelope, own.bytes);
+    }
 
     const published: { publish: PendingPublish; envelope: Envelope }[] = [];
     for (const p of this.queues.takePublishes()) {
@@ -233,6 +257,7 @@ export class BatchPreparation {
       lastTs: this.lastTs,
       index: changes.index,
       interest: this.interest?.takeChanges(),
+      retired: this.retirements.takeChanges(),
       proofs: this.proofs?.forBatch(events, this.delivered),
       ...(held ? { held: true } : {}),
     };
@@ -302,9 +327,27 @@ export class BatchPreparation {
     }
   }
 
-  /** Stamps the next event of this node and counts it as delivered. */
+  /** Learns a delivered retirement; notes an event of an earlier origin of this node. */
+  private learn(envelope: Envelope): void {
+    if (envelope.origin !== this.origin && nodeOf(envelope.origin) === this.id) this.endedMoved = true;
+    const node = this.retirements.learn(envelope, this.log);
+    if (node !== undefined) this.forgotten(node);
+  }
+
+  /** A retirement of this node's earlier origins, stamped, if its clock counts any beyond what is retired of them. */
+  private retireEnded(): Stamped | undefined {
+    if (!this.endedMoved) return undefined;
+    this.endedMoved = false;
+    const origins = this.retirements.ended(this.id, this.origin, this.delivered);
+    if (Object.keys(origins).length === 0) return undefined;
+    this.log.info({ code: 'TROUPE_ORIGINS_RETIRED', origins }, 'retiring the origins of earlier starts of this node: their clock entries leave new events');
+    return this.stampOwn({ type: RETIRED_TYPE, data: { origins } }, null);
+  }
+
+  /** Stamps the next event of this node and counts it as delivered; a retirement's clock is never folded. */
   private stampOwn(input: PublishInput, causationId: string | null): Stamped {
-    const own = stamp(this.origin, this.delivered, this.lastTs, this.clock.now(), input, causationId);
+    const finals = input.type === RETIRED_TYPE ? undefined : this.retirements.finals;
+    const own = stamp(this.origin, this.delivered, this.lastTs, this.clock.now(), input, causationId, finals);
     this.delivered[this.origin] = own.envelope.seq;
     this.lastTs = own.envelope.ts;
     return own;

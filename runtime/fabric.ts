@@ -18,7 +18,8 @@
  * `/trace`) is `log-queries.ts`. A partial node's clock also counts the seqs peers
  * skipped for it (`interest-sync.ts`), which take no log position. Under a retention
  * policy, the oldest entries every member has are removed in the background
- * (`log-compaction.ts`).
+ * (`log-compaction.ts`). Delivered retirements (`retirements.ts`) fold retired origins'
+ * entries out of what this node stamps, and name the node ids refused for good.
  */
 import type { Logger } from 'pino';
 import type { Envelope, VectorClock } from '../protocol/envelope.js';
@@ -49,6 +50,10 @@ import { checkPublish, type PublishInput } from './publish-input.js';
 import { RecentLog } from './recent-log.js';
 import { retains, type RetentionPolicy } from './retention-policy.js';
 import { Replication, type PeerLink, type PeerView } from './replication.js';
+import { Retirements, type RetirementsView, type StoredRetirements } from './retirements.js';
+import { RETIRED_TYPE } from '../protocol/retirement.js';
+import { NODE_ID_PATTERN } from '../protocol/envelope.js';
+import { nodeOf } from '../protocol/origin.js';
 import type { DeadLetter, Store } from './store.js';
 import { WorkQueues } from './work-queues.js';
 
@@ -80,6 +85,8 @@ export class Fabric {
   private readonly store: Store;
   /** Removes what the retention policy lets go; absent without a policy. */
   private readonly compaction: LogCompaction | undefined;
+  /** The retirements delivered here. */
+  private readonly retirements: Retirements;
   /** What this node wants, the seqs it skipped and those it is fetching back (`interest-sync.ts`). */
   readonly interest: InterestSync;
   private stopped = false;
@@ -110,6 +117,8 @@ export class Fabric {
     proofs?: OriginProofs;
     /** What of its log this node keeps (`retention-policy.ts`). [default everything] */
     retention?: RetentionPolicy;
+    /** The retirements on disk (`StoredState.retired`). [default none] */
+    retired?: StoredRetirements;
   }) {
     const { id, store, host, log, proofs } = args;
     const origin = args.origin ?? id;
@@ -118,6 +127,8 @@ export class Fabric {
     const { frameBytes } = o;
     this.id = id;
     this.origin = origin;
+    const retirements = (this.retirements = new Retirements(args.retired));
+    const acks = new Map([...args.acks].filter(([peer]) => !retirements.isRetiredNode(peer)));
     const interest = (this.interest = new InterestSync(args.want ?? ['*'], args.interest ?? { skips: new Map(), refill: new Map() }));
     const told = (): VectorClock => interest.told(this.writer.committed);
     const pos = sum(args.vc) - interest.skips.total; // a skipped seq moves the clock, not the log
@@ -145,7 +156,7 @@ export class Fabric {
       log,
       committed: () => this.writer.committed,
       readStored: (from, limit, maxBytes) => this.queries.readStored(from, limit, maxBytes),
-      acks: args.acks,
+      acks,
       window: o.window,
       frameEvents: o.frameEvents,
       frameBytes,
@@ -186,6 +197,8 @@ export class Fabric {
       dirtyAcks: () => this.replication.dirtyAcks(),
       interest,
       proofs,
+      retirements,
+      forgotten: (node) => this.replication.forget(node),
     });
     this.receiver = new FrameReceiver({
       origin,
@@ -223,6 +236,39 @@ export class Fabric {
   /** Runs one compaction pass now and resolves when it is done (a test's lever; passes also run on their own). */
   compact(): Promise<void> {
     return this.compaction?.pass() ?? Promise.resolve();
+  }
+
+  /** The node ids retired for good and the retired origins with their final seqs (`/status`). */
+  get retired(): RetirementsView {
+    return this.retirements.view();
+  }
+
+  /** Whether node `id` was retired for good: its links are refused (`TROUPE_NODE_RETIRED`). */
+  isRetiredNode(id: string): boolean {
+    return this.retirements.isRetiredNode(id);
+  }
+
+  /**
+   * Retires node `node` for good (`troupe forget`): stamps a retirement of every origin of
+   * it this node counts, at its entry now, and of the node id. Resolves with the
+   * retirement once committed; every node that delivers it folds those entries out of
+   * what it stamps and refuses the node's links from then on.
+   * @throws TroupeError `TROUPE_BAD_REQUEST` for an invalid id, this node's own, or a peer linked right now.
+   */
+  retireNode(node: string): Promise<Envelope> {
+    if (!NODE_ID_PATTERN.test(node)) return Promise.reject(new TroupeError('TROUPE_BAD_REQUEST', `${JSON.stringify(node)} is not a node id`));
+    if (node === this.id) return Promise.reject(new TroupeError('TROUPE_BAD_REQUEST', 'a node cannot retire itself'));
+    if (this.linkedPeers().includes(node)) {
+      return Promise.reject(new TroupeError('TROUPE_BAD_REQUEST', `${node} is linked to this node now: stop it before retiring it`));
+    }
+    if (this.stopped) return Promise.reject(stopping());
+    if (this.disk.full) return Promise.reject(this.disk.refusal());
+    const committed = this.writer.committed;
+    const origins: Record<string, number> = {};
+    for (const o in committed) if (nodeOf(o) === node) origins[o] = committed[o];
+    const done = this.queues.publish({ type: RETIRED_TYPE, data: { origins, node } });
+    this.pump.kick();
+    return done;
   }
 
   /** The committed vector clock. */

@@ -2,7 +2,7 @@
  * A node's status (`GET /status`, and the inspector feed's `hello` and `status`): its
  * clock, its peers with link state and outbox depth, what it hosts, its log, and whether
  * it takes cut/heal requests — with each peer's link marked when this node cut it — and
- * any second process under one node id that it refused or was refused as.
+ * any second process under one node id that it refused or was refused as, and what it retired.
  */
 import type { NodeStatus } from '../inspector/feed.js';
 import type { Fabric } from './fabric.js';
@@ -14,6 +14,7 @@ export function nodeStatus(fabric: Fabric, host: Host, chaos?: LinkCutter): Node
   const peers = fabric.peerViews();
   const duplicates = fabric.duplicates.list();
   const interest = fabric.interest.view();
+  const retired = fabric.retired;
   return {
     id: fabric.id,
     origin: fabric.origin,
@@ -25,5 +26,6 @@ export function nodeStatus(fabric: Fabric, host: Host, chaos?: LinkCutter): Node
     ...(chaos === undefined ? {} : { chaos: true }),
     ...(duplicates.length === 0 ? {} : { duplicates }),
     ...(interest === undefined ? {} : { interest }),
+    ...(retired.origins.length === 0 && retired.nodes.length === 0 ? {} : { retired }),
   };
 }
