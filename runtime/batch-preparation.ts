@@ -163,6 +163,18 @@ export class BatchPreparation {
     return this.recovery.rebuildDue(this.delivered) && this.written() === this.pos;
   }
 
+  /**
+   * Whether a batch is due to retire this node's earlier origins: its actors take events,
+   * and its clock counts one of those origins beyond what is retired of it (at start, after
+   * a recovery, or after a late copy of an earlier start's event arrived).
+   */
+  retirementDue(): boolean {
+    if (!this.endedMoved || this.holding()) return false;
+    if (Object.keys(this.retirements.ended(this.id, this.origin, this.delivered)).length > 0) return true;
+    this.endedMoved = false;
+    return false;
+  }
+
   /** Builds one batch from everything ready: delivers it to the host and stamps what it emits. */
   async prepare(): Promise<PreparedBatch> {
     if (this.rebuildNext()) return this.rebuild();

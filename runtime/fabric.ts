@@ -139,7 +139,7 @@ export class Fabric {
     this.tasks = new BackgroundTasks(log);
     this.disk = new DiskGuard({ ...args.disk, reserveBytes: o.diskReserveBytes, clock: time, log, onRoom: () => this.pump.kick() });
     this.pump = new CommitPump({
-      hasWork: () => this.batches.rebuildNext() || this.queues.hasWork(this.batches.holding()),
+      hasWork: () => this.batches.rebuildNext() || this.batches.retirementDue() || this.queues.hasWork(this.batches.holding()),
       hasRoom: () => this.roomToWrite(),
       prepare: () => this.batches.prepare(),
       write: (batch) => this.writer.write(batch),
@@ -220,7 +220,8 @@ export class Fabric {
       this.compaction = new LogCompaction({ store, policy: args.retention, clock: time, log, members: () => this.replication.members(), end: () => this.recent.end, held: () => this.disk.full });
       this.compaction.start();
     }
-    if (this.recovery.held) this.pump.kick(); // a recovery was under way when the node stopped
+    // A recovery was under way when the node stopped, or earlier starts of it are to be retired.
+    if (this.recovery.held || this.batches.retirementDue()) this.pump.kick();
   }
 
   /** The first position the log retains (1 until retention removed older ones). */
