@@ -58,7 +58,6 @@ usage: ${KEYS_USAGE}`;
 const EXIT_CODES: Partial<Record<TroupeErrorCode, number>> = {
   TROUPE_NODE_UNREACHABLE: 1,
   TROUPE_NOT_FOUND: 1,
-  TROUPE_BAD_REQUEST: 1,
 };
 
 function readFlagFile(path: string, flag: string): Buffer {
