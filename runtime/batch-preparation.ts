@@ -30,7 +30,7 @@ import type { Intake } from './intake.js';
 import type { InterestSync } from './interest-sync.js';
 import type { OriginProofs } from './origin-proofs.js';
 import type { PublishInput } from './publish-input.js';
-import { nodeOf } from '../protocol/origin.js';
+import { originOf } from '../protocol/origin.js';
 import { RETIRED_TYPE } from '../protocol/retirement.js';
 import type { Retirements } from './retirements.js';
 import { stamp, type Stamped } from './stamp.js';
@@ -88,6 +88,8 @@ export class BatchPreparation {
   private readonly forgotten: (node: string) => void;
   /** Whether an earlier origin of this node may be counted beyond what is retired of it. */
   private endedMoved = true;
+  /** How this node's origins begin (`n1~`). */
+  private readonly ownPrefix: string;
 
   constructor(args: {
     /** This node's id. */
@@ -126,6 +128,7 @@ export class BatchPreparation {
     forgotten: (node: string) => void;
   }) {
     this.retirements = args.retirements;
+    this.ownPrefix = originOf(args.id, '');
     this.forgotten = args.forgotten;
     this.interest = args.interest;
     this.id = args.id;
@@ -341,7 +344,8 @@ export class BatchPreparation {
 
   /** Learns a delivered retirement; notes an event of an earlier origin of this node. */
   private learn(envelope: Envelope): void {
-    if (envelope.origin !== this.origin && nodeOf(envelope.origin) === this.id) this.endedMoved = true;
+    const o = envelope.origin;
+    if (o !== this.origin && (o.startsWith(this.ownPrefix) || o === this.id)) this.endedMoved = true;
     const node = this.retirements.learn(envelope, this.log);
     if (node !== undefined) this.forgotten(node);
   }
