@@ -1,19 +1,10 @@
 import t from 'tap';
 import fc from 'fast-check';
-import pino from 'pino';
-import type { Envelope, VectorClock } from '../protocol/envelope.js';
-import { foldClock, parseRetirement, RETIRED_TYPE } from '../protocol/retirement.js';
+import type { VectorClock } from '../protocol/envelope.js';
+import { foldClock, parseRetirement } from '../protocol/retirement.js';
 import { canDeliver } from '../protocol/vector-clock.js';
 import { CausalBuffer } from '../runtime/causal-buffer.js';
-import { Retirements } from '../runtime/retirements.js';
 import { stamp } from '../runtime/stamp.js';
-
-const log = pino({ level: 'silent' });
-
-/** A delivered retirement as `Retirements.learn` sees it. */
-function retirement(origin: string, vc: VectorClock, data: unknown): Envelope {
-  return { id: `${origin}:${vc[origin]}`, type: RETIRED_TYPE, data, origin, seq: vc[origin], vc, correlationId: 'c', causationId: null, ts: 1, schema: 1 } as Envelope;
-}
 
 t.test('a retirement names origins with their final seqs, and maybe a node id; anything else is refused', async (t) => {
   t.same(parseRetirement({ origins: { 'n1~abc': 4 } }), { origins: { 'n1~abc': 4 } });
@@ -29,29 +20,6 @@ t.test('folding leaves out the entries at exactly their final seq, never the sta
     'n1~a folds; n2~b counts past its final and stays; the stamping origin stays');
   const { envelope } = stamp('n4~d', { 'n1~a': 4, 'n4~d': 1 }, 0, 1, { type: 'Ping' }, null, finals);
   t.same(envelope.vc, { 'n4~d': 2 }, 'a stamped event carries no retired entry');
-});
-
-t.test('the retirements learn the largest final seq their event counts, and the node ids retired for good', async (t) => {
-  const r = new Retirements();
-  t.equal(r.learn(retirement('n1~b', { 'n1~a': 4, 'n1~b': 1 }, { origins: { 'n1~a': 4 } }), log), undefined);
-  t.same([...r.finals], [['n1~a', 4]]);
-  r.learn(retirement('n2~x', { 'n1~a': 3, 'n2~x': 1 }, { origins: { 'n1~a': 3 } }), log);
-  t.same([...r.finals], [['n1~a', 4]], 'a smaller final seq changes nothing');
-  r.learn(retirement('n2~x', { 'n1~a': 4, 'n2~x': 2 }, { origins: { 'n1~a': 7 } }), log);
-  t.same([...r.finals], [['n1~a', 4]], 'a final seq its own clock does not count is not taken');
-  t.equal(r.learn(retirement('n2~x', { 'n3~q': 5, 'n2~x': 3 }, { origins: { 'n3~q': 5 }, node: 'n3' }), log), 'n3');
-  t.ok(r.isRetiredNode('n3'));
-  t.same(r.takeChanges(), { origins: { 'n1~a': 4, 'n3~q': 5 }, nodes: ['n3'] }, 'the whole record is written once changed');
-  t.equal(r.takeChanges(), undefined, 'and not again until it changes');
-  t.same(new Retirements({ origins: { 'n1~a': 4 }, nodes: ['n3'] }).view(), { nodes: ['n3'], origins: [{ origin: 'n1~a', final: 4 }] }, 'it comes back from the store');
-  t.same(r.ended('n1', 'n1~c', { 'n1~a': 4, 'n1~b': 2, 'n1~c': 1, 'n2~x': 3 }), { 'n1~b': 2 }, 'an earlier start of this node not yet retired at its entry is due');
-  t.same(r.ended('n1', 'n1~c', { 'n1~a': 6 }), { 'n1~a': 6 }, 'one counted past its final seq is due again');
-});
-
-t.test('a retirement that cannot be read retires nothing', async (t) => {
-  const r = new Retirements();
-  t.equal(r.learn(retirement('n2~x', { 'n2~x': 1 }, { origins: 'everything' }), log), undefined);
-  t.same(r.view(), { nodes: [], origins: [] });
 });
 
 /** An event of the simulation: its clock as stamped with folding, and in full. */
