@@ -19,6 +19,8 @@
  */
 import type { Logger } from 'pino';
 import type { EncodedEvent, Envelope, VectorClock } from '../protocol/envelope.js';
+import { originOf } from '../protocol/origin.js';
+import { RETIRED_TYPE } from '../protocol/retirement.js';
 import { rebuildActors } from './actor-rebuild.js';
 import type { Clock } from './clock.js';
 import type { DeadLetterReplay } from './dead-letter-replay.js';
@@ -30,8 +32,6 @@ import type { Intake } from './intake.js';
 import type { InterestSync } from './interest-sync.js';
 import type { OriginProofs } from './origin-proofs.js';
 import type { PublishInput } from './publish-input.js';
-import { originOf } from '../protocol/origin.js';
-import { RETIRED_TYPE } from '../protocol/retirement.js';
 import type { Retirements } from './retirements.js';
 import { stamp, type Stamped } from './stamp.js';
 import type { CommitBatch, Store, StoredEvent } from './store.js';
@@ -222,7 +222,10 @@ export class BatchPreparation {
 
     if (handle) {
       const own = this.retireEnded();
-      if (own !== undefined) deliver(own.envelope, own.bytes);
+      if (own !== undefined) {
+        deliver(own.envelope, own.bytes);
+        settle();
+      }
     }
 
     const published: { publish: PendingPublish; envelope: Envelope }[] = [];

@@ -22,8 +22,10 @@
  * entries out of what this node stamps, and name the node ids refused for good.
  */
 import type { Logger } from 'pino';
-import type { Envelope, VectorClock } from '../protocol/envelope.js';
+import { NODE_ID_PATTERN, type Envelope, type VectorClock } from '../protocol/envelope.js';
 import type { Frame } from '../protocol/frame.js';
+import { nodeOf } from '../protocol/origin.js';
+import { RETIRED_TYPE } from '../protocol/retirement.js';
 import { TroupeError } from '../protocol/troupe-error.js';
 import { sum } from '../protocol/vector-clock.js';
 import { BackgroundTasks } from './background-tasks.js';
@@ -51,9 +53,6 @@ import { RecentLog } from './recent-log.js';
 import { retains, type RetentionPolicy } from './retention-policy.js';
 import { Replication, type PeerLink, type PeerView } from './replication.js';
 import { Retirements, type RetirementsView, type StoredRetirements } from './retirements.js';
-import { RETIRED_TYPE } from '../protocol/retirement.js';
-import { NODE_ID_PATTERN } from '../protocol/envelope.js';
-import { nodeOf } from '../protocol/origin.js';
 import type { DeadLetter, Store } from './store.js';
 import { WorkQueues } from './work-queues.js';
 
