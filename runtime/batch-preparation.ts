@@ -168,11 +168,12 @@ export class BatchPreparation {
 
   /**
    * Whether a batch is due to retire this node's earlier origins: its actors take events,
-   * and its clock counts one of those origins beyond what is retired of it (at start, after
+   * it fetches nothing back after a widened interest (a retirement's clock counts what it
+   * refills, so it would be logged ahead of it), and its clock counts one of those origins beyond what is retired of it (at start, after
    * a recovery, or after a late copy of an earlier start's event arrived).
    */
   retirementDue(): boolean {
-    if (!this.endedMoved || this.holding()) return false;
+    if (!this.endedMoved || this.holding() || this.refilling()) return false;
     if (Object.keys(this.retirements.ended(this.id, this.origin, this.delivered)).length > 0) return true;
     this.endedMoved = false;
     return false;
@@ -220,7 +221,7 @@ export class BatchPreparation {
     );
     this.tookIntake();
 
-    if (handle) {
+    if (handle && !this.refilling()) {
       const own = this.retireEnded();
       if (own !== undefined) {
         deliver(own.envelope, own.bytes);
@@ -312,7 +313,7 @@ export class BatchPreparation {
     const changes = this.host.takeChanges();
     this.recovery.rebuilt();
     // The earlier starts this recovery brought back are retired in the same batch.
-    const retiring = this.retireEnded();
+    const retiring = this.refilling() ? undefined : this.retireEnded();
     if (retiring !== undefined) {
       const { envelope, bytes } = retiring;
       const pos = ++this.pos;
@@ -353,6 +354,11 @@ export class BatchPreparation {
       this.log.error({ err, type: emitted.type, cause: cause?.id, correlationId: cause?.correlationId }, 'an actor emitted an event that cannot be encoded; dropped');
       return undefined;
     }
+  }
+
+  /** Whether skipped events are being fetched back after a widened interest (`interest-sync.ts`). */
+  private refilling(): boolean {
+    return this.interest !== undefined && !this.interest.refill.empty;
   }
 
   /** Learns a delivered retirement; notes an event of an earlier origin of this node. */
