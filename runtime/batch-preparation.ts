@@ -312,15 +312,6 @@ export class BatchPreparation {
     this.host.replaceAll(rebuilt.records);
     const changes = this.host.takeChanges();
     this.recovery.rebuilt();
-    // The earlier starts this recovery brought back are retired in the same batch.
-    const retiring = this.refilling() ? undefined : this.retireEnded();
-    if (retiring !== undefined) {
-      const { envelope, bytes } = retiring;
-      const pos = ++this.pos;
-      events.push({ pos, origin: envelope.origin, seq: envelope.seq, correlationId: envelope.correlationId, type: envelope.type, bytes });
-      delivered.push({ envelope, pos });
-      this.learn(envelope);
-    }
     this.log.info(
       { code: 'TROUPE_NODE_REBUILT', actors: rebuilt.records.length, replayed: rebuilt.replayed, matched: rebuilt.matched, published: rebuilt.published, ms: this.clock.now() - started },
       'rebuilt the actors from the log: what they emitted again that the log held was not published again',
@@ -336,7 +327,6 @@ export class BatchPreparation {
       lastTs: this.lastTs,
       index: changes.index,
       interest: this.interest?.takeChanges(),
-      retired: this.retirements.takeChanges(),
       held: false,
     };
     return { commit, delivered, published: [], replayed: [], ignored: [] };

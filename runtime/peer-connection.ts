@@ -45,6 +45,8 @@ export interface ConnectionContext {
   readonly relaxed?: boolean;
   /** Whether this node holds its link to `peer` cut (see `LinkCutter`): such a peer is refused after its hello. */
   readonly isCut: (peer: string) => boolean;
+  /** Whether node id `peer` was retired for good (`troupe forget`): it is refused after its proof. [default none is] */
+  readonly isRetired?: (peer: string) => boolean;
   /** The connection that is this node's link to `peer` right now, if any. */
   readonly linkTo: (peer: string) => PeerConnection | undefined;
 }
@@ -238,7 +240,7 @@ export class PeerConnection implements PeerLink {
     if (refusal !== undefined) return this.refuse('TROUPE_PEER_KEY_REJECTED', CLOSE_CODES.keyRejected, refusal);
     // Cut while its proof was on the way: the closing handshake is under way already.
     if (this.ctx.isCut(hello.node)) return this.refuseCut();
-    if (this.ctx.fabric.isRetiredNode(hello.node)) return this.refuseRetired(hello.node);
+    if (this.ctx.isRetired?.(hello.node) === true) return this.refuseRetired(hello.node);
     this.ctx.clock.clearTimeout(this.timer);
     const held = this.ctx.linkTo(hello.node);
     if (held !== undefined && isSecondProcess(held.instance, hello.instance)) return this.refuseDuplicateId(held.instance as string);
