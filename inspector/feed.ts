@@ -76,6 +76,12 @@ export interface NodeStatus {
    * the notice the last count followed; absent when none.
    */
   readonly lost?: { readonly events: number; readonly pending: number; readonly fromPeer?: string; readonly at?: number };
+  /**
+   * Retirements this node delivered (`protocol/retirement.ts`): node ids retired for good
+   * (`troupe forget`), and origins (ended incarnations, forgotten nodes') with their final
+   * seq, left out of the clocks it stamps; absent when none.
+   */
+  readonly retired?: { readonly nodes: readonly string[]; readonly origins: readonly { readonly origin: string; readonly final: number }[] };
 }
 
 /** A transition an event caused in one actor on the node that delivered it. */

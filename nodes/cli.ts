@@ -6,13 +6,15 @@
  *   reaches the node: SIGTERM/SIGINT stop it cleanly.
  * - `troupe cluster …` starts an app's nodes as child processes on loopback.
  * - `troupe status|trace|tail <node-url> …` read a running cluster through a node's admin API
- *   (`tail` through its client WebSocket); `troupe publish` publishes one event through it.
+ *   (`tail` through its client WebSocket); `troupe publish` publishes one event through it;
+ *   `troupe forget` retires a stopped node's id for good through it.
  * - `troupe chaos …` runs an app's nodes under injected faults and checks them (`chaos/`).
  */
 import { readFileSync } from 'node:fs';
 import pino from 'pino';
 import { isTroupeError, TroupeError, type TroupeErrorCode } from '../protocol/troupe-error.js';
 import { startNode } from '../runtime/node.js';
+import { FORGET_USAGE, forgetCommand } from './forget-command.js';
 import { CHAOS_USAGE, parseChaosArgs } from './chaos/chaos-args.js';
 import { chaosCommand } from './chaos/chaos-run.js';
 import { runCluster } from './cluster.js';
@@ -37,6 +39,7 @@ commands:
   trace     one workflow across the cluster, and what of it waits where
   tail      follow one node's log live
   publish   publish one event through a node
+  forget    retire a stopped node's id for good: its clock entries leave new events, its links are refused
   chaos     run an app's nodes under injected faults and check what they hold
   keys      create or show a node's key pair (its trust list line)
 
@@ -47,6 +50,7 @@ usage: ${STATUS_USAGE}
 usage: ${TRACE_USAGE}
 usage: ${TAIL_USAGE}
 usage: ${PUBLISH_USAGE}
+usage: ${FORGET_USAGE}
 usage: ${CHAOS_USAGE}
 usage: ${KEYS_USAGE}`;
 
@@ -137,6 +141,7 @@ async function main(argv: string[]): Promise<void> {
   if (command === 'trace') return traceCommand(rest);
   if (command === 'tail') return runTail(rest);
   if (command === 'publish') return publishCommand(rest);
+  if (command === 'forget') return forgetCommand(rest);
   if (command === 'chaos') return chaosCommand(parseChaosArgs(rest));
   if (command === 'keys') return keysCommand(rest);
   if (command === undefined || command === 'help' || command === '--help' || command === '-h') {

@@ -76,6 +76,11 @@ export const CLOSE_CODES = {
   versionMismatch: 4426,
   /** This node cut its link to the peer on purpose (`--chaos`); it refuses the peer until healed. */
   linkCut: 4503,
+  /**
+   * The peer's node id was retired for good (`troupe forget`, as HTTP 410 Gone): a node
+   * that delivered the retirement refuses it at every redial.
+   */
+  nodeRetired: 4410,
   /** The peer is this node itself (a loop, as HTTP 508). */
   selfLink: 4508,
 } as const;

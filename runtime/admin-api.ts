@@ -80,6 +80,8 @@ async function route(ctx: AdminContext, req: IncomingMessage, res: ServerRespons
   if (method === 'POST' && replay !== null) return replayLetter(ctx, segment(replay[1]), segment(replay[2]), res);
   const link = /^\/links\/([^/]+)\/(cut|heal)$/.exec(path);
   if (method === 'POST' && link !== null) return json(res, 200, cutOrHeal(ctx.chaos, ctx.fabric.id, segment(link[1]), link[2] as 'cut' | 'heal'));
+  const retire = /^\/nodes\/([^/]+)\/retire$/.exec(path);
+  if (method === 'POST' && retire !== null) return json(res, 201, retirementAnswer(await ctx.fabric.retireNode(segment(retire[1]))));
   if (method === 'GET' && path === '/cluster') return json(res, 200, { nodes: await clusterReader(ctx).nodes() });
   const workflow = /^\/workflow\/([^/]+)$/.exec(path);
   if (method === 'GET' && workflow !== null) return json(res, 200, await clusterReader(ctx).workflow(segment(workflow[1])));
@@ -101,6 +103,11 @@ async function postEvent(ctx: AdminContext, req: IncomingMessage, res: ServerRes
 
 function publishAnswer(e: Envelope): PublishAck {
   return { id: e.id, origin: e.origin, seq: e.seq, vc: e.vc, correlationId: e.correlationId };
+}
+
+/** `POST /nodes/:id/retire`: the retirement as committed here, with the origins it retires. */
+function retirementAnswer(e: Envelope): PublishAck & { readonly origins: unknown } {
+  return { ...publishAnswer(e), origins: (e.data as { origins: unknown }).origins };
 }
 
 async function getLog(ctx: AdminContext, url: URL, res: ServerResponse): Promise<void> {

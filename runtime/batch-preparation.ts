@@ -11,9 +11,16 @@
  * and publishes are committed and relayed but not handed to the actors, and timers and
  * dead-letter replays wait; once the log holds what peers claimed, one batch rebuilds the
  * actors from the whole log (`actor-rebuild.ts`), which hands them everything held, once.
+ *
+ * Every delivered `troupe.retired` is learned (`retirements.ts`) and folds the retired
+ * entries out of what this node stamps afterwards. Once its actors take events, a batch
+ * that finds this node's earlier origins counted beyond what is retired of them stamps a
+ * retirement of them first (`protocol/retirement.ts`).
  */
 import type { Logger } from 'pino';
 import type { EncodedEvent, Envelope, VectorClock } from '../protocol/envelope.js';
+import { originOf } from '../protocol/origin.js';
+import { RETIRED_TYPE } from '../protocol/retirement.js';
 import { rebuildActors } from './actor-rebuild.js';
 import type { Clock } from './clock.js';
 import type { DeadLetterReplay } from './dead-letter-replay.js';
@@ -25,6 +32,7 @@ import type { Intake } from './intake.js';
 import type { InterestSync } from './interest-sync.js';
 import type { OriginProofs } from './origin-proofs.js';
 import type { PublishInput } from './publish-input.js';
+import type { Retirements } from './retirements.js';
 import { stamp, type Stamped } from './stamp.js';
 import type { CommitBatch, Store, StoredEvent } from './store.js';
 import type { PendingPublish, PendingReplay, WorkQueues } from './work-queues.js';
@@ -77,6 +85,12 @@ export class BatchPreparation {
    */
   private lastTs: number;
   private readonly maxSkewMs: number;
+  private readonly retirements: Retirements;
+  private readonly forgotten: (node: string) => void;
+  /** Whether an earlier origin of this node may be counted beyond what is retired of it. */
+  private endedMoved = true;
+  /** How this node's origins begin (`n1~`). */
+  private readonly ownPrefix: string;
 
   constructor(args: {
     /** This node's id. */
@@ -111,7 +125,14 @@ export class BatchPreparation {
     proofs?: OriginProofs;
     /** Where skipped seqs are kept (`interest-sync.ts`). [default: none; a skip run is then only counted] */
     interest?: InterestSync;
+    /** The retirements delivered here, learned on delivery and folded out of stamps. */
+    retirements: Retirements;
+    /** A delivered retirement retired node id `node` for good. */
+    forgotten: (node: string) => void;
   }) {
+    this.retirements = args.retirements;
+    this.ownPrefix = originOf(args.id, '');
+    this.forgotten = args.forgotten;
     this.interest = args.interest;
     this.id = args.id;
     this.origin = args.origin;
@@ -149,6 +170,19 @@ export class BatchPreparation {
     return this.recovery.rebuildDue(this.delivered) && this.written() === this.pos;
   }
 
+  /**
+   * Whether a batch is due to retire this node's earlier origins: its actors take events,
+   * it fetches nothing back after a widened interest (a retirement's clock counts what it
+   * refills, so it would be logged ahead of it), and its clock counts one of those origins beyond what is retired of it (at start, after
+   * a recovery, or after a late copy of an earlier start's event arrived).
+   */
+  retirementDue(): boolean {
+    if (!this.endedMoved || this.holding() || this.refilling()) return false;
+    if (Object.keys(this.retirements.ended(this.id, this.origin, this.delivered)).length > 0) return true;
+    this.endedMoved = false;
+    return false;
+  }
+
   /** Builds one batch from everything ready: delivers it to the host and stamps what it emits. */
   async prepare(): Promise<PreparedBatch> {
     if (this.rebuildNext()) return this.rebuild();
@@ -159,6 +193,7 @@ export class BatchPreparation {
       const pos = ++this.pos;
       if (envelope.ts > this.lastTs && envelope.ts <= this.clock.now() + this.maxSkewMs) this.lastTs = envelope.ts;
       events.push({ pos, origin: envelope.origin, seq: envelope.seq, correlationId: envelope.correlationId, type: envelope.type, bytes });
+      this.learn(envelope);
       const entry = { envelope, pos };
       queue.push(entry);
       delivered.push(entry);
@@ -189,6 +224,14 @@ export class BatchPreparation {
       interest === undefined ? undefined : (origin, from, to) => interest.skipped(origin, from, to),
     );
     this.tookIntake();
+
+    if (handle && !this.refilling()) {
+      const own = this.retireEnded();
+      if (own !== undefined) {
+        deliver(own.envelope, own.bytes);
+        settle();
+      }
+    }
 
     const published: { publish: PendingPublish; envelope: Envelope }[] = [];
     for (const p of this.queues.takePublishes()) {
@@ -237,6 +280,7 @@ export class BatchPreparation {
       lastTs: this.lastTs,
       index: changes.index,
       interest: this.interest?.takeChanges(),
+      retired: this.retirements.takeChanges(),
       proofs: this.proofs?.forBatch(events, this.delivered),
       ...(held ? { held: true } : {}),
     };
@@ -312,9 +356,33 @@ export class BatchPreparation {
     }
   }
 
-  /** Stamps the next event of this node and counts it as delivered. */
+  /** Whether skipped events are being fetched back after a widened interest (`interest-sync.ts`). */
+  private refilling(): boolean {
+    return this.interest !== undefined && !this.interest.refill.empty;
+  }
+
+  /** Learns a delivered retirement; notes an event of an earlier origin of this node. */
+  private learn(envelope: Envelope): void {
+    const o = envelope.origin;
+    if (o !== this.origin && (o.startsWith(this.ownPrefix) || o === this.id)) this.endedMoved = true;
+    const node = this.retirements.learn(envelope, this.log);
+    if (node !== undefined) this.forgotten(node);
+  }
+
+  /** A retirement of this node's earlier origins, stamped, if its clock counts any beyond what is retired of them. */
+  private retireEnded(): Stamped | undefined {
+    if (!this.endedMoved) return undefined;
+    this.endedMoved = false;
+    const origins = this.retirements.ended(this.id, this.origin, this.delivered);
+    if (Object.keys(origins).length === 0) return undefined;
+    this.log.info({ code: 'TROUPE_ORIGINS_RETIRED', origins }, 'retiring the origins of earlier starts of this node: their clock entries leave new events');
+    return this.stampOwn({ type: RETIRED_TYPE, data: { origins } }, null);
+  }
+
+  /** Stamps the next event of this node and counts it as delivered; a retirement's clock is never folded. */
   private stampOwn(input: PublishInput, causationId: string | null): Stamped {
-    const own = stamp(this.origin, this.delivered, this.lastTs, this.clock.now(), input, causationId);
+    const finals = input.type === RETIRED_TYPE ? undefined : this.retirements.finals;
+    const own = stamp(this.origin, this.delivered, this.lastTs, this.clock.now(), input, causationId, finals);
     this.delivered[this.origin] = own.envelope.seq;
     this.lastTs = own.envelope.ts;
     return own;

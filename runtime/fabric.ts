@@ -18,11 +18,14 @@
  * `/trace`) is `log-queries.ts`. A partial node's clock also counts the seqs peers
  * skipped for it (`interest-sync.ts`), which take no log position. Under a retention
  * policy, the oldest entries every member has are removed in the background
- * (`log-compaction.ts`).
+ * (`log-compaction.ts`). Delivered retirements (`retirements.ts`) fold retired origins'
+ * entries out of what this node stamps, and name the node ids refused for good.
  */
 import type { Logger } from 'pino';
-import type { Envelope, VectorClock } from '../protocol/envelope.js';
+import { NODE_ID_PATTERN, type Envelope, type VectorClock } from '../protocol/envelope.js';
 import type { Frame } from '../protocol/frame.js';
+import { nodeOf } from '../protocol/origin.js';
+import { RETIRED_TYPE } from '../protocol/retirement.js';
 import { TroupeError } from '../protocol/troupe-error.js';
 import { sum } from '../protocol/vector-clock.js';
 import { BackgroundTasks } from './background-tasks.js';
@@ -50,6 +53,7 @@ import { checkPublish, type PublishInput } from './publish-input.js';
 import { RecentLog } from './recent-log.js';
 import { retains, type RetentionPolicy } from './retention-policy.js';
 import { Replication, type PeerLink, type PeerView } from './replication.js';
+import { Retirements, type RetirementsView, type StoredRetirements } from './retirements.js';
 import type { DeadLetter, Store } from './store.js';
 import { WorkQueues } from './work-queues.js';
 
@@ -81,6 +85,8 @@ export class Fabric {
   private readonly store: Store;
   /** Removes what the retention policy lets go; absent without a policy. */
   private readonly compaction: LogCompaction | undefined;
+  /** The retirements delivered here. */
+  private readonly retirements: Retirements;
   /** What this node wants, the seqs it skipped and those it is fetching back (`interest-sync.ts`). */
   readonly interest: InterestSync;
   /** Events peers no longer hold that this node lacked: waited for, or counted as lost (`lost-events.ts`). */
@@ -115,6 +121,8 @@ export class Fabric {
     proofs?: OriginProofs;
     /** What of its log this node keeps (`retention-policy.ts`). [default everything] */
     retention?: RetentionPolicy;
+    /** The retirements on disk (`StoredState.retired`). [default none] */
+    retired?: StoredRetirements;
   }) {
     const { id, store, host, log, proofs } = args;
     const origin = args.origin ?? id;
@@ -123,6 +131,8 @@ export class Fabric {
     const { frameBytes } = o;
     this.id = id;
     this.origin = origin;
+    const retirements = (this.retirements = new Retirements(args.retired));
+    const acks = new Map([...args.acks].filter(([peer]) => !retirements.isRetiredNode(peer)));
     const interest = (this.interest = new InterestSync(args.want ?? ['*'], args.interest ?? { skips: new Map(), refill: new Map() }));
     const told = (): VectorClock => interest.told(this.writer.committed);
     const pos = sum(args.vc) - interest.skips.total; // a skipped seq moves the clock, not the log
@@ -133,7 +143,7 @@ export class Fabric {
     this.tasks = new BackgroundTasks(log);
     this.disk = new DiskGuard({ ...args.disk, reserveBytes: o.diskReserveBytes, clock: time, log, onRoom: () => this.pump.kick() });
     this.pump = new CommitPump({
-      hasWork: () => this.batches.rebuildNext() || this.queues.hasWork(this.batches.holding()),
+      hasWork: () => this.batches.rebuildNext() || this.batches.retirementDue() || this.queues.hasWork(this.batches.holding()),
       hasRoom: () => this.roomToWrite(),
       prepare: () => this.batches.prepare(),
       write: (batch) => this.writer.write(batch),
@@ -150,7 +160,7 @@ export class Fabric {
       log,
       committed: () => this.writer.committed,
       readStored: (from, limit, maxBytes) => this.queries.readStored(from, limit, maxBytes),
-      acks: args.acks,
+      acks,
       durability: args.durability,
       window: o.window,
       frameEvents: o.frameEvents,
@@ -205,6 +215,8 @@ export class Fabric {
       durabilityOf: (peers) => this.replication.durabilityOf(peers),
       interest,
       proofs,
+      retirements,
+      forgotten: (node) => this.replication.forget(node),
     });
     this.receiver = new FrameReceiver({
       origin,
@@ -227,7 +239,8 @@ export class Fabric {
       this.compaction = new LogCompaction({ store, policy: args.retention, clock: time, log, members: () => this.replication.members(), end: () => this.recent.end, held: () => this.disk.full });
       this.compaction.start();
     }
-    if (this.recovery.held) this.pump.kick(); // a recovery was under way when the node stopped
+    // A recovery was under way when the node stopped, or earlier starts of it are to be retired.
+    if (this.recovery.held || this.batches.retirementDue()) this.pump.kick();
   }
 
   /** The first position the log retains (1 until retention removed older ones). */
@@ -248,6 +261,39 @@ export class Fabric {
   /** Runs one compaction pass now and resolves when it is done (a test's lever; passes also run on their own). */
   compact(): Promise<void> {
     return this.compaction?.pass() ?? Promise.resolve();
+  }
+
+  /** The node ids retired for good and the retired origins with their final seqs (`/status`). */
+  get retired(): RetirementsView {
+    return this.retirements.view();
+  }
+
+  /** Whether node `id` was retired for good: its links are refused (`TROUPE_NODE_RETIRED`). */
+  isRetiredNode(id: string): boolean {
+    return this.retirements.isRetiredNode(id);
+  }
+
+  /**
+   * Retires node `node` for good (`troupe forget`): stamps a retirement of every origin of
+   * it this node counts, at its entry now, and of the node id. Resolves with the
+   * retirement once committed; every node that delivers it folds those entries out of
+   * what it stamps and refuses the node's links from then on.
+   * @throws TroupeError `TROUPE_BAD_REQUEST` for an invalid id, this node's own, or a peer linked right now.
+   */
+  retireNode(node: string): Promise<Envelope> {
+    if (!NODE_ID_PATTERN.test(node)) return Promise.reject(new TroupeError('TROUPE_BAD_REQUEST', `${JSON.stringify(node)} is not a node id`));
+    if (node === this.id) return Promise.reject(new TroupeError('TROUPE_BAD_REQUEST', 'a node cannot retire itself'));
+    if (this.linkedPeers().includes(node)) {
+      return Promise.reject(new TroupeError('TROUPE_BAD_REQUEST', `${node} is linked to this node now: stop it before retiring it`));
+    }
+    if (this.stopped) return Promise.reject(stopping());
+    if (this.disk.full) return Promise.reject(this.disk.refusal());
+    const committed = this.writer.committed;
+    const origins: Record<string, number> = {};
+    for (const o in committed) if (nodeOf(o) === node) origins[o] = committed[o];
+    const done = this.queues.publish({ type: RETIRED_TYPE, data: { origins, node } });
+    this.pump.kick();
+    return done;
   }
 
   /** The committed vector clock. */

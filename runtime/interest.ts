@@ -12,6 +12,7 @@
  * others; a node becomes partial only when told what it wants.
  */
 import { isPattern } from '../protocol/interest-pattern.js';
+import { RETIRED_TYPE } from '../protocol/retirement.js';
 import { TroupeError } from '../protocol/troupe-error.js';
 
 export { isPattern };
@@ -62,9 +63,9 @@ export class InterestFilter {
     this.prefixes = interest.filter((p) => p.endsWith('*')).map((p) => p.slice(0, -1));
   }
 
-  /** Whether events of `type` are wanted. */
+  /** Whether events of `type` are wanted; a retirement always is (`protocol/retirement.ts`). */
   wants(type: string): boolean {
-    if (this.everything) return true;
+    if (this.everything || type === RETIRED_TYPE) return true;
     let answer = this.seen.get(type);
     if (answer === undefined) {
       answer = this.exact.has(type) || this.prefixes.some((p) => type.startsWith(p));

@@ -87,6 +87,8 @@ export class Links implements LinkCutter {
       interest: options.fabric.interest?.partial === true ? options.fabric.interest.interest : undefined,
       relaxed: options.relaxed,
       isCut: (peer) => this.cuts.has(peer),
+      // A fabric stand-in without retirements retires no one.
+      isRetired: (peer) => options.fabric.isRetiredNode?.(peer) === true,
       linkTo: (peer) => this.linkTo(peer),
     };
     this.wss = new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME_BYTES, perMessageDeflate: false });

@@ -111,6 +111,7 @@ export async function openKernel(options: KernelOptions): Promise<Kernel> {
     interest: state.interest,
     proofs,
     retention: options.retention,
+    retired: state.retired,
   });
   await host.start();
   return { store, host, fabric };

@@ -2,7 +2,7 @@
  * A node's status (`GET /status`, and the inspector feed's `hello` and `status`): its
  * clock, its peers with link state and outbox depth, what it hosts, its log, and whether
  * it takes cut/heal requests — with each peer's link marked when this node cut it — and
- * any second process under one node id that it refused or was refused as.
+ * any second process under one node id that it refused or was refused as, and what it retired.
  */
 import type { NodeStatus } from '../inspector/feed.js';
 import type { Fabric } from './fabric.js';
@@ -15,6 +15,7 @@ export function nodeStatus(fabric: Fabric, host: Host, chaos?: LinkCutter): Node
   const duplicates = fabric.duplicates.list();
   const interest = fabric.interest.view();
   const lost = fabric.lostEvents;
+  const retired = fabric.retired;
   return {
     id: fabric.id,
     origin: fabric.origin,
@@ -27,5 +28,6 @@ export function nodeStatus(fabric: Fabric, host: Host, chaos?: LinkCutter): Node
     ...(duplicates.length === 0 ? {} : { duplicates }),
     ...(interest === undefined ? {} : { interest }),
     ...(lost === undefined ? {} : { lost }),
+    ...(retired.origins.length === 0 && retired.nodes.length === 0 ? {} : { retired }),
   };
 }

@@ -45,6 +45,8 @@ export interface ConnectionContext {
   readonly relaxed?: boolean;
   /** Whether this node holds its link to `peer` cut (see `LinkCutter`): such a peer is refused after its hello. */
   readonly isCut: (peer: string) => boolean;
+  /** Whether node id `peer` was retired for good (`troupe forget`): it is refused after its proof. [default none is] */
+  readonly isRetired?: (peer: string) => boolean;
   /** The connection that is this node's link to `peer` right now, if any. */
   readonly linkTo: (peer: string) => PeerConnection | undefined;
 }
@@ -238,6 +240,7 @@ export class PeerConnection implements PeerLink {
     if (refusal !== undefined) return this.refuse('TROUPE_PEER_KEY_REJECTED', CLOSE_CODES.keyRejected, refusal);
     // Cut while its proof was on the way: the closing handshake is under way already.
     if (this.ctx.isCut(hello.node)) return this.refuseCut();
+    if (this.ctx.isRetired?.(hello.node) === true) return this.refuseRetired(hello.node);
     this.ctx.clock.clearTimeout(this.timer);
     const held = this.ctx.linkTo(hello.node);
     if (held !== undefined && isSecondProcess(held.instance, hello.instance)) return this.refuseDuplicateId(held.instance as string);
@@ -280,6 +283,15 @@ export class PeerConnection implements PeerLink {
       `peer refused: another process with node id ${node} is linked here already; two live processes must not share one id`,
     );
     this.close(CLOSE_CODES.duplicateId, `another process with node id ${node} is linked to ${this.ctx.id}`);
+  }
+
+  /** Refuses a peer whose node id was retired for good (`troupe forget`), at every redial. */
+  private refuseRetired(node: string): void {
+    this.ctx.log.warn(
+      { code: 'TROUPE_NODE_RETIRED', peer: node, direction: this.direction, closeCode: CLOSE_CODES.nodeRetired },
+      `peer refused: node id ${node} was retired for good`,
+    );
+    this.close(CLOSE_CODES.nodeRetired, `TROUPE_NODE_RETIRED: node id ${node} was retired for good; start it under a new --id with a fresh data dir`);
   }
 
   /** The peer refused this node because another process with this node's id is linked to it. */
@@ -339,6 +351,7 @@ export class PeerConnection implements PeerLink {
 
   private socketOnClose(code: number, reason: string): void {
     if (code === CLOSE_CODES.duplicateId && !this.refusedDuplicate && this.peer !== '') this.refusedAsDuplicate(reason);
+    if (code === CLOSE_CODES.nodeRetired) this.ctx.log.error({ code: 'TROUPE_NODE_RETIRED', peer: this.peer || undefined, closeCode: code, reason }, `refused by ${this.peer || 'a peer'}: this node's id was retired for good`);
     const wasOpen = this.state === 'open';
     this.state = 'closed';
     this.ctx.clock.clearTimeout(this.timer);

@@ -235,6 +235,15 @@ export class Replication {
     return out;
   }
 
+  /**
+   * Node `id` was retired for good (`troupe forget`): unless it is linked, it is no longer
+   * a member, so its old acknowledgement holds nothing back and no outbox waits for it.
+   */
+  forget(id: string): void {
+    const peer = this.peers.get(id);
+    if (peer !== undefined && peer.link === null) this.peers.delete(id);
+  }
+
   /** Stops the heartbeat. */
   stopTicking(): void {
     this.heartbeat.stop();

@@ -2,11 +2,15 @@
  * Stamping: how an event of this node gets its identity. A pure function of the node's
  * delivered clock, the last time it delivered and the wall clock: the next seq of this
  * node, the clock with that seq, and a hybrid logical time never behind any event
- * delivered before it (so `ts` never goes back even if the wall clock does).
+ * delivered before it (so `ts` never goes back even if the wall clock does). The clock
+ * leaves out the origins retired at exactly their final seq (`protocol/retirement.ts`).
  */
 import { encodeEvent } from '../protocol/event-codec.js';
+import { foldClock } from '../protocol/retirement.js';
 import { ENVELOPE_SCHEMA, eventId, type EncodedEvent, type Envelope, type VectorClock } from '../protocol/envelope.js';
 import type { PublishInput } from './publish-input.js';
+
+const NONE: ReadonlyMap<string, number> = new Map();
 
 /** An event of this node with its bytes, ready to deliver and log. */
 export interface Stamped {
@@ -17,8 +21,9 @@ export interface Stamped {
 /**
  * Stamps `input` as the next event of node `origin`, whose delivered clock is `delivered`
  * and latest delivered `ts` is `lastTs`, at wall-clock time `now`; `causationId` is the
- * event whose handling emitted it (null for a publish). Changes nothing: the caller
- * advances its clock to `envelope.vc[origin]` and its last ts to `envelope.ts`.
+ * event whose handling emitted it (null for a publish); `finals` are the retired origins'
+ * final seqs, left out of its clock (none for a retirement itself, whose clock must count
+ * them). Changes nothing: the caller advances its clock to `envelope.vc[origin]` and its last ts to `envelope.ts`.
  *
  * @throws TroupeError `TROUPE_PROTOCOL_BAD_EVENT` if the event cannot be encoded (data
  *   msgpack cannot hold, over 1 MiB).
@@ -30,9 +35,10 @@ export function stamp(
   now: number,
   input: PublishInput,
   causationId: string | null,
+  finals: ReadonlyMap<string, number> = NONE,
 ): Stamped {
   const seq = (delivered[origin] ?? 0) + 1;
-  const vc = { ...delivered };
+  const vc = finals.size === 0 ? { ...delivered } : foldClock(delivered, finals, origin);
   vc[origin] = seq;
   const id = eventId(origin, seq);
   const envelope: Envelope = {

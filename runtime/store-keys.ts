@@ -24,6 +24,7 @@
  * | `prf/<origin>/<last>`       | a checkpoint of origin's events up to seq `last` (`origin-proofs.ts`) |
  * | `meta/first`                | the first position retained (`log-compaction.ts`); absent: 1 |
  * | `meta/bytes`                | bytes of the retained events (`pos/` values)      |
+ * | `meta/retired`              | retired origins' final seqs and retired node ids (`retirements.ts`) |
  */
 
 /** A position as a fixed-width hex number, so that keys sort numerically. */
@@ -52,6 +53,9 @@ export const LOG_FIRST_KEY = 'meta/first';
 
 /** The key of the bytes of events the log retains. */
 export const LOG_BYTES_KEY = 'meta/bytes';
+
+/** The key of the retirements delivered here. */
+export const RETIRED_KEY = 'meta/retired';
 
 /** The key of the count of actors per service and state. */
 export const ACTOR_COUNTS_KEY = 'meta/actors';

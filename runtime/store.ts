@@ -29,7 +29,8 @@ import { ActorRecords, writeActorIndex } from './actor-records.js';
 import { CommitClocks } from './commit-clocks.js';
 import type { CommitBatch, DeadLetter, LoggedCommit, LoggedEntry, StoredState } from './stored-records.js';
 import type { Ranges } from './skips.js';
-import { actorKey, clockKey, corrPrefix, dlqKey, hex, LOG_BYTES_KEY, LOG_FIRST_KEY, posKey, proofKey } from './store-keys.js';
+import type { StoredRetirements } from './retirements.js';
+import { actorKey, clockKey, corrPrefix, dlqKey, hex, LOG_BYTES_KEY, LOG_FIRST_KEY, posKey, proofKey, RETIRED_KEY } from './store-keys.js';
 
 export type { StoredEvent, PendingTimer, ActorRecord, DeadLetter, CommitBatch, StoredProof, LoggedEntry, LoggedCommit, StoredState } from './stored-records.js';
 
@@ -109,7 +110,8 @@ export class Store {
       skips: await this.rangesUnder('skip/'),
       refill: await this.rangesUnder('refill/'),
     };
-    return { vc, acks, durability, lastTs, held, interest };
+    const retiredBytes = await this.db.get(RETIRED_KEY);
+    return { vc, acks, durability, lastTs, held, interest, ...(retiredBytes === undefined ? {} : { retired: decodeValue(retiredBytes) as StoredRetirements }) };
   }
 
   /** The seq ranges per origin stored under `prefix` (`skip/`, `refill/`). */
@@ -169,6 +171,7 @@ export class Store {
     b.put('meta/vc', encodeValue(batch.vc));
     if (batch.lastTs !== undefined) b.put('meta/ts', encodeValue(batch.lastTs));
     for (const p of batch.proofs ?? []) b.put(proofKey(p.origin, p.last), p.bytes);
+    if (batch.retired !== undefined) b.put(RETIRED_KEY, encodeValue(batch.retired));
     if (batch.held === true) b.put('meta/held', EMPTY);
     else if (batch.held === false) b.del('meta/held');
     for (const a of batch.actors) b.put(actorKey(a.service, a.key), encodeValue(a));

@@ -6,6 +6,7 @@
 import type { EncodedEvent, VectorClock } from '../protocol/envelope.js';
 import type { ActorIndexChanges } from './actor-records.js';
 import type { InterestChanges, StoredInterest } from './interest-sync.js';
+import type { StoredRetirements } from './retirements.js';
 
 /** An event as committed: its place in the local delivery order and its bytes. */
 export interface StoredEvent {
@@ -78,6 +79,8 @@ export interface CommitBatch {
   readonly index?: ActorIndexChanges;
   /** Skipped and to-refill seq ranges that changed, and a new interest (`interest-sync.ts`). */
   readonly interest?: InterestChanges;
+  /** The retirements, whole, when a delivered `troupe.retired` changed them (`meta/retired`). */
+  readonly retired?: StoredRetirements;
   /** Origin checkpoints of events in this commit, first kept here (`prf/`, see `origin-proofs.ts`). */
   readonly proofs?: readonly StoredProof[];
 }
@@ -118,4 +121,6 @@ export interface StoredState {
   readonly held: boolean;
   /** The interest it last ran with, and the seqs it skipped or is fetching back. */
   readonly interest: StoredInterest;
+  /** The retirements delivered here (`retirements.ts`); absent before the first. */
+  readonly retired?: StoredRetirements;
 }

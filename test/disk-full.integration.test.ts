@@ -120,5 +120,6 @@ t.test('a full disk answers 507 TROUPE_DISK_FULL, writes nothing, and the node w
 
   await n1.stop();
   await n1.restart();
-  t.same((await n1.admin.log()).map((e) => e.type).sort(), types, 'after a restart the store holds the same whole events');
+  // The restart's retirement of n1's earlier start (`protocol/retirement.ts`) is new; the rest is as it was.
+  t.same((await n1.admin.log()).map((e) => e.type).filter((type) => type !== 'troupe.retired').sort(), types, 'after a restart the store holds the same whole events');
 });

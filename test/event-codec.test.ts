@@ -274,3 +274,13 @@ t.test('encodeEvent refuses data a peer would refuse, and says where it is', asy
   t.equal(codeOf(() => encodeEvent({ ...goldenEvent, ts: -1 })), 'TROUPE_PROTOCOL_BAD_EVENT', 'a negative ts');
   t.equal(codeOf(() => encodeEvent({ ...goldenEvent, schema: 2 ** 32 })), 'TROUPE_PROTOCOL_BAD_EVENT', 'a schema msgpackr would write as float64');
 });
+
+t.test('a retirement is an ordinary event whose data names origins and final seqs (golden bytes)', async (t) => {
+  const retirement: Envelope = {
+    id: 'n1~b:1', type: 'troupe.retired', data: { origins: { 'n1~a': 4 } }, origin: 'n1~b', seq: 1, vc: { 'n1~a': 4, 'n1~b': 1 },
+    correlationId: 'n1~b:1', causationId: null, ts: 1700000000000, schema: 1,
+  };
+  const bytes = encodeEvent(retirement);
+  t.equal(hex(bytes), '99a46e317e62010181a46e317e6104ae74726f7570652e72657469726564c0c0cb4278bcfe5680000081a76f726967696e7381a46e317e6104');
+  t.same(decodeEvent(bytes), retirement);
+});

@@ -155,8 +155,16 @@ t.test('a device whose data dir is wiped gets its own events back from the gatew
   const { rm } = await import('node:fs/promises');
   await rm(d1.data, { recursive: true, force: true });
   await d1.restart();
+  // Once its actors are rebuilt, d1 retires its earlier start (`protocol/retirement.ts`): its one new event.
+  await waitFor(() => d1.admin.log(), {
+    until: (log) => log.some((e) => e.type === 'troupe.retired'),
+    failFast: crashed(fleet.all()),
+    message: () => `d1 to retire its earlier start\n${tails(fleet.all())}`,
+  });
   await waitForFleetClock(fleet);
   const after = await d1.admin.log();
-  t.same(after.map((e) => e.id).sort(), before.map((e) => e.id).sort(), 'd1 holds its own readings and its alert again');
+  const retirements = after.filter((e) => e.type === 'troupe.retired');
+  t.same(retirements.map((e) => e.data), [{ origins: { [before[0]!.origin]: before.filter((e) => e.origin === before[0]!.origin).length } }], 'd1 retired its earlier start');
+  t.same(after.filter((e) => e.type !== 'troupe.retired').map((e) => e.id).sort(), before.map((e) => e.id).sort(), 'd1 holds its own readings and its alert again');
   await checkHoldsItsInterest(t, fleet, d1, (type) => type === 'alert.d1');
 });

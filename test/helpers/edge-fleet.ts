@@ -55,9 +55,10 @@ function sameClock(a: Clock, b: Clock): boolean {
   return [...keys].every((k) => (a[k] ?? 0) === (b[k] ?? 0));
 }
 
-/** What `device` (whose interest is `wants`) must hold of the gateway's log: its interest and its own events. */
+/** What `device` (whose interest is `wants`) must hold of the gateway's log: its interest, its own events and every retirement. */
 export function interestOf(device: string, gatewayLog: readonly LogEntry[], wants: (type: string) => boolean): string[] {
-  return gatewayLog.filter((e) => e.origin.split('~')[0] === device || wants(e.type)).map((e) => e.id);
+  // Retirements (`protocol/retirement.ts`) are in every interest.
+  return gatewayLog.filter((e) => e.origin.split('~')[0] === device || wants(e.type) || e.type === 'troupe.retired').map((e) => e.id);
 }
 
 /** Problems with a log's order: an entry after one it happened before, or an id twice. */

@@ -1,0 +1,107 @@
+/**
+ * The retirements this node has delivered (`protocol/retirement.ts`): per retired origin
+ * the largest final seq named, and the node ids retired for good. It is learned only by
+ * delivering `troupe.retired` events, so the delivered clock always counts every
+ * retirement it holds: the condition under which `foldClock` may leave an entry out. It
+ * is written with the batch that delivered the retirement (`meta/retired`), so it never
+ * runs ahead of the clock on disk.
+ */
+import type { Logger } from 'pino';
+import type { Envelope, VectorClock } from '../protocol/envelope.js';
+import { nodeOf } from '../protocol/origin.js';
+import { parseRetirement, RETIRED_TYPE } from '../protocol/retirement.js';
+
+/** The retirements as the store keeps them (`meta/retired`). */
+export interface StoredRetirements {
+  /** Retired origin → the largest final seq a delivered retirement named. */
+  readonly origins: Readonly<Record<string, number>>;
+  /** Node ids retired for good. */
+  readonly nodes: readonly string[];
+}
+
+/** What `/status` shows of the retirements. */
+export interface RetirementsView {
+  readonly nodes: readonly string[];
+  readonly origins: readonly { readonly origin: string; readonly final: number }[];
+}
+
+/** The retired origins and node ids this node has delivered. */
+export class Retirements {
+  private readonly byOrigin = new Map<string, number>();
+  private readonly nodeIds = new Set<string>();
+  private changed = false;
+
+  constructor(stored?: StoredRetirements) {
+    if (stored === undefined) return;
+    for (const [origin, final] of Object.entries(stored.origins)) this.byOrigin.set(origin, final);
+    for (const node of stored.nodes) this.nodeIds.add(node);
+  }
+
+  /** Retired origin → its final seq: what stamping folds (`foldClock`). */
+  get finals(): ReadonlyMap<string, number> {
+    return this.byOrigin;
+  }
+
+  /** Whether `node` was retired for good (`troupe forget`): it is refused when it links. */
+  isRetiredNode(node: string): boolean {
+    return this.nodeIds.has(node);
+  }
+
+  /**
+   * Learns what a delivered event retires, if it is a retirement; returns the node id it
+   * retires for good, if any. An origin whose final seq the event's own clock does not
+   * count is not taken (the fold would then not be implied by delivering it); bad data is
+   * logged and changes nothing.
+   */
+  learn(envelope: Envelope, log: Logger): string | undefined {
+    if (envelope.type !== RETIRED_TYPE) return undefined;
+    let data;
+    try {
+      data = parseRetirement(envelope.data);
+    } catch (err) {
+      log.warn({ err, event: envelope.id }, 'a retirement that cannot be read: nothing retired');
+      return undefined;
+    }
+    for (const [origin, final] of Object.entries(data.origins)) {
+      if (origin === envelope.origin || (envelope.vc[origin] ?? 0) < final) continue;
+      if ((this.byOrigin.get(origin) ?? -1) >= final) continue;
+      this.byOrigin.set(origin, final);
+      this.changed = true;
+    }
+    if (data.node !== undefined && !this.nodeIds.has(data.node)) {
+      this.nodeIds.add(data.node);
+      this.changed = true;
+    }
+    return data.node;
+  }
+
+  /**
+   * The earlier origins of `node` that `delivered` counts beyond what is retired of them,
+   * with their entries there: what a retirement stamped under `current` would retire
+   * (empty when nothing is left to retire).
+   */
+  ended(node: string, current: string, delivered: VectorClock): Record<string, number> {
+    const out: Record<string, number> = {};
+    for (const origin in delivered) {
+      if (origin === current || nodeOf(origin) !== node) continue;
+      const n = delivered[origin];
+      if (n > (this.byOrigin.get(origin) ?? 0)) out[origin] = n;
+    }
+    return out;
+  }
+
+  /** The whole record to write with the batch, if a retirement changed it since last taken. */
+  takeChanges(): StoredRetirements | undefined {
+    if (!this.changed) return undefined;
+    this.changed = false;
+    return { origins: Object.fromEntries(this.byOrigin), nodes: [...this.nodeIds] };
+  }
+
+  /** The retired node ids and origins, sorted; for `/status`. */
+  view(): RetirementsView {
+    return {
+      nodes: [...this.nodeIds].sort(),
+      origins: [...this.byOrigin].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([origin, final]) => ({ origin, final })),
+    };
+  }
+}
