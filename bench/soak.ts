@@ -1,0 +1,76 @@
+/**
+ * The soak (issue 17, `npm run bench -- --only soak`): a 2-node cluster, both durable and
+ * both running `--retain-events plan.soak.retainEvents`, publishes (in-process on `n1`, as
+ * fast as committed) ten times what the policy keeps, in `plan.soak.windows` equal windows.
+ * After each window it records the window's committed rate, both data directories' bytes
+ * on disk (`du -sb`) and how many entries `n1`'s log retains. Once every event is
+ * everywhere and compaction has had `SETTLE_MS`, it records the disk a last time.
+ *
+ * Figures: `soak.<w>.{at,rate,n1Mb,rxMb,retained}` per window `w` (and `end`), for the
+ * results table and the chart's disk-over-time panel.
+ */
+import { execFileSync } from 'node:child_process';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { PUBLISH_WINDOW } from './admin-client.js';
+import { FigureBook, type FigureSet } from './figure.js';
+import { formatCount, type Progress } from './progress.js';
+import type { SuitePlan } from './suite-plan.js';
+import { TroupeCluster } from './troupe-cluster.js';
+import { wallClockMs } from './wall-clock.js';
+
+/** How many times the policy's size the soak handles. */
+export const SOAK_TIMES = 10;
+/** After the last window: time for the compaction passes (one a second) to remove what is past the policy. */
+const SETTLE_MS = 5_000;
+const MB = 2 ** 20;
+
+const duBytes = (dir: string): number => Number(execFileSync('du', ['-sb', dir]).toString().split('\t')[0]);
+
+/** The window ids in order, as the figures name them: `0` … `windows - 1`, then `end`. */
+export function soakWindows(windows: number): string[] {
+  return [...Array.from({ length: windows }, (_, w) => String(w)), 'end'];
+}
+
+/** Runs the soak once, at the plan's sizes. */
+export async function runSoakSuite(plan: SuitePlan, progress: Progress, dir: string): Promise<FigureSet> {
+  const { retainEvents, windows } = plan.soak;
+  const total = SOAK_TIMES * retainEvents;
+  const perWindow = Math.ceil(total / windows);
+  const book = new FigureBook();
+  book.add('soak.retainEvents', 'events', retainEvents);
+  book.add('soak.windows', 'windows', windows);
+  await TroupeCluster.run({ size: 2, relaxed: false, proxied: false, publish: 'embedded', dataDir: dir, retainEvents }, async (cluster) => {
+    const [n1, rx] = cluster.nodes;
+    const retained = async (): Promise<number> => {
+      const { log } = await n1.client.status();
+      return log.size - (log.first ?? 1) + 1;
+    };
+    const record = async (id: string, at: number): Promise<void> => {
+      const n1Mb = duBytes(n1.spec.dataDir) / MB;
+      const rxMb = duBytes(rx.spec.dataDir) / MB;
+      const kept = await retained();
+      book.add(`soak.${id}.at`, 's', at / 1000);
+      book.add(`soak.${id}.n1Mb`, 'MB', n1Mb);
+      book.add(`soak.${id}.rxMb`, 'MB', rxMb);
+      book.add(`soak.${id}.retained`, 'events', kept);
+      progress(`soak ${id}: disk n1 ${n1Mb.toFixed(1)} MB, rx ${rxMb.toFixed(1)} MB; n1 retains ${formatCount(kept)} events`);
+    };
+    await cluster.warmUp(plan.throughputEvents.troupe / 10, plan.deliveryDeadlineMs);
+    progress(`soak: ${formatCount(total)} events (${SOAK_TIMES}× --retain-events ${formatCount(retainEvents)}) in ${windows} windows, 2 nodes durable`);
+    const started = wallClockMs();
+    for (let w = 0; w < windows; w++) {
+      const run = await cluster.runWindowed(perWindow, PUBLISH_WINDOW, plan.deliveryDeadlineMs);
+      if (run.error !== undefined || run.completed < perWindow) throw new Error(`soak window ${w}: ${run.completed} of ${perWindow} committed: ${String(run.error ?? 'deadline')}`);
+      const rate = (run.completed * 1000) / (run.finishedAt - run.startedAt);
+      book.add(`soak.${w}.rate`, 'events/s', rate);
+      progress(`soak ${w}: ${formatCount(rate)} events/s committed`);
+      await record(String(w), wallClockMs() - started);
+    }
+    const expected = await cluster.delivered();
+    const max = Math.max(...expected);
+    if ((await cluster.waitConverged([max, max], plan.deliveryDeadlineMs)) === null) throw new Error('soak: rx did not catch up with n1');
+    await sleep(SETTLE_MS);
+    await record('end', wallClockMs() - started);
+  });
+  return book.figures();
+}
