@@ -88,7 +88,7 @@ export function reconnectReport(f: FigureSet): string {
     a === null || b === null ? '—' : `${formatValue(b, 'ms')} ms against ${formatValue(a, 'ms')} ms (${(b / a).toFixed(2)}×)`,
     verdict(a === null || b === null || bound === null ? null : when([b > bound, `${formatValue(b - bound, 'ms')} ms over ${formatValue(bound, 'ms')} ms`])),
   ];
-  return `2 nodes relaxed, their link through a proxy. After the history is made and replicated, the link is cut, \`n1\` commits ${formatCount(RECONNECT_BACKLOG)} events, the link heals; timed from the link up (handshake done on both sides) to \`rx\` holding everything and \`n1\`'s outbox to it empty, polled every 5 ms. One unmeasured reconnect first; each adds ${formatCount(RECONNECT_BACKLOG)} commits to the history. Median of the runs.
+  return `2 nodes relaxed, their link through a proxy. After the history is made and replicated, the link is cut, \`n1\` commits ${formatCount(RECONNECT_BACKLOG)} events, the link heals; timed from the link up (handshake done on both sides) to \`rx\` holding everything and \`n1\`'s outbox to it empty, polled every 5 ms. Three unmeasured reconnects first; each adds ${formatCount(RECONNECT_BACKLOG)} commits to the history. Median of the runs.
 
 ${table(['commits before', 'link up → caught up (ms)', 'runs (ms)', 'heal → link up (ms, backoff)'], rows, 1)}
 

@@ -82,7 +82,7 @@ export async function runIdleActorsSuite(plan: SuitePlan, progress: Progress, di
         if (wallClockMs() - idleFrom > IDLE_DEADLINE_MS) throw new Error(`${live} actors still in memory ${IDLE_DEADLINE_MS / 1000} s after the last event`);
         await sleep(1000);
       }
-      // An idle node gives back the heap passivation freed within 30 s (`nodes/heap-tuning.ts`).
+      // A node gives back the heap passivation freed within 10–20 s of going quiet (`nodes/heap-tuning.ts`).
       await sleep(40_000);
       book.add('idle.rss', 'MB', (child.rssBytes() ?? 0) / MB);
       // LevelDB maps its table files: those pages count in RSS but are the page cache's to drop.

@@ -3,8 +3,8 @@
  * peer coming back cost more on a node that has made a million commits than on one that
  * has made a thousand? For each count in `plan.reconnect.commits`, a fresh 2-node cluster
  * (relaxed, its one link through a proxy) commits that many events on `n1` and converges;
- * then `plan.reconnect.repeats` times, after one unmeasured time (the processes' code
- * warm): the link is cut, `n1` commits `BACKLOG` more while `rx` is away, the link heals,
+ * then `plan.reconnect.repeats` times, after `WARM_UPS` unmeasured times (the processes'
+ * code warm): the link is cut, `n1` commits `BACKLOG` more while `rx` is away, the link heals,
  * and the harness polls both nodes' `/status` until `rx` holds everything `n1` does and
  * `n1`'s outbox to `rx` is empty.
  *
@@ -24,6 +24,8 @@ import { wallClockMs } from './wall-clock.js';
 
 /** Events `n1` commits while `rx` is cut off, before each reconnect. */
 export const RECONNECT_BACKLOG = 1_000;
+/** Unmeasured reconnects first, so that the code they run is compiled (a 1,000-commit cluster has run little else). */
+const WARM_UPS = 3;
 const POLL_MS = 5;
 const DEADLINE_MS = 60_000;
 
@@ -56,7 +58,7 @@ export async function runReconnectSuite(plan: SuitePlan, progress: Progress, dir
       await until('rx to hold the history', caughtUp);
       progress(`reconnect: ${formatCount(commits)} commits made and replicated in ${((wallClockMs() - publishStart) / 1000).toFixed(1)} s`);
 
-      for (let r = -1; r < plan.reconnect.repeats; r++) {
+      for (let r = -WARM_UPS; r < plan.reconnect.repeats; r++) {
         cluster.cutLinks();
         await until('the link to go down', ([a, b]) => linkOf(a, ids[1])?.connected !== true && linkOf(b, ids[0])?.connected !== true);
         const backlog = await cluster.runWindowed(RECONNECT_BACKLOG, PUBLISH_WINDOW, plan.deliveryDeadlineMs);

@@ -16,16 +16,16 @@ import { getHeapStatistics, setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 
 /** How often a node checks whether its heap holds much more than it uses. */
-const SHRINK_CHECK_MS = 30_000;
+const SHRINK_CHECK_MS = 10_000;
 /** A heap this much larger than what it uses, and past {@link SHRINK_FLOOR_BYTES}, is compacted. */
 const SHRINK_RATIO = 3;
 const SHRINK_FLOOR_BYTES = 96 * 1024 * 1024;
 /**
- * The heap in use moved less than this between two checks (30 s): the node was quiet.
+ * The heap in use moved less than this between two checks (10 s): the node was quiet.
  * An idle node serving `/metrics` and its timers allocates about 0.1 MB/s; a busy one
  * hundreds, and its young collections move the figure by tens of MB.
  */
-const QUIET_DRIFT_BYTES = 16 * 1024 * 1024;
+const QUIET_DRIFT_BYTES = 8 * 1024 * 1024;
 
 /** What {@link HeapShrinker.check} looks at: V8's `used_heap_size` and `total_heap_size`. */
 export interface HeapSizes {
@@ -42,7 +42,7 @@ export interface HeapSizes {
  * passivated actors left 700 MB of heap "in use" 40 s later, and 30 MB once collected
  * (RSS 820 → 130 MB). So a heap over 96 MB gets a full collection when it uses under a
  * third of itself, or once when the node goes quiet (its heap in use moved less than
- * 16 MB since the last check) after it was not; a node that stays quiet is not collected
+ * 8 MB since the last check) after it was not; a node that stays quiet is not collected
  * again.
  */
 export class HeapShrinker {
@@ -83,7 +83,7 @@ export function tuneHeapForNode(): void {
 }
 
 /**
- * Every 30 s, asks a {@link HeapShrinker} whether to run a full collection, and runs it.
+ * Every 10 s, asks a {@link HeapShrinker} whether to run a full collection, and runs it.
  * `gc` is V8's own, exposed for this process only.
  */
 function shrinkHeapWhenMostlyFree(): void {
