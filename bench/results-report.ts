@@ -372,6 +372,8 @@ function idleActors(results: RunResults): string {
     ['peak RSS while creating (MB)', show(f['idle.rss.peak'])],
     ['RSS once every actor is passivated (MB)', show(f['idle.rss'])],
     ['of which anonymous, not mapped files (MB)', show(f['idle.rss.anon'])],
+    ['V8 heap in use / allocated, then (MB)', `${show(f['idle.heap.used'])} / ${show(f['idle.heap.total'])}`],
+    ['buffers outside the V8 heap, then (MB)', show(f['idle.external'])],
     ['event to a passivated actor, p50 / p99 (ms)', `${show(f['idle.wake.p50'])} / ${show(f['idle.wake.p99'])}`],
     ['event to an actor in memory, p50 / p99 (ms)', `${show(f['idle.live.p50'])} / ${show(f['idle.live.p99'])}`],
   ];
