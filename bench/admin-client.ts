@@ -63,6 +63,16 @@ export class AdminClient {
     return JSON.parse(await this.request('GET', '/actors?limit=0', undefined, 200)) as { counts: Record<string, Record<string, number>>; live: number };
   }
 
+  /**
+   * The node's V8 heap in use and allocated, and the memory of its buffers outside the
+   * heap (MB), from `GET /metrics` (prom-client's default process metrics).
+   */
+  async heap(): Promise<{ used: number; total: number; external: number }> {
+    const text = await this.request('GET', '/metrics', undefined, 200);
+    const mb = (name: string): number => Number(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)`, 'm').exec(text)?.[1] ?? NaN) / (1024 * 1024);
+    return { used: mb('nodejs_heap_size_used_bytes'), total: mb('nodejs_heap_size_total_bytes'), external: mb('nodejs_external_memory_bytes') };
+  }
+
   /** Closes the keep-alive connections. */
   close(): void {
     this.agent.destroy();

@@ -7,7 +7,9 @@
  * - `idle.create.rate`: actors created per second (each a commit of its event and record);
  * - `idle.rss.peak` and `idle.rss`: the node's peak RSS while creating, and its RSS 40 s
  *   after every actor is passivated (goal: under 300 MB for a million); `idle.rss.anon`
- *   the part of it that is not mapped files (LevelDB maps its tables);
+ *   the part of it that is not mapped files (LevelDB maps its tables); `idle.heap.used`,
+ *   `idle.heap.total` and `idle.external` where it goes: the V8 heap in use and allocated,
+ *   and buffers outside it (`/metrics`);
  * - `idle.wake.p50`/`p99`: `POST /events` to an actor that is passivated (read back from
  *   disk, handled, committed), one at a time, each to an actor not touched since it was
  *   created; `idle.live.p50`/`p99` the same to an actor in memory, for comparison.
@@ -80,12 +82,16 @@ export async function runIdleActorsSuite(plan: SuitePlan, progress: Progress, di
         if (wallClockMs() - idleFrom > IDLE_DEADLINE_MS) throw new Error(`${live} actors still in memory ${IDLE_DEADLINE_MS / 1000} s after the last event`);
         await sleep(1000);
       }
-      // An idle node gives back the heap passivation freed within 30 s (`nodes/heap-tuning.ts`).
+      // A node gives back the heap passivation freed within 10–20 s of going quiet (`nodes/heap-tuning.ts`).
       await sleep(40_000);
       book.add('idle.rss', 'MB', (child.rssBytes() ?? 0) / MB);
       // LevelDB maps its table files: those pages count in RSS but are the page cache's to drop.
       book.add('idle.rss.anon', 'MB', (child.rssAnonBytes() ?? 0) / MB);
-      progress(`idle actors: all ${count} passivated, RSS ${Math.round((child.rssBytes() ?? 0) / MB)} MB`);
+      const heap = await client.heap();
+      book.add('idle.heap.used', 'MB', heap.used);
+      book.add('idle.heap.total', 'MB', heap.total);
+      book.add('idle.external', 'MB', heap.external);
+      progress(`idle actors: all ${count} passivated, RSS ${Math.round((child.rssBytes() ?? 0) / MB)} MB, V8 heap ${heap.used.toFixed(0)} MB used of ${heap.total.toFixed(0)} MB, buffers ${heap.external.toFixed(0)} MB`);
 
       const wake: number[] = [];
       const live: number[] = [];

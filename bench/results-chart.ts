@@ -1,11 +1,13 @@
 /**
  * Draws `bench/results.svg`: horizontal bars on log scales (the systems differ by orders
- * of magnitude), one panel for throughput and one for latency at each fixed load. Plain
- * hand-built SVG: no dependency, readable in any browser and on GitHub.
+ * of magnitude), one panel for throughput and one for latency at each fixed load, and,
+ * when the soak ran, its disk bytes over time (lines on linear scales). Plain hand-built
+ * SVG: no dependency, readable in any browser and on GitHub.
  */
 import type { FigureSet } from './figure.js';
 import { formatValue } from './results-report.js';
 import { formatCount } from './progress.js';
+import { soakWindows } from './soak.js';
 import type { SuitePlan } from './suite-plan.js';
 
 type System = 'ceiling' | 'moleculer' | 'troupe';
@@ -81,8 +83,69 @@ function drawPanel(panel: Panel, top: number): { svg: string; height: number } {
   return { svg: parts.join('\n'), height };
 }
 
-/** The chart for one run's figures. */
-export function renderChart(plan: SuitePlan, sets: { readonly ceiling: FigureSet; readonly moleculer: FigureSet; readonly troupe: FigureSet }): string {
+/** One line of a line panel: its points (x, y) in order. */
+interface Line {
+  readonly label: string;
+  readonly colour: string;
+  readonly points: readonly (readonly [number, number])[];
+}
+
+const LINE_PANEL_HEIGHT = 200;
+
+/** A panel of lines on linear scales from 0, with a legend under it. */
+function drawLines(title: string, xUnit: string, yUnit: string, lines: readonly Line[], top: number): { svg: string; height: number } {
+  const points = lines.flatMap((l) => l.points);
+  const height = PANEL_HEADER + LINE_PANEL_HEIGHT + 40;
+  const parts = [`<text x="12" y="${top + 22}" class="title">${escapeXml(title)}</text>`];
+  if (points.length === 0) return { svg: parts.join('\n'), height };
+  const xMax = Math.max(...points.map(([x]) => x)) || 1;
+  const yMax = Math.max(...points.map(([, y]) => y)) * 1.1 || 1;
+  const left = 80;
+  const right = WIDTH - 40;
+  const plotTop = top + PANEL_HEADER;
+  const bottom = plotTop + LINE_PANEL_HEIGHT;
+  const x = (v: number): number => Math.round((left + (v / xMax) * (right - left)) * 10) / 10;
+  const y = (v: number): number => Math.round((bottom - (v / yMax) * LINE_PANEL_HEIGHT) * 10) / 10;
+  for (let i = 0; i <= 4; i++) {
+    const v = (yMax * i) / 4;
+    parts.push(`<line x1="${left}" y1="${y(v)}" x2="${right}" y2="${y(v)}" class="grid"/>`);
+    parts.push(`<text x="${left - 6}" y="${y(v) + 4}" class="tick" text-anchor="end">${escapeXml(formatValue(v, yUnit))}</text>`);
+  }
+  for (let i = 0; i <= 4; i++) {
+    const v = (xMax * i) / 4;
+    parts.push(`<text x="${x(v)}" y="${bottom + 14}" class="tick">${escapeXml(v.toFixed(0))} ${escapeXml(xUnit)}</text>`);
+  }
+  lines.forEach((line, i) => {
+    const path = line.points.map(([px, py]) => `${x(px)},${y(py)}`).join(' ');
+    parts.push(`<polyline points="${path}" fill="none" stroke="${line.colour}" stroke-width="2"/>`);
+    const lx = left + i * 240;
+    parts.push(`<rect x="${lx}" y="${bottom + 24}" width="14" height="4" fill="${line.colour}"/>`);
+    parts.push(`<text x="${lx + 20}" y="${bottom + 30}" class="label">${escapeXml(line.label)}</text>`);
+  });
+  return { svg: parts.join('\n'), height };
+}
+
+/** The soak's disk over time, one line per node, from the start of its first window. */
+function soakLines(soak: FigureSet): Line[] {
+  const windows = soak['soak.windows']?.value;
+  if (windows == null) return [];
+  const ids = soakWindows(windows);
+  const series = (node: string): [number, number][] => [
+    [0, 0],
+    ...ids.flatMap((id): [number, number][] => {
+      const at = soak[`soak.${id}.at`]?.value;
+      const mb = soak[`soak.${id}.${node}Mb`]?.value;
+      return at == null || mb == null ? [] : [[at, mb]];
+    }),
+  ];
+  return [
+    { label: 'n1 (publishes)', colour: COLOURS.troupe.main, points: series('n1') },
+    { label: 'rx (replica, sink)', colour: COLOURS.moleculer.main, points: series('rx') },
+  ];
+}
+
+/** The chart for one run's figures; `soak` adds its disk-over-time panel. */
+export function renderChart(plan: SuitePlan, sets: { readonly ceiling: FigureSet; readonly moleculer: FigureSet; readonly troupe: FigureSet }, soak: FigureSet = {}): string {
   const { ceiling: c, moleculer: m, troupe: t } = sets;
   const v = (set: FigureSet, id: string): number | null => set[id]?.value ?? null;
   const panels: Panel[] = [
@@ -120,6 +183,13 @@ export function renderChart(plan: SuitePlan, sets: { readonly ceiling: FigureSet
   const body: string[] = [];
   for (const panel of panels) {
     const drawn = drawPanel(panel, top);
+    body.push(drawn.svg);
+    top += drawn.height + PANEL_GAP;
+  }
+  const disk = soakLines(soak);
+  if (disk.length > 0) {
+    const policy = formatCount(soak['soak.retainEvents']?.value ?? 0);
+    const drawn = drawLines(`Soak, 2 nodes with --retain-events ${policy}: disk (MB) over time, to 10× the policy`, 's', 'MB', disk, top);
     body.push(drawn.svg);
     top += drawn.height + PANEL_GAP;
   }

@@ -4,6 +4,7 @@
  * the ceiling and to Moleculer from the same run, each system's detail, and every run's
  * value. What each figure measures is `bench/README.md`'s to say.
  */
+import { reconnectReport, soakReport } from './bounded-report.js';
 import type { Figure, FigureSet } from './figure.js';
 import type { MachineInfo } from './machine-info.js';
 import { formatCount } from './progress.js';
@@ -22,6 +23,10 @@ export interface RunResults {
   readonly idle?: FigureSet;
   /** The edge fleet run (`edge-fleet.ts`), when it ran. */
   readonly edge?: FigureSet;
+  /** The soak under a retention policy (`soak.ts`), when it ran. */
+  readonly soak?: FigureSet;
+  /** Reconnects after few and many commits (`reconnect.ts`), when they ran. */
+  readonly reconnect?: FigureSet;
   /** Suites that failed outright, with why. */
   readonly failures: Readonly<Record<string, string>>;
   /** Where the raw figures (every run's value) were written. */
@@ -40,7 +45,8 @@ export function formatValue(value: number | null, unit: string): string {
   return value.toFixed(1);
 }
 
-function show(f: Figure | undefined): string {
+/** A figure as the tables show it: its value, ⚠ when it has a note, `not run` when absent. */
+export function show(f: Figure | undefined): string {
   if (f === undefined) return 'not run';
   const text = formatValue(f.value, f.unit);
   return f.note ? `${text} ⚠` : text;
@@ -61,7 +67,7 @@ function ratio(a: Figure | undefined, b: Figure | undefined): string {
 }
 
 /** A Markdown table; the columns from `rightFrom` on are right-aligned. */
-function table(header: readonly string[], rows: readonly (readonly string[])[], rightFrom = header.length): string {
+export function table(header: readonly string[], rows: readonly (readonly string[])[], rightFrom = header.length): string {
   const rule = header.map((_, i) => (i >= rightFrom ? '---:' : '---'));
   return [`| ${header.join(' | ')} |`, `| ${rule.join(' | ')} |`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
 }
@@ -79,13 +85,14 @@ interface GoalRow {
   readonly shortfalls: readonly string[] | null;
 }
 
-function verdict(shortfalls: readonly string[] | null): string {
+/** A goal's verdict: met, missed by how much, or not measured (`null`). */
+export function verdict(shortfalls: readonly string[] | null): string {
   if (shortfalls === null) return '— not measured';
   return shortfalls.length === 0 ? '✅ met' : `❌ missed (${shortfalls.join(', ')})`;
 }
 
 /** The parts whose condition holds. */
-function when(...parts: readonly (readonly [boolean, string])[]): string[] {
+export function when(...parts: readonly (readonly [boolean, string])[]): string[] {
   return parts.filter(([holds]) => holds).map(([, text]) => text);
 }
 
@@ -365,6 +372,8 @@ function idleActors(results: RunResults): string {
     ['peak RSS while creating (MB)', show(f['idle.rss.peak'])],
     ['RSS once every actor is passivated (MB)', show(f['idle.rss'])],
     ['of which anonymous, not mapped files (MB)', show(f['idle.rss.anon'])],
+    ['V8 heap in use / allocated, then (MB)', `${show(f['idle.heap.used'])} / ${show(f['idle.heap.total'])}`],
+    ['buffers outside the V8 heap, then (MB)', show(f['idle.external'])],
     ['event to a passivated actor, p50 / p99 (ms)', `${show(f['idle.wake.p50'])} / ${show(f['idle.wake.p99'])}`],
     ['event to an actor in memory, p50 / p99 (ms)', `${show(f['idle.live.p50'])} / ${show(f['idle.live.p99'])}`],
   ];
@@ -463,6 +472,14 @@ ${table(['goal', 'measured', 'verdict'], goalRows(results).map((g) => [g.goal, g
 ## Idle actors (issue 17)
 
 ${idleActors(results)}
+
+## Soak under a retention policy (issue 17)
+
+${soakReport(results.soak ?? {})}
+
+## Reconnect after few and many commits (issue 17)
+
+${reconnectReport(results.reconnect ?? {})}
 
 ## Edge fleet (issue 16)
 

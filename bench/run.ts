@@ -1,10 +1,12 @@
 /**
- * `npm run bench [-- --quick] [-- --only ceiling,moleculer,troupe,client,idle,edge] [-- --actors N]`:
+ * `npm run bench [-- --quick] [-- --only ceiling,moleculer,troupe,client,idle,edge,soak,reconnect] [-- --actors N]`:
  * runs the ceiling, Moleculer and troupe benchmarks in one process tree on 127.0.0.1
  * (`client`: only troupe's client beside in-process and HTTP publishing, which `troupe`
  * includes; `idle`: keyed actors created then passivated, `--actors` of them, a million
  * in a full run, see `idle-actors.ts`; `edge`: a gateway and 20 partial devices, a device's
- * backlog caught up both ways, see `edge-fleet.ts`), prints progress as
+ * backlog caught up both ways, see `edge-fleet.ts`; `soak`: 2 nodes with a retention policy
+ * taking 10× what it keeps, see `soak.ts`; `reconnect`: a peer's reconnect after few and
+ * many commits, see `reconnect.ts`), prints progress as
  * it goes, and writes `bench/RESULTS.md`, `bench/results.svg`, and every run's raw
  * figures to `bench/.runs/`. A suite that fails is reported as failed and the others
  * still run; the process exits non-zero only if it could not write the results.
@@ -24,12 +26,14 @@ import { renderResults, type RunResults } from './results-report.js';
 import { planFor } from './suite-plan.js';
 import { runEdgeSuite } from './edge-fleet.js';
 import { runIdleActorsSuite } from './idle-actors.js';
+import { runReconnectSuite } from './reconnect.js';
+import { runSoakSuite } from './soak.js';
 import { runClientSuite, runTroupeSuite } from './troupe.js';
 
-const SUITES = ['ceiling', 'moleculer', 'troupe', 'client', 'idle', 'edge'] as const;
+const SUITES = ['ceiling', 'moleculer', 'troupe', 'client', 'idle', 'edge', 'soak', 'reconnect'] as const;
 type Suite = (typeof SUITES)[number];
 /** What runs without `--only`: `troupe` already measures the client. */
-const DEFAULT_SUITES: readonly Suite[] = ['ceiling', 'moleculer', 'troupe', 'idle', 'edge'];
+const DEFAULT_SUITES: readonly Suite[] = ['ceiling', 'moleculer', 'troupe', 'idle', 'edge', 'soak', 'reconnect'];
 
 const REPO = new URL('../..', import.meta.url).pathname;
 const BENCH_DIR = join(REPO, 'bench');
@@ -69,7 +73,7 @@ async function main(): Promise<void> {
     progress(`warning: load average ${loadBefore.toFixed(2)} — other work on this machine will slow and scatter every figure`);
   }
 
-  const sets: Record<Suite, FigureSet> = { ceiling: {}, moleculer: {}, troupe: {}, client: {}, idle: {}, edge: {} };
+  const sets: Record<Suite, FigureSet> = { ceiling: {}, moleculer: {}, troupe: {}, client: {}, idle: {}, edge: {}, soak: {}, reconnect: {} };
   const failures: Record<string, string> = {};
   const runners: Record<Suite, () => Promise<FigureSet>> = {
     ceiling: () => runCeilingSuite(plan, progress),
@@ -78,6 +82,8 @@ async function main(): Promise<void> {
     client: () => runClientSuite(plan, progress, join(workDir, 'client')),
     idle: () => runIdleActorsSuite(plan, progress, join(workDir, 'idle'), actors),
     edge: () => runEdgeSuite(plan, progress, join(workDir, 'edge')),
+    soak: () => runSoakSuite(plan, progress, join(workDir, 'soak')),
+    reconnect: () => runReconnectSuite(plan, progress, join(workDir, 'reconnect')),
   };
   for (const suite of only) {
     progress(`— ${suite} —`);
@@ -93,9 +99,9 @@ async function main(): Promise<void> {
   const rawPath = join(RUNS_DIR, `results-${stamp}.json`);
   const load = { before: loadBefore, after: os.loadavg()[0] };
   // The client's figures are troupe's (`2.durable.client.*` and the setups beside them).
-  const { client, idle, edge, ...suites } = sets;
+  const { client, idle, edge, soak, reconnect, ...suites } = sets;
   suites.troupe = { ...suites.troupe, ...client };
-  writeFileSync(rawPath, `${JSON.stringify({ plan, machine, startedAt, load, ...suites, idle, edge, failures }, null, 2)}\n`);
+  writeFileSync(rawPath, `${JSON.stringify({ plan, machine, startedAt, load, ...suites, idle, edge, soak, reconnect, failures }, null, 2)}\n`);
   const results: RunResults = {
     plan,
     machine,
@@ -104,12 +110,14 @@ async function main(): Promise<void> {
     ...suites,
     idle,
     edge,
+    soak,
+    reconnect,
     failures,
     rawPath: relative(REPO, rawPath),
     load,
   };
   writeFileSync(join(BENCH_DIR, 'RESULTS.md'), renderResults(results));
-  writeFileSync(join(BENCH_DIR, 'results.svg'), renderChart(plan, suites));
+  writeFileSync(join(BENCH_DIR, 'results.svg'), renderChart(plan, suites, soak));
   rmSync(workDir, { recursive: true, force: true });
   progress(`wrote bench/RESULTS.md, bench/results.svg and ${relative(REPO, rawPath)}`);
 }

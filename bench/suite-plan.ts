@@ -45,6 +45,10 @@ export interface SuitePlan {
   readonly idleActors: number;
   /** The edge fleet (`edge-fleet.ts`): readings each device publishes in steady traffic, and the offline device's backlog. */
   readonly fleet: { readonly steady: number; readonly backlog: number };
+  /** The soak (`soak.ts`): every node's `--retain-events`, the windows its 10× that is published in, at `rate` events/s. */
+  readonly soak: { readonly retainEvents: number; readonly windows: number; readonly rate: number };
+  /** Reconnects (`reconnect.ts`): the commits made before, small then large, and reconnects timed after each. */
+  readonly reconnect: { readonly commits: readonly number[]; readonly repeats: number };
 }
 
 /** The plan for a full or a quick run. */
@@ -68,6 +72,8 @@ export function planFor(quick: boolean): SuitePlan {
         deliveryDeadlineMs: 60_000,
         idleActors: 100_000,
         fleet: { steady: 200, backlog: 20_000 },
+        soak: { retainEvents: 10_000, windows: 10, rate: 5_000 },
+        reconnect: { commits: [1_000, 100_000], repeats: 3 },
       }
     : {
         quick,
@@ -90,5 +96,7 @@ export function planFor(quick: boolean): SuitePlan {
         deliveryDeadlineMs: 300_000,
         idleActors: 1_000_000,
         fleet: { steady: 1_000, backlog: 100_000 },
+        soak: { retainEvents: 100_000, windows: 20, rate: 10_000 },
+        reconnect: { commits: [1_000, 1_000_000], repeats: 5 },
       };
 }

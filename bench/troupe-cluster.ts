@@ -58,6 +58,8 @@ export interface NodeSpec {
   readonly keys?: { readonly trust: string; readonly key: string };
   /** Run `troupe-publisher.js` (node and publisher in one process) instead of the CLI. */
   readonly embedded: boolean;
+  /** Keep at most this many log entries (`--retain-events`); none: everything. */
+  readonly retainEvents?: number;
 }
 
 /** A running node. */
@@ -79,6 +81,7 @@ export async function startTroupeNode(spec: NodeSpec): Promise<TroupeNode> {
   for (const peer of spec.peers) args.push('--peer', peer);
   if (spec.relaxed) args.push('--relaxed');
   if (spec.keys !== undefined) args.push('--trust', spec.keys.trust, '--key', spec.keys.key);
+  if (spec.retainEvents !== undefined) args.push('--retain-events', String(spec.retainEvents));
   const child = spec.embedded
     ? ChildHandle.start({ name: spec.id, script: PUBLISHER_SCRIPT, args, ipc: true })
     : ChildHandle.start({ name: spec.id, script: CLI_SCRIPT, args: ['node', ...args, '--app', SINK_APP] });
@@ -109,6 +112,8 @@ export interface ClusterSpec {
   readonly publish: PublishMode;
   /** Directory for the nodes' data (one subdirectory per node). */
   readonly dataDir: string;
+  /** Every node's `--retain-events`; none: every node keeps its whole log. */
+  readonly retainEvents?: number;
 }
 
 /** A running benchmark cluster. */
@@ -142,7 +147,7 @@ export class TroupeCluster {
         }
         // The sink's node always runs in-process, for its probe; the others do when they publish in-process.
         const embedded = spec.publish === 'embedded' || id === SINK_NODE_ID;
-        nodes.push(await startTroupeNode({ id, port: 0, dataDir: join(spec.dataDir, id), peers, relaxed: spec.relaxed, embedded, keys: keys?.(id) }));
+        nodes.push(await startTroupeNode({ id, port: 0, dataDir: join(spec.dataDir, id), peers, relaxed: spec.relaxed, embedded, keys: keys?.(id), retainEvents: spec.retainEvents }));
       }
       await cluster.waitLinked(START_TIMEOUT_MS);
       if (spec.publish === 'client') {
@@ -308,6 +313,16 @@ export class TroupeCluster {
       sum.messagesDown += t.messagesDown;
     }
     return sum;
+  }
+
+  /** Cuts every link's proxy (`proxied` clusters): connections drop and new ones are refused until {@link healLinks}. */
+  cutLinks(): void {
+    for (const proxy of this.proxies) proxy.cut();
+  }
+
+  /** Lets every link's proxy carry connections again; the nodes redial on their backoff. */
+  healLinks(): void {
+    for (const proxy of this.proxies) proxy.heal();
   }
 
   resetTraffic(): void {

@@ -9,7 +9,7 @@
  * harness process sending `POST /events` saturates a core well below what the fabric
  * can carry (see the POST ceiling).
  *
- * Usage: `troupe-publisher.js --id ID --port PORT --data DIR --secret S [--peer URL]… [--relaxed] [--trust FILE --key FILE]`.
+ * Usage: `troupe-publisher.js --id ID --port PORT --data DIR --secret S [--peer URL]… [--relaxed] [--trust FILE --key FILE] [--retain-events N]`.
  * Logs like `troupe node` (pino JSON, including the `listening` line); SIGTERM stops the
  * node cleanly.
  */
@@ -41,6 +41,7 @@ const { values } = parseArgs({
     relaxed: { type: 'boolean', default: false },
     trust: { type: 'string' },
     key: { type: 'string' },
+    'retain-events': { type: 'string' },
   },
 });
 // Tuned like a node the `troupe` CLI starts.
@@ -57,6 +58,7 @@ const node = await startNode({
   services: app.services.filter((service) => app.placement[id]?.includes(service.name)),
   peers: values.peer,
   relaxed: values.relaxed,
+  retention: values['retain-events'] === undefined ? undefined : { maxEvents: Number(values['retain-events']) },
   log,
 });
 
