@@ -2,6 +2,7 @@
  * Origin checkpoints: what one signs, what a receiver believes, and how a node's book of
  * them signs its own events, checks its peers' and finds them again for relaying.
  */
+import { createHash } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,7 +10,7 @@ import t from 'tap';
 import { encodeEvent } from '../protocol/event-codec.js';
 import { ENVELOPE_SCHEMA, type EncodedEvent } from '../protocol/envelope.js';
 import { NodeIdentity, newNodeKey, TrustList } from '../protocol/node-keys.js';
-import { lastSeq, provesEvent, provesRun, signProof, verifyProof } from '../protocol/origin-proof.js';
+import { eventHash, lastSeq, provesEvent, provesRun, signProof, verifyProof } from '../protocol/origin-proof.js';
 import { OriginProofs } from '../runtime/origin-proofs.js';
 import { Store } from '../runtime/store.js';
 import { codeOf } from './helpers/codec-fixtures.js';
@@ -29,6 +30,9 @@ t.test('a checkpoint proves exactly the events it lists, under its origin\'s key
   const events = [event('n1', 4), event('n1', 5)];
   const proof = signProof(n1, 'c', 'n1', 4, events);
   t.equal(lastSeq(proof), 5);
+  const sha256 = (bytes: Uint8Array): Buffer => createHash('sha256').update(bytes).digest();
+  t.same(proof.hashes, Buffer.concat(events.map(sha256)), 'it lists the SHA-256 of each event');
+  t.same(eventHash(events[0]), sha256(events[0]));
   t.ok(verifyProof(n2, 'c', proof), 'n2 believes n1 signed it');
   t.notOk(verifyProof(n2, 'other', proof), 'not for another cluster');
   t.notOk(verifyProof(n2, 'c', { ...proof, origin: 'n2' }), 'not as n2\'s');
