@@ -18,7 +18,8 @@
  *
  * The nodes of a cluster run as production nodes should: each with its own key and one
  * trust list (`--trust`), so the figures include signing and checking origin checkpoints.
- * `TROUPE_BENCH_UNSIGNED=1` runs them with the cluster secret alone, for comparison.
+ * `TROUPE_BENCH_UNSIGNED=1` runs them with the cluster secret alone, for comparison; the
+ * suites run one unsigned throughput figure of their own (`2.durable.unsigned`).
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -109,6 +110,8 @@ export interface ClusterSpec {
   readonly publish: PublishMode;
   /** Directory for the nodes' data (one subdirectory per node). */
   readonly dataDir: string;
+  /** Run with the cluster secret alone, no node keys: the cost of signing (issue 15). [default false] */
+  readonly unsigned?: boolean;
 }
 
 /** A running benchmark cluster. */
@@ -127,7 +130,7 @@ export class TroupeCluster {
     const proxies: TcpProxy[] = [];
     const cluster = new TroupeCluster(spec, nodes, proxies);
     const ids = Array.from({ length: spec.size }, (_, i) => (i === spec.size - 1 ? SINK_NODE_ID : `n${i + 1}`));
-    const keys = process.env.TROUPE_BENCH_UNSIGNED === '1' ? undefined : writeKeys(spec.dataDir, ids);
+    const keys = spec.unsigned === true || process.env.TROUPE_BENCH_UNSIGNED === '1' ? undefined : writeKeys(spec.dataDir, ids);
     try {
       for (const [i, id] of ids.entries()) {
         const peers: string[] = [];
