@@ -146,6 +146,23 @@ function clientGoals(t: FigureSet): GoalRow[] {
   return rows;
 }
 
+/** The bound of issue 15's goal: node keys cost at most this share of throughput. */
+const SIGNING_GOAL = { maxCost: 0.15 } as const;
+
+/** Issue 15: 2 nodes durable, in-process, signed throughput ≥ 85% of the same unsigned. */
+function signingGoal(t: FigureSet): GoalRow {
+  const signed = t['2.durable.embedded.throughput']?.value ?? null;
+  const unsigned = t['2.durable.unsigned.throughput']?.value ?? null;
+  const goal = 'node keys (signed origin checkpoints) cost ≤ 15% of throughput: 2 nodes durable, in-process, against the same without keys (issue 15)';
+  if (signed === null || unsigned === null) return { goal, measured: '—', shortfalls: null };
+  const cost = 1 - signed / unsigned;
+  return {
+    goal,
+    measured: `${formatCount(signed)} signed vs ${formatCount(unsigned)} events/s unsigned = ${cost >= 0 ? '−' : '+'}${Math.abs(cost * 100).toFixed(0)}%`,
+    shortfalls: when([cost > SIGNING_GOAL.maxCost, `${((cost - SIGNING_GOAL.maxCost) * 100).toFixed(0)} points over`]),
+  };
+}
+
 function goalRows(results: RunResults): GoalRow[] {
   const { troupe: t, moleculer: m, plan } = results;
   const value = (f: Figure | undefined): number | null => f?.value ?? null;
@@ -181,6 +198,7 @@ function goalRows(results: RunResults): GoalRow[] {
   );
 
   rows.push(...clientGoals(t));
+  rows.push(signingGoal(t));
 
   const largest = [...plan.backlogs].sort((a, b) => b.events - a.events)[0];
   const rateFigure = t[`catchup.${largest?.events}.rate`];

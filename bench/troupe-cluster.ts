@@ -18,7 +18,8 @@
  *
  * The nodes of a cluster run as production nodes should: each with its own key and one
  * trust list (`--trust`), so the figures include signing and checking origin checkpoints.
- * `TROUPE_BENCH_UNSIGNED=1` runs them with the cluster secret alone, for comparison.
+ * `TROUPE_BENCH_UNSIGNED=1` runs them with the cluster secret alone, for comparison; the
+ * suites run one unsigned throughput figure of their own (`2.durable.unsigned`).
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -114,6 +115,8 @@ export interface ClusterSpec {
   readonly dataDir: string;
   /** Every node's `--retain-events`; none: every node keeps its whole log. */
   readonly retainEvents?: number;
+  /** Run with the cluster secret alone, no node keys: the cost of signing (issue 15). [default false] */
+  readonly unsigned?: boolean;
 }
 
 /** A running benchmark cluster. */
@@ -132,7 +135,7 @@ export class TroupeCluster {
     const proxies: TcpProxy[] = [];
     const cluster = new TroupeCluster(spec, nodes, proxies);
     const ids = Array.from({ length: spec.size }, (_, i) => (i === spec.size - 1 ? SINK_NODE_ID : `n${i + 1}`));
-    const keys = process.env.TROUPE_BENCH_UNSIGNED === '1' ? undefined : writeKeys(spec.dataDir, ids);
+    const keys = spec.unsigned === true || process.env.TROUPE_BENCH_UNSIGNED === '1' ? undefined : writeKeys(spec.dataDir, ids);
     try {
       for (const [i, id] of ids.entries()) {
         const peers: string[] = [];

@@ -111,6 +111,20 @@ class Scenarios {
       ),
     );
   }
+
+  /**
+   * Throughput of 2 nodes durable publishing in-process with the cluster secret alone, no
+   * node keys: beside `2.durable.embedded`, what signing costs (issue 15).
+   */
+  async unsigned(): Promise<void> {
+    const { plan, progress, book } = this;
+    const prefix = '2.durable.unsigned';
+    await this.attempt('2 nodes durable, in-process publish, unsigned', [`${prefix}.throughput`], () =>
+      this.warmCluster({ size: 2, relaxed: false, proxied: false, publish: 'embedded', unsigned: true }, (cluster) =>
+        throughputRuns(plan, progress, book, cluster, prefix, plan.repeats),
+      ),
+    );
+  }
 }
 
 /**
@@ -120,6 +134,7 @@ class Scenarios {
 export async function runClientSuite(plan: SuitePlan, progress: Progress, workDir: string): Promise<FigureSet> {
   const scenarios = new Scenarios(plan, progress, workDir);
   for (const publish of ['embedded', 'client', 'http'] as const) await scenarios.publishing(publish, 'durable', 2);
+  await scenarios.unsigned();
   return scenarios.book.figures();
 }
 
@@ -141,6 +156,7 @@ export async function runTroupeSuite(plan: SuitePlan, progress: Progress, workDi
     }
   }
   await scenarios.publishing('client', 'durable', 2);
+  await scenarios.unsigned();
 
   for (const size of plan.clusterSizes) {
     await attempt(`${size} nodes`, [`${size}.throughput`], () =>

@@ -22,7 +22,7 @@
 import { decodeFrame, encodeFrame } from '../protocol/codec.js';
 import type { EncodedEvent, VectorClock } from '../protocol/envelope.js';
 import type { NodeIdentity } from '../protocol/node-keys.js';
-import { lastSeq, MAX_PROOF_EVENTS, provesEvent, signProof, verifyProof, type ProofFrame } from '../protocol/origin-proof.js';
+import { lastSeq, MAX_PROOF_EVENTS, provesEvent, provesRun, signProof, verifyProof, type ProofFrame } from '../protocol/origin-proof.js';
 import { nodeOf } from '../protocol/origin.js';
 import { TroupeError } from '../protocol/troupe-error.js';
 import type { Store, StoredEvent, StoredProof } from './store.js';
@@ -31,6 +31,13 @@ import type { Store, StoredEvent, StoredProof } from './store.js';
 const KEEP_EVENTS = 20_000;
 /** At most this many checkpoints per origin wait in memory for their events. */
 const MAX_PENDING = 4096;
+
+/** What {@link OriginProofs.check} reads of an event from a peer. */
+interface ProvedEvent {
+  readonly origin: string;
+  readonly seq: number;
+  readonly bytes: EncodedEvent;
+}
 
 interface Kept {
   readonly proof: ProofFrame;
@@ -86,16 +93,35 @@ export class OriginProofs {
   /**
    * Checks events from a peer before any is kept: each one this node would take (`isNew`:
    * a seq above what it delivered, or a skipped seq it refills) must match a checkpoint
-   * received from a peer. The others are duplicates, which change nothing.
+   * received from a peer. The others are duplicates, which change nothing. A checkpoint's
+   * whole run, present in order, is checked against its run digest at once; other events
+   * one by one against their hashes.
    * @throws TroupeError `TROUPE_PEER_FORGED_EVENT` naming the first that does not
    */
-  check<E extends { readonly origin: string; readonly seq: number; readonly bytes: EncodedEvent }>(events: readonly E[], isNew: (e: E) => boolean): void {
-    for (const e of events) {
-      if (!isNew(e)) continue;
+  check<E extends ProvedEvent>(events: readonly E[], isNew: (e: E) => boolean): void {
+    let i = 0;
+    while (i < events.length) {
+      const e = events[i];
+      if (!isNew(e)) {
+        i++;
+        continue;
+      }
       const kept = this.find(e.origin, e.seq);
       if (kept === undefined) throw new TroupeError('TROUPE_PEER_FORGED_EVENT', `event ${e.origin}:${e.seq} came without a checkpoint of its origin`);
-      if (!provesEvent(kept.proof, e.seq, e.bytes)) {
-        throw new TroupeError('TROUPE_PEER_FORGED_EVENT', `event ${e.origin}:${e.seq} differs from what ${nodeOf(e.origin)} signed`);
+      const run = wholeRun(events, i, kept.proof, isNew);
+      if (run !== undefined && provesRun(kept.proof, run)) {
+        i += run.length;
+        continue;
+      }
+      // One by one, also after a run that does not match: the error then names the event.
+      const end = i + (run?.length ?? 1);
+      for (; i < end; i++) {
+        if (!provesEvent(kept.proof, events[i].seq, events[i].bytes)) {
+          throw new TroupeError('TROUPE_PEER_FORGED_EVENT', `event ${events[i].origin}:${events[i].seq} differs from what ${nodeOf(e.origin)} signed`);
+        }
+      }
+      if (run !== undefined) {
+        throw new TroupeError('TROUPE_PEER_FORGED_EVENT', `events ${e.origin}:${kept.proof.first}-${kept.last} differ from the run ${nodeOf(e.origin)} signed`);
       }
     }
   }
@@ -172,4 +198,20 @@ export class OriginProofs {
       if (n > 0) list.splice(0, n);
     }
   }
+}
+
+/**
+ * The encoded events `events[i]` on, if they are all of `proof`'s run, in seq order and
+ * all new; otherwise undefined.
+ */
+function wholeRun<E extends ProvedEvent>(events: readonly E[], i: number, proof: ProofFrame, isNew: (e: E) => boolean): EncodedEvent[] | undefined {
+  const n = lastSeq(proof) - proof.first + 1;
+  if (events[i].seq !== proof.first || i + n > events.length) return undefined;
+  const run: EncodedEvent[] = [];
+  for (let j = 0; j < n; j++) {
+    const e = events[i + j];
+    if (e.origin !== proof.origin || e.seq !== proof.first + j || !isNew(e)) return undefined;
+    run.push(e.bytes);
+  }
+  return run;
 }

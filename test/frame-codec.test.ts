@@ -5,7 +5,7 @@ import { encodeEvent } from '../protocol/event-codec.js';
 import { decodeFrame, encodeFrame, MAX_FRAME_BYTES } from '../protocol/frame-codec.js';
 import { MAX_EVENT_BYTES } from '../protocol/event-codec.js';
 import type { Frame } from '../protocol/frame.js';
-import { clock, codeOf, count, envelope, goldenEvent, goldenEventHex, goldenFrames, hashBytes, hex, name, nodeId, nonce, proofBytes, signatureBytes, unhex } from './helpers/codec-fixtures.js';
+import { clock, codeOf, count, envelope, goldenEvent, goldenEventHex, goldenFrames, digestBytes, hashBytes, hex, name, nodeId, nonce, proofBytes, signatureBytes, unhex } from './helpers/codec-fixtures.js';
 
 t.test('every frame type encodes to its golden bytes and back', async (t) => {
   for (const [frame, expected] of goldenFrames) {
@@ -29,6 +29,7 @@ t.test('arbitrary frames round trip', async (t) => {
       origin: nodeId,
       first: fc.integer({ min: 1, max: 2 ** 40 }),
       hashes: fc.integer({ min: 1, max: 8 }).chain((n) => bytes(32 * n)),
+      digest: bytes(32),
       signature: bytes(64),
     }),
     fc.record({
@@ -92,10 +93,12 @@ t.test('encodeFrame refuses invalid fields', async (t) => {
     ['hello with protocol -1', { type: 'hello', cluster: 'c', node: 'n1', protocol: -1, nonce }],
     ['auth with a string proof', { type: 'auth', proof: 'x'.repeat(32) }],
     ['auth with a short signature', { type: 'auth', proof: proofBytes, signature: new Uint8Array(63) }],
-    ['proof with a bad origin', { type: 'proof', origin: 'n1~', first: 1, hashes: hashBytes, signature: signatureBytes }],
-    ['proof from seq 0', { type: 'proof', origin: 'n1', first: 0, hashes: hashBytes, signature: signatureBytes }],
-    ['proof with part of a hash', { type: 'proof', origin: 'n1', first: 1, hashes: new Uint8Array(33), signature: signatureBytes }],
-    ['proof with no hash', { type: 'proof', origin: 'n1', first: 1, hashes: new Uint8Array(0), signature: signatureBytes }],
+    ['proof with a bad origin', { type: 'proof', origin: 'n1~', first: 1, hashes: hashBytes, digest: digestBytes, signature: signatureBytes }],
+    ['proof from seq 0', { type: 'proof', origin: 'n1', first: 0, hashes: hashBytes, digest: digestBytes, signature: signatureBytes }],
+    ['proof with part of a hash', { type: 'proof', origin: 'n1', first: 1, hashes: new Uint8Array(33), digest: digestBytes, signature: signatureBytes }],
+    ['proof with no hash', { type: 'proof', origin: 'n1', first: 1, hashes: new Uint8Array(0), digest: digestBytes, signature: signatureBytes }],
+    ['proof without a run digest', { type: 'proof', origin: 'n1', first: 1, hashes: hashBytes, signature: signatureBytes }],
+    ['proof with a short run digest', { type: 'proof', origin: 'n1', first: 1, hashes: hashBytes, digest: new Uint8Array(31), signature: signatureBytes }],
     ['want with a fractional entry', { type: 'want', vc: { n1: 0.5 } }],
     ['ack with a clock that is an array', { type: 'ack', vc: [1] }],
     ['links with a bad id', { type: 'links', links: ['n1', ''] }],
@@ -130,10 +133,12 @@ t.test('decodeFrame refuses malformed frames', async (t) => {
     ['auth with a short signature', '93a461757468c420' + hex(proofBytes) + 'c43f' + hex(signatureBytes).slice(2)],
     ['auth with 4 fields', '94a461757468c420' + hex(proofBytes) + 'c440' + hex(signatureBytes) + 'c0'],
     ['proof with 4 fields', '94a570726f6f66a26e3107c440' + hex(hashBytes)],
-    ['proof with a bad origin', '95a570726f6f66a36e317e07c440' + hex(hashBytes) + 'c440' + hex(signatureBytes)],
-    ['proof from seq 0', '95a570726f6f66a26e3100c440' + hex(hashBytes) + 'c440' + hex(signatureBytes)],
-    ['proof with part of a hash', '95a570726f6f66a26e3107c421' + hex(hashBytes).slice(0, 66) + 'c440' + hex(signatureBytes)],
-    ['proof with a str signature', '95a570726f6f66a26e3107c440' + hex(hashBytes) + 'd940' + hex(signatureBytes)],
+    ['proof with 5 fields (no run digest)', '95a570726f6f66a26e3107c440' + hex(hashBytes) + 'c440' + hex(signatureBytes)],
+    ['proof with a bad origin', '96a570726f6f66a36e317e07c440' + hex(hashBytes) + 'c420' + hex(digestBytes) + 'c440' + hex(signatureBytes)],
+    ['proof from seq 0', '96a570726f6f66a26e3100c440' + hex(hashBytes) + 'c420' + hex(digestBytes) + 'c440' + hex(signatureBytes)],
+    ['proof with part of a hash', '96a570726f6f66a26e3107c421' + hex(hashBytes).slice(0, 66) + 'c420' + hex(digestBytes) + 'c440' + hex(signatureBytes)],
+    ['proof with a short run digest', '96a570726f6f66a26e3107c440' + hex(hashBytes) + 'c41f' + hex(digestBytes).slice(2) + 'c440' + hex(signatureBytes)],
+    ['proof with a str signature', '96a570726f6f66a26e3107c440' + hex(hashBytes) + 'c420' + hex(digestBytes) + 'd940' + hex(signatureBytes)],
     ['auth with a str proof', '92a461757468d920' + hex(proofBytes)],
     ['want with a negative entry', '92a477616e7481a26e31ff'],
     ['want with a duplicate entry', '92a477616e7482a26e3101a26e3102'],

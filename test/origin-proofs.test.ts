@@ -2,6 +2,7 @@
  * Origin checkpoints: what one signs, what a receiver believes, and how a node's book of
  * them signs its own events, checks its peers' and finds them again for relaying.
  */
+import { createHash } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,7 +10,7 @@ import t from 'tap';
 import { encodeEvent } from '../protocol/event-codec.js';
 import { ENVELOPE_SCHEMA, type EncodedEvent } from '../protocol/envelope.js';
 import { NodeIdentity, newNodeKey, TrustList } from '../protocol/node-keys.js';
-import { lastSeq, provesEvent, signProof, verifyProof } from '../protocol/origin-proof.js';
+import { eventHash, lastSeq, provesEvent, provesRun, signProof, verifyProof } from '../protocol/origin-proof.js';
 import { OriginProofs } from '../runtime/origin-proofs.js';
 import { Store } from '../runtime/store.js';
 import { codeOf } from './helpers/codec-fixtures.js';
@@ -29,6 +30,9 @@ t.test('a checkpoint proves exactly the events it lists, under its origin\'s key
   const events = [event('n1', 4), event('n1', 5)];
   const proof = signProof(n1, 'c', 'n1', 4, events);
   t.equal(lastSeq(proof), 5);
+  const sha256 = (bytes: Uint8Array): Buffer => createHash('sha256').update(bytes).digest();
+  t.same(proof.hashes, Buffer.concat(events.map(sha256)), 'it lists the SHA-256 of each event');
+  t.same(eventHash(events[0]), sha256(events[0]));
   t.ok(verifyProof(n2, 'c', proof), 'n2 believes n1 signed it');
   t.notOk(verifyProof(n2, 'other', proof), 'not for another cluster');
   t.notOk(verifyProof(n2, 'c', { ...proof, origin: 'n2' }), 'not as n2\'s');
@@ -38,6 +42,37 @@ t.test('a checkpoint proves exactly the events it lists, under its origin\'s key
   t.notOk(provesEvent(proof, 6, events[1]), 'seq 6 is not listed');
   t.notOk(provesEvent(proof, 5, event('n1', 5, { seq: 'altered' })), 'altered bytes do not match');
   t.ok(verifyProof(n2, 'c', signProof(n1, 'c', 'n1~V1StGX', 1, [event('n1', 1)])), 'an incarnation origin is signed by its node\'s key');
+});
+
+t.test('a checkpoint\'s run digest proves its whole run at once, and only that run', async (t) => {
+  const events = [event('n1', 4), event('n1', 5), event('n1', 6)];
+  const proof = signProof(n1, 'c', 'n1', 4, events);
+  t.ok(provesRun(proof, events), 'the whole run matches');
+  t.notOk(provesRun(proof, events.slice(0, 2)), 'a part of it does not');
+  t.notOk(provesRun(proof, [events[0], events[2], events[1]]), 'nor the run reordered');
+  t.notOk(provesRun(proof, [events[0], event('n1', 5, { seq: 'altered' }), events[2]]), 'nor with one event altered');
+  t.notOk(provesRun(proof, [Buffer.concat([events[0], events[1]]), Buffer.alloc(0), events[2]]), 'nor the same bytes split otherwise');
+  t.notOk(verifyProof(n2, 'c', { ...proof, digest: Buffer.alloc(32) }), 'the signature covers the digest');
+});
+
+t.test('a receiver refuses an altered event whether it checks the whole run or events one by one', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'troupe-proofs-'));
+  t.teardown(() => rm(dir, { recursive: true, force: true }));
+  const store = await Store.open(dir, 'n2');
+  t.teardown(() => store.close());
+  const book = new OriginProofs({ identity: n2, cluster: 'c', store, origin: 'n2' });
+  const events = [event('n1', 1), event('n1', 2), event('n1', 3)];
+  book.receive(signProof(n1, 'c', 'n1', 1, events));
+  const incoming = (list: readonly EncodedEvent[], from = 1) => list.map((bytes, i) => ({ origin: 'n1', seq: from + i, bytes }));
+  const altered = [events[0], event('n1', 2, 'x'), events[2]];
+  const allNew = (): boolean => true;
+  t.match(codeOf(() => book.check(incoming(altered), allNew)), 'TROUPE_PEER_FORGED_EVENT', 'the whole run, one event altered');
+  t.match(codeOf(() => book.check(incoming(altered.slice(1), 2), allNew)), 'TROUPE_PEER_FORGED_EVENT', 'part of the run, one event altered');
+  t.match(codeOf(() => book.check(incoming(altered), (e) => e.seq !== 1)), 'TROUPE_PEER_FORGED_EVENT', 'the run with its first a duplicate');
+  book.check(incoming(events), allNew);
+  book.check(incoming(events.slice(1), 2), allNew);
+  book.check(incoming(altered), (e) => e.seq !== 2);
+  t.pass('the signed events pass, whole or in part, and an altered duplicate is dropped unchecked');
 });
 
 t.test('a node\'s checkpoint book signs its own events, checks its peers\' and finds both again', async (t) => {

@@ -56,6 +56,8 @@ export const proofBytes = counting(32, 0xe0);
 export const signatureBytes = counting(64, 0x40);
 /** Two event hashes, as a `proof` frame lists them. */
 export const hashBytes = counting(64, 0x80);
+/** A run digest, as a `proof` frame carries it. */
+export const digestBytes = counting(32, 0x20);
 /** Every frame type with its golden bytes (hex, spaces for reading). */
 export const goldenFrames: readonly [Frame, string][] = [
   [
@@ -88,8 +90,8 @@ export const goldenFrames: readonly [Frame, string][] = [
   [{ type: 'ack', vc: { n1: 3, n2: 1 } }, '92 a361636b 82 a26e31 03 a26e32 01'],
   [{ type: 'lost', first: 300, ranges: [{ origin: 'n2~V1', from: 5, to: 200 }] }, '93 a46c6f7374 cd012c 91 93 a56e327e5631 05 ccc8'],
   [
-    { type: 'proof', origin: 'n1~V1StGX', first: 7, hashes: hashBytes, signature: signatureBytes },
-    '95 a570726f6f66 a96e317e563153744758 07 c440' + hex(hashBytes) + ' c440' + hex(signatureBytes),
+    { type: 'proof', origin: 'n1~V1StGX', first: 7, hashes: hashBytes, digest: digestBytes, signature: signatureBytes },
+    '96 a570726f6f66 a96e317e563153744758 07 c440' + hex(hashBytes) + ' c420' + hex(digestBytes) + ' c440' + hex(signatureBytes),
   ],
 ];
 

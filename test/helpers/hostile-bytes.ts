@@ -93,6 +93,7 @@ export const validFrame: fc.Arbitrary<Frame> = fc.oneof(
     origin: fc.oneof(nodeId, nodeId.map((n) => `${n}~V1StGX`)),
     first: fc.integer({ min: 1, max: 1000 }),
     hashes: fc.integer({ min: 1, max: 3 }).chain((n) => fc.uint8Array({ minLength: 32 * n, maxLength: 32 * n })),
+    digest: bytes32,
     signature: fc.uint8Array({ minLength: 64, maxLength: 64 }),
   }),
 );
