@@ -36,6 +36,9 @@ export const MAX_PROOF_EVENTS = 4096;
 /** Separates these signatures from any other use of a node key. */
 const DOMAIN = 'troupe/origin-proof/v2';
 
+/** The domain of checkpoints signed before run digests; data directories still hold them. */
+const DOMAIN_V1 = 'troupe/origin-proof/v1';
+
 /** A signed checkpoint of one origin's events `first` … `first + n − 1` (the `proof` frame). */
 export interface ProofFrame {
   readonly type: 'proof';
@@ -45,8 +48,12 @@ export interface ProofFrame {
   readonly first: number;
   /** The SHA-256 of each event's encoded bytes, in seq order, concatenated. */
   readonly hashes: Uint8Array;
-  /** The SHA-256 of all its events' encoded bytes, in seq order, each length-prefixed (see {@link runDigest}). */
-  readonly digest: Uint8Array;
+  /**
+   * The SHA-256 of all its events' encoded bytes, in seq order, each length-prefixed (see
+   * {@link runDigest}); absent in a checkpoint signed before run digests (`v1`, five fields),
+   * whose events are then checked one by one.
+   */
+  readonly digest?: Uint8Array;
   /** Ed25519, by `nodeOf(origin)`'s key, of the signed bytes (see the file comment). */
   readonly signature: Uint8Array;
 }
@@ -93,10 +100,12 @@ export function provesEvent(proof: ProofFrame, seq: number, bytes: Uint8Array): 
 
 /** Whether `events` are all of `proof`'s events, `first` … its last seq in order, as its run digest says. */
 export function provesRun(proof: ProofFrame, events: readonly Uint8Array[]): boolean {
-  return events.length === proof.hashes.length / EVENT_HASH_BYTES && Buffer.compare(runDigest(events), proof.digest) === 0;
+  const { digest } = proof;
+  return digest !== undefined && events.length === proof.hashes.length / EVENT_HASH_BYTES && Buffer.compare(runDigest(events), digest) === 0;
 }
 
 function signedBytes(cluster: string, proof: Omit<ProofFrame, 'type' | 'signature'>): Uint8Array {
+  if (proof.digest === undefined) return lengthPrefixed([DOMAIN_V1, cluster, proof.origin, String(proof.first), proof.hashes]);
   return lengthPrefixed([DOMAIN, cluster, proof.origin, String(proof.first), proof.hashes, proof.digest]);
 }
 

@@ -10,7 +10,9 @@ import t from 'tap';
 import { encodeEvent } from '../protocol/event-codec.js';
 import { ENVELOPE_SCHEMA, type EncodedEvent } from '../protocol/envelope.js';
 import { NodeIdentity, newNodeKey, TrustList } from '../protocol/node-keys.js';
-import { eventHash, lastSeq, provesEvent, provesRun, signProof, verifyProof } from '../protocol/origin-proof.js';
+import { lengthPrefixed } from '../protocol/handshake-signature.js';
+import { decodeFrame, encodeFrame } from '../protocol/codec.js';
+import { eventHash, lastSeq, provesEvent, provesRun, signProof, verifyProof, type ProofFrame } from '../protocol/origin-proof.js';
 import { OriginProofs } from '../runtime/origin-proofs.js';
 import { Store } from '../runtime/store.js';
 import { codeOf } from './helpers/codec-fixtures.js';
@@ -20,6 +22,10 @@ const k2 = newNodeKey().key;
 const trust = TrustList.parse(TrustList.format([['n1', k1.publicKey], ['n2', k2.publicKey]]), 'trust');
 const n1 = new NodeIdentity('n1', k1, trust);
 const n2 = new NodeIdentity('n2', k2, trust);
+
+function runOf(events: readonly EncodedEvent[]): Uint8Array {
+  return signProof(n1, 'c', 'n1', 4, events).digest!;
+}
 
 function event(origin: string, seq: number, data: unknown = { seq }): EncodedEvent {
   const id = `${origin}:${seq}`;
@@ -53,6 +59,22 @@ t.test('a checkpoint\'s run digest proves its whole run at once, and only that r
   t.notOk(provesRun(proof, [events[0], event('n1', 5, { seq: 'altered' }), events[2]]), 'nor with one event altered');
   t.notOk(provesRun(proof, [Buffer.concat([events[0], events[1]]), Buffer.alloc(0), events[2]]), 'nor the same bytes split otherwise');
   t.notOk(verifyProof(n2, 'c', { ...proof, digest: Buffer.alloc(32) }), 'the signature covers the digest');
+});
+
+t.test('a checkpoint signed before run digests (v1, five fields) still decodes and proves its events one by one', async (t) => {
+  const events = [event('n1', 4), event('n1', 5)];
+  const hashes = Buffer.concat(events.map(eventHash));
+  const signature = n1.sign(lengthPrefixed(['troupe/origin-proof/v1', 'c', 'n1', '4', hashes]));
+  const v1: ProofFrame = { type: 'proof', origin: 'n1', first: 4, hashes, signature };
+  const bytes = encodeFrame(v1);
+  t.equal(bytes[0], 0x95, 'written with five fields, as stored before');
+  const read = decodeFrame(bytes) as ProofFrame;
+  t.equal(read.digest, undefined, 'it has no run digest');
+  t.ok(verifyProof(n2, 'c', read), 'its v1 signature verifies');
+  t.notOk(verifyProof(n2, 'c', { ...read, digest: runOf(events) }), 'a digest added to it breaks the signature');
+  t.notOk(provesRun(read, events), 'without a digest no run is proven at once');
+  t.ok(provesEvent(read, 5, events[1]), 'each event is proven by its hash');
+  t.notOk(provesEvent(read, 5, event('n1', 5, { seq: 'altered' })), 'an altered one is not');
 });
 
 t.test('a receiver refuses an altered event whether it checks the whole run or events one by one', async (t) => {
