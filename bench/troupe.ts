@@ -130,6 +130,13 @@ class Scenarios {
 /**
  * `troupe/client` beside in-process publishing and HTTP, 2 nodes durable: throughput and
  * latency at the fixed loads of each (`npm run bench -- --only client`).
+ *
+ * Both ways publish on `n1` and stamp an event just before `publish()`; latency ends at
+ * the sink's handler on `rx`, the same commit and delivery path either way. The client's
+ * figure also holds the hop into `n1`: the harness's encoding and send, the loopback, and
+ * waking `n1` and reading the message — and any wait for `n1`'s event loop, which an
+ * in-process publisher never sees (its timer fires only when that loop is free). On 2
+ * shared cores the wake-up of a third busy process is most of the difference.
  */
 export async function runClientSuite(plan: SuitePlan, progress: Progress, workDir: string): Promise<FigureSet> {
   const scenarios = new Scenarios(plan, progress, workDir);

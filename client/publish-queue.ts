@@ -3,8 +3,8 @@
  * to be sent, batched into `publish` messages, and the batches in flight by ref. Pure: the
  * client decides when to send and tells it what came back.
  *
- * Every event that is queued in the same turn of the event loop (or waits while the
- * window is full) leaves in one message, up to a count and a byte size, so that the node
+ * Every event that is queued before the client sends (in one job, or one turn of the
+ * event loop while batches are in flight; or while the window is full) leaves in one message, up to a count and a byte size, so that the node
  * commits it in one group. At most `maxInFlight` events are sent and unanswered: past
  * that, publishes wait here, and a node that commits slowly slows the publisher.
  *
@@ -84,8 +84,9 @@ export class PublishQueue {
       bytes += this.waiting[n].bytes;
       n++;
     }
-    const batch = this.waiting.slice(0, n);
-    this.waiting = this.waiting.slice(n);
+    // Usually everything waiting leaves at once: no copy then.
+    const batch = n === this.waiting.length ? this.waiting : this.waiting.slice(0, n);
+    this.waiting = n === this.waiting.length ? [] : this.waiting.slice(n);
     const ref = ++this.lastRef;
     this.sent.set(ref, batch);
     this.sentEvents += batch.length;

@@ -4,9 +4,9 @@
  * protocol").
  *
  * `publish()` resolves once the event is committed on the node, as `POST /events` does;
- * any number may be in flight, and those made in one turn of the event loop leave in one
- * message (`publish-queue.ts`). `subscribe()` is an async iterator of committed events in
- * the node's delivery order, within a window the consumer's pace opens
+ * any number may be in flight, and those made together leave in one message
+ * (`publish-queue.ts`, `scheduleFlush`). `subscribe()` is an async iterator of committed
+ * events in the node's delivery order, within a window the consumer's pace opens
  * (`subscription-stream.ts`).
  *
  * When the connection drops, the client reconnects with backoff; publishes that were in
@@ -208,6 +208,7 @@ export class TroupeClient {
       case 'published':
         this.queue.answered(reply.ref, reply.answers);
         this.flush();
+        this.scheduleFlush(true);
         return;
       case 'subscribed':
         this.streams.get(reply.sub)?.subscribed(reply.from);
@@ -245,14 +246,24 @@ export class TroupeClient {
     if (this.ready) this.ws?.send(encodeControl(request));
   }
 
-  /** Sends what is queued at the end of this turn: every publish made in it joins one message. */
-  private scheduleFlush(): void {
+  /**
+   * Sends what is queued once the code publishing is done: every publish made in one
+   * job joins one message. An idle client sends right after the job (a microtask), not
+   * waiting for the event loop to come round; with publishes in flight, or as an answer's
+   * promises settle, it sends at the end of this turn of the event loop (`setImmediate`),
+   * so that what the application publishes meanwhile, however many promise steps later,
+   * joins one message too.
+   */
+  private scheduleFlush(endOfTurn = this.queue.inFlight > 0): void {
     if (this.flushing || !this.ready) return;
     this.flushing = true;
-    setImmediate(() => {
-      this.flushing = false;
-      this.flush();
-    });
+    const client = this;
+    if (endOfTurn) setImmediate(flushScheduled);
+    else queueMicrotask(flushScheduled);
+    function flushScheduled(): void {
+      client.flushing = false;
+      client.flush();
+    }
   }
 
   private flush(): void {

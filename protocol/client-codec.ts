@@ -16,8 +16,10 @@ import {
   type ClientPublishInput,
   type ClientReply,
   type ClientRequest,
+  type PublishAck,
   type PublishAnswer,
 } from './client-message.js';
+import type { VectorClock } from './envelope.js';
 import { MAX_EVENT_BYTES } from './event-codec.js';
 import { MAX_FRAME_BYTES } from './frame-codec.js';
 import { WireReader } from './msgpack-reader.js';
@@ -168,7 +170,7 @@ export function encodeReply(reply: ClientReply): Uint8Array {
     case 'hello':
       return packr.pack(['hello', reply.node, reply.protocol]);
     case 'published':
-      return packr.pack(['published', reply.ref, reply.answers]);
+      return packr.pack(['published', reply.ref, writeAnswers(reply.answers)]);
     case 'subscribed':
       return packr.pack(['subscribed', reply.sub, reply.from]);
     case 'events':
@@ -193,11 +195,85 @@ export function decodeReply(bytes: Uint8Array): ClientReply {
   const [type, a, b, c] = value as unknown[];
   const fields = value.length;
   if (type === 'hello' && fields === 3 && typeof a === 'string' && isCount(b)) return { type, node: a, protocol: b };
-  if (type === 'published' && fields === 3 && isCount(a) && Array.isArray(b)) return { type, ref: a, answers: b as PublishAnswer[] };
+  if (type === 'published' && fields === 3 && isCount(a) && Array.isArray(b)) return { type, ref: a, answers: readAnswers(b) };
   if (type === 'subscribed' && fields === 3 && isCount(a) && isCount(b)) return { type, sub: a, from: b };
   if (type === 'events' && fields === 4 && isCount(a) && isCount(b) && Array.isArray(c)) return { type, sub: a, next: b, events: c as ClientLogEntry[] };
   if (type === 'error' && fields === 3 && (a === null || isCount(a)) && isClientError(b)) return { type, ref: a, error: b };
   throw badFrame(`unexpected reply ${show(type)}`);
+}
+
+/**
+ * A `published` reply's answers on the wire: an acknowledgement is the array
+ * `[id, seq, correlationId | nil, origin | nil, vc | nil]`, where nil says "as before":
+ * the correlation id is the event's id, the origin the previous acknowledgement's, and the
+ * clock the previous acknowledgement's with the origin's entry set to `seq`. The events
+ * of one publish are stamped together by one node, so that after the first of them each
+ * costs its id and seq; a refusal stays the map `{ error }`.
+ */
+function writeAnswers(answers: readonly PublishAnswer[]): unknown[] {
+  const out: unknown[] = new Array(answers.length);
+  let previous: PublishAck | undefined;
+  for (let i = 0; i < answers.length; i++) {
+    const answer = answers[i];
+    if ('error' in answer) {
+      out[i] = answer;
+      continue;
+    }
+    const sameOrigin = previous !== undefined && previous.origin === answer.origin;
+    const nextClock = previous !== undefined && clockFollows(previous.vc, answer.vc, answer.origin, answer.seq);
+    out[i] = [answer.id, answer.seq, answer.correlationId === answer.id ? null : answer.correlationId, sameOrigin ? null : answer.origin, nextClock ? null : answer.vc];
+    previous = answer;
+  }
+  return out;
+}
+
+/** Whether `vc` is `previous` with `origin`'s entry set to `seq` and no other change. */
+function clockFollows(previous: VectorClock, vc: VectorClock, origin: string, seq: number): boolean {
+  if (vc[origin] !== seq) return false;
+  let size = 0;
+  for (const node in vc) {
+    size++;
+    if (node !== origin && vc[node] !== previous[node]) return false;
+  }
+  // Every other entry of `vc` is in `previous`: then the sizes tell whether `previous` has more.
+  let previousSize = 0;
+  for (const _ in previous) previousSize++;
+  return previousSize === (Object.hasOwn(previous, origin) ? size : size - 1);
+}
+
+/** The answers of a `published` reply (see {@link writeAnswers}), each checked for its shape. */
+function readAnswers(raw: readonly unknown[]): PublishAnswer[] {
+  const answers: PublishAnswer[] = new Array(raw.length);
+  let previous: PublishAck | undefined;
+  for (let i = 0; i < raw.length; i++) {
+    const answer = raw[i];
+    if (!Array.isArray(answer)) {
+      if (!isRefusal(answer)) throw badFrame(`answer ${i} is neither an acknowledgement nor an error`);
+      answers[i] = answer;
+      continue;
+    }
+    const [id, seq, correlationId, origin, vc] = answer as unknown[];
+    if (answer.length !== 5 || typeof id !== 'string' || !isCount(seq) || (correlationId !== null && typeof correlationId !== 'string')) {
+      throw badFrame(`answer ${i} is not [id, seq, correlationId, origin, vc]`);
+    }
+    const from = origin ?? previous?.origin;
+    if (typeof from !== 'string') throw badFrame(`answer ${i} has no origin`);
+    let clock: VectorClock;
+    if (vc !== null) {
+      if (typeof vc !== 'object' || Array.isArray(vc)) throw badFrame(`answer ${i} has a clock that is not a map`);
+      clock = vc as VectorClock;
+    } else {
+      if (previous === undefined) throw badFrame(`answer ${i} has no clock`);
+      clock = { ...previous.vc, [from]: seq };
+    }
+    previous = { id, origin: from, seq, vc: clock, correlationId: correlationId ?? id };
+    answers[i] = previous;
+  }
+  return answers;
+}
+
+function isRefusal(answer: unknown): answer is { error: { code: TroupeError['code']; message: string } } {
+  return typeof answer === 'object' && answer !== null && isClientError((answer as { error?: unknown }).error);
 }
 
 function isClientError(e: unknown): e is { code: TroupeError['code']; message: string } {

@@ -9,7 +9,7 @@ import type { VectorClock } from './envelope.js';
 import type { TroupeErrorCode } from './troupe-error.js';
 
 /** The client protocol version this code speaks (told in the node's `hello`). */
-export const CLIENT_PROTOCOL_VERSION = 1;
+export const CLIENT_PROTOCOL_VERSION = 2;
 
 /** One event to publish. `data` travels as its own msgpack bytes (see the codec). */
 export interface ClientPublishInput {

@@ -1,6 +1,6 @@
 import t from 'tap';
 import { decodeReply, decodeRequest, encodeControl, encodePublish, encodeReply, wirePublish } from '../protocol/client-codec.js';
-import type { ClientReply } from '../protocol/client-message.js';
+import type { ClientReply, PublishAnswer } from '../protocol/client-message.js';
 import { packr } from '../protocol/packr.js';
 
 const hex = (bytes: Uint8Array): string => Buffer.from(bytes).toString('hex');
@@ -41,6 +41,43 @@ t.test('a request that is not one is a protocol error, never anything else', asy
     ['an empty array', packr.pack([])],
   ];
   for (const [what, bytes] of bad) t.throws(() => decodeRequest(bytes), { code: 'TROUPE_PROTOCOL_BAD_FRAME' }, what);
+});
+
+t.test('the answers of one publish send their origin and clock once, and read back whole', async (t) => {
+  const answers: PublishAnswer[] = [
+    { id: 'a', origin: 'n1~x', seq: 7, vc: { 'n1~x': 7, 'rx~y': 3 }, correlationId: 'a' },
+    { id: 'b', origin: 'n1~x', seq: 8, vc: { 'n1~x': 8, 'rx~y': 3 }, correlationId: 'order-1' },
+    { error: { code: 'TROUPE_BAD_REQUEST', message: 'no' } },
+    { id: 'c', origin: 'n1~x', seq: 10, vc: { 'n1~x': 10, 'rx~y': 3 }, correlationId: 'c' },
+    { id: 'd', origin: 'n1~x', seq: 11, vc: { 'n1~x': 11, 'rx~y': 4 }, correlationId: 'd' },
+    { id: 'e', origin: 'n1~x', seq: 12, vc: { 'n1~x': 12, 'rx~y': 4, 'n3~z': 1 }, correlationId: 'e' },
+  ];
+  const bytes = encodeReply({ type: 'published', ref: 5, answers });
+  t.same(packr.unpack(bytes), [
+    'published',
+    5,
+    [
+      ['a', 7, null, 'n1~x', { 'n1~x': 7, 'rx~y': 3 }],
+      ['b', 8, 'order-1', null, null],
+      { error: { code: 'TROUPE_BAD_REQUEST', message: 'no' } },
+      ['c', 10, null, null, null],
+      ['d', 11, null, null, { 'n1~x': 11, 'rx~y': 4 }],
+      ['e', 12, null, null, { 'n1~x': 12, 'rx~y': 4, 'n3~z': 1 }],
+    ],
+  ]);
+  t.same(decodeReply(bytes), { type: 'published', ref: 5, answers });
+});
+
+t.test('an answer that leans on no earlier one, or is not an answer, is a protocol error', async (t) => {
+  const bad: [string, unknown[]][] = [
+    ['no origin in the first', [['a', 1, null, null, { n1: 1 }]]],
+    ['no clock in the first', [['a', 1, null, 'n1', null]]],
+    ['four fields', [['a', 1, null, 'n1']]],
+    ['a seq that is no count', [['a', -1, null, 'n1', { n1: 1 }]]],
+    ['a clock that is a list', [['a', 1, null, 'n1', [1]]]],
+    ['a map that is no error', [{ id: 'a' }]],
+  ];
+  for (const [what, answers] of bad) t.throws(() => decodeReply(packr.pack(['published', 1, answers])), { code: 'TROUPE_PROTOCOL_BAD_FRAME' }, what);
 });
 
 t.test('replies read back as written', async (t) => {
