@@ -150,7 +150,16 @@ export class Fabric {
       drained: () => this.receiver.askAgainIfRoom(),
       log,
     });
-    this.recovery = new HistoryRecovery({ node: id, origin, log, clock: time, maxWaitMs: o.recoveryMs, held: args.held ?? false, onChange: () => this.pump.kick() });
+    this.recovery = new HistoryRecovery({
+      node: id,
+      origin,
+      log,
+      clock: time,
+      maxWaitMs: o.recoveryMs,
+      held: args.held ?? false,
+      onChange: () => this.pump.kick(),
+      members: () => this.replication.claims().filter((peer) => peer.relays).map((peer) => peer.id),
+    });
     this.backpressure = new LinkBackpressure({ intake: this.intake, maxEvents: o.intakeEvents, maxBytes: o.intakeBytes });
     this.deadLetters = new DeadLetterReplay({ store, host });
     this.replication = new Replication({

@@ -6,7 +6,11 @@
  * or rewound disk costs it is its actors' history. It learns of that from a peer's clock
  * (its `want`): events of this node's older origins that the peer holds and this log
  * lacks. From then on the node is *holding*: it keeps committing what arrives (and what
- * clients publish) but hands nothing to its actors, until its log covers every such claim.
+ * clients publish) but hands nothing to its actors, until its log covers every such claim
+ * and every full peer it knows of has told its clock since this start. One peer's claim
+ * shows the disk lost history; how much, only all of them can say: the last events of an
+ * earlier start may have reached one peer only, and an actor that went on before those
+ * came back would handle again what that start had handled, and emit it twice.
  * Then the actors are rebuilt by replaying the whole log (`actor-rebuild.ts`), which also
  * delivers everything committed while holding, once.
  *
@@ -16,7 +20,8 @@
  * A peer's claim is only as good as the peer: one that claims more than it ever sends (a
  * bug, a forged `want` of 2⁵³−1) must not stop the actors for good. So a claim is dropped
  * when that peer's link goes down before the events arrive, and a recovery still waiting
- * after `maxWaitMs` is given up: the node logs an error and rebuilds from what it has.
+ * after `maxWaitMs` (for claimed events, or for a member that never links) is given up:
+ * the node logs an error and rebuilds from what it has.
  */
 import type { Logger } from 'pino';
 import type { VectorClock } from '../protocol/envelope.js';
@@ -33,6 +38,12 @@ export class HistoryRecovery {
   private readonly onChange: () => void;
   /** Per linked peer, the events of this node's older origins it holds beyond this log. */
   private readonly claims = new Map<string, VectorClock>();
+  /** The full peers this node knows of (linked now, or by the clock they acknowledged before). */
+  private readonly members: () => Iterable<string>;
+  /** Full peers that told their clock since this node started. */
+  private readonly heard = new Set<string>();
+  /** A peer claimed history this log lacks: the actors also wait to hear from every member. */
+  private lossSeen = false;
   /** When the current recovery is given up. */
   private deadline: TimerHandle | undefined;
   /** The log holds events the actors have not been handed (`meta/held`). */
@@ -53,6 +64,8 @@ export class HistoryRecovery {
     held: boolean;
     /** Called when the actors may go on (a claim was dropped or given up): queued work may run. */
     onChange: () => void;
+    /** The full peers this node knows of, each of which may hold history its disk lost. [default none] */
+    members?: () => Iterable<string>;
   }) {
     this.node = args.node;
     this.origin = args.origin;
@@ -61,6 +74,7 @@ export class HistoryRecovery {
     this.maxWaitMs = args.maxWaitMs;
     this.heldEvents = args.held;
     this.onChange = args.onChange;
+    this.members = args.members ?? (() => []);
   }
 
   /** Whether the log holds events the actors have not been handed. */
@@ -71,14 +85,23 @@ export class HistoryRecovery {
   /** Whether delivery to the actors waits for claimed events, given the committed clock. */
   waiting(committed: VectorClock): boolean {
     this.committed = committed;
-    if (this.claims.size === 0) return false;
+    if (!this.lossSeen) return false;
     for (const claim of this.claims.values()) {
       for (const origin in claim) if (claim[origin] > (committed[origin] ?? 0)) return true;
     }
+    if (this.unheard().length > 0) return true;
     this.claims.clear();
+    this.lossSeen = false;
     this.clock.clearTimeout(this.deadline);
     this.deadline = undefined;
     return false;
+  }
+
+  /** The members that have not told their clock since this node started. */
+  unheard(): string[] {
+    const out: string[] = [];
+    for (const id of this.members()) if (!this.heard.has(id)) out.push(id);
+    return out;
   }
 
   /** Whether the actors must be rebuilt now: events were held and nothing claimed is missing. */
@@ -108,6 +131,7 @@ export class HistoryRecovery {
   /** Peer `peer` told its clock `vc` (its `want`); this node committed `committed`. */
   peerClock(peer: string, vc: VectorClock, committed: VectorClock): void {
     this.committed = committed;
+    this.heard.add(peer);
     const claim: VectorClock = {};
     let any = false;
     for (const origin in vc) {
@@ -116,12 +140,13 @@ export class HistoryRecovery {
       any = true;
     }
     if (!any) {
-      if (this.claims.delete(peer)) this.onChange();
+      if (this.claims.delete(peer) || this.lossSeen) this.onChange();
       return;
     }
     this.claims.set(peer, claim);
+    this.lossSeen = true;
     this.log.warn(
-      { code: 'TROUPE_NODE_RECOVERING', peer, peerHas: claim, maxWaitMs: this.maxWaitMs },
+      { code: 'TROUPE_NODE_RECOVERING', peer, peerHas: claim, waitingFor: this.unheard(), maxWaitMs: this.maxWaitMs },
       'a peer holds events of this node\'s earlier starts that its log lacks: fetching them back before the actors go on',
     );
     this.deadline ??= this.clock.setTimeout(() => this.giveUp(), this.maxWaitMs);
@@ -136,10 +161,6 @@ export class HistoryRecovery {
       { code: 'TROUPE_NODE_RECOVERING', peer, peerHad: claim },
       'the peer that holds events of this node\'s earlier starts left before sending them all: no longer waiting for it',
     );
-    if (this.claims.size === 0) {
-      this.clock.clearTimeout(this.deadline);
-      this.deadline = undefined;
-    }
     this.onChange();
   }
 
@@ -152,10 +173,11 @@ export class HistoryRecovery {
     this.deadline = undefined;
     if (!this.waiting(this.committed)) return;
     this.log.error(
-      { code: 'TROUPE_NODE_RECOVERING', claimed: this.claimed(), logHas: this.committed, peers: [...this.claims.keys()], waitedMs: this.maxWaitMs },
+      { code: 'TROUPE_NODE_RECOVERING', claimed: this.claimed(), logHas: this.committed, peers: [...this.claims.keys()], unheard: this.unheard(), waitedMs: this.maxWaitMs },
       'gave up fetching back this node\'s earlier events: rebuilding the actors from what the log holds',
     );
     this.claims.clear();
+    this.lossSeen = false;
     this.onChange();
   }
 }

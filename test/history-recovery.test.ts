@@ -26,7 +26,7 @@ function linkTo(peer: string, origin: string, interest?: string[]): PeerLink {
   return { peer, origin, ...(interest === undefined ? {} : { interest }), send: () => {}, bufferedAmount: 0, close: () => {}, pause: () => {}, resume: () => {} };
 }
 
-function setup(maxWaitMs = 60_000, held = false) {
+function setup(maxWaitMs = 60_000, held = false, members: string[] = []) {
   const clock = new SimulatedClock();
   let changes = 0;
   const records: Record<string, unknown>[] = [];
@@ -37,7 +37,7 @@ function setup(maxWaitMs = 60_000, held = false) {
     },
   });
   const log = pino({ level: 'info' }, stream);
-  const recovery = new HistoryRecovery({ node: 'n1', origin: 'n1~now', log, clock, maxWaitMs, held, onChange: () => changes++ });
+  const recovery = new HistoryRecovery({ node: 'n1', origin: 'n1~now', log, clock, maxWaitMs, held, onChange: () => changes++, members: () => members });
   return { clock, recovery, changes: () => changes, records };
 }
 
@@ -94,6 +94,41 @@ t.test('recovery waits at most maxWaitMs, then logs an error and goes on', async
   t.notOk(recovery.waiting({}), 'gave up at the bound');
   t.equal(changes(), 1);
   t.match(records.filter((r) => r.level === 50), [{ code: 'TROUPE_NODE_RECOVERING', peers: ['p'] }], 'one error says so');
+});
+
+t.test('once one peer shows the disk lost history, the actors also wait to hear from every other member', async (t) => {
+  const { recovery, changes } = setup(60_000, false, ['n2', 'n3']);
+  recovery.peerClock('n3', { 'n1~old': 10 }, { 'n1~old': 8 });
+  t.ok(recovery.waiting({ 'n1~old': 10 }), 'n3\'s claim is covered, but n2 may hold later events of n1~old');
+  t.same(recovery.unheard(), ['n2']);
+  recovery.peerClock('n2', { 'n1~old': 11 }, { 'n1~old': 10 });
+  t.ok(recovery.waiting({ 'n1~old': 10 }), 'n2 holds n1~old:11, which the log lacks');
+  t.notOk(recovery.waiting({ 'n1~old': 11 }), 'every member told its clock and the log covers every claim');
+  t.ok(changes() === 0, 'nothing was dropped or given up');
+});
+
+t.test('a member that tells it holds nothing more releases the wait, and the fabric is told', async (t) => {
+  const { recovery, changes } = setup(60_000, false, ['n2', 'n3']);
+  recovery.peerClock('n3', { 'n1~old': 10 }, { 'n1~old': 8 });
+  t.ok(recovery.waiting({ 'n1~old': 10 }));
+  recovery.peerClock('n2', { 'n1~old': 9 }, { 'n1~old': 10 });
+  t.equal(changes(), 1, 'hearing from the last member is a change');
+  t.notOk(recovery.waiting({ 'n1~old': 10 }));
+});
+
+t.test('without any claim a start waits for no member: a restart with its disk whole goes on at once', async (t) => {
+  const { recovery } = setup(60_000, false, ['n2', 'n3']);
+  recovery.peerClock('n3', { 'n1~old': 8 }, { 'n1~old': 8 });
+  t.notOk(recovery.waiting({ 'n1~old': 8 }), 'n2 has not linked, and nothing says the disk lost anything');
+});
+
+t.test('a member that never links is given up at the deadline, named in the error', async (t) => {
+  const { clock, recovery, records } = setup(60_000, false, ['n2', 'n3']);
+  recovery.peerClock('n3', { 'n1~old': 10 }, { 'n1~old': 8 });
+  t.ok(recovery.waiting({ 'n1~old': 10 }));
+  clock.increment(60_000);
+  t.notOk(recovery.waiting({ 'n1~old': 10 }), 'gave up on n2 at the bound');
+  t.match(records.filter((r) => r.level === 50), [{ code: 'TROUPE_NODE_RECOVERING', unheard: ['n2'] }]);
 });
 
 t.test('a recovery that completes in time gives up nothing', async (t) => {
