@@ -8,7 +8,9 @@
  * peer that has it). A pass takes the oldest whole commits, a few thousand events at a
  * time, and removes with one LevelDB batch each those it may (their events, `clk/` and
  * `corr/` entries), so the commit pump, which writes above them, never waits long. Passes
- * run in the background, one every `intervalMs` through the injected `Clock`.
+ * run in the background, one every `intervalMs` through the injected `Clock`. Every few
+ * thousand removed events a pass has LevelDB compact the removed key range, which is what
+ * frees their space on disk.
  *
  * Past the hard cap (`capBytes`) the oldest commits go even if a member lacks them: that
  * is logged at error level with `TROUPE_LOG_COMPACTED` and counted (`forced`). Dead
@@ -78,6 +80,13 @@ const BATCH_EVENTS = 2048;
 /** Batches per pass at most, so that one pass ends and the next looks again at acks. */
 const BATCHES_PER_PASS = 64;
 
+/**
+ * Removed events after which a pass has LevelDB free their space (`Store.reclaim`): its
+ * own compaction seldom returns to the files of a log's oldest entries, so a log trimmed
+ * only by deletes would keep growing on disk.
+ */
+const RECLAIM_EVENTS = 8192;
+
 /** One node's background compaction. */
 export class LogCompaction {
   private readonly store: Store;
@@ -91,6 +100,10 @@ export class LogCompaction {
   private timer: TimerHandle | undefined;
   private running: Promise<void> | undefined;
   private stopped = false;
+  /** Events removed since their space was last freed. */
+  private unreclaimed = 0;
+  /** Where the last freeing ended; below it, nothing is left to free. */
+  private reclaimedTo: number | undefined;
   /** Events removed since this node started. */
   removed = 0;
   /** Of them, events some member lacked (past the hard cap). */
@@ -157,6 +170,18 @@ export class LogCompaction {
   }
 
   private async compact(): Promise<void> {
+    const from = this.store.logStart;
+    await this.removeBatches();
+    const to = this.store.logStart;
+    this.unreclaimed += to - from;
+    if (this.unreclaimed >= RECLAIM_EVENTS && !this.stopped) {
+      await this.store.reclaim(this.reclaimedTo ?? from, to);
+      this.unreclaimed = 0;
+      this.reclaimedTo = to;
+    }
+  }
+
+  private async removeBatches(): Promise<void> {
     for (let batch = 0; batch < BATCHES_PER_PASS && !this.stopped && !this.held(); batch++) {
       const end = this.end();
       // The newest commit stays: its `clk/` entry is what tells a peer it lacks nothing removed.

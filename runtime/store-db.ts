@@ -42,3 +42,14 @@ export async function reopenStoreDb(db: StoreDb, dir: string): Promise<StoreDb> 
   }
   return openStoreDb(dir);
 }
+
+/**
+ * Has LevelDB compact the keys from `start` to `end` now, so the space of the deleted ones
+ * is freed at once rather than when its own compaction comes to their files, which on a
+ * log trimmed at its head may be never. `level` runs on classic-level in Node, which has
+ * `compactRange`; its type does not say so.
+ */
+export async function compactKeys(db: StoreDb, start: string, end: string): Promise<void> {
+  const { compactRange } = db as unknown as { compactRange?: (this: StoreDb, start: string, end: string) => Promise<void> };
+  if (compactRange !== undefined) await compactRange.call(db, start, end);
+}

@@ -24,7 +24,7 @@
 import { decodeEvent, decodeValue, encodeValue, eventHeader } from '../protocol/codec.js';
 import { eventId, parseEventId, type EncodedEvent, type VectorClock } from '../protocol/envelope.js';
 import { TroupeError } from '../protocol/troupe-error.js';
-import { openStoreDb, reopenStoreDb, type StoreDb } from './store-db.js';
+import { compactKeys, openStoreDb, reopenStoreDb, type StoreDb } from './store-db.js';
 import { ActorRecords, writeActorIndex } from './actor-records.js';
 import { CommitClocks } from './commit-clocks.js';
 import type { CommitBatch, DeadLetter, LoggedCommit, LoggedEntry, StoredState } from './stored-records.js';
@@ -258,6 +258,16 @@ export class Store {
     }
     this.bytes = Math.max(0, this.bytes - removed);
     this.first = first;
+  }
+
+  /** Frees on disk the space of log entries removed from positions `from` to `to` (their events and `clk/` entries). */
+  async reclaim(from: number, to: number): Promise<void> {
+    try {
+      await compactKeys(this.db, posKey(from), posKey(to));
+      await compactKeys(this.db, clockKey(from), clockKey(to));
+    } catch (cause) {
+      throw new TroupeError('TROUPE_STORE_FAILED', `compacting removed log entries failed: ${(cause as Error).message}`, { cause });
+    }
   }
 
   /** Up to `limit` committed events from position `from` on, in delivery order; fewer once past `maxBytes`. */
