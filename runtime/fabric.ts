@@ -21,43 +21,40 @@
  * (`log-compaction.ts`). Delivered retirements (`retirements.ts`) fold retired origins'
  * entries out of what this node stamps, and name the node ids refused for good.
  */
-import type { Logger } from 'pino';
-import { NODE_ID_PATTERN, type Envelope, type VectorClock } from '../protocol/envelope.js';
+import type { Envelope, VectorClock } from '../protocol/envelope.js';
 import type { Frame } from '../protocol/frame.js';
-import { nodeOf } from '../protocol/origin.js';
 import { RETIRED_TYPE } from '../protocol/retirement.js';
 import { TroupeError } from '../protocol/troupe-error.js';
 import { sum } from '../protocol/vector-clock.js';
 import { BackgroundTasks } from './background-tasks.js';
 import { BatchPreparation, type Incoming, type PreparedBatch } from './batch-preparation.js';
 import { BatchWriter } from './batch-writer.js';
-import { systemClock, type Clock } from './clock.js';
+import { systemClock } from './clock.js';
 import { CommitPump } from './commit-pump.js';
 import { DeadLetterReplay } from './dead-letter-replay.js';
-import { DiskGuard, type FreeSpace } from './disk-guard.js';
+import { DiskGuard } from './disk-guard.js';
 import { DuplicateIds } from './duplicate-ids.js';
+import type { FabricArgs } from './fabric-args.js';
 import { FabricObservers, type CommitNotice, type FabricObserver } from './fabric-observers.js';
 import { withDefaults, type FabricOptions } from './fabric-options.js';
 import { FrameReceiver } from './frame-receiver.js';
-import type { Emission, Host } from './host.js';
+import type { Emission } from './host.js';
 import { HistoryRecovery } from './history-recovery.js';
 import { Intake } from './intake.js';
-import type { Interest } from './interest.js';
-import { InterestSync, type StoredInterest } from './interest-sync.js';
+import { InterestSync } from './interest-sync.js';
 import { LinkBackpressure } from './link-backpressure.js';
 import { LogCompaction } from './log-compaction.js';
 import { LogQueries, type LogEntry, type Trace } from './log-queries.js';
 import { LostEvents, type LostView } from './lost-events.js';
-import type { OriginProofs } from './origin-proofs.js';
 import { checkPublish, type PublishInput } from './publish-input.js';
 import { RecentLog } from './recent-log.js';
-import { retains, type RetentionPolicy } from './retention-policy.js';
+import { retains } from './retention-policy.js';
 import { Replication, type PeerLink, type PeerView } from './replication.js';
-import { Retirements, type RetirementsView, type StoredRetirements } from './retirements.js';
+import { forgetting, Retirements, type RetirementsView } from './retirements.js';
 import type { DeadLetter, Store } from './store.js';
 import { WorkQueues } from './work-queues.js';
 
-export type { CommitNotice, FabricObserver, FabricOptions, LogEntry, PeerLink, PeerView, PublishInput, Trace };
+export type { CommitNotice, FabricArgs, FabricObserver, FabricOptions, LogEntry, PeerLink, PeerView, PublishInput, Trace };
 
 /** One node's event fabric. */
 export class Fabric {
@@ -93,37 +90,7 @@ export class Fabric {
   private readonly lost: LostEvents;
   private stopped = false;
 
-  constructor(args: {
-    id: string;
-    /** The origin to stamp under (`originOf(id, incarnation)`), fresh at each start. [default `id`: a fixed origin, for tests] */
-    origin?: string;
-    store: Store;
-    host: Host;
-    log: Logger;
-    vc: VectorClock;
-    acks: ReadonlyMap<string, VectorClock>;
-    /** Per peer of `acks`, whether it acknowledged durably, as stored (`StoredState.durability`). [default none: each waits for its hello] */
-    durability?: ReadonlyMap<string, boolean>;
-    /** The newest `ts` on disk (`StoredState.lastTs`): stamping never goes behind it. [default 0] */
-    lastTs?: number;
-    /** The store says the log holds events the actors were not handed (`StoredState.held`): rebuild them. [default false] */
-    held?: boolean;
-    options?: FabricOptions;
-    /** Wall-clock time and timers (`clock` is the vector clock). [default the system clock] */
-    time?: Clock;
-    /** The store's directory, whose free space is watched (`disk-guard.ts`), and how to measure it. */
-    disk?: { readonly dir: string; readonly freeSpace?: FreeSpace };
-    /** What this node wants (`interest.ts`). [default everything] */
-    want?: Interest;
-    /** What the store kept of its interest: the last one, skipped and to-refill seqs (`StoredState.interest`). [default nothing] */
-    interest?: StoredInterest;
-    /** Signs, checks and forwards origin checkpoints (`origin-proofs.ts`). [default none: a node without a key] */
-    proofs?: OriginProofs;
-    /** What of its log this node keeps (`retention-policy.ts`). [default everything] */
-    retention?: RetentionPolicy;
-    /** The retirements on disk (`StoredState.retired`). [default none] */
-    retired?: StoredRetirements;
-  }) {
+  constructor(args: FabricArgs) {
     const { id, store, host, log, proofs } = args;
     const origin = args.origin ?? id;
     const time = args.time ?? systemClock;
@@ -290,17 +257,15 @@ export class Fabric {
    * @throws TroupeError `TROUPE_BAD_REQUEST` for an invalid id, this node's own, or a peer linked right now.
    */
   retireNode(node: string): Promise<Envelope> {
-    if (!NODE_ID_PATTERN.test(node)) return Promise.reject(new TroupeError('TROUPE_BAD_REQUEST', `${JSON.stringify(node)} is not a node id`));
-    if (node === this.id) return Promise.reject(new TroupeError('TROUPE_BAD_REQUEST', 'a node cannot retire itself'));
-    if (this.linkedPeers().includes(node)) {
-      return Promise.reject(new TroupeError('TROUPE_BAD_REQUEST', `${node} is linked to this node now: stop it before retiring it`));
+    let data: ReturnType<typeof forgetting>;
+    try {
+      data = forgetting(node, this.id, this.linkedPeers(), this.writer.committed);
+    } catch (err) {
+      return Promise.reject(err as TroupeError);
     }
     if (this.stopped) return Promise.reject(stopping());
     if (this.disk.full) return Promise.reject(this.disk.refusal());
-    const committed = this.writer.committed;
-    const origins: Record<string, number> = {};
-    for (const o in committed) if (nodeOf(o) === node) origins[o] = committed[o];
-    const done = this.queues.publish({ type: RETIRED_TYPE, data: { origins, node } });
+    const done = this.queues.publish({ type: RETIRED_TYPE, data });
     this.pump.kick();
     return done;
   }

@@ -33,7 +33,7 @@ import { actorViews, detailOf, type ActorView } from './actor-views.js';
 import type { ActorInspector } from './actor-inspection.js';
 import type { ActorCounts } from './actor-records.js';
 import { ActorStep } from './actor-step.js';
-import { ActorTimers, type FiredTimer } from './actor-timers.js';
+import { ActorTimers } from './actor-timers.js';
 import { systemClock, type Clock } from './clock.js';
 import { EmitsSeen } from './emits-seen.js';
 import { HostChanges, type HostChangeSet } from './host-changes.js';
@@ -79,8 +79,6 @@ export class Host {
   readonly actors: LiveActors;
   private readonly timers: ActorTimers<HostedActor>;
   private readonly changes: HostChanges;
-  /** Wall-clock now (the clock's, when given). */
-  private readonly now: () => number;
   /** Runs each step of an actor, rolling back one that fails (`actor-step.ts`). */
   private readonly step: ActorStep;
   /** Sends each event or timer to its one actor (`actor-delivery.ts`). */
@@ -99,7 +97,6 @@ export class Host {
     this.services = options.services;
     const clock = options.clock;
     const now = options.now ?? (clock === undefined ? Date.now : () => clock.now());
-    this.now = now;
     const host = this;
     const schedule = options.schedule;
     const newest = options.versions ?? newestVersions(options.services);

@@ -7,9 +7,10 @@
  * runs ahead of the clock on disk.
  */
 import type { Logger } from 'pino';
-import type { Envelope, VectorClock } from '../protocol/envelope.js';
+import { NODE_ID_PATTERN, type Envelope, type VectorClock } from '../protocol/envelope.js';
 import { nodeOf } from '../protocol/origin.js';
 import { parseRetirement, RETIRED_TYPE } from '../protocol/retirement.js';
+import { TroupeError } from '../protocol/troupe-error.js';
 
 /** The retirements as the store keeps them (`meta/retired`). */
 export interface StoredRetirements {
@@ -104,4 +105,18 @@ export class Retirements {
       origins: [...this.byOrigin].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([origin, final]) => ({ origin, final })),
     };
   }
+}
+
+/**
+ * The data of the retirement `troupe forget` asks node `self` to stamp for node `node`:
+ * every origin of it that `committed` counts, at its entry now, and the node id.
+ * @throws TroupeError `TROUPE_BAD_REQUEST` for an invalid id, `self`, or a node in `linked`.
+ */
+export function forgetting(node: string, self: string, linked: readonly string[], committed: VectorClock): { origins: Record<string, number>; node: string } {
+  if (!NODE_ID_PATTERN.test(node)) throw new TroupeError('TROUPE_BAD_REQUEST', `${JSON.stringify(node)} is not a node id`);
+  if (node === self) throw new TroupeError('TROUPE_BAD_REQUEST', 'a node cannot retire itself');
+  if (linked.includes(node)) throw new TroupeError('TROUPE_BAD_REQUEST', `${node} is linked to this node now: stop it before retiring it`);
+  const origins: Record<string, number> = {};
+  for (const o in committed) if (nodeOf(o) === node) origins[o] = committed[o];
+  return { origins, node };
 }
