@@ -61,6 +61,9 @@ interface Tracked {
   readonly name: string;
 }
 
+/** The fewest tracked actors at which stopped ones are swept out. */
+const MIN_SWEEP = 1024;
+
 /** Converts the host's inspection events and sends them to viewers and the inspector server. */
 export class InspectionStream {
   private readonly node: string;
@@ -71,6 +74,11 @@ export class InspectionStream {
   private readonly client: InspectorClient | undefined;
   /** Every current root actor, by service and key: a replaced (rolled back) actor drops out. */
   private readonly actors = new Map<string, Tracked>();
+  /**
+   * The size of `actors` at which stopped ones are swept out: a passivated actor is
+   * stopped without a word to this stream, so it would otherwise stay here for good.
+   */
+  private sweepAt = MIN_SWEEP;
   /** Actors created while watched whose `@xstate.actor` waits for their first snapshot. */
   private readonly unannounced = new WeakSet<AnyActorRef>();
   /** Delivered event id → the node-scoped id of the first local actor that handled it. */
@@ -182,10 +190,18 @@ export class InspectionStream {
     this.log.info({ viewers: this.viewers.size }, 'inspection viewer connected');
   }
 
+  /** Tracks a root actor; past `sweepAt`, drops the stopped ones, so that the map stays within twice the live actors. */
+  private track(key: string, tracked: Tracked): void {
+    this.actors.set(key, tracked);
+    if (this.actors.size < this.sweepAt) return;
+    for (const [k, { ref }] of this.actors) if (ref.getSnapshot().status === 'stopped') this.actors.delete(k);
+    this.sweepAt = Math.max(MIN_SWEEP, 2 * this.actors.size);
+  }
+
   private take(actor: InspectedActor, event: InspectionEvent, delivering: Envelope | null): void {
     const ref = event.actorRef as AnyActorRef;
     if (event.type === '@xstate.actor') {
-      if (ref._parent === undefined) this.actors.set(actorKey(actor), { ref, name: actorName(actor) });
+      if (ref._parent === undefined) this.track(actorKey(actor), { ref, name: actorName(actor) });
       // Its snapshot does not exist yet: it is announced with its first event.
       if (this.watched) this.unannounced.add(ref);
       return;

@@ -9,6 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { readFileSync } from 'node:fs';
 import type { Duplex } from 'node:stream';
 import pino from 'pino';
+import { createActor, createMachine } from 'xstate';
 import WebSocket from 'ws';
 import type { Envelope } from '../protocol/envelope.js';
 import { Host, type Emission } from '../runtime/host.js';
@@ -182,4 +183,20 @@ t.test(`follows the format of @statelyai/inspect ${STATELY_FORMAT_VERSION}`, asy
   const installed = JSON.parse(readFileSync(new URL('../node_modules/@statelyai/inspect/package.json', import.meta.url), 'utf8')).version as string;
   const minor = (v: string) => v.split('.').slice(0, 2).join('.');
   t.equal(minor(STATELY_FORMAT_VERSION), minor(installed), 'a new minor version of @statelyai/inspect may change the format: check it, then bump');
+});
+
+t.test('forgets actors that stopped (passivated ones) instead of keeping every actor ever created', async (t) => {
+  const stream = new InspectionStream({ node: 'n1', log });
+  t.teardown(() => stream.stop());
+  const machine = createMachine({ initial: 'idle', states: { idle: {} } });
+  let live = 0;
+  for (let i = 0; i < 3000; i++) {
+    const actor = createActor(machine, { inspect: (event) => stream.inspect({ service: 's', key: `k${i}` }, event, null) });
+    actor.start();
+    if (i % 10 === 0) live++;
+    else actor.stop();
+  }
+  const tracked = stream.currentActors().length;
+  t.ok(tracked >= live, `every live actor is still shown (${tracked} ≥ ${live})`);
+  t.ok(tracked < 1024, `stopped actors were swept out: ${tracked} of 3000 kept`);
 });
