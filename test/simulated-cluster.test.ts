@@ -6,52 +6,12 @@
  * actors on node a ring a second after `Ring`, and a `tally` on node b lists what rang.
  */
 import t from 'tap';
-import { assign, emit, setup } from 'xstate';
+import { emit, setup } from 'xstate';
 import orders from '../examples/orders/index.js';
-import { defineService } from '../runtime/define-service.js';
 import { defineApp } from '../runtime/service.js';
 import { simulateCluster, type Delivery, type SimulatedCluster } from '../testing/index.js';
+import { bells, rung } from './helpers/bells-app.js';
 import { nodeClock } from './helpers/node-clock.js';
-
-type BellEvent = { readonly type: 'Ring'; readonly data: { readonly id: string }; readonly ts: number };
-
-const bellMachine = setup({
-  types: {
-    events: {} as BellEvent,
-    input: {} as { key: string | undefined },
-    context: {} as { id: string },
-    emitted: {} as { type: 'Rang'; data: { id: string } },
-  },
-}).createMachine({
-  id: 'bell',
-  context: ({ input }) => ({ id: input.key ?? '' }),
-  initial: 'quiet',
-  states: {
-    quiet: { on: { Ring: 'ringing' } },
-    ringing: { after: { 1000: { target: 'rung', actions: emit(({ context }) => ({ type: 'Rang' as const, data: { id: context.id } })) } } },
-    rung: { type: 'final' },
-  },
-});
-
-const tallyMachine = setup({
-  types: { events: {} as { readonly type: 'Rang'; readonly data: { readonly id: string }; readonly ts: number }, context: {} as { rung: string[] } },
-}).createMachine({
-  id: 'tally',
-  context: { rung: [] },
-  on: { Rang: { actions: assign({ rung: ({ context, event }) => [...context.rung, event.data.id] }) } },
-});
-
-const bells = defineApp({
-  name: 'bells',
-  services: [
-    defineService({ name: 'bell', machine: bellMachine, on: ['Ring'], key: (event) => event.data.id }),
-    defineService({ name: 'tally', machine: tallyMachine, on: ['Rang'] }),
-  ],
-  placement: { a: ['bell'], b: ['tally'] },
-});
-
-/** What the tally on b has heard ring. */
-const rung = (sim: SimulatedCluster): string[] => sim.actor<{ rung: string[] }>('b', 'tally')?.context.rung ?? [];
 
 t.test('an after delay fires only when simulated time reaches it, and what it emits carries that time', async (t) => {
   const sim = await simulateCluster({ app: bells });

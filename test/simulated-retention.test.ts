@@ -6,47 +6,14 @@
  * a ring a second after `Ring`, a `tally` on node b lists what rang; node c hosts nothing.
  */
 import t from 'tap';
-import { assign, emit, setup } from 'xstate';
-import { defineService } from '../runtime/define-service.js';
-import { defineApp } from '../runtime/service.js';
 import { simulateCluster, type SimulatedCluster } from '../testing/index.js';
+import { bells as bellsOnAB, rung } from './helpers/bells-app.js';
 
-type BellEvent = { readonly type: 'Ring'; readonly data: { readonly id: string }; readonly ts: number };
-
-const bellMachine = setup({
-  types: { events: {} as BellEvent, input: {} as { key: string | undefined }, context: {} as { id: string }, emitted: {} as { type: 'Rang'; data: { id: string } } },
-}).createMachine({
-  id: 'bell',
-  context: ({ input }) => ({ id: input.key ?? '' }),
-  initial: 'quiet',
-  states: {
-    quiet: { on: { Ring: 'ringing' } },
-    ringing: { after: { 1000: { target: 'rung', actions: emit(({ context }) => ({ type: 'Rang' as const, data: { id: context.id } })) } } },
-    rung: { type: 'final' },
-  },
-});
-
-const tallyMachine = setup({
-  types: { events: {} as { readonly type: 'Rang'; readonly data: { readonly id: string }; readonly ts: number }, context: {} as { rung: string[] } },
-}).createMachine({
-  id: 'tally',
-  context: { rung: [] },
-  on: { Rang: { actions: assign({ rung: ({ context, event }) => [...context.rung, event.data.id] }) } },
-});
-
-const bells = defineApp({
-  name: 'bells',
-  services: [
-    defineService({ name: 'bell', machine: bellMachine, on: ['Ring'], key: (event) => event.data.id }),
-    defineService({ name: 'tally', machine: tallyMachine, on: ['Rang'] }),
-  ],
-  placement: { a: ['bell'], b: ['tally'], c: [] },
-});
+/** The bells app with node c, which hosts nothing. */
+const bells = { ...bellsOnAB, placement: { ...bellsOnAB.placement, c: [] } };
 
 /** Keeps 4 events, and past 600 bytes of log removes the oldest even if a member lacks them. */
 const TIGHT = { maxEvents: 4, capBytes: 600 };
-
-const rung = (sim: SimulatedCluster): string[] => sim.actor<{ rung: string[] }>('b', 'tally')?.context.rung ?? [];
 
 /** Rings `ids` on a, and lets their bells ring. */
 async function ring(sim: SimulatedCluster, ids: string[]): Promise<void> {
