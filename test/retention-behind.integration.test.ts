@@ -6,7 +6,7 @@
  * rest, and an order placed after it returned ships.
  */
 import t from 'tap';
-import type { LogEntry, NodeStatus } from './helpers/admin-client.js';
+import type { NodeStatus } from './helpers/admin-client.js';
 import { tails } from './helpers/convergence.js';
 import { crashed, dumpOnFailure, type NodeProcess } from './helpers/node-process.js';
 import { orderActors, stateName } from './helpers/order-workflow.js';
@@ -30,17 +30,6 @@ async function orderIs(n1: NodeProcess, nodes: readonly NodeProcess[], orderId: 
     until: (actor) => stateName(actor?.state) === state,
     message: () => `order ${orderId} to be ${state} on n1\n${tails(nodes)}`,
   });
-}
-
-/** Every event `node` retains, in its delivery order. */
-async function retainedLog(node: NodeProcess): Promise<LogEntry[]> {
-  const events: LogEntry[] = [];
-  for (let from = (await node.admin.status()).log.first ?? 1; ; ) {
-    const page = await node.admin.logPage(from, 500);
-    if (page.events.length === 0) return events;
-    events.push(...page.events);
-    from = page.next;
-  }
 }
 
 t.test('a member offline across a hard-cap compaction comes back, counts what no peer holds as lost, and is not stalled', async (t) => {
@@ -90,7 +79,7 @@ t.test('a member offline across a hard-cap compaction comes back, counts what no
     message: () => `n3's causal buffer to drain\n${tails(nodes)}`,
   });
   t.equal(after.log.buffered, 0, 'nothing is left waiting in n3\'s causal buffer');
-  const log = await retainedLog(n3);
+  const log = await n3.admin.retainedLog();
   const ids = log.map((e) => e.id);
   t.equal(new Set(ids).size, ids.length, 'n3 delivered no event twice');
   const top: Record<string, number> = {};

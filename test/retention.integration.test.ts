@@ -4,7 +4,7 @@
  * gets everything it lacked from them, after which they compact the rest too.
  */
 import t from 'tap';
-import type { LogEntry, NodeStatus, Published } from './helpers/admin-client.js';
+import type { NodeStatus, Published } from './helpers/admin-client.js';
 import { tails, waitForLinks, waitForSameClock } from './helpers/convergence.js';
 import { crashed, dumpOnFailure, startNode, type NodeProcess } from './helpers/node-process.js';
 import { parsePrometheus, valueOf } from './helpers/prometheus-text.js';
@@ -16,17 +16,6 @@ async function publish(node: NodeProcess, count: number, label: string): Promise
   const out: Published[] = [];
   for (let i = 0; i < count; i++) out.push(await node.admin.publish('Ping', { from: node.id, label, i }));
   return out;
-}
-
-/** The retained log of `node`, from its first retained position. */
-async function retainedLog(node: NodeProcess): Promise<LogEntry[]> {
-  const events: LogEntry[] = [];
-  for (let from = (await node.admin.status()).log.first ?? 1; ; ) {
-    const page = await node.admin.logPage(from, 500);
-    if (page.events.length === 0) return events;
-    events.push(...page.events);
-    from = page.next;
-  }
 }
 
 async function compactedTotal(node: NodeProcess): Promise<number> {
@@ -60,7 +49,7 @@ t.test('a node offline across a compaction comes back and gets all it lacked; th
     message: () => `a and b to compact while c is offline\n${tails([a, b])}`,
   });
   for (const [node, status] of [[a, compacted[0]], [b, compacted[1]]] as const) {
-    const log = await retainedLog(node);
+    const log = await node.admin.retainedLog();
     t.equal(log[0]?.pos, status.log.first, `${node.id}: its log starts at the retained start`);
     t.same(during.filter((p) => !log.some((e) => e.id === p.id)).map((p) => p.id), [], `${node.id}: keeps every event c lacks`);
     t.ok(log.length >= during.length, `${node.id}: keeps more than its policy (20) while c lacks them`);
@@ -79,7 +68,7 @@ t.test('a node offline across a compaction comes back and gets all it lacked; th
     until: (s: NodeStatus) => during.every((p) => (s.vc[p.origin] ?? 0) >= p.seq),
     message: () => `c to get every event published while it was offline (last ${last.id})\n${tails(nodes)}`,
   });
-  const cLog = await retainedLog(c);
+  const cLog = await c.admin.retainedLog();
   t.same(during.filter((p) => !cLog.some((e) => e.id === p.id)).map((p) => p.id), [], 'c holds every event it lacked');
   for (const node of [a, b]) {
     const status = await node.admin.status();

@@ -144,10 +144,15 @@ export class AdminClient {
     return page;
   }
 
-  /** The whole log, page by page, in local delivery order. */
-  async log(pageSize = 500): Promise<LogEntry[]> {
+  /** What the node retains of its log (from `log.first`, after retention removed older entries), page by page. */
+  async retainedLog(pageSize = 500): Promise<LogEntry[]> {
+    return this.log(pageSize, (await this.status()).log.first ?? 1);
+  }
+
+  /** The whole log from position `start`, page by page, in local delivery order. */
+  async log(pageSize = 500, start = 1): Promise<LogEntry[]> {
     const events: LogEntry[] = [];
-    let from = 1;
+    let from = start;
     for (let pages = 0; ; pages++) {
       if (pages > 100_000) throw new AdminApiError(this.node, 'GET /log: pagination does not end');
       const page = await this.logPage(from, pageSize);
