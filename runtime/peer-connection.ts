@@ -65,8 +65,8 @@ export class PeerConnection implements PeerLink {
   private peerHelloBytes: Uint8Array = new Uint8Array(0);
   private timer: TimerHandle | undefined;
   private alive = true;
-  /** This side closed the connection as a second process of the peer's node id. */
-  private refusedDuplicate = false;
+  /** The close code this side closed the connection with: the peer echoes it, and that is no refusal of this node. */
+  private sentClose: number | undefined;
   /** Called once the peer is authenticated (used by the dialer to reset its backoff). */
   onOpen: (() => void) | undefined;
   /** Called once the socket is closed, with the close code and reason. */
@@ -145,6 +145,7 @@ export class PeerConnection implements PeerLink {
    */
   close(code: number, reason: string): void {
     if (this.ws.readyState !== this.ws.OPEN && this.ws.readyState !== this.ws.CONNECTING) return;
+    this.sentClose = code;
     try {
       this.ws.close(code, reason.replace(/[^\x20-\x7e]/g, '?').slice(0, 123));
     } catch {
@@ -276,7 +277,6 @@ export class PeerConnection implements PeerLink {
    */
   private refuseDuplicateId(heldInstance: string): void {
     const node = this.peer;
-    this.refusedDuplicate = true;
     const first = this.ctx.fabric.duplicates.note(node, this.ctx.id, this.ctx.clock.now());
     this.ctx.log[first ? 'error' : 'warn'](
       { code: 'TROUPE_PEER_DUPLICATE_ID', peer: node, instance: this.instance, linkedInstance: heldInstance, direction: this.direction, closeCode: CLOSE_CODES.duplicateId },
@@ -350,8 +350,9 @@ export class PeerConnection implements PeerLink {
   }
 
   private socketOnClose(code: number, reason: string): void {
-    if (code === CLOSE_CODES.duplicateId && !this.refusedDuplicate && this.peer !== '') this.refusedAsDuplicate(reason);
-    if (code === CLOSE_CODES.nodeRetired) this.ctx.log.error({ code: 'TROUPE_NODE_RETIRED', peer: this.peer || undefined, closeCode: code, reason }, `refused by ${this.peer || 'a peer'}: this node's id was retired for good`);
+    const refusedByPeer = code !== this.sentClose;
+    if (code === CLOSE_CODES.duplicateId && refusedByPeer && this.peer !== '') this.refusedAsDuplicate(reason);
+    if (code === CLOSE_CODES.nodeRetired && refusedByPeer) this.ctx.log.error({ code: 'TROUPE_NODE_RETIRED', peer: this.peer || undefined, closeCode: code, reason }, `refused by ${this.peer || 'a peer'}: this node's id was retired for good`);
     const wasOpen = this.state === 'open';
     this.state = 'closed';
     this.ctx.clock.clearTimeout(this.timer);
