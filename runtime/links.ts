@@ -51,6 +51,14 @@ export interface LinksOptions {
   readonly relaxed?: boolean;
 }
 
+/**
+ * Close codes with which a peer refuses this node after both proofs verified: the dial
+ * opened, yet nothing came of it, so the backoff keeps growing instead of redialing at once
+ * (a retired node, or a second process under a linked node's id, would redial many times a
+ * second, each refusal logged on both sides).
+ */
+const REFUSED_AFTER_AUTH: ReadonlySet<number> = new Set([CLOSE_CODES.nodeRetired, CLOSE_CODES.duplicateId]);
+
 /** Accepts and dials peer connections; cuts and heals links on request. */
 export class Links implements LinkCutter {
   private readonly options: LinksOptions;
@@ -206,6 +214,7 @@ export class Links implements LinkCutter {
       this.refusedAt.delete(url);
     };
     conn.onClose = (code, reason) => {
+      if (REFUSED_AFTER_AUTH.has(code)) next = attempt + 1; // authenticated, then refused: no success to reset the backoff for
       if (conn.peer !== '') this.dialedPeers.set(url, conn.peer);
       this.noteRefusal(url, conn.peer, code, reason);
       if (conn.peer !== '' && this.linkTo(conn.peer) !== undefined) {

@@ -207,3 +207,23 @@ t.test('two nodes that dial each other end with one link, and the dialer that lo
   );
   t.pass('a new link came up, the one a dialed');
 });
+
+t.test('a node refused as retired after the handshake redials with a growing backoff, not at once', async (t) => {
+  const { clock, pending } = watchedClock();
+  const b = fakeFabric();
+  const retiring = { ...(b.fabric as unknown as Record<string, unknown>), isRetiredNode: (peer: string) => peer === 'a' } as unknown as Fabric;
+  const silent = pino({ level: 'silent' });
+  const linksB = new Links({ id: 'b', cluster: 'c', secret: 's', fabric: retiring, log: silent, peers: [], clock });
+  t.teardown(() => linksB.stop());
+  const { url } = await listen(t, linksB);
+  const { log, records } = recordingLog();
+  const a = fakeFabric();
+  const links = new Links({ id: 'a', cluster: 'c', secret: 's', fabric: a.fabric, log, peers: [url], clock, backoff: { initialMs: 100, maxMs: 60_000 } });
+  t.teardown(() => links.stop());
+  links.start();
+  await waitFor(() => records.filter((r) => r.msg === 'redialing peer').length, { message: 'the redial after the refusal', until: (n) => n === 1, timeout: 10_000, interval: 5 });
+  t.ok(records.some((r) => r.code === 'TROUPE_NODE_RETIRED'), 'a was refused as retired');
+  const [retry] = pending();
+  t.equal(records.find((r) => r.msg === 'redialing peer')?.attempt, 1, 'the refusal counts as a failed attempt: the backoff was not reset');
+  t.ok(retry.ms >= 50, `the redial waits (${retry.ms} ms)`);
+});
