@@ -13,17 +13,17 @@
  * actors from the whole log (`actor-rebuild.ts`), which hands them everything held, once.
  *
  * Every delivered `troupe.retired` is learned (`retirements.ts`) and folds the retired
- * entries out of what this node stamps afterwards. Once its actors take events, a batch
- * that finds this node's earlier origins counted beyond what is retired of them stamps a
- * retirement of them first (`protocol/retirement.ts`).
+ * entries out of what this node stamps afterwards (`stamper.ts`). Once its actors take
+ * events, a batch that finds this node's earlier origins counted beyond what is retired of
+ * them (`earlier-origins.ts`) stamps a retirement of them first (`protocol/retirement.ts`).
  */
 import type { Logger } from 'pino';
 import type { EncodedEvent, Envelope, VectorClock } from '../protocol/envelope.js';
-import { originOf } from '../protocol/origin.js';
 import { RETIRED_TYPE } from '../protocol/retirement.js';
 import { rebuildActors } from './actor-rebuild.js';
 import type { Clock } from './clock.js';
 import type { DeadLetterReplay } from './dead-letter-replay.js';
+import { EarlierOrigins } from './earlier-origins.js';
 import type { CommitNotice } from './fabric-observers.js';
 import type { IgnoredEvent } from './host-changes.js';
 import type { HistoryRecovery } from './history-recovery.js';
@@ -31,9 +31,9 @@ import type { Emission, Host } from './host.js';
 import type { Intake } from './intake.js';
 import type { InterestSync } from './interest-sync.js';
 import type { OriginProofs } from './origin-proofs.js';
-import type { PublishInput } from './publish-input.js';
 import type { Retirements } from './retirements.js';
-import { stamp, type Stamped } from './stamp.js';
+import type { Stamped } from './stamp.js';
+import { Stamper } from './stamper.js';
 import type { CommitBatch, Store, StoredEvent } from './store.js';
 import type { PendingPublish, PendingReplay, WorkQueues } from './work-queues.js';
 
@@ -59,7 +59,6 @@ export interface PreparedBatch {
 /** Builds batches for one node; holds what it has delivered so far. */
 export class BatchPreparation {
   private readonly id: string;
-  private readonly origin: string;
   private readonly store: Store;
   private readonly recovery: HistoryRecovery;
   private readonly host: Host;
@@ -78,19 +77,11 @@ export class BatchPreparation {
   readonly delivered: VectorClock;
   /** The last log position given out. */
   private pos: number;
-  /**
-   * The newest `ts` delivered or stamped here, across restarts (it is committed with each
-   * batch): stamping never goes behind it. A peer's `ts` beyond `maxSkewMs` ahead of the
-   * wall clock does not move it, so one wild clock cannot drag every later event along.
-   */
-  private lastTs: number;
-  private readonly maxSkewMs: number;
   private readonly retirements: Retirements;
-  private readonly forgotten: (node: string) => void;
-  /** Whether an earlier origin of this node may be counted beyond what is retired of it. */
-  private endedMoved = true;
-  /** How this node's origins begin (`n1~`). */
-  private readonly ownPrefix: string;
+  /** Stamps this node's events; keeps the newest `ts` delivered or stamped here. */
+  private readonly stamper: Stamper;
+  /** Says when this node's earlier origins are to be retired. */
+  private readonly earlier: EarlierOrigins;
 
   constructor(args: {
     /** This node's id. */
@@ -131,11 +122,8 @@ export class BatchPreparation {
     forgotten: (node: string) => void;
   }) {
     this.retirements = args.retirements;
-    this.ownPrefix = originOf(args.id, '');
-    this.forgotten = args.forgotten;
     this.interest = args.interest;
     this.id = args.id;
-    this.origin = args.origin;
     this.store = args.store;
     this.recovery = args.recovery;
     this.written = args.written;
@@ -151,8 +139,9 @@ export class BatchPreparation {
     this.proofs = args.proofs;
     this.delivered = { ...args.vc };
     this.pos = args.pos;
-    this.lastTs = args.lastTs;
-    this.maxSkewMs = args.maxSkewMs;
+    const { id, origin, log, clock, retirements } = args;
+    this.stamper = new Stamper({ origin, delivered: this.delivered, lastTs: args.lastTs, maxSkewMs: args.maxSkewMs, clock, log, retirements });
+    this.earlier = new EarlierOrigins({ id, origin, log, retirements, forgotten: args.forgotten });
   }
 
   /** The last log position given out (committed, or in a batch being written). */
@@ -177,10 +166,8 @@ export class BatchPreparation {
    * a recovery, or after a late copy of an earlier start's event arrived).
    */
   retirementDue(): boolean {
-    if (!this.endedMoved || this.holding() || this.refilling()) return false;
-    if (Object.keys(this.retirements.ended(this.id, this.origin, this.delivered)).length > 0) return true;
-    this.endedMoved = false;
-    return false;
+    if (this.holding() || this.refilling()) return false;
+    return this.earlier.due(this.delivered);
   }
 
   /** Builds one batch from everything ready: delivers it to the host and stamps what it emits. */
@@ -191,16 +178,16 @@ export class BatchPreparation {
     const delivered: { envelope: Envelope; pos: number }[] = [];
     const deliver = (envelope: Envelope, bytes: EncodedEvent): void => {
       const pos = ++this.pos;
-      if (envelope.ts > this.lastTs && envelope.ts <= this.clock.now() + this.maxSkewMs) this.lastTs = envelope.ts;
+      this.stamper.delivering(envelope.ts);
       events.push({ pos, origin: envelope.origin, seq: envelope.seq, correlationId: envelope.correlationId, type: envelope.type, bytes });
-      this.learn(envelope);
+      this.earlier.learn(envelope);
       const entry = { envelope, pos };
       queue.push(entry);
       delivered.push(entry);
     };
     const emit = (emissions: readonly Emission[]): void => {
       for (const emission of emissions) {
-        const own = this.stampEmission(emission);
+        const own = this.stamper.stampEmission(emission);
         if (own !== undefined) deliver(own.envelope, own.bytes);
       }
     };
@@ -237,7 +224,7 @@ export class BatchPreparation {
     for (const p of this.queues.takePublishes()) {
       let own;
       try {
-        own = this.stampOwn(p.input, null);
+        own = this.stamper.stampOwn(p.input, null);
       } catch (err) {
         p.reject(err as Error);
         continue;
@@ -277,7 +264,7 @@ export class BatchPreparation {
       deadLetters: changes.deadLetters,
       removedDeadLetters: replayed.map((r) => ({ service: r.letter.service, eventId: r.letter.eventId })),
       ...this.acks(),
-      lastTs: this.lastTs,
+      lastTs: this.stamper.lastTs,
       index: changes.index,
       interest: this.interest?.takeChanges(),
       retired: this.retirements.takeChanges(),
@@ -304,7 +291,7 @@ export class BatchPreparation {
       store: this.store,
       end: this.pos,
       publish: (emission) => {
-        const own = this.stampEmission(emission);
+        const own = this.stamper.stampEmission(emission);
         if (own === undefined) return undefined;
         const { envelope } = own;
         const entry = { envelope, pos: ++this.pos };
@@ -328,7 +315,7 @@ export class BatchPreparation {
       deadLetters: [...rebuilt.deadLetters, ...changes.deadLetters],
       removedDeadLetters: [],
       ...this.acks(),
-      lastTs: this.lastTs,
+      lastTs: this.stamper.lastTs,
       index: changes.index,
       interest: this.interest?.takeChanges(),
       held: false,
@@ -342,49 +329,14 @@ export class BatchPreparation {
     return { acks, durability: this.durabilityOf(acks.keys()) };
   }
 
-  /** Stamps what an actor emitted as this node's next event; `undefined` (logged) when it cannot be one. */
-  private stampEmission({ emitted, cause }: Emission): Stamped | undefined {
-    if (typeof emitted.type !== 'string' || emitted.type === '') {
-      this.log.error({ emitted, cause: cause?.id, correlationId: cause?.correlationId }, 'an actor emitted an event without a type; dropped');
-      return undefined;
-    }
-    try {
-      return this.stampOwn({ type: emitted.type, data: emitted.data, correlationId: cause?.correlationId, version: emitted.version }, cause?.id ?? null);
-    } catch (err) {
-      this.log.error({ err, type: emitted.type, cause: cause?.id, correlationId: cause?.correlationId }, 'an actor emitted an event that cannot be encoded; dropped');
-      return undefined;
-    }
-  }
-
   /** Whether skipped events are being fetched back after a widened interest (`interest-sync.ts`). */
   private refilling(): boolean {
     return this.interest !== undefined && !this.interest.refill.empty;
   }
 
-  /** Learns a delivered retirement; notes an event of an earlier origin of this node. */
-  private learn(envelope: Envelope): void {
-    const o = envelope.origin;
-    if (o !== this.origin && (o.startsWith(this.ownPrefix) || o === this.id)) this.endedMoved = true;
-    const node = this.retirements.learn(envelope, this.log);
-    if (node !== undefined) this.forgotten(node);
-  }
-
   /** A retirement of this node's earlier origins, stamped, if its clock counts any beyond what is retired of them. */
   private retireEnded(): Stamped | undefined {
-    if (!this.endedMoved) return undefined;
-    this.endedMoved = false;
-    const origins = this.retirements.ended(this.id, this.origin, this.delivered);
-    if (Object.keys(origins).length === 0) return undefined;
-    this.log.info({ code: 'TROUPE_ORIGINS_RETIRED', origins }, 'retiring the origins of earlier starts of this node: their clock entries leave new events');
-    return this.stampOwn({ type: RETIRED_TYPE, data: { origins } }, null);
-  }
-
-  /** Stamps the next event of this node and counts it as delivered; a retirement's clock is never folded. */
-  private stampOwn(input: PublishInput, causationId: string | null): Stamped {
-    const finals = input.type === RETIRED_TYPE ? undefined : this.retirements.finals;
-    const own = stamp(this.origin, this.delivered, this.lastTs, this.clock.now(), input, causationId, finals);
-    this.delivered[this.origin] = own.envelope.seq;
-    this.lastTs = own.envelope.ts;
-    return own;
+    const origins = this.earlier.takeEnded(this.delivered);
+    return origins === undefined ? undefined : this.stamper.stampOwn({ type: RETIRED_TYPE, data: { origins } }, null);
   }
 }
