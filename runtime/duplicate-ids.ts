@@ -33,3 +33,12 @@ export class DuplicateIds {
     return [...this.seen.values()];
   }
 }
+
+/**
+ * Whether a newly authenticated peer is a second process beside the linked one: both
+ * hellos name their instance, and the names differ. The same instance is a reconnect of
+ * the linked process (the tie-break settles it); a peer that names none cannot be told.
+ */
+export function isSecondProcess(linked: string | undefined, arriving: string | undefined): boolean {
+  return linked !== undefined && arriving !== undefined && linked !== arriving;
+}

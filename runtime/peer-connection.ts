@@ -7,55 +7,32 @@
  * to the fabric; from then on frames go to the fabric. Anything that breaks the protocol
  * closes this one connection with a close code and a logged reason and changes nothing.
  * Heartbeats are WebSocket pings: a link that misses a pong for a whole interval is
- * terminated, which is how a silently dead link is noticed.
+ * terminated, which is how a silently dead link is noticed. Refusals, either way, are
+ * logged and sent by `peer-refusals.ts`.
  */
-import type { Logger } from 'pino';
 import type WebSocket from 'ws';
 import { decodeFrame, encodeFrame } from '../protocol/codec.js';
 import { NODE_ID_PATTERN } from '../protocol/envelope.js';
 import { originOf } from '../protocol/origin.js';
 import { PROTOCOL_VERSION, type Frame, type HelloFrame } from '../protocol/frame.js';
 import { CLOSE_CODES, newNonce, proof, verifyProof } from '../protocol/handshake.js';
-import type { NodeIdentity } from '../protocol/node-keys.js';
 import { isTroupeError, TroupeError, type TroupeErrorCode } from '../protocol/troupe-error.js';
-import type { Clock, TimerHandle } from './clock.js';
-import type { Fabric, PeerLink } from './fabric.js';
+import type { TimerHandle } from './clock.js';
+import type { ConnectionContext } from './connection-context.js';
+import { isSecondProcess } from './duplicate-ids.js';
+import type { PeerLink } from './fabric.js';
 import { replacesLink, type Direction } from './link-tie-break.js';
 import { peerIdentityRefusal, signForPeer, type HandshakeSides } from './peer-identity.js';
+import { PeerRefusals } from './peer-refusals.js';
 
-/** What a connection needs to know about its own node. */
-export interface ConnectionContext {
-  readonly id: string;
-  readonly cluster: string;
-  readonly secret: string;
-  /** This node's key and the trust list: peers must then prove their node id. [default none: the secret alone] */
-  readonly identity?: NodeIdentity;
-  readonly fabric: Fabric;
-  readonly log: Logger;
-  readonly clock: Clock;
-  readonly heartbeatMs: number;
-  readonly handshakeMs: number;
-  /** This node's admin API URL, told to peers in `hello` once the node listens. */
-  admin?: string;
-  /** This process's random instance id, told to peers in `hello` (with `admin`). */
-  readonly instance: string;
-  /** What this node wants, told to peers in `hello` (after `instance`) when it wants less than everything. */
-  readonly interest?: readonly string[];
-  /** This node runs `--relaxed` (acks before fsync), told to peers in `hello` (after `interest`). */
-  readonly relaxed?: boolean;
-  /** Whether this node holds its link to `peer` cut (see `LinkCutter`): such a peer is refused after its hello. */
-  readonly isCut: (peer: string) => boolean;
-  /** Whether node id `peer` was retired for good (`troupe forget`): it is refused after its proof. [default none is] */
-  readonly isRetired?: (peer: string) => boolean;
-  /** The connection that is this node's link to `peer` right now, if any. */
-  readonly linkTo: (peer: string) => PeerConnection | undefined;
-}
+export type { ConnectionContext };
 
 /** A WebSocket to a peer going through the handshake, then carrying frames. */
 export class PeerConnection implements PeerLink {
   private readonly ws: WebSocket;
   private readonly ctx: ConnectionContext;
   private readonly nonce = newNonce();
+  private readonly refusals: PeerRefusals;
   /** Whether this node dialed the connection or accepted it. */
   readonly direction: Direction;
   private state: 'hello' | 'auth' | 'open' | 'closed' = 'hello';
@@ -76,6 +53,7 @@ export class PeerConnection implements PeerLink {
     this.ws = ws;
     this.ctx = ctx;
     this.direction = direction;
+    this.refusals = new PeerRefusals(ctx, this);
     ws.binaryType = 'nodebuffer';
     ws.on('message', (data, isBinary) => this.socketOnMessage(data as Buffer, isBinary));
     ws.on('close', (code, reason) => this.socketOnClose(code, reason.toString()));
@@ -168,17 +146,14 @@ export class PeerConnection implements PeerLink {
     this.ws.terminate();
   }
 
+  /** Logs the refusal of the peer and closes the connection (`peer-refusals.ts`). */
   private refuse(code: TroupeErrorCode, closeCode: number, reason: string): void {
-    // Two nodes that dial each other meet twice: routine, not a warning. A cut peer is
-    // refused at each of its redials, on purpose: the cut itself was logged.
-    const level = code === 'TROUPE_PEER_LINK_CUT' ? 'debug' : code === 'TROUPE_PEER_DUPLICATE_LINK' ? 'info' : 'warn';
-    this.ctx.log[level]({ code, peer: this.peer || undefined, direction: this.direction, closeCode }, `peer refused: ${reason}`);
-    this.close(closeCode, reason);
+    this.refusals.refuse(code, closeCode, reason);
   }
 
   /** Closes the connection because this node holds the link to its peer cut. */
   refuseCut(): void {
-    this.refuse('TROUPE_PEER_LINK_CUT', CLOSE_CODES.linkCut, `link ${this.ctx.id}-${this.peer} is cut by ${this.ctx.id}`);
+    this.refusals.cut();
   }
 
   private socketOnMessage(data: Buffer, isBinary: boolean): void {
@@ -241,10 +216,10 @@ export class PeerConnection implements PeerLink {
     if (refusal !== undefined) return this.refuse('TROUPE_PEER_KEY_REJECTED', CLOSE_CODES.keyRejected, refusal);
     // Cut while its proof was on the way: the closing handshake is under way already.
     if (this.ctx.isCut(hello.node)) return this.refuseCut();
-    if (this.ctx.isRetired?.(hello.node) === true) return this.refuseRetired(hello.node);
+    if (this.ctx.isRetired?.(hello.node) === true) return this.refusals.retired(hello.node);
     this.ctx.clock.clearTimeout(this.timer);
     const held = this.ctx.linkTo(hello.node);
-    if (held !== undefined && isSecondProcess(held.instance, hello.instance)) return this.refuseDuplicateId(held.instance as string);
+    if (held !== undefined && isSecondProcess(held.instance, hello.instance)) return this.refusals.duplicateId(held.instance as string);
     if (held !== undefined) {
       if (!replacesLink(this.ctx.id, hello.node, this.direction, held.direction)) {
         return this.refuse('TROUPE_PEER_DUPLICATE_LINK', CLOSE_CODES.duplicateLink, `already linked to ${hello.node} by the connection the tie-break keeps`);
@@ -267,40 +242,6 @@ export class PeerConnection implements PeerLink {
       me: { id: this.ctx.id, nonce: this.nonce, hello: this.ownHelloBytes },
       peer: { hello, bytes: this.peerHelloBytes },
     };
-  }
-
-  /**
-   * Refuses a second process of the peer's node id: this node is linked to another one,
-   * `heldInstance`, already. Merging the two would fork that id's sequence; refusing one
-   * keeps it whole, and says so loudly on both sides. (A process restarted after a crash
-   * whose old link is not yet seen dead is refused too, until the heartbeat drops it.)
-   */
-  private refuseDuplicateId(heldInstance: string): void {
-    const node = this.peer;
-    const first = this.ctx.fabric.duplicates.note(node, this.ctx.id, this.ctx.clock.now());
-    this.ctx.log[first ? 'error' : 'warn'](
-      { code: 'TROUPE_PEER_DUPLICATE_ID', peer: node, instance: this.instance, linkedInstance: heldInstance, direction: this.direction, closeCode: CLOSE_CODES.duplicateId },
-      `peer refused: another process with node id ${node} is linked here already; two live processes must not share one id`,
-    );
-    this.close(CLOSE_CODES.duplicateId, `another process with node id ${node} is linked to ${this.ctx.id}`);
-  }
-
-  /** Refuses a peer whose node id was retired for good (`troupe forget`), at every redial. */
-  private refuseRetired(node: string): void {
-    this.ctx.log.warn(
-      { code: 'TROUPE_NODE_RETIRED', peer: node, direction: this.direction, closeCode: CLOSE_CODES.nodeRetired },
-      `peer refused: node id ${node} was retired for good`,
-    );
-    this.close(CLOSE_CODES.nodeRetired, `TROUPE_NODE_RETIRED: node id ${node} was retired for good; start it under a new --id with a fresh data dir`);
-  }
-
-  /** The peer refused this node because another process with this node's id is linked to it. */
-  private refusedAsDuplicate(reason: string): void {
-    const first = this.ctx.fabric.duplicates.note(this.ctx.id, this.peer, this.ctx.clock.now());
-    this.ctx.log[first ? 'error' : 'warn'](
-      { code: 'TROUPE_PEER_DUPLICATE_ID', peer: this.peer, direction: this.direction, reason },
-      `refused by ${this.peer}: another process with this node id (${this.ctx.id}) is linked to it; two live processes must not share one id`,
-    );
   }
 
   /**
@@ -350,9 +291,7 @@ export class PeerConnection implements PeerLink {
   }
 
   private socketOnClose(code: number, reason: string): void {
-    const refusedByPeer = code !== this.sentClose;
-    if (code === CLOSE_CODES.duplicateId && refusedByPeer && this.peer !== '') this.refusedAsDuplicate(reason);
-    if (code === CLOSE_CODES.nodeRetired && refusedByPeer) this.ctx.log.error({ code: 'TROUPE_NODE_RETIRED', peer: this.peer || undefined, closeCode: code, reason }, `refused by ${this.peer || 'a peer'}: this node's id was retired for good`);
+    if (code !== this.sentClose) this.refusals.closedByPeer(code, reason);
     const wasOpen = this.state === 'open';
     this.state = 'closed';
     this.ctx.clock.clearTimeout(this.timer);
@@ -362,13 +301,4 @@ export class PeerConnection implements PeerLink {
     }
     this.onClose?.(code, reason);
   }
-}
-
-/**
- * Whether a newly authenticated peer is a second process beside the linked one: both
- * hellos name their instance, and the names differ. The same instance is a reconnect of
- * the linked process (the tie-break settles it); a peer that names none cannot be told.
- */
-function isSecondProcess(linked: string | undefined, arriving: string | undefined): boolean {
-  return linked !== undefined && arriving !== undefined && linked !== arriving;
 }
