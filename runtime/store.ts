@@ -2,7 +2,9 @@
  * The node's LevelDB: one database per node, everything the node must not forget.
  *
  * Its key layout (`pos/`, `clk/`, `meta/`, `ack/`, `actor/`, `due/`, `dlq/`, `corr/`) is in `store-keys.ts`;
- * the actors' records and their index are read through `actor-records.ts`.
+ * the actors' records and their index are read through `actor-records.ts`. What a start
+ * loads is read by `load-state.ts`; what retention reads and removes, by whole commits,
+ * by `logged-commits.ts`.
  *
  * A workflow's first event has no `corr/` entry: its correlation id is its own id
  * (`origin:seq`), which locates it in the log by itself (see `CommitClocks.positionOf`).
@@ -21,21 +23,18 @@
  * clock, the actors' snapshots, dead letters and acknowledged clocks, fsync'd unless the
  * node runs relaxed. A crash therefore leaves the store at the end of some batch.
  */
-import { decodeEvent, decodeValue, encodeValue, eventHeader } from '../protocol/codec.js';
-import { eventId, parseEventId, type EncodedEvent, type VectorClock } from '../protocol/envelope.js';
+import { decodeEvent, decodeValue, encodeValue } from '../protocol/codec.js';
+import { eventId, parseEventId, type EncodedEvent } from '../protocol/envelope.js';
 import { TroupeError } from '../protocol/troupe-error.js';
 import { compactKeys, openStoreDb, reopenStoreDb, type StoreDb } from './store-db.js';
 import { ActorRecords, writeActorIndex } from './actor-records.js';
 import { CommitClocks } from './commit-clocks.js';
-import type { CommitBatch, DeadLetter, LoggedCommit, LoggedEntry, StoredState } from './stored-records.js';
-import type { Ranges } from './skips.js';
-import type { StoredRetirements } from './retirements.js';
-import { actorKey, clockKey, corrPrefix, dlqKey, hex, LOG_BYTES_KEY, LOG_FIRST_KEY, posKey, proofKey, RETIRED_KEY } from './store-keys.js';
+import { loadState } from './load-state.js';
+import { readCommits, removeCommits } from './logged-commits.js';
+import type { CommitBatch, DeadLetter, LoggedCommit, StoredState } from './stored-records.js';
+import { actorKey, clockKey, corrPrefix, dlqKey, hex, LOG_BYTES_KEY, posKey, proofKey, RETIRED_KEY } from './store-keys.js';
 
 export type { StoredEvent, PendingTimer, ActorRecord, DeadLetter, CommitBatch, StoredProof, LoggedEntry, LoggedCommit, StoredState } from './stored-records.js';
-
-/** A store written before `meta/ts` existed: its newest events stand in for it. */
-const TS_FALLBACK_EVENTS = 1024;
 
 const EMPTY = new Uint8Array(0);
 /** Bytes of events one read of the log takes from LevelDB at a time (`readFrom`). */
@@ -89,44 +88,10 @@ export class Store {
 
   /** Reads the committed clock and acknowledged clocks (no actor: those are read when needed, see `actors`). */
   async load(): Promise<StoredState> {
-    const vcBytes = await this.db.get('meta/vc');
-    const vc = vcBytes === undefined ? {} : (decodeValue(vcBytes) as VectorClock);
-    const acks = new Map<string, VectorClock>();
-    for await (const [key, value] of this.db.iterator({ gt: 'ack/', lt: 'ack0' })) {
-      acks.set(key.slice(4), decodeValue(value) as VectorClock);
-    }
-    const durability = new Map<string, boolean>();
-    for await (const [key, value] of this.db.iterator({ gt: 'dur/', lt: 'dur0' })) durability.set(key.slice(4), decodeValue(value) === true);
-    const tsBytes = await this.db.get('meta/ts');
-    const lastTs = tsBytes === undefined ? await this.newestTs() : (decodeValue(tsBytes) as number);
-    const held = (await this.db.get('meta/held')) !== undefined;
-    const firstBytes = await this.db.get(LOG_FIRST_KEY);
-    this.first = firstBytes === undefined ? 1 : (decodeValue(firstBytes) as number);
-    const bytes = await this.db.get(LOG_BYTES_KEY);
-    this.bytes = bytes === undefined ? await this.countLogBytes() : (decodeValue(bytes) as number);
-    const interestBytes = await this.db.get('meta/interest');
-    const interest = {
-      ...(interestBytes === undefined ? {} : { interest: decodeValue(interestBytes) as string[] }),
-      skips: await this.rangesUnder('skip/'),
-      refill: await this.rangesUnder('refill/'),
-    };
-    const retiredBytes = await this.db.get(RETIRED_KEY);
-    return { vc, acks, durability, lastTs, held, interest, ...(retiredBytes === undefined ? {} : { retired: decodeValue(retiredBytes) as StoredRetirements }) };
-  }
-
-  /** The seq ranges per origin stored under `prefix` (`skip/`, `refill/`). */
-  private async rangesUnder(prefix: string): Promise<Map<string, Ranges>> {
-    const out = new Map<string, Ranges>();
-    const end = prefix.slice(0, -1) + '0';
-    for await (const [key, value] of this.db.iterator({ gt: prefix, lt: end })) out.set(key.slice(prefix.length), decodeValue(value) as Ranges);
-    return out;
-  }
-
-  /** Bytes of the retained events, counted once for a store written before `meta/bytes`. */
-  private async countLogBytes(): Promise<number> {
-    let n = 0;
-    for await (const bytes of this.db.values({ gt: 'pos/', lt: 'pos0' })) n += bytes.length;
-    return n;
+    const { state, first, bytes } = await loadState(this.db);
+    this.first = first;
+    this.bytes = bytes;
+    return state;
   }
 
   /** The first position the log retains (1 until compaction removed some). */
@@ -137,19 +102,6 @@ export class Store {
   /** Bytes of the events the log retains. */
   get logBytes(): number {
     return this.bytes;
-  }
-
-  /** The newest `ts` among the last events logged (0 for an empty log). */
-  private async newestTs(): Promise<number> {
-    let newest = 0;
-    for await (const bytes of this.db.values({ gt: 'pos/', lt: 'pos0', reverse: true, limit: TS_FALLBACK_EVENTS })) {
-      try {
-        newest = Math.max(newest, decodeEvent(bytes).ts);
-      } catch {
-        // An event an older version let in that today's rules refuse: it says nothing here.
-      }
-    }
-    return newest;
   }
 
   /** Writes one commit atomically; resolves once it is on disk. */
@@ -204,25 +156,7 @@ export class Store {
    * position not committed yet.
    */
   async readCommits(maxEvents: number, end: number): Promise<LoggedCommit[]> {
-    const starts: number[] = [];
-    let bound = end;
-    for await (const key of this.db.keys({ gte: clockKey(this.first), lt: clockKey(end) })) {
-      const start = parseInt(key.slice(4), 16);
-      if (starts.length > 0 && start - starts[0] >= maxEvents) {
-        bound = start;
-        break;
-      }
-      starts.push(start);
-    }
-    if (starts.length === 0) return [];
-    const commits: { start: number; entries: LoggedEntry[] }[] = [];
-    let next = 0;
-    for await (const [key, bytes] of this.db.iterator({ gte: posKey(starts[0]), lt: posKey(bound) })) {
-      const pos = parseInt(key.slice(4), 16);
-      while (next < starts.length && starts[next] <= pos) commits.push({ start: starts[next++], entries: [] });
-      commits[commits.length - 1].entries.push({ pos, bytes: bytes.length, ...loggedHeader(bytes) });
-    }
-    return commits.filter((c) => c.entries.length > 0);
+    return readCommits(this.db, this.first, maxEvents, end);
   }
 
   /**
@@ -232,30 +166,7 @@ export class Store {
    * nothing removed).
    */
   async removeCommits(commits: readonly LoggedCommit[], first: number): Promise<void> {
-    const b = this.db.batch();
-    let removed = 0;
-    const newestRemoved = new Map<string, number>();
-    for (const c of commits) {
-      b.del(clockKey(c.start));
-      for (const e of c.entries) {
-        b.del(posKey(e.pos));
-        removed += e.bytes;
-        if (e.correlationId !== eventId(e.origin, e.seq)) b.del(corrPrefix(e.correlationId) + hex(e.pos));
-        newestRemoved.set(e.origin, Math.max(newestRemoved.get(e.origin) ?? 0, e.seq));
-      }
-    }
-    // An origin's events are logged in seq order, so what goes is a prefix of its seqs: a
-    // checkpoint whose last seq is in it lists removed events only, and goes with them.
-    for (const [origin, seq] of newestRemoved) {
-      for await (const key of this.db.keys({ gt: `prf/${origin}/`, lte: proofKey(origin, seq) })) b.del(key);
-    }
-    b.put(LOG_FIRST_KEY, encodeValue(first));
-    b.put(LOG_BYTES_KEY, encodeValue(Math.max(0, this.bytes - removed)));
-    try {
-      await b.write({ sync: this.sync });
-    } catch (cause) {
-      throw new TroupeError('TROUPE_STORE_FAILED', `compaction failed: ${(cause as Error).message}`, { cause });
-    }
+    const removed = await removeCommits(this.db, commits, first, () => this.bytes, this.sync);
     this.bytes = Math.max(0, this.bytes - removed);
     this.first = first;
   }
@@ -353,16 +264,5 @@ export class Store {
   /** Closes the database. */
   async close(): Promise<void> {
     await this.db.close();
-  }
-}
-
-/** What compaction reads of a logged event; one an older version let in that today's rules refuse still goes, by its header. */
-function loggedHeader(bytes: EncodedEvent): Omit<LoggedEntry, 'pos' | 'bytes'> {
-  try {
-    const e = decodeEvent(bytes);
-    return { origin: e.origin, seq: e.seq, correlationId: e.correlationId, ts: e.ts };
-  } catch {
-    const { origin, seq } = eventHeader(bytes);
-    return { origin, seq, correlationId: eventId(origin, seq), ts: 0 };
   }
 }
