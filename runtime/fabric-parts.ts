@@ -37,7 +37,7 @@ import { RecentLog } from './recent-log.js';
 import { retains } from './retention-policy.js';
 import { Replication } from './replication.js';
 import { Retirements } from './retirements.js';
-import type { Store } from './store.js';
+import type { Store, StoredState } from './store.js';
 import { WorkQueues } from './work-queues.js';
 
 /** One node's fabric parts, wired: `Fabric` reads and drives them. */
@@ -73,17 +73,18 @@ export class FabricParts {
 
   constructor(args: FabricArgs) {
     const { id, store, host, log, proofs } = args;
+    const state = args.state ?? emptyState();
     const origin = args.origin ?? id;
     const time = args.time ?? systemClock;
     const o = withDefaults(args.options);
     const { frameBytes } = o;
     this.id = id;
     this.origin = origin;
-    const retirements = (this.retirements = new Retirements(args.retired));
-    const acks = new Map([...args.acks].filter(([peer]) => !retirements.isRetiredNode(peer)));
-    const interest = (this.interest = new InterestSync(args.want ?? ['*'], args.interest ?? { skips: new Map(), refill: new Map() }));
+    const retirements = (this.retirements = new Retirements(state.retired));
+    const acks = new Map([...state.acks].filter(([peer]) => !retirements.isRetiredNode(peer)));
+    const interest = (this.interest = new InterestSync(args.want ?? ['*'], state.interest));
     const told = (): VectorClock => interest.told(this.writer.committed);
-    const pos = sum(args.vc) - interest.skips.total; // a skipped seq moves the clock, not the log
+    const pos = sum(state.vc) - interest.skips.total; // a skipped seq moves the clock, not the log
     this.intake = new Intake<Incoming>(o.bufferLimit, (e) => e.bytes.length, o.bufferBytes);
     this.recent = new RecentLog(o.recent, o.recentBytes);
     this.recent.reset(pos + 1);
@@ -104,7 +105,7 @@ export class FabricParts {
       log,
       clock: time,
       maxWaitMs: o.recoveryMs,
-      held: args.held ?? false,
+      held: state.held,
       onChange: () => this.pump.kick(),
       members: () => this.replication.claims().filter((peer) => peer.relays).map((peer) => peer.id),
     });
@@ -118,7 +119,7 @@ export class FabricParts {
       committed: () => this.writer.committed,
       readStored: (from, limit, maxBytes) => this.queries.readStored(from, limit, maxBytes),
       acks,
-      durability: args.durability,
+      durability: state.durability,
       window: o.window,
       frameEvents: o.frameEvents,
       frameBytes,
@@ -150,7 +151,7 @@ export class FabricParts {
       heldBack: () => this.heldBack(),
       outboxes: (events) => this.replication.outboxesOf(events),
     });
-    this.writer = new BatchWriter({ store, log, recent: this.recent, replication: this.replication, queries: this.queries, observers: this.observers, disk: this.disk, vc: args.vc });
+    this.writer = new BatchWriter({ store, log, recent: this.recent, replication: this.replication, queries: this.queries, observers: this.observers, disk: this.disk, vc: state.vc });
     this.batches = new BatchPreparation({
       id,
       origin,
@@ -163,9 +164,9 @@ export class FabricParts {
       intake: this.intake,
       queues: this.queues,
       replay: this.deadLetters,
-      vc: args.vc,
+      vc: state.vc,
       pos,
-      lastTs: args.lastTs ?? 0,
+      lastTs: state.lastTs,
       maxSkewMs: o.maxSkewMs,
       tookIntake: () => this.backpressure.resumeAll(),
       dirtyAcks: () => this.replication.dirtyAcks(),
@@ -218,4 +219,9 @@ export class FabricParts {
     for (const p of this.queues.takePublishes()) p.reject(this.disk.refusal());
     return false;
   }
+}
+
+/** What an empty store loads: a fabric made without a `state` starts from it. */
+function emptyState(): StoredState {
+  return { vc: {}, acks: new Map(), lastTs: 0, held: false, interest: { skips: new Map(), refill: new Map() } };
 }

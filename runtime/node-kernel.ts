@@ -99,19 +99,13 @@ export async function openKernel(options: KernelOptions): Promise<Kernel> {
     store,
     host,
     log,
-    vc: state.vc,
-    acks: state.acks,
-    durability: state.durability,
-    lastTs: state.lastTs,
-    held: state.held,
+    state,
     options: options.fabric,
     time: clock,
     disk: { dir: options.dataDir },
     want,
-    interest: state.interest,
     proofs,
     retention: options.retention,
-    retired: state.retired,
   });
   await host.start();
   return { store, host, fabric };

@@ -47,7 +47,7 @@ async function startN1(t: Test) {
   const store = await Store.open(t.testdir(), 'n1', { sync: false });
   let fabric: Fabric | undefined;
   const host = new Host({ services, schedule: (task) => fabric?.schedule(task) });
-  fabric = new Fabric({ id: 'n1', origin: 'n1~new', store, host, log: silent, vc: {}, acks: new Map() });
+  fabric = new Fabric({ id: 'n1', origin: 'n1~new', store, host, log: silent });
   const link: PeerLink = { peer: 'n2', origin: 'n2~b', send: () => {}, bufferedAmount: 0, close: () => {}, pause: () => {}, resume: () => {} };
   fabric.linkUp(link);
   const f = fabric;
@@ -124,7 +124,7 @@ async function openPassivating(dir: string, origin: string) {
     passivation: { store: store.actors, counts: await store.actors.counts(indexOf), writing: () => fabric?.busy ?? false, failed: () => {} },
   });
   await host.start();
-  fabric = new Fabric({ id: 'n1', origin, store, host, log: silent, vc: state.vc, acks: state.acks, held: state.held });
+  fabric = new Fabric({ id: 'n1', origin, store, host, log: silent, state });
   const f = fabric;
   let closed = false;
   const close = async (): Promise<void> => {

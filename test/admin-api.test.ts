@@ -52,7 +52,7 @@ t.test('troupe\'s own errors keep their code and status', async (t) => {
 t.test('a publish over HTTP is checked by the fabric alone: a correlation id may have 256 characters, not 257', async (t) => {
   const store = await Store.open(t.testdir(), 'n1', { sync: false });
   const host = new Host({ services: [], schedule: () => {} });
-  const fabric = new Fabric({ id: 'n1', store, host, log: pino({ level: 'silent' }), vc: {}, acks: new Map() });
+  const fabric = new Fabric({ id: 'n1', store, host, log: pino({ level: 'silent' }) });
   t.teardown(async () => {
     await fabric.stop();
     await store.close();

@@ -49,7 +49,7 @@ t.test('a dead letter read before another replay committed is not replayed twice
   const store = await Store.open(t.testdir(), 'solo', { sync: false });
   let fabric: Fabric | undefined;
   const host = new Host({ services: flaky.services, schedule: (task) => fabric?.schedule(task) });
-  fabric = new Fabric({ id: 'solo', store, host, log: pino({ level: 'silent' }), vc: {}, acks: new Map() });
+  fabric = new Fabric({ id: 'solo', store, host, log: pino({ level: 'silent' }) });
   const running = fabric;
   t.teardown(async () => {
     await running.stop();
@@ -105,7 +105,7 @@ t.test('a failed timer\'s dead letter replays: its delayed event is sent again t
   let fabric: Fabric | undefined;
   const service: ServiceDefinition = { name: 'alarm', machine: alarm, on: ['Arm', 'Ready'], key: (e) => e.data?.id };
   const host = new Host({ services: [service], schedule: (task) => fabric?.schedule(task) });
-  fabric = new Fabric({ id: 'solo', store, host, log: pino({ level: 'silent' }), vc: {}, acks: new Map() });
+  fabric = new Fabric({ id: 'solo', store, host, log: pino({ level: 'silent' }) });
   const running = fabric;
   t.teardown(async () => {
     await running.stop();

@@ -13,7 +13,7 @@ const silent = pino({ level: 'silent' });
 async function nodeN1(t: Test): Promise<Fabric> {
   const store = await Store.open(t.testdir(), 'n1', { sync: false });
   const host = new Host({ services: [], schedule: () => {} });
-  const fabric = new Fabric({ id: 'n1', origin: 'n1~now', store, host, log: silent, vc: {}, acks: new Map() });
+  const fabric = new Fabric({ id: 'n1', origin: 'n1~now', store, host, log: silent });
   t.teardown(async () => {
     await fabric.stop();
     await store.close();

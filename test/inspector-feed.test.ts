@@ -102,7 +102,7 @@ async function setupFeed(t: Test, options: { chaos?: LinkCutter; maxBufferedByte
   const store = await Store.open(t.testdir(), 'n1', { sync: false });
   let fabric: Fabric | undefined;
   const host = new Host({ services: [counter, ledger], schedule: (task) => fabric?.schedule(task) });
-  fabric = new Fabric({ id: 'n1', store, host, log: silent, vc: {}, acks: new Map() });
+  fabric = new Fabric({ id: 'n1', store, host, log: silent });
   const link: PeerLink = { peer: 'p', origin: 'p', bufferedAmount: 0, send: () => {}, close: () => {}, pause: () => {}, resume: () => {} };
   fabric.linkUp(link);
   const clock = new StepClock();

@@ -59,7 +59,7 @@ async function setupFabric(t: Test, options: FabricOptions) {
   const store = await Store.open(t.testdir(), 'n1', { sync: false });
   let fabric: Fabric | undefined;
   const host = new Host({ services: [counter], schedule: (task) => fabric?.schedule(task) });
-  fabric = new Fabric({ id: 'n1', store, host, log: silent, vc: {}, acks: new Map(), options });
+  fabric = new Fabric({ id: 'n1', store, host, log: silent, options });
   const link = countingLink();
   t.ok(fabric.linkUp(link), 'p links up');
   const running = fabric;

@@ -44,7 +44,7 @@ t.test('a publish is checked by the wire\'s own rules: names of 1 to 256 charact
 t.test('Fabric.publish refuses an invalid publish and logs nothing', async (t) => {
   const store = await Store.open(t.testdir(), 'n1', { sync: false });
   const host = new Host({ services: [], schedule: () => {} });
-  const fabric = new Fabric({ id: 'n1', store, host, log: pino({ level: 'silent' }), vc: {}, acks: new Map() });
+  const fabric = new Fabric({ id: 'n1', store, host, log: pino({ level: 'silent' }) });
   t.teardown(async () => {
     await fabric.stop();
     await store.close();
@@ -63,7 +63,7 @@ t.test('data that is not JSON-like is refused, from a publish or an actor\'s emi
   const store = await Store.open(t.testdir(), 'n1', { sync: false });
   let fabric: Fabric | undefined;
   const host = new Host({ services: [{ name: 'counter', machine, on: ['Count'] }], schedule: (task) => fabric?.schedule(task) });
-  fabric = new Fabric({ id: 'n1', store, host, log: pino({ level: 'silent' }), vc: {}, acks: new Map() });
+  fabric = new Fabric({ id: 'n1', store, host, log: pino({ level: 'silent' }) });
   const running = fabric;
   t.teardown(async () => {
     await running.stop();

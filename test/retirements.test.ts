@@ -44,7 +44,7 @@ async function startFabric(t: Test, dir: string, origin: string) {
   const store = await Store.open(dir, 'n1', { sync: false });
   const state = await store.load();
   const host = new Host({ services: [], schedule: () => {} });
-  const fabric = new Fabric({ id: 'n1', origin, store, host, log, ...state });
+  const fabric = new Fabric({ id: 'n1', origin, store, host, log, state });
   let stopped = false;
   const stop = async (): Promise<void> => {
     if (stopped) return;

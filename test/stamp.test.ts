@@ -43,7 +43,7 @@ async function startFabric(t: Test, dir: string, time: Clock) {
   const store = await Store.open(dir, 'n1', { sync: false });
   const state = await store.load();
   const host = new Host({ services: [], schedule: () => {} });
-  const fabric = new Fabric({ id: 'n1', store, host, log: pino({ level: 'silent' }), ...state, time });
+  const fabric = new Fabric({ id: 'n1', store, host, log: pino({ level: 'silent' }), state, time });
   const stop = async (): Promise<void> => {
     await fabric.stop();
     host.stop();
