@@ -48,7 +48,7 @@ function expectTwoFields(r: WireReader, type: FrameType, fields: number): void {
   if (fields !== 2) throw r.error(`${type} frame must have 2 fields`);
 }
 
-// ── hello: ["hello", cluster: name, node: node, protocol: count, nonce: bytes(32), admin?: str, instance?: str, interest?: [name, …], relaxed?: bool]
+// ── hello: ["hello", cluster: name, node: node, protocol: count, nonce: bytes(32), admin?: str, instance?: str, interest?: [name, …], relaxed?: bool, folds?: bool]
 
 /** The wire value of a `hello`. */
 export function writeHello(frame: HelloFrame): unknown[] {
@@ -63,10 +63,13 @@ export function writeHello(frame: HelloFrame): unknown[] {
   if (!isAdminUrl(frame.admin)) throw badFrame('hello: admin must be an http(s) URL');
   if (frame.instance === undefined) return ['hello', frame.cluster, frame.node, frame.protocol, frame.nonce, frame.admin];
   if (!isInstanceId(frame.instance)) throw badFrame('hello: instance must be 1 to 16 characters of A-Z a-z 0-9 _ -');
-  // `relaxed` follows `interest` on the wire: a relaxed node that wants everything says `['*']`.
-  const interest = frame.interest ?? (frame.relaxed === true ? ['*'] : undefined);
+  // `relaxed` follows `interest` on the wire: a relaxed node that wants everything says `['*']`;
+  // `folds` follows `relaxed`, which is then sent as `false` for a durable node.
+  const folds = frame.folds === true;
+  const interest = frame.interest ?? (frame.relaxed === true || folds ? ['*'] : undefined);
   if (interest === undefined) return ['hello', frame.cluster, frame.node, frame.protocol, frame.nonce, frame.admin, frame.instance];
   if (!isInterest(interest)) throw badFrame(`hello: interest must be 1 to ${MAX_INTEREST_PATTERNS} patterns`);
+  if (folds) return ['hello', frame.cluster, frame.node, frame.protocol, frame.nonce, frame.admin, frame.instance, interest, frame.relaxed === true, true];
   if (frame.relaxed !== true) return ['hello', frame.cluster, frame.node, frame.protocol, frame.nonce, frame.admin, frame.instance, interest];
   return ['hello', frame.cluster, frame.node, frame.protocol, frame.nonce, frame.admin, frame.instance, interest, true];
 }
@@ -83,8 +86,8 @@ export function readHello(r: WireReader, fields: number): HelloFrame {
   const protocol = r.count();
   const nonce = r.bin(NONCE_BYTES, NONCE_BYTES);
   // A sixth field is this version's admin URL, a seventh its process instance id, an eighth
-  // its interest, a ninth whether it runs relaxed; another version's fields are not read,
-  // nor any after the ninth.
+  // its interest, a ninth whether it runs relaxed, a tenth whether it reads folded clocks;
+  // another version's fields are not read, nor any after the tenth.
   if (fields < 6 || protocol !== PROTOCOL_VERSION) return { type: 'hello', cluster, node, protocol, nonce };
   const admin = r.str(MAX_ADMIN_URL_LENGTH);
   if (!isAdminUrl(admin)) throw r.error('hello: admin must be an http(s) URL');
@@ -101,9 +104,16 @@ export function readHello(r: WireReader, fields: number): HelloFrame {
     interest.push(pattern);
   }
   if (fields < 9) return { type: 'hello', cluster, node, protocol, nonce, admin, instance, interest };
+  const relaxed = readFlag(r, 'relaxed');
+  if (fields < 10) return { type: 'hello', cluster, node, protocol, nonce, admin, instance, interest, relaxed };
+  return { type: 'hello', cluster, node, protocol, nonce, admin, instance, interest, relaxed, folds: readFlag(r, 'folds') };
+}
+
+/** Reads a hello flag, msgpack `true` or `false`. */
+function readFlag(r: WireReader, name: string): boolean {
   const flag = r.byte();
-  if (flag !== MSGPACK_TRUE && flag !== MSGPACK_FALSE) throw r.error('hello: relaxed must be true or false');
-  return { type: 'hello', cluster, node, protocol, nonce, admin, instance, interest, relaxed: flag === MSGPACK_TRUE };
+  if (flag !== MSGPACK_TRUE && flag !== MSGPACK_FALSE) throw r.error(`hello: ${name} must be true or false`);
+  return flag === MSGPACK_TRUE;
 }
 
 /** MessagePack's `true` and `false`. */

@@ -42,6 +42,12 @@ export interface HelloFrame {
    * `interest` on the wire, so a relaxed node that wants everything sends `['*']`.
    */
   readonly relaxed?: boolean;
+  /**
+   * The sender reads folded `want` and `ack` clocks (`clock-folding.ts`): a peer may leave
+   * retired origins out of those it sends it, and the sender leaves them out of its own.
+   * It follows `relaxed` on the wire, so a node that says it sends `relaxed` too.
+   */
+  readonly folds?: boolean;
 }
 
 /**

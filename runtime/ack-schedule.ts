@@ -26,11 +26,14 @@ export class AckSchedule {
   private readonly clock: Clock;
   private readonly committed: () => VectorClock;
   private readonly ackDelayMs: number;
+  /** The clock as told to one peer (folded for it). */
+  private readonly tell: (peer: Peer, vc: VectorClock) => VectorClock;
   private timer: TimerHandle | undefined;
   /** When acknowledged clocks were last handed out to be persisted. */
   private persistedAt = -Infinity;
 
-  constructor(args: { peers: Peers; clock: Clock; committed: () => VectorClock; ackDelayMs: number }) {
+  constructor(args: { peers: Peers; clock: Clock; committed: () => VectorClock; ackDelayMs: number; tell?: (peer: Peer, vc: VectorClock) => VectorClock }) {
+    this.tell = args.tell ?? ((_peer, vc) => vc);
     this.peers = args.peers;
     this.clock = args.clock;
     this.committed = args.committed;
@@ -96,7 +99,7 @@ export class AckSchedule {
     peer.owesAck = false;
     peer.unacked = 0;
     peer.ackedSum = sum(vc);
-    peer.link?.send({ type: 'ack', vc });
+    if (peer.link !== null) peer.link.send({ type: 'ack', vc: this.tell(peer, vc) });
   }
 
   /**

@@ -1,8 +1,11 @@
 /**
  * The log's sparse clock index (`clk/`): the clock before each commit, one entry per
  * commit. It answers where a peer at some clock must be sent from, and where an event
- * named by its origin and seq sits in the log, without a per-event index.
+ * named by its origin and seq sits in the log, without a per-event index. Each clock is
+ * stored without the retired origins it reads back (`protocol/clock-folding.ts`), and
+ * read back whole here.
  */
+import { unfoldRetired, type RetiringEvents } from '../protocol/clock-folding.js';
 import { decodeValue, eventHeader } from '../protocol/codec.js';
 import type { EncodedEvent, VectorClock } from '../protocol/envelope.js';
 import { dominates } from '../protocol/vector-clock.js';
@@ -16,17 +19,24 @@ export type ReadLog = (from: number, limit: number) => Promise<{ pos: number; by
 export class CommitClocks {
   private readonly db: () => StoreDb;
   private readonly readFrom: ReadLog;
+  private readonly retiring: () => RetiringEvents;
 
-  /** `db` is the store's database as it is now (the store may open it again). */
-  constructor(db: () => StoreDb, readFrom: ReadLog) {
+  /** `db` is the store's database as it is now (the store may open it again); `retiring` reads stored clocks back whole. */
+  constructor(db: () => StoreDb, readFrom: ReadLog, retiring: () => RetiringEvents) {
     this.db = db;
     this.readFrom = readFrom;
+    this.retiring = retiring;
+  }
+
+  /** A stored clock, read back whole. */
+  private read(value: Uint8Array): VectorClock {
+    return unfoldRetired(decodeValue(value) as VectorClock, this.retiring());
   }
 
   /** The clock before position `first`, the start of a commit (`undefined` if none starts there). */
   async clockBefore(first: number): Promise<VectorClock | undefined> {
     const value = await this.db().get(clockKey(first));
-    return value === undefined ? undefined : (decodeValue(value) as VectorClock);
+    return value === undefined ? undefined : this.read(value);
   }
 
   /**
@@ -35,7 +45,7 @@ export class CommitClocks {
    */
   async firstPositionLacking(vc: VectorClock): Promise<number> {
     for await (const [key, value] of this.db().iterator({ gt: 'clk/', lt: 'clk0', reverse: true })) {
-      if (dominates(vc, decodeValue(value) as VectorClock)) return parseInt(key.slice(4), 16);
+      if (dominates(vc, this.read(value))) return parseInt(key.slice(4), 16);
     }
     return 1;
   }
@@ -79,7 +89,7 @@ export class CommitClocks {
   /** The commit that holds position `pos` (the last to start at or before it). */
   private async commitAt(pos: number): Promise<{ start: number; vcBefore: VectorClock } | undefined> {
     for await (const [key, value] of this.db().iterator({ gt: 'clk/', lte: clockKey(pos), reverse: true, limit: 1 })) {
-      return { start: parseInt(key.slice(4), 16), vcBefore: decodeValue(value) as VectorClock };
+      return { start: parseInt(key.slice(4), 16), vcBefore: this.read(value) };
     }
     return undefined;
   }

@@ -37,6 +37,7 @@ import { RecentLog } from './recent-log.js';
 import { retains } from './retention-policy.js';
 import { Replication } from './replication.js';
 import { Retirements } from './retirements.js';
+import { ToldFolding } from './told-folding.js';
 import type { Store, StoredState } from './store.js';
 import { WorkQueues } from './work-queues.js';
 
@@ -81,6 +82,7 @@ export class FabricParts {
     this.id = id;
     this.origin = origin;
     const retirements = (this.retirements = new Retirements(state.retired));
+    store.foldClocksWith(retirements.retiring);
     const acks = new Map([...state.acks].filter(([peer]) => !retirements.isRetiredNode(peer)));
     const interest = (this.interest = new InterestSync(args.want ?? ['*'], state.interest));
     const told = (): VectorClock => interest.told(this.writer.committed);
@@ -133,6 +135,7 @@ export class FabricParts {
       // Seqs being fetched back are not lost: only once every skip is settled are they told on.
       held: () => (interest.refill.empty ? interest.skips.entries() : []),
       withheld: () => this.lost.waitingOrigins(),
+      folding: new ToldFolding(retirements.retiring, () => this.writer.committed),
     });
     this.lost = new LostEvents({
       clock: time,

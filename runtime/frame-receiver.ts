@@ -72,14 +72,16 @@ export class FrameReceiver {
         this.args.backpressure.holdBackIfFull(link);
         return;
       case 'ack':
-        replication.receiveAck(peer, frame.vc);
+        replication.receiveAck(peer, replication.readTold(link, frame.vc));
         return;
-      case 'want':
+      case 'want': {
+        const vc = replication.readTold(link, frame.vc);
         // A partial peer relays nothing but its own events: what it holds of this node's
         // earlier starts would never come from it, so only full peers' clocks are claims.
-        if (peer.interest === null) this.args.recovery.peerClock(peer.id, frame.vc, this.args.committed());
-        this.args.background(replication.receiveWant(peer, frame.vc));
+        if (peer.interest === null) this.args.recovery.peerClock(peer.id, vc, this.args.committed());
+        this.args.background(replication.receiveWant(peer, vc));
         return;
+      }
       case 'links':
         replication.receiveLinks(peer, frame.links);
         return;

@@ -19,13 +19,13 @@ export class LinkTopology {
   private readonly recent: RecentLog;
   private readonly clock: Clock;
 
-  /** The clock this node tells in `want`: committed, less what it is fetching back (`interest-sync.ts`). */
-  private readonly wantClock: () => VectorClock;
+  /** The clock this node tells `peer` in `want`: committed, less what it is fetching back (`interest-sync.ts`), folded for it. */
+  private readonly wantClock: (peer: Peer) => VectorClock;
 
   /** Origins to leave out of `links`: their own node no longer holds seqs this node waits for. */
   private readonly withheld: () => ReadonlySet<string>;
 
-  constructor(args: { peers: Peers; recent: RecentLog; clock: Clock; wantClock: () => VectorClock; withheld?: () => ReadonlySet<string> }) {
+  constructor(args: { peers: Peers; recent: RecentLog; clock: Clock; wantClock: (peer: Peer) => VectorClock; withheld?: () => ReadonlySet<string> }) {
     this.withheld = args.withheld ?? (() => new Set());
     this.peers = args.peers;
     this.recent = args.recent;
@@ -87,7 +87,7 @@ export class LinkTopology {
     peer.lastProgress = now;
     // `links` first: the peer must know what not to relay before it starts sending.
     link.send({ type: 'links', links: this.linkedOrigins() });
-    link.send({ type: 'want', vc: this.wantClock() });
+    link.send({ type: 'want', vc: this.wantClock(peer) });
     this.announce(peer.id);
     return true;
   }

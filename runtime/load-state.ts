@@ -6,9 +6,10 @@
  * holds. Stores written before `meta/ts` or `meta/bytes` existed have those counted from
  * the log itself, once.
  */
+import { unfoldRetired, type RetiringEvents } from '../protocol/clock-folding.js';
 import { decodeEvent, decodeValue } from '../protocol/codec.js';
 import type { VectorClock } from '../protocol/envelope.js';
-import type { StoredRetirements } from './retirements.js';
+import { Retirements, type StoredRetirements } from './retirements.js';
 import type { Ranges } from './skips.js';
 import type { StoreDb } from './store-db.js';
 import { LOG_BYTES_KEY, LOG_FIRST_KEY, RETIRED_KEY } from './store-keys.js';
@@ -24,12 +25,18 @@ export interface LoadedState {
   readonly first: number;
   /** Bytes of events retained (`meta/bytes`). */
   readonly bytes: number;
+  /** The retirements stored, by retired origin: what stored clocks are read back with (`clock-folding.ts`). */
+  readonly retiring: RetiringEvents;
 }
 
 /** Reads the committed clock and acknowledged clocks (no actor: those are read when needed, see `Store.actors`). */
 export async function loadState(db: StoreDb): Promise<LoadedState> {
+  const retiredBytes = await db.get(RETIRED_KEY);
+  const retired = retiredBytes === undefined ? undefined : (decodeValue(retiredBytes) as StoredRetirements);
+  const retiring = new Retirements(retired).retiring;
+  // Stored without the retired origins it reads back (`Store.commit`).
   const vcBytes = await db.get('meta/vc');
-  const vc = vcBytes === undefined ? {} : (decodeValue(vcBytes) as VectorClock);
+  const vc = vcBytes === undefined ? {} : unfoldRetired(decodeValue(vcBytes) as VectorClock, retiring);
   const acks = new Map<string, VectorClock>();
   for await (const [key, value] of db.iterator({ gt: 'ack/', lt: 'ack0' })) {
     acks.set(key.slice(4), decodeValue(value) as VectorClock);
@@ -49,9 +56,8 @@ export async function loadState(db: StoreDb): Promise<LoadedState> {
     skips: await rangesUnder(db, 'skip/'),
     refill: await rangesUnder(db, 'refill/'),
   };
-  const retiredBytes = await db.get(RETIRED_KEY);
-  const state = { vc, acks, durability, lastTs, held, interest, ...(retiredBytes === undefined ? {} : { retired: decodeValue(retiredBytes) as StoredRetirements }) };
-  return { state, first, bytes: logBytes };
+  const state = { vc, acks, durability, lastTs, held, interest, ...(retired === undefined ? {} : { retired }) };
+  return { state, first, bytes: logBytes, retiring };
 }
 
 /** The seq ranges per origin stored under `prefix` (`skip/`, `refill/`). */

@@ -93,6 +93,11 @@ export class PeerConnection implements PeerLink {
     return this.peerHello?.relaxed === true;
   }
 
+  /** Whether the peer's hello said it reads folded `want` and `ack` clocks. */
+  get folds(): boolean {
+    return this.peerHello?.folds === true;
+  }
+
   /** Whether this connection is a link (authenticated, handed to the fabric, not closed). */
   get linked(): boolean {
     return this.state === 'open';
@@ -106,7 +111,8 @@ export class PeerConnection implements PeerLink {
   /** Sends our hello; called once the socket is open. */
   begin(): void {
     const { cluster, id, admin, instance } = this.ctx;
-    const interest = { ...(this.ctx.interest === undefined ? {} : { interest: this.ctx.interest }), ...(this.ctx.relaxed === true ? { relaxed: true } : {}) };
+    // Every node of this version reads folded clocks (`clock-folding.ts`); it says so after `relaxed`.
+    const interest = { ...(this.ctx.interest === undefined ? {} : { interest: this.ctx.interest }), ...(this.ctx.relaxed === true ? { relaxed: true } : {}), folds: true };
     const hello: HelloFrame = { type: 'hello', cluster, node: id, protocol: PROTOCOL_VERSION, nonce: this.nonce, ...(admin === undefined ? {} : { admin, instance, ...interest }) };
     this.ownHelloBytes = Buffer.from(encodeFrame(hello));
     if (this.ws.readyState === this.ws.OPEN) this.ws.send(this.ownHelloBytes);

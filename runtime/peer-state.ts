@@ -20,6 +20,8 @@ export interface PeerLink {
   readonly interest?: readonly string[];
   /** The peer runs `--relaxed`: its acks are not durable. [default false] */
   readonly relaxed?: boolean;
+  /** The peer reads folded `want` and `ack` clocks and may send them (`clock-folding.ts`). [default false] */
+  readonly folds?: boolean;
   send(frame: Frame): void;
   /** Bytes queued in the socket and not yet sent. */
   readonly bufferedAmount: number;

@@ -27,6 +27,7 @@ import type { OriginProofs } from './origin-proofs.js';
 import type { RecentLog } from './recent-log.js';
 import { ReplicationHeartbeat } from './replication-heartbeat.js';
 import type { Store } from './store.js';
+import type { ToldFolding } from './told-folding.js';
 
 export type { OutgoingEvent, Peer, PeerLink, PeerView };
 
@@ -52,6 +53,8 @@ export class Replication {
   private readonly store: Store;
   /** This node's id. */
   private readonly id: string;
+  /** Leaves retired origins out of told clocks for peers that read them back; absent: none. */
+  private readonly folding: ToldFolding | undefined;
 
   constructor(args: {
     /** The origin this node stamps under now. */
@@ -86,6 +89,8 @@ export class Replication {
     held?: () => Iterable<readonly [string, Ranges]>;
     /** Origins left out of `links` so that peers relay them (`link-topology.ts`). [default none] */
     withheld?: () => ReadonlySet<string>;
+    /** Folds told clocks for the peers that read them (`told-folding.ts`). [default none: every entry is sent] */
+    folding?: ToldFolding;
   }) {
     const clock = args.clock ?? systemClock;
     const { committed, recent } = args;
@@ -95,9 +100,11 @@ export class Replication {
     this.store = args.store;
     this.id = nodeOf(args.origin);
     this.run = args.background ?? ((task) => this.logFailure(task));
+    const folding = (this.folding = args.folding);
+    const tell = (peer: Peer, vc: VectorClock): VectorClock => (folding === undefined ? vc : folding.toPeer(peer, vc));
     for (const [id, acked] of args.acks) this.peers.set(id, newPeer(id, acked, args.durability?.get(id) ?? false));
     const peers = this.peers;
-    this.topology = new LinkTopology({ peers, recent, clock, wantClock: () => ({ ...told() }), withheld: args.withheld });
+    this.topology = new LinkTopology({ peers, recent, clock, wantClock: (peer) => tell(peer, { ...told() }), withheld: args.withheld });
     const partial = args.partial ?? false;
     const held = partial ? () => [] : (args.held ?? (() => []));
     this.outboxes = new Outboxes({
@@ -106,7 +113,7 @@ export class Replication {
       behind: (peer, first) => this.peerBehind(peer, first),
       tellGaps: (peer, first, behind) => this.tellGaps(peer, first, behind, held(), (origin) => nodeOf(origin) === this.id || !partial),
     });
-    this.acks = new AckSchedule({ peers, clock, committed: told, ackDelayMs: args.ackDelayMs });
+    this.acks = new AckSchedule({ peers, clock, committed: told, ackDelayMs: args.ackDelayMs, tell });
     this.heartbeat = new ReplicationHeartbeat({
       peers, acks: this.acks, outboxes: this.outboxes, clock, log: this.log, committed: told, stallMs: args.stallMs,
       background: (task) => this.background(task),
@@ -167,6 +174,11 @@ export class Replication {
     this.topology.down(link);
   }
 
+  /** A clock `link`'s peer told (`want`, `ack`), with the retired origins it left out read back. */
+  readTold(link: PeerLink, vc: VectorClock): VectorClock {
+    return this.folding === undefined ? vc : this.folding.fromPeer(link, vc);
+  }
+
   /** The peer acknowledged `vc` (`ack`): sends on within its reopened window. */
   receiveAck(peer: Peer, vc: VectorClock): void {
     this.acks.acknowledged(peer, vc);
@@ -212,7 +224,7 @@ export class Replication {
     for (const p of this.peers.values()) {
       if (!p.wantAgain || p.link === null) continue;
       p.wantAgain = false;
-      p.link.send({ type: 'want', vc: vc() });
+      p.link.send({ type: 'want', vc: this.folding === undefined ? vc() : this.folding.toPeer(p, vc()) });
     }
   }
 

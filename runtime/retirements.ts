@@ -8,6 +8,7 @@
  */
 import type { Logger } from 'pino';
 import { NODE_ID_PATTERN, type Envelope, type VectorClock } from '../protocol/envelope.js';
+import type { Retiring, RetiringEvents } from '../protocol/clock-folding.js';
 import { nodeOf } from '../protocol/origin.js';
 import { parseRetirement, RETIRED_TYPE } from '../protocol/retirement.js';
 import { TroupeError } from '../protocol/troupe-error.js';
@@ -18,6 +19,12 @@ export interface StoredRetirements {
   readonly origins: Readonly<Record<string, number>>;
   /** Node ids retired for good. */
   readonly nodes: readonly string[];
+  /**
+   * Retired origin → the retirements of it delivered, each `[origin, seq, final]`: what
+   * reads a folded clock back (`protocol/clock-folding.ts`). Absent in a record written
+   * before clocks were folded: those origins stay in every clock.
+   */
+  readonly by?: Readonly<Record<string, readonly (readonly [string, number, number])[]>>;
 }
 
 /** What `/status` shows of the retirements. */
@@ -30,12 +37,19 @@ export interface RetirementsView {
 export class Retirements {
   private readonly byOrigin = new Map<string, number>();
   private readonly nodeIds = new Set<string>();
+  private readonly events = new Map<string, Retiring[]>();
   private changed = false;
 
   constructor(stored?: StoredRetirements) {
     if (stored === undefined) return;
     for (const [origin, final] of Object.entries(stored.origins)) this.byOrigin.set(origin, final);
     for (const node of stored.nodes) this.nodeIds.add(node);
+    for (const [origin, list] of Object.entries(stored.by ?? {})) this.events.set(origin, list.map(([by, seq, final]) => ({ origin: by, seq, final })));
+  }
+
+  /** Per retired origin, the retirements of it delivered here: what folds and unfolds clocks (`clock-folding.ts`). */
+  get retiring(): RetiringEvents {
+    return this.events;
   }
 
   /** Retired origin → its final seq: what stamping folds (`foldClock`). */
@@ -65,6 +79,7 @@ export class Retirements {
     }
     for (const [origin, final] of Object.entries(data.origins)) {
       if (origin === envelope.origin || (envelope.vc[origin] ?? 0) < final) continue;
+      this.remember(origin, { origin: envelope.origin, seq: envelope.seq, final });
       if ((this.byOrigin.get(origin) ?? -1) >= final) continue;
       this.byOrigin.set(origin, final);
       this.changed = true;
@@ -74,6 +89,15 @@ export class Retirements {
       this.changed = true;
     }
     return data.node;
+  }
+
+  /** Keeps `r` among the retirements of `origin` (a retirement delivered again is kept once). */
+  private remember(origin: string, r: Retiring): void {
+    const list = this.events.get(origin);
+    if (list === undefined) this.events.set(origin, [r]);
+    else if (list.some((x) => x.origin === r.origin && x.seq === r.seq)) return;
+    else list.push(r);
+    this.changed = true;
   }
 
   /**
@@ -95,7 +119,9 @@ export class Retirements {
   takeChanges(): StoredRetirements | undefined {
     if (!this.changed) return undefined;
     this.changed = false;
-    return { origins: Object.fromEntries(this.byOrigin), nodes: [...this.nodeIds] };
+    const by: Record<string, (readonly [string, number, number])[]> = {};
+    for (const [origin, list] of this.events) by[origin] = list.map((r) => [r.origin, r.seq, r.final] as const);
+    return { origins: Object.fromEntries(this.byOrigin), nodes: [...this.nodeIds], by };
   }
 
   /** The retired node ids and origins, sorted; for `/status`. */

@@ -24,7 +24,8 @@
  * node runs relaxed. A crash therefore leaves the store at the end of some batch.
  */
 import { decodeEvent, decodeValue, encodeValue } from '../protocol/codec.js';
-import { eventId, parseEventId, type EncodedEvent } from '../protocol/envelope.js';
+import { foldRetired, type RetiringEvents } from '../protocol/clock-folding.js';
+import { eventId, parseEventId, type EncodedEvent, type VectorClock } from '../protocol/envelope.js';
 import { TroupeError } from '../protocol/troupe-error.js';
 import { compactKeys, openStoreDb, reopenStoreDb, type StoreDb } from './store-db.js';
 import { ActorRecords, writeActorIndex } from './actor-records.js';
@@ -60,13 +61,15 @@ export class Store {
   private first = 1;
   /** Bytes of events retained (`meta/bytes`). */
   private bytes = 0;
+  /** The retirements delivered: `meta/vc` and `clk/` are stored without what they read back (`clock-folding.ts`). */
+  private retiring: RetiringEvents = new Map();
 
   private constructor(db: StoreDb, dir: string, sync: boolean) {
     this.db = db;
     this.dir = dir;
     this.sync = sync;
     this.actors = new ActorRecords(() => this.db);
-    this.clocks = new CommitClocks(() => this.db, (from, limit) => this.readFrom(from, limit));
+    this.clocks = new CommitClocks(() => this.db, (from, limit) => this.readFrom(from, limit), () => this.retiring);
   }
 
   /**
@@ -88,10 +91,25 @@ export class Store {
 
   /** Reads the committed clock and acknowledged clocks (no actor: those are read when needed, see `actors`). */
   async load(): Promise<StoredState> {
-    const { state, first, bytes } = await loadState(this.db);
+    const { state, first, bytes, retiring } = await loadState(this.db);
     this.first = first;
     this.bytes = bytes;
+    this.retiring = retiring;
     return state;
+  }
+
+  /**
+   * From now on, folds the clocks it stores and reads them back with `retiring`, the
+   * retirements the node delivers (live): a clock leaves out only the retired origins
+   * whose retirement it counts itself, which the same batch or an earlier one wrote.
+   */
+  foldClocksWith(retiring: RetiringEvents): void {
+    this.retiring = retiring;
+  }
+
+  /** `vc` as stored: without the retired origins it reads back. */
+  private folded(vc: VectorClock): VectorClock {
+    return foldRetired(vc, this.retiring, vc);
   }
 
   /** The first position the log retains (1 until compaction removed some). */
@@ -109,7 +127,7 @@ export class Store {
     // A chained batch: abstract-level's array form clones and re-validates every
     // operation, which cost several times the write itself on the hot path.
     const b = this.db.batch();
-    if (batch.events.length > 0) b.put(clockKey(batch.events[0].pos), encodeValue(batch.vcBefore));
+    if (batch.events.length > 0) b.put(clockKey(batch.events[0].pos), encodeValue(this.folded(batch.vcBefore)));
     let added = 0;
     for (const e of batch.events) {
       b.put(posKey(e.pos), e.bytes);
@@ -120,7 +138,7 @@ export class Store {
     // A compaction's batch may be in flight meanwhile and land in either order: on disk
     // `meta/bytes` can then be off by one batch's bytes, which only shifts a byte policy.
     if (added > 0) b.put(LOG_BYTES_KEY, encodeValue(this.bytes + added));
-    b.put('meta/vc', encodeValue(batch.vc));
+    b.put('meta/vc', encodeValue(this.folded(batch.vc)));
     if (batch.lastTs !== undefined) b.put('meta/ts', encodeValue(batch.lastTs));
     for (const p of batch.proofs ?? []) b.put(proofKey(p.origin, p.last), p.bytes);
     if (batch.retired !== undefined) b.put(RETIRED_KEY, encodeValue(batch.retired));

@@ -154,6 +154,7 @@ t.test('decodeFrame refuses malformed frames', async (t) => {
     ['hello whose interest is empty', '98a568656c6c6fa163a26e3103c420' + hex(nonce) + 'aa687474703a2f2f683a31a3692d3190'],
     ['hello whose interest pattern has a star inside', '98a568656c6c6fa163a26e3103c420' + hex(nonce) + 'aa687474703a2f2f683a31a3692d3191a3612a62'],
     ['hello whose relaxed flag is not a boolean', '99a568656c6c6fa163a26e3103c420' + hex(nonce) + 'aa687474703a2f2f683a31a3692d3191a12a01'],
+    ['hello whose folds flag is not a boolean', '9aa568656c6c6fa163a26e3103c420' + hex(nonce) + 'aa687474703a2f2f683a31a3692d3191a12ac201'],
     ['events with a str', '92a66576656e747391a3616263'],
     ['events with a short bin', '92a66576656e747391c403010203'],
     ['trailing bytes', '92a361636b80c0'],
@@ -166,6 +167,13 @@ t.test('decodeFrame refuses malformed frames', async (t) => {
   ];
   for (const [label, h] of bad) t.equal(codeOf(() => decodeFrame(unhex(h))), 'TROUPE_PROTOCOL_BAD_FRAME', label);
   t.equal(codeOf(() => decodeFrame([0x90] as unknown as Uint8Array)), 'TROUPE_PROTOCOL_BAD_FRAME', 'not bytes');
+});
+
+t.test('a hello of this version is read up to folds, and a field after it is left unread', async (t) => {
+  const more = unhex('9ba568656c6c6fa674726f757065a26e3103c420' + hex(nonce) + 'aa687474703a2f2f683a31a3692d3191a12ac3c3a3666f6f');
+  t.same(decodeFrame(more), { type: 'hello', cluster: 'troupe', node: 'n1', protocol: 3, nonce, admin: 'http://h:1', instance: 'i-1', interest: ['*'], relaxed: true, folds: true });
+  const durable = encodeFrame({ type: 'hello', cluster: 'troupe', node: 'n1', protocol: 3, nonce, admin: 'http://h:1', instance: 'i-1', folds: true });
+  t.same(decodeFrame(durable), { type: 'hello', cluster: 'troupe', node: 'n1', protocol: 3, nonce, admin: 'http://h:1', instance: 'i-1', interest: ['*'], relaxed: false, folds: true }, 'a durable node that folds says it wants everything and is not relaxed');
 });
 
 t.test('a hello from a later protocol version may carry more fields', async (t) => {

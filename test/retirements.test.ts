@@ -25,7 +25,12 @@ t.test('the retirements learn the largest final seq their event counts, and the 
   t.same([...r.finals], [['n1~a', 4]], 'a final seq its own clock does not count is not taken');
   t.equal(r.learn(retirement('n2~x', { 'n3~q': 5, 'n2~x': 3 }, { origins: { 'n3~q': 5 }, node: 'n3' }), log), 'n3');
   t.ok(r.isRetiredNode('n3'));
-  t.same(r.takeChanges(), { origins: { 'n1~a': 4, 'n3~q': 5 }, nodes: ['n3'] }, 'the whole record is written once changed');
+  t.same(
+    r.takeChanges(),
+    { origins: { 'n1~a': 4, 'n3~q': 5 }, nodes: ['n3'], by: { 'n1~a': [['n1~b', 1, 4], ['n2~x', 1, 3]], 'n3~q': [['n2~x', 3, 5]] } },
+    'the whole record is written once changed, with every retirement each origin had (a smaller final too: folded clocks are read back by it)',
+  );
+  t.same([...new Retirements(r.takeChanges() ?? { origins: {}, nodes: [], by: { 'n1~a': [['n1~b', 1, 4]] } }).retiring], [['n1~a', [{ origin: 'n1~b', seq: 1, final: 4 }]]], 'the retirements of each origin come back from the store');
   t.equal(r.takeChanges(), undefined, 'and not again until it changes');
   t.same(new Retirements({ origins: { 'n1~a': 4 }, nodes: ['n3'] }).view(), { nodes: ['n3'], origins: [{ origin: 'n1~a', final: 4 }] }, 'it comes back from the store');
   t.same(r.ended('n1', 'n1~c', { 'n1~a': 4, 'n1~b': 2, 'n1~c': 1, 'n2~x': 3 }), { 'n1~b': 2 }, 'an earlier start of this node not yet retired at its entry is due');

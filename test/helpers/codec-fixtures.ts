@@ -80,6 +80,10 @@ export const goldenFrames: readonly [Frame, string][] = [
     { type: 'hello', cluster: 'troupe', node: 'n1', protocol: 3, nonce, admin: 'http://h:1', instance: 'i-1', interest: ['*'], relaxed: true },
     '99 a568656c6c6f a674726f757065 a26e31 03 c420' + hex(nonce) + ' aa687474703a2f2f683a31 a3692d31 91 a12a c3',
   ],
+  [
+    { type: 'hello', cluster: 'troupe', node: 'n1', protocol: 3, nonce, admin: 'http://h:1', instance: 'i-1', interest: ['*'], relaxed: false, folds: true },
+    '9a a568656c6c6f a674726f757065 a26e31 03 c420' + hex(nonce) + ' aa687474703a2f2f683a31 a3692d31 91 a12a c2 c3',
+  ],
   [{ type: 'auth', proof: proofBytes }, '92 a461757468 c420' + hex(proofBytes)],
   [{ type: 'auth', proof: proofBytes, signature: signatureBytes }, '93 a461757468 c420' + hex(proofBytes) + ' c440' + hex(signatureBytes)],
   [{ type: 'want', vc: { n1: 3, n2: 0 } }, '92 a477616e74 82 a26e31 03 a26e32 00'],
