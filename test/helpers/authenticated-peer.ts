@@ -22,6 +22,8 @@ export interface PeerIdentity {
   readonly key?: NodeIdentity;
   /** Sends this signature in `auth` instead of its own (`null`: none, even with a key). */
   readonly signature?: Uint8Array | null;
+  /** The hello's optional fields (`admin`, `instance`, …, `folds`). [default none] */
+  readonly hello?: Pick<HelloFrame, 'admin' | 'instance' | 'interest' | 'relaxed' | 'folds'>;
 }
 
 /** How the node closed a connection. */
@@ -85,7 +87,7 @@ export class AuthenticatedPeer {
 
 /** The hello a fake peer sends, with a fresh nonce. */
 export function helloOf(identity: PeerIdentity): HelloFrame {
-  return { type: 'hello', cluster: identity.cluster, node: identity.node, protocol: PROTOCOL_VERSION, nonce: newNonce() };
+  return { type: 'hello', cluster: identity.cluster, node: identity.node, protocol: PROTOCOL_VERSION, nonce: newNonce(), ...identity.hello };
 }
 
 /**
