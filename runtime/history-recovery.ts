@@ -15,7 +15,11 @@
  * delivers everything committed while holding, once.
  *
  * Whether the log holds events its actors have not seen is durable (`meta/held`), so a
- * node that crashes while holding rebuilds when it starts again.
+ * node that crashes while holding rebuilds when it starts again. Such a start holds as if
+ * a peer had claimed: it rebuilds only once every full peer it knows of has told its
+ * clock. The disk may be a copy taken while an earlier start held (a backup, a crash
+ * image): that start went on to rebuild and emit, its emissions are in peers' logs only,
+ * and a rebuild from the copy alone would stamp them again under this start's origin.
  *
  * A peer's claim is only as good as the peer: one that claims more than it ever sends (a
  * bug, a forged `want` of 2⁵³−1) must not stop the actors for good. So a claim is dropped
@@ -75,6 +79,7 @@ export class HistoryRecovery {
     this.heldEvents = args.held;
     this.onChange = args.onChange;
     this.members = args.members ?? (() => []);
+    if (this.heldEvents) this.heldAtStart();
   }
 
   /** Whether the log holds events the actors have not been handed. */
@@ -162,6 +167,19 @@ export class HistoryRecovery {
       'the peer that holds events of this node\'s earlier starts left before sending them all: no longer waiting for it',
     );
     this.onChange();
+  }
+
+  /**
+   * The store says an earlier start held events back from its actors: wait to hear every
+   * member before rebuilding, as when a peer shows the disk lost history (see the header).
+   */
+  private heldAtStart(): void {
+    this.lossSeen = true;
+    this.log.warn(
+      { code: 'TROUPE_NODE_RECOVERING', maxWaitMs: this.maxWaitMs },
+      'an earlier start stopped while its actors waited for history: hearing every full peer before rebuilding them',
+    );
+    this.deadline = this.clock.setTimeout(() => this.giveUp(), this.maxWaitMs);
   }
 
   /** Stops waiting. */

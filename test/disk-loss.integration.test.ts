@@ -143,6 +143,80 @@ t.test('a node whose data dir was rewound to an older copy of itself forks nothi
   await checkNoForkNoLoss(t, c);
 });
 
+/** What a node emitted twice for one event: two events of its origins with one cause and one type. */
+function handledTwice(log: readonly LogEntry[], node: string): string[] {
+  const first = new Map<string, string>();
+  const twice: string[] = [];
+  for (const e of log) {
+    if (e.causationId === null || !e.origin.startsWith(`${node}~`)) continue;
+    const effect = `${e.type} for ${e.causationId}`;
+    const earlier = first.get(effect);
+    if (earlier === undefined) first.set(effect, e.id);
+    else twice.push(`${effect} (${earlier} and ${e.id})`);
+  }
+  return twice;
+}
+
+/** Waits until `node`'s log holds every event `from`'s log holds. */
+async function holdsAllOf(c: LossCluster, node: NodeProcess, from: NodeProcess): Promise<void> {
+  await waitFor(async () => {
+    const have = new Set((await node.admin.log()).map((e) => e.id));
+    return (await from.admin.log()).filter((e) => !have.has(e.id)).map((e) => e.id);
+  }, { failFast: crashed(c.nodes), until: (missing) => missing.length === 0, message: `${node.id} to hold every event ${from.id} holds` });
+}
+
+t.test('a copy of a node\'s data dir taken while it recovered, put back after it rebuilt, emits nothing twice', async (t) => {
+  const c = await startLossCluster(t);
+  for (let i = 0; i < 3; i++) await place(c, c.n2, makeOrder('first', i));
+  await ordersSettled(c, 3);
+  await c.n1.stop();
+  const older = await tempDataDir(t, 'n1-older');
+  await cp(c.n1.data, older, { recursive: true });
+  await c.n1.restart();
+  for (let i = 0; i < 3; i++) await place(c, c.n2, makeOrder('second', i));
+  await ordersSettled(c, 6);
+
+  // Rewound, n1 hears n2's claim and fetches its history back, then holds its actors
+  // waiting for n3 (cut off); orders placed meanwhile are committed but not handled.
+  const [toN1FromN2, toN1FromN3] = c.toN1 as [TcpProxy, TcpProxy];
+  await c.n1.kill9();
+  await rm(c.n1.data, { recursive: true, force: true });
+  await cp(older, c.n1.data, { recursive: true });
+  toN1FromN3.cut();
+  await c.n1.restart();
+  for (let i = 0; i < 3; i++) await place(c, c.n2, makeOrder('held', i));
+  await holdsAllOf(c, c.n1, c.n2);
+  t.equal((await c.n1.admin.status() as { recovering?: boolean }).recovering, true, 'n1 holds its actors');
+  await c.n1.stop();
+  const whileHeld = await tempDataDir(t, 'n1-held');
+  await cp(c.n1.data, whileHeld, { recursive: true });
+
+  // The next start rebuilds the actors and emits for the held orders; its emissions reach n2 and n3.
+  await c.n1.restart();
+  toN1FromN3.heal();
+  await ordersSettled(c, 9);
+
+  // The copy taken while n1 held is put back and started cut off: its log lacks what the rebuild emitted.
+  await c.n1.kill9();
+  await rm(c.n1.data, { recursive: true, force: true });
+  await cp(whileHeld, c.n1.data, { recursive: true });
+  for (const p of c.toN1) p.cut();
+  const before = c.n1.lines.length;
+  await c.n1.restart();
+  const startLog = await waitFor(async () => c.n1.lines.slice(before).flatMap((l) => l.json?.code === 'TROUPE_NODE_REBUILT' || l.json?.code === 'TROUPE_NODE_RECOVERING' ? [l.json] : []), {
+    failFast: crashed(c.nodes),
+    until: (records) => records.length > 0,
+    message: () => `n1 to rebuild its actors or say it waits for its peers\n${c.n1.tail()}`,
+  });
+  t.notOk(startLog.some((r) => r.code === 'TROUPE_NODE_REBUILT'), 'cut off, n1 does not rebuild before it heard its peers');
+
+  for (const p of c.toN1) p.heal();
+  await ordersSettled(c, 9);
+  const logs = await settledLogs(c.nodes, 90_000);
+  for (const [node, { log }] of logs) t.same(handledTwice(log, 'n1'), [], `n1 emitted nothing twice, as ${node}'s log shows`);
+  await checkNoForkNoLoss(t, c);
+});
+
 t.test('a copy of a node\'s data dir run as a second process forks nothing, and is refused while both are linked', async (t) => {
   const c = await startLossCluster(t);
   for (let i = 0; i < 4; i++) await place(c, c.n1, makeOrder('first', i));

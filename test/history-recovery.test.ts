@@ -68,9 +68,31 @@ t.test('the actors are rebuilt once events were held and every claim is covered'
   t.notOk(recovery.rebuildDue({ 'n1~old': 3 }));
 });
 
-t.test('a store that says events were held asks for a rebuild at once', async (t) => {
+t.test('a store that says events were held asks for a rebuild at once when it knows of no member', async (t) => {
   const { recovery } = setup(60_000, true);
   t.ok(recovery.rebuildDue({}));
+});
+
+t.test('a store that says events were held rebuilds only once every member told its clock: the disk may be a copy taken while an earlier start held', async (t) => {
+  const { recovery, changes, records } = setup(60_000, true, ['n2', 'n3']);
+  t.notOk(recovery.rebuildDue({ 'n1~old': 7 }), 'no member heard yet: an earlier start may have rebuilt and emitted after this disk was copied');
+  t.match(records.filter((r) => r.level === 40), [{ code: 'TROUPE_NODE_RECOVERING' }], 'a warning says why the actors wait');
+  recovery.peerClock('n2', { 'n1~old': 7 }, { 'n1~old': 7 });
+  t.equal(changes(), 1, 'each member heard is a change');
+  t.notOk(recovery.rebuildDue({ 'n1~old': 7 }), 'n3 not heard yet');
+  recovery.peerClock('n3', { 'n1~old': 9 }, { 'n1~old': 7 });
+  t.notOk(recovery.rebuildDue({ 'n1~old': 7 }), 'n3 holds what the earlier start emitted after the copy');
+  t.ok(recovery.rebuildDue({ 'n1~old': 9 }), 'the log has it back: the rebuild matches it instead of stamping it again');
+});
+
+t.test('a start that found events held and hears no member rebuilds at the deadline', async (t) => {
+  const { clock, recovery, changes, records } = setup(60_000, true, ['n2']);
+  clock.increment(59_999);
+  t.notOk(recovery.rebuildDue({}), 'still waiting just before the bound');
+  clock.increment(1);
+  t.ok(recovery.rebuildDue({}), 'gave up at the bound');
+  t.equal(changes(), 1, 'the fabric is told');
+  t.match(records.filter((r) => r.level === 50), [{ code: 'TROUPE_NODE_RECOVERING', unheard: ['n2'] }]);
 });
 
 t.test('a peer that claims more of our events and leaves without sending them no longer holds us back', async (t) => {
