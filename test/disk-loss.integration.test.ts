@@ -1,6 +1,7 @@
 /**
  * A node never forks and never forgets, whatever happens to its disk: wiped, rewound to an
- * older copy of itself, or copied to a second process. It restarts isolated for longer
+ * older copy of itself (also one taken while it recovered, so put back after its actors
+ * went on), or copied to a second process. It restarts isolated for longer
  * than any startup wait, keeps taking publishes, and after the heal every acknowledged
  * event is on every node, no (origin, seq) names two different events anywhere, and its
  * actors are what they were before the loss.
@@ -10,6 +11,7 @@
  */
 import { cp, rm } from 'node:fs/promises';
 import t, { type Test } from 'tap';
+import { nodeOf } from '../protocol/origin.js';
 import type { ActorInfo, LogEntry } from './helpers/admin-client.js';
 import { settledLogs, tails, waitForLinks } from './helpers/convergence.js';
 import { crashed, dumpOnFailure, startNode, tempDataDir, type NodeProcess } from './helpers/node-process.js';
@@ -148,7 +150,7 @@ function handledTwice(log: readonly LogEntry[], node: string): string[] {
   const first = new Map<string, string>();
   const twice: string[] = [];
   for (const e of log) {
-    if (e.causationId === null || !e.origin.startsWith(`${node}~`)) continue;
+    if (e.causationId === null || nodeOf(e.origin) !== node) continue;
     const effect = `${e.type} for ${e.causationId}`;
     const earlier = first.get(effect);
     if (earlier === undefined) first.set(effect, e.id);
