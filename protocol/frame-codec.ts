@@ -18,7 +18,7 @@ import { NONCE_BYTES, PROOF_BYTES } from './handshake.js';
 import { WireReader } from './msgpack-reader.js';
 import { isPattern } from './interest-pattern.js';
 import { SIGNATURE_BYTES } from './node-keys.js';
-import { readProof, writeProof } from './proof-codec.js';
+import { readCover, readProof, writeCover, writeProof } from './proof-codec.js';
 import { packr } from './packr.js';
 import { TroupeError } from './troupe-error.js';
 import { isAdminUrl, isBytes, isCount, isInstanceId, isName, isNodeId, isOriginId, isPlainObject, MAX_ADMIN_URL_LENGTH, MAX_INSTANCE_LENGTH, MAX_NAME_LENGTH, show } from './wire-fields.js';
@@ -267,6 +267,7 @@ const writers: { readonly [T in FrameType]: Writer<T> } = {
   ack: writeAck,
   links: writeLinks,
   proof: writeProof,
+  cover: writeCover,
   lost: writeLost,
 };
 
@@ -279,6 +280,7 @@ const readers: { readonly [T in FrameType]: Reader<T> } = {
   ack: readAck,
   links: readLinks,
   proof: readProof,
+  cover: readCover,
   lost: readLost,
 };
 

@@ -5,8 +5,9 @@
  */
 import type { EncodedEvent, VectorClock } from './envelope.js';
 import type { ProofFrame } from './origin-proof.js';
+import type { CoverFrame } from './skip-cover.js';
 
-export type { ProofFrame };
+export type { CoverFrame, ProofFrame };
 
 /** The protocol version this code speaks. */
 export const PROTOCOL_VERSION = 3;
@@ -120,7 +121,7 @@ export interface AckFrame {
 }
 
 /** Any frame. */
-export type Frame = HelloFrame | AuthFrame | WantFrame | LinksFrame | EventsFrame | SkipFrame | AckFrame | ProofFrame | LostFrame;
+export type Frame = HelloFrame | AuthFrame | WantFrame | LinksFrame | EventsFrame | SkipFrame | AckFrame | ProofFrame | CoverFrame | LostFrame;
 
 /** The `type` of any frame. */
 export type FrameType = Frame['type'];

@@ -19,10 +19,20 @@
  * does, checks that digest with one hash call instead of one per event: per event, the
  * call costs far more than the hashing.
  *
- * Signed bytes: the domain tag, the cluster id, the origin, `first` as a decimal string,
- * the concatenated hashes and the run digest, each length-prefixed (see `lengthPrefixed`).
+ * A checkpoint also signs its events' **types** (`checkpoint-types.ts`), so that a partial
+ * node can check a run of seqs a peer says it left out as outside its interest: the
+ * sender forwards the checkpoint without its hashes (a `cover`, `skip-cover.ts`), and
+ * the signature still verifies, because it covers the hashes through one digest of them.
+ *
+ * Signed bytes (`v3`): the domain tag, the cluster id, the origin, `first` as a decimal
+ * string, the **events digest** (the SHA-256 of the concatenated hashes followed by the
+ * run digest), the types (each length-prefixed, concatenated) and the type runs, each
+ * length-prefixed (see `lengthPrefixed`). Checkpoints signed before (`v2`: the hashes and
+ * the run digest themselves, no types; `v1`: the hashes alone) are still verified.
  */
 import { createHash, hash } from 'node:crypto';
+import { checkpointTypes, typedEvents, type CheckpointTypes } from './checkpoint-types.js';
+import { eventHeaderAndType } from './event-codec.js';
 import { lengthPrefixed } from './handshake-signature.js';
 import type { NodeIdentity } from './node-keys.js';
 import { nodeOf } from './origin.js';
@@ -34,9 +44,10 @@ export const EVENT_HASH_BYTES = 32;
 export const MAX_PROOF_EVENTS = 4096;
 
 /** Separates these signatures from any other use of a node key. */
-const DOMAIN = 'troupe/origin-proof/v2';
+const DOMAIN = 'troupe/origin-proof/v3';
 
-/** The domain of checkpoints signed before run digests; data directories still hold them. */
+/** The domains of checkpoints signed before types (v2) and before run digests (v1); data directories still hold them. */
+const DOMAIN_V2 = 'troupe/origin-proof/v2';
 const DOMAIN_V1 = 'troupe/origin-proof/v1';
 
 /** A signed checkpoint of one origin's events `first` … `first + n − 1` (the `proof` frame). */
@@ -54,6 +65,12 @@ export interface ProofFrame {
    * whose events are then checked one by one.
    */
   readonly digest?: Uint8Array;
+  /**
+   * Its events' types, as distinct names and type runs (`checkpoint-types.ts`); absent in a
+   * checkpoint signed before types (`v2`, six fields, or `v1`), which proves no skip.
+   */
+  readonly types?: readonly string[];
+  readonly runs?: Uint8Array;
   /** Ed25519, by `nodeOf(origin)`'s key, of the signed bytes (see the file comment). */
   readonly signature: Uint8Array;
 }
@@ -104,19 +121,51 @@ export function provesRun(proof: ProofFrame, events: readonly Uint8Array[]): boo
   return digest !== undefined && events.length === proof.hashes.length / EVENT_HASH_BYTES && Buffer.compare(runDigest(events), digest) === 0;
 }
 
-function signedBytes(cluster: string, proof: Omit<ProofFrame, 'type' | 'signature'>): Uint8Array {
-  if (proof.digest === undefined) return lengthPrefixed([DOMAIN_V1, cluster, proof.origin, String(proof.first), proof.hashes]);
-  return lengthPrefixed([DOMAIN, cluster, proof.origin, String(proof.first), proof.hashes, proof.digest]);
+/** The SHA-256 of a checkpoint's hashes followed by its run digest: what `v3` signs of its events. */
+export function eventsDigest(hashes: Uint8Array, digest: Uint8Array): Uint8Array {
+  return Buffer.from(sha256(Buffer.concat([hashes, digest])), 'binary');
 }
 
-/** This node's checkpoint of its own events `events` (encoded, seqs `first` on, at most {@link MAX_PROOF_EVENTS}). */
-export function signProof(identity: NodeIdentity, cluster: string, origin: string, first: number, events: readonly Uint8Array[]): ProofFrame {
+/** The bytes a `v3` checkpoint's signature covers, from its events digest and types (a `cover` carries just these). */
+export function signedV3(cluster: string, origin: string, first: number, events: Uint8Array, typed: CheckpointTypes): Uint8Array {
+  return lengthPrefixed([DOMAIN, cluster, origin, String(first), events, lengthPrefixed(typed.types), typed.runs]);
+}
+
+/** Whether `proof` signs types (`v3`); only such a checkpoint proves a skip. */
+export function hasTypes(proof: ProofFrame): proof is ProofFrame & CheckpointTypes & { readonly digest: Uint8Array } {
+  return proof.types !== undefined && proof.runs !== undefined && proof.digest !== undefined;
+}
+
+function signedBytes(cluster: string, proof: Omit<ProofFrame, 'type' | 'signature'>): Uint8Array | undefined {
+  if (proof.digest === undefined) return lengthPrefixed([DOMAIN_V1, cluster, proof.origin, String(proof.first), proof.hashes]);
+  if (proof.types === undefined || proof.runs === undefined) return lengthPrefixed([DOMAIN_V2, cluster, proof.origin, String(proof.first), proof.hashes, proof.digest]);
+  // The types must list exactly the checkpoint's events, or they could prove a skip of seqs it does not list.
+  if (typedEvents({ types: proof.types, runs: proof.runs }) !== proof.hashes.length / EVENT_HASH_BYTES) return undefined;
+  return signedV3(cluster, proof.origin, proof.first, eventsDigest(proof.hashes, proof.digest), { types: proof.types, runs: proof.runs });
+}
+
+/**
+ * This node's checkpoint of its own events `events` (encoded, seqs `first` on, at most
+ * {@link MAX_PROOF_EVENTS}), whose types are `types`, in the same order (read from the
+ * events when not given).
+ */
+export function signProof(
+  identity: NodeIdentity,
+  cluster: string,
+  origin: string,
+  first: number,
+  events: readonly Uint8Array[],
+  types: readonly string[] = events.map((e) => eventHeaderAndType(e).type),
+): ProofFrame {
   const hashes = Buffer.from(events.map(sha256).join(''), 'binary');
-  const listed = { origin, first, hashes, digest: runDigest(events) };
-  return { type: 'proof', ...listed, signature: identity.sign(signedBytes(cluster, listed)) };
+  const digest = runDigest(events);
+  const typed = checkpointTypes(types);
+  const signature = identity.sign(signedV3(cluster, origin, first, eventsDigest(hashes, digest), typed));
+  return { type: 'proof', origin, first, hashes, digest, ...typed, signature };
 }
 
 /** Whether `proof` is signed by the key the trust list gives `nodeOf(proof.origin)`. */
 export function verifyProof(identity: NodeIdentity, cluster: string, proof: ProofFrame): boolean {
-  return identity.verify(nodeOf(proof.origin), signedBytes(cluster, proof), proof.signature);
+  const bytes = signedBytes(cluster, proof);
+  return bytes !== undefined && identity.verify(nodeOf(proof.origin), bytes, proof.signature);
 }

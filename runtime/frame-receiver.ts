@@ -6,7 +6,8 @@
  * asked again once it has room. No peer's event under this node's current origin is ever
  * taken: only this process stamps those. Skip notices go into the intake in stream
  * order, like events; an event this node counts already but is fetching back
- * (`interest-sync.ts`) goes in as a refill rather than a duplicate. A peer's notice that
+ * (`interest-sync.ts`) goes in as a refill rather than a duplicate. With keys, a skip run
+ * is first checked against its origin's signed types (`skip-proofs.ts`). A peer's notice that
  * it no longer holds events this node lacks goes to `lost-events.ts`.
  */
 import { decodeEvent } from '../protocol/event-codec.js';
@@ -93,6 +94,10 @@ export class FrameReceiver {
         if (this.args.proofs === undefined) break;
         this.args.proofs.receive(frame);
         return;
+      case 'cover':
+        if (this.args.proofs === undefined) break;
+        this.args.proofs.skips.receive(frame);
+        return;
     }
     throw new TroupeError('TROUPE_PROTOCOL_UNEXPECTED_FRAME', `unexpected ${frame.type} frame after the handshake`);
   }
@@ -138,6 +143,8 @@ export class FrameReceiver {
 
   private receiveSkips(peer: Peer, ranges: readonly SkipRange[]): void {
     const { intake, batches, interest } = this.args;
+    // Each skipped seq must be signed by its origin as outside this node's interest.
+    this.args.proofs?.skips.check(ranges, (type) => interest?.filter.wants(type) ?? true);
     let fresh = 0;
     let confirmed = false;
     for (const { origin, from, to } of ranges) {

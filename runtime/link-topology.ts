@@ -82,6 +82,7 @@ export class LinkTopology {
     peer.skipping = [];
     peer.heard = {};
     peer.proved = {};
+    peer.covered = {};
     peer.cursor = this.recent.end;
     peer.epoch++;
     peer.lastProgress = now;

@@ -12,6 +12,8 @@
  *   delivered yet must then match a kept checkpoint, or the whole frame is refused
  *   (`TROUPE_PEER_FORGED_EVENT`) and changes nothing. A checkpoint is stored with the
  *   first commit that holds one of its events, so a restarted node still has it.
+ * - **Skips.** A skip run from a peer is taken only where a checkpoint, or its `cover`,
+ *   signs each seq's type as outside this node's interest (`skip-proofs.ts`).
  * - **Forwarding.** Before an event goes to a peer, its checkpoint does, once per link
  *   (`Outboxes`): from memory for recent events, from the store for older ones.
  *
@@ -21,10 +23,12 @@
  */
 import { decodeFrame, encodeFrame } from '../protocol/codec.js';
 import type { EncodedEvent, VectorClock } from '../protocol/envelope.js';
+import { eventHeaderAndType } from '../protocol/event-codec.js';
 import type { NodeIdentity } from '../protocol/node-keys.js';
 import { lastSeq, MAX_PROOF_EVENTS, provesEvent, provesRun, signProof, verifyProof, type ProofFrame } from '../protocol/origin-proof.js';
 import { nodeOf } from '../protocol/origin.js';
 import { TroupeError } from '../protocol/troupe-error.js';
+import { SkipProofs } from './skip-proofs.js';
 import type { Store, StoredEvent, StoredProof } from './store.js';
 
 /** Checkpoints of about this many of an origin's latest delivered events stay in memory. */
@@ -55,6 +59,8 @@ export class OriginProofs {
   private readonly origin: string;
   /** Per origin, kept checkpoints in seq order, not overlapping. */
   private readonly kept = new Map<string, Kept[]>();
+  /** Checks the skip runs peers send this node against these checkpoints and their covers. */
+  readonly skips: SkipProofs;
 
   constructor(args: {
     identity: NodeIdentity;
@@ -67,6 +73,7 @@ export class OriginProofs {
     this.cluster = args.cluster;
     this.store = args.store;
     this.origin = args.origin;
+    this.skips = new SkipProofs({ identity: this.identity, cluster: this.cluster, node: nodeOf(this.origin), proofs: this });
   }
 
   /**
@@ -145,7 +152,8 @@ export class OriginProofs {
     }
     for (let i = 0; i < own.length; i += MAX_PROOF_EVENTS) {
       const part = own.slice(i, i + MAX_PROOF_EVENTS);
-      const proof = signProof(this.identity, this.cluster, this.origin, part[0].seq, part.map((e) => e.bytes));
+      const types = part.map((e) => e.type ?? eventHeaderAndType(e.bytes).type);
+      const proof = signProof(this.identity, this.cluster, this.origin, part[0].seq, part.map((e) => e.bytes), types);
       const kept = { proof, last: lastSeq(proof), stored: false };
       const list = this.kept.get(this.origin) ?? [];
       list.push(kept);

@@ -19,7 +19,8 @@
  * node that wants everything.
  *
  * Origin checkpoints (`origin-proofs.ts`) go out once per link, ahead of the first event
- * each one lists that the peer is sent; a skip notice needs none.
+ * each one lists that the peer is sent; ahead of a skip notice, the checkpoint's cover
+ * (its signed types without the hashes, `skip-cover.ts`), which proves the skip.
  *
  * Retention: a peer whose acknowledged clock lacks events this node's log no longer
  * retains (`log-compaction.ts`) is sent what it does retain, and marked `behindRetention`
@@ -31,6 +32,7 @@ import type { VectorClock } from '../protocol/envelope.js';
 import { eventHeaderAndType } from '../protocol/event-codec.js';
 import { lastSeq, type ProofFrame } from '../protocol/origin-proof.js';
 import { nodeOf } from '../protocol/origin.js';
+import { coverOf } from '../protocol/skip-cover.js';
 import { dominates } from '../protocol/vector-clock.js';
 import type { Clock } from './clock.js';
 import type { OriginProofs } from './origin-proofs.js';
@@ -45,6 +47,16 @@ export type OutgoingEvent = Pick<StoredEvent, 'pos' | 'origin' | 'seq' | 'bytes'
 
 /** Per event of a chunk, the checkpoint to send ahead of it, if any. */
 type Checkpoints = readonly (ProofFrame | undefined)[];
+
+/**
+ * Sends `peer`, ahead of a skip notice, what proves it: the checkpoint's cover, or the
+ * whole checkpoint if it was signed before types (`skip-proofs.ts`).
+ */
+function sendCover(peer: Peer, link: NonNullable<Peer['link']>, checkpoint: ProofFrame): void {
+  const cover = coverOf(checkpoint);
+  link.send(cover ?? checkpoint);
+  (cover === undefined ? peer.proved : peer.covered)[checkpoint.origin] = lastSeq(checkpoint);
+}
 
 /** Blocks of the log read from disk for the peers (`log-blocks.ts`): events and bytes each, and bytes kept in all. */
 const BLOCK_EVENTS = 4096;
@@ -146,6 +158,8 @@ export class Outboxes {
           if (!this.wanted(peer, e)) continue;
           peer.sent[e.origin] = e.seq;
           if (this.skipped(peer, e)) {
+            const checkpoint = checkpoints[i];
+            if (checkpoint !== undefined && e.seq > Math.max(peer.proved[e.origin] ?? 0, peer.covered[e.origin] ?? 0)) sendCover(peer, link, checkpoint);
             const run = out.skip(e.origin, e.seq);
             if (run !== undefined) {
               peer.skipping.push(run);
@@ -188,22 +202,25 @@ export class Outboxes {
 
   /**
    * For each event of `chunk` that `peer` is to be sent and whose checkpoint has not gone
-   * out on this link, that checkpoint (at the index of the first event it lists). Sent
-   * ahead of the events, so the peer can verify each as it arrives. None on a node
-   * without a key, and none for an event stored without one (from before keys).
+   * out on this link, that checkpoint (at the index of the first event it lists); for a
+   * seq it is to be sent as skipped, likewise the checkpoint whose cover proves the skip
+   * (`skip-proofs.ts`). Sent ahead of the events and skips, so the peer can verify each
+   * as it arrives. None on a node without a key, and none for an event stored without one
+   * (from before keys).
    */
   private checkpointsFor(peer: Peer, chunk: readonly OutgoingEvent[]): Checkpoints | Promise<Checkpoints> {
     const out: (ProofFrame | undefined)[] = [];
     const proofs = this.proofs;
     if (proofs === undefined) return out;
-    const proved = { ...peer.proved };
+    const sent = { proved: { ...peer.proved }, covered: { ...peer.covered } };
     for (let i = 0; i < chunk.length; i++) {
       const e = chunk[i];
-      if (e.seq <= (proved[e.origin] ?? 0) || !this.wanted(peer, e) || this.skipped(peer, e)) continue;
+      const skipped = this.needsCheckpoint(peer, e, sent);
+      if (skipped === undefined) continue;
       const checkpoint = proofs.inMemory(e.origin, e.seq);
       if (checkpoint === undefined) return this.checkpointsFromStore(peer, chunk);
       out[i] = checkpoint;
-      proved[e.origin] = lastSeq(checkpoint);
+      (skipped ? sent.covered : sent.proved)[e.origin] = lastSeq(checkpoint);
     }
     return out;
   }
@@ -211,16 +228,29 @@ export class Outboxes {
   /** {@link checkpointsFor}, reading from the store what memory no longer holds. */
   private async checkpointsFromStore(peer: Peer, chunk: readonly OutgoingEvent[]): Promise<Checkpoints> {
     const out: (ProofFrame | undefined)[] = [];
-    const proved = { ...peer.proved };
+    const sent = { proved: { ...peer.proved }, covered: { ...peer.covered } };
     for (let i = 0; i < chunk.length; i++) {
       const e = chunk[i];
-      if (e.seq <= (proved[e.origin] ?? 0) || !this.wanted(peer, e) || this.skipped(peer, e)) continue;
+      const skipped = this.needsCheckpoint(peer, e, sent);
+      if (skipped === undefined) continue;
       const checkpoint = await this.proofs!.covering(e.origin, e.seq);
       if (checkpoint === undefined) continue;
       out[i] = checkpoint;
-      proved[e.origin] = lastSeq(checkpoint);
+      (skipped ? sent.covered : sent.proved)[e.origin] = lastSeq(checkpoint);
     }
     return out;
+  }
+
+  /**
+   * Whether `e` goes to `peer` needing a checkpoint not yet sent (`sent`: the seqs the
+   * checkpoints and covers sent so far list): `false` as an event (its whole checkpoint),
+   * `true` as a skipped seq (a cover, or a whole checkpoint), `undefined` for none.
+   */
+  private needsCheckpoint(peer: Peer, e: OutgoingEvent, sent: { proved: VectorClock; covered: VectorClock }): boolean | undefined {
+    if (!this.wanted(peer, e)) return undefined;
+    const proved = sent.proved[e.origin] ?? 0;
+    if (!this.skipped(peer, e)) return e.seq > proved ? false : undefined;
+    return e.seq > Math.max(proved, sent.covered[e.origin] ?? 0) ? true : undefined;
   }
 
   /**
@@ -245,6 +275,7 @@ export class Outboxes {
     peer.behindRetention = behind;
     peer.sent = acked;
     peer.proved = {};
+    peer.covered = {};
     peer.skipping = [];
     peer.cursor = Math.max(cursor, first);
     peer.lastProgress = this.clock.now();

@@ -75,6 +75,8 @@ export interface Peer {
   heard: VectorClock;
   /** Per origin, the last seq listed by a checkpoint sent on the current link (`origin-proofs.ts`). */
   proved: VectorClock;
+  /** Per origin, the last seq listed by a checkpoint sent on the current link as a `cover` (`skip-proofs.ts`). */
+  covered: VectorClock;
   /**
    * Skip runs sent on the current link and not yet acknowledged (`sent` counts their
    * seqs): each takes one place in the window, whatever the number of seqs it covers.
@@ -123,6 +125,7 @@ export function newPeer(id: string, acked: VectorClock, durable = false): Peer {
     sent: { ...acked },
     heard: {},
     proved: {},
+    covered: {},
     skipping: [],
     cursor: 1,
     epoch: 0,

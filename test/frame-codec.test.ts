@@ -5,7 +5,7 @@ import { encodeEvent } from '../protocol/event-codec.js';
 import { decodeFrame, encodeFrame, MAX_FRAME_BYTES } from '../protocol/frame-codec.js';
 import { MAX_EVENT_BYTES } from '../protocol/event-codec.js';
 import type { Frame } from '../protocol/frame.js';
-import { clock, codeOf, count, envelope, goldenEvent, goldenEventHex, goldenFrames, digestBytes, hashBytes, hex, name, nodeId, nonce, proofBytes, signatureBytes, unhex } from './helpers/codec-fixtures.js';
+import { clock, codeOf, count, envelope, goldenEvent, goldenEventHex, goldenFrames, digestBytes, hashBytes, runBytes, hex, name, nodeId, nonce, proofBytes, signatureBytes, unhex } from './helpers/codec-fixtures.js';
 
 t.test('every frame type encodes to its golden bytes and back', async (t) => {
   for (const [frame, expected] of goldenFrames) {
@@ -97,6 +97,11 @@ t.test('encodeFrame refuses invalid fields', async (t) => {
     ['proof from seq 0', { type: 'proof', origin: 'n1', first: 0, hashes: hashBytes, digest: digestBytes, signature: signatureBytes }],
     ['proof with part of a hash', { type: 'proof', origin: 'n1', first: 1, hashes: new Uint8Array(33), digest: digestBytes, signature: signatureBytes }],
     ['proof with no hash', { type: 'proof', origin: 'n1', first: 1, hashes: new Uint8Array(0), digest: digestBytes, signature: signatureBytes }],
+    ['proof with types and no runs', { type: 'proof', origin: 'n1', first: 1, hashes: hashBytes, digest: digestBytes, signature: signatureBytes, types: ['a'] }],
+    ['proof with a type run past its types', { type: 'proof', origin: 'n1', first: 1, hashes: hashBytes, digest: digestBytes, signature: signatureBytes, types: ['a'], runs: runBytes }],
+    ['cover with an empty run', { type: 'cover', origin: 'n1', first: 1, events: digestBytes, types: ['a'], runs: new Uint8Array(4), signature: signatureBytes }],
+    ['cover with no types', { type: 'cover', origin: 'n1', first: 1, events: digestBytes, types: [], runs: runBytes, signature: signatureBytes }],
+    ['cover with a short events digest', { type: 'cover', origin: 'n1', first: 1, events: new Uint8Array(31), types: ['a', 'b'], runs: runBytes, signature: signatureBytes }],
     ['proof with a short run digest', { type: 'proof', origin: 'n1', first: 1, hashes: hashBytes, digest: new Uint8Array(31), signature: signatureBytes }],
     ['want with a fractional entry', { type: 'want', vc: { n1: 0.5 } }],
     ['ack with a clock that is an array', { type: 'ack', vc: [1] }],
@@ -137,6 +142,9 @@ t.test('decodeFrame refuses malformed frames', async (t) => {
     ['proof with a bad origin', '96a570726f6f66a36e317e07c440' + hex(hashBytes) + 'c420' + hex(digestBytes) + 'c440' + hex(signatureBytes)],
     ['proof from seq 0', '96a570726f6f66a26e3100c440' + hex(hashBytes) + 'c420' + hex(digestBytes) + 'c440' + hex(signatureBytes)],
     ['proof with part of a hash', '96a570726f6f66a26e3107c421' + hex(hashBytes).slice(0, 66) + 'c420' + hex(digestBytes) + 'c440' + hex(signatureBytes)],
+    ['cover with a type run past its types', '97a5636f766572a26e3107c420' + hex(digestBytes) + '91a161c4080000000100010001c440' + hex(signatureBytes)],
+    ['cover with an empty type run', '97a5636f766572a26e3107c420' + hex(digestBytes) + '91a161c40400000000c440' + hex(signatureBytes)],
+    ['proof whose type runs list more events than its hashes', '98a570726f6f66a26e3107c440' + hex(hashBytes) + 'c420' + hex(digestBytes) + 'c440' + hex(signatureBytes) + '91a161c40400000003'],
     ['proof with a short run digest', '96a570726f6f66a26e3107c440' + hex(hashBytes) + 'c41f' + hex(digestBytes).slice(2) + 'c440' + hex(signatureBytes)],
     ['proof with a str signature', '96a570726f6f66a26e3107c440' + hex(hashBytes) + 'c420' + hex(digestBytes) + 'd940' + hex(signatureBytes)],
     ['auth with a str proof', '92a461757468d920' + hex(proofBytes)],

@@ -58,6 +58,8 @@ export const signatureBytes = counting(64, 0x40);
 export const hashBytes = counting(64, 0x80);
 /** A run digest, as a `proof` frame carries it. */
 export const digestBytes = counting(32, 0x20);
+/** Type runs of two events: one of type 0, one of type 1 (`checkpoint-types.ts`). */
+export const runBytes = Uint8Array.from([0, 0, 0, 1, 0, 1, 0, 1]);
 /** Every frame type with its golden bytes (hex, spaces for reading). */
 export const goldenFrames: readonly [Frame, string][] = [
   [
@@ -96,6 +98,14 @@ export const goldenFrames: readonly [Frame, string][] = [
   [
     { type: 'proof', origin: 'n1~V1StGX', first: 7, hashes: hashBytes, digest: digestBytes, signature: signatureBytes },
     '96 a570726f6f66 a96e317e563153744758 07 c440' + hex(hashBytes) + ' c420' + hex(digestBytes) + ' c440' + hex(signatureBytes),
+  ],
+  [
+    { type: 'proof', origin: 'n1~V1StGX', first: 7, hashes: hashBytes, digest: digestBytes, signature: signatureBytes, types: ['a', 'b'], runs: runBytes },
+    '98 a570726f6f66 a96e317e563153744758 07 c440' + hex(hashBytes) + ' c420' + hex(digestBytes) + ' c440' + hex(signatureBytes) + ' 92 a161 a162 c408 0000000100010001',
+  ],
+  [
+    { type: 'cover', origin: 'n1~V1StGX', first: 7, events: digestBytes, types: ['a', 'b'], runs: runBytes, signature: signatureBytes },
+    '97 a5636f766572 a96e317e563153744758 07 c420' + hex(digestBytes) + ' 92 a161 a162 c408 0000000100010001 c440' + hex(signatureBytes),
   ],
 ];
 
