@@ -8,6 +8,10 @@
  * batch committed, its sends done) before the next step. What each node does in a step
  * then depends only on what it was given, so a seed replays the same run, event for
  * event, with no real sleeps: time moves only by steps and {@link SimulatedCluster.advance}.
+ *
+ * Its nodes have node keys drawn from the seed and one trust list (`simulated-keys.ts`):
+ * each commit is signed, and each event from a peer checked against its origin's
+ * checkpoint, as in a keyed cluster of processes.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -25,6 +29,7 @@ import type { RetentionPolicy } from '../runtime/retention-policy.js';
 import type { AppDefinition } from '../runtime/service.js';
 import { newestVersions } from '../runtime/upcasters.js';
 import { SimulatedNetwork, type Delivery } from './simulated-network.js';
+import { simulatedIdentities } from './simulated-keys.js';
 import { SimulatedNode } from './simulated-node.js';
 import { SimulatedTime } from './simulated-time.js';
 
@@ -118,11 +123,13 @@ export class SimulatedCluster {
     this.ownDir = ownDir;
     const { app } = options;
     const versions = newestVersions(app.services);
+    // Keyed, as a production cluster is: every event is checked against its origin's checkpoints.
+    const identities = simulatedIdentities(this.seed, ids);
     for (const id of ids) {
       const names = app.placement[id] ?? [];
       const services = app.services.filter((s) => names.includes(s.name));
       const retention = options.retentionOf?.[id] ?? options.retention;
-      this.nodes.set(id, new SimulatedNode({ id, dataDir: join(dataDir, id), services, versions, seed: this.seed, time: this.time, log, fabric: options.fabric, passivateAfterMs: options.passivateAfterMs, retention }));
+      this.nodes.set(id, new SimulatedNode({ id, dataDir: join(dataDir, id), services, versions, seed: this.seed, time: this.time, log, fabric: options.fabric, passivateAfterMs: options.passivateAfterMs, retention, identity: identities.get(id) }));
     }
   }
 

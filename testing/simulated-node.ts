@@ -6,12 +6,14 @@
  */
 import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
+import type { NodeIdentity } from '../protocol/node-keys.js';
 import { TroupeError } from '../protocol/troupe-error.js';
 import type { FabricOptions } from '../runtime/fabric.js';
 import { openKernel, type Kernel } from '../runtime/node-kernel.js';
 import type { RetentionPolicy } from '../runtime/retention-policy.js';
 import type { ServiceDefinition } from '../runtime/service.js';
 import type { NewestVersions } from '../runtime/upcasters.js';
+import { SIMULATED_CLUSTER } from './simulated-keys.js';
 import type { NodeClock, SimulatedTime } from './simulated-time.js';
 
 /** Options of {@link SimulatedNode}. */
@@ -31,6 +33,8 @@ export interface SimulatedNodeOptions {
   readonly passivateAfterMs?: number;
   /** What of its log it keeps (`--retain*`). [default everything] */
   readonly retention?: RetentionPolicy;
+  /** Its key and the cluster's trust list (`simulated-keys.ts`): it signs and checks origin proofs. [default none] */
+  readonly identity?: NodeIdentity;
 }
 
 /** A node that can be started, crashed and started again from its disk. */
@@ -66,7 +70,8 @@ export class SimulatedNode {
     // Relaxed: a simulated crash kills no operating system, so what LevelDB wrote survives it.
     // Each start a fresh origin, as a process gets, but drawn from the seed: a seed replays the run.
     const incarnation = createHash('sha256').update(`${this.options.seed}:${id}:${++this.starts}`).digest('base64url').slice(0, 6);
-    const kernel = await openKernel({ id, dataDir, services, versions: this.options.versions, log, relaxed: true, fabric, clock, incarnation, passivateAfterMs, retention });
+    const identity = this.options.identity && { identity: this.options.identity, cluster: SIMULATED_CLUSTER };
+    const kernel = await openKernel({ id, dataDir, services, versions: this.options.versions, log, relaxed: true, fabric, clock, incarnation, passivateAfterMs, retention, identity });
     this.running = { kernel, clock };
     return kernel;
   }
