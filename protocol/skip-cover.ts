@@ -11,7 +11,7 @@
  * signs another node's checkpoints, and changing a type or the events digest breaks the
  * signature; so it cannot make a wanted event look skippable.
  *
- * Cost on the wire: about 110 bytes plus the type names and 4 bytes per type run, per
+ * Cost on the wire: about 125 bytes plus the type names and 4 bytes per type run, per
  * checkpoint, instead of 32 bytes per event for the whole checkpoint.
  */
 import type { CheckpointTypes } from './checkpoint-types.js';
