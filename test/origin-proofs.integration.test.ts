@@ -13,6 +13,7 @@ import { ENVELOPE_SCHEMA, type EncodedEvent } from '../protocol/envelope.js';
 import { CLOSE_CODES } from '../protocol/handshake.js';
 import { signProof, type ProofFrame } from '../protocol/origin-proof.js';
 import { nodeOf } from '../protocol/origin.js';
+import { coverOf } from '../protocol/skip-cover.js';
 import { tails, waitForLinks } from './helpers/convergence.js';
 import { EDGE_APP, startFleet, waitForFleetClock } from './helpers/edge-fleet.js';
 import { keyedPeer, testKeys } from './helpers/keyed-peer.js';
@@ -161,15 +162,17 @@ t.test('a refilled event is checked like a new one: a skipped seq comes back onl
   const keys = await testKeys(t, ['gw', 'd1', 'd2']);
   const d1 = await startNode(t, { id: 'd1', app: EDGE_APP, secret: SECRET, extraArgs: ['--relaxed', ...keys.args('d1')] });
   dumpOnFailure(t, () => [d1]);
+  const readings = [1, 2, 3].map((seq) => event('d2', seq, 'reading'));
   const skipping = await keyedPeer(t, d1.wsUrl, { secret: SECRET, identity: keys.identity('gw') });
   await skipping.linked();
+  // The skip is proved by d2's checkpoint's cover: d2 signed the three as readings, which d1 does not want.
+  skipping.send(coverOf(signProof(keys.identity('d2'), 'troupe', 'd2', 1, readings))!);
   skipping.send({ type: 'skip', ranges: [{ origin: 'd2', from: 1, to: 3 }] });
   await waitFor(() => clockOf(d1), { until: (vc) => vc.d2 === 3, message: 'd1 to count d2\'s three skipped readings', failFast: crashed([d1]) });
   await d1.stop();
 
   const wider = await startNode(t, { id: 'd1', app: EDGE_APP, secret: SECRET, data: d1.data, port: d1.port, extraArgs: ['--relaxed', '--want', 'reading', ...keys.args('d1')] });
   dumpOnFailure(t, () => [wider]);
-  const readings = [1, 2, 3].map((seq) => event('d2', seq, 'reading'));
   const forging = await keyedPeer(t, wider.wsUrl, { secret: SECRET, identity: keys.identity('gw') });
   await forging.linked();
   forging.send({ type: 'events', events: [readings[0]] });
