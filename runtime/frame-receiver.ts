@@ -144,7 +144,11 @@ export class FrameReceiver {
   private receiveSkips(peer: Peer, ranges: readonly SkipRange[]): void {
     const { intake, batches, interest } = this.args;
     // Each skipped seq must be signed by its origin as outside this node's interest.
-    this.args.proofs?.skips.check(ranges, (type) => interest?.filter.wants(type) ?? true);
+    this.args.proofs?.skips.check(
+      ranges,
+      (type) => interest?.filter.wants(type) ?? true,
+      (origin) => Math.min(batches.delivered[origin] ?? 0, (interest?.refill.first(origin) ?? Infinity) - 1),
+    );
     let fresh = 0;
     let confirmed = false;
     for (const { origin, from, to } of ranges) {

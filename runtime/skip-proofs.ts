@@ -12,8 +12,9 @@
  * place) is taken as before: those events predate the rule, and their checkpoint is the
  * only statement their origin ever signed.
  *
- * Memory: per origin, the covers not yet passed by the stream (a cover whose last seq is
- * below a checked run's first is let go), at most `MAX_KEPT`.
+ * Memory: per origin, the covers of seqs not yet counted (one wholly counted is let go:
+ * another link's skip of those seqs changes nothing, so it is not checked), at most
+ * `MAX_KEPT`.
  */
 import { firstWanted, type CheckpointTypes } from '../protocol/checkpoint-types.js';
 import type { SkipRange } from '../protocol/frame.js';
@@ -69,17 +70,19 @@ export class SkipProofs {
   }
 
   /**
-   * Checks skip runs before any is applied: every seq must be listed by a verified
-   * checkpoint of its origin under a type `wants` refuses, and no origin may be this
-   * node's.
+   * Checks skip runs before any is applied: every seq above `counted(origin)` (what this
+   * node counts already and is not fetching back: a skip of those changes nothing) must
+   * be listed by a verified checkpoint of its origin under a type `wants` refuses, and no
+   * origin may be this node's. Covers wholly at or below `counted` are let go.
    * @throws TroupeError `TROUPE_PEER_FORGED_EVENT` naming the first seq that is not proved
    */
-  check(ranges: readonly SkipRange[], wants: (type: string) => boolean): void {
+  check(ranges: readonly SkipRange[], wants: (type: string) => boolean, counted: (origin: string) => number): void {
     for (const { origin, from, to } of ranges) {
       if (nodeOf(origin) === this.node) throw forged(origin, from, `${this.node}'s own events are never skipped to it`);
-      let seq = from;
+      const below = counted(origin);
+      let seq = Math.max(from, below + 1);
       while (seq <= to) seq = this.provedThrough(origin, seq, to, wants) + 1;
-      this.letGo(origin, from);
+      this.letGo(origin, below + 1);
     }
   }
 

@@ -33,6 +33,8 @@ function event(origin: string, seq: number, type: string): EncodedEvent {
 const types = ['reading', 'reading', 'reading', 'alert.n2', 'reading'];
 const events = types.map((type, i) => event('n1~A', i + 1, type));
 const wantsAlerts = (type: string): boolean => type.startsWith('alert.');
+/** A node that counts nothing yet. */
+const none = (): number => 0;
 
 async function book(t: Test): Promise<OriginProofs> {
   const dir = await mkdtemp(join(tmpdir(), 'troupe-skip-proofs-'));
@@ -75,26 +77,28 @@ t.test('a skip run is taken only where a verified checkpoint shows every seq out
   const proofs = await book(t);
   const skips = proofs.skips;
   const range = (from: number, to: number, origin = 'n1~A') => [{ origin, from, to }];
-  t.equal(codeOf(() => skips.check(range(1, 3), wantsAlerts)), 'TROUPE_PEER_FORGED_EVENT', 'no checkpoint came: refused');
+  t.equal(codeOf(() => skips.check(range(1, 3), wantsAlerts, none)), 'TROUPE_PEER_FORGED_EVENT', 'no checkpoint came: refused');
   const proof = signProof(n1, 'c', 'n1~A', 1, events);
   const forged = { ...coverOf(proof)!, types: ['reading', 'reading'] };
   t.equal(codeOf(() => skips.receive(forged)), 'TROUPE_PEER_FORGED_EVENT', 'a cover whose types were changed is refused');
   t.equal(codeOf(() => skips.receive({ ...coverOf(signProof(n2, 'c', 'n1~A', 1, events))! })), 'TROUPE_PEER_FORGED_EVENT', 'a cover signed by another node is refused');
   skips.receive(coverOf(proof)!);
-  t.doesNotThrow(() => skips.check(range(1, 3), wantsAlerts), 'readings 1–3 are skippable');
-  t.throws(() => skips.check(range(2, 4), wantsAlerts), /n1~A:4 is not proved: n1 signed it as an event this node wants/, 'a run through the alert is not, and the error names it');
-  t.equal(codeOf(() => skips.check(range(4, 4), wantsAlerts)), 'TROUPE_PEER_FORGED_EVENT');
-  t.doesNotThrow(() => skips.check(range(5, 5), wantsAlerts), 'reading 5 is skippable');
-  t.equal(codeOf(() => skips.check(range(5, 6), wantsAlerts)), 'TROUPE_PEER_FORGED_EVENT', 'seq 6 has no checkpoint');
-  t.equal(codeOf(() => skips.check(range(1, 1, 'n2~Z'), () => false)), 'TROUPE_PEER_FORGED_EVENT', 'this node\'s own events are never skipped to it');
-  t.equal(codeOf(() => skips.check(range(5, 5), () => true)), 'TROUPE_PEER_FORGED_EVENT', 'a node that wants everything takes no skip');
+  t.doesNotThrow(() => skips.check(range(1, 3), wantsAlerts, none), 'readings 1–3 are skippable');
+  t.throws(() => skips.check(range(2, 4), wantsAlerts, none), /n1~A:4 is not proved: n1 signed it as an event this node wants/, 'a run through the alert is not, and the error names it');
+  t.equal(codeOf(() => skips.check(range(4, 4), wantsAlerts, none)), 'TROUPE_PEER_FORGED_EVENT');
+  t.doesNotThrow(() => skips.check(range(5, 5), wantsAlerts, none), 'reading 5 is skippable');
+  t.equal(codeOf(() => skips.check(range(5, 6), wantsAlerts, none)), 'TROUPE_PEER_FORGED_EVENT', 'seq 6 has no checkpoint');
+  t.equal(codeOf(() => skips.check(range(1, 1, 'n2~Z'), () => false, none)), 'TROUPE_PEER_FORGED_EVENT', 'this node\'s own events are never skipped to it');
+  t.equal(codeOf(() => skips.check(range(5, 5), () => true, none)), 'TROUPE_PEER_FORGED_EVENT', 'a node that wants everything takes no skip');
+  t.doesNotThrow(() => skips.check(range(1, 5), wantsAlerts, () => 5), 'a skip of seqs counted already changes nothing, so needs no proof');
+  t.equal(codeOf(() => skips.check(range(1, 6), wantsAlerts, () => 5)), 'TROUPE_PEER_FORGED_EVENT', 'but a seq above them does');
 });
 
 t.test('a whole checkpoint proves skips like its cover; one signed before types proves them as before', async (t) => {
   const proofs = await book(t);
   proofs.receive(signProof(n1, 'c', 'n1~A', 1, events));
-  t.doesNotThrow(() => proofs.skips.check([{ origin: 'n1~A', from: 1, to: 3 }], wantsAlerts), 'a v3 proof frame proves the readings');
-  t.equal(codeOf(() => proofs.skips.check([{ origin: 'n1~A', from: 4, to: 4 }], wantsAlerts)), 'TROUPE_PEER_FORGED_EVENT', 'and not the alert');
+  t.doesNotThrow(() => proofs.skips.check([{ origin: 'n1~A', from: 1, to: 3 }], wantsAlerts, none), 'a v3 proof frame proves the readings');
+  t.equal(codeOf(() => proofs.skips.check([{ origin: 'n1~A', from: 4, to: 4 }], wantsAlerts, none)), 'TROUPE_PEER_FORGED_EVENT', 'and not the alert');
   const older = events.map((_, i) => event('n1~O', i + 1, types[i]));
   const v2 = signProof(n1, 'c', 'n1~O', 1, older);
   const hashes = v2.hashes;
@@ -102,5 +106,5 @@ t.test('a whole checkpoint proves skips like its cover; one signed before types 
   const stored: ProofFrame = { type: 'proof', origin: 'n1~O', first: 1, hashes, digest: v2.digest, signature };
   t.equal(encodeFrame(stored)[0], 0x96, 'a v2 checkpoint keeps its six fields');
   proofs.receive(stored);
-  t.doesNotThrow(() => proofs.skips.check([{ origin: 'n1~O', from: 1, to: 5 }], wantsAlerts), 'its seqs are taken as skipped, as before types');
+  t.doesNotThrow(() => proofs.skips.check([{ origin: 'n1~O', from: 1, to: 5 }], wantsAlerts, none), 'its seqs are taken as skipped, as before types');
 });
