@@ -10,7 +10,7 @@ import type { CoverFrame } from './skip-cover.js';
 export type { CoverFrame, ProofFrame };
 
 /** The protocol version this code speaks. */
-export const PROTOCOL_VERSION = 3;
+export const PROTOCOL_VERSION = 4;
 
 /** First frame from each side: who I am, and a fresh nonce for the peer to prove the secret on. */
 export interface HelloFrame {
