@@ -12,9 +12,9 @@ import type { Frame } from '../protocol/frame.js';
 import { openStoreDb } from '../runtime/store-db.js';
 import { connectAuthenticated, type AuthenticatedPeer, type PeerIdentity } from './helpers/authenticated-peer.js';
 import { logProblems } from './helpers/causal-log.js';
-import { settledLogs, statuses, tails, waitForLinks, waitForSameClock } from './helpers/convergence.js';
+import { settledLogs, statuses, tails, waitForLinks } from './helpers/convergence.js';
 import { crashed, dumpOnFailure, type NodeProcess } from './helpers/node-process.js';
-import { startOrdersCluster } from './helpers/orders-cluster.js';
+import { restartN3, startOrdersCluster } from './helpers/orders-cluster.js';
 import { waitFor } from './helpers/wait-for.js';
 
 const ALL_LINKS = [['n1', 'n2'], ['n1', 'n3'], ['n2', 'n3']] as const;
@@ -58,19 +58,10 @@ async function ackOf(peer: AuthenticatedPeer, vc: VectorClock): Promise<VectorCl
 }
 
 t.test('a node started five times: want, ack and the stored clock carry only live origins, every event once and readable', async (t) => {
-  const { n1, n3, nodes } = await startOrdersCluster(t);
+  const cluster = await startOrdersCluster(t);
+  const { n1, n3, nodes } = cluster;
   dumpOnFailure(t, () => nodes);
-  const finals = new Map<string, number>();
-  for (let start = 1; start < STARTS; start++) {
-    await n3.admin.publish('Note', { start, i: 1 });
-    await n3.admin.publish('Note', { start, i: 2 });
-    await waitForSameClock(nodes);
-    const { origin, vc } = await n3.admin.status();
-    finals.set(origin!, vc[origin!]);
-    await n3.stop();
-    await n3.start();
-    await waitForLinks(nodes, ALL_LINKS, 60_000);
-  }
+  const finals = await restartN3(cluster, STARTS - 1);
   const ended = [...finals.keys()];
   t.equal(ended.length, STARTS - 1, 'n3 ended four starts');
   await waitForRetired(nodes, ended);

@@ -12,7 +12,7 @@ import { logProblems } from './helpers/causal-log.js';
 import { runCli } from './helpers/cli-run.js';
 import { settledLogs, statuses, tails, waitForLinks, waitForSameClock } from './helpers/convergence.js';
 import { crashed, dumpOnFailure, startNode, type NodeProcess } from './helpers/node-process.js';
-import { startOrdersCluster } from './helpers/orders-cluster.js';
+import { restartN3, startOrdersCluster } from './helpers/orders-cluster.js';
 import { waitFor } from './helpers/wait-for.js';
 
 const ALL_LINKS = [['n1', 'n2'], ['n1', 'n3'], ['n2', 'n3']] as const;
@@ -40,19 +40,10 @@ function notesAfter(log: readonly LogEntry[], after: number): LogEntry[] {
 }
 
 t.test('a node restarted a few times retires its earlier starts: new events carry no entry for them, old ones stay readable', async (t) => {
-  const { n1, n2, n3, nodes } = await startOrdersCluster(t);
+  const cluster = await startOrdersCluster(t);
+  const { n1, n2, n3, nodes } = cluster;
   dumpOnFailure(t, () => nodes);
-  const finals = new Map<string, number>();
-  for (let start = 0; start < 3; start++) {
-    await n3.admin.publish('Note', { start, i: 1 });
-    await n3.admin.publish('Note', { start, i: 2 });
-    await waitForSameClock(nodes);
-    const { origin, vc } = await n3.admin.status();
-    finals.set(origin!, vc[origin!]);
-    await n3.stop();
-    await n3.start();
-    await waitForLinks(nodes, ALL_LINKS, 60_000);
-  }
+  const finals = await restartN3(cluster, 3);
   const ended = [...finals.keys()];
   const current = (await n3.admin.status()).origin!;
   t.notOk(ended.includes(current), 'n3 stamps under a fresh origin after each start');

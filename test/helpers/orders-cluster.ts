@@ -5,7 +5,9 @@
  */
 import { startNode, type NodeProcess, type Teardownable } from './node-process.js';
 import { startProxy, type TcpProxy } from './tcp-proxy.js';
-import { waitForLinks } from './convergence.js';
+import { waitForLinks, waitForSameClock } from './convergence.js';
+
+const ALL_LINKS = [['n1', 'n2'], ['n1', 'n3'], ['n2', 'n3']] as const;
 
 /** A running three-node orders cluster. */
 export interface OrdersCluster {
@@ -48,6 +50,27 @@ export async function startOrdersCluster(
     peers: [n3ToN1?.wsUrl ?? n1.wsUrl, n3ToN2?.wsUrl ?? n2.wsUrl],
   });
   const nodes = [n1, n2, n3];
-  await waitForLinks(nodes, [['n1', 'n2'], ['n1', 'n3'], ['n2', 'n3']]);
+  await waitForLinks(nodes, ALL_LINKS);
   return { n1, n2, n3, nodes, ...(n3ToN1 && { n3ToN1 }), ...(n3ToN2 && { n3ToN2 }) };
+}
+
+/**
+ * Restarts n3 `times` times, each start first publishing two `Note` events that every node
+ * then holds, and waits for every link after each restart. Resolves with the final seq of
+ * each ended start, by its origin, in start order.
+ */
+export async function restartN3(cluster: OrdersCluster, times: number): Promise<Map<string, number>> {
+  const { n3, nodes } = cluster;
+  const finals = new Map<string, number>();
+  for (let start = 0; start < times; start++) {
+    await n3.admin.publish('Note', { start, i: 1 });
+    await n3.admin.publish('Note', { start, i: 2 });
+    await waitForSameClock(nodes);
+    const { origin, vc } = await n3.admin.status();
+    finals.set(origin!, vc[origin!]);
+    await n3.stop();
+    await n3.start();
+    await waitForLinks(nodes, ALL_LINKS, 60_000);
+  }
+  return finals;
 }
