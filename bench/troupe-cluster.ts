@@ -137,7 +137,7 @@ export class TroupeCluster {
     const ids = Array.from({ length: spec.size }, (_, i) => (i === spec.size - 1 ? SINK_NODE_ID : `n${i + 1}`));
     const keys = spec.unsigned === true || process.env.TROUPE_BENCH_UNSIGNED === '1' ? undefined : writeKeys(spec.dataDir, ids);
     try {
-      for (const [i, id] of ids.entries()) {
+      for (const id of ids) {
         const peers: string[] = [];
         for (const earlier of nodes) {
           let port = earlier.port;

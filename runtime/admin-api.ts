@@ -6,7 +6,6 @@
  * JSON-only state changes) before any route sees it.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { NodeStatus } from '../inspector/feed.js';
 import type { PublishAck } from '../protocol/client-message.js';
 import type { Envelope } from '../protocol/envelope.js';
 import { isTroupeError, TroupeError } from '../protocol/troupe-error.js';

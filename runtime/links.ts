@@ -16,27 +16,17 @@
  */
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
-import type { Logger } from 'pino';
 import WebSocket, { WebSocketServer } from 'ws';
 import { MAX_FRAME_BYTES } from '../protocol/codec.js';
 import { CLOSE_CODES, newInstanceId } from '../protocol/handshake.js';
 import { incarnationOf } from '../protocol/origin.js';
 import { backoffDelay, type BackoffOptions } from './backoff.js';
 import { systemClock, type Clock, type TimerHandle } from './clock.js';
-import type { NodeIdentity } from '../protocol/node-keys.js';
-import type { Fabric } from './fabric.js';
 import type { LinkCutter } from './link-cutter.js';
 import { PeerConnection, type ConnectionContext } from './peer-connection.js';
 
 /** Options of {@link Links}. */
-export interface LinksOptions {
-  readonly id: string;
-  readonly cluster: string;
-  readonly secret: string;
-  /** This node's key and the trust list: peers must prove their node id (see `ConnectionContext.identity`). */
-  readonly identity?: NodeIdentity;
-  readonly fabric: Fabric;
-  readonly log: Logger;
+export interface LinksOptions extends Pick<ConnectionContext, 'id' | 'cluster' | 'secret' | 'identity' | 'fabric' | 'log' | 'relaxed'> {
   /** Peer URLs to dial (`ws://host:port` or `wss://…`). */
   readonly peers: readonly string[];
   readonly clock?: Clock;
@@ -47,8 +37,6 @@ export interface LinksOptions {
   readonly backoff?: BackoffOptions;
   /** Extra trusted CA certificates (PEM) for dialing `wss://` peers. */
   readonly ca?: Buffer;
-  /** This node runs `--relaxed`: its hello says so, and peers do not compact on its acks. [default false] */
-  readonly relaxed?: boolean;
 }
 
 /**

@@ -68,9 +68,8 @@ export type ReadStored = (from: number, limit: number, maxBytes?: number) => Pro
 
 /** Moves each peer's cursor through the log and sends what it passes. */
 export class Outboxes {
-  /** This node's id, and the origin it stamps under now. */
+  /** This node's id. */
   private readonly id: string;
-  private readonly origin: string;
   private readonly store: Store;
   private readonly recent: RecentLog;
   private readonly clock: Clock;
@@ -110,7 +109,6 @@ export class Outboxes {
     this.tellGaps = args.tellGaps ?? (() => Promise.resolve());
     this.partial = args.partial ?? false;
     this.id = nodeOf(args.origin);
-    this.origin = args.origin;
     this.store = args.store;
     this.recent = args.recent;
     this.clock = args.clock;

@@ -101,6 +101,21 @@ async function checkNoForkNoLoss(t: Test, c: LossCluster): Promise<void> {
   t.same(forks, [], 'no (origin, seq) names two different events');
 }
 
+/** Stops `node` and copies its data dir aside, as a disk image to put back later. */
+async function imageOf(t: Test, node: NodeProcess, name: string): Promise<string> {
+  await node.stop();
+  const image = await tempDataDir(t, name);
+  await cp(node.data, image, { recursive: true });
+  return image;
+}
+
+/** Kills `node` and replaces its data dir with `image`, as a disk swapped under a crashed node. */
+async function putBack(node: NodeProcess, image: string): Promise<void> {
+  await node.kill9();
+  await rm(node.data, { recursive: true, force: true });
+  await cp(image, node.data, { recursive: true });
+}
+
 t.test('a node whose data dir was wiped, restarted isolated past any startup wait, takes orders and forks nothing', async (t) => {
   const c = await startLossCluster(t);
   for (let i = 0; i < 6; i++) await place(c, c.n2, makeOrder('before', i));
@@ -127,16 +142,12 @@ t.test('a node whose data dir was rewound to an older copy of itself forks nothi
   const c = await startLossCluster(t);
   for (let i = 0; i < 4; i++) await place(c, c.n1, makeOrder('old', i));
   await ordersSettled(c, 4);
-  await c.n1.stop();
-  const image = await tempDataDir(t, 'n1-image');
-  await cp(c.n1.data, image, { recursive: true });
+  const image = await imageOf(t, c.n1, 'n1-image');
   await c.n1.restart();
   for (let i = 0; i < 4; i++) await place(c, c.n1, makeOrder('later', i));
   await ordersSettled(c, 8);
 
-  await c.n1.kill9();
-  await rm(c.n1.data, { recursive: true, force: true });
-  await cp(image, c.n1.data, { recursive: true });
+  await putBack(c.n1, image);
   for (const p of c.toN1) p.cut();
   await c.n1.restart();
   const offline = await placeWhileIsolated(c, 'offline');
@@ -171,27 +182,21 @@ t.test('a copy of a node\'s data dir taken while it recovered, put back after it
   const c = await startLossCluster(t);
   for (let i = 0; i < 3; i++) await place(c, c.n2, makeOrder('first', i));
   await ordersSettled(c, 3);
-  await c.n1.stop();
-  const older = await tempDataDir(t, 'n1-older');
-  await cp(c.n1.data, older, { recursive: true });
+  const older = await imageOf(t, c.n1, 'n1-older');
   await c.n1.restart();
   for (let i = 0; i < 3; i++) await place(c, c.n2, makeOrder('second', i));
   await ordersSettled(c, 6);
 
   // Rewound, n1 hears n2's claim and fetches its history back, then holds its actors
   // waiting for n3 (cut off); orders placed meanwhile are committed but not handled.
-  const [toN1FromN2, toN1FromN3] = c.toN1 as [TcpProxy, TcpProxy];
-  await c.n1.kill9();
-  await rm(c.n1.data, { recursive: true, force: true });
-  await cp(older, c.n1.data, { recursive: true });
+  const [, toN1FromN3] = c.toN1 as [TcpProxy, TcpProxy];
+  await putBack(c.n1, older);
   toN1FromN3.cut();
   await c.n1.restart();
   for (let i = 0; i < 3; i++) await place(c, c.n2, makeOrder('held', i));
   await holdsAllOf(c, c.n1, c.n2);
   t.equal((await c.n1.admin.status() as { recovering?: boolean }).recovering, true, 'n1 holds its actors');
-  await c.n1.stop();
-  const whileHeld = await tempDataDir(t, 'n1-held');
-  await cp(c.n1.data, whileHeld, { recursive: true });
+  const whileHeld = await imageOf(t, c.n1, 'n1-held');
 
   // The next start rebuilds the actors and emits for the held orders; its emissions reach n2 and n3.
   await c.n1.restart();
@@ -199,9 +204,7 @@ t.test('a copy of a node\'s data dir taken while it recovered, put back after it
   await ordersSettled(c, 9);
 
   // The copy taken while n1 held is put back and started cut off: its log lacks what the rebuild emitted.
-  await c.n1.kill9();
-  await rm(c.n1.data, { recursive: true, force: true });
-  await cp(whileHeld, c.n1.data, { recursive: true });
+  await putBack(c.n1, whileHeld);
   for (const p of c.toN1) p.cut();
   const before = c.n1.lines.length;
   await c.n1.restart();
@@ -223,9 +226,7 @@ t.test('a copy of a node\'s data dir run as a second process forks nothing, and 
   const c = await startLossCluster(t);
   for (let i = 0; i < 4; i++) await place(c, c.n1, makeOrder('first', i));
   await ordersSettled(c, 4);
-  await c.n1.stop();
-  const copyDir = await tempDataDir(t, 'n1-copy');
-  await cp(c.n1.data, copyDir, { recursive: true });
+  const copyDir = await imageOf(t, c.n1, 'n1-copy');
   for (const p of c.toN1) p.cut();
   await c.n1.restart();
   // The copy dials n2 directly, and n2 takes it: n1 is cut off from n2 at the proxies.

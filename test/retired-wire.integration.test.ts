@@ -59,7 +59,7 @@ async function ackOf(peer: AuthenticatedPeer, vc: VectorClock): Promise<VectorCl
 
 t.test('a node started five times: want, ack and the stored clock carry only live origins, every event once and readable', async (t) => {
   const cluster = await startOrdersCluster(t);
-  const { n1, n3, nodes } = cluster;
+  const { n1, nodes } = cluster;
   dumpOnFailure(t, () => nodes);
   const finals = await restartN3(cluster, STARTS - 1);
   const ended = [...finals.keys()];

@@ -9,7 +9,7 @@ import t from 'tap';
 import { emit, setup } from 'xstate';
 import orders from '../examples/orders/index.js';
 import { defineApp } from '../runtime/service.js';
-import { simulateCluster, type Delivery, type SimulatedCluster } from '../testing/index.js';
+import { simulateCluster, type Delivery } from '../testing/index.js';
 import { bells, rung } from './helpers/bells-app.js';
 import { nodeClock } from './helpers/node-clock.js';
 
