@@ -208,7 +208,7 @@ export class BatchPreparation {
         if (handle) settle();
         else queue.length = 0;
       },
-      interest === undefined ? undefined : (origin, from, to) => interest.skipped(origin, from, to),
+      interest === undefined ? undefined : (origin, from, to, asked) => interest.skipped(origin, from, to, asked),
     );
     this.tookIntake();
 

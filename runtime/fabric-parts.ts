@@ -14,6 +14,7 @@
  * the node and the links talk to.
  */
 import type { Envelope, VectorClock } from '../protocol/envelope.js';
+import type { SkipRange } from '../protocol/frame.js';
 import { sum } from '../protocol/vector-clock.js';
 import { BackgroundTasks } from './background-tasks.js';
 import { BatchPreparation, type Incoming, type PreparedBatch } from './batch-preparation.js';
@@ -35,6 +36,7 @@ import { LogQueries } from './log-queries.js';
 import { LostEvents } from './lost-events.js';
 import { RecentLog } from './recent-log.js';
 import { retains } from './retention-policy.js';
+import { SkipRanges } from './skips.js';
 import { Replication } from './replication.js';
 import { Retirements } from './retirements.js';
 import { ToldFolding } from './told-folding.js';
@@ -143,7 +145,9 @@ export class FabricParts {
       log,
       peers: () => this.replication.claims(),
       delivered: () => this.batches.delivered,
-      apply: (ranges) => this.countLost(ranges),
+      apply: (ranges, asked) => this.countLost(ranges, asked),
+      asked: () => interest.asked,
+      settle: (ranges) => this.settleLost(ranges),
       waiting: () => this.replication.reannounce(),
     });
     this.queries = new LogQueries({
@@ -209,9 +213,21 @@ export class FabricParts {
     return this.intake.waiting().map((e) => e.envelope);
   }
 
-  /** Counts lost seqs in the clock as a skip notice would, in stream order through the intake, and has a batch write them. */
-  private countLost(ranges: readonly { origin: string; from: number; to: number }[]): void {
-    for (const r of ranges) this.intake.addSkip(r.origin, r.from, r.to, this.batches.delivered);
+  /**
+   * Counts lost seqs in the clock as a skip notice would, in stream order through the
+   * intake, and has a batch write them; the parts in `asked` stay asked for from peers.
+   */
+  private countLost(ranges: readonly SkipRange[], asked: readonly SkipRange[]): void {
+    const ask = new SkipRanges();
+    for (const r of asked) ask.add(r.origin, r.from, r.to);
+    for (const r of ranges) for (const piece of split(r, ask)) this.intake.addSkip(r.origin, piece.from, piece.to, this.batches.delivered, piece.asked);
+    this.queues.arrived = true;
+    this.pump.kick();
+  }
+
+  /** Lost seqs no known peer may hold any more: no longer asked for, which a batch writes (and the told clock rises). */
+  private settleLost(ranges: readonly SkipRange[]): void {
+    for (const r of ranges) this.interest.settled(r.origin, r.from, r.to);
     this.queues.arrived = true;
     this.pump.kick();
   }
@@ -222,6 +238,21 @@ export class FabricParts {
     for (const p of this.queues.takePublishes()) p.reject(this.disk.refusal());
     return false;
   }
+}
+
+/** `r` cut into consecutive pieces, each wholly inside `asked` or wholly outside it, in seq order. */
+function split(r: SkipRange, asked: SkipRanges): { from: number; to: number; asked: boolean }[] {
+  const out: { from: number; to: number; asked: boolean }[] = [];
+  let at = r.from;
+  for (const [a, b] of asked.ranges(r.origin)) {
+    if (b < at || a > r.to) continue;
+    if (a > at) out.push({ from: at, to: a - 1, asked: false });
+    const end = Math.min(b, r.to);
+    out.push({ from: Math.max(a, at), to: end, asked: true });
+    at = end + 1;
+  }
+  if (at <= r.to) out.push({ from: at, to: r.to, asked: false });
+  return out;
 }
 
 /** What an empty store loads: a fabric made without a `state` starts from it. */

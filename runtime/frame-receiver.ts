@@ -6,7 +6,8 @@
  * asked again once it has room. No peer's event under this node's current origin is ever
  * taken: only this process stamps those. Skip notices go into the intake in stream
  * order, like events; an event this node counts already but is fetching back
- * (`interest-sync.ts`) goes in as a refill rather than a duplicate. With keys, a skip run
+ * (`interest-sync.ts`: a widening's refill, or lost seqs still asked for) goes in as a
+ * refill rather than a duplicate. With keys, a skip run
  * is first checked against its origin's signed types (`skip-proofs.ts`). A peer's notice that
  * it no longer holds events this node lacks goes to `lost-events.ts`.
  */
@@ -147,13 +148,13 @@ export class FrameReceiver {
     this.args.proofs?.skips.check(
       ranges,
       (type) => interest?.filter.wants(type) ?? true,
-      (origin) => Math.min(batches.delivered[origin] ?? 0, (interest?.refill.first(origin) ?? Infinity) - 1),
+      (origin) => Math.min(batches.delivered[origin] ?? 0, (interest?.firstFetched(origin) ?? Infinity) - 1),
     );
     let fresh = 0;
     let confirmed = false;
     for (const { origin, from, to } of ranges) {
       if (origin === this.args.origin) continue; // only this process stamps (and so skips) those
-      if (interest !== undefined && !interest.refill.empty) {
+      if (interest !== undefined && interest.fetching) {
         interest.confirmSkipped(origin, from, Math.min(to, batches.delivered[origin] ?? 0));
         confirmed = true;
       }

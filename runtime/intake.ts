@@ -30,6 +30,8 @@ class SkipRun {
     readonly origin: string,
     readonly from: number,
     readonly to: number,
+    /** Counted as lost on a claim some known peer has not confirmed: still asked for (`lost-events.ts`). */
+    readonly asked = false,
   ) {}
 }
 
@@ -38,8 +40,8 @@ class Refill<E> {
   constructor(readonly event: E) {}
 }
 
-/** Called for each skip run applied to the clock. */
-export type Skipped = (origin: string, from: number, to: number) => void;
+/** Called for each skip run applied to the clock; `asked`: lost seqs still asked for (see `addSkip`). */
+export type Skipped = (origin: string, from: number, to: number, asked: boolean) => void;
 
 /** Events from peers waiting for delivery, in causal order. */
 export class Intake<E extends CausalStamp> {
@@ -122,16 +124,17 @@ export class Intake<E extends CausalStamp> {
 
   /**
    * Takes a skip run of `origin`, seqs `from`…`to`, in stream order. Answers `duplicate`
-   * when the clock (with the lane) counts them all already.
+   * when the clock (with the lane) counts them all already. `asked`: seqs counted as lost
+   * that are still asked for from peers (`lost-events.ts`), so `skipped` hears so.
    */
-  addSkip(origin: string, from: number, to: number, delivered: VectorClock): IntakeResult {
+  addSkip(origin: string, from: number, to: number, delivered: VectorClock, asked = false): IntakeResult {
     const top = this.seen(delivered, origin);
     if (to <= top) return 'duplicate';
     if (from > top + 1) {
-      this.aside.push(new SkipRun(origin, from, to));
+      this.aside.push(new SkipRun(origin, from, to, asked));
       return 'fresh';
     }
-    this.lane.push(new SkipRun(origin, top + 1, to));
+    this.lane.push(new SkipRun(origin, top + 1, to, asked));
     this.laneTop[origin] = to;
     return 'fresh';
   }
@@ -159,7 +162,7 @@ export class Intake<E extends CausalStamp> {
       lane[i] = undefined;
       if (e instanceof SkipRun) {
         delivered[e.origin] = e.to;
-        skipped(e.origin, e.from, e.to);
+        skipped(e.origin, e.from, e.to, e.asked);
       } else if (e instanceof Refill) {
         deliver(e.event);
       } else {
@@ -179,7 +182,7 @@ export class Intake<E extends CausalStamp> {
       if (run.to <= top) return false;
       if (run.from > top + 1) return true;
       delivered[run.origin] = run.to;
-      skipped(run.origin, top + 1, run.to);
+      skipped(run.origin, top + 1, run.to, run.asked);
       applied = true;
       return false;
     });

@@ -55,12 +55,13 @@ export async function loadState(db: StoreDb): Promise<LoadedState> {
     ...(interestBytes === undefined ? {} : { interest: decodeValue(interestBytes) as string[] }),
     skips: await rangesUnder(db, 'skip/'),
     refill: await rangesUnder(db, 'refill/'),
+    asked: await rangesUnder(db, 'lost/'),
   };
   const state = { vc, acks, durability, lastTs, held, interest, ...(retired === undefined ? {} : { retired }) };
   return { state, first, bytes: logBytes, retiring };
 }
 
-/** The seq ranges per origin stored under `prefix` (`skip/`, `refill/`). */
+/** The seq ranges per origin stored under `prefix` (`skip/`, `refill/`, `lost/`). */
 async function rangesUnder(db: StoreDb, prefix: string): Promise<Map<string, Ranges>> {
   const out = new Map<string, Ranges>();
   const end = prefix.slice(0, -1) + '0';

@@ -20,8 +20,22 @@
  * that peer sends the events: meanwhile this node leaves the origin out of the `links` it
  * tells, so that peers relay it the origin's events they hold although it is linked to
  * the origin's node (`link-topology.ts`). Nothing this node delivered is touched (only seqs above its
- * delivered clock are counted), nothing is delivered twice (a lost seq that arrives after
- * all is a duplicate), and every event still waits for its own dependencies.
+ * delivered clock are counted), nothing is delivered twice, and every event still waits
+ * for its own dependencies.
+ *
+ * A claim is not proof. A `lost` frame is a peer's word, and any peer with a valid key can
+ * send one: were counting final, a peer could make this node count events an honest peer
+ * still holds but that is not linked now, and once its `want` and `ack` claim them, no
+ * honest peer would send them again. So counting lost seqs only stops the wait (delivery
+ * goes on, as liveness after a lost disk needs) and does not settle them: unless every
+ * known peer able to send them confirms ({@link settledNow}: it said it no longer holds
+ * them, or it is linked and its clock does not count them), they stay **asked for**
+ * (`asked` in `interest-sync.ts`). The clock this node tells peers is lowered below them,
+ * as for a refill, so a peer that holds them streams them again, and an arriving copy
+ * (checked against its origin's checkpoint, with keys) is delivered then, once, after
+ * events that depend on it. They are settled, and the told clock rises, once the peers
+ * that could have them all said they do not. A forged claim thus costs order, never an
+ * event; what the node cannot recover is only what no peer it knows of holds.
  */
 import type { Logger } from 'pino';
 import type { VectorClock } from '../protocol/envelope.js';
@@ -46,6 +60,8 @@ export interface LostView {
   readonly events: number;
   /** Seqs peers said they no longer hold that this node still waits to get from another peer. */
   readonly pending: number;
+  /** Seqs counted as lost that not every known peer confirmed: still asked for from peers (absent: none). */
+  readonly asking?: number;
   /** The peer whose notice the last decision followed, and when it was made (ms since the epoch). */
   readonly fromPeer?: string;
   readonly at?: number;
@@ -75,6 +91,30 @@ export function lostNow(notices: ReadonlyMap<string, SkipRanges>, peers: readonl
   return out;
 }
 
+/**
+ * The seqs of `asked` (counted as lost, still asked for) that no known peer may still
+ * hold: every peer able to send their origin, linked or not, said it no longer holds them,
+ * or is linked and does not count them. A known peer offline that said nothing may hold
+ * them: they stay asked for until it links and tells.
+ */
+export function settledNow(asked: SkipRanges, notices: ReadonlyMap<string, SkipRanges>, peers: readonly PeerClaim[]): SkipRange[] {
+  const out: SkipRange[] = [];
+  for (const [origin, ranges] of asked.entries()) {
+    let settled = new SkipRanges();
+    for (const [a, b] of ranges) settled.add(origin, a, b);
+    const top = ranges[ranges.length - 1][1];
+    for (const p of peers.filter((q) => q.relays || nodeOf(origin) === q.id)) {
+      const without = new SkipRanges();
+      for (const [a, b] of notices.get(p.id)?.ranges(origin) ?? []) without.add(origin, a, b);
+      const counts = p.clock[origin] ?? 0;
+      if (p.linked && counts < top) without.add(origin, counts + 1, top);
+      settled = intersect(settled, without, origin);
+    }
+    for (const [from, to] of settled.ranges(origin)) out.push({ origin, from, to });
+  }
+  return out;
+}
+
 /** `acc` ∩ the ranges `told` has of `origin` (`acc` undefined: those ranges). */
 function intersect(acc: SkipRanges | undefined, told: SkipRanges, origin: string): SkipRanges {
   const out = new SkipRanges();
@@ -94,7 +134,9 @@ export class LostEvents {
   private readonly log: Logger;
   private readonly peers: () => readonly PeerClaim[];
   private readonly delivered: () => VectorClock;
-  private readonly apply: (ranges: readonly SkipRange[]) => void;
+  private readonly apply: (ranges: readonly SkipRange[], asked: readonly SkipRange[]) => void;
+  private readonly asked: () => SkipRanges;
+  private readonly settle: (ranges: readonly SkipRange[]) => void;
   private readonly counted: (events: number) => void;
   private readonly waiting: () => void;
   /** The origins with seqs waited for, as last told through `waiting`. */
@@ -107,6 +149,8 @@ export class LostEvents {
   private since: number | undefined;
   private timer: TimerHandle | undefined;
   private last: { fromPeer: string; at: number } | undefined;
+  /** What the last decision left asked for, until the intake has counted it (and so added it to `asked`). */
+  private justAsked: readonly SkipRange[] = [];
   private stopped = false;
 
   constructor(args: {
@@ -118,8 +162,15 @@ export class LostEvents {
     peers: () => readonly PeerClaim[];
     /** What this node has delivered (or is delivering) so far. */
     delivered: () => VectorClock;
-    /** Counts the ranges in the clock as a skip notice would (in stream order, through the intake). */
-    apply: (ranges: readonly SkipRange[]) => void;
+    /**
+     * Counts the ranges in the clock as a skip notice would (in stream order, through the
+     * intake); those in `asked` (parts of `ranges`) stay asked for from peers.
+     */
+    apply: (ranges: readonly SkipRange[], asked: readonly SkipRange[]) => void;
+    /** The seqs counted as lost that are still asked for (kept with the skips, `interest-sync.ts`). [default none] */
+    asked?: () => SkipRanges;
+    /** Seqs asked for that every known peer able to send them confirmed lost: no longer asked for. [default nothing] */
+    settle?: (ranges: readonly SkipRange[]) => void;
     /** Told how many seqs each decision counted (a metric). [default nothing] */
     counted?: (events: number) => void;
     /** Told when the origins this node waits for seqs of change ({@link waitingOrigins}). [default nothing] */
@@ -132,6 +183,9 @@ export class LostEvents {
     this.peers = args.peers;
     this.delivered = args.delivered;
     this.apply = args.apply;
+    const none = new SkipRanges();
+    this.asked = args.asked ?? (() => none);
+    this.settle = args.settle ?? (() => undefined);
     this.counted = args.counted ?? (() => undefined);
   }
 
@@ -146,6 +200,7 @@ export class LostEvents {
       lacking += Math.max(0, to - Math.max(from, (delivered[origin] ?? 0) + 1) + 1);
     }
     this.notices.set(peer, told);
+    this.settleConfirmed();
     if (lacking === 0) return;
     this.rewait(delivered);
     this.log.warn(
@@ -169,18 +224,20 @@ export class LostEvents {
     if (fresh.length > 0) {
       const events = fresh.reduce((n, r) => n + r.to - r.from + 1, 0);
       for (const r of fresh) this.lost.add(r.origin, r.from, r.to);
+      const asked = this.unconfirmed(fresh);
+      this.justAsked = asked;
       const fromPeer = this.noticedBy(fresh[0]);
       this.last = { fromPeer, at: now };
       this.log.error(
-        { code: 'TROUPE_EVENTS_LOST', events, ranges: fresh, fromPeer },
-        'events this node lacked are held by no peer any more (removed by retention past its hard cap): counted as lost so that delivery goes on; this node\'s services never see them',
+        { code: 'TROUPE_EVENTS_LOST', events, ranges: fresh, fromPeer, asked },
+        'events this node lacked are held by no linked peer (removed by retention past its hard cap, or a peer\'s claim): counted as lost so that delivery goes on; those a known peer did not confirm (asked) are still asked for, and delivered late if a peer sends them',
       );
       this.counted(events);
-      this.apply(fresh);
+      this.apply(fresh, asked);
     }
     if (this.pending(delivered) === 0) {
       this.since = undefined;
-      this.notices.clear();
+      if (this.asked().empty && this.justAsked.length === 0) this.notices.clear();
     } else {
       this.arm(this.graceMs);
     }
@@ -195,9 +252,31 @@ export class LostEvents {
     return this.origins;
   }
 
+  /** Settles the seqs asked for that every known peer able to send them now confirmed lost. */
+  private settleConfirmed(): void {
+    const asked = this.asked();
+    if (asked.empty) return;
+    const settled = settledNow(asked, this.notices, this.peers());
+    if (settled.length === 0) return;
+    this.log.info({ ranges: settled }, 'every known peer able to send these lost events confirmed it no longer holds them: no longer asked for');
+    this.settle(settled);
+  }
+
+  /** The parts of `ranges` not every known peer able to send them confirmed lost. */
+  private unconfirmed(ranges: readonly SkipRange[]): SkipRange[] {
+    const all = new SkipRanges();
+    for (const r of ranges) all.add(r.origin, r.from, r.to);
+    for (const r of settledNow(all, this.notices, this.peers())) all.remove(r.origin, r.from, r.to);
+    return all.entries().flatMap(([origin, rs]) => rs.map(([from, to]) => ({ origin, from, to })));
+  }
+
   /** Works out the origins waited for again, and says so if they changed. */
   private rewait(delivered: VectorClock): void {
     const next = new Set(this.since === undefined ? [] : [...this.left(delivered).entries()].map(([origin]) => origin));
+    // Seqs asked for are fetched like a refill: relays are asked to send their origins too.
+    for (const [origin] of this.asked().entries()) next.add(origin);
+    this.justAsked = this.justAsked.filter((r) => (delivered[r.origin] ?? 0) < r.to);
+    for (const r of this.justAsked) next.add(r.origin);
     if (next.size === this.origins.size && [...next].every((o) => this.origins.has(o))) return;
     this.origins = next;
     this.waiting();
@@ -206,8 +285,9 @@ export class LostEvents {
   /** As `/status` shows it; `undefined` when nothing was lost or is waited for. */
   view(): LostView | undefined {
     const pending = this.since === undefined ? 0 : this.pending(this.delivered());
-    if (this.lost.total === 0 && pending === 0) return undefined;
-    return { events: this.lost.total, pending, ...(this.last ?? {}) };
+    const asking = this.asked().total;
+    if (this.lost.total === 0 && pending === 0 && asking === 0) return undefined;
+    return { events: this.lost.total, pending, ...(asking > 0 ? { asking } : {}), ...(this.last ?? {}) };
   }
 
   /** Stops deciding. */

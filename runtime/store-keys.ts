@@ -14,6 +14,7 @@
  * | `meta/interest`             | the interest the node last ran with (`interest.ts`) |
  * | `skip/<origin>`             | seq ranges of that origin counted but not held    |
  * | `refill/<origin>`           | seq ranges of that origin to fetch back (widened interest) |
+ * | `lost/<origin>`             | seq ranges of that origin counted as lost and still asked for (`lost-events.ts`) |
  * | `ack/<peer>`                | the clock that peer last acknowledged            |
  * | `dur/<peer>`                | whether that clock was acknowledged durably (`true`) or `--relaxed` |
  * | `actor/<service>/<key>`     | an actor's persisted snapshot and pending timers |

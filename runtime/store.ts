@@ -152,7 +152,7 @@ export class Store {
     for (const [peer, durable] of batch.durability ?? []) b.put(`dur/${peer}`, encodeValue(durable));
     const interest = batch.interest;
     if (interest !== undefined) {
-      for (const [prefix, changed] of [['skip/', interest.skips], ['refill/', interest.refill]] as const) {
+      for (const [prefix, changed] of [['skip/', interest.skips], ['refill/', interest.refill], ['lost/', interest.asked ?? new Map()]] as const) {
         for (const [origin, ranges] of changed) {
           if (ranges.length === 0) b.del(prefix + origin);
           else b.put(prefix + origin, encodeValue(ranges));
