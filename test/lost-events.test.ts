@@ -9,7 +9,7 @@ import pino from 'pino';
 import { SimulatedClock } from 'xstate';
 import type { VectorClock } from '../protocol/envelope.js';
 import type { SkipRange } from '../protocol/frame.js';
-import { LostEvents, lostNow, type PeerClaim } from '../runtime/lost-events.js';
+import { LostEvents, lostNow, settledNow, type PeerClaim } from '../runtime/lost-events.js';
 import { SkipRanges } from '../runtime/skips.js';
 
 const GRACE = 5000;
@@ -35,21 +35,40 @@ t.test('lostNow counts what every able peer that spoke of an origin no longer ho
   t.same(lostNow(two, [peer('a', { 'c~1': 80 }), peer('b', { 'c~1': 80, d: 9 })], {}), [{ origin: 'c~1', from: 1, to: 20 }, { origin: 'd', from: 1, to: 4 }], 'two peers that removed different amounts: what both lack');
 });
 
-/** A LostEvents over `peers`, delivering into `delivered`; what it applied is in `applied`. */
+t.test('settledNow lets go of an asked-for seq only once no known peer able to send it may hold it', async (t) => {
+  const asked = told([['c~1', 1, 50]]);
+  const claim = new Map([['m', told([['c~1', 1, 50]])]]);
+  t.same(settledNow(asked, claim, [peer('m', {}), peer('h', { 'c~1': 80 }, false)]), [], 'a known peer offline that said nothing may hold them: still asked for');
+  t.same(settledNow(asked, claim, [peer('m', {}), peer('h', { 'c~1': 30 }, true)]), [{ origin: 'c~1', from: 31, to: 50 }], 'a linked peer counts only the first 30: the rest is settled');
+  t.same(settledNow(asked, claim, [peer('m', {}), peer('p', { 'c~1': 80 }, false, false)]), [{ origin: 'c~1', from: 1, to: 50 }], 'a partial peer never sends another node\'s events: it does not hold them back');
+  const both = new Map([...claim, ['h', told([['c~1', 10, 50]])]]);
+  t.same(settledNow(asked, both, [peer('m', {}), peer('h', { 'c~1': 80 }, false)]), [{ origin: 'c~1', from: 10, to: 50 }], 'settled where both said they no longer hold them, linked or not');
+  t.same(settledNow(asked, new Map(), []), [{ origin: 'c~1', from: 1, to: 50 }], 'no known peer could send them: settled');
+});
+
+/** A LostEvents over `peers`, delivering into `delivered`; what it applied is in `applied` (and asked for, in `asked`). */
 function setup(peers: PeerClaim[], delivered: VectorClock = {}) {
   const clock = new SimulatedClock();
   const applied: SkipRange[][] = [];
   const counted: number[] = [];
+  const asked = new SkipRanges();
+  const settled: SkipRange[][] = [];
   const lost = new LostEvents({
     clock, graceMs: GRACE, log: pino({ level: 'silent' }), peers: () => peers, delivered: () => delivered,
-    apply: (ranges) => {
+    apply: (ranges, ask) => {
       applied.push([...ranges]);
       for (const r of ranges) delivered[r.origin] = Math.max(delivered[r.origin] ?? 0, r.to);
+      for (const r of ask) asked.add(r.origin, r.from, r.to);
+    },
+    asked: () => asked,
+    settle: (ranges) => {
+      settled.push([...ranges]);
+      for (const r of ranges) asked.remove(r.origin, r.from, r.to);
     },
     counted: (n) => counted.push(n),
   });
   t.teardown(() => lost.stop());
-  return { clock, lost, applied, counted, peers, delivered };
+  return { clock, lost, applied, counted, peers, delivered, asked, settled };
 }
 
 t.test('a member counts events as lost only after the grace period, and says so in its view', async (t) => {
@@ -87,4 +106,29 @@ t.test('a member waits for a second peer that also removed them to say so, then 
   lost.notice('b', 31, [{ origin: 'c~1', from: 1, to: 25 }]);
   clock.increment(GRACE);
   t.same(applied, [[{ origin: 'c~1', from: 1, to: 25 }]], 'only what neither holds is lost; b sends 26…50');
+});
+
+t.test('a claim from one peer while a known peer that may hold the seqs is offline counts them, yet keeps asking for them', async (t) => {
+  const peers = [peer('m', {}), peer('h', { 'c~1': 50 }, false)];
+  const { clock, lost, applied, asked, settled } = setup(peers);
+  lost.notice('m', 1, [{ origin: 'c~1', from: 1, to: 50 }]);
+  clock.increment(GRACE);
+  t.same(applied, [[{ origin: 'c~1', from: 1, to: 50 }]], 'h is offline: the wait ends and delivery goes on');
+  t.same(asked.ranges('c~1'), [[1, 50]], 'but h said nothing: every seq is still asked for');
+  t.match(lost.view(), { events: 50, pending: 0, asking: 50 }, '/status shows them as asked for');
+  t.ok(lost.waitingOrigins().has('c~1'), 'relays are asked to send the origin');
+  peers[1] = peer('h', { 'c~1': 50 }, true);
+  lost.notice('h', 20, [{ origin: 'c~1', from: 1, to: 19 }]);
+  t.same(settled, [[{ origin: 'c~1', from: 1, to: 19 }]], 'h linked and said it lacks 1…19 too: those are settled');
+  t.same(asked.ranges('c~1'), [[20, 50]], 'h still holds 20…50: asked for');
+});
+
+t.test('seqs every known peer able to send them said it no longer holds are counted and not asked for', async (t) => {
+  const { clock, lost, applied, asked } = setup([peer('a', { 'c~1': 80 }), peer('b', { 'c~1': 80 }, false)]);
+  lost.notice('a', 61, [{ origin: 'c~1', from: 1, to: 50 }]);
+  lost.notice('b', 41, [{ origin: 'c~1', from: 1, to: 40 }]);
+  clock.increment(GRACE);
+  t.same(applied, [[{ origin: 'c~1', from: 1, to: 40 }]], 'what both lack is counted');
+  t.ok(asked.empty, 'both said so: nothing is asked for, the told clock is not lowered');
+  t.same(lost.view(), { events: 40, pending: 10, fromPeer: 'a', at: clock.now() }, 'b may still send 41…50');
 });
