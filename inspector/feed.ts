@@ -72,10 +72,11 @@ export interface NodeStatus {
   /**
    * Events it lacked that peers no longer hold (removed by their retention): `events`
    * counted as lost since it started (its clock counts them, its log and actors never saw
-   * them), `pending` still waited for from a peer that may hold them, `fromPeer` and `at`
-   * the notice the last count followed; absent when none.
+   * them), `pending` still waited for from a peer that may hold them, `asking` those of
+   * the counted ones a known peer did not confirm lost, still asked for, `fromPeer` and
+   * `at` the notice the last count followed; absent when none.
    */
-  readonly lost?: { readonly events: number; readonly pending: number; readonly fromPeer?: string; readonly at?: number };
+  readonly lost?: { readonly events: number; readonly pending: number; readonly asking?: number; readonly fromPeer?: string; readonly at?: number };
   /**
    * Retirements this node delivered (`protocol/retirement.ts`): node ids retired for good
    * (`troupe forget`), and origins (ended incarnations, forgotten nodes') with their final

@@ -95,4 +95,10 @@ t.test('a member offline across a hard-cap compaction comes back, counts what no
     message: () => `n1 and n2 to hear n3 acknowledge what they removed\n${tails(nodes)}`,
   });
   t.pass('n1 and n2 no longer mark n3 behind: its clock counts what they removed');
+  await waitFor(() => n3.admin.status(), {
+    failFast: crashed(nodes),
+    until: (s) => s.lost?.asking === undefined,
+    message: () => `n3 to settle what it counted as lost\n${tails(nodes)}`,
+  });
+  t.pass('n1 and n2 both said they removed them: n3 asks for none of them any more');
 });
