@@ -12,6 +12,10 @@
  * Its nodes have node keys drawn from the seed and one trust list (`simulated-keys.ts`):
  * each commit is signed, and each event from a peer checked against its origin's
  * checkpoint, as in a keyed cluster of processes.
+ *
+ * A node may be partial, as an edge device is (`want`, and the app's `interest`): it
+ * wants its services' event types and its wants, peers skip the rest for it, and each
+ * skip is checked against its origin's signed types (a `cover`), as on a real node.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -24,6 +28,7 @@ import { actorPage, MAX_ACTOR_PAGE, type ActorPage, type ActorQuery } from '../r
 import type { FabricOptions, LogEntry, PublishInput, Trace } from '../runtime/fabric.js';
 import type { NodeStatus } from '../inspector/feed.js';
 import type { ActorView } from '../runtime/host.js';
+import { nodeWants, placedServices } from '../nodes/placed-services.js';
 import { nodeStatus } from '../runtime/node-status.js';
 import type { RetentionPolicy } from '../runtime/retention-policy.js';
 import type { AppDefinition } from '../runtime/service.js';
@@ -58,6 +63,14 @@ export interface SimulationOptions {
   readonly retention?: RetentionPolicy;
   /** A retention policy per node id, in place of `retention` for the nodes it names. [default none] */
   readonly retentionOf?: Readonly<Record<string, RetentionPolicy>>;
+  /**
+   * Per node id, the event types it wants beside its services', as `--want` flags give
+   * them (a type, a prefix ending in `*`, or `*`; `{node}` is the node's id): the node is
+   * partial, as with the app's `interest` for it (both together, as on a real node). An
+   * empty list: its services' types and its own events only. A node named in neither
+   * wants everything. [default none]
+   */
+  readonly want?: Readonly<Record<string, readonly string[]>>;
   /** Where the nodes log. [default silent] */
   readonly log?: Logger;
   /** Steps one `settle` or `advance` may take before it gives up with `TROUPE_SIMULATION_UNSETTLED`. [default 100000] */
@@ -93,6 +106,8 @@ export async function simulateCluster(options: SimulationOptions): Promise<Simul
     const missing = (options.app.placement[id] ?? []).filter((name) => !options.app.services.some((s) => s.name === name));
     if (missing.length > 0) throw new TroupeError('TROUPE_BAD_APP', `placement of ${id} names services the app lacks: ${missing.join(', ')}`);
   }
+  const strangers = Object.keys(options.want ?? {}).filter((id) => !ids.includes(id));
+  if (strangers.length > 0) throw new TroupeError('TROUPE_BAD_REQUEST', `want names nodes not in this simulated cluster: ${strangers.join(', ')}`);
   const ownDir = options.dataDir === undefined;
   const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'troupe-sim-')));
   const cluster = new SimulatedCluster(options, ids, dataDir, ownDir);
@@ -126,10 +141,11 @@ export class SimulatedCluster {
     // Keyed, as a production cluster is: every event is checked against its origin's checkpoints.
     const identities = simulatedIdentities(this.seed, ids);
     for (const id of ids) {
-      const names = app.placement[id] ?? [];
-      const services = app.services.filter((s) => names.includes(s.name));
+      // As a real node places them: `{node}` in a service's types is this node's id.
+      const services = placedServices(app, id, app.placement[id] ?? []);
       const retention = options.retentionOf?.[id] ?? options.retention;
-      this.nodes.set(id, new SimulatedNode({ id, dataDir: join(dataDir, id), services, versions, seed: this.seed, time: this.time, log, fabric: options.fabric, passivateAfterMs: options.passivateAfterMs, retention, identity: identities.get(id) }));
+      const want = nodeWants(app, id, options.want?.[id]);
+      this.nodes.set(id, new SimulatedNode({ id, dataDir: join(dataDir, id), services, versions, seed: this.seed, time: this.time, log, fabric: options.fabric, passivateAfterMs: options.passivateAfterMs, retention, identity: identities.get(id), want }));
     }
   }
 

@@ -10,7 +10,9 @@
  * on it is lost, as with a dropped socket) and healed (it links again at once, as a
  * healed node redials). A node that closes a link, having found a frame that breaks the
  * protocol, is redialed after the node's own backoff delay. Nodes link without the
- * handshake: proving the cluster secret is the sockets' business, not the choreography's.
+ * handshake: proving the cluster secret is the sockets' business, not the choreography's;
+ * what a hello tells that matters to the stream, a partial node's interest, each end's
+ * link carries.
  */
 import type { Logger } from 'pino';
 import { decodeFrame, encodeFrame } from '../protocol/codec.js';
@@ -20,7 +22,10 @@ import type { Fabric, PeerLink } from '../runtime/fabric.js';
 import type { SimulatedTime } from './simulated-time.js';
 
 /** What a node's side of the network is: its fabric's link calls. */
-export type Endpoint = Pick<Fabric, 'origin' | 'linkUp' | 'linkDown' | 'receive'>;
+export type Endpoint = Pick<Fabric, 'origin' | 'linkUp' | 'linkDown' | 'receive'> & {
+  /** What the node wants, as its hello would tell it (`Fabric.interest`). [default everything] */
+  readonly interest?: Pick<Fabric['interest'], 'interest' | 'partial'>;
+};
 
 /** A frame delivered by {@link SimulatedNetwork.deliverNext}. */
 export interface Delivery {
@@ -51,6 +56,11 @@ function hash(text: string): number {
   let h = 0x811c9dc5;
   for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
   return h >>> 0;
+}
+
+/** The interest a node's hello tells: its patterns when it is partial, nothing when it wants everything. */
+function told(endpoint: Endpoint): readonly string[] | undefined {
+  return endpoint.interest?.partial === true ? endpoint.interest.interest : undefined;
 }
 
 /** A frame on its way, and when it arrives. */
@@ -108,15 +118,18 @@ export interface SimulatedNetworkOptions {
 export class SimulatedLink implements PeerLink {
   readonly peer: string;
   readonly origin: string;
+  /** The event types the peer wants, as its hello would say (absent: everything). */
+  readonly interest?: readonly string[];
   /** Frames leave at once: nothing waits in a simulated socket. */
   readonly bufferedAmount = 0;
   private readonly outgoing: (bytes: Uint8Array) => void;
   private readonly closing: () => void;
   private readonly incoming: Direction;
 
-  constructor(args: { peer: string; origin: string; incoming: Direction; outgoing: (bytes: Uint8Array) => void; closing: () => void }) {
+  constructor(args: { peer: string; origin: string; interest?: readonly string[]; incoming: Direction; outgoing: (bytes: Uint8Array) => void; closing: () => void }) {
     this.peer = args.peer;
     this.origin = args.origin;
+    if (args.interest !== undefined) this.interest = args.interest;
     this.incoming = args.incoming;
     this.outgoing = args.outgoing;
     this.closing = args.closing;
@@ -286,8 +299,8 @@ export class SimulatedNetwork {
     const closing = (): void => {
       if (pair.connection === connection) this.closedByNode(pair);
     };
-    connection.ends.set(a, new SimulatedLink({ peer: b, origin: endB.origin, incoming: toA, outgoing: (bytes) => this.transmit(pair, connection, toB, bytes), closing }));
-    connection.ends.set(b, new SimulatedLink({ peer: a, origin: endA.origin, incoming: toB, outgoing: (bytes) => this.transmit(pair, connection, toA, bytes), closing }));
+    connection.ends.set(a, new SimulatedLink({ peer: b, origin: endB.origin, interest: told(endB), incoming: toA, outgoing: (bytes) => this.transmit(pair, connection, toB, bytes), closing }));
+    connection.ends.set(b, new SimulatedLink({ peer: a, origin: endA.origin, interest: told(endA), incoming: toB, outgoing: (bytes) => this.transmit(pair, connection, toA, bytes), closing }));
     pair.connection = connection;
     const up = endA.linkUp(connection.ends.get(a) as SimulatedLink) && endB.linkUp(connection.ends.get(b) as SimulatedLink);
     if (!up) this.disconnect(pair);

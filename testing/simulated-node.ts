@@ -35,6 +35,8 @@ export interface SimulatedNodeOptions {
   readonly retention?: RetentionPolicy;
   /** Its key and the cluster's trust list (`simulated-keys.ts`): it signs and checks origin proofs. [default none] */
   readonly identity?: NodeIdentity;
+  /** The event types it wants beside its services' (`--want`): it is then partial. [default everything] */
+  readonly want?: readonly string[];
 }
 
 /** A node that can be started, crashed and started again from its disk. */
@@ -71,7 +73,7 @@ export class SimulatedNode {
     // Each start a fresh origin, as a process gets, but drawn from the seed: a seed replays the run.
     const incarnation = createHash('sha256').update(`${this.options.seed}:${id}:${++this.starts}`).digest('base64url').slice(0, 6);
     const identity = this.options.identity && { identity: this.options.identity, cluster: SIMULATED_CLUSTER };
-    const kernel = await openKernel({ id, dataDir, services, versions: this.options.versions, log, relaxed: true, fabric, clock, incarnation, passivateAfterMs, retention, identity });
+    const kernel = await openKernel({ id, dataDir, services, versions: this.options.versions, log, relaxed: true, fabric, clock, incarnation, passivateAfterMs, retention, identity, want: this.options.want });
     this.running = { kernel, clock };
     return kernel;
   }
