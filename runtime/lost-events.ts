@@ -260,6 +260,7 @@ export class LostEvents {
     if (settled.length === 0) return;
     this.log.info({ ranges: settled }, 'every known peer able to send these lost events confirmed it no longer holds them: no longer asked for');
     this.settle(settled);
+    this.rewait(this.delivered());
   }
 
   /** The parts of `ranges` not every known peer able to send them confirmed lost. */

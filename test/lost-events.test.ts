@@ -121,6 +121,9 @@ t.test('a claim from one peer while a known peer that may hold the seqs is offli
   lost.notice('h', 20, [{ origin: 'c~1', from: 1, to: 19 }]);
   t.same(settled, [[{ origin: 'c~1', from: 1, to: 19 }]], 'h linked and said it lacks 1…19 too: those are settled');
   t.same(asked.ranges('c~1'), [[20, 50]], 'h still holds 20…50: asked for');
+  lost.notice('h', 51, [{ origin: 'c~1', from: 1, to: 50 }]);
+  t.ok(asked.empty, 'h lost the rest too: nothing is asked for');
+  t.notOk(lost.waitingOrigins().has('c~1'), 'and relays are no longer asked to send the origin');
 });
 
 t.test('seqs every known peer able to send them said it no longer holds are counted and not asked for', async (t) => {
