@@ -5,12 +5,19 @@
  * ahead of it), as a keyed node process does. The app is the edge-sync example: the
  * gateway's aggregator raises `alert.<device>`, the device's sensor acknowledges it.
  */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
 import t from 'tap';
 import pino from 'pino';
-import { Writable } from 'node:stream';
 import edgeSync from '../examples/edge-sync/index.js';
 import type { Frame } from '../protocol/frame.js';
+import type { PeerLink } from '../runtime/fabric.js';
 import { simulateCluster, type Delivery } from '../testing/index.js';
+import { simulatedIdentities } from '../testing/simulated-keys.js';
+import { SimulatedNode } from '../testing/simulated-node.js';
+import { SimulatedTime } from '../testing/simulated-time.js';
 
 /** A logger at warn level whose records land in `records`. */
 function capture(): { log: pino.Logger; records: { msg?: string }[] } {
@@ -82,10 +89,27 @@ t.test('want makes a node partial as --want does, beside its services\' types', 
   t.equal(sim.status('d1').interest?.want.join(), 'alert.d1', 'd1 wants its sensor\'s type alone (the app\'s interest)');
   await sim.publish('d2', { type: 'reading', data: { device: 'd2', value: 99 } });
   await sim.settle();
-  t.ok(sim.converged());
+  t.ok(sim.converged(), 'every clock agrees');
   t.ok((await sim.log('gw')).some((e) => e.type === 'alert.d2'), 'the aggregator still raises the alert');
 });
 
 t.test('want naming a node not in the cluster is refused', async (t) => {
   await t.rejects(simulateCluster({ app: edgeSync, nodes: ['gw', 'd1'], want: { d9: [] } }), { code: 'TROUPE_BAD_REQUEST' });
+});
+
+t.test('a simulated partial node refuses a skip that no cover proves, and its clock does not move', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'troupe-sim-partial-'));
+  const node = new SimulatedNode({
+    id: 'd1', dataDir: dir, services: [], time: new SimulatedTime(Date.UTC(2025, 0, 1)), log: pino({ level: 'silent' }), seed: 1,
+    identity: simulatedIdentities(1, ['gw', 'd1']).get('d1'), want: ['alert.d1'],
+  });
+  t.teardown(async () => {
+    await node.stop();
+    await rm(dir, { recursive: true, force: true });
+  });
+  const { fabric } = await node.start();
+  const gw: PeerLink = { peer: 'gw', origin: 'gw~a', bufferedAmount: 0, send: () => undefined, close: () => undefined, pause: () => undefined, resume: () => undefined };
+  t.ok(fabric.linkUp(gw), 'd1 links the gateway');
+  t.throws(() => fabric.receive(gw, { type: 'skip', ranges: [{ origin: 'gw~a', from: 1, to: 3 }] }), { code: 'TROUPE_PEER_FORGED_EVENT' }, 'a skip with no cover is a forgery, as on a keyed node process');
+  t.same(fabric.clock, {}, 'nothing was counted');
 });
