@@ -207,20 +207,26 @@ export function readSkip(r: WireReader, fields: number): SkipFrame {
   return { type: 'skip', ranges };
 }
 
-// ── lost: ["lost", first: count, [[origin, from: seq, to: seq], …]]
+// ── lost: ["lost", first: count, [[origin, from: seq, to: seq], …], asked?: [[origin, from, to], …]]
 
-/** The wire value of a `lost`. */
+/** The wire value of a `lost`; `asked` only when it names any range. */
 export function writeLost(frame: LostFrame): unknown[] {
   if (!isCount(frame.first) || frame.first < 1) throw badFrame(`lost: first ${show(frame.first)} must be a position`);
-  return ['lost', frame.first, writeSkip({ type: 'skip', ranges: frame.ranges })[1]];
+  const out = ['lost', frame.first, writeSkip({ type: 'skip', ranges: frame.ranges })[1]];
+  if (frame.asked !== undefined && frame.asked.length > 0) out.push(writeSkip({ type: 'skip', ranges: frame.asked })[1]);
+  return out;
 }
 
-/** Reads a `lost` after its type: its ranges are read as a `skip`'s are. */
+/** Reads a `lost` after its type: its ranges, and those asked for, are read as a `skip`'s are. */
 export function readLost(r: WireReader, fields: number): LostFrame {
-  if (fields !== 3) throw r.error('lost frame must have 3 fields');
+  if (fields !== 3 && fields !== 4) throw r.error('lost frame must have 3 or 4 fields');
   const first = r.count();
   if (first < 1) throw r.error(`lost: first ${first} must be a position`);
-  return { type: 'lost', first, ranges: readSkip(r, 2).ranges };
+  const ranges = readSkip(r, 2).ranges;
+  if (fields === 3) return { type: 'lost', first, ranges };
+  const asked = readSkip(r, 2).ranges;
+  if (asked.length === 0) throw r.error('lost: an asked list names at least one range (leave it out otherwise)');
+  return { type: 'lost', first, ranges, asked };
 }
 
 // ── ack: ["ack", vc: clock]

@@ -10,7 +10,7 @@ import type { CoverFrame } from './skip-cover.js';
 export type { CoverFrame, ProofFrame };
 
 /** The protocol version this code speaks. */
-export const PROTOCOL_VERSION = 4;
+export const PROTOCOL_VERSION = 5;
 
 /** First frame from each side: who I am, and a fresh nonce for the peer to prove the secret on. */
 export interface HelloFrame {
@@ -109,6 +109,12 @@ export interface LostFrame {
   readonly type: 'lost';
   readonly first: number;
   readonly ranges: readonly SkipRange[];
+  /**
+   * Of `ranges`, the seqs the sender counted as lost on a claim it could not confirm and
+   * still asks for itself (it may get them back): the receiver counts them as it would,
+   * but takes them as no proof that they are gone (`runtime/lost-events.ts`). [default none]
+   */
+  readonly asked?: readonly SkipRange[];
 }
 
 /**

@@ -136,6 +136,7 @@ export class FabricParts {
       partial: interest.partial,
       // Seqs being fetched back are not lost: only once every skip is settled are they told on.
       held: () => (interest.refill.empty ? interest.skips.entries() : []),
+      asked: () => interest.asked.entries(),
       withheld: () => this.lost.waitingOrigins(),
       folding: new ToldFolding(retirements.retiring, () => this.writer.committed),
     });

@@ -89,7 +89,7 @@ export class FrameReceiver {
         return;
       case 'lost':
         // Seqs of this node's current origin are never another's to give or to lose.
-        this.args.lost?.notice(peer.id, frame.first, frame.ranges.filter((r) => r.origin !== this.args.origin));
+        this.args.lost?.notice(peer.id, frame.first, frame.ranges.filter((r) => r.origin !== this.args.origin), frame.asked ?? []);
         return;
       case 'proof':
         if (this.args.proofs === undefined) break;

@@ -29,7 +29,7 @@
  * honest peer would send them again. So counting lost seqs only stops the wait (delivery
  * goes on, as liveness after a lost disk needs) and does not settle them: unless every
  * known peer able to send them confirms ({@link settledNow}: it said it no longer holds
- * them, or it is linked and its clock does not count them), they stay **asked for**
+ * them, and does not ask for them itself), they stay **asked for**
  * (`asked` in `interest-sync.ts`). The clock this node tells peers is lowered below them,
  * as for a refill, so a peer that holds them streams them again, and an arriving copy
  * (checked against its origin's checkpoint, with keys) is delivered then, once, after
@@ -92,23 +92,20 @@ export function lostNow(notices: ReadonlyMap<string, SkipRanges>, peers: readonl
 }
 
 /**
- * The seqs of `asked` (counted as lost, still asked for) that no known peer may still
- * hold: every peer able to send their origin, linked or not, said it no longer holds them,
- * or is linked and does not count them. A known peer offline that said nothing may hold
- * them: they stay asked for until it links and tells.
+ * The seqs of `asked` (counted as lost, still asked for) that no known peer may hold:
+ * every peer able to send their origin, linked or not, said it no longer holds them
+ * (`confirmations`: not among those it said it still asks for itself). A known peer
+ * offline that said nothing may hold them, and one whose clock does not count them yet
+ * may still get them (its clock is lowered below seqs it asks for itself): they stay
+ * asked for until it tells.
  */
-export function settledNow(asked: SkipRanges, notices: ReadonlyMap<string, SkipRanges>, peers: readonly PeerClaim[]): SkipRange[] {
+export function settledNow(asked: SkipRanges, confirmations: ReadonlyMap<string, SkipRanges>, peers: readonly PeerClaim[]): SkipRange[] {
   const out: SkipRange[] = [];
   for (const [origin, ranges] of asked.entries()) {
     let settled = new SkipRanges();
     for (const [a, b] of ranges) settled.add(origin, a, b);
-    const top = ranges[ranges.length - 1][1];
     for (const p of peers.filter((q) => q.relays || nodeOf(origin) === q.id)) {
-      const without = new SkipRanges();
-      for (const [a, b] of notices.get(p.id)?.ranges(origin) ?? []) without.add(origin, a, b);
-      const counts = p.clock[origin] ?? 0;
-      if (p.linked && counts < top) without.add(origin, counts + 1, top);
-      settled = intersect(settled, without, origin);
+      settled = intersect(settled, confirmations.get(p.id) ?? new SkipRanges(), origin);
     }
     for (const [from, to] of settled.ranges(origin)) out.push({ origin, from, to });
   }
@@ -143,6 +140,8 @@ export class LostEvents {
   private origins: ReadonlySet<string> = new Set();
   /** Per peer, the seqs it said it no longer holds (a log only loses entries: a notice stays true). */
   private readonly notices = new Map<string, SkipRanges>();
+  /** Per peer, those of them it did not say it still asks for itself: what confirms seqs are gone. */
+  private readonly confirmations = new Map<string, SkipRanges>();
   /** The seqs counted as lost since start. */
   private readonly lost = new SkipRanges();
   /** When the first notice of the current wait came (undefined: not waiting). */
@@ -189,17 +188,27 @@ export class LostEvents {
     this.counted = args.counted ?? (() => undefined);
   }
 
-  /** `peer` says its log starts at `first` and no longer holds `ranges`, which this node lacks. */
-  notice(peer: string, first: number, ranges: readonly SkipRange[]): void {
+  /**
+   * `peer` says its log starts at `first` and no longer holds `ranges`, which this node
+   * lacks; of them, it still asks for `asked` itself (counted lost on a claim it could not
+   * confirm), so those are no proof that the seqs are gone.
+   */
+  notice(peer: string, first: number, ranges: readonly SkipRange[], asked: readonly SkipRange[] = []): void {
     if (this.stopped) return;
     const delivered = this.delivered();
     const told = this.notices.get(peer) ?? new SkipRanges();
+    const confirmed = this.confirmations.get(peer) ?? new SkipRanges();
+    const claimed = new SkipRanges();
     let lacking = 0;
     for (const { origin, from, to } of ranges) {
       told.add(origin, from, to);
+      claimed.add(origin, from, to);
       lacking += Math.max(0, to - Math.max(from, (delivered[origin] ?? 0) + 1) + 1);
     }
+    for (const { origin, from, to } of asked) claimed.remove(origin, from, to);
+    for (const [origin, rs] of claimed.entries()) for (const [a, b] of rs) confirmed.add(origin, a, b);
     this.notices.set(peer, told);
+    this.confirmations.set(peer, confirmed);
     this.settleConfirmed();
     if (lacking === 0) return;
     this.rewait(delivered);
@@ -237,7 +246,10 @@ export class LostEvents {
     }
     if (this.pending(delivered) === 0) {
       this.since = undefined;
-      if (this.asked().empty && this.justAsked.length === 0) this.notices.clear();
+      if (this.asked().empty && this.justAsked.length === 0) {
+        this.notices.clear();
+        this.confirmations.clear();
+      }
     } else {
       this.arm(this.graceMs);
     }
@@ -256,7 +268,7 @@ export class LostEvents {
   private settleConfirmed(): void {
     const asked = this.asked();
     if (asked.empty) return;
-    const settled = settledNow(asked, this.notices, this.peers());
+    const settled = settledNow(asked, this.confirmations, this.peers());
     if (settled.length === 0) return;
     this.log.info({ ranges: settled }, 'every known peer able to send these lost events confirmed it no longer holds them: no longer asked for');
     this.settle(settled);
@@ -267,7 +279,7 @@ export class LostEvents {
   private unconfirmed(ranges: readonly SkipRange[]): SkipRange[] {
     const all = new SkipRanges();
     for (const r of ranges) all.add(r.origin, r.from, r.to);
-    for (const r of settledNow(all, this.notices, this.peers())) all.remove(r.origin, r.from, r.to);
+    for (const r of settledNow(all, this.confirmations, this.peers())) all.remove(r.origin, r.from, r.to);
     return all.entries().flatMap(([origin, rs]) => rs.map(([from, to]) => ({ origin, from, to })));
   }
 

@@ -20,7 +20,7 @@ import { systemClock, type Clock } from './clock.js';
 import { LinkTopology } from './link-topology.js';
 import { Outboxes, type OutgoingEvent, type ReadStored } from './outbox.js';
 import type { PeerClaim } from './lost-events.js';
-import { gapsFor } from './retention-gaps.js';
+import { askedWithin, gapsFor } from './retention-gaps.js';
 import type { Ranges } from './skips.js';
 import { newPeer, peerView, type Peer, type PeerLink, type Peers, type PeerView } from './peer-state.js';
 import type { OriginProofs } from './origin-proofs.js';
@@ -87,6 +87,8 @@ export class Replication {
     partial?: boolean;
     /** Seqs this node counts without holding, per origin (its skips); told on to peers that lack them unless partial. [default none] */
     held?: () => Iterable<readonly [string, Ranges]>;
+    /** Of `held`, the seqs counted lost that this node still asks for: told as such, no proof they are gone (`lost-events.ts`). [default none] */
+    asked?: () => Iterable<readonly [string, Ranges]>;
     /** Origins left out of `links` so that peers relay them (`link-topology.ts`). [default none] */
     withheld?: () => ReadonlySet<string>;
     /** Folds told clocks for the peers that read them (`told-folding.ts`). [default none: every entry is sent] */
@@ -107,11 +109,12 @@ export class Replication {
     this.topology = new LinkTopology({ peers, recent, clock, wantClock: (peer) => tell(peer, { ...told() }), withheld: args.withheld });
     const partial = args.partial ?? false;
     const held = partial ? () => [] : (args.held ?? (() => []));
+    const asked = args.asked ?? (() => []);
     this.outboxes = new Outboxes({
       ...args,
       clock,
       behind: (peer, first) => this.peerBehind(peer, first),
-      tellGaps: (peer, first, behind) => this.tellGaps(peer, first, behind, held(), (origin) => nodeOf(origin) === this.id || !partial),
+      tellGaps: (peer, first, behind) => this.tellGaps(peer, first, behind, held(), asked(), (origin) => nodeOf(origin) === this.id || !partial),
     });
     this.acks = new AckSchedule({ peers, clock, committed: told, ackDelayMs: args.ackDelayMs, tell });
     this.heartbeat = new ReplicationHeartbeat({
@@ -278,10 +281,11 @@ export class Replication {
    * Tells `peer` (a `lost` frame) the seqs it lacks that this node cannot send: below
    * the first retained position when it is behind it, and those this node itself lost.
    */
-  private async tellGaps(peer: Peer, first: number, behind: boolean, held: Iterable<readonly [string, Ranges]>, sends: (origin: string) => boolean): Promise<void> {
+  private async tellGaps(peer: Peer, first: number, behind: boolean, held: Iterable<readonly [string, Ranges]>, asked: Iterable<readonly [string, Ranges]>, sends: (origin: string) => boolean): Promise<void> {
     const removed = behind ? ((await this.store.clocks.clockBefore(first)) ?? {}) : {};
     const ranges = gapsFor({ removed, held, acked: peer.acked, peerOrigin: peer.link?.origin, sends });
-    if (ranges.length > 0) peer.link?.send({ type: 'lost', first, ranges });
+    const still = askedWithin(ranges, asked);
+    if (ranges.length > 0) peer.link?.send({ type: 'lost', first, ranges, ...(still.length > 0 ? { asked: still } : {}) });
   }
 
   /** Runs a task nobody awaits. */

@@ -12,7 +12,9 @@
  * as lost (`lost-events.ts`).
  *
  * These are facts about this node's log, not about relaying: a log only ever loses its
- * oldest entries, so a gap once told stays true.
+ * oldest entries, so a gap once told stays true. Seqs it counted as lost on a claim it
+ * could not confirm, and still asks for itself, it names as `asked` too (`askedWithin`),
+ * so that the peer does not take its word for them either.
  */
 import type { VectorClock } from '../protocol/envelope.js';
 import type { SkipRange } from '../protocol/frame.js';
@@ -30,6 +32,20 @@ export interface GapQuery {
   readonly peerOrigin?: string;
   /** Whether this node sends the peer events of `origin` at all (a partial node sends only its own node's). */
   readonly sends: (origin: string) => boolean;
+}
+
+/** The parts of `gaps` that lie in `asked` (seqs counted lost that this node still asks for), in the order of `gaps`. */
+export function askedWithin(gaps: readonly SkipRange[], asked: Iterable<readonly [string, Ranges]>): SkipRange[] {
+  const byOrigin = new Map(asked);
+  const out: SkipRange[] = [];
+  for (const g of gaps) {
+    for (const [a, b] of byOrigin.get(g.origin) ?? []) {
+      const from = Math.max(a, g.from);
+      const to = Math.min(b, g.to);
+      if (from <= to) out.push({ origin: g.origin, from, to });
+    }
+  }
+  return out;
 }
 
 /** The seq ranges the peer lacks that this node cannot send, sorted by origin then seq. */

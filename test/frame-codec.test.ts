@@ -39,14 +39,21 @@ t.test('arbitrary frames round trip', async (t) => {
         { maxLength: 10 },
       ),
     }),
-    fc.record({
-      type: fc.constant('lost' as const),
-      first: fc.integer({ min: 1, max: 2 ** 40 }),
-      ranges: fc.array(
-        fc.tuple(nodeId, fc.integer({ min: 1, max: 2 ** 40 }), fc.nat({ max: 2 ** 20 })).map(([origin, from, n]) => ({ origin, from, to: from + n })),
-        { maxLength: 10 },
-      ),
-    }),
+    fc.record(
+      {
+        type: fc.constant('lost' as const),
+        first: fc.integer({ min: 1, max: 2 ** 40 }),
+        ranges: fc.array(
+          fc.tuple(nodeId, fc.integer({ min: 1, max: 2 ** 40 }), fc.nat({ max: 2 ** 20 })).map(([origin, from, n]) => ({ origin, from, to: from + n })),
+          { maxLength: 10 },
+        ),
+        asked: fc.array(
+          fc.tuple(nodeId, fc.integer({ min: 1, max: 2 ** 40 }), fc.nat({ max: 2 ** 20 })).map(([origin, from, n]) => ({ origin, from, to: from + n })),
+          { minLength: 1, maxLength: 3 },
+        ),
+      },
+      { requiredKeys: ['type', 'first', 'ranges'] },
+    ),
     fc.record({ type: fc.constant('events' as const), events: fc.array(envelope.map(encodeEvent), { maxLength: 5 }) }),
   );
   fc.assert(
@@ -87,8 +94,8 @@ t.test('encodeFrame refuses invalid fields', async (t) => {
     ['hello with a short nonce', { type: 'hello', cluster: 'c', node: 'n1', protocol: 1, nonce: new Uint8Array(8) }],
     ['hello with an admin URL that is not http(s)', { type: 'hello', cluster: 'c', node: 'n1', protocol: 2, nonce, admin: 'file:///etc/passwd' }],
     ['hello with a bad node id', { type: 'hello', cluster: 'c', node: 'n 1', protocol: 1, nonce }],
-    ['hello with an instance id holding a space', { type: 'hello', cluster: 'c', node: 'n1', protocol: 4, nonce, admin: 'http://h:1', instance: 'a b' }],
-    ['hello with an instance id and no admin URL to follow', { type: 'hello', cluster: 'c', node: 'n1', protocol: 4, nonce, instance: 'i' }],
+    ['hello with an instance id holding a space', { type: 'hello', cluster: 'c', node: 'n1', protocol: 5, nonce, admin: 'http://h:1', instance: 'a b' }],
+    ['hello with an instance id and no admin URL to follow', { type: 'hello', cluster: 'c', node: 'n1', protocol: 5, nonce, instance: 'i' }],
     ['hello with an empty cluster', { type: 'hello', cluster: '', node: 'n1', protocol: 1, nonce }],
     ['hello with protocol -1', { type: 'hello', cluster: 'c', node: 'n1', protocol: -1, nonce }],
     ['auth with a string proof', { type: 'auth', proof: 'x'.repeat(32) }],
@@ -130,9 +137,9 @@ t.test('decodeFrame refuses malformed frames', async (t) => {
     ['hello with a short nonce', '95a568656c6c6fa163a26e3101c40400010203'],
     ['hello with a bad node id', '95a568656c6c6fa163a36e203101c420' + hex(nonce)],
     ['hello with invalid UTF-8 in the cluster', '95a568656c6c6fa1ffa26e3101c420' + hex(nonce)],
-    ['hello whose admin URL is not http(s)', '96a568656c6c6fa163a26e3104c420' + hex(nonce) + 'a6663a2f2f2f78'],
-    ['hello whose instance id is empty', '97a568656c6c6fa163a26e3104c420' + hex(nonce) + 'aa687474703a2f2f683a31a0'],
-    ['hello whose instance id is not a string', '97a568656c6c6fa163a26e3104c420' + hex(nonce) + 'aa687474703a2f2f683a3101'],
+    ['hello whose admin URL is not http(s)', '96a568656c6c6fa163a26e3105c420' + hex(nonce) + 'a6663a2f2f2f78'],
+    ['hello whose instance id is empty', '97a568656c6c6fa163a26e3105c420' + hex(nonce) + 'aa687474703a2f2f683a31a0'],
+    ['hello whose instance id is not a string', '97a568656c6c6fa163a26e3105c420' + hex(nonce) + 'aa687474703a2f2f683a3101'],
     ['auth with a nil signature', '93a461757468c420' + hex(proofBytes) + 'c0'],
     ['auth with a short signature', '93a461757468c420' + hex(proofBytes) + 'c43f' + hex(signatureBytes).slice(2)],
     ['auth with 4 fields', '94a461757468c420' + hex(proofBytes) + 'c440' + hex(signatureBytes) + 'c0'],
@@ -159,10 +166,13 @@ t.test('decodeFrame refuses malformed frames', async (t) => {
     ['lost at position 0', '93a46c6f7374009193a26e320305'],
     ['lost with a range ending before it starts', '93a46c6f7374019193a26e320503'],
     ['lost without its first position', '92a46c6f73749193a26e320305'],
-    ['hello whose interest is empty', '98a568656c6c6fa163a26e3104c420' + hex(nonce) + 'aa687474703a2f2f683a31a3692d3190'],
-    ['hello whose interest pattern has a star inside', '98a568656c6c6fa163a26e3104c420' + hex(nonce) + 'aa687474703a2f2f683a31a3692d3191a3612a62'],
-    ['hello whose relaxed flag is not a boolean', '99a568656c6c6fa163a26e3104c420' + hex(nonce) + 'aa687474703a2f2f683a31a3692d3191a12a01'],
-    ['hello whose folds flag is not a boolean', '9aa568656c6c6fa163a26e3104c420' + hex(nonce) + 'aa687474703a2f2f683a31a3692d3191a12ac201'],
+    ['lost with an empty asked list', '94a46c6f7374019193a26e32030590'],
+    ['lost with an asked range ending before it starts', '94a46c6f7374019193a26e3203059193a26e320503'],
+    ['lost with five fields', '95a46c6f7374019193a26e3203059193a26e32030590'],
+    ['hello whose interest is empty', '98a568656c6c6fa163a26e3105c420' + hex(nonce) + 'aa687474703a2f2f683a31a3692d3190'],
+    ['hello whose interest pattern has a star inside', '98a568656c6c6fa163a26e3105c420' + hex(nonce) + 'aa687474703a2f2f683a31a3692d3191a3612a62'],
+    ['hello whose relaxed flag is not a boolean', '99a568656c6c6fa163a26e3105c420' + hex(nonce) + 'aa687474703a2f2f683a31a3692d3191a12a01'],
+    ['hello whose folds flag is not a boolean', '9aa568656c6c6fa163a26e3105c420' + hex(nonce) + 'aa687474703a2f2f683a31a3692d3191a12ac201'],
     ['events with a str', '92a66576656e747391a3616263'],
     ['events with a short bin', '92a66576656e747391c403010203'],
     ['trailing bytes', '92a361636b80c0'],
@@ -178,13 +188,13 @@ t.test('decodeFrame refuses malformed frames', async (t) => {
 });
 
 t.test('a hello of this version is read up to folds, and a field after it is left unread', async (t) => {
-  const more = unhex('9ba568656c6c6fa674726f757065a26e3104c420' + hex(nonce) + 'aa687474703a2f2f683a31a3692d3191a12ac3c3a3666f6f');
-  t.same(decodeFrame(more), { type: 'hello', cluster: 'troupe', node: 'n1', protocol: 4, nonce, admin: 'http://h:1', instance: 'i-1', interest: ['*'], relaxed: true, folds: true });
-  const durable = encodeFrame({ type: 'hello', cluster: 'troupe', node: 'n1', protocol: 4, nonce, admin: 'http://h:1', instance: 'i-1', folds: true });
-  t.same(decodeFrame(durable), { type: 'hello', cluster: 'troupe', node: 'n1', protocol: 4, nonce, admin: 'http://h:1', instance: 'i-1', interest: ['*'], relaxed: false, folds: true }, 'a durable node that folds says it wants everything and is not relaxed');
+  const more = unhex('9ba568656c6c6fa674726f757065a26e3105c420' + hex(nonce) + 'aa687474703a2f2f683a31a3692d3191a12ac3c3a3666f6f');
+  t.same(decodeFrame(more), { type: 'hello', cluster: 'troupe', node: 'n1', protocol: 5, nonce, admin: 'http://h:1', instance: 'i-1', interest: ['*'], relaxed: true, folds: true });
+  const durable = encodeFrame({ type: 'hello', cluster: 'troupe', node: 'n1', protocol: 5, nonce, admin: 'http://h:1', instance: 'i-1', folds: true });
+  t.same(decodeFrame(durable), { type: 'hello', cluster: 'troupe', node: 'n1', protocol: 5, nonce, admin: 'http://h:1', instance: 'i-1', interest: ['*'], relaxed: false, folds: true }, 'a durable node that folds says it wants everything and is not relaxed');
 });
 
 t.test('a hello from a later protocol version may carry more fields', async (t) => {
-  const later = unhex('96a568656c6c6fa674726f757065a26e3105c420' + hex(nonce) + 'a3666f6f');
-  t.same(decodeFrame(later), { type: 'hello', cluster: 'troupe', node: 'n1', protocol: 5, nonce });
+  const later = unhex('96a568656c6c6fa674726f757065a26e3106c420' + hex(nonce) + 'a3666f6f');
+  t.same(decodeFrame(later), { type: 'hello', cluster: 'troupe', node: 'n1', protocol: 6, nonce });
 });

@@ -39,7 +39,7 @@ t.test('settledNow lets go of an asked-for seq only once no known peer able to s
   const asked = told([['c~1', 1, 50]]);
   const claim = new Map([['m', told([['c~1', 1, 50]])]]);
   t.same(settledNow(asked, claim, [peer('m', {}), peer('h', { 'c~1': 80 }, false)]), [], 'a known peer offline that said nothing may hold them: still asked for');
-  t.same(settledNow(asked, claim, [peer('m', {}), peer('h', { 'c~1': 30 }, true)]), [{ origin: 'c~1', from: 31, to: 50 }], 'a linked peer counts only the first 30: the rest is settled');
+  t.same(settledNow(asked, claim, [peer('m', {}), peer('h', { 'c~1': 30 }, true)]), [], 'a linked peer that does not count them yet may still get them: still asked for');
   t.same(settledNow(asked, claim, [peer('m', {}), peer('p', { 'c~1': 80 }, false, false)]), [{ origin: 'c~1', from: 1, to: 50 }], 'a partial peer never sends another node\'s events: it does not hold them back');
   const both = new Map([...claim, ['h', told([['c~1', 10, 50]])]]);
   t.same(settledNow(asked, both, [peer('m', {}), peer('h', { 'c~1': 80 }, false)]), [{ origin: 'c~1', from: 10, to: 50 }], 'settled where both said they no longer hold them, linked or not');
@@ -134,4 +134,15 @@ t.test('seqs every known peer able to send them said it no longer holds are coun
   t.same(applied, [[{ origin: 'c~1', from: 1, to: 40 }]], 'what both lack is counted');
   t.ok(asked.empty, 'both said so: nothing is asked for, the told clock is not lowered');
   t.same(lost.view(), { events: 40, pending: 10, fromPeer: 'a', at: clock.now() }, 'b may still send 41…50');
+});
+
+t.test('a relay that still asks for seqs itself is no proof they are gone: they stay asked for until it settles them', async (t) => {
+  const peers = [peer('r', {})];
+  const { clock, lost, applied, asked } = setup(peers);
+  lost.notice('r', 1, [{ origin: 'c~1', from: 1, to: 10 }], [{ origin: 'c~1', from: 1, to: 10 }]);
+  clock.increment(GRACE);
+  t.same(applied, [[{ origin: 'c~1', from: 1, to: 10 }]], 'counted, so that delivery goes on');
+  t.same(asked.ranges('c~1'), [[1, 10]], 'but asked for, since the relay asks for them too');
+  lost.notice('r', 1, [{ origin: 'c~1', from: 1, to: 10 }], [{ origin: 'c~1', from: 6, to: 10 }]);
+  t.same(asked.ranges('c~1'), [[6, 10]], 'the relay settled 1…5: so does this node');
 });

@@ -67,24 +67,24 @@ export const goldenFrames: readonly [Frame, string][] = [
     '95 a568656c6c6f a674726f757065 a26e31 01 c420' + hex(nonce),
   ],
   [
-    { type: 'hello', cluster: 'troupe', node: 'n1', protocol: 4, nonce, admin: 'http://h:1' },
-    '96 a568656c6c6f a674726f757065 a26e31 04 c420' + hex(nonce) + ' aa687474703a2f2f683a31',
+    { type: 'hello', cluster: 'troupe', node: 'n1', protocol: 5, nonce, admin: 'http://h:1' },
+    '96 a568656c6c6f a674726f757065 a26e31 05 c420' + hex(nonce) + ' aa687474703a2f2f683a31',
   ],
   [
-    { type: 'hello', cluster: 'troupe', node: 'n1', protocol: 4, nonce, admin: 'http://h:1', instance: 'i-1' },
-    '97 a568656c6c6f a674726f757065 a26e31 04 c420' + hex(nonce) + ' aa687474703a2f2f683a31 a3692d31',
+    { type: 'hello', cluster: 'troupe', node: 'n1', protocol: 5, nonce, admin: 'http://h:1', instance: 'i-1' },
+    '97 a568656c6c6f a674726f757065 a26e31 05 c420' + hex(nonce) + ' aa687474703a2f2f683a31 a3692d31',
   ],
   [
-    { type: 'hello', cluster: 'troupe', node: 'd1', protocol: 4, nonce, admin: 'http://h:1', instance: 'i-1', interest: ['alert.*', 'r'] },
-    '98 a568656c6c6f a674726f757065 a26431 04 c420' + hex(nonce) + ' aa687474703a2f2f683a31 a3692d31 92 a7616c6572742e2a a172',
+    { type: 'hello', cluster: 'troupe', node: 'd1', protocol: 5, nonce, admin: 'http://h:1', instance: 'i-1', interest: ['alert.*', 'r'] },
+    '98 a568656c6c6f a674726f757065 a26431 05 c420' + hex(nonce) + ' aa687474703a2f2f683a31 a3692d31 92 a7616c6572742e2a a172',
   ],
   [
-    { type: 'hello', cluster: 'troupe', node: 'n1', protocol: 4, nonce, admin: 'http://h:1', instance: 'i-1', interest: ['*'], relaxed: true },
-    '99 a568656c6c6f a674726f757065 a26e31 04 c420' + hex(nonce) + ' aa687474703a2f2f683a31 a3692d31 91 a12a c3',
+    { type: 'hello', cluster: 'troupe', node: 'n1', protocol: 5, nonce, admin: 'http://h:1', instance: 'i-1', interest: ['*'], relaxed: true },
+    '99 a568656c6c6f a674726f757065 a26e31 05 c420' + hex(nonce) + ' aa687474703a2f2f683a31 a3692d31 91 a12a c3',
   ],
   [
-    { type: 'hello', cluster: 'troupe', node: 'n1', protocol: 4, nonce, admin: 'http://h:1', instance: 'i-1', interest: ['*'], relaxed: false, folds: true },
-    '9a a568656c6c6f a674726f757065 a26e31 04 c420' + hex(nonce) + ' aa687474703a2f2f683a31 a3692d31 91 a12a c2 c3',
+    { type: 'hello', cluster: 'troupe', node: 'n1', protocol: 5, nonce, admin: 'http://h:1', instance: 'i-1', interest: ['*'], relaxed: false, folds: true },
+    '9a a568656c6c6f a674726f757065 a26e31 05 c420' + hex(nonce) + ' aa687474703a2f2f683a31 a3692d31 91 a12a c2 c3',
   ],
   [{ type: 'auth', proof: proofBytes }, '92 a461757468 c420' + hex(proofBytes)],
   [{ type: 'auth', proof: proofBytes, signature: signatureBytes }, '93 a461757468 c420' + hex(proofBytes) + ' c440' + hex(signatureBytes)],
@@ -95,6 +95,10 @@ export const goldenFrames: readonly [Frame, string][] = [
   [{ type: 'skip', ranges: [{ origin: 'n3~V1', from: 2, to: 3 }] }, '92 a4736b6970 91 93 a56e337e5631 02 03'],
   [{ type: 'ack', vc: { n1: 3, n2: 1 } }, '92 a361636b 82 a26e31 03 a26e32 01'],
   [{ type: 'lost', first: 300, ranges: [{ origin: 'n2~V1', from: 5, to: 200 }] }, '93 a46c6f7374 cd012c 91 93 a56e327e5631 05 ccc8'],
+  [
+    { type: 'lost', first: 300, ranges: [{ origin: 'n2~V1', from: 5, to: 200 }], asked: [{ origin: 'n2~V1', from: 150, to: 200 }] },
+    '94 a46c6f7374 cd012c 91 93 a56e327e5631 05 ccc8 91 93 a56e327e5631 cc96 ccc8',
+  ],
   [
     { type: 'proof', origin: 'n1~V1StGX', first: 7, hashes: hashBytes, digest: digestBytes, signature: signatureBytes },
     '96 a570726f6f66 a96e317e563153744758 07 c440' + hex(hashBytes) + ' c420' + hex(digestBytes) + ' c440' + hex(signatureBytes),
