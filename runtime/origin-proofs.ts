@@ -21,7 +21,7 @@
  * delivered (older ones are read back from the store when a peer needs them) and at most
  * `MAX_PENDING` checkpoints whose events have not arrived.
  */
-import { decodeFrame, encodeFrame } from '../protocol/codec.js';
+import { encodeProof } from '../protocol/codec.js';
 import type { EncodedEvent, VectorClock } from '../protocol/envelope.js';
 import { eventHeaderAndType } from '../protocol/event-codec.js';
 import type { NodeIdentity } from '../protocol/node-keys.js';
@@ -29,6 +29,7 @@ import { lastSeq, MAX_PROOF_EVENTS, provesEvent, provesRun, signProof, verifyPro
 import { nodeOf } from '../protocol/origin.js';
 import { TroupeError } from '../protocol/troupe-error.js';
 import { SkipProofs } from './skip-proofs.js';
+import { readStoredCheckpoint, storedCheckpoint, type LogSpan } from './stored-checkpoint.js';
 import type { Store, StoredEvent, StoredProof } from './store.js';
 
 /** Checkpoints of about this many of an origin's latest delivered events stay in memory. */
@@ -140,25 +141,38 @@ export class OriginProofs {
    * `delivered`.
    */
   forBatch(events: readonly StoredEvent[], delivered: VectorClock): StoredProof[] {
-    const out: StoredProof[] = [];
+    // Received checkpoints stored for the first time, with where their events in this batch lie.
+    const first = new Map<Kept, { at: number; end: number; count: number }>();
     const own: StoredEvent[] = [];
     for (const e of events) {
       const kept = this.find(e.origin, e.seq);
-      if (kept !== undefined) {
-        if (!kept.stored) out.push(this.stored(kept));
-      } else if (e.origin === this.origin) {
-        own.push(e);
+      if (kept === undefined) {
+        if (e.origin === this.origin) own.push(e);
+        continue;
+      }
+      if (kept.stored && !first.has(kept)) continue;
+      kept.stored = true;
+      const where = first.get(kept);
+      if (where === undefined) first.set(kept, { at: e.pos, end: e.pos, count: 1 });
+      else {
+        where.at = Math.min(where.at, e.pos);
+        where.end = Math.max(where.end, e.pos);
+        where.count++;
       }
     }
+    const out: StoredProof[] = [];
+    for (const [kept, where] of first) out.push(this.stored(kept, where.count === kept.last - kept.proof.first + 1 ? { at: where.at, span: where.end - where.at } : undefined));
     for (let i = 0; i < own.length; i += MAX_PROOF_EVENTS) {
       const part = own.slice(i, i + MAX_PROOF_EVENTS);
       const types = part.map((e) => e.type ?? eventHeaderAndType(e.bytes).type);
       const proof = signProof(this.identity, this.cluster, this.origin, part[0].seq, part.map((e) => e.bytes), types);
-      const kept = { proof, last: lastSeq(proof), stored: false };
+      const kept = { proof, last: lastSeq(proof), stored: true };
       const list = this.kept.get(this.origin) ?? [];
       list.push(kept);
       this.kept.set(this.origin, list);
-      out.push(this.stored(kept));
+      const positions = part.map((e) => e.pos);
+      const at = Math.min(...positions);
+      out.push(this.stored(kept, { at, span: Math.max(...positions) - at }));
     }
     this.forget(delivered);
     return out;
@@ -175,8 +189,8 @@ export class OriginProofs {
     if (kept !== undefined) return kept.proof;
     const bytes = await this.store.proofCovering(origin, seq);
     if (bytes === undefined) return undefined;
-    const frame = decodeFrame(bytes);
-    return frame.type === 'proof' && frame.first <= seq && lastSeq(frame) >= seq ? frame : undefined;
+    const frame = await readStoredCheckpoint(bytes, (from, to) => this.store.eventsAt(Array.from({ length: to - from + 1 }, (_, i) => from + i)));
+    return frame !== undefined && frame.first <= seq && lastSeq(frame) >= seq ? frame : undefined;
   }
 
   /** The kept checkpoint that lists event `seq` of `origin`, if any. */
@@ -192,9 +206,9 @@ export class OriginProofs {
     return undefined;
   }
 
-  private stored(kept: Kept): StoredProof {
-    kept.stored = true;
-    return { origin: kept.proof.origin, last: kept.last, bytes: Buffer.from(encodeFrame(kept.proof)) };
+  /** What the store keeps of `kept`: compact where its events lie at `where` in this batch (`stored-checkpoint.ts`). */
+  private stored(kept: Kept, where: LogSpan | undefined): StoredProof {
+    return { origin: kept.proof.origin, last: kept.last, bytes: storedCheckpoint(kept.proof, where, () => encodeProof(kept.proof)) };
   }
 
   /** Drops stored checkpoints far below what is delivered: the store has them. */
