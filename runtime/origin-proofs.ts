@@ -11,7 +11,8 @@
  *   `nodeOf(origin)`) and kept in memory; each event from a peer that this node has not
  *   delivered yet must then match a kept checkpoint, or the whole frame is refused
  *   (`TROUPE_PEER_FORGED_EVENT`) and changes nothing. A checkpoint is stored with the
- *   first commit that holds one of its events, so a restarted node still has it.
+ *   first commit that holds one of its events, so a restarted node still has it;
+ *   without its hashes when that commit holds all its events (`stored-checkpoint.ts`).
  * - **Skips.** A skip run from a peer is taken only where a checkpoint, or its `cover`,
  *   signs each seq's type as outside this node's interest (`skip-proofs.ts`).
  * - **Forwarding.** Before an event goes to a peer, its checkpoint does, once per link
@@ -183,14 +184,38 @@ export class OriginProofs {
     return this.find(origin, seq)?.proof;
   }
 
-  /** The checkpoint that lists event `seq` of `origin`: from memory, else from the store. */
-  async covering(origin: string, seq: number): Promise<ProofFrame | undefined> {
+  /**
+   * The checkpoint that lists event `seq` of `origin`: from memory, else from the store.
+   * A compact one is rebuilt from its events (`stored-checkpoint.ts`), taken from `near`
+   * (logged events in position order the caller holds already) where they are there.
+   */
+  async covering(origin: string, seq: number, near: readonly { readonly pos: number; readonly bytes: EncodedEvent }[] = []): Promise<ProofFrame | undefined> {
     const kept = this.find(origin, seq);
     if (kept !== undefined) return kept.proof;
     const bytes = await this.store.proofCovering(origin, seq);
     if (bytes === undefined) return undefined;
-    const frame = await readStoredCheckpoint(bytes, (from, to) => this.store.eventsAt(Array.from({ length: to - from + 1 }, (_, i) => from + i)));
+    const frame = await readStoredCheckpoint(bytes, (from, to) => this.readLog(from, to, near));
     return frame !== undefined && frame.first <= seq && lastSeq(frame) >= seq ? frame : undefined;
+  }
+
+  /** The events at positions `from` … `to`: from `near` where it has them, the rest from the store. */
+  private async readLog(from: number, to: number, near: readonly { readonly pos: number; readonly bytes: EncodedEvent }[]): Promise<(EncodedEvent | undefined)[]> {
+    const out: (EncodedEvent | undefined)[] = [];
+    const missing: number[] = [];
+    const start = near.length > 0 ? near[0].pos : 0;
+    for (let pos = from; pos <= to; pos++) {
+      // `near` is mostly a slice of consecutive positions; else the store has them.
+      const hit = near[pos - start];
+      if (hit !== undefined && hit.pos === pos) out.push(hit.bytes);
+      else {
+        out.push(undefined);
+        missing.push(pos);
+      }
+    }
+    if (missing.length === 0) return out;
+    const read = await this.store.eventsAt(missing);
+    for (let i = 0, j = 0; i < out.length; i++) if (out[i] === undefined) out[i] = read[j++];
+    return out;
   }
 
   /** The kept checkpoint that lists event `seq` of `origin`, if any. */
