@@ -18,6 +18,7 @@ import { NONCE_BYTES, PROOF_BYTES } from './handshake.js';
 import { WireReader } from './msgpack-reader.js';
 import { isPattern } from './interest-pattern.js';
 import { SIGNATURE_BYTES } from './node-keys.js';
+import type { ProofFrame } from './origin-proof.js';
 import { readCover, readProof, writeCover, writeProof } from './proof-codec.js';
 import { packr } from './packr.js';
 import { TroupeError } from './troupe-error.js';
@@ -305,6 +306,7 @@ function isFrameType(type: unknown): type is FrameType {
  *   (send fewer events per frame).
  */
 export function encodeFrame(frame: Frame): Uint8Array {
+  if (frame.type === 'proof') return encodeProof(frame);
   const type: unknown = frame.type;
   if (!isFrameType(type)) throw badFrame(`unknown frame type ${show(type)}`);
   // Every field is checked, so msgpackr has nothing it cannot encode.
@@ -312,6 +314,31 @@ export function encodeFrame(frame: Frame): Uint8Array {
   if (bytes.length > MAX_FRAME_BYTES) {
     throw new TroupeError('TROUPE_PROTOCOL_FRAME_TOO_LARGE', `${type} frame is ${bytes.length} bytes, over the ${MAX_FRAME_BYTES}-byte limit`);
   }
+  return bytes;
+}
+
+/**
+ * The bytes of each `proof` frame encoded or decoded here, kept for as long as the frame
+ * object lives. A checkpoint is stored and sent on every link exactly as it is, so its
+ * origin encodes it once and a receiver keeps the bytes it received instead of encoding
+ * the frame again to store it. A frame's fields are never changed in place.
+ */
+const proofBytes = new WeakMap<ProofFrame, Uint8Array>();
+
+/**
+ * The bytes of a `proof` frame: as {@link encodeFrame}, but bytes of their own that may
+ * be kept (stored); the same bytes each time for one frame object, and for a decoded
+ * frame the bytes it was decoded from.
+ * @throws TroupeError as {@link encodeFrame}
+ */
+export function encodeProof(frame: ProofFrame): Uint8Array {
+  const kept = proofBytes.get(frame);
+  if (kept !== undefined) return kept;
+  const bytes = Buffer.from(packr.pack(writeProof(frame)));
+  if (bytes.length > MAX_FRAME_BYTES) {
+    throw new TroupeError('TROUPE_PROTOCOL_FRAME_TOO_LARGE', `proof frame is ${bytes.length} bytes, over the ${MAX_FRAME_BYTES}-byte limit`);
+  }
+  proofBytes.set(frame, bytes);
   return bytes;
 }
 
@@ -336,5 +363,7 @@ export function decodeFrame(bytes: Uint8Array): Frame {
   const frame = readers[type](r, fields);
   // A hello may end in a later version's fields, unread; every other frame ends here.
   if (type !== 'hello') r.end();
+  // A copy: the input may be a view into a larger buffer (a socket's read).
+  if (frame.type === 'proof') proofBytes.set(frame, Buffer.from(bytes));
   return frame;
 }

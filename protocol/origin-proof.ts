@@ -89,18 +89,29 @@ export function eventHash(bytes: Uint8Array): Uint8Array {
   return Buffer.from(sha256(bytes), 'binary');
 }
 
+/** The largest run digest input written into the reused {@link scratch}; a larger one gets a buffer of its own. */
+const MAX_SCRATCH_BYTES = 4 * 1024 * 1024;
+
+/**
+ * The bytes a run digest hashes are laid out here, reused from one digest to the next
+ * (hashing is synchronous): a commit's run is tens of kilobytes, and allocating that
+ * much at every commit and every receipt of a checkpoint is garbage for the collector.
+ */
+let scratch = Buffer.allocUnsafe(64 * 1024);
+
 /** The run digest of encoded events: the SHA-256 of them all, each preceded by its byte length (32-bit big-endian). */
 export function runDigest(events: readonly Uint8Array[]): Uint8Array {
   let size = 0;
   for (const e of events) size += 4 + e.length;
-  const all = Buffer.allocUnsafe(size);
+  if (size > scratch.length && size <= MAX_SCRATCH_BYTES) scratch = Buffer.allocUnsafe(Math.min(MAX_SCRATCH_BYTES, 2 ** Math.ceil(Math.log2(size))));
+  const all = size <= scratch.length ? scratch : Buffer.allocUnsafe(size);
   let at = 0;
   for (const e of events) {
     at = all.writeUInt32BE(e.length, at);
     all.set(e, at);
     at += e.length;
   }
-  return Buffer.from(sha256(all), 'binary');
+  return Buffer.from(sha256(all.subarray(0, size)), 'binary');
 }
 
 /** The seq of the last event a checkpoint lists. */

@@ -11,7 +11,8 @@
  *   `nodeOf(origin)`) and kept in memory; each event from a peer that this node has not
  *   delivered yet must then match a kept checkpoint, or the whole frame is refused
  *   (`TROUPE_PEER_FORGED_EVENT`) and changes nothing. A checkpoint is stored with the
- *   first commit that holds one of its events, so a restarted node still has it.
+ *   first commit that holds one of its events, so a restarted node still has it;
+ *   without its hashes when that commit holds all its events (`stored-checkpoint.ts`).
  * - **Skips.** A skip run from a peer is taken only where a checkpoint, or its `cover`,
  *   signs each seq's type as outside this node's interest (`skip-proofs.ts`).
  * - **Forwarding.** Before an event goes to a peer, its checkpoint does, once per link
@@ -21,7 +22,7 @@
  * delivered (older ones are read back from the store when a peer needs them) and at most
  * `MAX_PENDING` checkpoints whose events have not arrived.
  */
-import { decodeFrame, encodeFrame } from '../protocol/codec.js';
+import { encodeProof } from '../protocol/codec.js';
 import type { EncodedEvent, VectorClock } from '../protocol/envelope.js';
 import { eventHeaderAndType } from '../protocol/event-codec.js';
 import type { NodeIdentity } from '../protocol/node-keys.js';
@@ -29,6 +30,7 @@ import { lastSeq, MAX_PROOF_EVENTS, provesEvent, provesRun, signProof, verifyPro
 import { nodeOf } from '../protocol/origin.js';
 import { TroupeError } from '../protocol/troupe-error.js';
 import { SkipProofs } from './skip-proofs.js';
+import { readStoredCheckpoint, storedCheckpoint, type LogSpan } from './stored-checkpoint.js';
 import type { Store, StoredEvent, StoredProof } from './store.js';
 
 /** Checkpoints of about this many of an origin's latest delivered events stay in memory. */
@@ -140,25 +142,38 @@ export class OriginProofs {
    * `delivered`.
    */
   forBatch(events: readonly StoredEvent[], delivered: VectorClock): StoredProof[] {
-    const out: StoredProof[] = [];
+    // Received checkpoints stored for the first time, with where their events in this batch lie.
+    const first = new Map<Kept, { at: number; end: number; count: number }>();
     const own: StoredEvent[] = [];
     for (const e of events) {
       const kept = this.find(e.origin, e.seq);
-      if (kept !== undefined) {
-        if (!kept.stored) out.push(this.stored(kept));
-      } else if (e.origin === this.origin) {
-        own.push(e);
+      if (kept === undefined) {
+        if (e.origin === this.origin) own.push(e);
+        continue;
+      }
+      if (kept.stored && !first.has(kept)) continue;
+      kept.stored = true;
+      const where = first.get(kept);
+      if (where === undefined) first.set(kept, { at: e.pos, end: e.pos, count: 1 });
+      else {
+        where.at = Math.min(where.at, e.pos);
+        where.end = Math.max(where.end, e.pos);
+        where.count++;
       }
     }
+    const out: StoredProof[] = [];
+    for (const [kept, where] of first) out.push(this.stored(kept, where.count === kept.last - kept.proof.first + 1 ? { at: where.at, span: where.end - where.at } : undefined));
     for (let i = 0; i < own.length; i += MAX_PROOF_EVENTS) {
       const part = own.slice(i, i + MAX_PROOF_EVENTS);
       const types = part.map((e) => e.type ?? eventHeaderAndType(e.bytes).type);
       const proof = signProof(this.identity, this.cluster, this.origin, part[0].seq, part.map((e) => e.bytes), types);
-      const kept = { proof, last: lastSeq(proof), stored: false };
+      const kept = { proof, last: lastSeq(proof), stored: true };
       const list = this.kept.get(this.origin) ?? [];
       list.push(kept);
       this.kept.set(this.origin, list);
-      out.push(this.stored(kept));
+      const positions = part.map((e) => e.pos);
+      const at = Math.min(...positions);
+      out.push(this.stored(kept, { at, span: Math.max(...positions) - at }));
     }
     this.forget(delivered);
     return out;
@@ -169,14 +184,38 @@ export class OriginProofs {
     return this.find(origin, seq)?.proof;
   }
 
-  /** The checkpoint that lists event `seq` of `origin`: from memory, else from the store. */
-  async covering(origin: string, seq: number): Promise<ProofFrame | undefined> {
+  /**
+   * The checkpoint that lists event `seq` of `origin`: from memory, else from the store.
+   * A compact one is rebuilt from its events (`stored-checkpoint.ts`), taken from `near`
+   * (logged events in position order the caller holds already) where they are there.
+   */
+  async covering(origin: string, seq: number, near: readonly { readonly pos: number; readonly bytes: EncodedEvent }[] = []): Promise<ProofFrame | undefined> {
     const kept = this.find(origin, seq);
     if (kept !== undefined) return kept.proof;
     const bytes = await this.store.proofCovering(origin, seq);
     if (bytes === undefined) return undefined;
-    const frame = decodeFrame(bytes);
-    return frame.type === 'proof' && frame.first <= seq && lastSeq(frame) >= seq ? frame : undefined;
+    const frame = await readStoredCheckpoint(bytes, (from, to) => this.readLog(from, to, near));
+    return frame !== undefined && frame.first <= seq && lastSeq(frame) >= seq ? frame : undefined;
+  }
+
+  /** The events at positions `from` … `to`: from `near` where it has them, the rest from the store. */
+  private async readLog(from: number, to: number, near: readonly { readonly pos: number; readonly bytes: EncodedEvent }[]): Promise<(EncodedEvent | undefined)[]> {
+    const out: (EncodedEvent | undefined)[] = [];
+    const missing: number[] = [];
+    const start = near.length > 0 ? near[0].pos : 0;
+    for (let pos = from; pos <= to; pos++) {
+      // `near` is mostly a slice of consecutive positions; else the store has them.
+      const hit = near[pos - start];
+      if (hit !== undefined && hit.pos === pos) out.push(hit.bytes);
+      else {
+        out.push(undefined);
+        missing.push(pos);
+      }
+    }
+    if (missing.length === 0) return out;
+    const read = await this.store.eventsAt(missing);
+    for (let i = 0, j = 0; i < out.length; i++) if (out[i] === undefined) out[i] = read[j++];
+    return out;
   }
 
   /** The kept checkpoint that lists event `seq` of `origin`, if any. */
@@ -192,9 +231,9 @@ export class OriginProofs {
     return undefined;
   }
 
-  private stored(kept: Kept): StoredProof {
-    kept.stored = true;
-    return { origin: kept.proof.origin, last: kept.last, bytes: Buffer.from(encodeFrame(kept.proof)) };
+  /** What the store keeps of `kept`: compact where its events lie at `where` in this batch (`stored-checkpoint.ts`). */
+  private stored(kept: Kept, where: LogSpan | undefined): StoredProof {
+    return { origin: kept.proof.origin, last: kept.last, bytes: storedCheckpoint(kept.proof, where, () => encodeProof(kept.proof)) };
   }
 
   /** Drops stored checkpoints far below what is delivered: the store has them. */

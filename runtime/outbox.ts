@@ -231,7 +231,7 @@ export class Outboxes {
       const e = chunk[i];
       const skipped = this.needsCheckpoint(peer, e, sent);
       if (skipped === undefined) continue;
-      const checkpoint = await this.proofs!.covering(e.origin, e.seq);
+      const checkpoint = await this.proofs!.covering(e.origin, e.seq, chunk);
       if (checkpoint === undefined) continue;
       out[i] = checkpoint;
       (skipped ? sent.covered : sent.proved)[e.origin] = lastSeq(checkpoint);

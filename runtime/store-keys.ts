@@ -22,7 +22,7 @@
  * | `corr/<correlationId>/<n>`  | empty: the events of one workflow, for `/trace`   |
  * | `due/<due>/<service>/<key>` | `[service, key]`: an actor's earliest timer due   |
  * | `meta/actors`               | actors per service and state (`actor-index.ts`)   |
- * | `prf/<origin>/<last>`       | a checkpoint of origin's events up to seq `last` (`origin-proofs.ts`) |
+ * | `prf/<origin>/<last>`       | a checkpoint of origin's events up to seq `last`: its `proof` frame, or without its hashes where its events are in the same commit (`stored-checkpoint.ts`) |
  * | `meta/first`                | the first position retained (`log-compaction.ts`); absent: 1 |
  * | `meta/bytes`                | bytes of the retained events (`pos/` values)      |
  * | `meta/retired`              | retired origins' final seqs and retired node ids (`retirements.ts`) |

@@ -198,3 +198,19 @@ t.test('a hello from a later protocol version may carry more fields', async (t) 
   const later = unhex('96a568656c6c6fa674726f757065a26e3106c420' + hex(nonce) + 'a3666f6f');
   t.same(decodeFrame(later), { type: 'hello', cluster: 'troupe', node: 'n1', protocol: 6, nonce });
 });
+
+t.test('a proof frame is encoded once, and one received is sent and stored as the bytes received', async (t) => {
+  const proof = { type: 'proof', origin: 'n1', first: 1, hashes: hashBytes, digest: digestBytes, signature: signatureBytes, types: ['Ping', 'Pong'], runs: runBytes } as const;
+  t.equal(encodeFrame(proof), encodeFrame(proof), 'the same bytes each time for one frame');
+  // As another implementation may write it: `first` as a uint16 rather than a fixint.
+  const canonical = Buffer.from(encodeFrame(proof));
+  const at = canonical.indexOf(Buffer.from([0xa2, 0x6e, 0x31, 0x01])) + 3;
+  const received = Buffer.concat([canonical.subarray(0, at), Buffer.from([0xcd, 0x00, 0x01]), canonical.subarray(at + 1)]);
+  const decoded = decodeFrame(received);
+  t.same(decoded, proof, 'it reads as the same checkpoint');
+  const again = encodeFrame(decoded);
+  t.same(Buffer.from(again), received, 'and encodes to the bytes it came as, not to a new encoding of it');
+  const kept = Buffer.from(again);
+  received[received.length - 1] ^= 1;
+  t.same(Buffer.from(encodeFrame(decoded)), kept, 'a copy of them: changing the received buffer changes nothing kept');
+});

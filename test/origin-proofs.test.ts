@@ -144,4 +144,18 @@ t.test('a node\'s checkpoint book signs its own events, checks its peers\' and f
   t.same(fromStore && [fromStore.origin, fromStore.first, lastSeq(fromStore)], ['n1', 1, 2], 'after a restart, n1\'s checkpoint comes back from the store');
   t.ok(fromStore && verifyProof(n2, 'c', fromStore), 'unchanged');
   t.equal(await restarted.covering('n1', 3), undefined, 'and nothing covers an event not stored');
+
+  // Both were stored without their hashes (their events are in the commit): rebuilt from the log.
+  const ownFromStore = await restarted.covering('n2', 2);
+  t.same(ownFromStore && Buffer.from(encodeFrame(ownFromStore)), ownProof && Buffer.from(encodeFrame(ownProof)), 'n2\'s own checkpoint comes back from the store as it signed it');
+  const near = stored.map((e) => (e.pos === 4 ? { ...e, bytes: event('n2', 2, 'altered') } : e));
+  t.equal(await restarted.covering('n2', 2, near), undefined, 'but not from events other than those it signed');
+  t.same(await restarted.covering('n2', 2, stored.slice(0, 3)), ownFromStore, 'and the same whether its events come from the caller or the store');
+  const receiver = new OriginProofs({ identity: n1, cluster: 'c', store, origin: 'n1' });
+  receiver.receive(ownFromStore!);
+  const relayed = own.map((bytes, i) => ({ origin: 'n2', seq: i + 1, bytes }));
+  receiver.check(relayed, allNew);
+  t.pass('a receiver takes n2\'s events with the checkpoint a relay read back from its store');
+  relayed[1] = { ...relayed[1], bytes: event('n2', 2, 'altered') };
+  t.equal(codeOf(() => receiver.check(relayed, allNew)), 'TROUPE_PEER_FORGED_EVENT', 'and refuses one the relay altered');
 });
