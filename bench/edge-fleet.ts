@@ -7,8 +7,10 @@
  *
  * 1. Steady traffic: every device publishes `plan.fleet.steady` readings; once every
  *    clock equals the gateway's, it records the bytes on each device's disk (and on it
- *    before any traffic: the fixed overhead) and link against the gateway's, and the share
- *    of the fleet's events a device holds, beside its interest share (1/FLEET_SIZE).
+ *    before any traffic: the fixed overhead) against the gateway's, the bytes on each
+ *    device's link (both ways) against the fleet's traffic (every byte the devices send
+ *    the gateway, which takes in the whole fleet's events), and the share of the fleet's
+ *    events a device holds, beside its interest share (1/FLEET_SIZE).
  * 2. Catch-up: `d01`'s link is cut; it publishes a backlog of `plan.fleet.backlog`
  *    readings while the other devices publish as many between them; the link heals, and
  *    once `d01` has its link to the gateway back (`fleet.catchup.reconnect` after the heal:
@@ -61,11 +63,28 @@ async function status(url: string): Promise<Status> {
   return (await res.json()) as Status;
 }
 
-/** The V8 heap in use on a node (MB), from its `/metrics`, to tell garbage-collected memory from the rest of its RSS. */
-async function heapMb(url: string): Promise<string> {
+/** Counters and gauges of a node's `/metrics`, by name (the first series of each). */
+async function metricsOf(url: string): Promise<(name: string) => number> {
   const text = await (await fetch(`${url}/metrics`)).text();
-  const used = /^nodejs_heap_size_used_bytes(?:\{[^}]*\})? (\d+)/m.exec(text)?.[1];
-  return used === undefined ? '?' : (Number(used) / MB).toFixed(0);
+  return (name) => Number(new RegExp(`^${name}(?:\\{[^}]*\\})? ([\\d.e+]+)`, 'm').exec(text)?.[1] ?? NaN);
+}
+
+/** A node's commits so far: batches and the events in them. */
+async function commitsOf(url: string): Promise<{ batches: number; events: number }> {
+  const metric = await metricsOf(url);
+  return { batches: metric('troupe_commit_events_count'), events: metric('troupe_commit_events_sum') };
+}
+
+/**
+ * Where a node's memory is: the V8 heap in use and reserved, and memory outside it
+ * (buffers), to tell garbage-collected memory from the rest of its RSS; and the mean size
+ * of its commits since `since`.
+ */
+async function memoryOf(url: string, since: { batches: number; events: number }): Promise<string> {
+  const metric = await metricsOf(url);
+  const mb = (name: string): string => (metric(name) / MB).toFixed(0);
+  const batch = (metric('troupe_commit_events_sum') - since.events) / (metric('troupe_commit_events_count') - since.batches);
+  return `heap used ${mb('nodejs_heap_size_used_bytes')} of ${mb('nodejs_heap_size_total_bytes')} MB, external ${mb('nodejs_external_memory_bytes')} MB; commits of ${batch.toFixed(0)} events`;
 }
 
 async function until(what: string, probe: () => Promise<boolean>): Promise<void> {
@@ -154,7 +173,8 @@ export async function runEdgeSuite(plan: SuitePlan, progress: Progress, dir: str
     const gatewayDisk = duBytes(join(dir, 'gw'));
     const links = FLEET_DEVICES.map((id) => proxyOf.get(id)!.traffic());
     const deviceLink = mean(links.map((l) => l.bytesUp + l.bytesDown));
-    const gatewayLink = links.reduce((n, l) => n + l.bytesUp + l.bytesDown, 0);
+    // The fleet's traffic: every byte the devices send the gateway (their events, acks and handshakes).
+    const fleetTraffic = links.reduce((n, l) => n + l.bytesUp, 0);
     const held = mean(await Promise.all(FLEET_DEVICES.map(async (id) => (await status(urls.get(id)!)).log.size)));
     book.add('fleet.steady.events', 'events', total);
     book.add('fleet.steady.rate', 'events/s', (total * 1000) / steadyMs);
@@ -164,12 +184,12 @@ export async function runEdgeSuite(plan: SuitePlan, progress: Progress, dir: str
     book.add('fleet.device.diskMb', 'MB', deviceDisk / MB);
     book.add('fleet.device.emptyDiskMb', 'MB', emptyDisk / MB);
     book.add('fleet.gateway.diskMb', 'MB', gatewayDisk / MB);
-    book.add('fleet.device.link', '%', (100 * deviceLink) / gatewayLink);
+    book.add('fleet.device.link', '%', (100 * deviceLink) / fleetTraffic);
     book.add('fleet.device.linkMb', 'MB', deviceLink / MB);
-    book.add('fleet.gateway.linkMb', 'MB', gatewayLink / MB);
+    book.add('fleet.trafficMb', 'MB', fleetTraffic / MB);
     book.add('fleet.gateway.rss', 'MB', (gw.child.peakRssBytes() ?? NaN) / MB);
     book.add('fleet.devices.rss', 'MB', process.memoryUsage().rss / MB);
-    progress(`steady: ${formatCount(total)} events in ${(steadyMs / 1000).toFixed(1)} s; a device holds ${((100 * held) / total).toFixed(1)}% of them, its disk ${((100 * deviceDisk) / gatewayDisk).toFixed(1)}% and its link ${((100 * deviceLink) / gatewayLink).toFixed(1)}% of the gateway's`);
+    progress(`steady: ${formatCount(total)} events in ${(steadyMs / 1000).toFixed(1)} s; a device holds ${((100 * held) / total).toFixed(1)}% of them, its disk ${((100 * deviceDisk) / gatewayDisk).toFixed(1)}% of the gateway's, and its link (both ways) ${((100 * deviceLink) / fleetTraffic).toFixed(1)}% of the fleet's traffic`);
 
     // 2. Catch-up.
     proxyOf.get(d01)!.cut();
@@ -188,6 +208,7 @@ export async function runEdgeSuite(plan: SuitePlan, progress: Progress, dir: str
     const up = upTarget - ofNode(gwBefore.vc, d01);
     const downTarget = sum(gwBefore.vc) + up;
     const down = downTarget - sum(before.vc);
+    const [gwCommits, d01Commits] = await Promise.all([commitsOf(gw.url), commitsOf(d01Url)]);
     const healed = wallClockMs();
     proxyOf.get(d01)!.heal();
     let linkedAt = 0;
@@ -208,11 +229,11 @@ export async function runEdgeSuite(plan: SuitePlan, progress: Progress, dir: str
           const p = s.peers.find((x) => x.id === peer);
           return p === undefined ? '?' : p.connected ? formatCount(p.outbox) : 'not linked';
         };
-        const [gwHeap, d01Heap] = await Promise.all([heapMb(gw.url), heapMb(d01Url)]);
+        const [gwMemory, d01Memory] = await Promise.all([memoryOf(gw.url, gwCommits), memoryOf(d01Url, d01Commits)]);
         progress(
           `catch-up ${((now - healed) / 1000).toFixed(0)} s: up ${formatCount(upLeft)} left (${d01}'s outbox ${outbox(d, 'gw')}), ` +
             `down ${formatCount(downLeft)} left (the gateway's outbox ${outbox(g, d01)}); ` +
-            `peak RSS gateway ${((gw.child.peakRssBytes() ?? 0) / MB).toFixed(0)} MB (heap used ${gwHeap} MB), ${d01} ${((device.peakRssBytes() ?? 0) / MB).toFixed(0)} MB (${d01Heap} MB)`,
+            `peak RSS gateway ${((gw.child.peakRssBytes() ?? 0) / MB).toFixed(0)} MB (${gwMemory}), ${d01} ${((device.peakRssBytes() ?? 0) / MB).toFixed(0)} MB (${d01Memory})`,
         );
       }
       return upMs > 0 && downMs > 0;
