@@ -17,9 +17,9 @@ import type { PeerLink, SkipRun } from './peer-state.js';
 export class StreamSegment {
   private ranges: SkipRun[] = [];
   /** The open range of each origin, extended while its skipped seqs follow each other. */
-  private open = new Map<string, SkipRun>();
+  private readonly open = new Map<string, SkipRun>();
   private events: EncodedEvent[] = [];
-  private eventOrigins = new Set<string>();
+  private readonly eventOrigins = new Set<string>();
   /** Bytes of the events in the segment. */
   bytes = 0;
 
@@ -60,9 +60,9 @@ export class StreamSegment {
     if (this.ranges.length > 0) this.link.send({ type: 'skip', ranges: this.ranges as SkipRange[] });
     if (this.events.length > 0) this.link.send({ type: 'events', events: this.events });
     this.ranges = [];
-    this.open = new Map();
+    this.open.clear();
     this.events = [];
-    this.eventOrigins = new Set();
+    this.eventOrigins.clear();
     this.bytes = 0;
   }
 }
