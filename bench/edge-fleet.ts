@@ -16,8 +16,9 @@
  *    once `d01` has its link to the gateway back (`fleet.catchup.reconnect` after the heal:
  *    its reconnect backoff) it records the rate at which the gateway takes `d01`'s backlog
  *    (`fleet.catchup.up`), the rate at which `d01`'s clock reaches the gateway's
- *    (`fleet.catchup.down`, nearly all skip notices), and the peak RSS of both processes
- *    from the heal on.
+ *    (`fleet.catchup.down`, nearly all skip notices), the peak RSS of both processes from
+ *    the heal on, and the CPU time each process used meanwhile (`fleet.catchup.*Cpu`: on a
+ *    shared machine, the figure a busy neighbour does not change much).
  *
  * `TROUPE_BENCH_CPU_PROF=<dir>` starts the gateway and `d01` with `--cpu-prof` into that
  * directory (written when they stop).
@@ -31,6 +32,7 @@ import { nodeWants, placedServices } from '../nodes/placed-services.js';
 import { TcpProxy } from '../nodes/tcp-proxy.js';
 import { startNode, type RunningNode } from '../runtime/node.js';
 import app, { FLEET_DEVICES, FLEET_SIZE } from './apps/edge-fleet.js';
+import { startCpuMeter } from './cpu-meter.js';
 import { FigureBook, type FigureSet } from './figure.js';
 import { formatCount, type Progress } from './progress.js';
 import { ChildHandle, parseJsonLine } from './spawn-child.js';
@@ -210,6 +212,7 @@ export async function runEdgeSuite(plan: SuitePlan, progress: Progress, dir: str
     const down = downTarget - sum(before.vc);
     const [gwCommits, d01Commits] = await Promise.all([commitsOf(gw.url), commitsOf(d01Url)]);
     const healed = wallClockMs();
+    const stopCpuMeter = startCpuMeter([gw.child.pid, device.pid]);
     proxyOf.get(d01)!.heal();
     let linkedAt = 0;
     let upMs = 0;
@@ -238,6 +241,8 @@ export async function runEdgeSuite(plan: SuitePlan, progress: Progress, dir: str
       }
       return upMs > 0 && downMs > 0;
     });
+    const cpu = stopCpuMeter();
+    const [gwCpu, d01Cpu] = cpu.childSeconds;
     book.add('fleet.backlog', 'events', backlog);
     book.add('fleet.catchup.reconnect', 'ms', (linkedAt || healed) - healed);
     book.add('fleet.catchup.upEvents', 'events', up);
@@ -247,10 +252,14 @@ export async function runEdgeSuite(plan: SuitePlan, progress: Progress, dir: str
     book.add('fleet.catchup.down', 'events/s', (down * 1000) / downMs);
     book.add('fleet.catchup.gatewayRss', 'MB', (gw.child.peakRssBytes() ?? NaN) / MB);
     book.add('fleet.catchup.deviceRss', 'MB', (device.peakRssBytes() ?? NaN) / MB);
+    book.add('fleet.catchup.gatewayCpu', 's', gwCpu);
+    book.add('fleet.catchup.deviceCpu', 's', d01Cpu);
+    book.add('fleet.catchup.harnessCpu', 's', cpu.harnessSeconds);
     progress(
       `catch-up (timed from the link up, ${(((linkedAt || healed) - healed) / 1000).toFixed(1)} s after the heal): up ${formatCount(up)} events in ${(upMs / 1000).toFixed(1)} s = ${formatCount((up * 1000) / upMs)}/s, ` +
         `down ${formatCount(down)} in ${(downMs / 1000).toFixed(1)} s = ${formatCount((down * 1000) / downMs)}/s, both done in ${(Math.max(upMs, downMs) / 1000).toFixed(1)} s; ` +
-        `peak RSS gateway ${((gw.child.peakRssBytes() ?? 0) / MB).toFixed(0)} MB, ${d01} ${((device.peakRssBytes() ?? 0) / MB).toFixed(0)} MB`,
+        `peak RSS gateway ${((gw.child.peakRssBytes() ?? 0) / MB).toFixed(0)} MB, ${d01} ${((device.peakRssBytes() ?? 0) / MB).toFixed(0)} MB; ` +
+        `CPU from the heal: gateway ${gwCpu.toFixed(2)} s, ${d01} ${d01Cpu.toFixed(2)} s, the harness (the other devices) ${cpu.harnessSeconds.toFixed(2)} s`,
     );
   } finally {
     await Promise.all(nodes.map((n) => n.stop().catch(() => undefined)));

@@ -446,7 +446,7 @@ export function edgeFleet(results: Pick<RunResults, 'edge'>): string {
       `a 100k backlog catches up at ≥ 50,000 events/s both ways${scaled}`,
       up === null || down === null
         ? '—'
-        : `device → gateway ${formatCount(value('fleet.catchup.upEvents') ?? 0)} events at ${formatCount(up)}/s; gateway → device ${formatCount(value('fleet.catchup.downEvents') ?? 0)} (nearly all skip notices) at ${formatCount(down)}/s; both done at ${show(f['fleet.catchup.both'])}/s together; timed from the link up, ${show(f['fleet.catchup.reconnect'])} ms after the heal`,
+        : `device → gateway ${formatCount(value('fleet.catchup.upEvents') ?? 0)} events at ${formatCount(up)}/s; gateway → device ${formatCount(value('fleet.catchup.downEvents') ?? 0)} (nearly all skip notices) at ${formatCount(down)}/s; both done at ${show(f['fleet.catchup.both'])}/s together; timed from the link up, ${show(f['fleet.catchup.reconnect'])} ms after the heal; CPU from the heal: gateway ${show(f['fleet.catchup.gatewayCpu'])} s, device ${show(f['fleet.catchup.deviceCpu'])} s`,
       verdict(
         up === null || down === null || scaled !== ''
           ? null
