@@ -58,6 +58,18 @@ function sendCover(peer: Peer, link: NonNullable<Peer['link']>, checkpoint: Proo
   (cover === undefined ? peer.proved : peer.covered)[checkpoint.origin] = lastSeq(checkpoint);
 }
 
+/**
+ * Whether `e` goes to a peer the way `before`, the event just before it that went out as a
+ * skip, did: the next seq of the same origin, of the same type. Whether a peer is sent an
+ * event and whether as a skip depends on its origin, its type and its seq being past what
+ * the peer has; so `e` extends the same skip run, and a peer taking a catch-up it does not
+ * want (a gateway's other devices, a backlog of another device's readings) costs a few
+ * comparisons per event instead of the whole check.
+ */
+function skipsLike(e: OutgoingEvent, before: OutgoingEvent): boolean {
+  return e.origin === before.origin && e.seq === before.seq + 1 && e.type !== undefined && e.type === before.type;
+}
+
 /** Blocks of the log read from disk for the peers (`log-blocks.ts`): events and bytes each, and bytes kept in all. */
 const BLOCK_EVENTS = 4096;
 const BLOCK_BYTES = 1024 * 1024;
@@ -150,10 +162,18 @@ export class Outboxes {
         const linkOrigin = link.origin;
         const out = new StreamSegment(link);
         let next = peer.cursor;
+        // The event just before, if it went out as a skip: see `skipsLike`.
+        let skippedBefore: OutgoingEvent | undefined;
         for (let i = 0; i < chunk.length; i++) {
           const e = chunk[i];
           if (room <= 0 || (out.size > 0 && out.bytes + e.bytes.length > this.frameBytes)) break;
           next = e.pos + 1;
+          if (skippedBefore !== undefined && skipsLike(e, skippedBefore) && checkpoints[i] === undefined && out.extendLastSkip(e.origin, e.seq)) {
+            peer.sent[e.origin] = e.seq;
+            skippedBefore = e;
+            continue;
+          }
+          skippedBefore = undefined;
           if (!this.wanted(peer, e, linkOrigin)) continue;
           peer.sent[e.origin] = e.seq;
           if (this.skipped(peer, e)) {
@@ -164,6 +184,7 @@ export class Outboxes {
               peer.skipping.push(run);
               room--;
             }
+            skippedBefore = e;
             continue;
           }
           room--;
