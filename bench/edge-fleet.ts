@@ -21,7 +21,9 @@
  *    shared machine, the figure a busy neighbour does not change much).
  *
  * `TROUPE_BENCH_CPU_PROF=<dir>` starts the gateway and `d01` with `--cpu-prof` into that
- * directory (written when they stop).
+ * directory (written when they stop). `TROUPE_BENCH_EDGE_NODE_ARGS` gives them Node flags
+ * (space-separated), such as a V8 heap bound (`--max-old-space-size=100`), to see what a
+ * device started with one would use.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, rmSync } from 'node:fs';
@@ -100,7 +102,8 @@ async function until(what: string, probe: () => Promise<boolean>): Promise<void>
 async function spawnNode(id: string, dir: string, peers: readonly string[]): Promise<{ child: ChildHandle; url: string; port: number }> {
   const args = ['node', '--id', id, '--port', '0', '--data', dir, '--app', APP, '--secret', SECRET, '--relaxed', ...peers.flatMap((p) => ['--peer', p])];
   const profileDir = process.env.TROUPE_BENCH_CPU_PROF;
-  const execArgv = profileDir ? ['--cpu-prof', '--cpu-prof-dir', profileDir, '--cpu-prof-name', `${id}.cpuprofile`] : [];
+  const nodeArgs = process.env.TROUPE_BENCH_EDGE_NODE_ARGS?.split(' ').filter((a) => a !== '') ?? [];
+  const execArgv = [...(profileDir ? ['--cpu-prof', '--cpu-prof-dir', profileDir, '--cpu-prof-name', `${id}.cpuprofile`] : []), ...nodeArgs];
   const child = ChildHandle.start({ name: id, script: CLI, args, execArgv });
   const line = await child.waitForLine((l) => parseJsonLine(l)?.msg === 'listening', 30_000);
   const json = parseJsonLine(line.line) as { url: string; port: number };
