@@ -20,6 +20,7 @@
  *    the heal on, and the CPU time each process used meanwhile (`fleet.catchup.*Cpu`: on a
  *    shared machine, the figure a busy neighbour does not change much).
  *
+ * `TROUPE_BENCH_EDGE_KEYS=1` gives every node a key and them all one trust list.
  * `TROUPE_BENCH_CPU_PROF=<dir>` starts the gateway and `d01` with `--cpu-prof` into that
  * directory (written when they stop). `TROUPE_BENCH_EDGE_NODE_ARGS` gives them Node flags
  * (space-separated), such as a V8 heap bound (`--max-old-space-size=100`), to see what a
@@ -31,6 +32,7 @@ import { join } from 'node:path';
 import pino from 'pino';
 import { connect } from '../client/index.js';
 import { nodeWants, placedServices } from '../nodes/placed-services.js';
+import { loadIdentity } from '../nodes/key-files.js';
 import { TcpProxy } from '../nodes/tcp-proxy.js';
 import { startNode, type RunningNode } from '../runtime/node.js';
 import app, { FLEET_DEVICES, FLEET_SIZE } from './apps/edge-fleet.js';
@@ -39,6 +41,7 @@ import { FigureBook, type FigureSet } from './figure.js';
 import { formatCount, type Progress } from './progress.js';
 import { ChildHandle, parseJsonLine } from './spawn-child.js';
 import type { SuitePlan } from './suite-plan.js';
+import { writeKeys } from './troupe-cluster.js';
 import { wallClockMs } from './wall-clock.js';
 
 const CLI = new URL('../nodes/cli.js', import.meta.url).pathname;
@@ -99,8 +102,12 @@ async function until(what: string, probe: () => Promise<boolean>): Promise<void>
   }
 }
 
-async function spawnNode(id: string, dir: string, peers: readonly string[]): Promise<{ child: ChildHandle; url: string; port: number }> {
+/** Key and trust files of a node, when the fleet runs with node keys. */
+type KeyFiles = { readonly trust: string; readonly key: string } | undefined;
+
+async function spawnNode(id: string, dir: string, peers: readonly string[], keys: KeyFiles): Promise<{ child: ChildHandle; url: string; port: number }> {
   const args = ['node', '--id', id, '--port', '0', '--data', dir, '--app', APP, '--secret', SECRET, '--relaxed', ...peers.flatMap((p) => ['--peer', p])];
+  if (keys !== undefined) args.push('--trust', keys.trust, '--key', keys.key);
   const profileDir = process.env.TROUPE_BENCH_CPU_PROF;
   const nodeArgs = process.env.TROUPE_BENCH_EDGE_NODE_ARGS?.split(' ').filter((a) => a !== '') ?? [];
   const execArgv = [...(profileDir ? ['--cpu-prof', '--cpu-prof-dir', profileDir, '--cpu-prof-name', `${id}.cpuprofile`] : []), ...nodeArgs];
@@ -135,7 +142,10 @@ export async function runEdgeSuite(plan: SuitePlan, progress: Progress, dir: str
   const proxies: TcpProxy[] = [];
   try {
     progress(`fleet: a gateway and ${FLEET_SIZE} devices, ${formatCount(steady)} readings each, then a backlog of ${formatCount(backlog)}`);
-    const gw = await spawnNode('gw', join(dir, 'gw'), []);
+    // With node keys (`TROUPE_BENCH_EDGE_KEYS=1`), every event and skip is proved by a signed checkpoint (issue 15).
+    const keysOf = process.env.TROUPE_BENCH_EDGE_KEYS === '1' ? writeKeys(join(dir, 'keys'), ['gw', ...FLEET_DEVICES]) : undefined;
+    if (keysOf !== undefined) progress('fleet: with node keys');
+    const gw = await spawnNode('gw', join(dir, 'gw'), [], keysOf?.('gw'));
     children.push(gw.child);
     const urls = new Map<string, string>([['gw', gw.url]]);
     const proxyOf = new Map<string, TcpProxy>();
@@ -146,7 +156,7 @@ export async function runEdgeSuite(plan: SuitePlan, progress: Progress, dir: str
       proxies.push(proxy);
       proxyOf.set(id, proxy);
       if (id === d01) {
-        const d = await spawnNode(id, join(dir, id), [proxy.wsUrl]);
+        const d = await spawnNode(id, join(dir, id), [proxy.wsUrl], keysOf?.(id));
         children.push(d.child);
         offline = d.child;
         urls.set(id, d.url);
@@ -154,6 +164,7 @@ export async function runEdgeSuite(plan: SuitePlan, progress: Progress, dir: str
       }
       const node = await startNode({
         id, secret: SECRET, dataDir: join(dir, id), port: 0, peers: [proxy.wsUrl], relaxed: true, log,
+        identity: keysOf === undefined ? undefined : loadIdentity(id, keysOf(id).key, keysOf(id).trust),
         services: placedServices(app, id, app.placement[id] ?? []), want: nodeWants(app, id, undefined),
       });
       nodes.push(node);

@@ -32,7 +32,7 @@ import type { VectorClock } from '../protocol/envelope.js';
 import { eventHeaderAndType } from '../protocol/event-codec.js';
 import { lastSeq, type ProofFrame } from '../protocol/origin-proof.js';
 import { isOfNode, nodeOf } from '../protocol/origin.js';
-import { coverOf } from '../protocol/skip-cover.js';
+import { coverOf, type CoverFrame } from '../protocol/skip-cover.js';
 import { dominates } from '../protocol/vector-clock.js';
 import type { Clock } from './clock.js';
 import type { OriginProofs } from './origin-proofs.js';
@@ -49,11 +49,27 @@ export type OutgoingEvent = Pick<StoredEvent, 'pos' | 'origin' | 'seq' | 'bytes'
 type Checkpoints = readonly (ProofFrame | undefined)[];
 
 /**
+ * Covers made so far, by checkpoint (`null`: it has none). A gateway sends each of its
+ * partial devices the same cover of a checkpoint kept in memory, and making one hashes
+ * every hash the checkpoint lists.
+ */
+const covers = new WeakMap<ProofFrame, CoverFrame | null>();
+
+function coverFor(checkpoint: ProofFrame): CoverFrame | undefined {
+  let cover = covers.get(checkpoint);
+  if (cover === undefined) {
+    cover = coverOf(checkpoint) ?? null;
+    covers.set(checkpoint, cover);
+  }
+  return cover ?? undefined;
+}
+
+/**
  * Sends `peer`, ahead of a skip notice, what proves it: the checkpoint's cover, or the
  * whole checkpoint if it was signed before types (`skip-proofs.ts`).
  */
 function sendCover(peer: Peer, link: NonNullable<Peer['link']>, checkpoint: ProofFrame): void {
-  const cover = coverOf(checkpoint);
+  const cover = coverFor(checkpoint);
   link.send(cover ?? checkpoint);
   (cover === undefined ? peer.proved : peer.covered)[checkpoint.origin] = lastSeq(checkpoint);
 }
