@@ -7,18 +7,24 @@
  *
  * 1. Steady traffic: every device publishes `plan.fleet.steady` readings; once every
  *    clock equals the gateway's, it records the bytes on each device's disk (and on it
- *    before any traffic: the fixed overhead) and link against the gateway's, and the share
- *    of the fleet's events a device holds, beside its interest share (1/FLEET_SIZE).
+ *    before any traffic: the fixed overhead) against the gateway's, the bytes on each
+ *    device's link (both ways) against the fleet's traffic (every byte the devices send
+ *    the gateway, which takes in the whole fleet's events), and the share of the fleet's
+ *    events a device holds, beside its interest share (1/FLEET_SIZE).
  * 2. Catch-up: `d01`'s link is cut; it publishes a backlog of `plan.fleet.backlog`
  *    readings while the other devices publish as many between them; the link heals, and
  *    once `d01` has its link to the gateway back (`fleet.catchup.reconnect` after the heal:
  *    its reconnect backoff) it records the rate at which the gateway takes `d01`'s backlog
  *    (`fleet.catchup.up`), the rate at which `d01`'s clock reaches the gateway's
- *    (`fleet.catchup.down`, nearly all skip notices), and the peak RSS of both processes
- *    from the heal on.
+ *    (`fleet.catchup.down`, nearly all skip notices), the peak RSS of both processes from
+ *    the heal on, and the CPU time each process used meanwhile (`fleet.catchup.*Cpu`: on a
+ *    shared machine, the figure a busy neighbour does not change much).
  *
+ * `TROUPE_BENCH_EDGE_KEYS=1` gives every node a key and them all one trust list.
  * `TROUPE_BENCH_CPU_PROF=<dir>` starts the gateway and `d01` with `--cpu-prof` into that
- * directory (written when they stop).
+ * directory (written when they stop). `TROUPE_BENCH_EDGE_NODE_ARGS` gives them Node flags
+ * (space-separated), such as a V8 heap bound (`--max-old-space-size=100`), to see what a
+ * device started with one would use.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, rmSync } from 'node:fs';
@@ -26,13 +32,16 @@ import { join } from 'node:path';
 import pino from 'pino';
 import { connect } from '../client/index.js';
 import { nodeWants, placedServices } from '../nodes/placed-services.js';
+import { loadIdentity } from '../nodes/key-files.js';
 import { TcpProxy } from '../nodes/tcp-proxy.js';
 import { startNode, type RunningNode } from '../runtime/node.js';
 import app, { FLEET_DEVICES, FLEET_SIZE } from './apps/edge-fleet.js';
+import { startCpuMeter } from './cpu-meter.js';
 import { FigureBook, type FigureSet } from './figure.js';
 import { formatCount, type Progress } from './progress.js';
 import { ChildHandle, parseJsonLine } from './spawn-child.js';
 import type { SuitePlan } from './suite-plan.js';
+import { writeKeys } from './troupe-cluster.js';
 import { wallClockMs } from './wall-clock.js';
 
 const CLI = new URL('../nodes/cli.js', import.meta.url).pathname;
@@ -61,11 +70,28 @@ async function status(url: string): Promise<Status> {
   return (await res.json()) as Status;
 }
 
-/** The V8 heap in use on a node (MB), from its `/metrics`, to tell garbage-collected memory from the rest of its RSS. */
-async function heapMb(url: string): Promise<string> {
+/** Counters and gauges of a node's `/metrics`, by name (the first series of each). */
+async function metricsOf(url: string): Promise<(name: string) => number> {
   const text = await (await fetch(`${url}/metrics`)).text();
-  const used = /^nodejs_heap_size_used_bytes(?:\{[^}]*\})? (\d+)/m.exec(text)?.[1];
-  return used === undefined ? '?' : (Number(used) / MB).toFixed(0);
+  return (name) => Number(new RegExp(`^${name}(?:\\{[^}]*\\})? ([\\d.e+]+)`, 'm').exec(text)?.[1] ?? NaN);
+}
+
+/** A node's commits so far: batches and the events in them. */
+async function commitsOf(url: string): Promise<{ batches: number; events: number }> {
+  const metric = await metricsOf(url);
+  return { batches: metric('troupe_commit_events_count'), events: metric('troupe_commit_events_sum') };
+}
+
+/**
+ * Where a node's memory is: the V8 heap in use and reserved, and memory outside it
+ * (buffers), to tell garbage-collected memory from the rest of its RSS; and the mean size
+ * of its commits since `since`.
+ */
+async function memoryOf(url: string, since: { batches: number; events: number }): Promise<string> {
+  const metric = await metricsOf(url);
+  const mb = (name: string): string => (metric(name) / MB).toFixed(0);
+  const batch = (metric('troupe_commit_events_sum') - since.events) / (metric('troupe_commit_events_count') - since.batches);
+  return `heap used ${mb('nodejs_heap_size_used_bytes')} of ${mb('nodejs_heap_size_total_bytes')} MB, external ${mb('nodejs_external_memory_bytes')} MB; commits of ${batch.toFixed(0)} events`;
 }
 
 async function until(what: string, probe: () => Promise<boolean>): Promise<void> {
@@ -76,10 +102,15 @@ async function until(what: string, probe: () => Promise<boolean>): Promise<void>
   }
 }
 
-async function spawnNode(id: string, dir: string, peers: readonly string[]): Promise<{ child: ChildHandle; url: string; port: number }> {
+/** Key and trust files of a node, when the fleet runs with node keys. */
+type KeyFiles = { readonly trust: string; readonly key: string } | undefined;
+
+async function spawnNode(id: string, dir: string, peers: readonly string[], keys: KeyFiles): Promise<{ child: ChildHandle; url: string; port: number }> {
   const args = ['node', '--id', id, '--port', '0', '--data', dir, '--app', APP, '--secret', SECRET, '--relaxed', ...peers.flatMap((p) => ['--peer', p])];
+  if (keys !== undefined) args.push('--trust', keys.trust, '--key', keys.key);
   const profileDir = process.env.TROUPE_BENCH_CPU_PROF;
-  const execArgv = profileDir ? ['--cpu-prof', '--cpu-prof-dir', profileDir, '--cpu-prof-name', `${id}.cpuprofile`] : [];
+  const nodeArgs = process.env.TROUPE_BENCH_EDGE_NODE_ARGS?.split(' ').filter((a) => a !== '') ?? [];
+  const execArgv = [...(profileDir ? ['--cpu-prof', '--cpu-prof-dir', profileDir, '--cpu-prof-name', `${id}.cpuprofile`] : []), ...nodeArgs];
   const child = ChildHandle.start({ name: id, script: CLI, args, execArgv });
   const line = await child.waitForLine((l) => parseJsonLine(l)?.msg === 'listening', 30_000);
   const json = parseJsonLine(line.line) as { url: string; port: number };
@@ -111,7 +142,10 @@ export async function runEdgeSuite(plan: SuitePlan, progress: Progress, dir: str
   const proxies: TcpProxy[] = [];
   try {
     progress(`fleet: a gateway and ${FLEET_SIZE} devices, ${formatCount(steady)} readings each, then a backlog of ${formatCount(backlog)}`);
-    const gw = await spawnNode('gw', join(dir, 'gw'), []);
+    // With node keys (`TROUPE_BENCH_EDGE_KEYS=1`), every event and skip is proved by a signed checkpoint (issue 15).
+    const keysOf = process.env.TROUPE_BENCH_EDGE_KEYS === '1' ? writeKeys(join(dir, 'keys'), ['gw', ...FLEET_DEVICES]) : undefined;
+    if (keysOf !== undefined) progress('fleet: with node keys');
+    const gw = await spawnNode('gw', join(dir, 'gw'), [], keysOf?.('gw'));
     children.push(gw.child);
     const urls = new Map<string, string>([['gw', gw.url]]);
     const proxyOf = new Map<string, TcpProxy>();
@@ -122,7 +156,7 @@ export async function runEdgeSuite(plan: SuitePlan, progress: Progress, dir: str
       proxies.push(proxy);
       proxyOf.set(id, proxy);
       if (id === d01) {
-        const d = await spawnNode(id, join(dir, id), [proxy.wsUrl]);
+        const d = await spawnNode(id, join(dir, id), [proxy.wsUrl], keysOf?.(id));
         children.push(d.child);
         offline = d.child;
         urls.set(id, d.url);
@@ -130,6 +164,7 @@ export async function runEdgeSuite(plan: SuitePlan, progress: Progress, dir: str
       }
       const node = await startNode({
         id, secret: SECRET, dataDir: join(dir, id), port: 0, peers: [proxy.wsUrl], relaxed: true, log,
+        identity: keysOf === undefined ? undefined : loadIdentity(id, keysOf(id).key, keysOf(id).trust),
         services: placedServices(app, id, app.placement[id] ?? []), want: nodeWants(app, id, undefined),
       });
       nodes.push(node);
@@ -154,7 +189,8 @@ export async function runEdgeSuite(plan: SuitePlan, progress: Progress, dir: str
     const gatewayDisk = duBytes(join(dir, 'gw'));
     const links = FLEET_DEVICES.map((id) => proxyOf.get(id)!.traffic());
     const deviceLink = mean(links.map((l) => l.bytesUp + l.bytesDown));
-    const gatewayLink = links.reduce((n, l) => n + l.bytesUp + l.bytesDown, 0);
+    // The fleet's traffic: every byte the devices send the gateway (their events, acks and handshakes).
+    const fleetTraffic = links.reduce((n, l) => n + l.bytesUp, 0);
     const held = mean(await Promise.all(FLEET_DEVICES.map(async (id) => (await status(urls.get(id)!)).log.size)));
     book.add('fleet.steady.events', 'events', total);
     book.add('fleet.steady.rate', 'events/s', (total * 1000) / steadyMs);
@@ -164,12 +200,12 @@ export async function runEdgeSuite(plan: SuitePlan, progress: Progress, dir: str
     book.add('fleet.device.diskMb', 'MB', deviceDisk / MB);
     book.add('fleet.device.emptyDiskMb', 'MB', emptyDisk / MB);
     book.add('fleet.gateway.diskMb', 'MB', gatewayDisk / MB);
-    book.add('fleet.device.link', '%', (100 * deviceLink) / gatewayLink);
+    book.add('fleet.device.link', '%', (100 * deviceLink) / fleetTraffic);
     book.add('fleet.device.linkMb', 'MB', deviceLink / MB);
-    book.add('fleet.gateway.linkMb', 'MB', gatewayLink / MB);
+    book.add('fleet.trafficMb', 'MB', fleetTraffic / MB);
     book.add('fleet.gateway.rss', 'MB', (gw.child.peakRssBytes() ?? NaN) / MB);
     book.add('fleet.devices.rss', 'MB', process.memoryUsage().rss / MB);
-    progress(`steady: ${formatCount(total)} events in ${(steadyMs / 1000).toFixed(1)} s; a device holds ${((100 * held) / total).toFixed(1)}% of them, its disk ${((100 * deviceDisk) / gatewayDisk).toFixed(1)}% and its link ${((100 * deviceLink) / gatewayLink).toFixed(1)}% of the gateway's`);
+    progress(`steady: ${formatCount(total)} events in ${(steadyMs / 1000).toFixed(1)} s; a device holds ${((100 * held) / total).toFixed(1)}% of them, its disk ${((100 * deviceDisk) / gatewayDisk).toFixed(1)}% of the gateway's, and its link (both ways) ${((100 * deviceLink) / fleetTraffic).toFixed(1)}% of the fleet's traffic`);
 
     // 2. Catch-up.
     proxyOf.get(d01)!.cut();
@@ -188,7 +224,9 @@ export async function runEdgeSuite(plan: SuitePlan, progress: Progress, dir: str
     const up = upTarget - ofNode(gwBefore.vc, d01);
     const downTarget = sum(gwBefore.vc) + up;
     const down = downTarget - sum(before.vc);
+    const [gwCommits, d01Commits] = await Promise.all([commitsOf(gw.url), commitsOf(d01Url)]);
     const healed = wallClockMs();
+    const stopCpuMeter = startCpuMeter([gw.child.pid, device.pid]);
     proxyOf.get(d01)!.heal();
     let linkedAt = 0;
     let upMs = 0;
@@ -208,15 +246,17 @@ export async function runEdgeSuite(plan: SuitePlan, progress: Progress, dir: str
           const p = s.peers.find((x) => x.id === peer);
           return p === undefined ? '?' : p.connected ? formatCount(p.outbox) : 'not linked';
         };
-        const [gwHeap, d01Heap] = await Promise.all([heapMb(gw.url), heapMb(d01Url)]);
+        const [gwMemory, d01Memory] = await Promise.all([memoryOf(gw.url, gwCommits), memoryOf(d01Url, d01Commits)]);
         progress(
           `catch-up ${((now - healed) / 1000).toFixed(0)} s: up ${formatCount(upLeft)} left (${d01}'s outbox ${outbox(d, 'gw')}), ` +
             `down ${formatCount(downLeft)} left (the gateway's outbox ${outbox(g, d01)}); ` +
-            `peak RSS gateway ${((gw.child.peakRssBytes() ?? 0) / MB).toFixed(0)} MB (heap used ${gwHeap} MB), ${d01} ${((device.peakRssBytes() ?? 0) / MB).toFixed(0)} MB (${d01Heap} MB)`,
+            `peak RSS gateway ${((gw.child.peakRssBytes() ?? 0) / MB).toFixed(0)} MB (${gwMemory}), ${d01} ${((device.peakRssBytes() ?? 0) / MB).toFixed(0)} MB (${d01Memory})`,
         );
       }
       return upMs > 0 && downMs > 0;
     });
+    const cpu = stopCpuMeter();
+    const [gwCpu, d01Cpu] = cpu.childSeconds;
     book.add('fleet.backlog', 'events', backlog);
     book.add('fleet.catchup.reconnect', 'ms', (linkedAt || healed) - healed);
     book.add('fleet.catchup.upEvents', 'events', up);
@@ -226,10 +266,14 @@ export async function runEdgeSuite(plan: SuitePlan, progress: Progress, dir: str
     book.add('fleet.catchup.down', 'events/s', (down * 1000) / downMs);
     book.add('fleet.catchup.gatewayRss', 'MB', (gw.child.peakRssBytes() ?? NaN) / MB);
     book.add('fleet.catchup.deviceRss', 'MB', (device.peakRssBytes() ?? NaN) / MB);
+    book.add('fleet.catchup.gatewayCpu', 's', gwCpu);
+    book.add('fleet.catchup.deviceCpu', 's', d01Cpu);
+    book.add('fleet.catchup.harnessCpu', 's', cpu.harnessSeconds);
     progress(
       `catch-up (timed from the link up, ${(((linkedAt || healed) - healed) / 1000).toFixed(1)} s after the heal): up ${formatCount(up)} events in ${(upMs / 1000).toFixed(1)} s = ${formatCount((up * 1000) / upMs)}/s, ` +
         `down ${formatCount(down)} in ${(downMs / 1000).toFixed(1)} s = ${formatCount((down * 1000) / downMs)}/s, both done in ${(Math.max(upMs, downMs) / 1000).toFixed(1)} s; ` +
-        `peak RSS gateway ${((gw.child.peakRssBytes() ?? 0) / MB).toFixed(0)} MB, ${d01} ${((device.peakRssBytes() ?? 0) / MB).toFixed(0)} MB`,
+        `peak RSS gateway ${((gw.child.peakRssBytes() ?? 0) / MB).toFixed(0)} MB, ${d01} ${((device.peakRssBytes() ?? 0) / MB).toFixed(0)} MB; ` +
+        `CPU from the heal: gateway ${gwCpu.toFixed(2)} s, ${d01} ${d01Cpu.toFixed(2)} s, the harness (the other devices) ${cpu.harnessSeconds.toFixed(2)} s`,
     );
   } finally {
     await Promise.all(nodes.map((n) => n.stop().catch(() => undefined)));

@@ -369,7 +369,7 @@ function shareOf(count: number, k: number, n: number): { readonly offset: number
 }
 
 /** Writes a key per node and a trust list of them all into `dir`; returns each node's files. */
-function writeKeys(dir: string, ids: readonly string[]): (id: string) => { trust: string; key: string } {
+export function writeKeys(dir: string, ids: readonly string[]): (id: string) => { trust: string; key: string } {
   mkdirSync(dir, { recursive: true });
   const trust = join(dir, 'trust');
   const entries = ids.map((id) => {

@@ -53,6 +53,14 @@ export function nodeOf(origin: string): string {
   return at < 0 ? origin : origin.slice(0, at);
 }
 
+/**
+ * Whether `origin` is one of node `node`'s: `nodeOf(origin) === node` without building a
+ * string, for checks made per event (a sender asks it of every event for every peer).
+ */
+export function isOfNode(origin: string, node: string): boolean {
+  return origin.startsWith(node) && (origin.length === node.length || origin[node.length] === INCARNATION_SEPARATOR);
+}
+
 /** Whether `origin` is well formed: a node id, optionally with an incarnation. */
 export function isOrigin(origin: string): boolean {
   const at = origin.indexOf(INCARNATION_SEPARATOR);

@@ -19,6 +19,12 @@ import type { OutgoingEvent, ReadStored } from './outbox.js';
 /** A logged event with its type read. */
 export type TypedEvent = OutgoingEvent & { readonly type: string };
 
+/** `e` with its type, read from its bytes unless the reader read it already. */
+function typed(e: OutgoingEvent): TypedEvent {
+  if (e.type !== undefined) return e as TypedEvent;
+  return { pos: e.pos, origin: e.origin, seq: e.seq, bytes: e.bytes, type: eventHeaderAndType(e.bytes).type };
+}
+
 /** How blocks are read and kept. */
 export interface LogBlocksOptions {
   /** Reads up to `limit` events from a position, from disk, stopping past `maxBytes`. */
@@ -69,7 +75,7 @@ export class LogBlocks {
     const { readStored, blockEvents, blockBytes } = this.options;
     let events: TypedEvent[];
     try {
-      events = (await readStored(start, blockEvents, blockBytes)).map((e) => ({ ...e, type: e.type ?? eventHeaderAndType(e.bytes).type }));
+      events = (await readStored(start, blockEvents, blockBytes)).map(typed);
     } catch (err) {
       this.blocks.delete(start);
       throw err;

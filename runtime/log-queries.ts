@@ -9,7 +9,8 @@
  * removed. A workflow named by an id of its own has no such landmark: its trace lists what
  * is retained.
  */
-import { decodeEvent, eventHeader } from '../protocol/event-codec.js';
+import { copyOf } from '../protocol/byte-slabs.js';
+import { decodeEvent, eventHeaderAndType } from '../protocol/event-codec.js';
 import type { Envelope } from '../protocol/envelope.js';
 import { parseEventId } from '../protocol/envelope.js';
 import type { Clock } from './clock.js';
@@ -135,7 +136,14 @@ export class LogQueries {
     const count = Math.min(limit, this.recent.start - from);
     if (count <= 0) return [];
     const rows = await this.store.readFrom(from, count, maxBytes);
-    return rows.map((r) => ({ pos: r.pos, ...eventHeader(r.bytes), bytes: r.bytes }));
+    // With its type: the outboxes read it of every event for partial peers. A literal, not a
+    // spread: a catch-up reads a hundred thousand of these, and kept blocks hold them. The
+    // bytes are copied into shared slabs: LevelDB gives each value a buffer of its own, and
+    // kept blocks would otherwise pin thousands of small native allocations.
+    return rows.map((r) => {
+      const { origin, seq, type } = eventHeaderAndType(r.bytes);
+      return { pos: r.pos, origin, seq, type, bytes: copyOf(r.bytes) };
+    });
   }
 
   /** Resolves when the log reaches position `pos` or after `ms`, whichever is first. */

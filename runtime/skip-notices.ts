@@ -17,9 +17,11 @@ import type { PeerLink, SkipRun } from './peer-state.js';
 export class StreamSegment {
   private ranges: SkipRun[] = [];
   /** The open range of each origin, extended while its skipped seqs follow each other. */
-  private open = new Map<string, SkipRun>();
+  private readonly open = new Map<string, SkipRun>();
   private events: EncodedEvent[] = [];
-  private eventOrigins = new Set<string>();
+  private readonly eventOrigins = new Set<string>();
+  /** The run the last call added to, while nothing else was added since. */
+  private lastSkip: SkipRun | undefined;
   /** Bytes of the events in the segment. */
   bytes = 0;
 
@@ -32,6 +34,7 @@ export class StreamSegment {
 
   /** Adds an event to send. */
   event(origin: string, bytes: EncodedEvent): void {
+    this.lastSkip = undefined;
     this.events.push(bytes);
     this.eventOrigins.add(origin);
     this.bytes += bytes.length;
@@ -47,12 +50,26 @@ export class StreamSegment {
     const run = this.open.get(origin);
     if (run !== undefined && run.to === seq - 1) {
       run.to = seq;
+      this.lastSkip = run;
       return undefined;
     }
     const fresh = { origin, from: seq, to: seq };
     this.ranges.push(fresh);
     this.open.set(origin, fresh);
+    this.lastSkip = fresh;
     return fresh;
+  }
+
+  /**
+   * `skip(origin, seq)` when the last thing added was a skip of `origin`'s seq before it:
+   * extends that run without looking anything up. Returns false, changing nothing, when the
+   * last thing added was not that.
+   */
+  extendLastSkip(origin: string, seq: number): boolean {
+    const run = this.lastSkip;
+    if (run === undefined || run.origin !== origin || run.to !== seq - 1) return false;
+    run.to = seq;
+    return true;
   }
 
   /** Sends what the segment holds: its skips, then its events. */
@@ -60,9 +77,10 @@ export class StreamSegment {
     if (this.ranges.length > 0) this.link.send({ type: 'skip', ranges: this.ranges as SkipRange[] });
     if (this.events.length > 0) this.link.send({ type: 'events', events: this.events });
     this.ranges = [];
-    this.open = new Map();
+    this.open.clear();
     this.events = [];
-    this.eventOrigins = new Set();
+    this.eventOrigins.clear();
+    this.lastSkip = undefined;
     this.bytes = 0;
   }
 }

@@ -89,6 +89,27 @@ t.test('a quick run does not judge the 1M catch-up goal on its smaller backlog',
   t.match(row, '— not measured |');
 });
 
+t.test("a device's link is judged against the fleet's traffic, and fails past twice its interest share", async (t) => {
+  const linkRow = (percent: number): string => {
+    const edge: FigureSet = {
+      'fleet.interestShare': figure('%', [5]),
+      'fleet.device.link': figure('%', [percent]),
+      'fleet.device.linkMb': figure('MB', [(percent / 100) * 2.4]),
+      'fleet.trafficMb': figure('MB', [2.4]),
+    };
+    const row = renderResults({ ...resultsWith({}), edge })
+      .split('\n')
+      .find((line) => line.startsWith("| a device's link"));
+    if (row === undefined) throw new Error("no row for a device's link");
+    return row;
+  };
+  const met = linkRow(5.2);
+  t.match(met, "of the fleet's traffic");
+  t.match(met, '5.2% (0.12 MB vs 2.4 MB), bound 12%');
+  t.match(met, '✅ met |');
+  t.match(linkRow(15), '❌ missed (3.0 points over 12%) |', 'a device taking three times its share misses the goal');
+});
+
 t.test('the report holds tables and verdicts, not prose findings', async (t) => {
   const report = renderResults(resultsWith({ '2.durable.embedded.throughput': figure('events/s', [90_000]) }, { 'emit.throughput': figure('events/s', [50_000]) }));
   t.match(report, '| throughput, 2 nodes durable, in-process publish (events/s handled) | higher | 90,000 | not run | — | 50,000 | 1.80× |');
