@@ -37,6 +37,12 @@ import type { Store, StoredEvent, StoredProof } from './store.js';
 const KEEP_EVENTS = 20_000;
 /** At most this many checkpoints per origin wait in memory for their events. */
 const MAX_PENDING = 4096;
+/**
+ * Checkpoints rebuilt from the store that stay at hand: a gateway sends one device's
+ * backlog to every peer, each outbox asking for the same checkpoints in turn, and one
+ * object per checkpoint also lets `Outboxes` make its cover once.
+ */
+const KEEP_REBUILT = 64;
 
 /** What {@link OriginProofs.check} reads of an event from a peer. */
 interface ProvedEvent {
@@ -61,6 +67,8 @@ export class OriginProofs {
   private readonly origin: string;
   /** Per origin, kept checkpoints in seq order, not overlapping. */
   private readonly kept = new Map<string, Kept[]>();
+  /** Checkpoints last read back from the store, newest first, at most `KEEP_REBUILT`. */
+  private rebuilt: ProofFrame[] = [];
   /** Checks the skip runs peers send this node against these checkpoints and their covers. */
   readonly skips: SkipProofs;
 
@@ -192,10 +200,14 @@ export class OriginProofs {
   async covering(origin: string, seq: number, near: readonly { readonly pos: number; readonly bytes: EncodedEvent }[] = []): Promise<ProofFrame | undefined> {
     const kept = this.find(origin, seq);
     if (kept !== undefined) return kept.proof;
+    const known = this.rebuilt.find((f) => f.origin === origin && f.first <= seq && lastSeq(f) >= seq);
+    if (known !== undefined) return known;
     const bytes = await this.store.proofCovering(origin, seq);
     if (bytes === undefined) return undefined;
     const frame = await readStoredCheckpoint(bytes, (from, to) => this.readLog(from, to, near));
-    return frame !== undefined && frame.first <= seq && lastSeq(frame) >= seq ? frame : undefined;
+    if (frame === undefined || frame.first > seq || lastSeq(frame) < seq) return undefined;
+    this.rebuilt = [frame, ...this.rebuilt.slice(0, KEEP_REBUILT - 1)];
+    return frame;
   }
 
   /** The events at positions `from` … `to`: from `near` where it has them, the rest from the store. */
