@@ -39,7 +39,8 @@ export async function loadState(db: StoreDb): Promise<LoadedState> {
   const vc = vcBytes === undefined ? {} : unfoldRetired(decodeValue(vcBytes) as VectorClock, retiring);
   const acks = new Map<string, VectorClock>();
   for await (const [key, value] of db.iterator({ gt: 'ack/', lt: 'ack0' })) {
-    acks.set(key.slice(4), decodeValue(value) as VectorClock);
+    // Stored without the entries it reads back exactly (`Store.commit`); one stored before folding has them all.
+    acks.set(key.slice(4), unfoldRetired(decodeValue(value) as VectorClock, retiring));
   }
   const durability = new Map<string, boolean>();
   for await (const [key, value] of db.iterator({ gt: 'dur/', lt: 'dur0' })) durability.set(key.slice(4), decodeValue(value) === true);

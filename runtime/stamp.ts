@@ -6,6 +6,7 @@
  * leaves out the origins retired at exactly their final seq (`protocol/retirement.ts`).
  */
 import { encodeEvent } from '../protocol/event-codec.js';
+import { wholeClock } from '../protocol/clock-floor.js';
 import { foldClock } from '../protocol/retirement.js';
 import { ENVELOPE_SCHEMA, eventId, type EncodedEvent, type Envelope, type VectorClock } from '../protocol/envelope.js';
 import type { PublishInput } from './publish-input.js';
@@ -38,7 +39,9 @@ export function stamp(
   finals: ReadonlyMap<string, number> = NONE,
 ): Stamped {
   const seq = (delivered[origin] ?? 0) + 1;
-  const vc = finals.size === 0 ? { ...delivered } : foldClock(delivered, finals, origin);
+  // The floor of `delivered` holds each retired origin at its final seq, which `foldClock`
+  // leaves out anyway: only its own entries need a look (`clock-floor.ts`).
+  const vc = finals.size === 0 ? { ...wholeClock(delivered) } : foldClock({ ...delivered }, finals, origin);
   vc[origin] = seq;
   const id = eventId(origin, seq);
   const envelope: Envelope = {
