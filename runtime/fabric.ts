@@ -137,6 +137,16 @@ export class Fabric {
     return this.parts.intake.blocked;
   }
 
+  /**
+   * How many entries this node's clocks hold in memory, by clock: `delivered`, and over
+   * its peers `acked`, `sent` and the per-link ones (`link`). A retired origin at its
+   * final seq takes none (`protocol/clock-floor.ts`), so they follow the live origins, not
+   * every start ever (`troupe_clock_entries`).
+   */
+  clockEntries(): { delivered: number; acked: number; sent: number; link: number } {
+    return { delivered: Object.keys(this.parts.batches.delivered).length, ...this.parts.replication.clockEntries() };
+  }
+
   /** Every known peer with its link state and outbox depth. */
   peerViews(): PeerView[] {
     return this.parts.replication.peerViews();

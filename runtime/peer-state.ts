@@ -187,6 +187,17 @@ export function settlePeerClocks(peer: Peer, floor: ClockFloor): void {
   }
 }
 
+/** How many entries the clocks of `peers` hold in memory, per kind: `acked`, `sent`, and the per-link `heard`, `proved`, `covered` together (`link`). */
+export function clockEntries(peers: Iterable<Peer>): { acked: number; sent: number; link: number } {
+  const out = { acked: 0, sent: 0, link: 0 };
+  for (const p of peers) {
+    out.acked += Object.keys(p.acked).length;
+    out.sent += Object.keys(p.sent).length;
+    out.link += Object.keys(p.heard).length + Object.keys(p.proved).length + Object.keys(p.covered).length;
+  }
+  return out;
+}
+
 /** `peer` as `/status` shows it, given this node's committed clock. */
 export function peerView(peer: Peer, committed: VectorClock): PeerView {
   const outbox = missingCount(committed, peer.acked);

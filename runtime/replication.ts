@@ -23,7 +23,7 @@ import { Outboxes, type OutgoingEvent, type ReadStored } from './outbox.js';
 import type { PeerClaim } from './lost-events.js';
 import { askedWithin, gapsFor } from './retention-gaps.js';
 import type { Ranges } from './skips.js';
-import { newPeer, peerView, type Peer, type PeerLink, type Peers, type PeerView } from './peer-state.js';
+import { clockEntries, newPeer, peerView, type Peer, type PeerLink, type Peers, type PeerView } from './peer-state.js';
 import type { OriginProofs } from './origin-proofs.js';
 import type { RecentLog } from './recent-log.js';
 import { ReplicationHeartbeat } from './replication-heartbeat.js';
@@ -133,6 +133,11 @@ export class Replication {
   peerViews(): PeerView[] {
     const committed = this.committed();
     return [...this.peers.values()].map((p) => peerView(p, committed));
+  }
+
+  /** How many entries the peers' clocks hold in memory, by kind (`troupe_clock_entries`). */
+  clockEntries(): { acked: number; sent: number; link: number } {
+    return clockEntries(this.peers.values());
   }
 
   /** The members this node knows of, with what each acknowledged and whether durably (`causal-stability.ts`). */
