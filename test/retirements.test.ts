@@ -73,7 +73,7 @@ t.test('a node started again retires its earlier start: its next events carry no
   const second = await startFabric(t, dir, 'n1~b');
   await second.fabric.waitFor(3, 5000);
   const [retiring] = await second.fabric.read(3, 1);
-  t.match(retiring, { type: RETIRED_TYPE, origin: 'n1~b', seq: 1, vc: { 'n1~a': 2, 'n1~b': 1 }, data: { origins: { 'n1~a': 2 } } }, 'the start stamps a retirement of n1~a at its final seq, with its full clock');
+  t.match(retiring, { type: RETIRED_TYPE, origin: 'n1~b', seq: 1, vc: { 'n1~a': 2, 'n1~b': 1 }, data: { origins: { 'n1~a': 2 } } }, 'the start stamps a retirement of n1~a at its final seq, its clock naming n1~a in full');
   const next = await second.fabric.publish({ type: 'Ping' });
   t.same(next.vc, { 'n1~b': 2 }, 'the next event leaves n1~a out');
   t.same((await second.fabric.read(1, 1))[0]?.vc, { 'n1~a': 1 }, 'the old events keep their clocks');
@@ -84,6 +84,7 @@ t.test('a node started again retires its earlier start: its next events carry no
   await third.fabric.waitFor(5, 5000);
   const [again] = await third.fabric.read(5, 1);
   t.same(again?.data, { origins: { 'n1~b': 2 } }, 'only the start not yet retired is retired next');
+  t.same(again?.vc, { 'n1~b': 2, 'n1~c': 1 }, 'its clock names n1~b in full and leaves out n1~a, retired before: a retirement does not grow with every start');
   t.same((await third.fabric.publish({ type: 'Ping' })).vc, { 'n1~c': 2 });
   t.same(third.fabric.retired.origins.map((o) => o.origin), ['n1~a', 'n1~b']);
 });
