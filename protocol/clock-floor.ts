@@ -51,7 +51,7 @@ export function clockFloor(retiring: RetiringEvents): ClockFloor {
     for (const r of list) if (r.final > final) final = r.final;
     if (final > 0) floor[origin] = final;
   }
-  return floor;
+  return Object.keys(floor).length === 0 ? NO_FLOOR : floor;
 }
 
 /** The floor `vc` is on ({@link NO_FLOOR} for a plain clock). */
