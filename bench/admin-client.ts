@@ -6,6 +6,7 @@
  */
 import http from 'node:http';
 import type { NodeStatus } from '../inspector/feed.js';
+import { statusClock } from '../nodes/status-clock.js';
 import type { ActorView } from '../runtime/host.js';
 
 /**
@@ -44,8 +45,10 @@ export class AdminClient {
     await this.request('POST', '/events', JSON.stringify({ type, data }), 201);
   }
 
+  /** `GET /status`, its `vc` read whole (a restarted node's retired origins at their final seq: `statusClock`). */
   async status(): Promise<NodeStatus> {
-    return JSON.parse(await this.request('GET', '/status', undefined, 200)) as NodeStatus;
+    const status = JSON.parse(await this.request('GET', '/status', undefined, 200)) as NodeStatus;
+    return { ...status, vc: statusClock(status) };
   }
 
   /** The first page of `GET /actors` (a thousand actors), with the counts of all. */

@@ -220,8 +220,11 @@ export class ClusterModel {
   /** Whether `node` holds the event: its feed showed it or its status clock counts it. */
   holds(nodeId: string, merged: MergedEvent): boolean {
     if (merged.byNode.has(nodeId)) return true;
-    const vc = this.nodes.get(nodeId)?.status?.vc;
-    return vc !== undefined && (vc[merged.event.origin] ?? 0) >= merged.event.seq;
+    const status = this.nodes.get(nodeId)?.status;
+    if (status === undefined) return false;
+    const { origin, seq } = merged.event;
+    // `vc` leaves out a retired origin at its final seq (`retired.folded`): it reads as that seq.
+    return (status.vc[origin] ?? status.retired?.origins.find((r) => r.origin === origin)?.final ?? 0) >= seq;
   }
 
   /** Which nodes lack the event and where it waits for each. */

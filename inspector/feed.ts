@@ -80,9 +80,14 @@ export interface NodeStatus {
   /**
    * Retirements this node delivered (`protocol/retirement.ts`): node ids retired for good
    * (`troupe forget`), and origins (ended incarnations, forgotten nodes') with their final
-   * seq, left out of the clocks it stamps; absent when none.
+   * seq, left out of the clocks it stamps; absent when none. `folded`: how many of those
+   * origins `vc` leaves out (each is read as its final seq here).
    */
-  readonly retired?: { readonly nodes: readonly string[]; readonly origins: readonly { readonly origin: string; readonly final: number }[] };
+  readonly retired?: {
+    readonly nodes: readonly string[];
+    readonly origins: readonly { readonly origin: string; readonly final: number }[];
+    readonly folded?: number;
+  };
 }
 
 /** A transition an event caused in one actor on the node that delivered it. */

@@ -103,3 +103,29 @@ export function foldRetired(vc: VectorClock, retired: RetiringEvents, reader: Ve
   }
   return out ?? vc;
 }
+
+/**
+ * `vc` as it reads back exactly through {@link unfoldRetired}, whatever `vc` is: an entry
+ * of a retired origin is left out when it equals the largest final seq among the
+ * retirements of it that `vc` counts (what a missing entry reads as), and written out as
+ * 0 when `vc` has none of it but counts such a retirement. Unlike {@link foldRetired} this
+ * needs no causal closure, so it is exact for a clock lowered on purpose (a peer's `want`
+ * while it fetches seqs back). Counting is judged on `vc` as it is; the reader resolves
+ * the same entries first (retirements do not depend on each other in a cycle), so it
+ * judges alike.
+ *
+ * @example foldExact({ 'a~1': 9, 'a~2': 3 }, new Map([['a~1', [{ origin: 'a~2', seq: 1, final: 9 }]]])) // { 'a~2': 3 }
+ */
+export function foldExact(vc: VectorClock, retired: RetiringEvents): VectorClock {
+  if (retired.size === 0) return vc;
+  let out: VectorClock | undefined;
+  for (const [k, list] of retired) {
+    const n = at(vc, k);
+    const read = countedFinal(vc, list);
+    if (read === 0 || (n !== read && n !== 0) || (n === 0 && vc[k] === 0)) continue;
+    out ??= { ...vc };
+    if (n === 0) out[k] = 0;
+    else delete out[k];
+  }
+  return out ?? vc;
+}

@@ -3,8 +3,8 @@
  *
  * An origin stamps nothing more once its node started under a newer incarnation, or once
  * its node id was retired for good (`troupe forget`). A retirement is an ordinary event
- * of type `troupe.retired`, stamped with the stamper's full clock, whose data names each
- * retired origin with its final seq (and, for a forgotten node, the node id):
+ * of type `troupe.retired`, whose clock names in full each origin it retires and whose
+ * data names each with its final seq (and, for a forgotten node, the node id):
  *
  *     { origins: { 'n1~V1StGX': 41, 'n1~Ab3dE_': 7 }, node?: 'n1' }
  *

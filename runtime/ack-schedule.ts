@@ -9,10 +9,11 @@
  * a stale record only means re-sending what a peer already has (it drops duplicates), and
  * a link always starts by exchanging clocks. All timing goes through the injected clock.
  */
+import { copyClock, NO_FLOOR, type ClockFloor } from '../protocol/clock-floor.js';
 import type { VectorClock } from '../protocol/envelope.js';
 import { sum } from '../protocol/vector-clock.js';
 import type { Clock, TimerHandle } from './clock.js';
-import { sampleAckRate, settleSkips, type Peer, type Peers } from './peer-state.js';
+import { sampleAckRate, settlePeerClocks, settleSkips, type Peer, type Peers } from './peer-state.js';
 
 /** New events from one peer past which it is acknowledged right after the commit. */
 export const EAGER_ACK_EVENTS = 1024;
@@ -28,12 +29,23 @@ export class AckSchedule {
   private readonly ackDelayMs: number;
   /** The clock as told to one peer (folded for it). */
   private readonly tell: (peer: Peer, vc: VectorClock) => VectorClock;
+  /** The floor of the node's in-memory clocks, read live (`clock-floor.ts`). */
+  private readonly floor: () => ClockFloor;
   private timer: TimerHandle | undefined;
   /** When acknowledged clocks were last handed out to be persisted. */
   private persistedAt = -Infinity;
 
-  constructor(args: { peers: Peers; clock: Clock; committed: () => VectorClock; ackDelayMs: number; tell?: (peer: Peer, vc: VectorClock) => VectorClock }) {
+  constructor(args: {
+    peers: Peers;
+    clock: Clock;
+    committed: () => VectorClock;
+    ackDelayMs: number;
+    tell?: (peer: Peer, vc: VectorClock) => VectorClock;
+    /** The floor peers' clocks move onto once they reach it. [default none] */
+    floor?: () => ClockFloor;
+  }) {
     this.tell = args.tell ?? ((_peer, vc) => vc);
+    this.floor = args.floor ?? (() => NO_FLOOR);
     this.peers = args.peers;
     this.clock = args.clock;
     this.committed = args.committed;
@@ -68,6 +80,7 @@ export class AckSchedule {
       if (n > (peer.sent[o] ?? 0)) peer.sent[o] = n;
     }
     if (progressed) {
+      settlePeerClocks(peer, this.floor());
       settleSkips(peer);
       peer.ackDirty = true;
       peer.lastProgress = this.clock.now();
@@ -104,16 +117,18 @@ export class AckSchedule {
 
   /**
    * The peers' acknowledged clocks that changed since last taken, to persist: at most
-   * once per `ACK_PERSIST_MS`, unless `now` (when stopping).
+   * once per `ACK_PERSIST_MS`, unless `now` (when stopping); every peer's if `all` (the
+   * batch changes the retirements stored, against which stored clocks are read back:
+   * `Store.commit`).
    */
-  dirty(now = false): Map<string, VectorClock> {
+  dirty(now = false, all = false): Map<string, VectorClock> {
     const acks = new Map<string, VectorClock>();
     const at = this.clock.now();
-    if (!now && at - this.persistedAt < ACK_PERSIST_MS) return acks;
+    if (!now && !all && at - this.persistedAt < ACK_PERSIST_MS) return acks;
     this.persistedAt = at;
     for (const p of this.peers.values()) {
-      if (!p.ackDirty) continue;
-      acks.set(p.id, { ...p.acked });
+      if (!p.ackDirty && !all) continue;
+      acks.set(p.id, copyClock(p.acked));
       p.ackDirty = false;
     }
     return acks;

@@ -19,6 +19,7 @@
  */
 import type { Logger } from 'pino';
 import type { EncodedEvent, Envelope, VectorClock } from '../protocol/envelope.js';
+import { copyClock, moveToFloor, onFloor } from '../protocol/clock-floor.js';
 import { RETIRED_TYPE } from '../protocol/retirement.js';
 import { rebuildActors } from './actor-rebuild.js';
 import type { Clock } from './clock.js';
@@ -69,7 +70,7 @@ export class BatchPreparation {
   private readonly replay: DeadLetterReplay;
   private readonly written: () => number;
   private readonly tookIntake: () => void;
-  private readonly dirtyAcks: () => Map<string, VectorClock>;
+  private readonly dirtyAcks: (all: boolean) => Map<string, VectorClock>;
   private readonly durabilityOf: (peers: Iterable<string>) => Map<string, boolean>;
   private readonly proofs: OriginProofs | undefined;
   private readonly interest: InterestSync | undefined;
@@ -109,7 +110,8 @@ export class BatchPreparation {
     /** The intake was drained: paused links may be read again. */
     tookIntake: () => void;
     /** The peers' acknowledged clocks to persist with the batch. */
-    dirtyAcks: () => Map<string, VectorClock>;
+    /** The acknowledged clocks to persist: those changed, or every peer's if `all`. */
+    dirtyAcks: (all: boolean) => Map<string, VectorClock>;
     /** Whether each of those peers acknowledged durably, read right after `dirtyAcks` (`dur/`). [default: none stored] */
     durabilityOf?: (peers: Iterable<string>) => Map<string, boolean>;
     /** Signs this node's events and stores its peers' checkpoints; none on a node without a key. */
@@ -137,7 +139,8 @@ export class BatchPreparation {
     this.dirtyAcks = args.dirtyAcks;
     this.durabilityOf = args.durabilityOf ?? (() => new Map());
     this.proofs = args.proofs;
-    this.delivered = { ...args.vc };
+    // On the floor of the retirements delivered: a retired origin at its final seq takes no entry (`clock-floor.ts`).
+    this.delivered = onFloor(args.vc, args.retirements.floor);
     this.pos = args.pos;
     const { id, origin, log, clock, retirements } = args;
     this.stamper = new Stamper({ origin, delivered: this.delivered, lastTs: args.lastTs, maxSkewMs: args.maxSkewMs, clock, log, retirements });
@@ -181,6 +184,8 @@ export class BatchPreparation {
       this.stamper.delivering(envelope.ts);
       events.push({ pos, origin: envelope.origin, seq: envelope.seq, correlationId: envelope.correlationId, type: envelope.type, bytes });
       this.earlier.learn(envelope);
+      // The clock counts every retirement it delivered: it moves onto the floor they make.
+      if (envelope.type === RETIRED_TYPE) moveToFloor(this.delivered, this.retirements.floor);
       const entry = { envelope, pos };
       queue.push(entry);
       delivered.push(entry);
@@ -197,7 +202,7 @@ export class BatchPreparation {
       queue.length = 0;
     };
 
-    const vcBefore = { ...this.delivered };
+    const vcBefore = copyClock(this.delivered);
     const handle = !this.holding();
     this.queues.arrived = false;
     const interest = this.interest;
@@ -256,18 +261,19 @@ export class BatchPreparation {
     // Events the actors were not handed: the store remembers, so a restart rebuilds them too.
     const held = !handle && events.length > 0 && !this.recovery.held;
     if (held) this.recovery.hold();
+    const retired = this.retirements.takeChanges();
     const commit: CommitBatch = {
       events,
       vcBefore,
-      vc: { ...this.delivered },
+      vc: copyClock(this.delivered),
       actors: changes.actors,
       deadLetters: changes.deadLetters,
       removedDeadLetters: replayed.map((r) => ({ service: r.letter.service, eventId: r.letter.eventId })),
-      ...this.acks(),
+      ...this.acks(retired !== undefined),
       lastTs: this.stamper.lastTs,
       index: changes.index,
       interest: this.interest?.takeChanges(),
-      retired: this.retirements.takeChanges(),
+      retired,
       proofs: this.proofs?.forBatch(events, this.delivered),
       ...(held ? { held: true } : {}),
     };
@@ -280,7 +286,7 @@ export class BatchPreparation {
    * the end of the hold. Runs only with nothing in flight, so the store holds the log.
    */
   private async rebuild(): Promise<PreparedBatch> {
-    const vcBefore = { ...this.delivered };
+    const vcBefore = copyClock(this.delivered);
     const events: StoredEvent[] = [];
     const delivered: { envelope: Envelope; pos: number }[] = [];
     const started = this.clock.now();
@@ -310,11 +316,11 @@ export class BatchPreparation {
     const commit: CommitBatch = {
       events,
       vcBefore,
-      vc: { ...this.delivered },
+      vc: copyClock(this.delivered),
       actors: changes.actors,
       deadLetters: [...rebuilt.deadLetters, ...changes.deadLetters],
       removedDeadLetters: [],
-      ...this.acks(),
+      ...this.acks(false),
       lastTs: this.stamper.lastTs,
       index: changes.index,
       interest: this.interest?.takeChanges(),
@@ -323,9 +329,13 @@ export class BatchPreparation {
     return { commit, delivered, published: [], replayed: [], ignored: [] };
   }
 
-  /** The acknowledged clocks to persist, with whether each was acknowledged durably. */
-  private acks(): { acks: Map<string, VectorClock>; durability: Map<string, boolean> } {
-    const acks = this.dirtyAcks();
+  /**
+   * The acknowledged clocks to persist, with whether each was acknowledged durably; every
+   * peer's with a batch that changes the stored retirements, so that no stored clock is
+   * read back against retirements it was not folded with (`Store.commit`).
+   */
+  private acks(all: boolean): { acks: Map<string, VectorClock>; durability: Map<string, boolean> } {
+    const acks = this.dirtyAcks(all);
     return { acks, durability: this.durabilityOf(acks.keys()) };
   }
 

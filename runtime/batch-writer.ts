@@ -7,6 +7,7 @@
  * ended, are logged with their workflow's id.
  */
 import type { Logger } from 'pino';
+import { copyClock } from '../protocol/clock-floor.js';
 import type { VectorClock } from '../protocol/envelope.js';
 import { TroupeError } from '../protocol/troupe-error.js';
 import type { PreparedBatch } from './batch-preparation.js';
@@ -47,7 +48,7 @@ export class BatchWriter {
     this.queries = args.queries;
     this.observers = args.observers;
     this.disk = args.disk;
-    this.clock = { ...args.vc };
+    this.clock = copyClock(args.vc);
   }
 
   /** The committed vector clock: delivered and on disk. Not a copy: do not change it. */

@@ -14,6 +14,7 @@
  * started (it cannot know how that member acknowledged), count as having nothing: they
  * hold every entry back, up to the hard cap.
  */
+import { wholeClock } from '../protocol/clock-floor.js';
 import type { VectorClock } from '../protocol/envelope.js';
 
 /** A member as stability sees it. */
@@ -35,7 +36,7 @@ export function stableClock(members: Iterable<Member>): VectorClock | null {
   for (const m of members) {
     const acked = m.durable ? m.acked : {};
     if (stable === null) {
-      stable = { ...acked };
+      stable = { ...wholeClock(acked) }; // every entry: a retired origin's may be on a floor (`clock-floor.ts`)
       continue;
     }
     for (const origin of Object.keys(stable)) {

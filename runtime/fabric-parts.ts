@@ -13,6 +13,7 @@
  * earlier starts of this node to retire, start a batch at once. `fabric.ts` is the face
  * the node and the links talk to.
  */
+import { onFloor, wholeClock } from '../protocol/clock-floor.js';
 import type { Envelope, VectorClock } from '../protocol/envelope.js';
 import type { SkipRange } from '../protocol/frame.js';
 import { sum } from '../protocol/vector-clock.js';
@@ -87,7 +88,7 @@ export class FabricParts {
     store.foldClocksWith(retirements.retiring);
     const acks = new Map([...state.acks].filter(([peer]) => !retirements.isRetiredNode(peer)));
     const interest = (this.interest = new InterestSync(args.want ?? ['*'], state.interest));
-    const told = (): VectorClock => interest.told(this.writer.committed);
+    const told = (): VectorClock => interest.told(wholeClock(this.writer.committed));
     const pos = sum(state.vc) - interest.skips.total; // a skipped seq moves the clock, not the log
     this.intake = new Intake<Incoming>(o.bufferLimit, (e) => e.bytes.length, o.bufferBytes);
     this.recent = new RecentLog(o.recent, o.recentBytes);
@@ -139,6 +140,7 @@ export class FabricParts {
       asked: () => interest.asked.entries(),
       withheld: () => this.lost.waitingOrigins(),
       folding: new ToldFolding(retirements.retiring, () => this.writer.committed),
+      floor: () => retirements.floor,
     });
     this.lost = new LostEvents({
       clock: time,
@@ -159,7 +161,7 @@ export class FabricParts {
       heldBack: () => this.heldBack(),
       outboxes: (events) => this.replication.outboxesOf(events),
     });
-    this.writer = new BatchWriter({ store, log, recent: this.recent, replication: this.replication, queries: this.queries, observers: this.observers, disk: this.disk, vc: state.vc });
+    this.writer = new BatchWriter({ store, log, recent: this.recent, replication: this.replication, queries: this.queries, observers: this.observers, disk: this.disk, vc: onFloor(state.vc, retirements.floor) });
     this.batches = new BatchPreparation({
       id,
       origin,
@@ -177,7 +179,7 @@ export class FabricParts {
       lastTs: state.lastTs,
       maxSkewMs: o.maxSkewMs,
       tookIntake: () => this.backpressure.resumeAll(),
-      dirtyAcks: () => this.replication.dirtyAcks(),
+      dirtyAcks: (all) => this.replication.dirtyAcks(false, all),
       durabilityOf: (peers) => this.replication.durabilityOf(peers),
       interest,
       proofs,

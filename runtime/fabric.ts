@@ -15,6 +15,7 @@
  * (`log-compaction.ts`). Delivered retirements (`retirements.ts`) fold retired origins'
  * entries out of what this node stamps, and name the node ids refused for good.
  */
+import { copyClock } from '../protocol/clock-floor.js';
 import type { Envelope, VectorClock } from '../protocol/envelope.js';
 import type { Frame } from '../protocol/frame.js';
 import { RETIRED_TYPE } from '../protocol/retirement.js';
@@ -107,9 +108,13 @@ export class Fabric {
     return done;
   }
 
-  /** The committed vector clock. */
+  /**
+   * The committed vector clock, a copy on the floor of the retirements delivered
+   * (`clock-floor.ts`): it reads every entry, and shows (JSON, `Object.keys`) only those
+   * that are not a retired origin at its final seq.
+   */
   get clock(): VectorClock {
-    return { ...this.parts.writer.committed };
+    return copyClock(this.parts.writer.committed);
   }
 
   /** Number of events in the local log. */
@@ -130,6 +135,16 @@ export class Fabric {
   /** Events waiting in the causal buffer for their dependencies. */
   get buffered(): number {
     return this.parts.intake.blocked;
+  }
+
+  /**
+   * How many entries this node's clocks hold in memory, by clock: `delivered`, and over
+   * its peers `acked`, `sent` and the per-link ones (`link`). A retired origin at its
+   * final seq takes none (`protocol/clock-floor.ts`), so they follow the live origins, not
+   * every start ever (`troupe_clock_entries`).
+   */
+  clockEntries(): { delivered: number; acked: number; sent: number; link: number } {
+    return { delivered: Object.keys(this.parts.batches.delivered).length, ...this.parts.replication.clockEntries() };
   }
 
   /** Every known peer with its link state and outbox depth. */

@@ -8,6 +8,7 @@
  * seqs an origin's own node no longer holds (`lost-events.ts`) leaves that origin out of
  * its `links` meanwhile, so that its other peers relay it what they still hold.
  */
+import { copyClock } from '../protocol/clock-floor.js';
 import type { VectorClock } from '../protocol/envelope.js';
 import type { Clock } from './clock.js';
 import { newPeer, peerInterest, type Peer, type PeerLink, type Peers } from './peer-state.js';
@@ -78,7 +79,7 @@ export class LinkTopology {
       peer.ackDirty = true;
     }
     peer.direct = new Set();
-    peer.sent = { ...peer.acked };
+    peer.sent = copyClock(peer.acked);
     peer.skipping = [];
     peer.heard = {};
     peer.proved = {};

@@ -4,11 +4,13 @@
  * wait for a rebuild, the interest with its skipped and to-refill seqs, and the
  * retirements (`StoredState`); and where the retained log starts and how many bytes it
  * holds. Stores written before `meta/ts` or `meta/bytes` existed have those counted from
- * the log itself, once.
+ * the log itself, once; retirements stored before clocks were folded get the records that
+ * fold them from the log's retirement events, once (`legacy-retirements.ts`).
  */
-import { unfoldRetired, type RetiringEvents } from '../protocol/clock-folding.js';
-import { decodeEvent, decodeValue } from '../protocol/codec.js';
+import { foldExact, unfoldRetired, type RetiringEvents } from '../protocol/clock-folding.js';
+import { decodeEvent, decodeValue, encodeValue } from '../protocol/codec.js';
 import type { VectorClock } from '../protocol/envelope.js';
+import { withRecordsFromLog } from './legacy-retirements.js';
 import { Retirements, type StoredRetirements } from './retirements.js';
 import type { Ranges } from './skips.js';
 import type { StoreDb } from './store-db.js';
@@ -32,15 +34,20 @@ export interface LoadedState {
 /** Reads the committed clock and acknowledged clocks (no actor: those are read when needed, see `Store.actors`). */
 export async function loadState(db: StoreDb): Promise<LoadedState> {
   const retiredBytes = await db.get(RETIRED_KEY);
-  const retired = retiredBytes === undefined ? undefined : (decodeValue(retiredBytes) as StoredRetirements);
-  const retiring = new Retirements(retired).retiring;
+  const stored = retiredBytes === undefined ? undefined : (decodeValue(retiredBytes) as StoredRetirements);
+  const storedRetiring = new Retirements(stored).retiring;
   // Stored without the retired origins it reads back (`Store.commit`).
   const vcBytes = await db.get('meta/vc');
-  const vc = vcBytes === undefined ? {} : unfoldRetired(decodeValue(vcBytes) as VectorClock, retiring);
+  const vc = vcBytes === undefined ? {} : unfoldRetired(decodeValue(vcBytes) as VectorClock, storedRetiring);
   const acks = new Map<string, VectorClock>();
   for await (const [key, value] of db.iterator({ gt: 'ack/', lt: 'ack0' })) {
-    acks.set(key.slice(4), decodeValue(value) as VectorClock);
+    // Stored without the entries it reads back exactly (`Store.commit`); one stored before folding has them all.
+    acks.set(key.slice(4), unfoldRetired(decodeValue(value) as VectorClock, storedRetiring));
   }
+  const rebuilt = stored === undefined ? undefined : await withRecordsFromLog(db, stored);
+  const retired = rebuilt ?? stored;
+  const retiring = rebuilt === undefined ? storedRetiring : new Retirements(rebuilt).retiring;
+  if (rebuilt !== undefined) await writeRebuilt(db, rebuilt, acks, retiring);
   const durability = new Map<string, boolean>();
   for await (const [key, value] of db.iterator({ gt: 'dur/', lt: 'dur0' })) durability.set(key.slice(4), decodeValue(value) === true);
   const tsBytes = await db.get('meta/ts');
@@ -59,6 +66,19 @@ export async function loadState(db: StoreDb): Promise<LoadedState> {
   };
   const state = { vc, acks, durability, lastTs, held, interest, ...(retired === undefined ? {} : { retired }) };
   return { state, first, bytes: logBytes, retiring };
+}
+
+/**
+ * Stores retirements whose `by` records were read from the log (`legacy-retirements.ts`),
+ * with every `ack/` folded against them in the same batch, as a commit that changes
+ * `meta/retired` does (`Store.commit`): no stored clock is read back against retirements
+ * it was not folded with.
+ */
+async function writeRebuilt(db: StoreDb, retired: StoredRetirements, acks: ReadonlyMap<string, VectorClock>, retiring: RetiringEvents): Promise<void> {
+  const b = db.batch();
+  b.put(RETIRED_KEY, encodeValue(retired));
+  for (const [peer, vc] of acks) b.put(`ack/${peer}`, encodeValue(foldExact(vc, retiring)));
+  await b.write();
 }
 
 /** The seq ranges per origin stored under `prefix` (`skip/`, `refill/`, `lost/`). */

@@ -23,7 +23,7 @@ export { stateLabel };
 
 /** What the metrics read. */
 export interface MetricsSources {
-  readonly fabric: Pick<Fabric, 'id' | 'origin' | 'observe' | 'peerViews' | 'buffered' | 'size' | 'compacted' | 'lostEvents'>;
+  readonly fabric: Pick<Fabric, 'id' | 'origin' | 'observe' | 'peerViews' | 'buffered' | 'size' | 'compacted' | 'lostEvents'> & Partial<Pick<Fabric, 'clockEntries'>>;
   readonly host: Pick<Host, 'counts' | 'serviceNames'> & { readonly actors: { readonly size: number; readonly total: number } };
   readonly store: Pick<Store, 'deadLetters'>;
   /** What latency is measured against: the wall clock events' `ts` come from. [default systemClock] */
@@ -166,6 +166,17 @@ export class Metrics {
       collect() {
         this.reset();
         this.inc(fabric.lostEvents?.events ?? 0);
+      },
+    });
+    new Gauge({
+      name: 'troupe_clock_entries',
+      help: 'Entries held in memory by this node\'s vector clocks, by clock: delivered, and summed over its peers acked, sent and the per-link ones (link). A retired origin at its final seq takes none.',
+      labelNames: ['clock'],
+      registers,
+      collect() {
+        const entries = fabric.clockEntries?.();
+        if (entries === undefined) return;
+        for (const [clock, n] of Object.entries(entries)) this.set({ clock }, n);
       },
     });
     new Gauge({

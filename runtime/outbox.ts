@@ -28,6 +28,7 @@
  * rewind, before the events, it is told which seqs it lacks that this node cannot send
  * (`tellGaps`: a `lost` frame, `retention-gaps.ts`), so that it does not wait on them.
  */
+import { copyClock } from '../protocol/clock-floor.js';
 import type { VectorClock } from '../protocol/envelope.js';
 import { eventHeaderAndType } from '../protocol/event-codec.js';
 import { lastSeq, type ProofFrame } from '../protocol/origin-proof.js';
@@ -305,7 +306,7 @@ export class Outboxes {
   /** Restarts sending to `peer` from the clock it acknowledged. */
   async rewind(peer: Peer): Promise<void> {
     const epoch = ++peer.epoch;
-    const acked = { ...peer.acked };
+    const acked = copyClock(peer.acked);
     const cursor = await this.cursorFor(acked);
     if (peer.epoch !== epoch) return;
     const first = this.store.logStart;

@@ -3,6 +3,7 @@
  * on the current link, and the pacing flags of its acks. Plain records, read and changed
  * by the parts of replication (topology, outboxes, acks, heartbeat) that share them.
  */
+import { copyClock, floored, floorHas, NO_FLOOR, settleOnFloor, type ClockFloor } from '../protocol/clock-floor.js';
 import type { VectorClock } from '../protocol/envelope.js';
 import type { Frame } from '../protocol/frame.js';
 import { missingCount } from '../protocol/vector-clock.js';
@@ -67,9 +68,9 @@ export interface Peer {
   durable: boolean;
   /** It asked to resume below what this node's log retains (`log-compaction.ts`). */
   behindRetention: boolean;
-  /** The peer's committed clock as it last told us. */
+  /** The peer's committed clock as it last told us; on the node's floor once it counts what that retires (`clock-floor.ts`). */
   acked: VectorClock;
-  /** What has been sent on the current link (≥ acked). */
+  /** What has been sent on the current link (≥ acked); a copy of `acked` (`copyClock`) when reset. */
   sent: VectorClock;
   /** The newest event of each origin the peer sent us on the current link: it has those. */
   heard: VectorClock;
@@ -116,13 +117,14 @@ export interface SkipRun {
 /** The peers of one node by id, shared by the parts of replication. */
 export type Peers = Map<string, Peer>;
 
-/** A peer known only by what it acknowledged (from the store, or just met), and whether durably. */
-export function newPeer(id: string, acked: VectorClock, durable = false): Peer {
+/** A peer known only by what it acknowledged (from the store, or just met), and whether durably; its clocks on `floor`. */
+export function newPeer(id: string, acked: VectorClock, durable = false, floor: ClockFloor = NO_FLOOR): Peer {
+  const onIt = floored(acked, floor);
   return {
     id,
     link: null,
-    acked: { ...acked },
-    sent: { ...acked },
+    acked: onIt,
+    sent: copyClock(onIt),
     heard: {},
     proved: {},
     covered: {},
@@ -166,6 +168,34 @@ export function inflight(peer: Peer): number {
 /** Forgets the skip runs `peer` acknowledged whole. */
 export function settleSkips(peer: Peer): void {
   if (peer.skipping.length > 0) peer.skipping = peer.skipping.filter((run) => run.to > (peer.acked[run.origin] ?? 0));
+}
+
+/**
+ * After `peer` acknowledged more: its acknowledged and sent clocks move onto `floor` once
+ * they reach it (the retired origins they count at their final seq then take no entry),
+ * and its per-link clocks let go of the retired origins its acknowledged clock covers.
+ * Those entries say nothing then: an event is sent only above `sent`, which is never below
+ * `acked`, and a checkpoint only for an event sent.
+ */
+export function settlePeerClocks(peer: Peer, floor: ClockFloor): void {
+  if (floor === NO_FLOOR) return;
+  settleOnFloor(peer.acked, floor);
+  settleOnFloor(peer.sent, floor);
+  const acked = peer.acked;
+  for (const vc of [peer.heard, peer.proved, peer.covered]) {
+    for (const k of Object.keys(vc)) if (floorHas(floor, k) && vc[k] <= (acked[k] ?? 0)) delete (vc as Record<string, number>)[k];
+  }
+}
+
+/** How many entries the clocks of `peers` hold in memory, per kind: `acked`, `sent`, and the per-link `heard`, `proved`, `covered` together (`link`). */
+export function clockEntries(peers: Iterable<Peer>): { acked: number; sent: number; link: number } {
+  const out = { acked: 0, sent: 0, link: 0 };
+  for (const p of peers) {
+    out.acked += Object.keys(p.acked).length;
+    out.sent += Object.keys(p.sent).length;
+    out.link += Object.keys(p.heard).length + Object.keys(p.proved).length + Object.keys(p.covered).length;
+  }
+  return out;
 }
 
 /** `peer` as `/status` shows it, given this node's committed clock. */

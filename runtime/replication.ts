@@ -12,6 +12,7 @@
  * clocks and links. Every timer goes through the injected `Clock`.
  */
 import type { Logger } from 'pino';
+import { floored, NO_FLOOR, type ClockFloor } from '../protocol/clock-floor.js';
 import type { Envelope, VectorClock } from '../protocol/envelope.js';
 import { nodeOf } from '../protocol/origin.js';
 import { AckSchedule } from './ack-schedule.js';
@@ -22,7 +23,7 @@ import { Outboxes, type OutgoingEvent, type ReadStored } from './outbox.js';
 import type { PeerClaim } from './lost-events.js';
 import { askedWithin, gapsFor } from './retention-gaps.js';
 import type { Ranges } from './skips.js';
-import { newPeer, peerView, type Peer, type PeerLink, type Peers, type PeerView } from './peer-state.js';
+import { clockEntries, newPeer, peerView, type Peer, type PeerLink, type Peers, type PeerView } from './peer-state.js';
 import type { OriginProofs } from './origin-proofs.js';
 import type { RecentLog } from './recent-log.js';
 import { ReplicationHeartbeat } from './replication-heartbeat.js';
@@ -55,6 +56,8 @@ export class Replication {
   private readonly id: string;
   /** Leaves retired origins out of told clocks for peers that read them back; absent: none. */
   private readonly folding: ToldFolding | undefined;
+  /** The floor of the node's in-memory clocks (`clock-floor.ts`). */
+  private readonly floor: () => ClockFloor;
 
   constructor(args: {
     /** The origin this node stamps under now. */
@@ -93,6 +96,8 @@ export class Replication {
     withheld?: () => ReadonlySet<string>;
     /** Folds told clocks for the peers that read them (`told-folding.ts`). [default none: every entry is sent] */
     folding?: ToldFolding;
+    /** The floor of the node's in-memory clocks, read live: peers' clocks move onto it once they reach it (`clock-floor.ts`). [default none] */
+    floor?: () => ClockFloor;
   }) {
     const clock = args.clock ?? systemClock;
     const { committed, recent } = args;
@@ -104,7 +109,8 @@ export class Replication {
     this.run = args.background ?? ((task) => this.logFailure(task));
     const folding = (this.folding = args.folding);
     const tell = (peer: Peer, vc: VectorClock): VectorClock => (folding === undefined ? vc : folding.toPeer(peer, vc));
-    for (const [id, acked] of args.acks) this.peers.set(id, newPeer(id, acked, args.durability?.get(id) ?? false));
+    const floor = (this.floor = args.floor ?? (() => NO_FLOOR));
+    for (const [id, acked] of args.acks) this.peers.set(id, newPeer(id, acked, args.durability?.get(id) ?? false, floor()));
     const peers = this.peers;
     this.topology = new LinkTopology({ peers, recent, clock, wantClock: (peer) => tell(peer, { ...told() }), withheld: args.withheld });
     const partial = args.partial ?? false;
@@ -116,7 +122,7 @@ export class Replication {
       behind: (peer, first) => this.peerBehind(peer, first),
       tellGaps: (peer, first, behind) => this.tellGaps(peer, first, behind, held(), asked(), (origin) => nodeOf(origin) === this.id || !partial),
     });
-    this.acks = new AckSchedule({ peers, clock, committed: told, ackDelayMs: args.ackDelayMs, tell });
+    this.acks = new AckSchedule({ peers, clock, committed: told, ackDelayMs: args.ackDelayMs, tell, floor });
     this.heartbeat = new ReplicationHeartbeat({
       peers, acks: this.acks, outboxes: this.outboxes, clock, log: this.log, committed: told, stallMs: args.stallMs,
       background: (task) => this.background(task),
@@ -127,6 +133,11 @@ export class Replication {
   peerViews(): PeerView[] {
     const committed = this.committed();
     return [...this.peers.values()].map((p) => peerView(p, committed));
+  }
+
+  /** How many entries the peers' clocks hold in memory, by kind (`troupe_clock_entries`). */
+  clockEntries(): { acked: number; sent: number; link: number } {
+    return clockEntries(this.peers.values());
   }
 
   /** The members this node knows of, with what each acknowledged and whether durably (`causal-stability.ts`). */
@@ -191,7 +202,7 @@ export class Replication {
 
   /** The peer told its whole clock (`want`): it has exactly that, so resend from there. */
   async receiveWant(peer: Peer, vc: VectorClock): Promise<void> {
-    peer.acked = { ...vc };
+    peer.acked = floored(vc, this.floor());
     peer.ackDirty = true;
     // Its whole clock, told on a link that did not say relaxed: what it has on disk.
     if (peer.link !== null && peer.link.relaxed !== true) peer.durable = true;
@@ -232,8 +243,8 @@ export class Replication {
   }
 
   /** The acknowledged clocks to persist (see {@link AckSchedule.dirty}). */
-  dirtyAcks(now = false): Map<string, VectorClock> {
-    return this.acks.dirty(now);
+  dirtyAcks(now = false, all = false): Map<string, VectorClock> {
+    return this.acks.dirty(now, all);
   }
 
   /**

@@ -9,6 +9,7 @@
 import type { Logger } from 'pino';
 import { NODE_ID_PATTERN, type Envelope, type VectorClock } from '../protocol/envelope.js';
 import type { Retiring, RetiringEvents } from '../protocol/clock-folding.js';
+import { clockFloor, NO_FLOOR, type ClockFloor } from '../protocol/clock-floor.js';
 import { nodeOf } from '../protocol/origin.js';
 import { parseRetirement, RETIRED_TYPE } from '../protocol/retirement.js';
 import { TroupeError } from '../protocol/troupe-error.js';
@@ -39,12 +40,25 @@ export class Retirements {
   private readonly nodeIds = new Set<string>();
   private readonly events = new Map<string, Retiring[]>();
   private changed = false;
+  /** The floor of the in-memory clocks (`clock-floor.ts`), made again when a retirement is learned. */
+  private currentFloor: ClockFloor = NO_FLOOR;
+  private floorMoved = false;
 
   constructor(stored?: StoredRetirements) {
     if (stored === undefined) return;
     for (const [origin, final] of Object.entries(stored.origins)) this.byOrigin.set(origin, final);
     for (const node of stored.nodes) this.nodeIds.add(node);
     for (const [origin, list] of Object.entries(stored.by ?? {})) this.events.set(origin, list.map(([by, seq, final]) => ({ origin: by, seq, final })));
+    this.currentFloor = clockFloor(this.events);
+  }
+
+  /**
+   * The floor the node's in-memory clocks stand on (`protocol/clock-floor.ts`): each
+   * origin retired by a retirement delivered here, at the largest final seq named. A new
+   * object whenever a delivered retirement changes it.
+   */
+  get floor(): ClockFloor {
+    return this.currentFloor;
   }
 
   /** Per retired origin, the retirements of it delivered here: what folds and unfolds clocks (`clock-folding.ts`). */
@@ -84,6 +98,10 @@ export class Retirements {
       this.byOrigin.set(origin, final);
       this.changed = true;
     }
+    if (this.floorMoved) {
+      this.floorMoved = false;
+      this.currentFloor = clockFloor(this.events);
+    }
     if (data.node !== undefined && !this.nodeIds.has(data.node)) {
       this.nodeIds.add(data.node);
       this.changed = true;
@@ -98,6 +116,7 @@ export class Retirements {
     else if (list.some((x) => x.origin === r.origin && x.seq === r.seq)) return;
     else list.push(r);
     this.changed = true;
+    this.floorMoved = true;
   }
 
   /**

@@ -6,6 +6,7 @@
  * leaves out the origins retired at exactly their final seq (`protocol/retirement.ts`).
  */
 import { encodeEvent } from '../protocol/event-codec.js';
+import { wholeClock } from '../protocol/clock-floor.js';
 import { foldClock } from '../protocol/retirement.js';
 import { ENVELOPE_SCHEMA, eventId, type EncodedEvent, type Envelope, type VectorClock } from '../protocol/envelope.js';
 import type { PublishInput } from './publish-input.js';
@@ -22,8 +23,8 @@ export interface Stamped {
  * Stamps `input` as the next event of node `origin`, whose delivered clock is `delivered`
  * and latest delivered `ts` is `lastTs`, at wall-clock time `now`; `causationId` is the
  * event whose handling emitted it (null for a publish); `finals` are the retired origins'
- * final seqs, left out of its clock (none for a retirement itself, whose clock must count
- * them). Changes nothing: the caller advances its clock to `envelope.vc[origin]` and its last ts to `envelope.ts`.
+ * final seqs, left out of its clock (a retirement's leave out the origins it retires: its
+ * clock must name them). Changes nothing: the caller advances its clock to `envelope.vc[origin]` and its last ts to `envelope.ts`.
  *
  * @throws TroupeError `TROUPE_PROTOCOL_BAD_EVENT` if the event cannot be encoded (data
  *   msgpack cannot hold, over 1 MiB).
@@ -38,7 +39,10 @@ export function stamp(
   finals: ReadonlyMap<string, number> = NONE,
 ): Stamped {
   const seq = (delivered[origin] ?? 0) + 1;
-  const vc = finals.size === 0 ? { ...delivered } : foldClock(delivered, finals, origin);
+  // The floor of `delivered` holds retired origins at the final seqs `finals` names, which
+  // `foldClock` leaves out anyway: only its own entries need a look (`clock-floor.ts`). A
+  // retirement is stamped from a whole clock, whose every entry is its own.
+  const vc = finals.size === 0 ? { ...wholeClock(delivered) } : foldClock({ ...delivered }, finals, origin);
   vc[origin] = seq;
   const id = eventId(origin, seq);
   const envelope: Envelope = {

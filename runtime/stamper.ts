@@ -1,12 +1,14 @@
 /**
  * The stamper: this node's own events, publishes and what its actors emit, stamped
  * (`stamp.ts`) under the origin of this start, after the clock delivered here, and never
- * behind the newest `ts` delivered or stamped here. A retirement's clock is never folded:
- * it must count the entries it retires.
+ * behind the newest `ts` delivered or stamped here. A retirement's clock folds like any
+ * other but for the origins it retires: it must name them through their final seqs
+ * (`Retirements.learn` takes an origin only then).
  */
 import type { Logger } from 'pino';
 import type { VectorClock } from '../protocol/envelope.js';
-import { RETIRED_TYPE } from '../protocol/retirement.js';
+import { wholeClock } from '../protocol/clock-floor.js';
+import { RETIRED_TYPE, type RetirementData } from '../protocol/retirement.js';
 import type { Clock } from './clock.js';
 import type { Emission } from './host.js';
 import type { PublishInput } from './publish-input.js';
@@ -76,14 +78,25 @@ export class Stamper {
   }
 
   /**
-   * Stamps the next event of this node and counts it as delivered; a retirement's clock is never folded.
+   * Stamps the next event of this node and counts it as delivered; a retirement's clock
+   * names the origins it retires in full.
    * @throws TroupeError `TROUPE_PROTOCOL_BAD_EVENT` if the event cannot be encoded (see `stamp`).
    */
   stampOwn(input: PublishInput, causationId: string | null): Stamped {
-    const finals = input.type === RETIRED_TYPE ? undefined : this.retirements.finals;
-    const own = stamp(this.origin, this.delivered, this.newest, this.clock.now(), input, causationId, finals);
+    const retiring = input.type === RETIRED_TYPE ? (input.data as RetirementData).origins : undefined;
+    const own =
+      retiring === undefined
+        ? stamp(this.origin, this.delivered, this.newest, this.clock.now(), input, causationId, this.retirements.finals)
+        : stamp(this.origin, wholeClock(this.delivered), this.newest, this.clock.now(), input, causationId, finalsExcept(this.retirements.finals, retiring));
     this.delivered[this.origin] = own.envelope.seq;
     this.newest = own.envelope.ts;
     return own;
   }
+}
+
+/** `finals` without the origins in `retiring`: what a retirement of those folds out of its clock. */
+function finalsExcept(finals: ReadonlyMap<string, number>, retiring: Readonly<Record<string, number>>): ReadonlyMap<string, number> {
+  const out = new Map(finals);
+  for (const origin in retiring) out.delete(origin);
+  return out;
 }

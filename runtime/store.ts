@@ -24,7 +24,8 @@
  * node runs relaxed. A crash therefore leaves the store at the end of some batch.
  */
 import { decodeEvent, decodeValue, encodeValue } from '../protocol/codec.js';
-import { foldRetired, type RetiringEvents } from '../protocol/clock-folding.js';
+import { foldExact, foldRetired, type RetiringEvents } from '../protocol/clock-folding.js';
+import { wholeClock } from '../protocol/clock-floor.js';
 import { eventId, parseEventId, type EncodedEvent, type VectorClock } from '../protocol/envelope.js';
 import { TroupeError } from '../protocol/troupe-error.js';
 import { compactKeys, openStoreDb, reopenStoreDb, type StoreDb } from './store-db.js';
@@ -107,9 +108,20 @@ export class Store {
     this.retiring = retiring;
   }
 
-  /** `vc` as stored: without the retired origins it reads back. */
+  /** `vc`, the node's own clock, as stored: without the retired origins it reads back. */
   private folded(vc: VectorClock): VectorClock {
-    return foldRetired(vc, this.retiring, vc);
+    const whole = wholeClock(vc);
+    return foldRetired(whole, this.retiring, whole);
+  }
+
+  /**
+   * A peer's acknowledged clock as stored (`ack/`): without the entries it reads back
+   * exactly (`foldExact`: it may have been lowered on purpose, so `foldRetired`'s closure
+   * argument does not hold). Every `ack/` is written again with a batch that changes
+   * `meta/retired`, so none is read back against retirements it was not folded with.
+   */
+  private foldedAck(vc: VectorClock): VectorClock {
+    return foldExact(wholeClock(vc), this.retiring);
   }
 
   /** The first position the log retains (1 until compaction removed some). */
@@ -148,7 +160,7 @@ export class Store {
     writeActorIndex(b, batch.index);
     for (const d of batch.deadLetters) b.put(dlqKey(d.service, d.eventId), encodeValue(d));
     for (const d of batch.removedDeadLetters) b.del(dlqKey(d.service, d.eventId));
-    for (const [peer, vc] of batch.acks) b.put(`ack/${peer}`, encodeValue(vc));
+    for (const [peer, vc] of batch.acks) b.put(`ack/${peer}`, encodeValue(this.foldedAck(vc)));
     for (const [peer, durable] of batch.durability ?? []) b.put(`dur/${peer}`, encodeValue(durable));
     const interest = batch.interest;
     if (interest !== undefined) {

@@ -11,6 +11,7 @@
  * has delivered: the fold stands on a retirement the peer's acknowledged clock counts.
  */
 import { foldRetired, unfoldRetired, type RetiringEvents } from '../protocol/clock-folding.js';
+import { wholeClock } from '../protocol/clock-floor.js';
 import type { VectorClock } from '../protocol/envelope.js';
 import type { Peer, PeerLink } from './peer-state.js';
 
@@ -27,8 +28,9 @@ export class ToldFolding {
 
   /** The clock `told` as sent to `peer`: folded if it reads folded clocks. */
   toPeer(peer: Peer, told: VectorClock): VectorClock {
-    if (peer.link?.folds !== true) return told;
-    return foldRetired(told, this.retiring, peer.acked, lowered(told, this.committed()));
+    const whole = wholeClock(told);
+    if (peer.link?.folds !== true) return whole;
+    return foldRetired(whole, this.retiring, peer.acked, lowered(whole, this.committed()));
   }
 
   /** A clock `link`'s peer sent (`want`, `ack`), with what it folded read back. */

@@ -1,20 +1,24 @@
 /**
- * Retired origins off the wire and the disk, on real processes (`protocol/clock-folding.ts`):
- * a node started five times ends with `ack` and `want` clocks that carry only the live
- * origins to a peer that reads them folded (and every entry to one that does not), and a
- * stored `meta/vc` without the retired ones, while every event stays delivered once and
- * readable.
+ * Retired origins off the wire, the disk and memory, on real processes
+ * (`protocol/clock-folding.ts`, `protocol/clock-floor.ts`): a node started five times ends
+ * with `ack` and `want` clocks that carry only the live origins to a peer that reads them
+ * folded (and every entry to one that does not), stored `meta/vc` and `ack/` clocks without
+ * the retired ones, and every node's `/status` clock and in-memory clocks (delivered, and
+ * its peers': `troupe_clock_entries`) holding only live origins, while every event stays
+ * delivered once and readable.
  */
 import t from 'tap';
 import { decodeValue } from '../protocol/codec.js';
 import type { VectorClock } from '../protocol/envelope.js';
 import type { Frame } from '../protocol/frame.js';
 import { openStoreDb } from '../runtime/store-db.js';
+import type { NodeStatus } from './helpers/admin-client.js';
 import { connectAuthenticated, type AuthenticatedPeer, type PeerIdentity } from './helpers/authenticated-peer.js';
 import { logProblems } from './helpers/causal-log.js';
 import { settledLogs, statuses, tails, waitForLinks } from './helpers/convergence.js';
 import { crashed, dumpOnFailure, type NodeProcess } from './helpers/node-process.js';
 import { restartN3, startOrdersCluster } from './helpers/orders-cluster.js';
+import { parsePrometheus } from './helpers/prometheus-text.js';
 import { waitFor } from './helpers/wait-for.js';
 
 const ALL_LINKS = [['n1', 'n2'], ['n1', 'n3'], ['n2', 'n3']] as const;
@@ -36,6 +40,33 @@ async function waitForRetired(nodes: readonly NodeProcess[], origins: readonly s
     until: (all) => [...all.values()].every((s) => origins.every((o) => (s.retired?.origins ?? []).some((r) => r.origin === o))),
     message: () => `every node to list ${origins.join(', ')} as retired\n${tails(nodes)}`,
   });
+}
+
+/** A node's in-memory clock entries by clock (`troupe_clock_entries`) and its `/status` as served. */
+async function clockEntries(node: NodeProcess): Promise<{ entries: Record<string, number>; served: NodeStatus }> {
+  const answer = await node.admin.request('GET', '/metrics');
+  const entries: Record<string, number> = {};
+  for (const s of parsePrometheus(answer.text).samples) if (s.name === 'troupe_clock_entries') entries[s.labels.clock!] = s.value;
+  return { entries, served: await node.admin.statusAsServed() };
+}
+
+/**
+ * Whether a node's clocks hold only live origins: its served `vc` none of `ended` and no
+ * more entries than `live` origins, and its in-memory clocks no more than that for itself
+ * and each of its `peers` (three per-link clocks per peer).
+ */
+function onlyLive(read: { entries: Record<string, number>; served: NodeStatus }, ended: readonly string[], live: number, peers: number): boolean {
+  const { entries, served } = read;
+  const shown = Object.keys(served.vc);
+  return (
+    shown.every((o) => !ended.includes(o)) &&
+    shown.length <= live &&
+    (served.retired?.folded ?? 0) >= ended.length &&
+    entries.delivered! <= live &&
+    entries.acked! <= peers * live &&
+    entries.sent! <= peers * live &&
+    entries.link! <= 3 * peers * live
+  );
 }
 
 /** The clock of the next frame of `type` the node sends `peer` after the first `after` frames. */
@@ -79,6 +110,21 @@ t.test('a node started five times: want, ack and the stored clock carry only liv
   const live = Object.keys(full).filter((o) => !ended.includes(o));
   t.ok(ended.every((o) => full[o] === finals.get(o)), "n1's clock counts every ended start at its final seq");
 
+  // In memory and in `/status`: each node holds the live origins only (n1, n2 and n3's
+  // current start), for itself and its two peers, however many times n3 started.
+  for (const node of nodes) {
+    const read = await waitFor(() => clockEntries(node), {
+      timeout: 30_000,
+      interval: 200,
+      until: (r) => onlyLive(r, ended, live.length, 2),
+      message: () => `${node.id}'s clocks to hold only the ${live.length} live origins`,
+      describe: (r) => JSON.stringify({ entries: r.entries, vc: r.served.vc, retired: r.served.retired }),
+    });
+    t.same(Object.keys(read.served.vc).sort(), [...live].sort(), `${node.id}'s /status vc shows the ${live.length} live origins, not ${Object.keys(full).length}`);
+    t.equal(read.served.retired?.folded, ended.length, `${node.id} says it folds the ${ended.length} ended starts`);
+    t.ok(read.entries.delivered! <= live.length && read.entries.acked! <= 2 * live.length, `${node.id}'s delivered and acknowledged clocks hold live origins only (${JSON.stringify(read.entries)})`);
+  }
+
   const old = await connectAuthenticated(n1.wsUrl, identity('old1', false));
   const oldAck = await ackOf(old, full);
   t.same(Object.keys(oldAck).sort(), Object.keys(full).sort(), 'a peer that does not read folded clocks is acked every entry');
@@ -99,11 +145,26 @@ t.test('a node started five times: want, ack and the stored clock carry only liv
   await n1.stop();
   const db = await openStoreDb(n1.data);
   const stored = decodeValue((await db.get('meta/vc'))!) as VectorClock;
+  const storedAcks = new Map<string, VectorClock>();
+  for await (const [key, value] of db.iterator({ gt: 'ack/', lt: 'ack0' })) storedAcks.set(key.slice(4), decodeValue(value) as VectorClock);
   await db.close();
   t.same(Object.keys(stored).filter((o) => ended.includes(o)), [], `n1's stored meta/vc carries no ended start (${JSON.stringify(stored)})`);
+  for (const peer of ['n2', 'n3']) {
+    const ack = storedAcks.get(peer);
+    t.ok(ack !== undefined && Object.keys(ack).every((o) => !ended.includes(o)), `n1's stored ack/${peer} carries no ended start (${JSON.stringify(ack)})`);
+  }
   await n1.start();
   await waitForLinks(nodes, ALL_LINKS, 60_000);
   const back = await n1.admin.status();
   t.ok(ended.every((o) => back.vc[o] === finals.get(o)), 'read back at start, it counts every ended start at its final seq');
   t.ok(Object.keys(full).every((o) => (back.vc[o] ?? 0) >= full[o]), 'and nothing less than before the stop');
+  const n1Before = logs.get('n1')!.status.origin!;
+  const again2 = await waitFor(() => clockEntries(n1), {
+    timeout: 30_000,
+    interval: 200,
+    until: (r) => onlyLive(r, [...ended, n1Before], live.length, 4), // the two fake peers are known now too
+    message: `n1's clocks, after it started again, to hold only live origins (its earlier start ${n1Before} retired too)`,
+    describe: (r) => JSON.stringify({ entries: r.entries, vc: r.served.vc }),
+  });
+  t.notOk(n1Before in again2.served.vc, "n1's earlier start left its /status vc");
 });

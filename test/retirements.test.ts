@@ -1,11 +1,13 @@
 import t, { type Test } from 'tap';
 import pino from 'pino';
+import { decodeValue } from '../protocol/codec.js';
 import type { Envelope, VectorClock } from '../protocol/envelope.js';
 import { encodeEvent } from '../protocol/event-codec.js';
 import { RETIRED_TYPE } from '../protocol/retirement.js';
 import { Fabric, type PeerLink } from '../runtime/fabric.js';
 import { Host } from '../runtime/host.js';
 import { Retirements } from '../runtime/retirements.js';
+import { openStoreDb } from '../runtime/store-db.js';
 import { Store } from '../runtime/store.js';
 
 const log = pino({ level: 'silent' });
@@ -73,7 +75,7 @@ t.test('a node started again retires its earlier start: its next events carry no
   const second = await startFabric(t, dir, 'n1~b');
   await second.fabric.waitFor(3, 5000);
   const [retiring] = await second.fabric.read(3, 1);
-  t.match(retiring, { type: RETIRED_TYPE, origin: 'n1~b', seq: 1, vc: { 'n1~a': 2, 'n1~b': 1 }, data: { origins: { 'n1~a': 2 } } }, 'the start stamps a retirement of n1~a at its final seq, with its full clock');
+  t.match(retiring, { type: RETIRED_TYPE, origin: 'n1~b', seq: 1, vc: { 'n1~a': 2, 'n1~b': 1 }, data: { origins: { 'n1~a': 2 } } }, 'the start stamps a retirement of n1~a at its final seq, its clock naming n1~a in full');
   const next = await second.fabric.publish({ type: 'Ping' });
   t.same(next.vc, { 'n1~b': 2 }, 'the next event leaves n1~a out');
   t.same((await second.fabric.read(1, 1))[0]?.vc, { 'n1~a': 1 }, 'the old events keep their clocks');
@@ -84,6 +86,7 @@ t.test('a node started again retires its earlier start: its next events carry no
   await third.fabric.waitFor(5, 5000);
   const [again] = await third.fabric.read(5, 1);
   t.same(again?.data, { origins: { 'n1~b': 2 } }, 'only the start not yet retired is retired next');
+  t.same(again?.vc, { 'n1~b': 2, 'n1~c': 1 }, 'its clock names n1~b in full and leaves out n1~a, retired before: a retirement does not grow with every start');
   t.same((await third.fabric.publish({ type: 'Ping' })).vc, { 'n1~c': 2 });
   t.same(third.fabric.retired.origins.map((o) => o.origin), ['n1~a', 'n1~b']);
 });
@@ -108,4 +111,26 @@ t.test('retiring a node id for good: refused for itself, a linked peer or a bad 
   t.ok(fabric.isRetiredNode('n2'));
   t.notOk(fabric.peerViews().some((p) => p.id === 'n2'), 'n2 is no longer a member');
   t.same(fabric.retired.nodes, ['n2']);
+});
+
+t.test('a batch that changes the stored retirements stores every acknowledged clock again, folded against them', async (t) => {
+  const dir = t.testdir();
+  const first = await startFabric(t, dir, 'n1~a');
+  await first.fabric.publish({ type: 'Ping' });
+  await first.fabric.publish({ type: 'Ping' });
+  await first.stop();
+  // n2 is known by a stored ack only (it does not link): nothing makes that ack dirty again.
+  const store = await Store.open(dir, 'n1', { sync: false });
+  await store.load();
+  const vc = { 'n1~a': 2 };
+  await store.commit({ events: [], vcBefore: vc, vc, actors: [], deadLetters: [], removedDeadLetters: [], acks: new Map([['n2', { 'n1~a': 2, 'n1~b': 1 }]]) });
+  await store.close();
+
+  const second = await startFabric(t, dir, 'n1~b');
+  await second.fabric.waitFor(3, 5000); // n1~b:1 retires n1~a at 2
+  await second.stop();
+  const db = await openStoreDb(dir);
+  const ack = decodeValue((await db.get('ack/n2'))!) as VectorClock;
+  await db.close();
+  t.same(ack, { 'n1~b': 1 }, 'n1~a, at the final seq of a retirement the ack counts, is left out of the stored ack with the retirement itself');
 });

@@ -21,6 +21,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino, { type Logger } from 'pino';
+import { wholeClock } from '../protocol/clock-floor.js';
 import type { Envelope, VectorClock } from '../protocol/envelope.js';
 import { TroupeError } from '../protocol/troupe-error.js';
 import { compare } from '../protocol/vector-clock.js';
@@ -348,9 +349,9 @@ export class SimulatedCluster {
     return this.kernelOf(node).fabric.trace(correlationId);
   }
 
-  /** The committed vector clock of `node`. */
+  /** The committed vector clock of `node`, every entry (retired origins at their final seq too). */
   clock(node: string): VectorClock {
-    return this.kernelOf(node).fabric.clock;
+    return wholeClock(this.kernelOf(node).fabric.clock);
   }
 
   /** Whether every node is up with the same committed clock, nothing waits in a causal buffer and nothing is in flight. */

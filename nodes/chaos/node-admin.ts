@@ -5,6 +5,8 @@
  * committed), `unknown` when no answer came (it may or may not have been).
  */
 
+import { statusClock, type ClockOfStatus } from '../status-clock.js';
+
 /** A vector clock as the API reports it: origin → count (a missing entry is 0). */
 export type Clock = Readonly<Record<string, number>>;
 
@@ -25,6 +27,7 @@ export type PublishOutcome =
 /** The part of `GET /status` the checks read. */
 export interface StatusView {
   readonly id: string;
+  /** Read whole: the retired origins `/status` leaves out are put back at their final seq (`statusClock`). */
   readonly vc: Clock;
   readonly peers: readonly { readonly id: string; readonly connected: boolean; readonly outbox: number }[];
   readonly log: { readonly size: number; readonly buffered?: number };
@@ -85,9 +88,10 @@ export class NodeAdmin {
     return { outcome: response.status === 500 ? 'unknown' : 'failed', error: code };
   }
 
-  /** `GET /status`. */
-  status(): Promise<StatusView> {
-    return this.get<StatusView>('/status');
+  /** `GET /status`, its clock read whole. */
+  async status(): Promise<StatusView> {
+    const status = await this.get<StatusView & ClockOfStatus>('/status');
+    return { ...status, vc: statusClock(status) };
   }
 
   /** Every actor, in memory or passivated: `GET /actors` a page at a time. */

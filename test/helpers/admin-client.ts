@@ -5,6 +5,7 @@
  * test. Every request has a timeout: a hung node fails the test instead of hanging it.
  */
 import type { NodeStatus } from '../../inspector/feed.js';
+import { statusClock } from '../../nodes/status-clock.js';
 
 /** A vector clock as the API reports it: node id → count (a missing entry is 0). */
 export type Clock = Record<string, number>;
@@ -102,8 +103,14 @@ export class AdminClient {
     return { status: response.status, body: parsed, text };
   }
 
-  /** `GET /status`. */
+  /** `GET /status`, its `vc` read whole (retired origins it leaves out at their final seq: `statusClock`). */
   async status(): Promise<NodeStatus> {
+    const s = await this.statusAsServed();
+    return { ...s, vc: statusClock(s) };
+  }
+
+  /** `GET /status` as the node serves it: `vc` holds only the live entries. */
+  async statusAsServed(): Promise<NodeStatus> {
     const answer = await this.request('GET', '/status');
     if (answer.status !== 200) throw new AdminApiError(this.node, 'GET /status', answer);
     const s = answer.body as NodeStatus;
