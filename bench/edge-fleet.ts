@@ -33,6 +33,7 @@ import pino from 'pino';
 import { connect } from '../client/index.js';
 import { nodeWants, placedServices } from '../nodes/placed-services.js';
 import { loadIdentity } from '../nodes/key-files.js';
+import { statusClock, type ClockOfStatus } from '../nodes/status-clock.js';
 import { TcpProxy } from '../nodes/tcp-proxy.js';
 import { startNode, type RunningNode } from '../runtime/node.js';
 import app, { FLEET_DEVICES, FLEET_SIZE } from './apps/edge-fleet.js';
@@ -54,6 +55,7 @@ const MB = 2 ** 20;
 interface Status {
   readonly recovering: boolean;
   readonly peers: readonly { readonly id: string; readonly connected: boolean; readonly outbox: number }[];
+  /** The clock read whole (`statusClock`): `/status` leaves retired origins out of `vc`. */
   readonly vc: Record<string, number>;
   readonly log: { readonly size: number };
 }
@@ -67,7 +69,8 @@ const ofNode = (vc: Record<string, number>, node: string): number =>
 
 async function status(url: string): Promise<Status> {
   const res = await fetch(`${url}/status`);
-  return (await res.json()) as Status;
+  const served = (await res.json()) as Status & ClockOfStatus;
+  return { ...served, vc: statusClock(served) };
 }
 
 /** Counters and gauges of a node's `/metrics`, by name (the first series of each). */

@@ -23,7 +23,7 @@ export { stateLabel };
 
 /** What the metrics read. */
 export interface MetricsSources {
-  readonly fabric: Pick<Fabric, 'id' | 'origin' | 'observe' | 'peerViews' | 'buffered' | 'size' | 'compacted' | 'lostEvents'> & Partial<Pick<Fabric, 'clockEntries'>>;
+  readonly fabric: Pick<Fabric, 'id' | 'origin' | 'observe' | 'peerViews' | 'buffered' | 'size' | 'compacted' | 'lostEvents' | 'clockEntries'>;
   readonly host: Pick<Host, 'counts' | 'serviceNames'> & { readonly actors: { readonly size: number; readonly total: number } };
   readonly store: Pick<Store, 'deadLetters'>;
   /** What latency is measured against: the wall clock events' `ts` come from. [default systemClock] */
@@ -174,9 +174,7 @@ export class Metrics {
       labelNames: ['clock'],
       registers,
       collect() {
-        const entries = fabric.clockEntries?.();
-        if (entries === undefined) return;
-        for (const [clock, n] of Object.entries(entries)) this.set({ clock }, n);
+        for (const [clock, n] of Object.entries(fabric.clockEntries())) this.set({ clock }, n);
       },
     });
     new Gauge({

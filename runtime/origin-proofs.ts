@@ -179,9 +179,8 @@ export class OriginProofs {
       const list = this.kept.get(this.origin) ?? [];
       list.push(kept);
       this.kept.set(this.origin, list);
-      const positions = part.map((e) => e.pos);
-      const at = Math.min(...positions);
-      out.push(this.stored(kept, { at, span: Math.max(...positions) - at }));
+      // `own` is in position order (a batch's events are).
+      out.push(this.stored(kept, { at: part[0].pos, span: part[part.length - 1].pos - part[0].pos }));
     }
     this.forget(delivered);
     return out;

@@ -8,6 +8,7 @@
 import { encodeData } from '../protocol/client-codec.js';
 import { isTroupeError, TroupeError } from '../protocol/troupe-error.js';
 import { MAX_EVENT_VERSION } from '../protocol/event-codec.js';
+import { RETIRED_TYPE } from '../protocol/retirement.js';
 import { isName, isSeq, MAX_NAME_LENGTH } from '../protocol/wire-fields.js';
 
 /** What to publish: an event from outside the cluster (admin API) or from a tool. */
@@ -21,7 +22,9 @@ export interface PublishInput {
 
 /**
  * Checks that `input` is a publish: `type` a name (1 to 256 characters that survive
- * UTF-8), `correlationId` absent or such a name, `version` absent or an integer from 1
+ * UTF-8) other than the runtime's own `troupe.retired` (which retires origins cluster-wide,
+ * so only `POST /nodes/:id/retire` and a start's retirement of its earlier origins stamp
+ * it), `correlationId` absent or such a name, `version` absent or an integer from 1
  * to 2³²−1 (the version of the type the data has), `data` anything.
  *
  * @throws TroupeError `TROUPE_BAD_REQUEST` naming the first field that is not.
@@ -30,6 +33,7 @@ export function checkPublish(input: unknown): asserts input is PublishInput {
   if (input === null || typeof input !== 'object') throw new TroupeError('TROUPE_BAD_REQUEST', 'a publish is an object { type, data?, correlationId?, version? }');
   const { type, correlationId } = input as Record<string, unknown>;
   if (!isName(type)) throw new TroupeError('TROUPE_BAD_REQUEST', `\`type\` must be a string of 1 to ${MAX_NAME_LENGTH} characters`);
+  if (type === RETIRED_TYPE) throw new TroupeError('TROUPE_BAD_REQUEST', `\`${RETIRED_TYPE}\` is the runtime's own type: retire a node with POST /nodes/:id/retire (troupe forget)`);
   if (correlationId !== undefined && !isName(correlationId)) {
     throw new TroupeError('TROUPE_BAD_REQUEST', `\`correlationId\` must be a string of 1 to ${MAX_NAME_LENGTH} characters`);
   }

@@ -84,6 +84,7 @@ export class SkipRanges {
     const list = this.byOrigin.get(origin);
     if (list === undefined || to < from) return;
     const kept: [number, number][] = [];
+    let removed = 0;
     for (const [a, b] of list) {
       if (b < from || a > to) {
         kept.push([a, b]);
@@ -91,8 +92,11 @@ export class SkipRanges {
       }
       if (a < from) kept.push([a, from - 1]);
       if (b > to) kept.push([to + 1, b]);
-      this.count -= Math.min(b, to) - Math.max(a, from) + 1;
+      removed += Math.min(b, to) - Math.max(a, from) + 1;
     }
+    // Nothing overlapped: the origin's ranges, and what is stored of them, stay as they are.
+    if (removed === 0) return;
+    this.count -= removed;
     if (kept.length === 0) this.byOrigin.delete(origin);
     else this.byOrigin.set(origin, kept);
     this.changed.add(origin);

@@ -43,6 +43,7 @@ function fakeNode() {
       get lostEvents() {
         return world.lost;
       },
+      clockEntries: () => ({ delivered: 3, acked: 6, sent: 6, link: 2 }),
     },
     host: {
       counts() {
@@ -93,6 +94,7 @@ t.test('counts every committed event as delivered by type, and as published only
   t.same(byLabel(m, 'troupe_events_delivered_total', 'type'), { OrderPlaced: 2, OrderCreated: 1, OrderShipped: 1 });
   t.same(byLabel(m, 'troupe_events_published_total', 'type'), { OrderPlaced: 1, OrderCreated: 1 });
   t.equal(m.types.get('troupe_events_delivered_total'), 'counter');
+  t.same(byLabel(m, 'troupe_clock_entries', 'clock'), { delivered: 3, acked: 6, sent: 6, link: 2 }, 'the clocks\' entries in memory, by clock');
 });
 
 t.test('measures delivery latency from the origin\'s ts to the commit, never below zero', async (t) => {

@@ -1,4 +1,5 @@
 /** Pins the outboxes' window towards a partial peer: a run of skipped seqs takes one place in it, an event one. */
+import { isDeepStrictEqual } from 'node:util';
 import t from 'tap';
 import fc from 'fast-check';
 import type { Frame } from '../protocol/frame.js';
@@ -104,7 +105,8 @@ t.test('a run of one origin and type skipped in a row goes out exactly as the wh
         return { frames, sent: peer.sent, skipping: peer.skipping, cursor: peer.cursor };
       };
       // Without their types in memory, every event takes the whole check.
-      t.same(await sent(true), await sent(false));
+      return isDeepStrictEqual(await sent(true), await sent(false));
     }),
   );
+  t.pass('every run sent the same frames both ways');
 });

@@ -34,6 +34,8 @@ t.test('a publish is checked by the wire\'s own rules: names of 1 to 256 charact
     ['a numeric type', { type: 42 }],
     ['a type of 257 characters', { type: 'T'.repeat(257) }],
     ['a type with a lone surrogate', { type: 'Ping\ud800' }],
+    ['the runtime\'s own retirement type', { type: 'troupe.retired', data: { origins: {} } }],
+    ['the retirement type without data', { type: 'troupe.retired' }],
     ['a numeric correlation id', { type: 'Ping', correlationId: 7 }],
     ['an empty correlation id', { type: 'Ping', correlationId: '' }],
     ['a correlation id of 257 characters', { type: 'Ping', correlationId: 'c'.repeat(257) }],

@@ -18,6 +18,11 @@ t.test('ranges merge when they touch and split when a seq is removed', async (t)
   s.remove('a', 1, 10);
   t.ok(s.empty, 'nothing left');
   t.same([...s.takeChanged()], [['a', []]], 'the origin is reported changed, with no range left');
+  s.add('b', 5, 9);
+  s.takeChanged();
+  s.remove('b', 1, 4);
+  s.remove('b', 10, 20);
+  t.same([...s.takeChanged()], [], 'removing seqs it does not hold changes nothing to store');
 });
 
 t.test('the ranges hold exactly the seqs added and not removed', async (t) => {

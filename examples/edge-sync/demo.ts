@@ -7,14 +7,14 @@
  * catches up when the link heals.
  */
 import { getJson, pause, post } from '../orders/demo-client.js';
+import { statusClock, type ClockOfStatus } from '../../nodes/status-clock.js';
 import type { DemoContext } from '../../runtime/service.js';
 
 /** Readings each device publishes in act 1, and the offline backlog of act 2. */
 const READINGS = 20;
 const BACKLOG = 500;
 
-interface Status {
-  readonly vc: Record<string, number>;
+interface Status extends ClockOfStatus {
   readonly log: { readonly size: number };
   readonly peers: readonly { readonly id: string; readonly connected: boolean; readonly outbox: number }[];
   readonly interest?: { readonly want: readonly string[]; readonly skipped: number };
@@ -44,8 +44,9 @@ async function publishReading(url: string, device: string, i: number, ctx: DemoC
   }
 }
 
-function sum(vc: Record<string, number>): number {
-  return Object.values(vc).reduce((a, b) => a + b, 0);
+/** Events a node's clock counts, read whole (`/status` leaves retired origins out of `vc`). */
+function sum(s: Status): number {
+  return Object.values(statusClock(s)).reduce((a, b) => a + b, 0);
 }
 
 async function showNodes(ctx: DemoContext): Promise<void> {
@@ -53,7 +54,7 @@ async function showNodes(ctx: DemoContext): Promise<void> {
     const s = await getJson<Status>(node.url, '/status', ctx);
     if (s === undefined) continue;
     const want = s.interest === undefined ? '*' : s.interest.want.join(' ') || '(own events only)';
-    ctx.log(`${node.id}: holds ${s.log.size} of the ${sum(s.vc)} events its clock counts; wants ${want}`);
+    ctx.log(`${node.id}: holds ${s.log.size} of the ${sum(s)} events its clock counts; wants ${want}`);
   }
 }
 
@@ -62,7 +63,7 @@ async function settle(ctx: DemoContext, gateway: string): Promise<boolean> {
   for (let i = 0; i < 600; i++) {
     const all = await Promise.all(ctx.nodes.map((n) => getJson<Status>(n.url, '/status', ctx)));
     const top = all.find((_, j) => ctx.nodes[j].id === gateway);
-    if (top !== undefined && all.every((s) => s !== undefined && sum(s.vc) === sum(top.vc))) return true;
+    if (top !== undefined && all.every((s) => s !== undefined && sum(s) === sum(top))) return true;
     if (!(await pause(200, ctx.signal))) return false;
   }
   return false;
