@@ -131,8 +131,11 @@ t.test('a device whose interest widens gets the history it lacked, delivered to 
   // The same data dir, now also wanting every reading.
   const wider = await startNode(t, { id: 'd1', app: 'examples/edge-sync', data: d1.data, port: d1.port, peers: [fleet.gw.wsUrl], extraArgs: ['--relaxed', '--want', 'reading'] });
   fleet.devices[0] = wider;
+  // The new start retires the earlier one with an event of its own: wait for it too, or the
+  // clocks can match before it is stamped and the gateway's log then lack it.
+  const earlier = before.find((e) => nodeOf(e.origin) === 'd1')?.origin;
   await waitFor(() => status(wider), {
-    until: (s) => s.interest?.refilling === 0 && s.peers.some((p) => p.connected),
+    until: (s) => s.interest?.refilling === 0 && s.peers.some((p) => p.connected) && (s.retired?.origins ?? []).some((o) => o.origin === earlier),
     failFast: crashed(fleet.all()),
     timeout: 60_000,
     message: () => tails(fleet.all()),
