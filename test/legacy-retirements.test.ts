@@ -3,38 +3,17 @@
  * on a data dir whose `meta/retired` names no retirement per origin reads them from the
  * log once, so those origins leave the in-memory and stored clocks like any other.
  */
-import t, { type Test } from 'tap';
-import pino from 'pino';
+import t from 'tap';
 import { decodeValue } from '../protocol/codec.js';
 import type { VectorClock } from '../protocol/envelope.js';
-import { Fabric } from '../runtime/fabric.js';
-import { Host } from '../runtime/host.js';
+import type { Fabric } from '../runtime/fabric.js';
 import { originsWithoutRecords } from '../runtime/legacy-retirements.js';
 import type { StoredRetirements } from '../runtime/retirements.js';
 import { openStoreDb } from '../runtime/store-db.js';
 import { RETIRED_KEY } from '../runtime/store-keys.js';
 import { Store } from '../runtime/store.js';
+import { startFabric } from './helpers/store-fabric.js';
 import { waitFor } from './helpers/wait-for.js';
-
-const log = pino({ level: 'silent' });
-
-/** A fabric of node n1 over the store in `dir`, stamping under `origin`, as a node starts one. */
-async function startFabric(t: Test, dir: string, origin: string) {
-  const store = await Store.open(dir, 'n1', { sync: false });
-  const state = await store.load();
-  const host = new Host({ services: [], schedule: () => {} });
-  const fabric = new Fabric({ id: 'n1', origin, store, host, log, state });
-  let stopped = false;
-  const stop = async (): Promise<void> => {
-    if (stopped) return;
-    stopped = true;
-    await fabric.stop();
-    host.stop();
-    await store.close();
-  };
-  t.teardown(stop);
-  return { fabric, stop };
-}
 
 /** Waits until `fabric` retired `origin` and committed the retirement. */
 async function retiredAt(fabric: Fabric, origin: string): Promise<void> {

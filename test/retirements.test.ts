@@ -1,14 +1,14 @@
-import t, { type Test } from 'tap';
+import t from 'tap';
 import pino from 'pino';
 import { decodeValue } from '../protocol/codec.js';
 import type { Envelope, VectorClock } from '../protocol/envelope.js';
 import { encodeEvent } from '../protocol/event-codec.js';
 import { RETIRED_TYPE } from '../protocol/retirement.js';
-import { Fabric, type PeerLink } from '../runtime/fabric.js';
-import { Host } from '../runtime/host.js';
+import type { PeerLink } from '../runtime/fabric.js';
 import { Retirements } from '../runtime/retirements.js';
 import { openStoreDb } from '../runtime/store-db.js';
 import { Store } from '../runtime/store.js';
+import { startFabric } from './helpers/store-fabric.js';
 
 const log = pino({ level: 'silent' });
 
@@ -44,25 +44,6 @@ t.test('a retirement that cannot be read retires nothing', async (t) => {
   t.equal(r.learn(retirement('n2~x', { 'n2~x': 1 }, { origins: 'everything' }), log), undefined);
   t.same(r.view(), { nodes: [], origins: [] });
 });
-
-
-/** A fabric of node n1 over the store in `dir`, stamping under `origin`, as a node starts one. */
-async function startFabric(t: Test, dir: string, origin: string) {
-  const store = await Store.open(dir, 'n1', { sync: false });
-  const state = await store.load();
-  const host = new Host({ services: [], schedule: () => {} });
-  const fabric = new Fabric({ id: 'n1', origin, store, host, log, state });
-  let stopped = false;
-  const stop = async (): Promise<void> => {
-    if (stopped) return;
-    stopped = true;
-    await fabric.stop();
-    host.stop();
-    await store.close();
-  };
-  t.teardown(stop);
-  return { fabric, stop };
-}
 
 t.test('a node started again retires its earlier start: its next events carry no entry for it, across restarts', async (t) => {
   const dir = t.testdir();
