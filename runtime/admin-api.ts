@@ -214,9 +214,14 @@ function fail(res: ServerResponse, err: unknown): void {
 }
 
 function json(res: ServerResponse, status: number, body: unknown): void {
-  const text = JSON.stringify(body);
+  // As the inspector's feed does: an actor's context may hold a bigint, which must not fail `/actors`.
+  const text = JSON.stringify(body, bigintAsString);
   res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
   res.end(text);
+}
+
+function bigintAsString(_key: string, value: unknown): unknown {
+  return typeof value === 'bigint' ? value.toString() : value;
 }
 
 function text(res: ServerResponse, status: number, contentType: string, body: string): void {

@@ -10,9 +10,10 @@
  * is retained.
  */
 import { copyOf } from '../protocol/byte-slabs.js';
-import { decodeEvent, eventHeaderAndType } from '../protocol/event-codec.js';
+import { eventHeaderAndType } from '../protocol/event-codec.js';
 import type { Envelope } from '../protocol/envelope.js';
 import { parseEventId } from '../protocol/envelope.js';
+import { showEvent, type ShownEvent } from '../protocol/shown-event.js';
 import type { Clock } from './clock.js';
 import { LogCompactedError } from './log-compaction.js';
 import type { OutgoingEvent } from './outbox.js';
@@ -20,8 +21,8 @@ import type { RecentLog } from './recent-log.js';
 import type { PeerOutbox } from './replication.js';
 import type { DeadLetter, Store } from './store.js';
 
-/** An event as `/log` shows it. */
-export interface LogEntry extends Envelope {
+/** An event as `/log` shows it; one a strict decoder refuses (an older build stored it) is marked `unshowable`. */
+export interface LogEntry extends ShownEvent {
   readonly pos: number;
 }
 
@@ -85,7 +86,7 @@ export class LogQueries {
       // A page stops at a byte budget too (at least one event): events may be 1 MiB each.
       if (out.length > 0 && bytes + e.bytes.length > this.pageBytes) break;
       bytes += e.bytes.length;
-      out.push({ pos: e.pos, ...decodeEvent(e.bytes) });
+      out.push({ pos: e.pos, ...showEvent(e.bytes) });
     }
     return out;
   }
@@ -111,7 +112,7 @@ export class LogQueries {
           break read;
         }
         bytes += event.length;
-        events.push({ pos: chunk[j], ...decodeEvent(event) });
+        events.push({ pos: chunk[j], ...showEvent(event) });
       }
     }
     const buffered = this.heldBack().filter((e) => e.correlationId === correlationId);

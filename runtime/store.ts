@@ -23,7 +23,8 @@
  * clock, the actors' snapshots, dead letters and acknowledged clocks, fsync'd unless the
  * node runs relaxed. A crash therefore leaves the store at the end of some batch.
  */
-import { decodeEvent, decodeValue, encodeValue } from '../protocol/codec.js';
+import { decodeValue, encodeValue } from '../protocol/codec.js';
+import { showEvent } from '../protocol/shown-event.js';
 import { foldExact, foldRetired, type RetiringEvents } from '../protocol/clock-folding.js';
 import { wholeClock } from '../protocol/clock-floor.js';
 import { eventId, parseEventId, type EncodedEvent, type VectorClock } from '../protocol/envelope.js';
@@ -254,7 +255,8 @@ export class Store {
     const pos = await this.clocks.positionOf(id.origin, id.seq);
     if (pos === undefined) return undefined;
     const bytes = await this.db.get(posKey(pos));
-    return bytes !== undefined && decodeEvent(bytes).correlationId === correlationId ? pos : undefined;
+    // Shown, not decoded: an event an older build stored, which the decoder refuses, must not fail the trace.
+    return bytes !== undefined && showEvent(bytes).correlationId === correlationId ? pos : undefined;
   }
 
   /** The stored checkpoint of `origin` that lists `seq`, if any: the first whose last seq is at or above it. */

@@ -67,3 +67,15 @@ t.test('a publish over HTTP is checked by the fabric alone: a correlation id may
   t.match(await ok.json(), { seq: 1, correlationId: 'c'.repeat(256) });
   t.equal(fabric.size, 1, 'only the valid one was logged');
 });
+
+t.test('an actor whose context holds a bigint is shown, the bigint as a string, not a 500', async (t) => {
+  const actor = { service: 'counter', key: 'k', state: 'counting', status: 'active', context: { total: 12345678901234567890n } };
+  const url = await serve(t, {
+    host: { counts: () => ({ counter: { counting: 1 } }), actors: { size: 1 }, view: () => actor },
+    store: { actors: { page: async () => ({ records: [{ service: 'counter', key: 'k' }], next: null }) } },
+  });
+  const res = await fetch(`${url}/actors`);
+  t.equal(res.status, 200, '/actors answers 200');
+  const body = (await res.json()) as { actors: { context: { total: unknown } }[] };
+  t.equal(body.actors[0]?.context.total, '12345678901234567890', 'the bigint reads as its decimal string');
+});
