@@ -25,7 +25,10 @@
  * bug, a forged `want` of 2⁵³−1) must not stop the actors for good. So a claim is dropped
  * when that peer's link goes down before the events arrive, and a recovery still waiting
  * after `maxWaitMs` (for claimed events, or for a member that never links) is given up:
- * the node logs an error and rebuilds from what it has.
+ * the node logs an error and rebuilds from what it has. And each peer's claims may hold the
+ * actors for `maxWaitMs` in all during one start (a claim given up on uses all of it):
+ * after that its claims are not waited for, so a peer that repeats a forged `want`, or
+ * leaves and links again before each give-up, cannot hold the actors again and again.
  */
 import type { Logger } from 'pino';
 import type { VectorClock } from '../protocol/envelope.js';
@@ -46,6 +49,10 @@ export class HistoryRecovery {
   private readonly members: () => Iterable<string>;
   /** Full peers that told their clock since this node started. */
   private readonly heard = new Set<string>();
+  /** Per peer, since when its current claim holds the actors. */
+  private readonly claimedSince = new Map<string, number>();
+  /** Per peer, how long its claims held the actors in this start (ms), up to `maxWaitMs`. */
+  private readonly waitedFor = new Map<string, number>();
   /** A peer claimed history this log lacks: the actors also wait to hear from every member. */
   private lossSeen = false;
   /** When the current recovery is given up. */
@@ -95,6 +102,7 @@ export class HistoryRecovery {
       for (const origin in claim) if (claim[origin] > (committed[origin] ?? 0)) return true;
     }
     if (this.unheard().length > 0) return true;
+    for (const peer of this.claims.keys()) this.endClaim(peer);
     this.claims.clear();
     this.lossSeen = false;
     this.clock.clearTimeout(this.deadline);
@@ -145,10 +153,16 @@ export class HistoryRecovery {
       any = true;
     }
     if (!any) {
+      this.endClaim(peer);
       if (this.claims.delete(peer) || this.lossSeen) this.onChange();
       return;
     }
+    if ((this.waitedFor.get(peer) ?? 0) >= this.maxWaitMs) {
+      this.log.warn({ code: 'TROUPE_NODE_RECOVERING', peer, peerHas: claim }, 'a peer whose claims held the actors for the longest wait already claims events of this node\'s earlier starts again: not waiting for it');
+      return;
+    }
     this.claims.set(peer, claim);
+    if (!this.claimedSince.has(peer)) this.claimedSince.set(peer, this.clock.now());
     this.lossSeen = true;
     this.log.warn(
       { code: 'TROUPE_NODE_RECOVERING', peer, peerHas: claim, waitingFor: this.unheard(), maxWaitMs: this.maxWaitMs },
@@ -161,6 +175,7 @@ export class HistoryRecovery {
   peerGone(peer: string): void {
     const claim = this.claims.get(peer);
     if (claim === undefined) return;
+    this.endClaim(peer);
     this.claims.delete(peer);
     this.log.warn(
       { code: 'TROUPE_NODE_RECOVERING', peer, peerHad: claim },
@@ -194,8 +209,21 @@ export class HistoryRecovery {
       { code: 'TROUPE_NODE_RECOVERING', claimed: this.claimed(), logHas: this.committed, peers: [...this.claims.keys()], unheard: this.unheard(), waitedMs: this.maxWaitMs },
       'gave up fetching back this node\'s earlier events: rebuilding the actors from what the log holds',
     );
+    for (const [peer, claim] of this.claims) {
+      this.endClaim(peer);
+      // It claimed events it never sent: none of its claims is waited for again.
+      for (const origin in claim) if (claim[origin] > (this.committed[origin] ?? 0)) this.waitedFor.set(peer, this.maxWaitMs);
+    }
     this.claims.clear();
     this.lossSeen = false;
     this.onChange();
+  }
+
+  /** `peer`'s claim no longer holds the actors: the time it held them counts against it. */
+  private endClaim(peer: string): void {
+    const since = this.claimedSince.get(peer);
+    if (since === undefined) return;
+    this.claimedSince.delete(peer);
+    this.waitedFor.set(peer, Math.min(this.maxWaitMs, (this.waitedFor.get(peer) ?? 0) + this.clock.now() - since));
   }
 }
