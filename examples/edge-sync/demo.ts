@@ -105,7 +105,9 @@ export async function edgeDemo(ctx: DemoContext): Promise<void> {
   ctx.log(`act 2: ${offline.id} is cut off from ${gateway.id} and publishes a backlog of ${BACKLOG} readings`);
   await post(offline.url, `/links/${gateway.id}/cut`, ctx);
   for (let i = READINGS; i < READINGS + BACKLOG; i += BACKLOG_BATCH) {
-    if (!(await publishReadings(offline.url, offline.id, i, Math.min(BACKLOG_BATCH, READINGS + BACKLOG - i), ctx))) return ctx.log(`${offline.id} refused its backlog`);
+    if (await publishReadings(offline.url, offline.id, i, Math.min(BACKLOG_BATCH, READINGS + BACKLOG - i), ctx)) continue;
+    ctx.log(`${offline.id} did not take its backlog (stopping, or unreachable)`);
+    return;
   }
   const cut = await getJson<Status>(offline.url, '/status', ctx);
   ctx.log(`${offline.id} offline: outbox to ${gateway.id} holds ${cut?.peers.find((p) => p.id === gateway.id)?.outbox ?? '?'} events`);
