@@ -247,12 +247,10 @@ export class FabricParts {
 function split(r: SkipRange, asked: SkipRanges): { from: number; to: number; asked: boolean }[] {
   const out: { from: number; to: number; asked: boolean }[] = [];
   let at = r.from;
-  for (const [a, b] of asked.ranges(r.origin)) {
-    if (b < at || a > r.to) continue;
+  for (const [a, b] of asked.within(r.origin, r.from, r.to)) {
     if (a > at) out.push({ from: at, to: a - 1, asked: false });
-    const end = Math.min(b, r.to);
-    out.push({ from: Math.max(a, at), to: end, asked: true });
-    at = end + 1;
+    out.push({ from: a, to: b, asked: true });
+    at = b + 1;
   }
   if (at <= r.to) out.push({ from: at, to: r.to, asked: false });
   return out;

@@ -115,12 +115,8 @@ export function settledNow(asked: SkipRanges, confirmations: ReadonlyMap<string,
 /** `acc` ∩ the ranges `told` has of `origin` (`acc` undefined: those ranges). */
 function intersect(acc: SkipRanges | undefined, told: SkipRanges, origin: string): SkipRanges {
   const out = new SkipRanges();
-  const mine = told.ranges(origin);
-  if (acc === undefined) {
-    for (const [a, b] of mine) out.add(origin, a, b);
-    return out;
-  }
-  for (const [a, b] of acc.ranges(origin)) for (const [c, d] of mine) out.add(origin, Math.max(a, c), Math.min(b, d));
+  const pieces = acc === undefined ? told.ranges(origin) : acc.ranges(origin).flatMap(([a, b]) => told.within(origin, a, b));
+  for (const [a, b] of pieces) out.add(origin, a, b);
   return out;
 }
 

@@ -50,6 +50,16 @@ export class SkipRanges {
     return this.byOrigin.get(origin)?.some(([a, b]) => a <= seq && seq <= b) ?? false;
   }
 
+  /** The parts of seqs `from`…`to` of `origin` that lie in its ranges, in seq order: the one intersection of ranges. */
+  within(origin: string, from: number, to: number): [number, number][] {
+    const out: [number, number][] = [];
+    for (const [a, b] of this.byOrigin.get(origin) ?? []) {
+      if (a > to) break;
+      if (b >= from) out.push([Math.max(a, from), Math.min(b, to)]);
+    }
+    return out;
+  }
+
   /** The first seq of `origin` in a range, if any. */
   first(origin: string): number | undefined {
     return this.byOrigin.get(origin)?.[0]?.[0];

@@ -45,3 +45,24 @@ t.test('the ranges hold exactly the seqs added and not removed', async (t) => {
   );
   t.pass('property holds');
 });
+
+t.test('within gives exactly the seqs of a span that lie in the ranges, as sorted disjoint pieces', async (t) => {
+  const span = fc.tuple(fc.integer({ min: 1, max: 60 }), fc.nat({ max: 12 }));
+  fc.assert(
+    fc.property(fc.array(span, { maxLength: 12 }), span, ([...added], [from, n]) => {
+      const s = new SkipRanges();
+      const model = new Set<number>();
+      for (const [a, m] of added) {
+        s.add('o', a, a + m);
+        for (let x = a; x <= a + m; x++) model.add(x);
+      }
+      const pieces = s.within('o', from, from + n);
+      const sorted = pieces.every(([a, b], i) => a <= b && (i === 0 || pieces[i - 1][1] < a));
+      const got = pieces.flatMap(([a, b]) => Array.from({ length: b - a + 1 }, (_, i) => a + i));
+      const want = Array.from({ length: n + 1 }, (_, i) => from + i).filter((x) => model.has(x));
+      return sorted && got.length === want.length && got.every((x, i) => x === want[i]) && s.within('other', from, from + n).length === 0;
+    }),
+    { numRuns: 300 },
+  );
+  t.pass('property holds');
+});
