@@ -7,11 +7,11 @@
  * the log itself, once; retirements stored before clocks were folded get the records that
  * fold them from the log's retirement events, once (`legacy-retirements.ts`).
  */
-import { foldExact, unfoldRetired, type RetiringEvents } from '../protocol/clock-folding.js';
-import { decodeEvent, decodeValue, encodeValue } from '../protocol/codec.js';
+import { unfoldRetired, type RetiringEvents } from '../protocol/clock-folding.js';
+import { decodeEvent, decodeValue } from '../protocol/codec.js';
 import type { VectorClock } from '../protocol/envelope.js';
 import { withRecordsFromLog } from './legacy-retirements.js';
-import { Retirements, type StoredRetirements } from './retirements.js';
+import { retiringOf, type StoredRetirements } from './retirements.js';
 import type { Ranges } from './skips.js';
 import type { StoreDb } from './store-db.js';
 import { LOG_BYTES_KEY, LOG_FIRST_KEY, RETIRED_KEY } from './store-keys.js';
@@ -29,13 +29,20 @@ export interface LoadedState {
   readonly bytes: number;
   /** The retirements stored, by retired origin: what stored clocks are read back with (`clock-folding.ts`). */
   readonly retiring: RetiringEvents;
+  /**
+   * Retirements stored without their records, with those read from the log
+   * (`legacy-retirements.ts`): to be stored, with every `ack/` folded against them, in
+   * one batch (`Store.load`), so that no stored clock is read back against retirements it
+   * was not folded with.
+   */
+  readonly rebuilt?: StoredRetirements;
 }
 
 /** Reads the committed clock and acknowledged clocks (no actor: those are read when needed, see `Store.actors`). */
 export async function loadState(db: StoreDb): Promise<LoadedState> {
   const retiredBytes = await db.get(RETIRED_KEY);
   const stored = retiredBytes === undefined ? undefined : (decodeValue(retiredBytes) as StoredRetirements);
-  const storedRetiring = new Retirements(stored).retiring;
+  const storedRetiring = retiringOf(stored);
   // Stored without the retired origins it reads back (`Store.commit`).
   const vcBytes = await db.get('meta/vc');
   const vc = vcBytes === undefined ? {} : unfoldRetired(decodeValue(vcBytes) as VectorClock, storedRetiring);
@@ -46,8 +53,7 @@ export async function loadState(db: StoreDb): Promise<LoadedState> {
   }
   const rebuilt = stored === undefined ? undefined : await withRecordsFromLog(db, stored);
   const retired = rebuilt ?? stored;
-  const retiring = rebuilt === undefined ? storedRetiring : new Retirements(rebuilt).retiring;
-  if (rebuilt !== undefined) await writeRebuilt(db, rebuilt, acks, retiring);
+  const retiring = rebuilt === undefined ? storedRetiring : retiringOf(rebuilt);
   const durability = new Map<string, boolean>();
   for await (const [key, value] of db.iterator({ gt: 'dur/', lt: 'dur0' })) durability.set(key.slice(4), decodeValue(value) === true);
   const tsBytes = await db.get('meta/ts');
@@ -65,20 +71,7 @@ export async function loadState(db: StoreDb): Promise<LoadedState> {
     asked: await rangesUnder(db, 'lost/'),
   };
   const state = { vc, acks, durability, lastTs, held, interest, ...(retired === undefined ? {} : { retired }) };
-  return { state, first, bytes: logBytes, retiring };
-}
-
-/**
- * Stores retirements whose `by` records were read from the log (`legacy-retirements.ts`),
- * with every `ack/` folded against them in the same batch, as a commit that changes
- * `meta/retired` does (`Store.commit`): no stored clock is read back against retirements
- * it was not folded with.
- */
-async function writeRebuilt(db: StoreDb, retired: StoredRetirements, acks: ReadonlyMap<string, VectorClock>, retiring: RetiringEvents): Promise<void> {
-  const b = db.batch();
-  b.put(RETIRED_KEY, encodeValue(retired));
-  for (const [peer, vc] of acks) b.put(`ack/${peer}`, encodeValue(foldExact(vc, retiring)));
-  await b.write();
+  return { state, first, bytes: logBytes, retiring, ...(rebuilt === undefined ? {} : { rebuilt }) };
 }
 
 /** The seq ranges per origin stored under `prefix` (`skip/`, `refill/`, `lost/`). */

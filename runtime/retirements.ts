@@ -38,17 +38,17 @@ export interface RetirementsView {
 export class Retirements {
   private readonly byOrigin = new Map<string, number>();
   private readonly nodeIds = new Set<string>();
-  private readonly events = new Map<string, Retiring[]>();
+  private readonly events: Map<string, Retiring[]>;
   private changed = false;
   /** The floor of the in-memory clocks (`clock-floor.ts`), made again when a retirement is learned. */
   private currentFloor: ClockFloor = NO_FLOOR;
   private floorMoved = false;
 
   constructor(stored?: StoredRetirements) {
+    this.events = retiringOf(stored);
     if (stored === undefined) return;
     for (const [origin, final] of Object.entries(stored.origins)) this.byOrigin.set(origin, final);
     for (const node of stored.nodes) this.nodeIds.add(node);
-    for (const [origin, list] of Object.entries(stored.by ?? {})) this.events.set(origin, list.map(([by, seq, final]) => ({ origin: by, seq, final })));
     this.currentFloor = clockFloor(this.events);
   }
 
@@ -150,6 +150,11 @@ export class Retirements {
       origins: [...this.byOrigin].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([origin, final]) => ({ origin, final })),
     };
   }
+}
+
+/** Per retired origin, the retirements of it that `stored` records (`by`): what its stored clocks are folded with. */
+export function retiringOf(stored: StoredRetirements | undefined): Map<string, Retiring[]> {
+  return new Map(Object.entries(stored?.by ?? {}).map(([origin, list]) => [origin, list.map(([by, seq, final]) => ({ origin: by, seq, final }))]));
 }
 
 /**

@@ -34,6 +34,7 @@ import { ActorRecords, writeActorIndex } from './actor-records.js';
 import { CommitClocks } from './commit-clocks.js';
 import { loadState } from './load-state.js';
 import { readCommits, removeCommits } from './logged-commits.js';
+import type { StoredRetirements } from './retirements.js';
 import type { CommitBatch, DeadLetter, LoggedCommit, StoredState } from './stored-records.js';
 import { actorKey, clockKey, corrPrefix, dlqKey, hex, LOG_BYTES_KEY, posKey, proofKey, RETIRED_KEY } from './store-keys.js';
 
@@ -93,10 +94,15 @@ export class Store {
 
   /** Reads the committed clock and acknowledged clocks (no actor: those are read when needed, see `actors`). */
   async load(): Promise<StoredState> {
-    const { state, first, bytes, retiring } = await loadState(this.db);
+    const { state, first, bytes, retiring, rebuilt } = await loadState(this.db);
     this.first = first;
     this.bytes = bytes;
     this.retiring = retiring;
+    if (rebuilt !== undefined) {
+      const b = this.db.batch();
+      this.putRetirements(b, rebuilt, state.acks);
+      await b.write({ sync: this.sync });
+    }
     return state;
   }
 
@@ -123,6 +129,16 @@ export class Store {
    */
   private foldedAck(vc: VectorClock): VectorClock {
     return foldExact(wholeClock(vc), this.retiring);
+  }
+
+  /**
+   * Puts in `b` the retirements `retired`, if they changed, and the acknowledged clocks
+   * `acks` folded against the retirements held (`retiring`); a change of the retirements
+   * comes with every peer's, so none is read back against retirements it was not folded with.
+   */
+  private putRetirements(b: ReturnType<StoreDb['batch']>, retired: StoredRetirements | undefined, acks: ReadonlyMap<string, VectorClock>): void {
+    if (retired !== undefined) b.put(RETIRED_KEY, encodeValue(retired));
+    for (const [peer, vc] of acks) b.put(`ack/${peer}`, encodeValue(this.foldedAck(vc)));
   }
 
   /** The first position the log retains (1 until compaction removed some). */
@@ -154,14 +170,13 @@ export class Store {
     b.put('meta/vc', encodeValue(this.folded(batch.vc)));
     if (batch.lastTs !== undefined) b.put('meta/ts', encodeValue(batch.lastTs));
     for (const p of batch.proofs ?? []) b.put(proofKey(p.origin, p.last), p.bytes);
-    if (batch.retired !== undefined) b.put(RETIRED_KEY, encodeValue(batch.retired));
     if (batch.held === true) b.put('meta/held', EMPTY);
     else if (batch.held === false) b.del('meta/held');
     for (const a of batch.actors) b.put(actorKey(a.service, a.key), encodeValue(a));
     writeActorIndex(b, batch.index);
     for (const d of batch.deadLetters) b.put(dlqKey(d.service, d.eventId), encodeValue(d));
     for (const d of batch.removedDeadLetters) b.del(dlqKey(d.service, d.eventId));
-    for (const [peer, vc] of batch.acks) b.put(`ack/${peer}`, encodeValue(this.foldedAck(vc)));
+    this.putRetirements(b, batch.retired, batch.acks);
     for (const [peer, durable] of batch.durability ?? []) b.put(`dur/${peer}`, encodeValue(durable));
     const interest = batch.interest;
     if (interest !== undefined) {

@@ -78,6 +78,14 @@ t.test('a start on retirements stored without their records reads them from the 
   t.same(originsWithoutRecords(crafted.retired).sort(), ['n1~a', 'n9~z'], 'the crafted store names no retirement of either origin');
   t.same(crafted.vc, { ...whole, 'n9~z': 5 }, 'and holds its clocks whole');
 
+  const loading = await Store.open(dir, 'n1', { sync: false });
+  const loaded = await loading.load();
+  await loading.close();
+  const refolded = await onDisk(dir);
+  t.same(refolded.retired.by?.['n1~a'], [['n1~b', 1, 2]], 'loading alone stores the record read from the log');
+  t.same(refolded.ack, { 'n1~b': 1, 'n9~z': 5 }, 'with ack/n2 folded against it in the same write');
+  t.same(loaded.acks.get('n2'), { ...whole, 'n9~z': 5 }, 'and the acknowledged clock it loads is whole');
+
   const third = await startFabric(t, dir, 'n1~c');
   const clock = third.fabric.clock;
   t.notOk(Object.keys(clock).includes('n1~a'), `n1~a leaves the in-memory clock (${JSON.stringify(clock)})`);
