@@ -6,7 +6,7 @@
  */
 import http from 'node:http';
 import type { NodeStatus } from '../inspector/feed.js';
-import { statusClock } from '../nodes/status-clock.js';
+import { statusClock } from '../inspector/status-clock.js';
 import type { ActorView } from '../runtime/host.js';
 
 /**

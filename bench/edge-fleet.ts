@@ -33,7 +33,7 @@ import pino from 'pino';
 import { connect } from '../client/index.js';
 import { nodeWants, placedServices } from '../nodes/placed-services.js';
 import { loadIdentity } from '../nodes/key-files.js';
-import { statusClock, type ClockOfStatus } from '../nodes/status-clock.js';
+import { statusClock, type ClockOfStatus } from '../inspector/status-clock.js';
 import { TcpProxy } from '../nodes/tcp-proxy.js';
 import { startNode, type RunningNode } from '../runtime/node.js';
 import app, { FLEET_DEVICES, FLEET_SIZE } from './apps/edge-fleet.js';

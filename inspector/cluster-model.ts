@@ -9,6 +9,7 @@
 import { nodeOf } from './event-origin.js';
 import type { ActorDetail, AppInfo, DeadLetterView, DuplicateIdView, FeedEvent, FeedMessage, HeldBackEvent, NodeStatus } from './feed.js';
 import { outboxProgress, recordSample, type OutboxProgress, type OutboxSample } from './outbox-progress.js';
+import { statusClock } from './status-clock.js';
 
 /** A link as one end sees it: `cut` when that end holds it cut, `reconnecting` when down otherwise. */
 export type LinkState = 'up' | 'reconnecting' | 'cut';
@@ -70,6 +71,8 @@ export class ClusterModel {
   private readonly merged = new Map<string, MergedEvent>();
   private readonly stampOfId = new Map<string, string>();
   private readonly samples = new Map<string, OutboxSample[]>();
+  /** Each status's clock read whole, once per status: `holds` asks it for every event. */
+  private readonly wholeClocks = new WeakMap<NodeStatus, Record<string, number>>();
 
   /** Node ids, sorted. */
   nodeIds(): string[] {
@@ -223,8 +226,17 @@ export class ClusterModel {
     const status = this.nodes.get(nodeId)?.status;
     if (status === undefined) return false;
     const { origin, seq } = merged.event;
-    // `vc` leaves out a retired origin at its final seq (`retired.folded`): it reads as that seq.
-    return (status.vc[origin] ?? status.retired?.origins.find((r) => r.origin === origin)?.final ?? 0) >= seq;
+    return (this.wholeClock(status)[origin] ?? 0) >= seq;
+  }
+
+  /** `status.vc` with the retired origins it leaves out at their final seqs (`statusClock`), read once per status. */
+  private wholeClock(status: NodeStatus): Record<string, number> {
+    let clock = this.wholeClocks.get(status);
+    if (clock === undefined) {
+      clock = statusClock(status);
+      this.wholeClocks.set(status, clock);
+    }
+    return clock;
   }
 
   /** Which nodes lack the event and where it waits for each. */

@@ -32,6 +32,19 @@ t.test('a node whose status clock counts an event holds it even when its feed di
   t.equal(model.presence(model.events()[0]).landed, true);
 });
 
+t.test('a status clock that leaves a retired origin out holds its events up to the final seq, read anew with each status', async (t) => {
+  const model = new ClusterModel();
+  const events = [event('n1~a', 2, { 'n1~a': 2 }), event('n1~a', 3, { 'n1~a': 3 })];
+  model.apply('n1', { kind: 'hello', status: status('n1', { 'n1~a': 3 }, [peer('n2', 0)]), actors: [], events, heldBack: [], deadLetters: [] }, 0);
+  const retired = (final: number): NodeStatus => ({ ...status('n2', { 'n1~b': 1 }, [peer('n1', 0)]), retired: { nodes: [], origins: [{ origin: 'n1~a', final }], folded: 1 } });
+  model.apply('n2', { kind: 'hello', status: retired(2), actors: [], events: [], heldBack: [], deadLetters: [] }, 0);
+  const [second, third] = model.events();
+  t.ok(model.holds('n2', second), 'seq 2 is counted: the origin left out reads as its final seq');
+  t.notOk(model.holds('n2', third), 'seq 3 is above it');
+  model.apply('n2', { kind: 'status', status: retired(3) }, 10);
+  t.ok(model.holds('n2', third), 'a new status is read with its own retirements');
+});
+
 t.test('a held-back copy is named with what it waits for', async (t) => {
   const model = new ClusterModel();
   model.apply('n1', { kind: 'hello', status: status('n1', { n1: 2, n2: 1 }, [peer('n3', 1)]), actors: [], events: [event('n1', 2, { n1: 2, n2: 1 })], heldBack: [], deadLetters: [] }, 0);

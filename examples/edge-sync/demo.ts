@@ -8,7 +8,7 @@
  * left, rate, time to go, as `troupe status` shows it) printed every second.
  */
 import { getJson, pause, post } from '../orders/demo-client.js';
-import { statusClock, type ClockOfStatus } from '../../nodes/status-clock.js';
+import { statusClock, type ClockOfStatus } from '../../inspector/status-clock.js';
 import { outboxText } from '../../nodes/status-command.js';
 import type { DemoContext } from '../../runtime/service.js';
 

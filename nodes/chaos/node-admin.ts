@@ -5,7 +5,7 @@
  * committed), `unknown` when no answer came (it may or may not have been).
  */
 
-import { statusClock, type ClockOfStatus } from '../status-clock.js';
+import { statusClock, type ClockOfStatus } from '../../inspector/status-clock.js';
 
 /** A vector clock as the API reports it: origin → count (a missing entry is 0). */
 export type Clock = Readonly<Record<string, number>>;

@@ -5,7 +5,7 @@
  * test. Every request has a timeout: a hung node fails the test instead of hanging it.
  */
 import type { NodeStatus } from '../../inspector/feed.js';
-import { statusClock } from '../../nodes/status-clock.js';
+import { statusClock } from '../../inspector/status-clock.js';
 
 /** A vector clock as the API reports it: node id → count (a missing entry is 0). */
 export type Clock = Record<string, number>;

@@ -1,9 +1,9 @@
 /**
- * A `/status` clock read whole (`nodes/status-clock.ts`): the retired origins its `vc`
+ * A `/status` clock read whole (`inspector/status-clock.ts`): the retired origins its `vc`
  * leaves out come back at the final seqs `retired.origins` gives them.
  */
 import t from 'tap';
-import { statusClock } from '../nodes/status-clock.js';
+import { statusClock } from '../inspector/status-clock.js';
 
 t.test('a status clock reads each retired origin it leaves out at its final seq, and keeps the entries it shows', async (t) => {
   const status = { vc: { 'n1~b': 3, 'n1~a': 9 }, retired: { origins: [{ origin: 'n1~a', final: 4 }, { origin: 'n2~x', final: 7 }] } };

@@ -2,8 +2,9 @@
  * A node's clock read whole from its `/status`: the `vc` there shows only live entries,
  * leaving out each retired origin at its final seq (counted in `retired.folded`), which
  * `retired.origins` gives (`runtime/node-status.ts`). Tools that compare clocks across
- * nodes (the chaos harness, `troupe status` readers, tests) read them whole, so that a
- * node that folded an origin and one that has not yet compare equal.
+ * nodes (the chaos harness, `troupe status` readers, tests, this page) read them whole, so
+ * that a node that folded an origin and one that has not yet compare equal. It lives with
+ * the page, which loads nothing from the node's code; the node's tools import it from here.
  */
 
 /** A vector clock as the admin API tells it: origin → count (a missing entry is 0). */
