@@ -155,6 +155,23 @@ export function wholeClock(vc: VectorClock): VectorClock {
   return out;
 }
 
+/**
+ * A {@link wholeClock} that gives its last result again while asked of the same clock
+ * object: for a clock that is replaced, never changed, when it moves (the committed
+ * clock), and read whole once per ack per peer. The result is shared: do not change it.
+ */
+export function wholeClockOfLast(): (vc: VectorClock) => VectorClock {
+  let last: VectorClock | undefined;
+  let whole: VectorClock = {};
+  return (vc) => {
+    if (vc !== last) {
+      last = vc;
+      whole = wholeClock(vc);
+    }
+    return whole;
+  };
+}
+
 /** How many retired origins `vc` holds no entry for (its floor reads them). */
 export function foldedCount(vc: VectorClock): number {
   const floor = floorOf(vc);

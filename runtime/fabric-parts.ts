@@ -13,7 +13,7 @@
  * earlier starts of this node to retire, start a batch at once. `fabric.ts` is the face
  * the node and the links talk to.
  */
-import { onFloor, wholeClock } from '../protocol/clock-floor.js';
+import { onFloor, wholeClockOfLast } from '../protocol/clock-floor.js';
 import type { Envelope, VectorClock } from '../protocol/envelope.js';
 import type { SkipRange } from '../protocol/frame.js';
 import { sum } from '../protocol/vector-clock.js';
@@ -88,7 +88,10 @@ export class FabricParts {
     store.foldClocksWith(retirements.retiring);
     const acks = new Map([...state.acks].filter(([peer]) => !retirements.isRetiredNode(peer)));
     const interest = (this.interest = new InterestSync(args.want ?? ['*'], state.interest));
-    const told = (): VectorClock => interest.told(wholeClock(this.writer.committed));
+    // Read whole once per committed clock, not once per ack per peer (on a floor it is a copy).
+    const whole = wholeClockOfLast();
+    const committed = (): VectorClock => whole(this.writer.committed);
+    const told = (): VectorClock => interest.told(committed());
     const pos = sum(state.vc) - interest.skips.total; // a skipped seq moves the clock, not the log
     this.intake = new Intake<Incoming>(o.bufferLimit, (e) => e.bytes.length, o.bufferBytes);
     this.recent = new RecentLog(o.recent, o.recentBytes);
@@ -139,7 +142,7 @@ export class FabricParts {
       held: () => (interest.refill.empty ? interest.skips.entries() : []),
       asked: () => interest.asked.entries(),
       withheld: () => this.lost.waitingOrigins(),
-      folding: new ToldFolding(retirements.retiring, () => this.writer.committed),
+      folding: new ToldFolding(retirements.retiring, committed),
       floor: () => retirements.floor,
     });
     this.lost = new LostEvents({

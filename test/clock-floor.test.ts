@@ -18,6 +18,7 @@ import {
   settleOnFloor,
   tidyClock,
   wholeClock,
+  wholeClockOfLast,
   type ClockFloor,
 } from '../protocol/clock-floor.js';
 import type { VectorClock } from '../protocol/envelope.js';
@@ -144,4 +145,18 @@ t.test('the floor holds each retired origin at the largest final seq of its reti
   );
   t.same({ ...floor }, { 'a~1': 7, 'a~2': 2 });
   t.equal(clockFloor(new Map()), NO_FLOOR, 'no retirement: the floor of plain clocks');
+});
+
+t.test('a whole clock of the last clock read is made once per clock object, and anew for the next', async (t) => {
+  const floor = clockFloor(new Map([['a~1', [{ origin: 'a~2', seq: 1, final: 4 }]]]));
+  const whole = wholeClockOfLast();
+  const first = onFloor({ 'a~1': 4, 'a~2': 2 }, floor);
+  const read = whole(first);
+  t.same(read, { 'a~2': 2, 'a~1': 4 }, 'a plain object with every entry the clock reads');
+  t.equal(floorOf(read), NO_FLOOR);
+  t.equal(whole(first), read, 'the same clock again: the same whole clock, not another copy');
+  const next = onFloor({ 'a~1': 4, 'a~2': 3 }, floor);
+  t.same(whole(next), { 'a~2': 3, 'a~1': 4 }, 'the clock that replaced it is read afresh');
+  const plain = { c: 1 };
+  t.equal(whole(plain), plain, 'a clock on no floor is its own whole clock');
 });
