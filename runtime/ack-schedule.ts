@@ -9,7 +9,7 @@
  * a stale record only means re-sending what a peer already has (it drops duplicates), and
  * a link always starts by exchanging clocks. All timing goes through the injected clock.
  */
-import { copyClock, NO_FLOOR, type ClockFloor } from '../protocol/clock-floor.js';
+import { copyClock, floorHas, floorOf, NO_FLOOR, type ClockFloor } from '../protocol/clock-floor.js';
 import type { VectorClock } from '../protocol/envelope.js';
 import { sum } from '../protocol/vector-clock.js';
 import type { Clock, TimerHandle } from './clock.js';
@@ -59,8 +59,10 @@ export class AckSchedule {
    * to reopen its window; a frame of duplicates only is acknowledged at once.
    */
   received(peer: Peer, events: readonly { readonly origin: string; readonly seq: number }[], fresh: number, overflowed: boolean): void {
+    const floor = this.floor();
     for (const { origin, seq } of events) {
-      if (seq > (peer.heard[origin] ?? 0)) peer.heard[origin] = seq;
+      // A retired origin's event its ack covers says nothing more (`settlePeerClocks` would drop it).
+      if (seq > (peer.heard[origin] ?? 0) && !(floorHas(floor, origin) && seq <= (peer.acked[origin] ?? 0))) peer.heard[origin] = seq;
     }
     peer.owesAck = true;
     peer.unacked += fresh;
@@ -70,17 +72,22 @@ export class AckSchedule {
 
   /** `peer` acknowledged clock `vc`: what it has needs no sending, and its window reopens. */
   acknowledged(peer: Peer, vc: VectorClock): void {
+    const floor = this.floor();
     let progressed = false;
+    let retired = false;
     for (const o in vc) {
       const n = vc[o];
       if (n > (peer.acked[o] ?? 0)) {
         peer.acked[o] = n;
         progressed = true;
+        if (!retired && floorHas(floor, o)) retired = true;
       }
       if (n > (peer.sent[o] ?? 0)) peer.sent[o] = n;
     }
     if (progressed) {
-      settlePeerClocks(peer, this.floor());
+      // On the floor already, only a retired origin acknowledged further lets an entry go
+      // (an event of one is sent, and heard, only above the ack): no rescan of every entry per ack.
+      if (retired || floorOf(peer.acked) !== floor || floorOf(peer.sent) !== floor) settlePeerClocks(peer, floor);
       settleSkips(peer);
       peer.ackDirty = true;
       peer.lastProgress = this.clock.now();

@@ -23,7 +23,7 @@ import { Outboxes, type OutgoingEvent, type ReadStored } from './outbox.js';
 import type { PeerClaim } from './lost-events.js';
 import { askedWithin, gapsFor } from './retention-gaps.js';
 import type { Ranges } from './skips.js';
-import { clockEntries, newPeer, peerView, type Peer, type PeerLink, type Peers, type PeerView } from './peer-state.js';
+import { clockEntries, newPeer, peerView, settlePeerClocks, type Peer, type PeerLink, type Peers, type PeerView } from './peer-state.js';
 import type { OriginProofs } from './origin-proofs.js';
 import type { RecentLog } from './recent-log.js';
 import { ReplicationHeartbeat } from './replication-heartbeat.js';
@@ -203,6 +203,8 @@ export class Replication {
   /** The peer told its whole clock (`want`): it has exactly that, so resend from there. */
   async receiveWant(peer: Peer, vc: VectorClock): Promise<void> {
     peer.acked = floored(vc, this.floor());
+    // Acked replaced, not raised: the per-link clocks let go of what it covers now (`AckSchedule.acknowledged` only looks at what it raised).
+    settlePeerClocks(peer, this.floor());
     peer.ackDirty = true;
     // Its whole clock, told on a link that did not say relaxed: what it has on disk.
     if (peer.link !== null && peer.link.relaxed !== true) peer.durable = true;
