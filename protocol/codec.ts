@@ -11,6 +11,6 @@
  * one place.
  */
 export { decodeEvent, encodeEvent, eventHeader, MAX_EVENT_BYTES } from './event-codec.js';
-export { decodeFrame, encodeFrame, encodeProof, MAX_FRAME_BYTES } from './frame-codec.js';
+export { decodeFrame, encodeFrame, encodeProof, isProofFrame, MAX_FRAME_BYTES } from './frame-codec.js';
 export { decodeValue, encodeValue } from './value-codec.js';
 export { MAX_NAME_LENGTH } from './wire-fields.js';

@@ -318,17 +318,18 @@ export function encodeFrame(frame: Frame): Uint8Array {
 }
 
 /**
- * The bytes of each `proof` frame encoded or decoded here, kept for as long as the frame
- * object lives. A checkpoint is stored and sent on every link exactly as it is, so its
- * origin encodes it once and a receiver keeps the bytes it received instead of encoding
- * the frame again to store it. A frame's fields are never changed in place.
+ * The bytes of each `proof` frame encoded here, kept for as long as the frame object
+ * lives. A checkpoint is sent on every link exactly as it is, so it is encoded once per
+ * frame object. A decoded frame keeps none of the bytes it was decoded from: most are
+ * stored compact (`runtime/stored-checkpoint.ts`) and never encoded, and bytes kept from
+ * a socket's read would have to be copied first (they may be a view into a larger buffer).
+ * A frame's fields are never changed in place.
  */
 const proofBytes = new WeakMap<ProofFrame, Uint8Array>();
 
 /**
  * The bytes of a `proof` frame: as {@link encodeFrame}, but bytes of their own that may
- * be kept (stored); the same bytes each time for one frame object, and for a decoded
- * frame the bytes it was decoded from.
+ * be kept (stored); the same bytes each time for one frame object.
  * @throws TroupeError as {@link encodeFrame}
  */
 export function encodeProof(frame: ProofFrame): Uint8Array {
@@ -363,7 +364,19 @@ export function decodeFrame(bytes: Uint8Array): Frame {
   const frame = readers[type](r, fields);
   // A hello may end in a later version's fields, unread; every other frame ends here.
   if (type !== 'hello') r.end();
-  // A copy: the input may be a view into a larger buffer (a socket's read).
-  if (frame.type === 'proof') proofBytes.set(frame, Buffer.from(bytes));
   return frame;
+}
+
+/**
+ * Whether `bytes` start as a `proof` frame (an array whose first item is the string
+ * `proof`), read no further: so that a record that holds either a frame or something else
+ * (a stored checkpoint) is decoded once.
+ */
+export function isProofFrame(bytes: Uint8Array): boolean {
+  try {
+    const r = new WireReader(bytes, 'TROUPE_PROTOCOL_BAD_FRAME');
+    return r.arrayHeader() > 0 && r.str(MAX_FRAME_TYPE_BYTES) === 'proof';
+  } catch {
+    return false; // not an array starting with a short string: no frame
+  }
 }

@@ -15,7 +15,7 @@
  * Only the store's bytes change: the frame read back is the frame its origin signed, and
  * it goes on the wire unchanged.
  */
-import { decodeFrame, decodeValue, encodeValue, eventHeader } from '../protocol/codec.js';
+import { decodeFrame, decodeValue, encodeValue, eventHeader, isProofFrame } from '../protocol/codec.js';
 import type { EncodedEvent } from '../protocol/envelope.js';
 import { eventHash, hasTypes, provesRun, type ProofFrame } from '../protocol/origin-proof.js';
 
@@ -45,12 +45,20 @@ export function storedCheckpoint(proof: ProofFrame, where: LogSpan | undefined, 
  * `undefined` if its events are no longer all there or do not match its run digest.
  */
 export async function readStoredCheckpoint(bytes: Uint8Array, readLog: ReadLog): Promise<ProofFrame | undefined> {
-  const value = decodeValue(bytes);
-  if (!Array.isArray(value) || value[0] !== COMPACT) {
-    const frame = decodeFrame(bytes);
-    return frame.type === 'proof' ? frame : undefined;
+  // A `proof` frame (most of a checkpoint's bytes are its hashes) is decoded once, by the frame codec.
+  if (!isProofFrame(bytes)) {
+    const value = decodeValue(bytes);
+    if (Array.isArray(value) && value[0] === COMPACT) return fromCompact(value as CompactRecord, readLog);
   }
-  const [, at, span, origin, first, digest, signature, types, runs] = value as [string, number, number, string, number, Uint8Array, Uint8Array, string[], Uint8Array];
+  const frame = decodeFrame(bytes);
+  return frame.type === 'proof' ? frame : undefined;
+}
+
+/** A compact record's fields, as {@link storedCheckpoint} writes them. */
+type CompactRecord = [string, number, number, string, number, Uint8Array, Uint8Array, string[], Uint8Array];
+
+/** The checkpoint a compact record keeps, its hashes read again from the log; `undefined` if they are not all there or do not match. */
+async function fromCompact([, at, span, origin, first, digest, signature, types, runs]: CompactRecord, readLog: ReadLog): Promise<ProofFrame | undefined> {
   const listed = await readLog(at, at + span);
   const run: EncodedEvent[] = [];
   for (const bytes of listed) {

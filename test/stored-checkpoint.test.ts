@@ -4,7 +4,7 @@
  * never given back when the log no longer holds the events they were signed with.
  */
 import t from 'tap';
-import { encodeFrame, encodeProof } from '../protocol/codec.js';
+import { encodeFrame, encodeProof, isProofFrame } from '../protocol/codec.js';
 import { encodeEvent } from '../protocol/event-codec.js';
 import { ENVELOPE_SCHEMA, type EncodedEvent } from '../protocol/envelope.js';
 import { NodeIdentity, newNodeKey, TrustList } from '../protocol/node-keys.js';
@@ -56,4 +56,25 @@ t.test('a checkpoint whose events are not all in its commit, or signed before ty
   t.equal(storedCheckpoint(v2, { at: 1, span: 1 }, () => v2Frame), v2Frame, 'a checkpoint without types: the frame');
   const back = await readStoredCheckpoint(frame, logOf({}));
   t.same(back && Buffer.from(encodeFrame(back)), Buffer.from(frame), 'a frame reads back as it is, without the log');
+});
+
+t.test('a proof decoded from a buffer keeps nothing of it: the buffer may be reused once read', async (t) => {
+  const proof = signProof(n1, 'c', 'n1', 1, [event('n1', 1), event('n1', 2)]);
+  const frame = Buffer.from(encodeProof(proof));
+  // As a socket's read: the frame is a view into a larger buffer, written over afterwards.
+  const read = Buffer.concat([Buffer.from([1, 2, 3]), frame, Buffer.from([4])]);
+  const back = await readStoredCheckpoint(read.subarray(3, 3 + frame.length), logOf({}));
+  read.fill(0);
+  t.ok(back !== undefined && verifyProof(n1, 'c', back), 'it still verifies');
+  t.same(back && Buffer.from(encodeFrame(back)), frame, 'and encodes to the bytes it was read from');
+});
+
+t.test('only a proof frame reads as one: a compact record or other bytes do not', async (t) => {
+  const own = [event('n1', 1)];
+  const proof = signProof(n1, 'c', 'n1', 1, own);
+  t.ok(isProofFrame(encodeProof(proof)));
+  t.notOk(isProofFrame(storedCheckpoint(proof, { at: 1, span: 0 }, () => encodeProof(proof))), 'a compact record');
+  t.notOk(isProofFrame(encodeFrame({ type: 'ack', vc: { n1: 1 } })), 'another frame');
+  t.notOk(isProofFrame(new Uint8Array([0xc1, 0xff])), 'bytes that are no msgpack');
+  t.notOk(isProofFrame(new Uint8Array(0)), 'no bytes');
 });
