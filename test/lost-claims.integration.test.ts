@@ -8,7 +8,7 @@
  */
 import t from 'tap';
 import { tails, waitForLinks } from './helpers/convergence.js';
-import { startFleet } from './helpers/edge-fleet.js';
+import { cutDeviceWithAlert, healAndGetAlert } from './helpers/cut-device.js';
 import { keyedPeer, testKeys } from './helpers/keyed-peer.js';
 import { crashed, dumpOnFailure, startNode, type NodeProcess } from './helpers/node-process.js';
 import { waitFor } from './helpers/wait-for.js';
@@ -16,12 +16,8 @@ import { waitFor } from './helpers/wait-for.js';
 const SECRET = 'troupe-test-secret';
 
 t.test('a peer with a valid key that claims events lost cannot make a node lose them: it gets them from the honest peer after healing', async (t) => {
-  const keys = await testKeys(t, ['gw', 'd1', 'd2']);
-  const fleet = await startFleet(t, ['d1'], { gw: keys.args('gw'), d1: keys.args('d1') });
-  const [d1] = fleet.devices;
-  await waitForLinks(fleet.all(), [['gw', 'd1']]);
-  t.equal((await d1.admin.request('POST', '/links/gw/cut')).status, 200, 'd1 cut its link to the gateway');
-  const alert = await fleet.gw.admin.publish('alert.d1', { device: 'd1', value: 99 });
+  const cut = await cutDeviceWithAlert(t);
+  const { keys, fleet, d1, alert } = cut;
 
   // d2, a device with a valid key (compromised), says the gateway's alert is gone for good.
   const liar = await keyedPeer(t, d1.wsUrl, { secret: SECRET, identity: keys.identity('d2') });
@@ -37,13 +33,7 @@ t.test('a peer with a valid key that claims events lost cannot make a node lose 
   t.equal(counted.lost?.asking, 1, 'but the gateway, a known peer able to send it, never confirmed: d1 still asks for it');
   t.notOk((await d1.admin.log()).some((e) => e.id === alert.id), 'd1 does not hold the alert yet');
 
-  t.equal((await d1.admin.request('POST', '/links/gw/heal')).status, 200, 'd1 healed its link');
-  await waitFor(async () => (await d1.admin.log()).map((e) => e.id), {
-    until: (ids) => ids.includes(alert.id),
-    failFast: crashed(fleet.all()),
-    message: () => `d1 to get the alert from the gateway\n${tails(fleet.all())}`,
-  });
-  t.pass('d1 got the alert from the honest gateway');
+  await healAndGetAlert(t, cut);
   const after = await d1.admin.status();
   t.equal(after.lost?.asking, undefined, 'nothing is asked for any more');
   t.equal((await d1.admin.log()).filter((e) => e.id === alert.id).length, 1, 'delivered once');

@@ -12,21 +12,16 @@ import { ENVELOPE_SCHEMA } from '../protocol/envelope.js';
 import { CLOSE_CODES } from '../protocol/handshake.js';
 import { signProof } from '../protocol/origin-proof.js';
 import { coverOf } from '../protocol/skip-cover.js';
-import { tails, waitForLinks } from './helpers/convergence.js';
+import { waitForLinks } from './helpers/convergence.js';
+import { cutDeviceWithAlert, healAndGetAlert } from './helpers/cut-device.js';
 import { startFleet, waitForFleetClock } from './helpers/edge-fleet.js';
 import { keyedPeer, testKeys } from './helpers/keyed-peer.js';
-import { crashed } from './helpers/node-process.js';
-import { waitFor } from './helpers/wait-for.js';
 
 const SECRET = 'troupe-test-secret';
 
 t.test('a peer with a valid key cannot make a partial node skip an event it wants; the node still gets it from an honest peer', async (t) => {
-  const keys = await testKeys(t, ['gw', 'd1', 'd2']);
-  const fleet = await startFleet(t, ['d1'], { gw: keys.args('gw'), d1: keys.args('d1') });
-  const [d1] = fleet.devices;
-  await waitForLinks(fleet.all(), [['gw', 'd1']]);
-  t.equal((await d1.admin.request('POST', '/links/gw/cut')).status, 200, 'd1 cut its link to the gateway');
-  const alert = await fleet.gw.admin.publish('alert.d1', { device: 'd1', value: 99 });
+  const cut = await cutDeviceWithAlert(t);
+  const { keys, d1, alert } = cut;
   const before = await d1.admin.status();
 
   // d2, a device with a valid key (compromised), tells d1 the gateway's alert for it is skipped.
@@ -47,13 +42,7 @@ t.test('a peer with a valid key cannot make a partial node skip an event it want
   t.same(after.vc, before.vc, 'd1\'s clock did not move');
   t.ok(d1.lines.some((l) => l.json?.code === 'TROUPE_PEER_FORGED_EVENT'), 'the refusals are logged with their code');
 
-  t.equal((await d1.admin.request('POST', '/links/gw/heal')).status, 200, 'd1 healed its link');
-  await waitFor(async () => (await d1.admin.log()).map((e) => e.id), {
-    until: (ids) => ids.includes(alert.id),
-    failFast: crashed(fleet.all()),
-    message: () => `d1 to get the alert from the gateway\n${tails(fleet.all())}`,
-  });
-  t.pass('d1 got the alert from the honest gateway');
+  await healAndGetAlert(t, cut);
 });
 
 t.test('an honest gateway\'s skips carry their proof: a device counts the readings it does not want, and nothing is refused', async (t) => {
