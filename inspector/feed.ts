@@ -113,6 +113,8 @@ export interface FeedEvent {
   readonly causationId: string | null;
   readonly ts: number;
   readonly data: unknown;
+  /** Why a stored event cannot be shown beyond its header (an older build stored bytes the grammar refuses); absent for a valid event. */
+  readonly unshowable?: string;
   /** What it made this node's actors do (empty when none handled it, or when forgotten since a restart). */
   readonly transitions: readonly Transition[];
 }

@@ -18,6 +18,7 @@ import type { Host } from './host.js';
 import { waitingFor } from './held-back.js';
 import type { Metrics } from './metrics.js';
 import { readJsonBody } from './http-limits.js';
+import { jsonText } from './json-text.js';
 import { isInspectorPath, serveInspector } from './inspector-assets.js';
 import { cutOrHeal, type LinkCutter } from './link-cutter.js';
 import { LogCompactedError } from './log-compaction.js';
@@ -214,14 +215,10 @@ function fail(res: ServerResponse, err: unknown): void {
 }
 
 function json(res: ServerResponse, status: number, body: unknown): void {
-  // As the inspector's feed does: an actor's context may hold a bigint, which must not fail `/actors`.
-  const text = JSON.stringify(body, bigintAsString);
+  // An actor's context may hold a bigint, which must not fail `/actors`.
+  const text = jsonText(body);
   res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
   res.end(text);
-}
-
-function bigintAsString(_key: string, value: unknown): unknown {
-  return typeof value === 'bigint' ? value.toString() : value;
 }
 
 function text(res: ServerResponse, status: number, contentType: string, body: string): void {

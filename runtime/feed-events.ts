@@ -4,7 +4,7 @@
  * node's actors do, and each held-back one with the events it waits for.
  */
 import type { FeedEvent, HeldBackEvent } from '../inspector/feed.js';
-import type { Envelope } from '../protocol/envelope.js';
+import type { ShownEvent } from '../protocol/shown-event.js';
 import type { Fabric } from './fabric.js';
 import { waitingFor } from './held-back.js';
 import type { Host } from './host.js';
@@ -12,9 +12,10 @@ import type { Host } from './host.js';
 /** Held-back events a message lists at most (the oldest, which the rest wait behind). */
 export const MAX_HELD_BACK = 1000;
 
-/** The event at log position `pos`, with the transitions it made `host`'s actors take. */
-export function feedEvent(host: Host, e: Envelope, pos: number): FeedEvent {
+/** The event at log position `pos`, with the transitions it made `host`'s actors take; one stored unshowable stays marked. */
+export function feedEvent(host: Pick<Host, 'transitionsAt'>, e: ShownEvent, pos: number): FeedEvent {
   return {
+    ...(e.unshowable !== undefined && { unshowable: e.unshowable }),
     pos,
     id: e.id,
     type: e.type,

@@ -6,6 +6,7 @@
  */
 import WebSocket from 'ws';
 import type { FeedMessage } from '../inspector/feed.js';
+import { jsonText } from './json-text.js';
 
 /** WebSocket close code for a viewer closed for reading too slowly ("try again later"). */
 export const CLOSE_TOO_SLOW = 1013;
@@ -72,7 +73,7 @@ export class FeedViewers {
       const own = forViewer?.(viewer);
       if (own === null) continue;
       try {
-        this.send(viewer, own !== undefined ? toJson(own) : (text ??= toJson(message)));
+        this.send(viewer, own !== undefined ? jsonText(own) : (text ??= jsonText(message)));
       } catch {
         // An actor's context that JSON cannot hold (a cycle) leaves this message out, not the node.
         return;
@@ -82,7 +83,7 @@ export class FeedViewers {
 
   /** Sends one viewer its own message; throws if JSON cannot hold it. */
   sendTo(viewer: Viewer, message: FeedMessage): void {
-    this.send(viewer, toJson(message));
+    this.send(viewer, jsonText(message));
   }
 
   private send(viewer: Viewer, text: string): void {
@@ -96,13 +97,6 @@ export class FeedViewers {
     }
     socket.send(text);
   }
-}
-
-/** JSON of a feed message; `bigint`s in actors' contexts or events' data become strings. */
-function toJson(value: unknown): string {
-  return JSON.stringify(value, function bigintAsString(_key, v: unknown) {
-    return typeof v === 'bigint' ? v.toString() : v;
-  });
 }
 
 /** A close reason cut to the 123 bytes a close frame holds (ws throws on a longer one). */

@@ -26,9 +26,10 @@
  * when that peer's link goes down before the events arrive, and a recovery still waiting
  * after `maxWaitMs` (for claimed events, or for a member that never links) is given up:
  * the node logs an error and rebuilds from what it has. And each peer's claims may hold the
- * actors for `maxWaitMs` in all during one start (a claim given up on uses all of it):
- * after that its claims are not waited for, so a peer that repeats a forged `want`, or
- * leaves and links again before each give-up, cannot hold the actors again and again.
+ * actors for `maxWaitMs` in all during one start: a claim is dropped when what is left of
+ * its peer's wait runs out, and after that the peer's claims are not waited for, so a peer
+ * that repeats a forged `want`, or leaves and links again before each give-up, cannot hold
+ * the actors again and again.
  */
 import type { Logger } from 'pino';
 import type { VectorClock } from '../protocol/envelope.js';
@@ -53,10 +54,13 @@ export class HistoryRecovery {
   private readonly claimedSince = new Map<string, number>();
   /** Per peer, how long its claims held the actors in this start (ms), up to `maxWaitMs`. */
   private readonly waitedFor = new Map<string, number>();
+  /** Per peer whose claim holds the actors, when what is left of its wait runs out. */
+  private readonly waitEnds = new Map<string, TimerHandle>();
   /** A peer claimed history this log lacks: the actors also wait to hear from every member. */
   private lossSeen = false;
   /** When the current recovery is given up. */
   private deadline: TimerHandle | undefined;
+  private deadlineAt = 0;
   /** The log holds events the actors have not been handed (`meta/held`). */
   private heldEvents: boolean;
   /** The committed clock, as last told. */
@@ -162,13 +166,19 @@ export class HistoryRecovery {
       return;
     }
     this.claims.set(peer, claim);
-    if (!this.claimedSince.has(peer)) this.claimedSince.set(peer, this.clock.now());
     this.lossSeen = true;
     this.log.warn(
       { code: 'TROUPE_NODE_RECOVERING', peer, peerHas: claim, waitingFor: this.unheard(), maxWaitMs: this.maxWaitMs },
       'a peer holds events of this node\'s earlier starts that its log lacks: fetching them back before the actors go on',
     );
-    this.deadline ??= this.clock.setTimeout(() => this.giveUp(), this.maxWaitMs);
+    const now = this.clock.now();
+    if (this.deadline === undefined) this.setDeadline(now);
+    if (!this.claimedSince.has(peer)) {
+      this.claimedSince.set(peer, now);
+      const left = this.maxWaitMs - (this.waitedFor.get(peer) ?? 0);
+      // The whole recovery's deadline comes first unless this peer's claims held the actors before.
+      if (now + left < this.deadlineAt) this.waitEnds.set(peer, this.clock.setTimeout(() => this.waitSpent(peer), left));
+    }
   }
 
   /** Peer `peer`'s link went down: what it claimed and did not send is no longer waited for. */
@@ -194,12 +204,31 @@ export class HistoryRecovery {
       { code: 'TROUPE_NODE_RECOVERING', maxWaitMs: this.maxWaitMs },
       'an earlier start stopped while its actors waited for history: hearing every full peer before rebuilding them',
     );
+    this.setDeadline(this.clock.now());
+  }
+
+  private setDeadline(now: number): void {
     this.deadline = this.clock.setTimeout(() => this.giveUp(), this.maxWaitMs);
+    this.deadlineAt = now + this.maxWaitMs;
   }
 
   /** Stops waiting. */
   stop(): void {
     this.clock.clearTimeout(this.deadline);
+    for (const timer of this.waitEnds.values()) this.clock.clearTimeout(timer);
+    this.waitEnds.clear();
+  }
+
+  /** `peer`'s claims held the actors for the longest wait in all: its claim is dropped, and none of its claims is waited for again. */
+  private waitSpent(peer: string): void {
+    const claim = this.claims.get(peer);
+    this.endClaim(peer);
+    this.claims.delete(peer);
+    this.log.error(
+      { code: 'TROUPE_NODE_RECOVERING', peer, peerHad: claim, waitedMs: this.maxWaitMs },
+      'the peer that claims events of this node\'s earlier starts held the actors for the longest wait without sending them: no longer waiting for it',
+    );
+    this.onChange();
   }
 
   private giveUp(): void {
@@ -209,11 +238,8 @@ export class HistoryRecovery {
       { code: 'TROUPE_NODE_RECOVERING', claimed: this.claimed(), logHas: this.committed, peers: [...this.claims.keys()], unheard: this.unheard(), waitedMs: this.maxWaitMs },
       'gave up fetching back this node\'s earlier events: rebuilding the actors from what the log holds',
     );
-    for (const [peer, claim] of this.claims) {
-      this.endClaim(peer);
-      // It claimed events it never sent: none of its claims is waited for again.
-      for (const origin in claim) if (claim[origin] > (this.committed[origin] ?? 0)) this.waitedFor.set(peer, this.maxWaitMs);
-    }
+    // Each peer is charged the time its own claim held the actors, not the whole wait another peer's claim may have started.
+    for (const peer of this.claims.keys()) this.endClaim(peer);
     this.claims.clear();
     this.lossSeen = false;
     this.onChange();
@@ -224,6 +250,8 @@ export class HistoryRecovery {
     const since = this.claimedSince.get(peer);
     if (since === undefined) return;
     this.claimedSince.delete(peer);
+    this.clock.clearTimeout(this.waitEnds.get(peer));
+    this.waitEnds.delete(peer);
     this.waitedFor.set(peer, Math.min(this.maxWaitMs, (this.waitedFor.get(peer) ?? 0) + this.clock.now() - since));
   }
 }

@@ -4,16 +4,16 @@
  * events and the acks came in, while every clock reads as before.
  */
 import t from 'tap';
+import { SimulatedClock } from 'xstate';
 import { clockFloor, floorOf } from '../protocol/clock-floor.js';
 import { AckSchedule } from '../runtime/ack-schedule.js';
-import { systemClock } from '../runtime/clock.js';
 import { clockEntries, newPeer, type Peer } from '../runtime/peer-state.js';
 
 // n3~b:1 retired n3~a at 4.
 const floor = clockFloor(new Map([['n3~a', [{ origin: 'n3~b', seq: 1, final: 4 }]]]));
 
 function schedule(peer: Peer): AckSchedule {
-  return new AckSchedule({ peers: new Map([[peer.id, peer]]), clock: systemClock, committed: () => ({}), ackDelayMs: 25, floor: () => floor });
+  return new AckSchedule({ peers: new Map([[peer.id, peer]]), clock: new SimulatedClock(), committed: () => ({}), ackDelayMs: 25, floor: () => floor });
 }
 
 t.test('a peer on the floor that relays a retired origin\'s events its ack covers keeps no entry for them', async (t) => {

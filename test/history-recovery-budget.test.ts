@@ -40,11 +40,26 @@ t.test('a peer that leaves and links again before each give-up holds the actors 
   t.notOk(r.waiting({}), 'its claim is dropped when it leaves');
   r.peerClock('mallory', FORGED, {});
   t.ok(r.waiting({}), 'linked again, 20 s of its wait are left');
-  clock.increment(30_000);
+  clock.increment(19_999);
+  t.ok(r.waiting({}), 'still held just before they run out');
+  clock.increment(1);
+  t.notOk(r.waiting({}), 'let go once 60 s were held in all, though its link stays up');
   r.peerGone('mallory');
-  t.notOk(r.waiting({}));
   r.peerClock('mallory', FORGED, {});
   t.notOk(r.waiting({}), 'after 60 s held in all, its claims are not waited for');
+});
+
+t.test('a give-up charges each peer only the time its own claim held the actors', async (t) => {
+  const { recovery: r, clock } = recovery();
+  r.peerClock('mallory', FORGED, {});
+  clock.increment(59_000);
+  r.peerClock('n2', { 'n1~old': 5 }, {});
+  clock.increment(1_000);
+  t.notOk(r.waiting({}), 'given up after the longest wait');
+  r.peerClock('n2', { 'n1~old': 5 }, {});
+  t.ok(r.waiting({}), 'the peer that claimed a second before is waited for again');
+  r.peerClock('mallory', FORGED, {});
+  t.same(r.claimed(), { 'n1~old': 5 }, 'the peer that claimed all along is not: only the second peer\'s claim holds the actors');
 });
 
 t.test('a peer whose claim was met in time is waited for again', async (t) => {

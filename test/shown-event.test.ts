@@ -1,11 +1,12 @@
 /**
  * Nothing a log holds makes it unreadable (issue 15, "in depth"): an event the strict
  * decoder refuses, as a data directory of an older build may hold, is shown marked
- * `unshowable`, and `/log` and `/trace` pages covering it still answer.
+ * `unshowable`, and `/log` and `/trace` pages and the inspector's feed covering it still answer.
  */
 import t, { type Test } from 'tap';
 import { SimulatedClock } from 'xstate';
 import { decodeEvent, encodeEvent } from '../protocol/event-codec.js';
+import { feedEvent } from '../runtime/feed-events.js';
 import { LogQueries } from '../runtime/log-queries.js';
 import { showEvent, UNREADABLE_TYPE } from '../protocol/shown-event.js';
 import { RecentLog } from '../runtime/recent-log.js';
@@ -68,6 +69,8 @@ t.test('a /log page and a /trace covering an unshowable stored event answer, sho
       const page = await queries.read(1, 10);
       t.same(page.map((e) => e.pos), [1, 2, 3], 'the page holds all three events');
       t.same(page.map((e) => e.unshowable === undefined), [true, false, true], 'only the middle one is marked unshowable');
+      const fed = page.map((e) => feedEvent({ transitionsAt: () => [] }, e, e.pos));
+      t.same(fed.map((e) => e.unshowable === undefined), [true, false, true], "the inspector's feed marks it too");
       const trace = await queries.trace('flow');
       t.same(trace.events.map((e) => e.seq), [1, 2, 3], 'the trace lists all three');
       t.same((await queries.trace('n1:2')).events.map((e) => e.seq), [2], "the trace named by the unshowable event's own id shows it");
