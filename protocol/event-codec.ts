@@ -22,6 +22,7 @@ import { readData } from './data-reader.js';
 import { checkData, MAX_DATA_DEPTH } from './event-data.js';
 import { WireReader } from './msgpack-reader.js';
 import { describe, packr } from './packr.js';
+import { readEventClock } from './repeated-clocks.js';
 import { TroupeError } from './troupe-error.js';
 import { isCount, isName, isOriginId, isPlainObject, isSeq, MAX_NAME_LENGTH, show } from './wire-fields.js';
 
@@ -128,9 +129,7 @@ export function decodeEvent(bytes: EncodedEvent): Envelope {
   const id = eventId(origin, seq);
   const schema = r.uint();
   if (schema === 0) throw r.error('schema must be a positive integer');
-  const vc = r.clock();
-  if (Object.hasOwn(vc, origin)) throw r.error(`the clock holds the origin ${origin}: its entry is seq`);
-  vc[origin] = seq;
+  const vc = readEventClock(r, origin, seq);
   const type = r.str(MAX_NAME_BYTES);
   if (!isName(type)) throw r.error('type must be a string of 1 to 256 characters');
   const correlationId = r.nil() ? id : r.str(MAX_NAME_BYTES);

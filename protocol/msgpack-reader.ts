@@ -66,6 +66,27 @@ export class WireReader {
     return this.#bytes.length - this.#pos;
   }
 
+  /** Where the next byte to read is. */
+  get position(): number {
+    return this.#pos;
+  }
+
+  /** Reads `expected` if the input continues with exactly those bytes; whether it did. */
+  readIfNext(expected: Uint8Array): boolean {
+    const b = this.#bytes;
+    const start = this.#pos;
+    const n = expected.length;
+    if (n > b.length - start) return false;
+    for (let i = 0; i < n; i++) if (b[start + i] !== expected[i]) return false;
+    this.#pos = start + n;
+    return true;
+  }
+
+  /** The bytes read from `start` (an earlier {@link position}) to here, as a view into the input. */
+  readSince(start: number): Uint8Array {
+    return this.#bytes.subarray(start, this.#pos);
+  }
+
   /** Fails unless every byte was read. */
   end(): void {
     if (this.#pos !== this.#bytes.length) throw this.error('trailing bytes after the frame');

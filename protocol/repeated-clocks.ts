@@ -1,0 +1,59 @@
+/**
+ * Event clocks read once per distinct encoding, for `decodeEvent`.
+ *
+ * A backlog from one origin is mostly events whose clocks are byte for byte the same: an
+ * offline device's view of the other origins does not change while it publishes. Reading
+ * such a clock again (every origin decoded, looked up and stored under its name) was
+ * the largest part of decoding an event in a catch-up, and storing 17 or more names one
+ * by one leaves V8 a dictionary-mode object, slow to build and to read. So each origin's
+ * last clock is kept with its bytes: when the next event of that origin carries the same
+ * bytes, its clock is a copy of the one kept (a shallow copy of an object V8 keeps in
+ * fast mode), with the origin's own entry set to the event's seq.
+ *
+ * The kept clock is never handed out: every event gets a copy of its own, so what a caller
+ * does with it cannot change another event's clock. The bytes are copied too (an event's
+ * bytes may be a view into a buffer someone else reuses). The same bytes under the same
+ * origin were validated the same way the first time, so nothing needs checking again.
+ */
+import { copyOf } from './byte-slabs.js';
+import type { VectorClock } from './envelope.js';
+import type { WireReader } from './msgpack-reader.js';
+
+/** An origin's last clock read: its bytes on the wire, and the clock with the origin's entry in it. */
+interface KeptClock {
+  readonly bytes: Uint8Array;
+  readonly clock: VectorClock;
+}
+
+/** Origins whose last clock is kept; past this many, all are forgotten (a clock is read afresh). */
+const MAX_KEPT = 1024;
+
+const kept = new Map<string, KeptClock>();
+
+/**
+ * Reads the clock of an event of `origin` and `seq`, which the reader is at, and
+ * validates it when its bytes differ from that origin's last: a map of origins to counts
+ * without `origin` (its entry is `seq`). Returns a clock of its own, with that entry.
+ *
+ * @throws TroupeError with the reader's code for a malformed clock.
+ */
+export function readEventClock(r: WireReader, origin: string, seq: number): VectorClock {
+  const last = kept.get(origin);
+  if (last === undefined || !r.readIfNext(last.bytes)) {
+    const start = r.position;
+    const built = r.clock();
+    if (Object.hasOwn(built, origin)) throw r.error(`the clock holds the origin ${origin}: its entry is seq`);
+    built[origin] = seq;
+    if (last === undefined && kept.size >= MAX_KEPT) kept.clear();
+    // A spread of the dictionary-mode object the reader built is a fast-mode one.
+    kept.set(origin, { bytes: copyOf(r.readSince(start)), clock: { ...built } });
+    return built;
+  }
+  return ownCopy(last.clock, origin, seq);
+}
+
+function ownCopy(clock: VectorClock, origin: string, seq: number): VectorClock {
+  const vc = { ...clock };
+  vc[origin] = seq;
+  return vc;
+}
