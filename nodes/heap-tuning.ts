@@ -15,6 +15,9 @@
 import { getHeapStatistics, setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 
+/** How far past what a full collection left live V8 lets the heap grow before the next one (see {@link tuneHeapForNode}). */
+const HEAP_GROWING_PERCENT = 50;
+
 /** How often a node checks whether its heap holds much more than it uses. */
 const SHRINK_CHECK_MS = 10_000;
 /** A heap this much larger than what it uses, and past {@link SHRINK_FLOOR_BYTES}, is compacted. */
@@ -79,6 +82,7 @@ export function mostlyFree(heap: HeapSizes): boolean {
  */
 export function tuneHeapForNode(): void {
   setFlagsFromString('--no-allocation-site-pretenuring');
+  setFlagsFromString(`--heap-growing-percent=${HEAP_GROWING_PERCENT}`);
   shrinkHeapWhenMostlyFree();
 }
 
