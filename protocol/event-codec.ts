@@ -22,7 +22,7 @@ import { readData } from './data-reader.js';
 import { checkData, MAX_DATA_DEPTH } from './event-data.js';
 import { WireReader } from './msgpack-reader.js';
 import { describe, packr } from './packr.js';
-import { readEventClock } from './repeated-clocks.js';
+import { readEventClock, skipEventClock } from './repeated-clocks.js';
 import { TroupeError } from './troupe-error.js';
 import { isCount, isName, isOriginId, isPlainObject, isSeq, MAX_NAME_LENGTH, show } from './wire-fields.js';
 
@@ -200,6 +200,6 @@ export function eventHeaderAndType(bytes: EncodedEvent): { origin: string; seq: 
   const r = new WireReader(bytes, 'TROUPE_PROTOCOL_BAD_EVENT');
   const { origin, seq } = readHeader(r);
   r.uint();
-  r.skipClock();
+  skipEventClock(r, origin);
   return { origin, seq, type: r.str(MAX_NAME_BYTES) };
 }

@@ -30,6 +30,9 @@ const MAX_KEPT = 1024;
 
 const kept = new Map<string, KeptClock>();
 
+/** Each origin's last clock stepped over by {@link skipEventClock}: its bytes. */
+const skipped = new Map<string, Uint8Array>();
+
 /**
  * Reads the clock of an event of `origin` and `seq`, which the reader is at, and
  * validates it when its bytes differ from that origin's last: a map of origins to counts
@@ -50,6 +53,22 @@ export function readEventClock(r: WireReader, origin: string, seq: number): Vect
     return built;
   }
   return ownCopy(last.clock, origin, seq);
+}
+
+/**
+ * Steps over the clock of an event of `origin`, which the reader is at, without building
+ * it: in one comparison when its bytes are those of the last clock of that origin stepped
+ * over, else entry by entry (`WireReader.skipClock`, whose checks the bytes kept then
+ * passed). A sender reads the header of every stored event it considers sending a partial
+ * peer, and the clocks of one origin's run repeat there as they do on receipt.
+ */
+export function skipEventClock(r: WireReader, origin: string): void {
+  const last = skipped.get(origin);
+  if (last !== undefined && r.readIfNext(last)) return;
+  const start = r.position;
+  r.skipClock();
+  if (last === undefined && skipped.size >= MAX_KEPT) skipped.clear();
+  skipped.set(origin, copyOf(r.readSince(start)));
 }
 
 function ownCopy(clock: VectorClock, origin: string, seq: number): VectorClock {

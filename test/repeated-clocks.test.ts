@@ -1,6 +1,6 @@
 /** Pins the reuse of repeated event clocks: same results as a fresh read, never shared between events. */
 import t from 'tap';
-import { decodeEvent, encodeEvent } from '../protocol/event-codec.js';
+import { decodeEvent, encodeEvent, eventHeaderAndType } from '../protocol/event-codec.js';
 import type { Envelope, VectorClock } from '../protocol/envelope.js';
 
 /** Twenty origins besides the event's: more entries than V8 keeps in fast mode when stored one by one. */
@@ -42,4 +42,13 @@ t.test('the same clock bytes under another origin are checked for that origin', 
   const hexOf = (s: string): string => Buffer.from(s).toString('hex');
   const renamed = Buffer.from(Buffer.from(kept).toString('hex').replace(hexOf('q~xx'), hexOf('p0~x')), 'hex');
   t.throws(() => decodeEvent(renamed), { code: 'TROUPE_PROTOCOL_BAD_EVENT', message: /holds the origin p0~x/ });
+});
+
+t.test('a header read steps over repeated and changed clocks alike', async (t) => {
+  const moved = { ...others, 'p3~x': 7 };
+  const clocks = [others, others, moved, moved, others];
+  clocks.forEach((vc, i) => {
+    const e = { ...event('h~1', i + 1, vc), type: `t${i}` };
+    t.same(eventHeaderAndType(encodeEvent(e)), { origin: 'h~1', seq: i + 1, type: `t${i}` }, `event ${i + 1}`);
+  });
 });
