@@ -73,11 +73,10 @@ export class WireReader {
 
   /** Reads `expected` if the input continues with exactly those bytes; whether it did. */
   readIfNext(expected: Uint8Array): boolean {
-    const b = this.#bytes;
     const start = this.#pos;
     const n = expected.length;
-    if (n > b.length - start) return false;
-    for (let i = 0; i < n; i++) if (b[start + i] !== expected[i]) return false;
+    if (n > this.#bytes.length - start) return false;
+    if (compareBytes.call(this.#bytes, expected, 0, n, start, start + n) !== 0) return false;
     this.#pos = start + n;
     return true;
   }
@@ -313,6 +312,12 @@ export class WireReader {
  */
 const knownOrigins = new Set<string>();
 const MAX_KNOWN_ORIGINS = 4096;
+
+/**
+ * Node's `memcmp` of two byte ranges, called on any `Uint8Array` (not only a `Buffer`):
+ * for a clock of a few hundred bytes, several times faster than comparing byte by byte.
+ */
+const compareBytes = Buffer.prototype.compare;
 
 /** Scratch bytes to read floats from. */
 const floatBytes = new DataView(new ArrayBuffer(8));
