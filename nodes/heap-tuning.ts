@@ -11,6 +11,15 @@
  * 840–920 ms in young-generation GC over a 300k-event catch-up, and 2-node throughput
  * rose about 10% (22–25 instead of 25–29 µs of CPU per event). Only heuristics change;
  * nothing the program computes does.
+ *
+ * V8 also lets the old generation grow to up to four times what its last full collection
+ * left live before it collects again, and the `Buffer`s that died meanwhile (events read
+ * from the store or a socket) are freed only then. A catch-up holds about 50 MB live, so
+ * both sides of the edge bench's 100k-event catch-up peaked at 210–325 MB of RSS. With
+ * the heap let grow 50% past what is live (`--heap-growing-percent=50`), measured on the
+ * same bench (2 shared cores): gateway 195–203 MB, device 165–178 MB, for about the same
+ * CPU per event (within the noise of a busy machine). A heap bound
+ * (`--max-old-space-size`) would do the same only by failing a node that needs more.
  */
 import { getHeapStatistics, setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
@@ -75,10 +84,10 @@ export function mostlyFree(heap: HeapSizes): boolean {
 }
 
 /**
- * Turns off V8's allocation-site pretenuring for this process. Call it once, first
- * thing, in a process whose main work is a troupe node (the `troupe` CLI does); it
- * affects every allocation in the process, so an app that embeds a node decides for
- * itself.
+ * Turns off V8's allocation-site pretenuring for this process and lets its heap grow only
+ * 50% past what a full collection left live. Call it once, first thing, in a process
+ * whose main work is a troupe node (the `troupe` CLI does); it affects every allocation
+ * in the process, so an app that embeds a node decides for itself.
  */
 export function tuneHeapForNode(): void {
   setFlagsFromString('--no-allocation-site-pretenuring');
