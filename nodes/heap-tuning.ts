@@ -14,12 +14,14 @@
  *
  * V8 also lets the old generation grow to up to four times what its last full collection
  * left live before it collects again, and the `Buffer`s that died meanwhile (events read
- * from the store or a socket) are freed only then. A catch-up holds about 50 MB live, so
- * both sides of the edge bench's 100k-event catch-up peaked at 210–325 MB of RSS. With
- * the heap let grow 50% past what is live (`--heap-growing-percent=50`), measured on the
- * same bench (2 shared cores): gateway 195–203 MB, device 165–178 MB, for about the same
- * CPU per event (within the noise of a busy machine). A heap bound
- * (`--max-old-space-size`) would do the same only by failing a node that needs more.
+ * from the store or a socket) are freed only then. A catch-up holds about 50 MB live, yet
+ * the edge bench's 100k-event catch-up peaked at 276–320 MB of RSS on the gateway and
+ * 189–235 MB on the device. With the heap let grow 50% past what is live
+ * (`--heap-growing-percent=50`), on the same bench and machine (2 shared cores, load
+ * 6–7): gateway 193–204 MB, device 165–178 MB, with no more CPU per event than before
+ * that the noise shows (30% was no smaller: what is left is V8's young generation, the
+ * `malloc` arenas of LevelDB's threads and the node binary). A heap bound
+ * (`--max-old-space-size`) would do as much only by failing a node that needs more.
  */
 import { getHeapStatistics, setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
