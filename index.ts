@@ -3,7 +3,7 @@
  * embeds a node needs. Everything else is internal and may change without notice.
  */
 export { defineApp } from './runtime/service.js';
-export type { AppDefinition, DemoContext, EmittedEvent, ServiceDefinition, ServiceEvent, ServiceInput } from './runtime/service.js';
+export type { AppDefinition, DemoContext, EmittedEvent, RestartOptions, ServiceDefinition, ServiceEvent, ServiceInput } from './runtime/service.js';
 export { defineService } from './runtime/define-service.js';
 export type { AcceptedEvent, AcceptedType, ConsumedBy, EmittedBy, TypedService, TypedServiceSpec } from './runtime/define-service.js';
 export { startNode } from './runtime/node.js';

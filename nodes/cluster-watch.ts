@@ -8,13 +8,16 @@
  * demo. Nothing here is fatal: a failure is printed and the nodes keep running.
  *
  * The processes themselves are `cluster.ts`'s: the watcher only reads whether a node has
- * exited, and stops when the launcher's signal aborts.
+ * exited, and stops when the launcher's signal aborts. When the demo restarts a node, the
+ * launcher replaces its process (and its entry in the nodes' list); the watcher waits for
+ * it to serve and link up again with the peers it had.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { NodeStatus } from '../inspector/feed.js';
 import { nodeOf } from '../protocol/origin.js';
+import { TroupeError } from '../protocol/troupe-error.js';
 import { getJson } from '../runtime/cluster-reader.js';
-import type { AppDefinition } from '../runtime/service.js';
+import type { AppDefinition, RestartOptions } from '../runtime/service.js';
 // Types only, so no import cycle at run time: the launcher owns the nodes and the printer.
 import type { Printer, RunningNode } from './cluster.js';
 import { formatEvent, type Source } from './log-format.js';
@@ -73,10 +76,17 @@ interface LogPage {
   readonly next: number;
 }
 
-/** How the launcher watches: whether to run the demo, and the admin token its requests carry. */
+/**
+ * The launcher's half of a restart: stops node `id`, empties its data directory when
+ * `wipe`, and starts it again in its place in the nodes' list; resolves once it is spawned.
+ */
+export type RestartProcess = (id: string, wipe: boolean) => Promise<void>;
+
+/** How the launcher watches: whether to run the demo, the admin token its requests carry, how it restarts a node. */
 export interface WatchOptions {
   readonly demo: boolean;
   readonly adminToken?: string;
+  readonly restart: RestartProcess;
 }
 
 /** Waits for the cluster to come up, prints its URLs, then follows its events and runs the demo. */
@@ -109,7 +119,7 @@ export async function watchCluster(
       const auth = options.adminToken === undefined ? '' : ` -H 'authorization: Bearer <admin token>'`;
       printer.info(`post events with: curl -X POST ${nodes[0].plan.url}/events -H 'content-type: application/json'${auth} -d '{"type":"…"}'`);
     } else if (options.demo) {
-      tasks.push(runDemo(app.demo, nodes, printer, call));
+      tasks.push(runDemo(app.demo, nodes, options.restart, printer, call));
     } else {
       printer.info('demo skipped (--no-demo)');
     }
@@ -137,6 +147,27 @@ async function waitUntilLinked(nodes: readonly RunningNode[], call: AdminCall): 
     const someExited = nodes.some((node) => node.exit !== undefined);
     if (missing.length === 0 || someExited || signal.aborted || Date.now() >= deadline) return missing;
     await pause(READY_POLL_MS, signal);
+  }
+}
+
+/**
+ * Polls until node `id` (its latest process in `nodes`) serves and reports each of
+ * `peers` connected, and each of them reports it connected; or the deadline passes, its
+ * process exits, or `signal` aborts. Returns what is still missing.
+ */
+async function waitUntilBack(nodes: readonly RunningNode[], id: string, peers: readonly string[], call: AdminCall): Promise<string[]> {
+  const deadline = Date.now() + READY_DEADLINE_MS;
+  for (;;) {
+    const node = nodes.find((each) => each.plan.id === id)!;
+    if (node.exit !== undefined) return [`${id} exited`];
+    const linked = nodes.filter((each) => peers.includes(each.plan.id) || each === node);
+    const statuses = new Map(await Promise.all(linked.map(async (each) => [each.plan.id, await fetchStatus(each, call)] as const)));
+    const connected = (from: string, to: string): boolean =>
+      statuses.get(from)?.peers.some((peer) => peer.id === to && peer.connected) === true;
+    const missing = statuses.get(id) === undefined ? [`${id} is not serving`] : [];
+    for (const peer of peers) if (!connected(id, peer) || !connected(peer, id)) missing.push(`link ${id}–${peer} is down`);
+    if (missing.length === 0 || call.signal.aborted || Date.now() >= deadline) return missing;
+    await pause(READY_POLL_MS, call.signal);
   }
 }
 
@@ -196,6 +227,7 @@ async function followEvents(nodes: readonly RunningNode[], printer: Printer, cal
 async function runDemo(
   demo: NonNullable<AppDefinition['demo']>,
   nodes: readonly RunningNode[],
+  restartProcess: RestartProcess,
   printer: Printer,
   call: AdminCall,
 ): Promise<void> {
@@ -203,10 +235,22 @@ async function runDemo(
   function demoLog(line: string): void {
     printer.line(DEMO, line);
   }
+  /** `DemoContext.restart`: the launcher restarts the process; this waits for it to be back with the links it had. */
+  async function demoRestart(id: string, options: RestartOptions = {}): Promise<void> {
+    const before = nodes.find((node) => node.plan.id === id);
+    const status = before === undefined || before.exit !== undefined ? undefined : await fetchStatus(before, call);
+    const peers = (status?.peers ?? []).filter((peer) => peer.connected).map((peer) => peer.id);
+    const started = Date.now();
+    await restartProcess(id, options.wipe === true);
+    const missing = await waitUntilBack(nodes, id, peers, call);
+    const took = `${((Date.now() - started) / 1000).toFixed(1)} s`;
+    if (missing.length > 0) throw new TroupeError('TROUPE_NODE_UNREACHABLE', `${id} is not back after ${took}: ${missing.join(', ')}`);
+    printer.info(`${id} is back up${peers.length === 0 ? '' : ` and linked to ${peers.join(', ')}`} in ${took}`);
+  }
   printer.info('running the demo');
   try {
     const targets = nodes.map((node) => ({ id: node.plan.id, url: node.plan.url }));
-    await demo({ nodes: targets, log: demoLog, signal, ...(adminToken === undefined ? {} : { adminToken }) });
+    await demo({ nodes: targets, log: demoLog, signal, restart: demoRestart, ...(adminToken === undefined ? {} : { adminToken }) });
     if (!signal.aborted) printer.info('demo finished; the cluster keeps running (Ctrl-C stops it)');
   } catch (err) {
     if (!signal.aborted) printer.error(`demo failed: ${errorText(err)}`);

@@ -12,7 +12,9 @@
  * nodes run, `cluster-watch.ts` waits for them to link up, follows the cluster's events
  * and runs the app's demo. On SIGINT or SIGTERM the launcher sends SIGTERM to every
  * node, SIGKILLs any that outlive a grace period, and reports how each exited. A node
- * that dies on its own is reported loudly; the others keep running.
+ * that dies on its own is reported loudly; the others keep running. The demo may restart
+ * a node (`DemoContext.restart`): the launcher stops it the same way, empties its data
+ * directory when asked, and starts it again with the same arguments, port and key.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -173,6 +175,21 @@ export async function runCluster(options: ClusterOptions): Promise<void> {
       stop.abort();
     }
   }
+  const argsOf = new Map<string, readonly string[]>();
+  /** Stops one node, wipes its data directory when asked, and starts it again in its place. */
+  async function restartProcess(id: string, wipe: boolean): Promise<void> {
+    const at = nodes.findIndex((node) => node.plan.id === id);
+    if (at < 0) throw new TroupeError('TROUPE_NOT_FOUND', `cluster: no node '${id}' to restart (nodes: ${nodes.map((n) => n.plan.id).join(', ')})`);
+    const old = nodes[at];
+    printer.info(`restarting ${id}${wipe ? ` with its data directory wiped (${old.plan.dataDir})` : ''}`);
+    old.stopping = true;
+    await stopProcesses([old], printer);
+    if (wipe) await emptyDir(old.plan.dataDir);
+    printer.info(`${id} ${describeExit(old.exit!)}; starting it again on port ${old.plan.port}`);
+    // The cluster may have been stopped meanwhile: a node started now would outlive it.
+    if (stop.signal.aborted) throw new TroupeError('TROUPE_NODE_STOPPING', `cluster: stopping, ${id} is not started again`);
+    nodes[at] = startNode(old.plan, old.source, argsOf.get(id)!, childEnv, printer, nodeOnExit);
+  }
   process.on('SIGINT', processOnSignal);
   process.on('SIGTERM', processOnSignal);
   process.on('exit', processOnExit);
@@ -184,9 +201,10 @@ export async function runCluster(options: ClusterOptions): Promise<void> {
     plans.forEach((plan, i) => {
       const source = { label: plan.id, sgr: NODE_COLOURS[i % NODE_COLOURS.length] };
       const args = nodeArgs(plan, { app: appPath, host, cluster: app.name, inspect: options.inspect, insecureAdmin: options.insecureAdmin, trust });
+      argsOf.set(plan.id, args);
       nodes.push(startNode(plan, source, args, childEnv, printer, nodeOnExit));
     });
-    const watching = watchCluster(app, nodes, { demo: options.demo, adminToken }, printer, stop.signal);
+    const watching = watchCluster(app, nodes, { demo: options.demo, adminToken, restart: restartProcess }, printer, stop.signal);
     if (!stop.signal.aborted) await new Promise((resolveStop) => stop.signal.addEventListener('abort', resolveStop));
     await stopNodes(nodes, printer);
     await watching;
@@ -221,9 +239,15 @@ async function assertPortsFree(plans: readonly NodePlan[], host: string): Promis
 
 async function prepareDataDirs(plans: readonly NodePlan[], fresh: boolean): Promise<void> {
   for (const plan of plans) {
-    if (fresh) await rm(plan.dataDir, { recursive: true, force: true });
-    await mkdir(plan.dataDir, { recursive: true });
+    if (fresh) await emptyDir(plan.dataDir);
+    else await mkdir(plan.dataDir, { recursive: true });
   }
+}
+
+/** Removes `dir` and makes it again, empty. The node's key sits beside it and stays. */
+async function emptyDir(dir: string): Promise<void> {
+  await rm(dir, { recursive: true, force: true });
+  await mkdir(dir, { recursive: true });
 }
 
 /**
@@ -284,6 +308,17 @@ async function stopNodes(nodes: readonly RunningNode[], printer: Printer): Promi
   const wasRunning = nodes.filter((node) => node.exit === undefined);
   for (const node of nodes) node.stopping ||= node.exit === undefined;
   if (wasRunning.length > 0) printer.info(`stopping ${wasRunning.map((node) => node.plan.id).join(', ')}`);
+  await stopProcesses(wasRunning, printer);
+  for (const node of nodes) {
+    const how = `${node.plan.id} ${describeExit(node.exit!)}`;
+    if (!node.stopping) printer.error(`${how} (before the cluster was stopped)`);
+    else if (node.exit!.code === 0) printer.info(how);
+    else printer.warn(how);
+  }
+}
+
+/** SIGTERM to `wasRunning`, SIGKILL to any still running after the grace period; resolves once all have exited. */
+async function stopProcesses(wasRunning: readonly RunningNode[], printer: Printer): Promise<void> {
   killAll(wasRunning, 'SIGTERM');
   const grace = new AbortController();
   const allExited = Promise.all(wasRunning.map((node) => node.exited));
@@ -297,12 +332,6 @@ async function stopNodes(nodes: readonly RunningNode[], printer: Printer): Promi
       node.child.kill('SIGKILL');
     }
     await allExited;
-  }
-  for (const node of nodes) {
-    const how = `${node.plan.id} ${describeExit(node.exit!)}`;
-    if (!node.stopping) printer.error(`${how} (before the cluster was stopped)`);
-    else if (node.exit!.code === 0) printer.info(how);
-    else printer.warn(how);
   }
 }
 

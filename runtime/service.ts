@@ -69,6 +69,22 @@ export interface DemoContext {
   readonly signal: AbortSignal;
   /** The cluster's admin token, to send as `Authorization: Bearer <token>` on every admin call; absent when the nodes ask for none. */
   readonly adminToken?: string;
+  /**
+   * Restarts node `id`: stops it (SIGTERM, SIGKILL after a grace period), empties its data
+   * directory when `wipe` (its key, beside it, stays), and starts it again with the same
+   * arguments, so its URL in `nodes` stays true. Resolves once it serves its admin API
+   * again and its links to the peers it had are up.
+   * @throws TroupeError `TROUPE_NOT_FOUND` for an id not in the cluster;
+   *   `TROUPE_NODE_UNREACHABLE` when it is not back and linked within 15 s;
+   *   `TROUPE_NODE_STOPPING` when the cluster stops meanwhile.
+   */
+  readonly restart: (id: string, options?: RestartOptions) => Promise<void>;
+}
+
+/** How `DemoContext.restart` restarts a node. */
+export interface RestartOptions {
+  /** Empty its data directory before it starts again, as a lost disk would. [default false] */
+  readonly wipe?: boolean;
 }
 
 /** An app module's default export. */

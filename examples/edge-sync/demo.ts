@@ -5,10 +5,13 @@
  * device is seen to hold its own readings and its own alerts, and to count (not hold) the
  * rest. Act 2: one device is cut off from the gateway, keeps publishing a backlog of
  * 100,000 readings, and catches up when the link heals, with each side's progress (events
- * left, rate, time to go, as `troupe status` shows it) printed every second.
+ * left, rate, time to go, as `troupe status` shows it) printed every second. Act 3: that
+ * device's data directory is wiped and it is restarted (`DemoContext.restart`); it gets
+ * its own history back from the gateway, and the demo prints how much and how fast.
  */
 import { getJson, pause, post } from '../orders/demo-client.js';
 import { statusClock, type ClockOfStatus } from '../../inspector/status-clock.js';
+import { nodeOf } from '../../protocol/origin.js';
 import { outboxText } from '../../nodes/status-command.js';
 import type { DemoContext } from '../../runtime/service.js';
 
@@ -19,6 +22,8 @@ const BACKLOG = 100_000;
 const BACKLOG_BATCH = 10_000;
 
 interface Status extends ClockOfStatus {
+  readonly origin?: string;
+  readonly recovering: boolean;
   readonly log: { readonly size: number };
   readonly peers: readonly { readonly id: string; readonly connected: boolean; readonly outbox: number; readonly catchUp?: { readonly rate: number; readonly etaMs: number } }[];
   readonly interest?: { readonly want: readonly string[]; readonly skipped: number };
@@ -91,8 +96,52 @@ function showCatchUp(ctx: DemoContext, all: readonly (Status | undefined)[], [a,
   ctx.log(`catching up: ${a} → ${b} ${outbox(a, b)}; ${b} → ${a} ${outbox(b, a)}`);
 }
 
-/** The demo: readings, alerts, and one device's offline backlog. */
+/** What a device published before it lost its disk: its clock's entries for its own origins. */
+function ownEntries(device: string, s: Status): [string, number][] {
+  return Object.entries(statusClock(s)).filter(([origin]) => nodeOf(origin) === device);
+}
+
+/**
+ * Act 3: `device`'s data directory is wiped and it starts again empty, under a new origin;
+ * waits until its clock counts every event of its earlier origins again (a device always
+ * wants its own events, so it holds them) and its actors are rebuilt, then says how many
+ * came back and how fast. Returns false when the cluster stops first or it takes over 2 min.
+ */
+async function wipeAndRecover(ctx: DemoContext, device: DemoContext['nodes'][number], gateway: string): Promise<boolean> {
+  const before = await getJson<Status>(device.url, '/status', ctx);
+  if (before === undefined) return false;
+  const own = ownEntries(device.id, before);
+  const total = own.reduce((n, [, seq]) => n + seq, 0);
+  ctx.log(`act 3: ${device.id}'s data directory is wiped (it held ${total} events of its own) and it starts again`);
+  const started = Date.now();
+  await ctx.restart(device.id, { wipe: true });
+  for (let i = 0; i < 600; i++) {
+    const s = await getJson<Status>(device.url, '/status', ctx);
+    const clock = s === undefined ? {} : statusClock(s);
+    const back = own.reduce((n, [origin, seq]) => n + Math.min(seq, clock[origin] ?? 0), 0);
+    if (s !== undefined && !s.recovering && back === total) {
+      const took = ((Date.now() - started) / 1000).toFixed(1);
+      ctx.log(`${device.id} wiped: got back ${back} of its ${total} own events from ${gateway} in ${took} s; it stamps as ${s.origin ?? '?'} now`);
+      return true;
+    }
+    if (i % 5 === 4) ctx.log(`recovering: ${device.id} has ${back} of its ${total} own events back`);
+    if (!(await pause(200, ctx.signal))) return false;
+  }
+  ctx.log(`${device.id} did not get its history back within 2 min`);
+  return false;
+}
+
+/** The demo with the default backlog. */
 export async function edgeDemo(ctx: DemoContext): Promise<void> {
+  await edgeDemoWith(BACKLOG)(ctx);
+}
+
+/** The demo: readings, alerts, one device's offline backlog of `backlog` readings, and its wiped disk. */
+export function edgeDemoWith(backlog: number): (ctx: DemoContext) => Promise<void> {
+  return (ctx) => playEdgeDemo(ctx, backlog);
+}
+
+async function playEdgeDemo(ctx: DemoContext, backlog: number): Promise<void> {
   const [gateway, ...devices] = ctx.nodes;
   ctx.log(`act 1: ${devices.length} devices publish ${READINGS} readings each; ${gateway.id} alerts a device over 80`);
   for (let i = 0; i < READINGS; i++) {
@@ -102,10 +151,10 @@ export async function edgeDemo(ctx: DemoContext): Promise<void> {
   await showNodes(ctx);
 
   const offline = devices[0];
-  ctx.log(`act 2: ${offline.id} is cut off from ${gateway.id} and publishes a backlog of ${BACKLOG} readings`);
+  ctx.log(`act 2: ${offline.id} is cut off from ${gateway.id} and publishes a backlog of ${backlog} readings`);
   await post(offline.url, `/links/${gateway.id}/cut`, ctx);
-  for (let i = READINGS; i < READINGS + BACKLOG; i += BACKLOG_BATCH) {
-    if (await publishReadings(offline.url, offline.id, i, Math.min(BACKLOG_BATCH, READINGS + BACKLOG - i), ctx)) continue;
+  for (let i = READINGS; i < READINGS + backlog; i += BACKLOG_BATCH) {
+    if (await publishReadings(offline.url, offline.id, i, Math.min(BACKLOG_BATCH, READINGS + backlog - i), ctx)) continue;
     ctx.log(`${offline.id} did not take its backlog (stopping, or unreachable)`);
     return;
   }
@@ -114,5 +163,8 @@ export async function edgeDemo(ctx: DemoContext): Promise<void> {
   await post(offline.url, `/links/${gateway.id}/heal`, ctx);
   if (!(await settle(ctx, gateway.id, [offline.id, gateway.id]))) return;
   ctx.log(`healed: ${offline.id} and ${gateway.id} caught up`);
+  await showNodes(ctx);
+
+  if (!(await wipeAndRecover(ctx, offline, gateway.id))) return;
   await showNodes(ctx);
 }
