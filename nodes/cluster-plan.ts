@@ -175,6 +175,12 @@ export function clusterLayout(
   }));
 }
 
+/** The pairs of node ids the plans link (one dials the other): every pair, or each node with the hub. */
+export function linkedPairs(plans: readonly NodePlan[]): [string, string][] {
+  const byHost = new Map(plans.map((plan) => [new URL(plan.url).host, plan.id]));
+  return plans.flatMap((plan) => plan.peers.map((peer): [string, string] => [byHost.get(new URL(peer).host) ?? peer, plan.id]));
+}
+
 /** A node id or app name that is safe as one directory name. */
 function isPathSegment(name: string): boolean {
   return NODE_ID_PATTERN.test(name) && name !== '.' && name !== '..';

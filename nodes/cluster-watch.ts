@@ -1,8 +1,8 @@
 /**
  * How `troupe cluster` watches the cluster it started, through the nodes' admin API.
  *
- * It polls `GET /status` on every node until each serves and every pair reports its link
- * connected (`missingLinks`), bounded by a deadline, and prints the admin URLs. Then it
+ * It polls `GET /status` on every node until each serves and every pair the layout links
+ * (each with the hub, when there is one) reports its link connected (`missingLinks`), bounded by a deadline, and prints the admin URLs. Then it
  * follows the cluster's progress by long-polling `GET /log` on the first live node — one
  * line per event, moving to the next live node when that one dies — and runs the app's
  * demo. Nothing here is fatal: a failure is printed and the nodes keep running.
@@ -18,6 +18,7 @@ import { nodeOf } from '../protocol/origin.js';
 import { TroupeError } from '../protocol/troupe-error.js';
 import { getJson } from '../runtime/cluster-reader.js';
 import type { AppDefinition, RestartOptions } from '../runtime/service.js';
+import { linkedPairs } from './cluster-plan.js';
 // Types only, so no import cycle at run time: the launcher owns the nodes and the printer.
 import type { Printer, RunningNode } from './cluster.js';
 import { formatEvent, type Source } from './log-format.js';
@@ -44,19 +45,21 @@ export const DEMO: Source = { label: 'demo', sgr: '97' };
 
 /**
  * What keeps a cluster from being ready: each node that does not answer `GET /status`,
- * and each pair of serving nodes that do not both report their link connected. Empty
- * when every node serves and every pair is linked.
+ * and each pair of serving nodes that do not both report their link connected, among
+ * `pairs` (those the layout links: `linkedPairs`). [default every pair of `ids`] Empty
+ * when every node serves and every such pair is linked.
  */
-export function missingLinks(ids: readonly string[], statuses: ReadonlyMap<string, Pick<NodeStatus, 'peers'> | undefined>): string[] {
+export function missingLinks(
+  ids: readonly string[],
+  statuses: ReadonlyMap<string, Pick<NodeStatus, 'peers'> | undefined>,
+  pairs: readonly (readonly [string, string])[] = ids.flatMap((a, i) => ids.slice(i + 1).map((b) => [a, b] as const)),
+): string[] {
   const missing = ids.filter((id) => statuses.get(id) === undefined).map((id) => `${id} is not serving`);
   const connected = (from: string, to: string): boolean =>
     statuses.get(from)?.peers.some((peer) => peer.id === to && peer.connected) === true;
-  for (let i = 0; i < ids.length; i++) {
-    for (let j = i + 1; j < ids.length; j++) {
-      const [a, b] = [ids[i], ids[j]];
-      if (statuses.get(a) === undefined || statuses.get(b) === undefined) continue;
-      if (!connected(a, b) || !connected(b, a)) missing.push(`link ${a}–${b} is down`);
-    }
+  for (const [a, b] of pairs) {
+    if (statuses.get(a) === undefined || statuses.get(b) === undefined) continue;
+    if (!connected(a, b) || !connected(b, a)) missing.push(`link ${a}–${b} is down`);
   }
   return missing;
 }
@@ -100,7 +103,7 @@ export async function watchCluster(
   const call: AdminCall = { signal, adminToken: options.adminToken };
   try {
     const started = Date.now();
-    const pairs = (nodes.length * (nodes.length - 1)) / 2;
+    const pairs = linkedPairs(nodes.map((node) => node.plan)).length;
     printer.info(`waiting for ${nodes.length} nodes to serve and ${pairs} links to come up`);
     const missing = await waitUntilLinked(nodes, call);
     if (signal.aborted) return;
@@ -137,13 +140,14 @@ async function waitUntilLinked(nodes: readonly RunningNode[], call: AdminCall): 
   const { signal } = call;
   const deadline = Date.now() + READY_DEADLINE_MS;
   const ids = nodes.map((node) => node.plan.id);
+  const pairs = linkedPairs(nodes.map((node) => node.plan));
   for (;;) {
     const statuses = new Map(
       await Promise.all(
         nodes.map(async (node) => [node.plan.id, node.exit === undefined ? await fetchStatus(node, call) : undefined] as const),
       ),
     );
-    const missing = missingLinks(ids, statuses);
+    const missing = missingLinks(ids, statuses, pairs);
     const someExited = nodes.some((node) => node.exit !== undefined);
     if (missing.length === 0 || someExited || signal.aborted || Date.now() >= deadline) return missing;
     await pause(READY_POLL_MS, signal);

@@ -1,7 +1,7 @@
 import t from 'tap';
 import { join } from 'node:path';
 import type { AppDefinition } from '../runtime/service.js';
-import { clusterLayout, clusterNodes, nodeArgs, parseClusterArgs, urlHost } from '../nodes/cluster-plan.js';
+import { clusterLayout, clusterNodes, linkedPairs, nodeArgs, parseClusterArgs, urlHost } from '../nodes/cluster-plan.js';
 
 function app(fields: Partial<AppDefinition>): AppDefinition {
   return { name: 'orders', services: [], placement: {}, ...fields };
@@ -189,5 +189,11 @@ t.test('with a hub, every other node dials the hub alone and the hub dials nobod
   const options = { basePort: 7400, dataDir: '/data', appName: 'edge', host: '127.0.0.1', hub: 'gw' };
   const plans = clusterLayout(['gw', 'd1', 'd2'], options);
   t.same(plans.map((plan) => [plan.id, plan.peers]), [['gw', []], ['d1', ['ws://127.0.0.1:7401']], ['d2', ['ws://127.0.0.1:7401']]]);
+  t.same(linkedPairs(plans), [['gw', 'd1'], ['gw', 'd2']], 'the links the launcher waits for');
   t.throws(() => clusterLayout(['d1'], options), { code: 'TROUPE_BAD_APP' }, 'a hub that is not a node');
+});
+
+t.test('linkedPairs names each pair of a mesh once', async (t) => {
+  const plans = clusterLayout(['n1', 'n2', 'n3'], { basePort: 7400, dataDir: '/data', appName: 'orders', host: '0.0.0.0' });
+  t.same(linkedPairs(plans), [['n1', 'n2'], ['n1', 'n3'], ['n2', 'n3']]);
 });

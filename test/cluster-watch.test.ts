@@ -32,4 +32,15 @@ t.test('missingLinks', async (t) => {
     ]);
     t.same(missingLinks(['n1', 'n2'], statuses), ['link n1–n2 is down']);
   });
+
+  t.test('checks only the pairs it is given: with a hub, devices are not linked to each other', async (t) => {
+    const statuses = new Map<string, NodeStatus | undefined>([
+      ['n1', status('n1', ['n2', 'n3'])],
+      ['n2', status('n2', ['n1'])],
+      ['n3', status('n3', ['n1'])],
+    ]);
+    t.same(missingLinks(ids, statuses, [['n1', 'n2'], ['n1', 'n3']]), []);
+    statuses.set('n3', status('n3', []));
+    t.same(missingLinks(ids, statuses, [['n1', 'n2'], ['n1', 'n3']]), ['link n1–n3 is down']);
+  });
 });

@@ -124,7 +124,9 @@ async function wipeAndRecover(ctx: DemoContext, device: DemoContext['nodes'][num
       ctx.log(`${device.id} wiped: got back ${back} of its ${total} own events from ${gateway} in ${took} s; it stamps as ${s.origin ?? '?'} now`);
       return true;
     }
-    if (i % 5 === 4) ctx.log(`recovering: ${device.id} has ${back} of its ${total} own events back`);
+    if (i % 5 === 4) {
+      ctx.log(back === total ? `recovering: ${device.id} has its ${total} own events back and rebuilds its actors` : `recovering: ${device.id} has ${back} of its ${total} own events back`);
+    }
     if (!(await pause(200, ctx.signal))) return false;
   }
   ctx.log(`${device.id} did not get its history back within 2 min`);
