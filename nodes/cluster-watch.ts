@@ -2,10 +2,11 @@
  * How `troupe cluster` watches the cluster it started, through the nodes' admin API.
  *
  * It polls `GET /status` on every node until each serves and every pair the layout links
- * (each with the hub, when there is one) reports its link connected (`missingLinks`), bounded by a deadline, and prints the admin URLs. Then it
- * follows the cluster's progress by long-polling `GET /log` on the first live node — one
- * line per event, moving to the next live node when that one dies — and runs the app's
- * demo. Nothing here is fatal: a failure is printed and the nodes keep running.
+ * (each with the hub, when there is one) reports its link connected (`missingLinks`),
+ * bounded by a deadline, and prints the admin URLs. Then it follows the cluster's progress
+ * by long-polling `GET /log` on the first live node — one line per event, moving to the
+ * next live node when that one dies — and runs the app's demo. Nothing here is fatal: a
+ * failure is printed and the nodes keep running.
  *
  * The processes themselves are `cluster.ts`'s: the watcher only reads whether a node has
  * exited, and stops when the launcher's signal aborts. When the demo restarts a node, the

@@ -185,9 +185,9 @@ export async function runCluster(options: ClusterOptions): Promise<void> {
     old.stopping = true;
     await stopProcesses([old], printer);
     if (wipe) await emptyDir(old.plan.dataDir);
-    printer.info(`${id} ${describeExit(old.exit!)}; starting it again on port ${old.plan.port}`);
     // The cluster may have been stopped meanwhile: a node started now would outlive it.
     if (stop.signal.aborted) throw new TroupeError('TROUPE_NODE_STOPPING', `cluster: stopping, ${id} is not started again`);
+    printer.info(`${id} ${describeExit(old.exit!)}; starting it again on port ${old.plan.port}`);
     nodes[at] = startNode(old.plan, old.source, argsOf.get(id)!, childEnv, printer, nodeOnExit);
   }
   process.on('SIGINT', processOnSignal);
