@@ -93,8 +93,9 @@ async function commitsOf(url: string): Promise<{ batches: number; events: number
 async function memoryOf(url: string, since: { batches: number; events: number }): Promise<string> {
   const metric = await metricsOf(url);
   const mb = (name: string): string => (metric(name) / MB).toFixed(0);
-  const batch = (metric('troupe_commit_events_sum') - since.events) / (metric('troupe_commit_events_count') - since.batches);
-  return `heap used ${mb('nodejs_heap_size_used_bytes')} of ${mb('nodejs_heap_size_total_bytes')} MB, external ${mb('nodejs_external_memory_bytes')} MB; commits of ${batch.toFixed(0)} events`;
+  const batches = metric('troupe_commit_events_count') - since.batches;
+  const commits = batches === 0 ? 'no commits yet' : `commits of ${((metric('troupe_commit_events_sum') - since.events) / batches).toFixed(0)} events`;
+  return `heap used ${mb('nodejs_heap_size_used_bytes')} of ${mb('nodejs_heap_size_total_bytes')} MB, external ${mb('nodejs_external_memory_bytes')} MB; ${commits}`;
 }
 
 async function until(what: string, probe: () => Promise<boolean>): Promise<void> {
