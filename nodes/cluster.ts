@@ -176,6 +176,16 @@ export async function runCluster(options: ClusterOptions): Promise<void> {
     }
   }
   const argsOf = new Map<string, readonly string[]>();
+  const restarting = new Map<string, Promise<void>>();
+  /** Restarts one node; a restart asked while one of the same node runs waits for that one (two would each start a process). */
+  function restartNode(id: string, wipe: boolean): Promise<void> {
+    let running = restarting.get(id);
+    if (running === undefined) {
+      running = restartProcess(id, wipe).finally(() => restarting.delete(id));
+      restarting.set(id, running);
+    }
+    return running;
+  }
   /** Stops one node, wipes its data directory when asked, and starts it again in its place. */
   async function restartProcess(id: string, wipe: boolean): Promise<void> {
     const at = nodes.findIndex((node) => node.plan.id === id);
@@ -184,7 +194,13 @@ export async function runCluster(options: ClusterOptions): Promise<void> {
     printer.info(`restarting ${id}${wipe ? ` with its data directory wiped (${old.plan.dataDir})` : ''}`);
     old.stopping = true;
     await stopProcesses([old], printer);
-    if (wipe) await emptyDir(old.plan.dataDir);
+    if (wipe) {
+      try {
+        await emptyDir(old.plan.dataDir);
+      } catch (err) {
+        throw new TroupeError('TROUPE_NODE_UNREACHABLE', `cluster: could not empty ${id}'s data directory (${old.plan.dataDir}), so it is not started again: ${(err as Error).message}`, { cause: err });
+      }
+    }
     // The cluster may have been stopped meanwhile: a node started now would outlive it.
     if (stop.signal.aborted) throw new TroupeError('TROUPE_NODE_STOPPING', `cluster: stopping, ${id} is not started again`);
     printer.info(`${id} ${describeExit(old.exit!)}; starting it again on port ${old.plan.port}`);
@@ -204,7 +220,7 @@ export async function runCluster(options: ClusterOptions): Promise<void> {
       argsOf.set(plan.id, args);
       nodes.push(startNode(plan, source, args, childEnv, printer, nodeOnExit));
     });
-    const watching = watchCluster(app, nodes, { demo: options.demo, adminToken, restart: restartProcess }, printer, stop.signal);
+    const watching = watchCluster(app, nodes, { demo: options.demo, adminToken, restart: restartNode }, printer, stop.signal);
     if (!stop.signal.aborted) await new Promise((resolveStop) => stop.signal.addEventListener('abort', resolveStop));
     await stopNodes(nodes, printer);
     await watching;

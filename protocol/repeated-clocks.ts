@@ -11,11 +11,13 @@
  * fast mode), with the origin's own entry set to the event's seq.
  *
  * The kept clock is never handed out: every event gets a copy of its own, so what a caller
- * does with it cannot change another event's clock. The bytes are copied too (an event's
- * bytes may be a view into a buffer someone else reuses). The same bytes under the same
- * origin were validated the same way the first time, so nothing needs checking again.
+ * does with it cannot change another event's clock. The bytes are copied too, into a
+ * buffer of their own (an event's bytes may be a view into a buffer someone else reuses,
+ * and a kept copy must pin nothing else). The same bytes under the same origin were
+ * validated the same way the first time, so nothing needs checking again. Only clocks of
+ * up to 4 KiB are kept (a real one is a few hundred bytes), so a peer sending clocks near
+ * the event size limit under many origins cannot make the cache hold gigabytes.
  */
-import { copyOf } from './byte-slabs.js';
 import type { VectorClock } from './envelope.js';
 import type { WireReader } from './msgpack-reader.js';
 
@@ -27,6 +29,9 @@ interface KeptClock {
 
 /** Origins whose last clock is kept; past this many, all are forgotten (a clock is read afresh). */
 const MAX_KEPT = 1024;
+
+/** The longest clock encoding kept; a longer one is read afresh each time. */
+const MAX_KEPT_BYTES = 4096;
 
 const kept = new Map<string, KeptClock>();
 
@@ -47,9 +52,11 @@ export function readEventClock(r: WireReader, origin: string, seq: number): Vect
     const built = r.clock();
     if (Object.hasOwn(built, origin)) throw r.error(`the clock holds the origin ${origin}: its entry is seq`);
     built[origin] = seq;
+    const bytes = r.readSince(start);
+    if (bytes.length > MAX_KEPT_BYTES) return built;
     if (last === undefined && kept.size >= MAX_KEPT) kept.clear();
     // A spread of the dictionary-mode object the reader built is a fast-mode one.
-    kept.set(origin, { bytes: copyOf(r.readSince(start)), clock: { ...built } });
+    kept.set(origin, { bytes: new Uint8Array(bytes), clock: { ...built } });
     return built;
   }
   return ownCopy(last.clock, origin, seq);
@@ -67,8 +74,10 @@ export function skipEventClock(r: WireReader, origin: string): void {
   if (last !== undefined && r.readIfNext(last)) return;
   const start = r.position;
   r.skipClock();
+  const bytes = r.readSince(start);
+  if (bytes.length > MAX_KEPT_BYTES) return;
   if (last === undefined && skipped.size >= MAX_KEPT) skipped.clear();
-  skipped.set(origin, copyOf(r.readSince(start)));
+  skipped.set(origin, new Uint8Array(bytes));
 }
 
 function ownCopy(clock: VectorClock, origin: string, seq: number): VectorClock {

@@ -105,7 +105,8 @@ function ownEntries(device: string, s: Status): [string, number][] {
  * Act 3: `device`'s data directory is wiped and it starts again empty, under a new origin;
  * waits until its clock counts every event of its earlier origins again (a device always
  * wants its own events, so it holds them) and its actors are rebuilt, then says how many
- * came back and how fast. Returns false when the cluster stops first or it takes over 2 min.
+ * came back and how fast. Returns false when its status cannot be read or it takes over 2 min
+ * (`ctx.restart` throws when the cluster stops meanwhile).
  */
 async function wipeAndRecover(ctx: DemoContext, device: DemoContext['nodes'][number], gateway: string): Promise<boolean> {
   const before = await getJson<Status>(device.url, '/status', ctx);
