@@ -167,10 +167,7 @@ async function waitUntilBack(nodes: readonly RunningNode[], id: string, peers: r
     if (node.exit !== undefined) return [`${id} exited`];
     const linked = nodes.filter((each) => peers.includes(each.plan.id) || each === node);
     const statuses = new Map(await Promise.all(linked.map(async (each) => [each.plan.id, await fetchStatus(each, call)] as const)));
-    const connected = (from: string, to: string): boolean =>
-      statuses.get(from)?.peers.some((peer) => peer.id === to && peer.connected) === true;
-    const missing = statuses.get(id) === undefined ? [`${id} is not serving`] : [];
-    for (const peer of peers) if (!connected(id, peer) || !connected(peer, id)) missing.push(`link ${id}–${peer} is down`);
+    const missing = missingLinks([id, ...peers], statuses, peers.map((peer) => [id, peer] as const));
     if (missing.length === 0 || call.signal.aborted || Date.now() >= deadline) return missing;
     await pause(READY_POLL_MS, call.signal);
   }
@@ -201,6 +198,7 @@ async function followEvents(nodes: readonly RunningNode[], printer: Printer, cal
       const next = nodes.find((node) => node.exit === undefined);
       if (next === undefined) return;
       if (source === undefined) printer.info(`events as ${next.plan.id} delivers them (Ctrl-C stops the cluster):`);
+      else if (source.stopping) printer.info(`${source.plan.id} is restarting: following the events at ${next.plan.id} now`);
       else printer.warn(`${source.plan.id} is gone: following the events at ${next.plan.id} now`);
       source = next;
       from = 1;
