@@ -140,7 +140,7 @@ export class FabricParts {
       partial: interest.partial,
       // Seqs being fetched back are not lost: only once every skip is settled are they told on.
       held: () => (interest.refill.empty ? interest.skips.entries() : []),
-      asked: () => interest.asked.entries(),
+      asked: () => interest.asked,
       withheld: () => this.lost.waitingOrigins(),
       folding: new ToldFolding(retirements.retiring, committed),
       floor: () => retirements.floor,

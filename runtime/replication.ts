@@ -22,7 +22,7 @@ import { LinkTopology } from './link-topology.js';
 import { Outboxes, type OutgoingEvent, type ReadStored } from './outbox.js';
 import type { PeerClaim } from './lost-events.js';
 import { askedWithin, gapsFor } from './retention-gaps.js';
-import type { Ranges } from './skips.js';
+import { SkipRanges, type Ranges } from './skips.js';
 import { clockEntries, newPeer, peerView, settlePeerClocks, type Peer, type PeerLink, type Peers, type PeerView } from './peer-state.js';
 import type { OriginProofs } from './origin-proofs.js';
 import type { RecentLog } from './recent-log.js';
@@ -91,7 +91,7 @@ export class Replication {
     /** Seqs this node counts without holding, per origin (its skips); told on to peers that lack them unless partial. [default none] */
     held?: () => Iterable<readonly [string, Ranges]>;
     /** Of `held`, the seqs counted lost that this node still asks for: told as such, no proof they are gone (`lost-events.ts`). [default none] */
-    asked?: () => Iterable<readonly [string, Ranges]>;
+    asked?: () => SkipRanges;
     /** Origins left out of `links` so that peers relay them (`link-topology.ts`). [default none] */
     withheld?: () => ReadonlySet<string>;
     /** Folds told clocks for the peers that read them (`told-folding.ts`). [default none: every entry is sent] */
@@ -115,7 +115,7 @@ export class Replication {
     this.topology = new LinkTopology({ peers, recent, clock, wantClock: (peer) => tell(peer, { ...told() }), withheld: args.withheld });
     const partial = args.partial ?? false;
     const held = partial ? () => [] : (args.held ?? (() => []));
-    const asked = args.asked ?? (() => []);
+    const asked = args.asked ?? (() => new SkipRanges());
     this.outboxes = new Outboxes({
       ...args,
       clock,
@@ -294,7 +294,7 @@ export class Replication {
    * Tells `peer` (a `lost` frame) the seqs it lacks that this node cannot send: below
    * the first retained position when it is behind it, and those this node itself lost.
    */
-  private async tellGaps(peer: Peer, first: number, behind: boolean, held: Iterable<readonly [string, Ranges]>, asked: Iterable<readonly [string, Ranges]>, sends: (origin: string) => boolean): Promise<void> {
+  private async tellGaps(peer: Peer, first: number, behind: boolean, held: Iterable<readonly [string, Ranges]>, asked: SkipRanges, sends: (origin: string) => boolean): Promise<void> {
     const removed = behind ? ((await this.store.clocks.clockBefore(first)) ?? {}) : {};
     const ranges = gapsFor({ removed, held, acked: peer.acked, peerOrigin: peer.link?.origin, sends });
     const still = askedWithin(ranges, asked);

@@ -18,7 +18,7 @@
  */
 import type { VectorClock } from '../protocol/envelope.js';
 import type { SkipRange } from '../protocol/frame.js';
-import { SkipRanges, type Ranges } from './skips.js';
+import type { Ranges, SkipRanges } from './skips.js';
 
 /** What {@link gapsFor} needs to know. */
 export interface GapQuery {
@@ -35,9 +35,8 @@ export interface GapQuery {
 }
 
 /** The parts of `gaps` that lie in `asked` (seqs counted lost that this node still asks for), in the order of `gaps`. */
-export function askedWithin(gaps: readonly SkipRange[], asked: Iterable<readonly [string, Ranges]>): SkipRange[] {
-  const ranges = new SkipRanges(new Map(asked));
-  return gaps.flatMap((g) => ranges.within(g.origin, g.from, g.to).map(([from, to]) => ({ origin: g.origin, from, to })));
+export function askedWithin(gaps: readonly SkipRange[], asked: SkipRanges): SkipRange[] {
+  return gaps.flatMap((g) => asked.within(g.origin, g.from, g.to).map(([from, to]) => ({ origin: g.origin, from, to })));
 }
 
 /** The seq ranges the peer lacks that this node cannot send, sorted by origin then seq. */

@@ -1,6 +1,7 @@
 /** Pins what a serving node tells a peer it cannot send (`lost` frames): removed seqs it lacks, and this node's own gaps above its clock. */
 import t from 'tap';
 import { askedWithin, gapsFor } from '../runtime/retention-gaps.js';
+import { SkipRanges } from '../runtime/skips.js';
 
 const all = (): boolean => true;
 
@@ -30,6 +31,6 @@ t.test('seqs this node lost itself are told on, above what the peer has and what
 
 t.test('askedWithin names the parts of the gaps this node still asks for itself', async (t) => {
   const gaps = [{ origin: 'a', from: 1, to: 10 }, { origin: 'b', from: 3, to: 4 }];
-  t.same(askedWithin(gaps, [['a', [[5, 20]]], ['c', [[1, 2]]]]), [{ origin: 'a', from: 5, to: 10 }]);
-  t.same(askedWithin(gaps, []), [], 'nothing asked for: every gap is confirmed');
+  t.same(askedWithin(gaps, new SkipRanges(new Map([['a', [[5, 20]]], ['c', [[1, 2]]]]))), [{ origin: 'a', from: 5, to: 10 }]);
+  t.same(askedWithin(gaps, new SkipRanges()), [], 'nothing asked for: every gap is confirmed');
 });
